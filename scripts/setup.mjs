@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // Brings a clone up to date for `npm start`, `npm test` and `npm run bench`: node modules,
 // the Python virtualenv from binder/requirements.txt, the compiled TypeScript, the built
-// labextension and the kernel spec. Each step is skipped when what it makes is current, so a
-// second run takes a second. Uses only Node's standard library: it runs before `npm install`.
+// labextension, the probe and the kernel spec. Each step is skipped when what it makes is
+// current, so a second run takes about a second. Only Node's standard library: it runs
+// before `npm install`.
+//
+//   node scripts/setup.mjs                  everything, into ./.venv
+//   node scripts/setup.mjs --build-only     node modules, TypeScript and the labextension only
+//   node scripts/setup.mjs --prefix DIR     install into an existing Python environment (Binder's
+//                                           postBuild): no venv is made, the probe is pip-installed
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,9 +16,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const venv = path.join(root, '.venv');
-const stampDir = path.join(root, '.threadline', 'stamps');
-const buildOnly = process.argv.includes('--build-only');
+const args = process.argv.slice(2);
+const buildOnly = args.includes('--build-only');
+const prefixAt = args.indexOf('--prefix');
+const externalPrefix = prefixAt >= 0 ? path.resolve(args[prefixAt + 1] ?? '') : null;
+const prefix = externalPrefix ?? path.join(root, '.venv');
+const stampDir = path.join(root, '.threadline', 'stamps', externalPrefix ? 'external' : 'venv');
+const python = path.join(prefix, 'bin', 'python');
 
 function log(message) {
   process.stderr.write(`[threadline setup] ${message}\n`);
@@ -23,10 +33,16 @@ function fail(message) {
   process.exit(1);
 }
 
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+function run(command, commandArgs, options = {}) {
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', ...options });
   if (result.error) fail(`could not run ${command}: ${result.error.message}`);
-  if (result.status !== 0) fail(`\`${[command, ...args].join(' ')}\` exited with ${result.status}`);
+  if (result.status !== 0) fail(`\`${[command, ...commandArgs].join(' ')}\` exited with ${result.status}`);
+}
+
+function pythonSays(code) {
+  const result = spawnSync(python, ['-c', code], { encoding: 'utf8' });
+  if (result.status !== 0) fail(`${python} could not run \`${code}\`:\n${result.stderr}`);
+  return result.stdout.trim();
 }
 
 /** Hash of the contents of the given files and of every file below the given folders. */
@@ -35,8 +51,7 @@ function digest(entries) {
   const visit = relative => {
     const full = path.join(root, relative);
     if (!fs.existsSync(full)) return;
-    const stat = fs.statSync(full);
-    if (stat.isDirectory()) {
+    if (fs.statSync(full).isDirectory()) {
       for (const name of fs.readdirSync(full).sort()) {
         if (name === '__pycache__' || name === 'node_modules' || name.startsWith('.')) continue;
         visit(path.join(relative, name));
@@ -46,6 +61,7 @@ function digest(entries) {
     }
   };
   entries.forEach(visit);
+  hash.update(prefix);
   return hash.digest('hex');
 }
 
@@ -54,7 +70,7 @@ function step(name, inputs, outputs, make) {
   const stamp = path.join(stampDir, name);
   const want = digest(inputs);
   const have = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8') : '';
-  if (want === have && outputs.every(output => fs.existsSync(path.join(root, output)))) return;
+  if (want === have && outputs.every(output => fs.existsSync(path.resolve(root, output)))) return;
   log(`${name}…`);
   const started = Date.now();
   make();
@@ -63,37 +79,24 @@ function step(name, inputs, outputs, make) {
   log(`${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function pythonFor(runtimeFile) {
-  const wanted = fs.readFileSync(runtimeFile, 'utf8').trim().replace(/^python-/, '');
+function pythonForRuntime() {
+  const wanted = fs.readFileSync(path.join(root, 'binder', 'runtime.txt'), 'utf8').trim().replace(/^python-/, '');
   for (const candidate of [`python${wanted}`, 'python3']) {
-    const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
-      encoding: 'utf8'
-    });
+    const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
     if (probe.status === 0 && probe.stdout.trim() === wanted) return candidate;
   }
   fail(`Python ${wanted} (binder/runtime.txt) was not found on PATH; install it and run again.`);
 }
 
-const venvBin = name => path.join(venv, 'bin', name);
-
 step('node-modules', ['package.json', 'package-lock.json'], ['node_modules/.package-lock.json'], () => {
-  const ci = fs.existsSync(path.join(root, 'package-lock.json')) && !fs.existsSync(path.join(root, 'node_modules'));
-  run('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  const fresh = !fs.existsSync(path.join(root, 'node_modules'));
+  run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund']);
 });
 
-if (!buildOnly) {
-  step('python-venv', ['binder/requirements.txt', 'binder/runtime.txt'], ['.venv/bin/python'], () => {
-    if (!fs.existsSync(venvBin('python'))) run(pythonFor(path.join(root, 'binder', 'runtime.txt')), ['-m', 'venv', venv]);
-    run(venvBin('python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'binder/requirements.txt']);
-  });
-
-  step('probe', ['src/probe/pyproject.toml'], [], () => {
-    // A .pth file makes the probe importable in the venv straight from src/, so an edit of the
-    // probe needs no reinstall (Binder's postBuild installs it as a normal package instead).
-    const sitePackages = spawnSync(venvBin('python'), ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], {
-      encoding: 'utf8'
-    }).stdout.trim();
-    fs.writeFileSync(path.join(sitePackages, 'threadline-probe.pth'), path.join(root, 'src', 'probe') + '\n');
+if (!buildOnly && !externalPrefix) {
+  step('python-venv', ['binder/requirements.txt', 'binder/runtime.txt'], [python], () => {
+    if (!fs.existsSync(python)) run(pythonForRuntime(), ['-m', 'venv', prefix]);
+    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'binder/requirements.txt']);
   });
 }
 
@@ -101,26 +104,40 @@ step('typescript', ['src', 'tsconfig.json', 'package.json'], ['lib/lab/index.js'
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 });
 
-if (!buildOnly || fs.existsSync(venvBin('python'))) {
+if (fs.existsSync(python)) {
   step('labextension', ['lib/lab', 'lib/protocol', 'style', 'schema', 'package.json'], ['build/labextension/package.json'], () => {
-    const staging = spawnSync(venvBin('python'), ['-c', 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))'], {
-      encoding: 'utf8'
-    }).stdout.trim();
-    if (!staging) fail('JupyterLab is not installed in .venv; run `npm run setup` first.');
+    const staging = pythonSays('import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))');
     const builder = path.join(root, 'node_modules', '@jupyterlab', 'builder', 'lib', 'build-labextension.js');
     run(process.execPath, [builder, '--core-path', staging, root]);
   });
 }
 
 if (!buildOnly) {
-  step('install-into-venv', ['build/labextension', 'kernel-spec'], ['.venv/share/jupyter/kernels/threadline/kernel.json'], () => {
-    const share = path.join(venv, 'share', 'jupyter');
-    const extensionLink = path.join(share, 'labextensions', 'threadline');
-    fs.mkdirSync(path.dirname(extensionLink), { recursive: true });
-    fs.rmSync(extensionLink, { recursive: true, force: true });
-    fs.cpSync(path.join(root, 'build', 'labextension'), extensionLink, { recursive: true });
+  step('probe', ['src/probe'], [], () => {
+    if (externalPrefix) {
+      run(python, ['-m', 'pip', 'install', '--quiet', '--no-deps', '--disable-pip-version-check', path.join(root, 'src', 'probe')]);
+    } else {
+      // A .pth file makes the probe importable straight from src/, so editing it needs no reinstall.
+      const sitePackages = pythonSays('import sysconfig; print(sysconfig.get_paths()["purelib"])');
+      fs.writeFileSync(path.join(sitePackages, 'threadline-probe.pth'), path.join(root, 'src', 'probe') + '\n');
+    }
+  });
+
+  step('install-into-env', ['build/labextension', 'kernel-spec'], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json')], () => {
+    const share = path.join(prefix, 'share', 'jupyter');
+    const extensionDir = path.join(share, 'labextensions', 'threadline');
+    fs.rmSync(extensionDir, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(extensionDir), { recursive: true });
+    fs.cpSync(path.join(root, 'build', 'labextension'), extensionDir, { recursive: true });
     const kernelDir = path.join(share, 'kernels', 'threadline');
     fs.rmSync(kernelDir, { recursive: true, force: true });
     fs.cpSync(path.join(root, 'kernel-spec', 'threadline'), kernelDir, { recursive: true });
+    // The course's kernel is the default for new notebooks in this environment.
+    const serverConfig = path.join(prefix, 'etc', 'jupyter', 'jupyter_server_config.d');
+    fs.mkdirSync(serverConfig, { recursive: true });
+    fs.writeFileSync(
+      path.join(serverConfig, 'threadline.json'),
+      JSON.stringify({ MultiKernelManager: { default_kernel_name: 'threadline' } }, null, 2) + '\n'
+    );
   });
 }

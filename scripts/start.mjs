@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start [-- jupyter lab args]`: JupyterLab from .venv, on the course, with the threadline kernel
-// as the default. JUPYTER_TOKEN is honoured by Jupyter Server itself.
+// as the default (set by setup in .venv/etc/jupyter). JUPYTER_TOKEN is honoured by Jupyter Server itself.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,6 @@ const jupyter = path.join(root, '.venv', 'bin', 'jupyter');
 const args = [
   'lab',
   `--notebook-dir=${path.join(root, 'notebooks')}`,
-  '--MultiKernelManager.default_kernel_name=threadline',
   ...process.argv.slice(2)
 ];
 const env = { ...process.env, PATH: `${path.join(root, '.venv', 'bin')}${path.delimiter}${process.env.PATH ?? ''}` };
