@@ -1,0 +1,108 @@
+/**
+ * The kernel connection file: five free TCP ports on 127.0.0.1, a fresh HMAC key, written with
+ * mode 0600 into Jupyter's runtime directory (the key is a secret: anyone who has it can run
+ * code in the kernel).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { jupyterRuntimeDir, type JupyterPathOptions } from './jupyterPaths.js';
+
+export interface ConnectionInfo {
+  transport: 'tcp';
+  ip: string;
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: 'hmac-sha256';
+  kernel_name?: string;
+}
+
+export type Channel = 'shell' | 'iopub' | 'stdin' | 'control' | 'hb';
+
+export function channelUrl(info: Pick<ConnectionInfo, 'transport' | 'ip'> & Record<string, unknown>, channel: Channel): string {
+  return `${info.transport}://${info.ip}:${String(info[`${channel}_port`])}`;
+}
+
+/**
+ * `count` distinct free ports. All listeners stay open until every port is chosen so the OS
+ * cannot hand out the same port twice (what jupyter_client does too); a later collision with
+ * another process is still possible and handled by relaunching.
+ */
+export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, host, () => resolve());
+      });
+      ports.push((server.address() as net.AddressInfo).port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map(s => new Promise<void>(resolve => s.close(() => resolve()))));
+  }
+}
+
+export async function newConnectionInfo(kernelName?: string, ip = '127.0.0.1'): Promise<ConnectionInfo> {
+  const [shell, iopub, stdin, control, hb] = (await freePorts(5, ip)) as [number, number, number, number, number];
+  return {
+    transport: 'tcp',
+    ip,
+    shell_port: shell,
+    iopub_port: iopub,
+    stdin_port: stdin,
+    control_port: control,
+    hb_port: hb,
+    key: crypto.randomBytes(32).toString('hex'),
+    signature_scheme: 'hmac-sha256',
+    ...(kernelName ? { kernel_name: kernelName } : {})
+  };
+}
+
+/** A connection file on disk; `remove()` deletes it (idempotent). */
+export class ConnectionFile {
+  private constructor(
+    readonly path: string,
+    public info: ConnectionInfo
+  ) {}
+
+  /** Writes `info` to a new file kernel-<id>.json in the runtime dir (or `dir`), mode 0600. */
+  static async create(info: ConnectionInfo, options: JupyterPathOptions & { dir?: string } = {}): Promise<ConnectionFile> {
+    const dir = options.dir ?? jupyterRuntimeDir(options);
+    await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `kernel-${crypto.randomUUID()}.json`);
+    await fs.promises.writeFile(file, JSON.stringify(info, null, 1), { mode: 0o600, flag: 'wx' });
+    return new ConnectionFile(file, info);
+  }
+
+  /** Reads an existing connection file (a kernel someone else started). */
+  static async read(file: string): Promise<ConnectionInfo> {
+    const raw = JSON.parse(await fs.promises.readFile(file, 'utf8')) as ConnectionInfo;
+    return { ...raw, transport: raw.transport ?? 'tcp', signature_scheme: raw.signature_scheme ?? 'hmac-sha256' };
+  }
+
+  /** Replaces the contents (same path), e.g. with new ports after a port collision. */
+  async rewrite(info: ConnectionInfo): Promise<void> {
+    this.info = info;
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    await fs.promises.writeFile(tmp, JSON.stringify(info, null, 1), { mode: 0o600 });
+    await fs.promises.rename(tmp, this.path);
+  }
+
+  remove(): void {
+    try {
+      fs.rmSync(this.path, { force: true });
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The ZeroMQ sockets of one kernel connection: shell, control and stdin DEALERs that share one
+ * routing id (the session id, so the kernel can address stdin requests to the same client),
+ * an iopub SUB subscribed to everything. Every incoming message is verified; bad ones are
+ * counted and dropped. Sends are queued per socket because a zeromq v6 socket allows only one
+ * pending send at a time.
+ */
+import { Dealer, Subscriber, type Socket } from 'zeromq';
+import { channelUrl, type ConnectionInfo } from './connectionFile.js';
+import type { JupyterMessage, Session } from './wireProtocol.js';
+
+export type MessageChannel = 'shell' | 'control' | 'stdin' | 'iopub';
+export type SendChannel = Exclude<MessageChannel, 'iopub'>;
+
+export interface ChannelStats {
+  /** messages received and accepted */
+  received: number;
+  /** messages dropped because the HMAC signature was wrong or missing */
+  badSignature: number;
+  /** messages dropped because they were not Jupyter messages (no delimiter, bad JSON, too few frames) */
+  malformed: number;
+}
+
+export type MessageHandler = (channel: MessageChannel, message: JupyterMessage) => void;
+
+/** Serializes sends on one socket: each send waits for the previous one to be handed to zmq. */
+class SendQueue {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly socket: Dealer) {}
+
+  send(frames: Buffer[]): Promise<void> {
+    const next = this.tail.then(() => this.socket.send(frames));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class KernelChannels {
+  readonly stats: ChannelStats = { received: 0, badSignature: 0, malformed: 0 };
+  private readonly sockets: Record<MessageChannel, Socket>;
+  private readonly queues: Record<SendChannel, SendQueue>;
+  private closed = false;
+
+  constructor(
+    info: ConnectionInfo,
+    readonly session: Session,
+    private readonly onMessage: MessageHandler,
+    /** called (rarely) when a socket fails in a way that is not a bad message */
+    private readonly onSocketError: (channel: MessageChannel, error: Error) => void = () => undefined
+  ) {
+    const common = {
+      linger: 0,
+      // kernels take ~1 s to bind; retry the TCP connect often so we notice quickly
+      reconnectInterval: 10,
+      reconnectMaxInterval: 500
+    };
+    const dealer = () => new Dealer({ ...common, routingId: session.session, receiveHighWaterMark: 0, sendHighWaterMark: 0 });
+    const shell = dealer();
+    const control = dealer();
+    const stdin = dealer();
+    // no receive limit: a PUB drops messages for a subscriber that is over its high water mark
+    const iopub = new Subscriber({ ...common, receiveHighWaterMark: 0 });
+    iopub.subscribe();
+    shell.connect(channelUrl(info as never, 'shell'));
+    control.connect(channelUrl(info as never, 'control'));
+    stdin.connect(channelUrl(info as never, 'stdin'));
+    iopub.connect(channelUrl(info as never, 'iopub'));
+    this.sockets = { shell, control, stdin, iopub };
+    this.queues = { shell: new SendQueue(shell), control: new SendQueue(control), stdin: new SendQueue(stdin) };
+    for (const channel of Object.keys(this.sockets) as MessageChannel[]) void this.readLoop(channel);
+  }
+
+  send(channel: SendChannel, message: JupyterMessage<object>): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`cannot send on ${channel}: channels are closed`));
+    return this.queues[channel].send(this.session.serialize(message));
+  }
+
+  private async readLoop(channel: MessageChannel): Promise<void> {
+    const socket = this.sockets[channel] as Dealer | Subscriber;
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await socket.receive();
+      } catch (err) {
+        if (this.closed || socket.closed) return;
+        // EAGAIN/EBUSY-like hiccups: report and keep reading
+        this.onSocketError(channel, err as Error);
+        await new Promise(r => setTimeout(r, 10));
+        continue;
+      }
+      const decoded = this.session.deserialize(frames);
+      if (!decoded.ok) {
+        if (decoded.reason === 'bad-signature') this.stats.badSignature++;
+        else this.stats.malformed++;
+        continue;
+      }
+      this.stats.received++;
+      try {
+        this.onMessage(channel, decoded.message);
+      } catch (err) {
+        // a handler bug must not stop the reader
+        this.onSocketError(channel, err as Error);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const socket of Object.values(this.sockets)) socket.close();
+  }
+}
