@@ -1,0 +1,110 @@
+/**
+ * Kernels for grading: each submission gets a fresh kernel, started in a fresh working directory
+ * (a copy of the course folder without instructor material) and under OS limits; or, with
+ * --server, a kernel on a Jupyter Server (where the server's own limits apply).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { KernelClient } from '../kernel/kernelClient.js';
+import { formatKernelCommand, getKernelSpec } from '../kernel/kernelSpec.js';
+import { startKernel } from '../kernel/startKernel.js';
+import { KernelSandbox, type KernelLimits } from './kernelLimits.js';
+
+export interface GradingKernel {
+  readonly client: KernelClient;
+  /** the kernel's working directory */
+  readonly cwd: string;
+  /** true when the kernel hit its memory limit (a death was the OOM killer, not a crash) */
+  memoryExceeded(): boolean;
+  /** after a restart: forget earlier limit events */
+  resetCounters(): void;
+  dispose(): Promise<void>;
+}
+
+export interface KernelFactory {
+  /** starts a kernel whose working directory mirrors `templateDir` */
+  start(kernelName: string, templateDir: string | undefined): Promise<GradingKernel>;
+  readonly description: string;
+}
+
+/** Folders and files never copied into a grading kernel's working directory. */
+const EXCLUDED_DIRS = new Set(['source', 'release', 'submitted', 'autograded', 'feedback', 'node_modules', '__pycache__', '.git', '.ipynb_checkpoints']);
+const EXCLUDED_FILE = /\.(ipynb|sqlite|sqlite3|db)$/i;
+const MAX_COPY_BYTES = 256 * 1024 * 1024;
+
+/** Copies the support files of a course folder (modules, data) into `dest`, skipping instructor material. */
+export function copySupportFiles(templateDir: string, dest: string): void {
+  let budget = MAX_COPY_BYTES;
+  const visit = (from: string, to: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(from, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const src = path.join(from, entry.name);
+      const dst = path.join(to, entry.name);
+      if (entry.isDirectory()) {
+        if (EXCLUDED_DIRS.has(entry.name) || entry.name.startsWith('.venv') || depth > 6) continue;
+        fs.mkdirSync(dst, { recursive: true });
+        visit(src, dst, depth + 1);
+      } else if (entry.isFile() && !EXCLUDED_FILE.test(entry.name)) {
+        const size = fs.statSync(src).size;
+        if (size > budget) continue;
+        budget -= size;
+        fs.copyFileSync(src, dst);
+      }
+    }
+  };
+  visit(templateDir, dest, 0);
+}
+
+let sequence = 0;
+
+export class LocalKernelFactory implements KernelFactory {
+  readonly description = 'local kernels';
+
+  constructor(
+    private readonly limits: KernelLimits | undefined,
+    private readonly env: Record<string, string> = {},
+    /** run in templateDir itself instead of a copy (validate: the instructor's own notebook) */
+    private readonly inPlace = false
+  ) {}
+
+  async start(kernelName: string, templateDir: string | undefined): Promise<GradingKernel> {
+    const inPlace = this.inPlace && templateDir !== undefined;
+    const cwd = inPlace ? path.resolve(templateDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-grade-'));
+    if (templateDir && !inPlace) copySupportFiles(templateDir, cwd);
+    let sandbox: KernelSandbox | undefined;
+    try {
+      const spec = getKernelSpec(kernelName);
+      let launchSpec = spec;
+      if (this.limits) {
+        const { argv } = formatKernelCommand(spec, '{connection_file}');
+        const python = /python[\d.]*$/.test(argv[0]!) ? argv[0]! : 'python3';
+        sandbox = new KernelSandbox(this.limits, python, `${++sequence}`);
+        launchSpec = { ...spec, argv: [...sandbox.argvPrefix(), ...argv] };
+      }
+      const client = await startKernel({ spec: launchSpec, kernelName, cwd, env: { PYTHONDONTWRITEBYTECODE: '1', ...this.env } });
+      const box = sandbox;
+      return {
+        client,
+        cwd,
+        memoryExceeded: () => box?.memoryExceeded() ?? false,
+        resetCounters: () => box?.resetCounters(),
+        dispose: async () => {
+          await client.shutdown().catch(() => undefined);
+          await box?.dispose();
+          if (!inPlace) fs.rmSync(cwd, { recursive: true, force: true, maxRetries: 3 });
+        }
+      };
+    } catch (error) {
+      await sandbox?.dispose();
+      if (!inPlace) fs.rmSync(cwd, { recursive: true, force: true });
+      throw error;
+    }
+  }
+}

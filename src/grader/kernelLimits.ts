@@ -1,0 +1,220 @@
+/**
+ * OS limits for one grading kernel, so a memory bomb, a fork bomb or a runaway CPU loop costs
+ * only that submission: rlimits (address space, CPU seconds, file size, no core files, process
+ * count for non-root users) set by a tiny Python launcher that then exec()s the kernel, plus a
+ * cgroup (v1 or v2: memory and pids) when this process may create one — as root, RLIMIT_NPROC is
+ * not enforced, so the pids cgroup is what stops a fork bomb there.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface KernelLimits {
+  /** resident memory of the kernel and its children (cgroup) or address space (rlimit), MB */
+  memoryMb: number;
+  /** processes/threads the kernel may have at once */
+  maxProcesses: number;
+  /** CPU seconds per kernel process (rlimit; the kernel is killed by SIGXCPU/SIGKILL after) */
+  cpuSeconds: number;
+  /** largest file the kernel may write, MB */
+  maxFileMb: number;
+}
+
+export const DEFAULT_LIMITS: KernelLimits = { memoryMb: 2048, maxProcesses: 256, cpuSeconds: 3600, maxFileMb: 256 };
+
+/** Sets the rlimits, joins the cgroups, then becomes the kernel (argv after "--"). */
+const LAUNCHER = `
+import json, os, resource, sys
+cfg = json.loads(sys.argv[1])
+argv = sys.argv[sys.argv.index("--") + 1:]
+def limit(which, value):
+    if value is None:
+        return
+    try:
+        soft, hard = resource.getrlimit(which)
+        value = min(value, hard) if hard != resource.RLIM_INFINITY else value
+        resource.setrlimit(which, (value, value))
+    except (ValueError, OSError):
+        pass
+limit(resource.RLIMIT_CORE, 0)
+limit(resource.RLIMIT_AS, cfg.get("as"))
+limit(resource.RLIMIT_CPU, cfg.get("cpu"))
+limit(resource.RLIMIT_FSIZE, cfg.get("fsize"))
+if os.getuid() != 0:
+    limit(resource.RLIMIT_NPROC, cfg.get("nproc"))
+for procs in cfg.get("cgroups", []):
+    try:
+        with open(procs, "w") as f:
+            f.write(str(os.getpid()))
+    except OSError as e:
+        print(f"threadline: could not join cgroup {procs}: {e}", file=sys.stderr)
+os.execvp(argv[0], argv)
+`;
+
+interface CgroupDir {
+  dir: string;
+  kind: 'memory' | 'pids' | 'unified';
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where this process may create child cgroups: [v1 memory dir, v1 pids dir] or [v2 dir]. */
+function cgroupParents(): CgroupDir[] {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+  } catch {
+    return [];
+  }
+  const found: CgroupDir[] = [];
+  for (const line of lines) {
+    const [, controllers, rel] = line.split(':') as [string, string, string];
+    const list = controllers.split(',');
+    if (list.includes('memory') || list.includes('pids')) {
+      for (const kind of ['memory', 'pids'] as const) {
+        if (!list.includes(kind)) continue;
+        const dir = path.join('/sys/fs/cgroup', kind, rel);
+        if (fs.existsSync(path.join(dir, 'cgroup.procs')) && writable(dir)) found.push({ dir, kind });
+      }
+    } else if (controllers === '' && lines.length === 1) {
+      const dir = path.join('/sys/fs/cgroup', rel);
+      try {
+        const enabled = fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8');
+        if (enabled.includes('memory') && enabled.includes('pids') && writable(dir)) found.push({ dir, kind: 'unified' });
+      } catch {
+        // no v2 hierarchy we may use
+      }
+    }
+  }
+  return found;
+}
+
+let cachedParents: CgroupDir[] | undefined;
+
+/** The limits of one kernel: the argv prefix to launch it with, and what is left after it. */
+export class KernelSandbox {
+  private readonly groups: CgroupDir[] = [];
+
+  constructor(
+    readonly limits: KernelLimits,
+    readonly python: string,
+    id: string
+  ) {
+    cachedParents ??= cgroupParents();
+    for (const parent of cachedParents) {
+      const dir = path.join(parent.dir, `threadline-${process.pid}-${id}`);
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+        if (parent.kind === 'memory') {
+          fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limits.memoryMb * 1048576));
+          try {
+            fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), String(limits.memoryMb * 1048576));
+          } catch {
+            // swap accounting off: the memory limit alone applies
+          }
+        } else if (parent.kind === 'pids') {
+          fs.writeFileSync(path.join(dir, 'pids.max'), String(limits.maxProcesses));
+        } else {
+          fs.writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryMb * 1048576));
+          fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+          fs.writeFileSync(path.join(dir, 'pids.max'), String(limits.maxProcesses));
+        }
+        this.groups.push({ dir, kind: parent.kind });
+      } catch {
+        try {
+          fs.rmdirSync(dir);
+        } catch {
+          // not created
+        }
+      }
+    }
+  }
+
+  /** True when memory is limited by a cgroup (so RLIMIT_AS can stay generous for thread stacks). */
+  get memoryCgroup(): boolean {
+    return this.groups.some(group => group.kind !== 'pids');
+  }
+
+  get pidsCgroup(): boolean {
+    return this.groups.some(group => group.kind !== 'memory');
+  }
+
+  /** Prefix for the kernel argv: python -c LAUNCHER CONFIG -- kernel argv… */
+  argvPrefix(): string[] {
+    const mb = 1048576;
+    const config = {
+      // with a memory cgroup, RLIMIT_AS only stops absurd reservations (threads reserve stacks)
+      as: (this.memoryCgroup ? Math.max(this.limits.memoryMb * 8, 16384) : this.limits.memoryMb) * mb,
+      cpu: Math.ceil(this.limits.cpuSeconds),
+      fsize: this.limits.maxFileMb * mb,
+      nproc: this.limits.maxProcesses,
+      cgroups: this.groups.map(group => path.join(group.dir, 'cgroup.procs'))
+    };
+    return [this.python, '-c', LAUNCHER, JSON.stringify(config), '--'];
+  }
+
+  /** True when the kernel was killed or refused memory because of its memory limit. */
+  memoryExceeded(): boolean {
+    for (const group of this.groups) {
+      try {
+        if (group.kind === 'memory') {
+          const oom = fs.readFileSync(path.join(group.dir, 'memory.oom_control'), 'utf8');
+          if (/oom_kill [1-9]/.test(oom)) return true;
+          if (Number(fs.readFileSync(path.join(group.dir, 'memory.failcnt'), 'utf8')) > 0) return true;
+        } else if (group.kind === 'unified') {
+          const events = fs.readFileSync(path.join(group.dir, 'memory.events'), 'utf8');
+          if (/\b(oom_kill|max) [1-9]/.test(events)) return true;
+        }
+      } catch {
+        // cgroup gone
+      }
+    }
+    return false;
+  }
+
+  /** Resets the memory counters after a kernel restart inside the same sandbox. */
+  resetCounters(): void {
+    for (const group of this.groups) {
+      if (group.kind !== 'memory') continue;
+      try {
+        fs.writeFileSync(path.join(group.dir, 'memory.failcnt'), '0');
+      } catch {
+        // not resettable on this kernel: memoryExceeded() may report a past event
+      }
+    }
+  }
+
+  /** Kills whatever is left in the cgroups (fork-bomb children) and removes them. */
+  async dispose(): Promise<void> {
+    for (const group of this.groups) {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        let pids: number[] = [];
+        try {
+          pids = fs.readFileSync(path.join(group.dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+        } catch {
+          break;
+        }
+        if (pids.length === 0) break;
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+      try {
+        fs.rmdirSync(group.dir);
+      } catch {
+        // still busy (zombies being reaped): the kernel will clean up empty cgroups eventually
+      }
+    }
+  }
+}

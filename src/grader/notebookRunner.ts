@@ -1,0 +1,180 @@
+/**
+ * Runs a grading plan cell by cell on one kernel and scores its graded cells. Partial results
+ * are kept: a cell that times out is interrupted (and the kernel restarted when the interrupt
+ * does not bring it back), a kernel that dies is restarted, and the rest of the notebook still
+ * runs; each of those costs only the cell where it happened (and whatever depended on it).
+ */
+import { KernelDiedError } from '../kernel/errors.js';
+import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
+import type { GradingKernel } from './gradingKernel.js';
+import { GUARD_AFTER_HIDDEN, GUARD_BEFORE_TEST, guardSetup } from './kernelGuard.js';
+import type { GradingPlan, PlannedCell } from './matching.js';
+import { scoreTestCell, type CellScore, type CellStatus } from './scoring.js';
+
+export type SubmissionStatus = 'ok' | 'timeout' | 'kernel-died' | 'memory-limit' | 'invalid-notebook' | 'error';
+
+export interface RunOptions {
+  /** per cell, ms (default 30 s, nbgrader's default) */
+  cellTimeoutMs: number;
+  /** whole notebook, ms */
+  notebookTimeoutMs: number;
+  /** per cell, bytes of output kept */
+  maxOutputBytes: number;
+  /** paths the submission must not read (instructor sources, gradebook) */
+  protectedPaths: string[];
+  /** called after each cell (progress) */
+  onCell?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_RUN_OPTIONS: RunOptions = {
+  cellTimeoutMs: 30_000,
+  notebookTimeoutMs: 600_000,
+  maxOutputBytes: 1024 * 1024,
+  protectedPaths: []
+};
+
+/** What a cell did, as feedback shows it (hidden-test code and tracebacks never included). */
+export interface CellRun {
+  gradeId?: string;
+  cellType: PlannedCell['cellType'];
+  source: string;
+  outputs: Output[];
+  status: 'ok' | 'error' | 'timeout' | 'kernel-died' | 'memory-limit' | 'not-run' | 'skipped';
+  hidden: boolean;
+  /** the error the cell ended with (ename: evalue), if any */
+  message?: string;
+}
+
+export interface NotebookRun {
+  status: SubmissionStatus;
+  reason: string;
+  score: number;
+  maxScore: number;
+  cells: CellScore[];
+  runs: CellRun[];
+  elapsedMs: number;
+}
+
+const GUARD_TIMEOUT_MS = 30_000;
+
+function statusRank(status: SubmissionStatus): number {
+  return ['ok', 'timeout', 'kernel-died', 'memory-limit', 'invalid-notebook', 'error'].indexOf(status);
+}
+
+/** Hidden-test cells: keep what the test printed, never the traceback (it quotes the hidden code). */
+function redact(outputs: Output[]): Output[] {
+  return outputs.map(output => (output.output_type === 'error' ? { ...output, traceback: [`${output.ename}: ${output.evalue}`] } : output));
+}
+
+export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options: RunOptions): Promise<NotebookRun> {
+  const started = Date.now();
+  const deadline = started + options.notebookTimeoutMs;
+  const client = kernel.client;
+  const events: { status: SubmissionStatus; text: string }[] = [];
+  const scores = new Map<string, CellScore>();
+  const runs: CellRun[] = [];
+  const setup = guardSetup(options.protectedPaths);
+
+  const quiet = async (code: string): Promise<ExecuteResult | undefined> => {
+    try {
+      return await client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs: GUARD_TIMEOUT_MS });
+    } catch {
+      return undefined;
+    }
+  };
+  const freshKernel = async () => {
+    await client.restart();
+    kernel.resetCounters();
+    await quiet(setup);
+  };
+  await client.ready();
+  const installed = await quiet(setup);
+  if (installed?.status !== 'ok') {
+    events.push({ status: 'error', text: `the grading guard could not be installed (${installed?.error?.evalue ?? 'no reply'})` });
+  }
+
+  const codeCells = plan.cells.filter(cell => cell.cellType === 'code').length;
+  let done = 0;
+  for (const cell of plan.cells) {
+    const record = cell.record;
+    const isTest = Boolean(record?.grade && !record.solution && cell.cellType === 'code');
+    const hidden = Boolean(record?.hasHiddenTests);
+    const run: CellRun = { gradeId: cell.gradeId, cellType: cell.cellType, source: cell.visibleSource, outputs: [], status: 'skipped', hidden };
+    runs.push(run);
+    if (cell.cellType !== 'code') {
+      if (record?.grade) scores.set(record.gradeId, { gradeId: record.gradeId, score: 0, maxScore: record.points, status: 'manual', message: 'needs manual grading (not autograded)' });
+      continue;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      run.status = 'not-run';
+      if (isTest) scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, undefined, { status: 'timeout', message: 'not run: the notebook ran out of time' }));
+      if (!events.some(e => e.text.startsWith('the notebook'))) events.push({ status: 'timeout', text: `the notebook ran out of time (${Math.round(options.notebookTimeoutMs / 1000)} s)` });
+      continue;
+    }
+    if (isTest) await quiet(GUARD_BEFORE_TEST);
+    let result: ExecuteResult | undefined;
+    let failure: { status: CellStatus; message: string } | undefined;
+    try {
+      result = await client.execute(cell.source, {
+        timeoutMs: Math.min(options.cellTimeoutMs, remaining),
+        maxOutputBytes: options.maxOutputBytes,
+        storeHistory: !hidden,
+        stopOnError: false
+      });
+    } catch (error) {
+      if (!(error instanceof KernelDiedError) && client.alive) throw error;
+      const memory = kernel.memoryExceeded();
+      failure = memory
+        ? { status: 'memory-limit', message: 'the kernel was stopped: it used more memory than allowed' }
+        : { status: 'kernel-died', message: `the kernel died while running this cell${error instanceof KernelDiedError && error.signal ? ` (${error.signal})` : ''}` };
+      events.push({ status: memory ? 'memory-limit' : 'kernel-died', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ${failure.message}` });
+      run.status = memory ? 'memory-limit' : 'kernel-died';
+      run.message = failure.message;
+      await freshKernel();
+    }
+    if (result) {
+      run.outputs = hidden ? redact(result.outputs) : result.outputs;
+      run.status = result.status === 'ok' ? 'ok' : result.status === 'timeout' ? 'timeout' : 'error';
+      if (result.error) run.message = `${result.error.ename}: ${result.error.evalue}`;
+      if (result.status === 'timeout') {
+        const limit = Math.min(options.cellTimeoutMs, remaining);
+        events.push({ status: 'timeout', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ran longer than ${Math.round(limit / 1000)} s` });
+        // the interrupt may not have stopped it (a loop that swallows KeyboardInterrupt): kill
+        const probe = client.alive ? await quiet('pass') : undefined;
+        if (probe?.status !== 'ok') await freshKernel();
+      } else if (result.error?.ename === 'MemoryError') {
+        events.push({ status: 'memory-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: MemoryError` });
+      }
+      if (hidden) await quiet(GUARD_AFTER_HIDDEN);
+    }
+    if (isTest) scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, result, failure));
+    options.onCell?.(++done, codeCells);
+  }
+
+  // every graded cell of the assignment gets a row, also those whose cell was missing
+  const cells: CellScore[] = [];
+  for (const record of plan.gradedCells) {
+    const score = scores.get(record.gradeId) ?? {
+      gradeId: record.gradeId,
+      score: 0,
+      maxScore: record.points,
+      status: 'missing' as const,
+      message: plan.notes.get(record.gradeId)?.join('; ') ?? 'the cell is missing from the submission'
+    };
+    const notes = plan.notes.get(record.gradeId);
+    if (notes && score.status !== 'missing') score.message = [score.message, ...notes].filter(Boolean).join('; ');
+    cells.push(score);
+  }
+  let status: SubmissionStatus = 'ok';
+  for (const event of events) if (statusRank(event.status) > statusRank(status)) status = event.status;
+  return {
+    status,
+    reason: events.map(event => event.text).join('; '),
+    score: cells.reduce((sum, cell) => sum + cell.score, 0),
+    maxScore: cells.reduce((sum, cell) => sum + cell.maxScore, 0),
+    cells,
+    runs,
+    elapsedMs: Date.now() - started
+  };
+}

@@ -1,0 +1,26 @@
+/** Grading kernels on a Jupyter Server (`--server URL --token T`): the server's limits apply there. */
+import { startRemoteKernel } from '../kernel/remoteKernel.js';
+import type { GradingKernel, KernelFactory } from './gradingKernel.js';
+
+export class RemoteKernelFactory implements KernelFactory {
+  readonly description: string;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string | undefined
+  ) {
+    this.description = `kernels on ${baseUrl}`;
+  }
+
+  async start(kernelName: string): Promise<GradingKernel> {
+    const client = await startRemoteKernel({ baseUrl: this.baseUrl, token: this.token, kernelName });
+    return {
+      client,
+      // the server decides the working directory (its root_dir)
+      cwd: '',
+      memoryExceeded: () => false,
+      resetCounters: () => undefined,
+      dispose: () => client.shutdown()
+    };
+  }
+}

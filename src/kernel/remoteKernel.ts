@@ -1,0 +1,240 @@
+/**
+ * A kernel on a Jupyter Server (a JupyterHub user server, Enterprise Gateway…) driven through
+ * @jupyterlab/services from Node: REST calls with Node's fetch, the kernel channels over the `ws`
+ * WebSocket. Same KernelClient contract as the local backend.
+ */
+import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
+import WebSocket from 'ws';
+import { KernelDiedError, KernelShutdownError, KernelStartError } from './errors.js';
+import type { ExecuteOptions, ExecuteResult, KernelClient, KernelInfo } from './kernelClient.js';
+import { DisplayRegistry, OutputCollector } from './outputCollector.js';
+
+export interface RemoteKernelOptions {
+  /** server base URL, e.g. http://127.0.0.1:8888/ or https://hub.example.org/user/alice/ */
+  baseUrl: string;
+  token?: string;
+  kernelName?: string;
+  /** after a timeout interrupt, wait this long for the cell to stop (default 5 s) */
+  interruptGraceMs?: number;
+  /** give up starting after this long (default 60 s) */
+  startTimeoutMs?: number;
+}
+
+/** Server settings for Node: fetch and WebSocket from Node, token auth in the header. */
+export function nodeServerSettings(baseUrl: string, token = ''): ServerConnection.ISettings {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return ServerConnection.makeSettings({
+    baseUrl: base,
+    wsUrl: base.replace(/^http/, 'ws'),
+    token,
+    appendToken: true,
+    fetch: globalThis.fetch.bind(globalThis),
+    Request: globalThis.Request,
+    Headers: globalThis.Headers,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    init: { cache: 'no-store' } as RequestInit
+  });
+}
+
+export class RemoteKernel implements KernelClient {
+  readonly kernelName: string;
+  private isAlive = true;
+  private closed = false;
+  private restartingByUs = false;
+  private readonly displays = new DisplayRegistry();
+  private readonly deathListeners = new Set<(error: Error) => void>();
+  private readonly pending = new Set<(error: Error) => void>();
+
+  private constructor(
+    private readonly connection: Kernel.IKernelConnection,
+    private readonly options: RemoteKernelOptions
+  ) {
+    this.kernelName = connection.name;
+    connection.statusChanged.connect((_sender, status) => {
+      if (this.closed || this.restartingByUs) return;
+      if (status === 'autorestarting' || status === 'dead') {
+        this.failPending(new KernelDiedError(status === 'dead' ? 'the server reports it dead' : 'it died and the server is restarting it'));
+        if (status === 'dead') this.die(new KernelDiedError('the server reports it dead'));
+      }
+    });
+  }
+
+  /** Starts a kernel on the server and connects to it. */
+  static async start(options: RemoteKernelOptions): Promise<RemoteKernel> {
+    const serverSettings = nodeServerSettings(options.baseUrl, options.token);
+    let model: Kernel.IModel;
+    try {
+      model = await KernelAPI.startNew({ name: options.kernelName ?? '' }, serverSettings);
+    } catch (error) {
+      throw new KernelStartError(
+        `Could not start kernel "${options.kernelName ?? '(server default)'}" on ${options.baseUrl}: ${(error as Error).message}. ` +
+          'Check the URL, the token (--token) and that the server has that kernel spec.'
+      );
+    }
+    const connection = new KernelConnection({ model, serverSettings, handleComms: false });
+    const kernel = new RemoteKernel(connection, options);
+    try {
+      await kernel.ready();
+    } catch (error) {
+      await kernel.shutdown();
+      throw error;
+    }
+    return kernel;
+  }
+
+  get alive(): boolean {
+    return this.isAlive && !this.closed;
+  }
+
+  async ready(): Promise<KernelInfo> {
+    const timeout = this.options.startTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const info = await Promise.race([
+      this.connection.info,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new KernelStartError(`The remote kernel did not answer kernel_info within ${timeout} ms.`)), timeout);
+      })
+    ]).finally(() => clearTimeout(timer));
+    return {
+      protocolVersion: info.protocol_version,
+      implementation: info.implementation,
+      languageInfo: info.language_info as KernelInfo['languageInfo'],
+      banner: info.banner
+    };
+  }
+
+  private failPending(error: Error): void {
+    for (const fail of [...this.pending]) fail(error);
+    this.pending.clear();
+  }
+
+  private die(error: Error): void {
+    if (!this.isAlive) return;
+    this.isAlive = false;
+    this.failPending(error);
+    for (const listener of [...this.deathListeners]) {
+      try {
+        listener(error);
+      } catch {
+        // a listener's bug is not ours to crash on
+      }
+    }
+  }
+
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    if (this.closed) throw new KernelShutdownError('execute code');
+    if (!this.isAlive) throw new KernelDiedError('it is not running (it died earlier)');
+    const started = Date.now();
+    const collector = new OutputCollector(this.displays, options.maxOutputBytes ?? Number.POSITIVE_INFINITY, options.onOutput);
+    const future = this.connection.requestExecute(
+      {
+        code,
+        silent: options.silent ?? false,
+        store_history: options.storeHistory ?? !(options.silent ?? false),
+        allow_stdin: options.stdin !== undefined,
+        stop_on_error: options.stopOnError ?? true
+      },
+      true
+    );
+    future.onIOPub = msg => {
+      collector.handle(msg.header.msg_type, msg.content as Record<string, unknown>);
+    };
+    if (options.stdin) {
+      const answer = options.stdin;
+      future.onStdin = async msg => {
+        if (msg.header.msg_type !== 'input_request') return;
+        const content = msg.content as KernelMessage.IInputRequestMsg['content'];
+        future.sendInputReply({ status: 'ok', value: await answer(content.prompt, content.password) }, msg.header as KernelMessage.IInputRequestMsg['header']);
+      };
+    }
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    let failPending!: (error: Error) => void;
+    const died = new Promise<never>((_, reject) => {
+      failPending = reject;
+    });
+    this.pending.add(failPending);
+    const timeout = new Promise<'timeout'>(resolve => {
+      if (options.timeoutMs === undefined) return;
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.interrupt().catch(() => undefined);
+        // give the interrupted cell a moment to reply; after that, report without it
+        timer = setTimeout(() => resolve('timeout'), this.options.interruptGraceMs ?? 5000);
+      }, options.timeoutMs);
+    });
+    let reply: KernelMessage.IExecuteReplyMsg | 'timeout';
+    try {
+      reply = await Promise.race([future.done as Promise<KernelMessage.IExecuteReplyMsg>, timeout, died]);
+    } catch (error) {
+      if (error instanceof KernelDiedError) throw error;
+      if (this.closed) throw new KernelShutdownError('finish the execution');
+      throw new KernelDiedError(`the execution was cancelled (${(error as Error).message})`);
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(failPending);
+    }
+    const content = reply === 'timeout' ? undefined : (reply.content as unknown as Record<string, unknown>);
+    let status: ExecuteResult['status'] =
+      content?.status === 'ok' || content?.status === 'error' || content?.status === 'aborted' ? content.status : collector.error ? 'error' : 'ok';
+    let error = collector.error;
+    if (content?.status === 'error') {
+      error = { ename: String(content.ename ?? ''), evalue: String(content.evalue ?? ''), traceback: Array.isArray(content.traceback) ? content.traceback.map(String) : [] };
+    }
+    if (timedOut) {
+      status = 'timeout';
+      error = { ename: 'CellTimeoutError', evalue: `The code did not finish within ${options.timeoutMs} ms and was interrupted.`, traceback: error?.traceback ?? [] };
+      if (reply === 'timeout') future.dispose();
+    }
+    return {
+      status,
+      executionCount: typeof content?.execution_count === 'number' ? content.execution_count : collector.executionCount,
+      outputs: collector.outputs,
+      ...(status === 'ok' || status === 'aborted' || !error ? {} : { error }),
+      incomplete: reply === 'timeout',
+      droppedBytes: collector.droppedBytes,
+      elapsedMs: Date.now() - started
+    };
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.closed) throw new KernelShutdownError('interrupt');
+    await this.connection.interrupt();
+  }
+
+  async restart(): Promise<void> {
+    if (this.closed) throw new KernelShutdownError('restart');
+    this.failPending(new KernelDiedError('it was restarted while this request was pending'));
+    this.restartingByUs = true;
+    try {
+      await this.connection.restart();
+      this.displays.clear();
+      this.isAlive = true;
+      await this.ready();
+    } finally {
+      this.restartingByUs = false;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(new KernelDiedError('it was shut down while this request was pending'));
+    try {
+      await this.connection.shutdown();
+    } catch {
+      // already gone on the server
+    }
+    this.connection.dispose();
+  }
+
+  onDeath(listener: (error: Error) => void): () => void {
+    this.deathListeners.add(listener);
+    return () => this.deathListeners.delete(listener);
+  }
+}
+
+/** Starts a kernel on a Jupyter Server; resolves when it is ready. */
+export function startRemoteKernel(options: RemoteKernelOptions): Promise<KernelClient> {
+  return RemoteKernel.start(options);
+}
