@@ -1,0 +1,63 @@
+/** Canvas colours resolved from JupyterLab theme variables (--jp-*), so light and dark themes both work. */
+
+export interface Palette {
+  bg: string;
+  rowAlt: string;
+  header: string;
+  text: string;
+  textDim: string;
+  grid: string;
+  run: string;
+  suspended: string;
+  lockWait: string;
+  lockHold: string;
+  blocked: string;
+  core: string;
+  focus: string;
+  font: string;
+}
+
+/** Each colour's theme variable and the value used when no JupyterLab theme is loaded. */
+const VARS: Record<Exclude<keyof Palette, 'font'>, [string, string]> = {
+  bg: ['--jp-layout-color0', '#ffffff'],
+  rowAlt: ['--jp-layout-color1', '#fafafa'],
+  header: ['--jp-layout-color2', '#eeeeee'],
+  text: ['--jp-ui-font-color1', 'rgba(0,0,0,0.87)'],
+  textDim: ['--jp-ui-font-color2', 'rgba(0,0,0,0.54)'],
+  grid: ['--jp-border-color2', '#e0e0e0'],
+  run: ['--jp-brand-color1', '#1976d2'],
+  suspended: ['--jp-layout-color4', '#757575'],
+  lockWait: ['--jp-warn-color1', '#f57c00'],
+  lockHold: ['--jp-success-color1', '#388e3c'],
+  blocked: ['--jp-error-color1', '#d32f2f'],
+  core: ['--jp-brand-color1', '#1976d2'],
+  focus: ['--jp-ui-font-color0', 'rgba(0,0,0,1)']
+};
+
+export function resolvePalette(el: Element): Palette {
+  const style = getComputedStyle(el);
+  const out: Record<string, string> = {};
+  for (const [key, [name, fallback]] of Object.entries(VARS)) {
+    out[key] = style.getPropertyValue(name).trim() || fallback;
+  }
+  const family = style.getPropertyValue('--jp-ui-font-family').trim() || 'system-ui, sans-serif';
+  out.font = `11px ${family}`;
+  return out as unknown as Palette;
+}
+
+/** Resolves again only when the theme changes (JupyterLab sets data-jp-theme-name on body). */
+export class PaletteCache {
+  private key = '';
+  private value: Palette | null = null;
+  get(el: Element): Palette {
+    const key = document.body?.getAttribute('data-jp-theme-name') ?? '';
+    if (!this.value || key !== this.key) {
+      this.value = resolvePalette(el);
+      this.key = key;
+    }
+    return this.value;
+  }
+  invalidate(): void {
+    this.value = null;
+  }
+}

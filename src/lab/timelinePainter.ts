@@ -1,0 +1,336 @@
+/**
+ * Draws the timeline onto a 2D canvas context. Each lane is drawn span by span when few spans
+ * are visible, or from its coverage mipmap (one rectangle run per pixel column at most) when
+ * there are more spans than pixels, so a frame costs O(visible lanes × width).
+ * Rectangles are batched into one path per colour.
+ */
+import { SpanKind } from '../protocol/trace.js';
+import type { LaneIndex } from './laneIndex.js';
+import { KIND_COUNT, RAW_ALWAYS } from './laneIndex.js';
+import type { Row } from './laneLayout.js';
+import { GROUP_LABELS } from './laneLayout.js';
+import type { Palette } from './palette.js';
+import type { TimeScale } from './timeScale.js';
+import type { TraceStore } from './traceStore.js';
+import type { SampleIndex } from './laneSamples.js';
+
+export interface Geometry {
+  width: number;
+  height: number;
+  labelW: number;
+  axisH: number;
+  scrollY: number;
+}
+
+export interface PaintInput extends Geometry {
+  ctx: CanvasRenderingContext2D;
+  store: TraceStore;
+  lanes: LaneIndex[];
+  rows: Row[];
+  scale: TimeScale;
+  palette: Palette;
+  samples: SampleIndex;
+  hoverSpan: number;
+  pinnedSpan: number;
+  /** label per lane, computed once per layout */
+  laneLabel: (lane: number) => string;
+  live: boolean;
+}
+
+export interface PaintStats {
+  rects: number;
+  rawLanes: number;
+  mipLanes: number;
+}
+
+/** Vertical bands of a lane row: the task/thread state on top, locks in a strip below. */
+export function bands(y: number, h: number): { mainY: number; mainH: number; thinY: number; thinH: number; lockY: number; lockH: number } {
+  const lockH = Math.max(2, Math.round(h * 0.18));
+  const mainY = y + 2;
+  const mainH = h - lockH - 5;
+  const thinH = Math.max(2, Math.round(mainH * 0.3));
+  return { mainY, mainH, thinY: mainY + Math.round((mainH - thinH) / 2), thinH, lockY: y + h - lockH - 2, lockH };
+}
+
+/** Collects rectangles per colour and fills each colour with one path. */
+class RectBatch {
+  private rects: number[][] = [[], [], [], [], [], []];
+  count = 0;
+  add(slot: number, x: number, y: number, w: number, h: number): void {
+    this.rects[slot].push(x, y, w, h);
+    this.count++;
+  }
+  flush(ctx: CanvasRenderingContext2D, colors: string[]): void {
+    for (let s = 0; s < this.rects.length; s++) {
+      const r = this.rects[s];
+      if (!r.length) continue;
+      ctx.fillStyle = colors[s];
+      ctx.beginPath();
+      for (let i = 0; i < r.length; i += 4) ctx.rect(r[i], r[i + 1], r[i + 2], r[i + 3]);
+      ctx.fill();
+      r.length = 0;
+    }
+  }
+}
+
+const cov = new Float64Array(KIND_COUNT);
+
+export function paintTimeline(p: PaintInput): PaintStats {
+  const { ctx, width, height, labelW, axisH, scale, palette: pal } = p;
+  const stats: PaintStats = { rects: 0, rawLanes: 0, mipLanes: 0 };
+  const plotW = Math.max(1, width - labelW);
+  ctx.save();
+  ctx.fillStyle = pal.bg;
+  ctx.fillRect(0, 0, width, height);
+  ctx.font = pal.font;
+  ctx.textBaseline = 'middle';
+
+  // axis and grid
+  const ticks = scale.ticks(90);
+  ctx.fillStyle = pal.grid;
+  for (const t of ticks) ctx.fillRect(Math.round(labelW + t.x), axisH - 4, 1, height - axisH + 4);
+  ctx.fillRect(labelW, axisH - 1, plotW, 1);
+  ctx.fillStyle = pal.textDim;
+  ctx.textAlign = 'left';
+  for (const t of ticks) if (t.x + 50 < plotW) ctx.fillText(t.label, labelW + t.x + 3, axisH / 2);
+
+  // rows
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, axisH, width, height - axisH);
+  ctx.clip();
+  const t0 = scale.t0;
+  const t1 = scale.t1;
+  const usPerPx = scale.usPerPx;
+  const batch = new RectBatch();
+  const colors = [pal.run, pal.suspended, pal.lockWait, pal.lockHold, pal.blocked, pal.core];
+  const top = p.scrollY;
+  const bottom = p.scrollY + height - axisH;
+  const duration = p.store.duration;
+  let alt = false;
+  for (const row of p.rows) {
+    if (row.y + row.h <= top || row.y >= bottom) continue;
+    const y = axisH + row.y - p.scrollY;
+    if (row.type === 'group') {
+      ctx.fillStyle = pal.header;
+      ctx.fillRect(0, y, width, row.h);
+      ctx.fillStyle = pal.text;
+      ctx.textAlign = 'left';
+      ctx.fillText(`${row.collapsed ? '▸' : '▾'} ${GROUP_LABELS[row.group]} (${row.count})`, 4, y + row.h / 2);
+      alt = false;
+      continue;
+    }
+    alt = !alt;
+    if (alt) {
+      ctx.fillStyle = pal.rowAlt;
+      ctx.fillRect(0, y, width, row.h);
+    }
+    ctx.fillStyle = pal.textDim;
+    ctx.textAlign = 'left';
+    if (row.type === 'core') {
+      ctx.fillText(`core ${row.core}`, 12, y + row.h / 2);
+      const s = p.samples.cores[row.core];
+      if (!s) continue;
+      const [lo, hi] = s.range(t0, t1);
+      // one rect per sample interval, merged to at most one per pixel column per alpha level
+      let lastX = -1;
+      for (let i = lo; i < hi; i++) {
+        const a = Math.max(0, Math.floor(scale.x(s.t[i])));
+        const b = Math.min(plotW, Math.ceil(scale.x(i + 1 < s.n ? s.t[i + 1] : Math.max(duration, s.t[i]))));
+        if (b <= lastX || b <= a) continue;
+        const x0 = Math.max(a, lastX);
+        ctx.globalAlpha = Math.min(1, Math.max(0.05, s.v[i] / 100));
+        ctx.fillStyle = pal.core;
+        ctx.fillRect(labelW + x0, y + 1, b - x0, row.h - 2);
+        stats.rects++;
+        lastX = b;
+      }
+      ctx.globalAlpha = 1;
+      continue;
+    }
+    const lane = row.lane;
+    ctx.fillText(ellipsize(ctx, p.laneLabel(lane), labelW - 16), 12, y + row.h / 2);
+    const g = bands(y, row.h);
+    // lifetime line
+    const lStart = p.store.tables.lanes.start[lane];
+    const lEnd = p.store.laneEndTime(lane) ?? duration;
+    const lx0 = Math.max(0, scale.x(lStart));
+    const lx1 = Math.min(plotW, scale.x(lEnd));
+    if (lx1 > lx0) {
+      ctx.fillStyle = pal.grid;
+      ctx.fillRect(labelW + lx0, g.thinY + g.thinH / 2 - 0.5, Math.max(1, lx1 - lx0), 1);
+    }
+    // thread/process CPU samples: a faint strip above the bars
+    const ls = p.samples.lanes.get(lane);
+    if (ls) {
+      const [lo, hi] = ls.range(t0, t1);
+      let lastX = -1;
+      for (let i = lo; i < hi; i++) {
+        const a = Math.max(0, Math.floor(scale.x(ls.t[i])));
+        const b = Math.min(plotW, Math.ceil(scale.x(i + 1 < ls.n ? ls.t[i + 1] : Math.max(lEnd, ls.t[i]))));
+        if (b <= lastX || b <= a) continue;
+        const x0 = Math.max(a, lastX);
+        ctx.globalAlpha = Math.min(1, Math.max(0.05, ls.v[i] / 100));
+        ctx.fillStyle = pal.core;
+        ctx.fillRect(labelW + x0, y, b - x0, 2);
+        lastX = b;
+      }
+      ctx.globalAlpha = 1;
+    }
+    const idx = p.lanes[lane];
+    if (!idx || idx.count === 0) continue;
+    if (idx.count <= RAW_ALWAYS || idx.visibleCount(t0, t1) <= plotW * 2) {
+      stats.rawLanes++;
+      drawRaw(idx, scale, plotW, labelW, g, batch);
+    } else {
+      stats.mipLanes++;
+      drawMip(idx, scale, plotW, labelW, g, batch, usPerPx);
+    }
+  }
+  stats.rects += batch.count;
+  batch.flush(ctx, colors);
+
+  // hover and pinned outlines
+  for (const [span, dash] of [
+    [p.hoverSpan, true],
+    [p.pinnedSpan, false]
+  ] as const) {
+    if (span < 0 || span >= p.store.spanCount) continue;
+    const lane = p.store.tables.spans.lane[span];
+    const row = p.rows.find(r => r.type === 'lane' && r.lane === lane);
+    if (!row) continue;
+    const y = axisH + row.y - p.scrollY;
+    const g = bands(y, row.h);
+    const kind = p.store.tables.spans.kind[span];
+    const isLock = kind === SpanKind.lockWait || kind === SpanKind.lockHold;
+    const x0 = Math.max(-2, scale.x(p.store.tables.spans.start[span]));
+    const x1 = Math.min(plotW + 2, scale.x(p.store.tables.spans.end[span]));
+    ctx.strokeStyle = pal.focus;
+    ctx.lineWidth = dash ? 1 : 2;
+    ctx.setLineDash(dash ? [3, 2] : []);
+    ctx.strokeRect(labelW + x0 - 1, (isLock ? g.lockY : g.mainY) - 1, Math.max(3, x1 - x0 + 2), (isLock ? g.lockH : g.mainH) + 2);
+    ctx.setLineDash([]);
+  }
+  ctx.restore();
+
+  // gutter edge
+  ctx.fillStyle = pal.grid;
+  ctx.fillRect(labelW - 1, 0, 1, height);
+  if (p.live) {
+    ctx.fillStyle = pal.blocked;
+    ctx.beginPath();
+    ctx.arc(width - 10, axisH / 2, 4, 0, Math.PI * 2);
+    ctx.fill();
+  }
+  ctx.restore();
+  return stats;
+}
+
+type Bands = ReturnType<typeof bands>;
+
+function place(kind: number, g: Bands): [number, number, number] {
+  switch (kind) {
+    case SpanKind.suspended:
+      return [1, g.thinY, g.thinH];
+    case SpanKind.lockWait:
+      return [2, g.lockY, g.lockH];
+    case SpanKind.lockHold:
+      return [3, g.lockY, g.lockH];
+    case SpanKind.blocked:
+      return [4, g.mainY - 1, g.mainH + 2];
+    default:
+      return [0, g.mainY, g.mainH];
+  }
+}
+
+function drawRaw(idx: LaneIndex, scale: TimeScale, plotW: number, labelW: number, g: Bands, batch: RectBatch): void {
+  // per colour: merge spans that fall into pixels already covered
+  const lastEnd = [-1, -1, -1, -1, -1];
+  const lastStart = [0, 0, 0, 0, 0];
+  const flush = (slot: number): void => {
+    if (lastEnd[slot] < 0) return;
+    const [s, yy, hh] = place(slot, g);
+    batch.add(s, labelW + lastStart[slot], yy, lastEnd[slot] - lastStart[slot], hh);
+  };
+  idx.forEachVisible(scale.t0, scale.t1, (start, end, kind) => {
+    const k = kind < KIND_COUNT ? kind : 0;
+    let x0 = Math.max(0, Math.floor(scale.x(start)));
+    let x1 = Math.min(plotW, Math.ceil(scale.x(end)));
+    if (x1 - x0 < (k === SpanKind.blocked ? 2 : 1)) x1 = x0 + (k === SpanKind.blocked ? 2 : 1);
+    if (x1 > plotW) {
+      x0 = Math.min(x0, plotW - 1);
+      x1 = plotW;
+    }
+    // leave a 1px gap between neighbouring slices when they are wide enough to tell apart
+    if (x1 - x0 > 4 && k !== SpanKind.suspended) x1 -= 1;
+    if (lastEnd[k] >= 0 && x0 <= lastEnd[k] && x0 >= lastStart[k]) {
+      if (x1 > lastEnd[k]) lastEnd[k] = x1;
+      return;
+    }
+    flush(k);
+    lastStart[k] = x0;
+    lastEnd[k] = x1;
+  });
+  for (let k = 0; k < KIND_COUNT; k++) flush(k);
+}
+
+function drawMip(idx: LaneIndex, scale: TimeScale, plotW: number, labelW: number, g: Bands, batch: RectBatch, usPerPx: number): void {
+  const mip = idx.mipmap();
+  const level = mip.levelFor(usPerPx);
+  // run-length encode consecutive columns with the same main/lock kind
+  let mainKind = -1;
+  let mainStart = 0;
+  let lockKind = -1;
+  let lockStart = 0;
+  const emit = (kind: number, from: number, to: number): void => {
+    if (kind < 0 || to <= from) return;
+    const [s, yy, hh] = place(kind, g);
+    batch.add(s, labelW + from, yy, to - from, hh);
+  };
+  for (let x = 0; x <= plotW; x++) {
+    let mk = -1;
+    let lk = -1;
+    if (x < plotW) {
+      mip.sum(level, scale.t(x), scale.t(x + 1), cov);
+      const run = cov[SpanKind.run];
+      const susp = cov[SpanKind.suspended];
+      if (cov[SpanKind.blocked] > 0) mk = SpanKind.blocked;
+      else if (run > 0 && run >= 0.25 * (run + susp)) mk = SpanKind.run;
+      else if (susp > 0) mk = SpanKind.suspended;
+      if (cov[SpanKind.lockWait] > 0) lk = SpanKind.lockWait;
+      else if (cov[SpanKind.lockHold] > 0) lk = SpanKind.lockHold;
+    }
+    if (mk !== mainKind) {
+      emit(mainKind, mainStart, x);
+      mainKind = mk;
+      mainStart = x;
+    }
+    if (lk !== lockKind) {
+      emit(lockKind, lockStart, x);
+      lockKind = lk;
+      lockStart = x;
+    }
+  }
+}
+
+const ellipsisCache = new Map<string, string>();
+
+function ellipsize(ctx: CanvasRenderingContext2D, text: string, maxW: number): string {
+  const key = `${maxW}|${ctx.font}|${text}`;
+  const hit = ellipsisCache.get(key);
+  if (hit !== undefined) return hit;
+  let out = text;
+  if (ctx.measureText(text).width > maxW) {
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (ctx.measureText(text.slice(0, mid) + '…').width <= maxW) lo = mid;
+      else hi = mid - 1;
+    }
+    out = text.slice(0, lo) + '…';
+  }
+  if (ellipsisCache.size > 5000) ellipsisCache.clear();
+  ellipsisCache.set(key, out);
+  return out;
+}

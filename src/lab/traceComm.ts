@@ -1,0 +1,44 @@
+/**
+ * Registers the `threadline.trace` comm target on the kernel of every notebook (again when the
+ * kernel changes; a restart keeps the connection's targets), and feeds the chunks the probe
+ * sends into the live registry, where the timeline output for that trace_id picks them up.
+ */
+import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
+import { TRACE_COMM_TARGET } from '../protocol/names.js';
+import { liveRegistry } from './liveRegistry.js';
+import { parsePayload } from './traceValidate.js';
+
+const registered = new WeakSet<Kernel.IKernelConnection>();
+
+function onChunk(kernelId: string, data: unknown): void {
+  try {
+    const payload = parsePayload(data);
+    if (payload.kind === 'chunk') liveRegistry.ingest(payload.chunk, kernelId);
+  } catch (error) {
+    // A bad chunk must not break the notebook; the output for that trace shows the error.
+    const id = typeof data === 'object' && data && 'trace_id' in data ? String((data as { trace_id: unknown }).trace_id) : null;
+    if (id) liveRegistry.get(id).error = error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+export function registerTraceTarget(kernel: Kernel.IKernelConnection | null | undefined): void {
+  if (!kernel || kernel.isDisposed || registered.has(kernel)) return;
+  registered.add(kernel);
+  kernel.registerCommTarget(TRACE_COMM_TARGET, (comm: Kernel.IComm, open: KernelMessage.ICommOpenMsg) => {
+    onChunk(kernel.id, open.content.data);
+    comm.onMsg = msg => onChunk(kernel.id, msg.content.data);
+  });
+  kernel.disposed.connect(() => registered.delete(kernel));
+}
+
+export function watchNotebooks(tracker: INotebookTracker): void {
+  const watch = (panel: NotebookPanel): void => {
+    const ctx = panel.sessionContext;
+    ctx.kernelChanged.connect((_, change) => registerTraceTarget(change.newValue));
+    registerTraceTarget(ctx.session?.kernel);
+    void ctx.ready.then(() => registerTraceTarget(ctx.session?.kernel));
+  };
+  tracker.forEach(watch);
+  tracker.widgetAdded.connect((_, panel) => watch(panel));
+}
