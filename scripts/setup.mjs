@@ -88,14 +88,24 @@ function pythonForRuntime() {
   fail(`Python ${wanted} (binder/runtime.txt) was not found on PATH; install it and run again.`);
 }
 
+/**
+ * The venv sits inside this ESM package ("type": "module"), so Node would load the CommonJS
+ * scripts that Python packages ship (jupyter_builder's yarn.js, run by JupyterLab at start) as
+ * ES modules and fail. A package.json at the venv's root restores their default.
+ */
+function markCommonJs(directory) {
+  fs.writeFileSync(path.join(directory, 'package.json'), '{ "type": "commonjs" }\n');
+}
+
 step('node-modules', ['package.json', 'package-lock.json'], ['node_modules/.package-lock.json'], () => {
   const fresh = !fs.existsSync(path.join(root, 'node_modules'));
   run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund']);
 });
 
 if (!buildOnly && !externalPrefix) {
-  step('python-venv', ['binder/requirements.txt', 'binder/runtime.txt'], [python], () => {
+  step('python-venv', ['binder/requirements.txt', 'binder/runtime.txt'], [python, path.join(prefix, 'package.json')], () => {
     if (!fs.existsSync(python)) run(pythonForRuntime(), ['-m', 'venv', prefix]);
+    markCommonJs(prefix);
     run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'binder/requirements.txt']);
   });
 }
@@ -123,7 +133,7 @@ if (!buildOnly) {
     }
   });
 
-  step('install-into-env', ['build/labextension', 'kernel-spec'], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json')], () => {
+  step('install-into-env', ['build/labextension', 'kernel-spec', 'scripts/setup.mjs'], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json'), path.join(prefix, 'etc/jupyter/jupyter_server_config.json')], () => {
     const share = path.join(prefix, 'share', 'jupyter');
     const extensionDir = path.join(share, 'labextensions', 'threadline');
     fs.rmSync(extensionDir, { recursive: true, force: true });
@@ -132,11 +142,13 @@ if (!buildOnly) {
     const kernelDir = path.join(share, 'kernels', 'threadline');
     fs.rmSync(kernelDir, { recursive: true, force: true });
     fs.cpSync(path.join(root, 'kernel-spec', 'threadline'), kernelDir, { recursive: true });
-    // The course's kernel is the default for new notebooks in this environment.
-    const serverConfig = path.join(prefix, 'etc', 'jupyter', 'jupyter_server_config.d');
-    fs.mkdirSync(serverConfig, { recursive: true });
+    // The course's kernel is the default for new notebooks in this environment. (The
+    // jupyter_server_config.d folder only enables server extensions, so this is the main file.)
+    const etc = path.join(prefix, 'etc', 'jupyter');
+    fs.mkdirSync(etc, { recursive: true });
+    fs.rmSync(path.join(etc, 'jupyter_server_config.d', 'threadline.json'), { force: true });
     fs.writeFileSync(
-      path.join(serverConfig, 'threadline.json'),
+      path.join(etc, 'jupyter_server_config.json'),
       JSON.stringify({ MultiKernelManager: { default_kernel_name: 'threadline' } }, null, 2) + '\n'
     );
   });

@@ -10,6 +10,8 @@ const jupyter = path.join(root, '.venv', 'bin', 'jupyter');
 const args = [
   'lab',
   `--notebook-dir=${path.join(root, 'notebooks')}`,
+  // Jupyter Server refuses to run as root unless told; containers and CI often are root.
+  ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
   ...process.argv.slice(2)
 ];
 const env = { ...process.env, PATH: `${path.join(root, '.venv', 'bin')}${path.delimiter}${process.env.PATH ?? ''}` };

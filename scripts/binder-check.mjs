@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// `npm run binder:check`: does what repo2docker would do, without Docker, and checks the result.
+// A copy of the repository's files, a fresh virtualenv made only from binder/runtime.txt and
+// binder/requirements.txt, binder/postBuild run in it, then JupyterLab launched through
+// binder/start on 127.0.0.1. Asserts the extension is enabled and OK, `threadline` is the
+// default kernel, the welcome notebook and one notebook per week execute without error (with
+// solutions, from notebooks/source), and reports the effective cores.
+// Last line: BINDER {"extension_ok":…,"kernel_ok":…,"notebooks_ok":…,"seconds":…}
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const work = path.join(root, '.threadline', 'binder-sim');
+const repo = path.join(work, 'repo');
+const env = path.join(work, 'env');
+const home = path.join(work, 'home');
+const started = Date.now();
+
+const say = message => process.stderr.write(`[binder:check] ${message}\n`);
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  if (result.status !== 0) throw new Error(`\`${[command, ...args].join(' ')}\` failed (exit ${result.status ?? result.signal})`);
+  return result;
+}
+
+/** The environment a Binder container gives its processes: our env first on PATH, its own HOME. */
+function containerEnv(extra = {}) {
+  const { VIRTUAL_ENV, JUPYTER_PATH, JUPYTER_CONFIG_DIR, JUPYTER_DATA_DIR, PYTHONPATH, ...base } = process.env;
+  return { ...base, HOME: home, PATH: `${path.join(env, 'bin')}${path.delimiter}${base.PATH ?? ''}`, ...extra };
+}
+
+function copyRepository() {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(home, { recursive: true });
+  // repo2docker builds from the repository's files: tracked ones, plus new ones not ignored.
+  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+    .stdout.split('\0')
+    .filter(Boolean);
+  for (const file of files) {
+    const from = path.join(root, file);
+    if (!fs.existsSync(from)) continue;
+    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+    fs.copyFileSync(from, path.join(repo, file));
+    fs.chmodSync(path.join(repo, file), fs.statSync(from).mode);
+  }
+}
+
+function makeEnvironment() {
+  const runtime = fs.readFileSync(path.join(repo, 'binder', 'runtime.txt'), 'utf8').trim();
+  const match = /^python-(\d+\.\d+)$/.exec(runtime);
+  if (!match) throw new Error(`binder/runtime.txt must read python-X.Y, not ${JSON.stringify(runtime)}`);
+  const version = match[1];
+  const python = [`python${version}`, 'python3'].find(candidate => {
+    const out = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+    return out.status === 0 && out.stdout.trim() === version;
+  });
+  if (!python) throw new Error(`binder/runtime.txt asks for Python ${version}, which is not on this machine`);
+  say(`runtime ${runtime}: ${python}`);
+  run(python, ['-m', 'venv', env]);
+  // Inside this ESM package Node would misread the env's CommonJS scripts (see setup.mjs).
+  fs.writeFileSync(path.join(env, 'package.json'), '{ "type": "commonjs" }\n');
+  run(path.join(env, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', path.join(repo, 'binder', 'requirements.txt')]);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForServer(url, token, lab) {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (lab.exitCode !== null) throw new Error(`JupyterLab exited with ${lab.exitCode} before it answered`);
+    try {
+      const response = await fetch(`${url}/api/status`, { headers: { Authorization: `token ${token}` } });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+  throw new Error('JupyterLab did not answer within 90 s');
+}
+
+function notebooksToRun() {
+  const sources = path.join(repo, 'notebooks', 'source');
+  const all = fs.existsSync(sources) ? fs.readdirSync(sources).filter(name => name.endsWith('.ipynb')).sort() : [];
+  const welcome = all.filter(name => name.startsWith('00-'));
+  const weeks = ['01', '02', '03', '04', '05', '06'].map(week => all.find(name => name.startsWith(`${week}-`))).filter(Boolean);
+  return [...welcome, ...weeks].map(name => path.join('source', name));
+}
+
+function executeNotebook(relative) {
+  const out = path.join(work, 'executed', relative);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const result = spawnSync(
+    path.join(repo, 'binder', 'start'),
+    ['jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=180', `--output=${out}`, relative],
+    { cwd: path.join(repo, 'notebooks'), env: containerEnv(), encoding: 'utf8' }
+  );
+  if (result.status !== 0) say(`${relative} failed:\n${result.stderr.split('\n').slice(-25).join('\n')}`);
+  return result.status === 0;
+}
+
+async function main() {
+  const result = { extension_ok: false, kernel_ok: false, notebooks_ok: false, notebooks: 0, effective_cpus: null, seconds: 0 };
+  let lab;
+  try {
+    say('copying the repository');
+    copyRepository();
+    say('making the environment from binder/runtime.txt and binder/requirements.txt');
+    makeEnvironment();
+    say('running binder/postBuild');
+    run(path.join(repo, 'binder', 'postBuild'), [], { cwd: repo, env: containerEnv() });
+
+    const listing = spawnSync(path.join(env, 'bin', 'jupyter'), ['labextension', 'list'], { env: containerEnv(), encoding: 'utf8' });
+    result.extension_ok = /threadline v\S+\s+\S*enabled\S*\s+\S*OK/.test((listing.stdout + listing.stderr).replace(/\x1b\[[0-9;]*m/g, ''));
+
+    const port = await freePort();
+    const token = randomBytes(16).toString('hex');
+    const url = `http://127.0.0.1:${port}`;
+    say(`launching JupyterLab through binder/start on ${url}`);
+    lab = spawn(
+      path.join(repo, 'binder', 'start'),
+      ['jupyter', 'lab', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${repo}`, ...(process.getuid() === 0 ? ['--allow-root'] : [])],
+      { cwd: repo, env: containerEnv(), stdio: ['ignore', 'ignore', 'pipe'], detached: true }
+    );
+    let labLog = '';
+    lab.stderr.on('data', chunk => (labLog = (labLog + chunk).slice(-4000)));
+    try {
+      await waitForServer(url, token, lab);
+    } catch (error) {
+      say(labLog);
+      throw error;
+    }
+    const specs = await (await fetch(`${url}/api/kernelspecs`, { headers: { Authorization: `token ${token}` } })).json();
+    result.kernel_ok = specs.default === 'threadline' && 'threadline' in specs.kernelspecs;
+    const lab_page = await fetch(`${url}/lab?token=${token}`);
+    result.extension_ok &&= lab_page.ok && (await lab_page.text()).includes('threadline');
+
+    const cores = spawnSync(
+      path.join(repo, 'binder', 'start'),
+      ['python', '-c', 'import os, threadline; print(threadline.effective_cpus(), os.environ.get("THREADLINE_EFFECTIVE_CPUS"), threadline.effective_cpus_reason(), sep="\\t")'],
+      { env: containerEnv(), encoding: 'utf8' }
+    );
+    const [effective, exported, reason] = cores.stdout.trim().split('\t');
+    if (cores.status === 0 && effective === exported) {
+      result.effective_cpus = Number(effective);
+      say(`effective cores: ${effective} of ${spawnSync('nproc', ['--all'], { encoding: 'utf8' }).stdout.trim()} host cores (${reason})`);
+    } else {
+      say(`effective cores could not be read: ${cores.stderr}`);
+    }
+
+    const notebooks = notebooksToRun();
+    result.notebooks = notebooks.length;
+    say(`executing ${notebooks.join(', ') || '(no course notebooks found)'}`);
+    const outcomes = notebooks.map(executeNotebook);
+    result.notebooks_ok = notebooks.length > 0 && outcomes.every(Boolean);
+  } catch (error) {
+    say(`error: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    if (lab && lab.exitCode === null) {
+      try {
+        process.kill(-lab.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  result.seconds = Math.round((Date.now() - started) / 100) / 10;
+  const ok = result.extension_ok && result.kernel_ok && result.notebooks_ok && result.effective_cpus !== null;
+  console.log(`BINDER ${JSON.stringify(result)}`);
+  process.exit(ok ? 0 : 1);
+}
+
+await main();

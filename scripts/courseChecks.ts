@@ -1,0 +1,194 @@
+// The course's checks, shared by test/course/course.test.ts and `npm run course:report`: find the
+// notebooks in notebooks/source, and drive the grader's CLI (`threadline release --check`,
+// `threadline validate --json`) on them, at most `limit` notebooks at a time.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const notebooksDir = path.join(root, 'notebooks');
+const cli = path.join(root, 'bin', 'threadline.js');
+
+export const START_METHODS = ['fork', 'forkserver', 'spawn'] as const;
+export type StartMethod = (typeof START_METHODS)[number];
+
+/** A validate or release run whose output could not be understood. */
+export class CourseCheckError extends Error {
+  constructor(what: string, detail: string) {
+    super(`${what}: ${detail}. Run the same command by hand (see the message) to see the grader's own output.`);
+    this.name = 'CourseCheckError';
+  }
+}
+
+export interface CourseNotebook {
+  /** e.g. "03-async-io" */
+  name: string;
+  source: string;
+  student: string;
+  exercises: number;
+  points: number;
+  /** Graded cells whose tests use a probe assertion (graded on how the code ran, not only on results). */
+  concurrencyGraded: number;
+  /** The notebook (or a support module it imports) starts processes: it must pass under every start method. */
+  usesProcesses: boolean;
+}
+
+interface NotebookCell {
+  cell_type: string;
+  source: string | string[];
+  metadata?: { nbgrader?: { grade?: boolean; points?: number } };
+}
+
+const PROBE_ASSERTION =
+  /\.assert_(max_concurrent|min_concurrent|ran_concurrently|lock_exclusive|lock_used|loop_not_blocked|cores_busy|processes_used|threads_used)\(/;
+const PROCESS_USE = /\bmultiprocessing\b|ProcessPoolExecutor|mp_context\(/;
+
+const text = (source: string | string[]): string => (Array.isArray(source) ? source.join('') : source);
+
+/** Support modules (notebooks/*.py) imported by the code, transitively one level deep is enough here. */
+function importedSupportCode(code: string): string {
+  const names = new Set<string>();
+  for (const match of code.matchAll(/^\s*(?:from\s+([A-Za-z_]\w*)|import\s+([A-Za-z_]\w*))/gm)) {
+    names.add(match[1] ?? match[2] ?? '');
+  }
+  return [...names]
+    .map(name => path.join(notebooksDir, `${name}.py`))
+    .filter(file => fs.existsSync(file))
+    .map(file => fs.readFileSync(file, 'utf8'))
+    .join('\n');
+}
+
+/** Every instructor source in notebooks/source (or those named by COURSE_ONLY), sorted, with what its cells declare. */
+export function discoverCourse(): CourseNotebook[] {
+  const sourceDir = path.join(notebooksDir, 'source');
+  if (!fs.existsSync(sourceDir)) return [];
+  // COURSE_ONLY=01,02 narrows the run to some notebooks while authoring them.
+  const only = (process.env.COURSE_ONLY ?? '').split(',').filter(Boolean);
+  return fs
+    .readdirSync(sourceDir)
+    .filter(file => file.endsWith('.ipynb'))
+    .filter(file => only.length === 0 || only.some(prefix => file.startsWith(prefix)))
+    .sort()
+    .map(file => {
+      const source = path.join(sourceDir, file);
+      const cells = (JSON.parse(fs.readFileSync(source, 'utf8')) as { cells: NotebookCell[] }).cells;
+      const graded = cells.filter(cell => cell.metadata?.nbgrader?.grade === true);
+      const code = cells.filter(cell => cell.cell_type === 'code').map(cell => text(cell.source)).join('\n');
+      return {
+        name: file.replace(/\.ipynb$/, ''),
+        source,
+        student: path.join(notebooksDir, file),
+        exercises: graded.length,
+        points: graded.reduce((sum, cell) => sum + (cell.metadata?.nbgrader?.points ?? 0), 0),
+        concurrencyGraded: graded.filter(cell => PROBE_ASSERTION.test(text(cell.source))).length,
+        usesProcesses: PROCESS_USE.test(code) || PROCESS_USE.test(importedSupportCode(code))
+      };
+    });
+}
+
+export interface ExerciseResult {
+  gradeId: string;
+  score: number;
+  maxScore: number;
+  status: string;
+  message: string;
+  passed: boolean;
+}
+
+export interface ValidateResult {
+  notebook: string;
+  status: string;
+  reason: string;
+  score: number;
+  maxScore: number;
+  passed: boolean;
+  exercises: ExerciseResult[];
+  cellErrors: unknown[];
+}
+
+export interface CommandRun {
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+export interface ValidateRun extends CommandRun {
+  result: ValidateResult;
+}
+
+function venvEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const bin = path.join(root, '.venv', 'bin');
+  return { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, ...extra };
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
+  const command = `node bin/threadline.js ${args.map(arg => path.relative(root, arg) || arg).join(' ')}`;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: venvEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', chunk => (stdout += chunk));
+    child.stderr.on('data', chunk => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', code =>
+      resolve({ command, exitCode: code ?? -1, stdout, stderr, seconds: (performance.now() - started) / 1000 })
+    );
+  });
+}
+
+export interface ValidateOptions {
+  /** Check a student version: every exercise must fail cleanly. */
+  expectFail?: boolean;
+  startMethod?: StartMethod;
+}
+
+/** Runs one notebook in a fresh kernel with `threadline validate --json` (sources run in notebooks/). */
+export async function validateNotebook(notebook: string, options: ValidateOptions = {}): Promise<ValidateRun> {
+  const args = ['validate', '--json', '--cwd', notebooksDir, '--timeout', '120', '--notebook-timeout', '300'];
+  if (options.expectFail) args.push('--expect-fail');
+  args.push(notebook);
+  const env: Record<string, string> = options.startMethod ? { THREADLINE_START_METHOD: options.startMethod } : {};
+  const run = await runCli(args, env);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(run.stdout);
+  } catch {
+    throw new CourseCheckError(`\`${run.command}\` printed no JSON (exit ${run.exitCode})`, run.stderr.trim().slice(-2000));
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 1) {
+    throw new CourseCheckError(`\`${run.command}\``, 'expected a JSON array with one result');
+  }
+  return { ...run, result: parsed[0] as ValidateResult };
+}
+
+/** `threadline release SOURCE -o notebooks --check`: exit 0 when the student version is exactly its release. */
+export async function releaseMatches(source: string): Promise<CommandRun> {
+  return runCli(['release', source, '-o', notebooksDir, '--check']);
+}
+
+/** Maps `fn` over `items` with at most `limit` calls in flight, keeping the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** A one-line explanation of what went wrong in a validate run (for test messages and the report). */
+export function describeFailures(run: ValidateRun): string {
+  const failing = run.result.exercises
+    .filter(exercise => exercise.score !== exercise.maxScore)
+    .map(exercise => `${exercise.gradeId} ${exercise.score}/${exercise.maxScore}: ${exercise.message.split('\n')[0]}`);
+  const status = run.result.status === 'ok' ? '' : `status ${run.result.status} (${run.result.reason}); `;
+  return `${status}${failing.join('; ') || 'no failing exercise'}; cell errors: ${JSON.stringify(run.result.cellErrors).slice(0, 500)}`;
+}
