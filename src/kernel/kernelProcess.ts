@@ -25,7 +25,6 @@ class OutputTail {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms));
 
 export class KernelProcess {
   readonly exited: Promise<ProcessExit>;

@@ -23,9 +23,6 @@ export interface KernelSpec {
 
 export type KernelSpecOptions = JupyterPathOptions;
 
-/** jupyter_client's _is_valid_kernel_name: letters, digits, '.', '_', '-'. */
-const VALID_NAME = /^[a-z0-9._-]+$/i;
-
 export function kernelSpecDirs(options: KernelSpecOptions = {}): string[] {
   return jupyterPath(options, 'kernels');
 }
@@ -43,12 +40,20 @@ export function findKernelSpecs(options: KernelSpecOptions = {}): Map<string, st
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const resourceDir = path.join(dir, entry.name);
       const key = entry.name.toLowerCase();
-      if (found.has(key) || !VALID_NAME.test(entry.name)) continue;
-      if (!fs.existsSync(path.join(resourceDir, 'kernel.json'))) continue;
+      // like jupyter_client: names outside [a-z0-9._-] are only warned about, not skipped
+      if (found.has(key) || !isDirectory(resourceDir) || !fs.existsSync(path.join(resourceDir, 'kernel.json'))) continue;
       found.set(key, resourceDir);
     }
   }
   return found;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function readKernelSpec(resourceDir: string, name = path.basename(resourceDir)): KernelSpec {
@@ -85,8 +90,31 @@ export function readKernelSpec(resourceDir: string, name = path.basename(resourc
 export function getKernelSpec(name: string, options: KernelSpecOptions = {}): KernelSpec {
   const specs = findKernelSpecs(options);
   const dir = specs.get(name.toLowerCase());
-  if (!dir) throw new NoSuchKernelError(name, [...specs.keys()].sort(), kernelSpecDirs(options));
-  return readKernelSpec(dir, name);
+  if (dir) return readKernelSpec(dir, name);
+  const native = name.toLowerCase() === NATIVE_KERNEL ? nativeKernelSpec(options) : undefined;
+  if (native) return native;
+  throw new NoSuchKernelError(name, [...specs.keys()].sort(), kernelSpecDirs(options));
+}
+
+const NATIVE_KERNEL = 'python3';
+
+/**
+ * jupyter_client's ensure_native_kernel: without an installed `python3` spec, the
+ * environment's own ipykernel is still available under that name.
+ */
+function nativeKernelSpec(options: KernelSpecOptions): KernelSpec | undefined {
+  const python = pythonIn(pythonPrefix(options));
+  if (!python) return undefined;
+  return {
+    name: NATIVE_KERNEL,
+    resourceDir: path.dirname(path.dirname(python)),
+    argv: [python, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+    displayName: 'Python 3 (ipykernel)',
+    language: 'python',
+    interruptMode: 'signal',
+    env: {},
+    metadata: {}
+  };
 }
 
 /** Every kernel spec that can be found, by name. Unreadable specs are skipped. */

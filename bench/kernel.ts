@@ -1,0 +1,157 @@
+/**
+ * `npm run bench -- kernel [kernelName]`: our ZeroMQ kernel client vs Python's jupyter_client
+ * (BlockingKernelClient), same kernel spec, side by side in one run:
+ *   start -> ready (median of 10), execute round trip of `pass` (p50/p95 of 500),
+ *   a 100k-line print (median of 5).
+ * The runs are interleaved (ours, theirs, ours, ...) with one long-lived Python peer
+ * (bench/kernel_peer.py) so both sides see the same machine load.
+ * Ratios are ours / jupyter_client (lower is better; target <= 1.0).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LocalKernel } from '../src/kernel/localKernel.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const kernelName = process.argv[2] ?? 'python3';
+const python = path.join(root, '.venv', 'bin', 'python');
+const BULK_CODE = 'for i in range(100000): print(i)';
+const N = { start: 10, roundtrip: 500, bulk: 5 };
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+const median = (xs: number[]) => quantile(xs, 0.5);
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The jupyter_client side, a long-lived Python process answering one command per line. */
+class Peer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: string[] = [];
+  private waiting?: (line: string) => void;
+  private stderr = '';
+
+  constructor() {
+    this.child = spawn(python, [path.join(root, 'bench', 'kernel_peer.py'), kernelName], { cwd: root });
+    createInterface({ input: this.child.stdout }).on('line', line => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(line);
+      } else this.lines.push(line);
+    });
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+  }
+
+  run(cmd: string, n: number): Promise<{ times_ms: number[]; chars?: number }> {
+    this.child.stdin.write(`${cmd} ${n}\n`);
+    return new Promise((resolve, reject) => {
+      const onExit = () => reject(new Error(`jupyter_client side exited:\n${this.stderr}`));
+      this.child.once('exit', onExit);
+      const take = (line: string) => {
+        this.child.off('exit', onExit);
+        resolve(JSON.parse(line) as { times_ms: number[]; chars?: number });
+      };
+      const queued = this.lines.shift();
+      if (queued !== undefined) take(queued);
+      else this.waiting = take;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.end('quit\n');
+    await new Promise(r => this.child.once('exit', r));
+  }
+}
+
+async function oursStart(n: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const k = await LocalKernel.start({ kernelName });
+    times.push(performance.now() - t0);
+    await k.shutdown();
+  }
+  return times;
+}
+
+async function oursRun(k: LocalKernel, code: string, n: number): Promise<{ times_ms: number[]; chars: number }> {
+  const times: number[] = [];
+  let chars = 0;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await k.execute(code);
+    times.push(performance.now() - t0);
+    if (r.status !== 'ok' || r.incomplete) throw new Error(`execute failed: ${JSON.stringify(r).slice(0, 500)}`);
+    chars = r.outputs.reduce((sum, o) => sum + (o.output_type === 'stream' ? o.text.length : 0), 0);
+  }
+  return { times_ms: times, chars };
+}
+
+console.log(`kernel benchmark: spec "${kernelName}", ours (Node, zeromq) vs jupyter_client (Python), interleaved`);
+const peer = new Peer();
+const startOurs: number[] = [];
+const startPeer: number[] = [];
+const rtOurs: number[] = [];
+const rtPeer: number[] = [];
+const bulkOurs: number[] = [];
+const bulkPeer: number[] = [];
+let charsOurs = 0;
+let charsPeer: number | undefined;
+let warm: LocalKernel | undefined;
+try {
+  // Alternate who goes first so neither side systematically gets the quieter moment.
+  for (let i = 0; i < N.start; i++) {
+    if (i % 2 === 0) {
+      startOurs.push(...(await oursStart(1)));
+      startPeer.push(...(await peer.run('start', 1)).times_ms);
+    } else {
+      startPeer.push(...(await peer.run('start', 1)).times_ms);
+      startOurs.push(...(await oursStart(1)));
+    }
+  }
+  console.log(`start->ready   median  ours ${median(startOurs).toFixed(1)} ms   jupyter_client ${median(startPeer).toFixed(1)} ms`);
+
+  warm = await LocalKernel.start({ kernelName });
+  await warm.execute('pass');
+  const blocks = 10;
+  for (let b = 0; b < blocks; b++) {
+    rtOurs.push(...(await oursRun(warm, 'pass', N.roundtrip / blocks)).times_ms);
+    rtPeer.push(...(await peer.run('roundtrip', N.roundtrip / blocks)).times_ms);
+  }
+  console.log(
+    `round trip     p50     ours ${median(rtOurs).toFixed(2)} ms   jupyter_client ${median(rtPeer).toFixed(2)} ms\n` +
+      `               p95     ours ${quantile(rtOurs, 0.95).toFixed(2)} ms   jupyter_client ${quantile(rtPeer, 0.95).toFixed(2)} ms`
+  );
+
+  for (let i = 0; i < N.bulk; i++) {
+    const ours = await oursRun(warm, BULK_CODE, 1);
+    bulkOurs.push(...ours.times_ms);
+    charsOurs = ours.chars;
+    const theirs = await peer.run('bulk', 1);
+    bulkPeer.push(...theirs.times_ms);
+    charsPeer = theirs.chars;
+  }
+  if (charsPeer !== undefined && charsOurs !== charsPeer) throw new Error(`bulk output differs: ours ${charsOurs} chars, jupyter_client ${charsPeer}`);
+  console.log(`100k-line print median  ours ${median(bulkOurs).toFixed(1)} ms   jupyter_client ${median(bulkPeer).toFixed(1)} ms   (${charsOurs} chars each)`);
+} finally {
+  await warm?.shutdown();
+  await peer.close();
+}
+
+const result = {
+  kernel: kernelName,
+  start_ms: { ours: round(median(startOurs), 1), jupyter_client: round(median(startPeer), 1) },
+  roundtrip_p50_ms: { ours: round(median(rtOurs)), jupyter_client: round(median(rtPeer)) },
+  roundtrip_p95_ms: { ours: round(quantile(rtOurs, 0.95)), jupyter_client: round(quantile(rtPeer, 0.95)) },
+  bulk_ms: { ours: round(median(bulkOurs), 1), jupyter_client: round(median(bulkPeer), 1) },
+  start_ratio: round(median(startOurs) / median(startPeer)),
+  roundtrip_ratio: round(median(rtOurs) / median(rtPeer)),
+  bulk_ratio: round(median(bulkOurs) / median(bulkPeer))
+};
+console.log(`BENCH kernel ${JSON.stringify(result)}`);
