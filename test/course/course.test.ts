@@ -1,0 +1,97 @@
+// The course, checked the way an instructor would: every source in notebooks/source run with its
+// solutions scores full marks; every student version (what learners open) is exactly the release of
+// its source, runs top to bottom without crashing and scores 0. Real kernels through the grader's CLI,
+// two notebooks at a time.
+import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import {
+  type CommandRun,
+  type ValidateRun,
+  describeFailures,
+  discoverCourse,
+  mapLimit,
+  releaseMatches,
+  validateNotebook
+} from '../../scripts/courseChecks.js';
+
+const course = discoverCourse();
+
+interface NotebookRuns {
+  release: CommandRun;
+  source: ValidateRun;
+  student?: ValidateRun;
+}
+
+const runs = new Map<string, NotebookRuns | Error>();
+
+describe('course notebooks', () => {
+  beforeAll(async () => {
+    const jobs = course.flatMap(notebook => [
+      { notebook, kind: 'source' as const },
+      { notebook, kind: 'student' as const }
+    ]);
+    const partial = new Map<string, Partial<NotebookRuns>>();
+    await mapLimit(jobs, 2, async ({ notebook, kind }) => {
+      const entry = partial.get(notebook.name) ?? {};
+      partial.set(notebook.name, entry);
+      try {
+        if (kind === 'source') {
+          entry.release = await releaseMatches(notebook.source);
+          entry.source = await validateNotebook(notebook.source);
+        } else if (fs.existsSync(notebook.student)) {
+          entry.student = await validateNotebook(notebook.student, { expectFail: true });
+        }
+      } catch (error) {
+        runs.set(notebook.name, error as Error);
+      }
+    });
+    for (const [name, entry] of partial) {
+      if (!runs.has(name)) runs.set(name, entry as NotebookRuns);
+    }
+  }, 15 * 60_000);
+
+  it('finds the instructor sources in notebooks/source', () => {
+    expect(course.length, 'no notebooks/source/*.ipynb found').toBeGreaterThan(0);
+  });
+
+  const get = (name: string): NotebookRuns => {
+    const entry = runs.get(name);
+    if (entry === undefined) throw new Error(`${name} was not run`);
+    if (entry instanceof Error) throw entry;
+    return entry;
+  };
+
+  for (const notebook of course) {
+    describe(notebook.name, () => {
+      it('declares graded exercises', () => {
+        expect(notebook.exercises, 'no grade cells (nbgrader "grade": true)').toBeGreaterThan(0);
+        expect(notebook.points).toBeGreaterThan(0);
+      });
+
+      it('has a student version that is exactly the release of its source', () => {
+        expect(fs.existsSync(notebook.student), `${notebook.student} is missing: run threadline release`).toBe(true);
+        const { release } = get(notebook.name);
+        expect(release.exitCode, `${release.command}\n${release.stdout}${release.stderr}`).toBe(0);
+      });
+
+      it('scores full marks with the solutions', () => {
+        const { source } = get(notebook.name);
+        expect(source.result.status, describeFailures(source)).toBe('ok');
+        expect(source.result.exercises.length).toBe(notebook.exercises);
+        expect(source.result.score, describeFailures(source)).toBe(notebook.points);
+        expect(source.result.maxScore).toBe(notebook.points);
+        expect(source.exitCode, describeFailures(source)).toBe(0);
+      });
+
+      it('runs as a student version without crashing and scores 0', () => {
+        const { student } = get(notebook.name);
+        expect(student, `${notebook.student} is missing`).toBeDefined();
+        if (!student) return;
+        expect(student.result.status, describeFailures(student)).toBe('ok');
+        expect(student.result.maxScore).toBe(notebook.points);
+        expect(student.result.score, 'a student version must not earn points before any work').toBe(0);
+        expect(student.exitCode, `${student.command}: ${student.stderr.slice(-1000)}`).toBe(0);
+      });
+    });
+  }
+});
