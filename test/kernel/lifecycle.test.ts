@@ -1,0 +1,163 @@
+/** Start, death, restart, shutdown and clean-up of real kernels. */
+import fs from 'node:fs';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { KernelDiedError, KernelShutdownError, KernelStartError, NoSuchKernelError } from '../../src/kernel/errors.js';
+import { LocalKernel } from '../../src/kernel/localKernel.js';
+import { getKernelSpec } from '../../src/kernel/kernelSpec.js';
+import { startKernel } from '../../src/kernel/startKernel.js';
+import { eventually, kernelName, processExists, processGroupMembers, socketFdCount, venvPython } from './helpers.js';
+
+/** Resolves with what `p` settles to, or rejects if it takes longer than `ms` (a hang guard, not a timing test). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer)
+  );
+}
+
+async function settle<T>(p: Promise<T>): Promise<unknown> {
+  try {
+    return await p;
+  } catch (e) {
+    return e;
+  }
+}
+
+describe('kernel lifecycle', () => {
+  it('shutdown leaves no process (not even children), no connection file and no sockets', async () => {
+    // warm up zeromq's context so its own long-lived descriptors are not counted as leaks
+    await (await LocalKernel.start({ kernelName })).shutdown();
+    const socketsBefore = socketFdCount();
+    const kernel = await LocalKernel.start({ kernelName });
+    const pid = kernel.pid!;
+    const file = kernel.connectionFilePath!;
+    const r = await kernel.execute("import subprocess\n_child = subprocess.Popen(['sleep', '300'])\nprint(_child.pid)");
+    const childPid = Number((r.outputs[0] as { text: string }).text);
+    expect(processExists(pid)).toBe(true);
+    expect(processExists(childPid)).toBe(true);
+    expect(processGroupMembers(pid)).toEqual(expect.arrayContaining([pid, childPid]));
+    expect(fs.existsSync(file)).toBe(true);
+
+    await kernel.shutdown();
+    expect(kernel.alive).toBe(false);
+    expect(await eventually(() => processGroupMembers(pid).length === 0)).toBe(true);
+    expect(processExists(pid)).toBe(false);
+    expect(processExists(childPid)).toBe(false);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(await eventually(() => socketFdCount() <= socketsBefore)).toBe(true);
+    await expect(kernel.execute('1')).rejects.toBeInstanceOf(KernelShutdownError);
+    await kernel.shutdown(); // idempotent
+  });
+
+  it('reports kill -9 mid-cell as KernelDiedError, and restart() gives a fresh kernel', async () => {
+    const kernel = await LocalKernel.start({ kernelName });
+    try {
+      const deaths: Error[] = [];
+      kernel.onDeath(e => deaths.push(e));
+      await kernel.execute('x = 1');
+      const running = kernel.execute("import time\nprint('busy', flush=True)\ntime.sleep(60)");
+      await new Promise(r => setTimeout(r, 500));
+      const oldPid = kernel.pid!;
+      process.kill(oldPid, 'SIGKILL');
+      const error = await within(settle(running), 10_000, 'execute after kill -9');
+      expect(error).toBeInstanceOf(KernelDiedError);
+      expect((error as KernelDiedError).signal).toBe('SIGKILL');
+      expect((error as Error).message).toMatch(/restart\(\)/);
+      expect(kernel.alive).toBe(false);
+      expect(deaths).toHaveLength(1);
+      await expect(kernel.execute('1')).rejects.toBeInstanceOf(KernelDiedError);
+
+      await kernel.restart();
+      expect(kernel.alive).toBe(true);
+      expect(kernel.pid).not.toBe(oldPid);
+      const r = await kernel.execute('print(1 + 1)\nprint("x" in globals())');
+      expect(r.status).toBe('ok');
+      expect((r.outputs[0] as { text: string }).text).toBe('2\nFalse\n');
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  it('restart() rejects pending work and relaunches on new ports when the old ones are taken', async () => {
+    const kernel = await LocalKernel.start({ kernelName });
+    const blocker = net.createServer();
+    try {
+      const pending = settle(kernel.execute('import time; time.sleep(60)'));
+      process.kill(kernel.pid!, 'SIGKILL');
+      expect(await pending).toBeInstanceOf(KernelDiedError);
+      const oldShell = kernel.connectionInfo.shell_port;
+      await new Promise<void>(resolve => blocker.listen(oldShell, '127.0.0.1', () => resolve()));
+      await kernel.restart();
+      expect(kernel.connectionInfo.shell_port).not.toBe(oldShell);
+      expect((await kernel.execute('print("ok")')).outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'ok\n' }]);
+
+      // a restart of a live kernel: the running cell is rejected, not left hanging
+      const running = settle(kernel.execute('import time; time.sleep(60)'));
+      await kernel.restart();
+      expect(await running).toBeInstanceOf(KernelDiedError);
+      expect((await kernel.execute('1 + 1')).status).toBe('ok');
+    } finally {
+      blocker.close();
+      await kernel.shutdown();
+    }
+  });
+
+  it('watches a kernel it did not start by heartbeat and reports its death', async () => {
+    const owner = await LocalKernel.start({ kernelName });
+    try {
+      const client = await LocalKernel.connect(owner.connectionFilePath!);
+      try {
+        const r = await client.execute('print("via second client")');
+        expect((r.outputs[0] as { text: string }).text).toBe('via second client\n');
+        const deaths: Error[] = [];
+        client.onDeath(e => deaths.push(e));
+        const running = settle(client.execute('import time; time.sleep(60)'));
+        await new Promise(resolve => setTimeout(resolve, 300));
+        process.kill(owner.pid!, 'SIGKILL');
+        const error = await within(running, 10_000, 'heartbeat death detection');
+        expect(error).toBeInstanceOf(KernelDiedError);
+        expect((error as Error).message).toMatch(/heartbeat/);
+        expect(deaths).toHaveLength(1);
+        expect(client.alive).toBe(false);
+      } finally {
+        await client.shutdown();
+      }
+    } finally {
+      await owner.shutdown();
+    }
+  });
+
+  it("interrupts by interrupt_request when the spec's interrupt_mode is message", async () => {
+    const spec = { ...getKernelSpec(kernelName), interruptMode: 'message' as const };
+    const kernel = await LocalKernel.start({ spec });
+    try {
+      const r = await kernel.execute('import time; time.sleep(60)', { timeoutMs: 1000 });
+      expect(r.status).toBe('timeout');
+      expect(r.outputs.some(o => o.output_type === 'error' && o.ename === 'KeyboardInterrupt')).toBe(true);
+      expect((await kernel.execute('print("next")')).outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'next\n' }]);
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
+  it('explains start failures: unknown spec, missing executable, early exit, no readiness', async () => {
+    await expect(startKernel({ kernelName: 'no-such-kernel' })).rejects.toBeInstanceOf(NoSuchKernelError);
+
+    const base = getKernelSpec(kernelName);
+    const missing = await settle(LocalKernel.start({ spec: { ...base, argv: ['/nonexistent/python', '-f', '{connection_file}'] } }));
+    expect(missing).toBeInstanceOf(KernelStartError);
+    expect((missing as Error).message).toContain('/nonexistent/python');
+
+    const crash = await settle(LocalKernel.start({ spec: { ...base, argv: [venvPython, '-c', "import sys; sys.stderr.write('boom at start\\n'); sys.exit(3)"] } }));
+    expect(crash).toBeInstanceOf(KernelStartError);
+    expect((crash as Error).message).toContain('code 3');
+    expect((crash as Error).message).toContain('boom at start');
+
+    const silent = await settle(
+      LocalKernel.start({ spec: { ...base, argv: [venvPython, '-c', 'import time; time.sleep(60)'] }, startTimeoutMs: 1500 })
+    );
+    expect(silent).toBeInstanceOf(KernelStartError);
+    expect((silent as Error).message).toMatch(/did not become ready/);
+  });
+});
