@@ -96,28 +96,33 @@ export function generateTrace(opts: GenOptions): Trace {
 
   const workers = [...taskLanes, ...threadLanes];
   const perLane = Math.max(1, Math.floor(opts.spans / workers.length));
-  let remaining = opts.spans;
   const awaited = [s('asyncio.sleep(0.01)'), s('Queue.get()'), s('aiohttp GET /item'), s('Lock.acquire()')];
   const blockedAt = s('cell.py:27 in worker: time.sleep(0.2)');
   let maxT = 0;
   // lock holders over time, for waiter counts
   const lockFree = new Array<number>(nLocks).fill(0);
-  workers.forEach((ln, wi) => {
-    const isThread = wi >= taskLanes.length;
-    let now = t.lanes.start[ln] + 50;
-    const count = wi === workers.length - 1 ? remaining : Math.min(perLane, remaining);
-    remaining -= count;
-    for (let k = 0; k < count; k++) {
+  // step all workers round-robin so that lanes overlap in time and lock waits stay realistic
+  const counts = workers.map((_, wi) => (wi === workers.length - 1 ? opts.spans - perLane * (workers.length - 1) : perLane));
+  const nows = workers.map(ln => t.lanes.start[ln] + 50);
+  const ks = workers.map(() => 0);
+  for (let active = true; active; ) {
+    active = false;
+    for (let wi = 0; wi < workers.length; wi++) {
+      const ln = workers[wi];
+      const k = ks[wi];
+      if (k >= counts[wi]) continue;
+      active = true;
+      const isThread = wi >= taskLanes.length;
+      let now = nows[wi];
       const step = k % 4;
-      if (nLocks > 0 && step === 3 && k + 1 < count) {
-        // lock wait then hold: two spans
+      if (nLocks > 0 && step === 3 && k + 1 < counts[wi]) {
+        // lock wait then hold: two spans and one acquisition
         const lock = Math.floor(rand() * nLocks);
         const requested = now;
         const acquired = Math.max(now + 1, lockFree[lock]);
         const released = acquired + 20 + rand() * 200;
         lockFree[lock] = released;
-        if (acquired > requested + 1) span(ln, SpanKind.lockWait, requested, acquired, -1, lock);
-        else span(ln, SpanKind.lockWait, requested, requested + 1, -1, lock);
+        span(ln, SpanKind.lockWait, requested, acquired, -1, lock);
         span(ln, SpanKind.lockHold, acquired, released, -1, lock);
         const A = t.acquires;
         A.lock.push(lock);
@@ -126,8 +131,8 @@ export function generateTrace(opts: GenOptions): Trace {
         A.acquired.push(Math.round(acquired));
         A.released.push(Math.round(released));
         A.waiters.push(acquired > requested + 1 ? 1 : 0);
-        now = released + 5;
-        k++;
+        nows[wi] = released + 5;
+        ks[wi] = k + 2;
         continue;
       }
       const blocked = !isThread && blockEvery > 0 && k % blockEvery === blockEvery - 1;
@@ -137,9 +142,11 @@ export function generateTrace(opts: GenOptions): Trace {
       else if (step % 2 === 0) span(ln, SpanKind.run, now, now + dur);
       else span(ln, SpanKind.suspended, now, now + dur, awaited[Math.floor(rand() * awaited.length)]);
       now += dur + (isThread ? 10 : 1);
+      nows[wi] = now;
+      ks[wi] = k + 1;
     }
-    maxT = Math.max(maxT, now);
-  });
+  }
+  maxT = Math.max(...nows);
   maxT = Math.round(maxT);
   for (const ln of [...taskLanes, ...threadLanes, ...procLanes]) {
     const E = t.ends;

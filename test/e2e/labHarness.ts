@@ -1,0 +1,176 @@
+/**
+ * A real JupyterLab from .venv on 127.0.0.1 (token, temp notebook and settings dirs) and Debian's
+ * Chromium through playwright-core, for the extension's end-to-end tests.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const artifacts = path.join(root, 'test-artifacts');
+
+export interface Lab {
+  url: string;
+  token: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export async function startLab(): Promise<Lab> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-e2e-'));
+  const nbDir = path.join(dir, 'notebooks');
+  fs.mkdirSync(nbDir);
+  const token = randomBytes(16).toString('hex');
+  // no "get notified about Jupyter news?" toast over the screenshots
+  const notification = path.join(dir, 'settings', '@jupyterlab', 'apputils-extension');
+  fs.mkdirSync(notification, { recursive: true });
+  fs.writeFileSync(path.join(notification, 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false', checkForUpdates: false }));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    PATH: `${path.join(root, '.venv', 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    JUPYTERLAB_SETTINGS_DIR: path.join(dir, 'settings'),
+    JUPYTERLAB_WORKSPACES_DIR: path.join(dir, 'workspaces'),
+    JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'),
+    JUPYTER_CONFIG_DIR: path.join(dir, 'config'),
+    // the course's kernel: the probe is loaded with --ext threadline
+    JUPYTER_PATH: path.join(root, '.venv', 'share', 'jupyter')
+  };
+  const proc: ChildProcess = spawn(
+    path.join(root, '.venv', 'bin', 'jupyter'),
+    [
+      'lab',
+      '--no-browser',
+      '--ServerApp.ip=127.0.0.1',
+      `--ServerApp.port=${port}`,
+      '--ServerApp.port_retries=0',
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${nbDir}`,
+      '--MultiKernelManager.default_kernel_name=threadline',
+      '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
+      // stop by itself if a test run is killed
+      '--ServerApp.shutdown_no_activity_timeout=900',
+      '--MappingKernelManager.cull_idle_timeout=900',
+      // CI containers run as root
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : [])
+    ],
+    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }
+  );
+  let log = '';
+  proc.stdout?.on('data', d => (log += d));
+  proc.stderr?.on('data', d => (log += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`JupyterLab exited early (${proc.exitCode}):\n${log.slice(-3000)}`);
+    try {
+      const r = await fetch(`${url}/api/status?token=${token}`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGTERM');
+      throw new Error(`JupyterLab did not start within 90 s:\n${log.slice(-3000)}`);
+    }
+    await new Promise(r => setTimeout(r, 300));
+  }
+  return {
+    url,
+    token,
+    dir: nbDir,
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise<void>(resolve => {
+          const t = setTimeout(() => {
+            proc.kill('SIGKILL');
+            resolve();
+          }, 10_000);
+          proc.on('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+      fs.mkdirSync(artifacts, { recursive: true });
+      fs.writeFileSync(path.join(artifacts, 'e2e-jupyterlab.log'), log);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--headless'
+    ]
+  });
+}
+
+/** Console errors and uncaught exceptions of a page, for asserting there are none of ours. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', msg => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', err => errors.push(`${err.name}: ${err.message}`));
+  return errors;
+}
+
+export function writeNotebook(dir: string, name: string, cells: { source: string; outputs?: unknown[] }[]): void {
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: 'threadline', display_name: 'Python 3 (Threadline)', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    cells: cells.map((c, i) => ({
+      cell_type: 'code',
+      id: `cell-${i}`,
+      metadata: {},
+      execution_count: c.outputs?.length ? i + 1 : null,
+      source: c.source,
+      outputs: c.outputs ?? []
+    }))
+  };
+  fs.writeFileSync(path.join(dir, name), JSON.stringify(nb));
+}
+
+export async function openNotebook(page: Page, lab: Lab, name: string): Promise<void> {
+  await page.goto(`${lab.url}/lab/tree/${encodeURIComponent(name)}?token=${lab.token}&reset`);
+  await page.waitForSelector('.jp-NotebookPanel', { timeout: 90_000 });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const file = path.join(artifacts, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
