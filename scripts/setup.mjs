@@ -99,7 +99,13 @@ function markCommonJs(directory) {
 
 step('node-modules', ['package.json', 'package-lock.json'], ['node_modules/.package-lock.json'], () => {
   const fresh = !fs.existsSync(path.join(root, 'node_modules'));
-  run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  // better-sqlite3 and zeromq may compile from source; Debian's nodejs ships the headers, so
+  // node-gyp needs no download (this machine's network reaches package registries only).
+  const headers = ['/usr/include/node/node.h', path.join(path.dirname(process.execPath), '..', 'include', 'node', 'node.h')].find(h => fs.existsSync(h));
+  const nodedir = headers ? path.resolve(path.dirname(headers), '..', '..') : undefined;
+  run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund'], {
+    env: { ...process.env, ...(nodedir && !process.env.npm_config_nodedir ? { npm_config_nodedir: nodedir } : {}) }
+  });
 });
 
 if (!buildOnly && !externalPrefix) {
