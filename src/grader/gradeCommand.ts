@@ -37,6 +37,7 @@ options:
   --max-processes N         processes/threads per kernel (default ${DEFAULT_LIMITS.maxProcesses})
   --cpu-seconds SEC         CPU time per kernel process (default ${DEFAULT_LIMITS.cpuSeconds})
   --no-limits               start kernels without OS limits
+  --max-notebook-mb MB      larger submissions are refused as invalid-notebook (default 20)
   --cwd DIR                 course folder whose support files (modules, data) the kernel sees
                             (copied without notebooks, default: each submission's folder)
   --regrade                 grade again what the gradebook already has
@@ -74,6 +75,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     'max-processes': { type: 'number' },
     'cpu-seconds': { type: 'number' },
     'no-limits': { type: 'boolean' },
+    'max-notebook-mb': { type: 'number' },
     cwd: { type: 'string' },
     regrade: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -133,7 +135,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         jobs: Number(f.jobs ?? effectiveCpus()),
         regrade: Boolean(f.regrade),
         cwd: f.cwd ? String(f.cwd) : undefined,
-        maxNotebookBytes: DEFAULT_MAX_NOTEBOOK_BYTES,
+        maxNotebookBytes: f['max-notebook-mb'] !== undefined ? Number(f['max-notebook-mb']) * 1048576 : DEFAULT_MAX_NOTEBOOK_BYTES,
         onDone: (record, resumed) =>
           progress.tick(`${record.student}: ${record.score}/${record.maxScore} ${record.status}${resumed ? ' (already graded)' : ''}${record.reason ? ` — ${record.reason}` : ''}`)
       });

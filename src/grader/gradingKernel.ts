@@ -19,6 +19,10 @@ export interface GradingKernel {
   memoryExceeded(): boolean;
   /** after a restart: forget earlier limit events */
   resetCounters(): void;
+  /** true when the process limit refused a fork/thread since the last call */
+  processLimitHit(): boolean;
+  /** kills the kernel and everything it started (before a restart after a fork bomb) */
+  killAll(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -95,6 +99,8 @@ export class LocalKernelFactory implements KernelFactory {
         cwd,
         memoryExceeded: () => box?.memoryExceeded() ?? false,
         resetCounters: () => box?.resetCounters(),
+        processLimitHit: () => box?.processLimitHit() ?? false,
+        killAll: async () => box?.killAll(),
         dispose: async () => {
           await client.shutdown().catch(() => undefined);
           await box?.dispose();

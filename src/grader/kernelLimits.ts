@@ -150,7 +150,8 @@ export class KernelSandbox {
     const mb = 1048576;
     const config = {
       // with a memory cgroup, RLIMIT_AS only stops absurd reservations (threads reserve stacks)
-      as: (this.memoryCgroup ? Math.max(this.limits.memoryMb * 8, 16384) : this.limits.memoryMb) * mb,
+      // without one, RLIMIT_AS is the limit, above the ~0.75 GB an idle ipykernel reserves
+      as: (this.memoryCgroup ? Math.max(this.limits.memoryMb * 8, 16384) : this.limits.memoryMb + 1024) * mb,
       cpu: Math.ceil(this.limits.cpuSeconds),
       fsize: this.limits.maxFileMb * mb,
       nproc: this.limits.maxProcesses,
@@ -178,20 +179,26 @@ export class KernelSandbox {
     return false;
   }
 
-  /** Resets the memory counters after a kernel restart inside the same sandbox. */
-  resetCounters(): void {
+  private pidsEvents = 0;
+
+  /** True when the process limit refused a fork/thread since the last call (a fork bomb). */
+  processLimitHit(): boolean {
+    let events = 0;
     for (const group of this.groups) {
-      if (group.kind !== 'memory') continue;
+      if (group.kind === 'memory') continue;
       try {
-        fs.writeFileSync(path.join(group.dir, 'memory.failcnt'), '0');
+        events += Number(/max (\d+)/.exec(fs.readFileSync(path.join(group.dir, 'pids.events'), 'utf8'))?.[1] ?? 0);
       } catch {
-        // not resettable on this kernel: memoryExceeded() may report a past event
+        // cgroup gone
       }
     }
+    const hit = events > this.pidsEvents;
+    this.pidsEvents = events;
+    return hit;
   }
 
-  /** Kills whatever is left in the cgroups (fork-bomb children) and removes them. */
-  async dispose(): Promise<void> {
+  /** SIGKILLs every process in the sandbox (the kernel included). */
+  async killAll(): Promise<void> {
     for (const group of this.groups) {
       for (let attempt = 0; attempt < 50; attempt++) {
         let pids: number[] = [];
@@ -210,6 +217,25 @@ export class KernelSandbox {
         }
         await new Promise(resolve => setTimeout(resolve, 20));
       }
+    }
+  }
+
+  /** Resets the memory counters after a kernel restart inside the same sandbox. */
+  resetCounters(): void {
+    for (const group of this.groups) {
+      if (group.kind !== 'memory') continue;
+      try {
+        fs.writeFileSync(path.join(group.dir, 'memory.failcnt'), '0');
+      } catch {
+        // not resettable on this kernel: memoryExceeded() may report a past event
+      }
+    }
+  }
+
+  /** Kills whatever is left in the cgroups (fork-bomb children) and removes them. */
+  async dispose(): Promise<void> {
+    await this.killAll();
+    for (const group of this.groups) {
       try {
         fs.rmdirSync(group.dir);
       } catch {

@@ -11,7 +11,7 @@ import { GUARD_AFTER_HIDDEN, GUARD_BEFORE_TEST, guardSetup } from './kernelGuard
 import type { GradingPlan, PlannedCell } from './matching.js';
 import { scoreTestCell, type CellScore, type CellStatus } from './scoring.js';
 
-export type SubmissionStatus = 'ok' | 'timeout' | 'kernel-died' | 'memory-limit' | 'invalid-notebook' | 'error';
+export type SubmissionStatus = 'ok' | 'timeout' | 'process-limit' | 'kernel-died' | 'memory-limit' | 'invalid-notebook' | 'error';
 
 export interface RunOptions {
   /** per cell, ms (default 30 s, nbgrader's default) */
@@ -39,7 +39,7 @@ export interface CellRun {
   cellType: PlannedCell['cellType'];
   source: string;
   outputs: Output[];
-  status: 'ok' | 'error' | 'timeout' | 'kernel-died' | 'memory-limit' | 'not-run' | 'skipped';
+  status: 'ok' | 'error' | 'timeout' | 'kernel-died' | 'memory-limit' | 'process-limit' | 'not-run' | 'skipped';
   hidden: boolean;
   /** the error the cell ended with (ename: evalue), if any */
   message?: string;
@@ -58,7 +58,7 @@ export interface NotebookRun {
 const GUARD_TIMEOUT_MS = 30_000;
 
 function statusRank(status: SubmissionStatus): number {
-  return ['ok', 'timeout', 'kernel-died', 'memory-limit', 'invalid-notebook', 'error'].indexOf(status);
+  return ['ok', 'timeout', 'process-limit', 'kernel-died', 'memory-limit', 'invalid-notebook', 'error'].indexOf(status);
 }
 
 /** Hidden-test cells: keep what the test printed, never the traceback (it quotes the hidden code). */
@@ -82,10 +82,27 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       return undefined;
     }
   };
+  // cells that ran fine, replayed after a restart so that only the failing cell is lost
+  const replay: string[] = [];
   const freshKernel = async () => {
     await client.restart();
     kernel.resetCounters();
     await quiet(setup);
+    for (const code of replay) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      let again: ExecuteResult | undefined;
+      try {
+        again = await client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs: Math.min(options.cellTimeoutMs, left), maxOutputBytes: 0 });
+      } catch {
+        again = undefined;
+      }
+      if (again?.status !== 'ok') {
+        if (!client.alive || again?.status === 'timeout') await client.restart().then(() => quiet(setup));
+        events.push({ status: 'ok', text: 'after the restart, the cells before it could not all be run again' });
+        break;
+      }
+    }
   };
   await client.ready();
   const installed = await quiet(setup);
@@ -133,6 +150,18 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       run.message = failure.message;
       await freshKernel();
     }
+    if (kernel.processLimitHit()) {
+      // a fork bomb: its processes would starve every later cell; kill them all, start again
+      const message = 'the cell started more processes or threads than allowed; they were all stopped';
+      failure = { status: 'process-limit', message };
+      events.push({ status: 'process-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ${message}` });
+      if (result) run.outputs = hidden ? redact(result.outputs) : result.outputs;
+      run.status = 'process-limit';
+      run.message = message;
+      result = undefined;
+      await kernel.killAll();
+      await freshKernel();
+    }
     if (result) {
       run.outputs = hidden ? redact(result.outputs) : result.outputs;
       run.status = result.status === 'ok' ? 'ok' : result.status === 'timeout' ? 'timeout' : 'error';
@@ -147,6 +176,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
         events.push({ status: 'memory-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: MemoryError` });
       }
       if (hidden) await quiet(GUARD_AFTER_HIDDEN);
+      if (result.status === 'ok' && !isTest) replay.push(cell.source);
     }
     if (isTest) scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, result, failure));
     options.onCell?.(++done, codeCells);

@@ -20,6 +20,8 @@ export class RemoteKernelFactory implements KernelFactory {
       cwd: '',
       memoryExceeded: () => false,
       resetCounters: () => undefined,
+      processLimitHit: () => false,
+      killAll: async () => undefined,
       dispose: () => client.shutdown()
     };
   }

@@ -5,7 +5,7 @@
  */
 import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
 
-export type CellStatus = 'passed' | 'partial' | 'failed' | 'timeout' | 'kernel-died' | 'memory-limit' | 'not-run' | 'missing' | 'manual';
+export type CellStatus = 'passed' | 'partial' | 'failed' | 'timeout' | 'kernel-died' | 'memory-limit' | 'process-limit' | 'not-run' | 'missing' | 'manual';
 
 export interface CellScore {
   gradeId: string;

@@ -1,0 +1,263 @@
+/**
+ * Grading real kernels through every fault a class of submissions brings: each case states its
+ * expected score (of 7 autograded points) and status. The fixture has four exercises:
+ * test_double (1), test_gather (2), test_count (3, partial credit), test_unique (1).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAssignment } from '../../src/grader/assignment.js';
+import { Gradebook, type SubmissionRecord } from '../../src/grader/gradebook.js';
+import { gradeSubmissions, sha256 } from '../../src/grader/gradeRun.js';
+import { LocalKernelFactory } from '../../src/grader/gradingKernel.js';
+import { KernelSandbox } from '../../src/grader/kernelLimits.js';
+import { readNotebook, type Notebook } from '../../src/grader/notebook.js';
+import { DEFAULT_RUN_OPTIONS } from '../../src/grader/notebookRunner.js';
+import { findSubmissions } from '../../src/grader/submissions.js';
+import { cellIndex, courseDir, setSource, sourcePath, streamText, submission, studentVersion, tempDir, writeSubmissions } from './helpers.js';
+
+const LIMITS = { memoryMb: 512, maxProcesses: 64, cpuSeconds: 300, maxFileMb: 64 };
+
+const sandboxProbe = new KernelSandbox(LIMITS, 'python3', 'probe');
+const forkBombIsContained = sandboxProbe.pidsCgroup || process.getuid?.() !== 0;
+await sandboxProbe.dispose();
+
+type Case = { nb: Notebook | string | Uint8Array; score: number; status: string; cells?: Record<string, [number, string]>; alsoStatus?: string };
+const cases: Record<string, Case> = {
+  correct: { nb: submission(), score: 7, status: 'ok' },
+  stub: { nb: studentVersion(), score: 0, status: 'ok', cells: { test_double: [0, 'failed'], test_count: [0, 'failed'] } },
+  partial: { nb: submission(nb => setSource(nb, 'count_words', "def count_words(text):\n    return len(text.split(' '))")), score: 5, status: 'ok', cells: { test_count: [1, 'partial'] } },
+  os_exit: { nb: submission(nb => setSource(nb, 'double', 'import os\ndef double(x):\n    os._exit(1)')), score: 6, status: 'kernel-died', cells: { test_double: [0, 'kernel-died'], test_gather: [2, 'passed'] } },
+  segfault: { nb: submission(nb => setSource(nb, 'double', 'import ctypes\ndef double(x):\n    return ctypes.string_at(0)')), score: 6, status: 'kernel-died', cells: { test_double: [0, 'kernel-died'] } },
+  memory_bomb: {
+    nb: submission(nb => setSource(nb, 'double', "def double(x):\n    hog = [b'x' * (1 << 20) for _ in range(100_000)]\n    return 2 * x")),
+    score: 6,
+    status: 'memory-limit',
+    cells: { test_double: [0, 'memory-limit'], test_count: [3, 'passed'] }
+  },
+  big_output: { nb: submission(nb => setSource(nb, 'double', "for _ in range(1000):\n    print('x' * 100_000)\ndef double(x):\n    return 2 * x")), score: 7, status: 'ok' },
+  input_call: { nb: submission(nb => setSource(nb, 'double', "def double(x):\n    return int(input('x? ')) * 0 + 2 * x")), score: 6, status: 'ok', cells: { test_double: [0, 'failed'] } },
+  sys_exit: { nb: submission(nb => setSource(nb, 'double', 'import sys\ndef double(x):\n    sys.exit(3)')), score: 6, status: 'ok', cells: { test_double: [0, 'failed'] } },
+  tampered: {
+    nb: submission(nb => {
+      setSource(nb, 'double', 'def double(x):\n    return x');
+      setSource(nb, 'test_double', 'pass  # nothing to see');
+    }),
+    score: 6,
+    status: 'ok',
+    cells: { test_double: [0, 'failed'] }
+  },
+  deleted_test: { nb: submission(nb => nb.cells.splice(cellIndex(nb, 'test_gather'), 1)), score: 7, status: 'ok', cells: { test_gather: [2, 'passed'] } },
+  deleted_solution: { nb: submission(nb => nb.cells.splice(cellIndex(nb, 'count_words'), 1)), score: 4, status: 'ok', cells: { test_count: [0, 'failed'] } },
+  duplicated: {
+    nb: submission(nb => {
+      const i = cellIndex(nb, 'double');
+      const copy = structuredClone(nb.cells[i]!);
+      copy.source = 'def double(x):\n    return x';
+      nb.cells.splice(i + 1, 0, copy);
+      const t = cellIndex(nb, 'test_gather');
+      const fake = structuredClone(nb.cells[t]!);
+      fake.source = 'pass';
+      nb.cells.splice(t, 0, fake);
+    }),
+    score: 6,
+    status: 'ok',
+    cells: { test_double: [0, 'failed'], test_gather: [2, 'passed'] }
+  },
+  reordered: {
+    nb: submission(nb => {
+      const [test] = nb.cells.splice(cellIndex(nb, 'test_double'), 1);
+      nb.cells.unshift(test!);
+    }),
+    score: 7,
+    status: 'ok'
+  },
+  type_changed: {
+    nb: submission(nb => {
+      const cell = nb.cells[cellIndex(nb, 'test_count')]!;
+      cell.cell_type = 'markdown';
+      delete cell.outputs;
+      delete cell.execution_count;
+    }),
+    score: 7,
+    status: 'ok'
+  },
+  split: {
+    nb: submission(nb => {
+      const i = cellIndex(nb, 'gather_squares');
+      const first = structuredClone(nb.cells[i]!);
+      first.source = 'def _square(i):\n    return i * i';
+      first.id = 'split-part';
+      nb.cells[i]!.source = 'async def gather_squares(n):\n    return [_square(i) for i in range(n)]';
+      nb.cells.splice(i, 0, first);
+    }),
+    score: 7,
+    status: 'ok'
+  },
+  builtins_patched: {
+    nb: submission(nb =>
+      setSource(nb, 'unique_words', "import builtins\nbuiltins.sorted = lambda *a, **k: ['a', 'b']\ndef unique_words(text):\n    return None")
+    ),
+    score: 6,
+    status: 'ok',
+    cells: { test_unique: [0, 'failed'], test_count: [3, 'passed'] }
+  },
+  reads_hidden_tests: {
+    nb: submission(nb => {
+      setSource(
+        nb,
+        'double',
+        [
+          'import os',
+          'def _read(p):',
+          '    try:',
+          '        with open(p) as f:',
+          '            return f.read()',
+          '    except Exception:',
+          "        return ''",
+          `paths = ['source/tiny.ipynb', '../source/tiny.ipynb', ${JSON.stringify(sourcePath)}]`,
+          'try:',
+          `    paths += [os.path.join(${JSON.stringify(path.dirname(sourcePath))}, n) for n in os.listdir(${JSON.stringify(path.dirname(sourcePath))})]`,
+          'except Exception:',
+          '    pass',
+          "needle = 'double(' + '-3)'",
+          "print('LEAKED', any(needle in _read(p) for p in paths), 'SOURCE_DIR', os.path.exists('source'))",
+          'def double(x):',
+          '    return 2 * x'
+        ].join('\n')
+      );
+      const after = structuredClone(nb.cells[cellIndex(nb, 'q')]!);
+      Object.assign(after, {
+        cell_type: 'code',
+        id: 'snoop',
+        outputs: [],
+        execution_count: null,
+        metadata: {},
+        source:
+          "import linecache, sys\nneedle = 'double(' + '-3)'\ncached = any(needle in ''.join(v[2]) for v in list(linecache.cache.values()) if isinstance(v, tuple) and len(v) > 2 and v[2])\nprint('CACHE', cached, 'HISTORY', any(needle in h for h in In), 'TRACEBACK', needle in repr(getattr(sys, 'last_value', '')))"
+      });
+      nb.cells.splice(cellIndex(nb, 'test_count'), 0, after);
+    }),
+    score: 7,
+    status: 'ok'
+  },
+  not_json: { nb: '{"cells": [', score: 0, status: 'invalid-notebook' },
+  not_utf8: { nb: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), score: 0, status: 'invalid-notebook' },
+  nbformat3: { nb: '{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}', score: 0, status: 'invalid-notebook' },
+  empty_file: { nb: '', score: 0, status: 'invalid-notebook' },
+  too_large: { nb: JSON.stringify({ ...submission(), metadata: { padding: 'x'.repeat(2 * 1048576) } }), score: 0, status: 'invalid-notebook' }
+};
+
+const slowCases: typeof cases = {
+  infinite_loop: { nb: submission(nb => setSource(nb, 'double', 'def double(x):\n    while True:\n        pass')), score: 6, status: 'timeout', cells: { test_double: [0, 'timeout'], test_gather: [2, 'passed'] } },
+  swallows_interrupt: {
+    nb: submission(nb => setSource(nb, 'double', 'def double(x):\n    while True:\n        try:\n            while True:\n                pass\n        except BaseException:\n            pass')),
+    score: 6,
+    status: 'timeout',
+    cells: { test_double: [0, 'timeout'], test_unique: [1, 'passed'] }
+  },
+  thread_spin: {
+    nb: submission(nb => setSource(nb, 'double', 'import threading\nthreading.Thread(target=lambda: [None for _ in iter(int, 1)], daemon=True).start()\ndef double(x):\n    return 2 * x')),
+    score: 7,
+    status: 'ok'
+  }
+};
+if (forkBombIsContained) {
+  slowCases.fork_bomb = {
+    nb: submission(nb => setSource(nb, 'double', 'import os\ndef double(x):\n    while True:\n        os.fork()')),
+    score: 6,
+    status: 'process-limit',
+    cells: { test_double: [0, 'process-limit'], test_gather: [2, 'passed'] }
+  };
+}
+
+async function gradeAll(subs: typeof cases, cellTimeoutMs: number): Promise<Map<string, SubmissionRecord>> {
+  const dir = tempDir('tl-faults-');
+  writeSubmissions(dir, Object.fromEntries(Object.entries(subs).map(([k, v]) => [k, v.nb])));
+  const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
+  const db = new Gradebook(path.join(dir, 'gradebook.sqlite'));
+  try {
+    const outcomes = await gradeSubmissions(assignment, sha256(fs.readFileSync(sourcePath)), findSubmissions(dir, 'tiny.ipynb'), new LocalKernelFactory(LIMITS), db, {
+      ...DEFAULT_RUN_OPTIONS,
+      cellTimeoutMs,
+      notebookTimeoutMs: 120_000,
+      protectedPaths: [sourcePath, path.dirname(sourcePath)],
+      jobs: 2,
+      regrade: false,
+      cwd: courseDir,
+      maxNotebookBytes: 1048576
+    });
+    return new Map(outcomes.map(o => [o.record.student, o.record]));
+  } finally {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function check(results: Map<string, SubmissionRecord>, subs: typeof cases) {
+  for (const [student, want] of Object.entries(subs)) {
+    const got = results.get(student);
+    expect(got, student).toBeDefined();
+    const cells = Object.fromEntries(got!.grades.map(g => [g.gradeId, [g.score, g.status]]));
+    const status = want.alsoStatus === got!.status ? want.status : got!.status;
+    expect({ student, score: got!.score, status }, JSON.stringify({ reason: got!.reason, cells })).toEqual({ student, score: want.score, status: want.status });
+    for (const [id, expected] of Object.entries(want.cells ?? {})) {
+      const [score, cellStatus] = cells[id]!;
+      const accepted = want.alsoStatus === cellStatus ? expected[1] : cellStatus;
+      expect([student, id, score, accepted]).toEqual([student, id, ...expected]);
+    }
+    expect(got!.maxScore).toBe(8);
+  }
+}
+
+describe('grading faulty submissions with real kernels', () => {
+  let fast: Map<string, SubmissionRecord>;
+  let slow: Map<string, SubmissionRecord>;
+  beforeAll(async () => {
+    [fast, slow] = await Promise.all([gradeAll(cases, 20_000), gradeAll(slowCases, 4_000)]);
+  }, 300_000);
+  afterAll(() => undefined);
+
+  it('scores every quick fault as expected', () => check(fast, cases));
+  it('scores timeouts, stuck threads and fork bombs as expected', () => check(slow, slowCases));
+
+  it('keeps at most the output cap of a 100 MB print, and says why it is missing', () => {
+    const record = fast.get('big_output')!;
+    const text = streamText(record.runs);
+    expect(text.length).toBeGreaterThan(0);
+    expect(text.length).toBeLessThanOrEqual(DEFAULT_RUN_OPTIONS.maxOutputBytes);
+  });
+
+  it('never lets a submission read the hidden tests (disk, linecache, history, traceback)', () => {
+    const record = fast.get('reads_hidden_tests')!;
+    const text = streamText(record.runs);
+    expect(text).toContain('LEAKED False SOURCE_DIR False');
+    expect(text).toContain('CACHE False HISTORY False TRACEBACK False');
+    expect(JSON.stringify(record.runs)).not.toContain('double(-3)');
+  });
+
+  it('explains input() and restored cells to the learner', () => {
+    expect(fast.get('input_call')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/StdinNotImplemented|input/i);
+    expect(fast.get('tampered')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/restored/);
+    expect(fast.get('deleted_test')!.grades.find(g => g.gradeId === 'test_gather')!.message).toMatch(/deleted/);
+    expect(fast.get('not_utf8')!.reason).toMatch(/UTF-8/);
+    expect(fast.get('too_large')!.reason).toMatch(/MB/);
+  });
+
+  it('leaves no grading processes behind', () => {
+    const mine = fs
+      .readdirSync('/proc')
+      .filter(pid => /^\d+$/.test(pid))
+      .filter(pid => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('threadline-grade-');
+        } catch {
+          return false;
+        }
+      });
+    expect(mine).toEqual([]);
+  });
+});
+
+void os;
