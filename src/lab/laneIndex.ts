@@ -10,7 +10,7 @@
 export const KIND_COUNT = 5;
 const CLASS_COUNT = 48;
 /** Lanes with at most this many spans are always drawn span by span. */
-export const RAW_ALWAYS = 2048;
+export const RAW_ALWAYS = 256;
 const MAX_BINS = 1 << 18;
 const MIN_BINS = 1 << 10;
 
@@ -268,7 +268,7 @@ export class LaneIndex {
   /** The coverage summary, built on first use and kept current by `add`. */
   mipmap(): Mipmap {
     if (this.mip) return this.mip;
-    const bins0 = Math.min(MAX_BINS, Math.max(MIN_BINS, nextPow2(this.count)));
+    const bins0 = Math.min(MAX_BINS, Math.max(MIN_BINS, nextPow2(this.count * 2)));
     const mip = new Mipmap(bins0, nextPow2(Math.max(this.maxEnd + 1, bins0)));
     for (const run of this.runs) {
       if (!run) continue;

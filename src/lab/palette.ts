@@ -61,3 +61,21 @@ export class PaletteCache {
     this.value = null;
   }
 }
+
+const rgbaCache = new Map<string, number>();
+
+/** A CSS colour as a little-endian RGBA pixel (for writing ImageData through a Uint32Array). */
+export function pixelOf(css: string): number {
+  let v = rgbaCache.get(css);
+  if (v !== undefined) return v;
+  const c = document.createElement('canvas');
+  c.width = c.height = 1;
+  const ctx = c.getContext('2d', { willReadFrequently: true });
+  if (!ctx) return 0xff808080;
+  ctx.fillStyle = css;
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+  v = ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
+  rgbaCache.set(css, v);
+  return v;
+}

@@ -2,7 +2,7 @@
  * Draws the timeline onto a 2D canvas context. Each lane is drawn span by span when few spans
  * are visible, or from its coverage mipmap (one rectangle run per pixel column at most) when
  * there are more spans than pixels, so a frame costs O(visible lanes × width).
- * Rectangles are batched into one path per colour.
+ * Bars are written into a pixel buffer (BarLayer) and composited once.
  */
 import { SpanKind } from '../protocol/trace.js';
 import type { LaneIndex } from './laneIndex.js';
@@ -35,10 +35,15 @@ export interface PaintInput extends Geometry {
   /** label per lane, computed once per layout */
   laneLabel: (lane: number) => string;
   live: boolean;
+  /** the reusable pixel buffer for bars; its `colors` are set by the caller from the palette */
+  bars: BarLayer;
+  /** draws the bar layer onto ctx at (x, y) */
+  composite: (bars: BarLayer, x: number, y: number) => void;
 }
 
 export interface PaintStats {
-  rects: number;
+  /** pixels written by bars */
+  pixels: number;
   rawLanes: number;
   mipLanes: number;
 }
@@ -52,24 +57,41 @@ export function bands(y: number, h: number): { mainY: number; mainH: number; thi
   return { mainY, mainH, thinY: mainY + Math.round((mainH - thinH) / 2), thinH, lockY: y + h - lockH - 2, lockH };
 }
 
-/** Collects rectangles per colour and fills each colour with one path. */
-class RectBatch {
-  private rects: number[][] = [[], [], [], [], [], []];
-  count = 0;
-  add(slot: number, x: number, y: number, w: number, h: number): void {
-    this.rects[slot].push(x, y, w, h);
-    this.count++;
+/**
+ * The bars of every lane, written straight into pixels: the cost is bounded by the plot's area,
+ * whatever the number of spans. Composited onto the canvas in one drawImage.
+ */
+export class BarLayer {
+  width = 0;
+  height = 0;
+  pixels = new Uint32Array(0);
+  /** pixels written this frame: a measure of work */
+  written = 0;
+  colors = new Uint32Array(6);
+
+  resize(width: number, height: number): void {
+    width = Math.max(1, Math.floor(width));
+    height = Math.max(1, Math.floor(height));
+    if (width !== this.width || height !== this.height) {
+      this.width = width;
+      this.height = height;
+      this.pixels = new Uint32Array(width * height);
+    } else this.pixels.fill(0);
+    this.written = 0;
   }
-  flush(ctx: CanvasRenderingContext2D, colors: string[]): void {
-    for (let s = 0; s < this.rects.length; s++) {
-      const r = this.rects[s];
-      if (!r.length) continue;
-      ctx.fillStyle = colors[s];
-      ctx.beginPath();
-      for (let i = 0; i < r.length; i += 4) ctx.rect(r[i], r[i + 1], r[i + 2], r[i + 3]);
-      ctx.fill();
-      r.length = 0;
-    }
+
+  /** Fill columns [x0, x1) of rows [y0, y0 + h) with colour slot `slot`. */
+  fill(slot: number, x0: number, x1: number, y0: number, h: number): void {
+    x0 = Math.max(0, x0 | 0);
+    x1 = Math.min(this.width, x1 | 0);
+    const ya = Math.max(0, y0 | 0);
+    const yb = Math.min(this.height, (y0 + h) | 0);
+    if (x1 <= x0 || yb <= ya) return;
+    const c = this.colors[slot];
+    const w = this.width;
+    const px = this.pixels;
+    for (let y = ya; y < yb; y++) px.fill(c, y * w + x0, y * w + x1);
+    this.written += (x1 - x0) * (yb - ya);
   }
 }
 
@@ -77,7 +99,7 @@ const cov = new Float64Array(KIND_COUNT);
 
 export function paintTimeline(p: PaintInput): PaintStats {
   const { ctx, width, height, labelW, axisH, scale, palette: pal } = p;
-  const stats: PaintStats = { rects: 0, rawLanes: 0, mipLanes: 0 };
+  const stats: PaintStats = { pixels: 0, rawLanes: 0, mipLanes: 0 };
   const plotW = Math.max(1, width - labelW);
   ctx.save();
   ctx.fillStyle = pal.bg;
@@ -102,8 +124,8 @@ export function paintTimeline(p: PaintInput): PaintStats {
   const t0 = scale.t0;
   const t1 = scale.t1;
   const usPerPx = scale.usPerPx;
-  const batch = new RectBatch();
-  const colors = [pal.run, pal.suspended, pal.lockWait, pal.lockHold, pal.blocked, pal.core];
+  const bars = p.bars;
+  bars.resize(plotW, height - axisH);
   const top = p.scrollY;
   const bottom = p.scrollY + height - axisH;
   const duration = p.store.duration;
@@ -142,7 +164,6 @@ export function paintTimeline(p: PaintInput): PaintStats {
         ctx.globalAlpha = Math.min(1, Math.max(0.05, s.v[i] / 100));
         ctx.fillStyle = pal.core;
         ctx.fillRect(labelW + x0, y + 1, b - x0, row.h - 2);
-        stats.rects++;
         lastX = b;
       }
       ctx.globalAlpha = 1;
@@ -151,6 +172,7 @@ export function paintTimeline(p: PaintInput): PaintStats {
     const lane = row.lane;
     ctx.fillText(ellipsize(ctx, p.laneLabel(lane), labelW - 16), 12, y + row.h / 2);
     const g = bands(y, row.h);
+    const gb = bands(y - axisH, row.h);
     // lifetime line
     const lStart = p.store.tables.lanes.start[lane];
     const lEnd = p.store.laneEndTime(lane) ?? duration;
@@ -179,16 +201,18 @@ export function paintTimeline(p: PaintInput): PaintStats {
     }
     const idx = p.lanes[lane];
     if (!idx || idx.count === 0) continue;
-    if (idx.count <= RAW_ALWAYS || idx.visibleCount(t0, t1) <= plotW * 2) {
+    // span by span while spans are wider than ~2 px on average, else from the coverage summary
+    const raw = idx.count <= RAW_ALWAYS || idx.visibleCount(t0, t1) <= plotW / 2 || usPerPx < idx.mipmap().binWidths[0];
+    if (raw) {
       stats.rawLanes++;
-      drawRaw(idx, scale, plotW, labelW, g, batch);
+      drawRaw(idx, scale, plotW, gb, bars);
     } else {
       stats.mipLanes++;
-      drawMip(idx, scale, plotW, labelW, g, batch, usPerPx);
+      drawMip(idx, scale, plotW, gb, bars, usPerPx);
     }
   }
-  stats.rects += batch.count;
-  batch.flush(ctx, colors);
+  stats.pixels = bars.written;
+  p.composite(bars, labelW, axisH);
 
   // hover and pinned outlines
   for (const [span, dash] of [
@@ -243,38 +267,22 @@ function place(kind: number, g: Bands): [number, number, number] {
   }
 }
 
-function drawRaw(idx: LaneIndex, scale: TimeScale, plotW: number, labelW: number, g: Bands, batch: RectBatch): void {
-  // per colour: merge spans that fall into pixels already covered
-  const lastEnd = [-1, -1, -1, -1, -1];
-  const lastStart = [0, 0, 0, 0, 0];
-  const flush = (slot: number): void => {
-    if (lastEnd[slot] < 0) return;
-    const [s, yy, hh] = place(slot, g);
-    batch.add(s, labelW + lastStart[slot], yy, lastEnd[slot] - lastStart[slot], hh);
-  };
+function drawRaw(idx: LaneIndex, scale: TimeScale, plotW: number, g: Bands, bars: BarLayer): void {
   idx.forEachVisible(scale.t0, scale.t1, (start, end, kind) => {
     const k = kind < KIND_COUNT ? kind : 0;
-    let x0 = Math.max(0, Math.floor(scale.x(start)));
-    let x1 = Math.min(plotW, Math.ceil(scale.x(end)));
-    if (x1 - x0 < (k === SpanKind.blocked ? 2 : 1)) x1 = x0 + (k === SpanKind.blocked ? 2 : 1);
-    if (x1 > plotW) {
-      x0 = Math.min(x0, plotW - 1);
-      x1 = plotW;
-    }
-    // leave a 1px gap between neighbouring slices when they are wide enough to tell apart
-    if (x1 - x0 > 4 && k !== SpanKind.suspended) x1 -= 1;
-    if (lastEnd[k] >= 0 && x0 <= lastEnd[k] && x0 >= lastStart[k]) {
-      if (x1 > lastEnd[k]) lastEnd[k] = x1;
-      return;
-    }
-    flush(k);
-    lastStart[k] = x0;
-    lastEnd[k] = x1;
+    const x0 = Math.floor(scale.x(start));
+    let x1 = Math.ceil(scale.x(end));
+    const min = k === SpanKind.blocked ? 2 : 1;
+    if (x1 - x0 < min) x1 = x0 + min;
+    // a 1 px gap between neighbouring slices when they are wide enough to tell apart
+    else if (x1 - x0 > 4 && k !== SpanKind.suspended) x1 -= 1;
+    if (x1 <= 0 || x0 >= plotW) return;
+    const [slot, y, h] = place(k, g);
+    bars.fill(slot, x0, x1, y, h);
   });
-  for (let k = 0; k < KIND_COUNT; k++) flush(k);
 }
 
-function drawMip(idx: LaneIndex, scale: TimeScale, plotW: number, labelW: number, g: Bands, batch: RectBatch, usPerPx: number): void {
+function drawMip(idx: LaneIndex, scale: TimeScale, plotW: number, g: Bands, bars: BarLayer, usPerPx: number): void {
   const mip = idx.mipmap();
   const level = mip.levelFor(usPerPx);
   // run-length encode consecutive columns with the same main/lock kind
@@ -284,8 +292,8 @@ function drawMip(idx: LaneIndex, scale: TimeScale, plotW: number, labelW: number
   let lockStart = 0;
   const emit = (kind: number, from: number, to: number): void => {
     if (kind < 0 || to <= from) return;
-    const [s, yy, hh] = place(kind, g);
-    batch.add(s, labelW + from, yy, to - from, hh);
+    const [slot, y, h] = place(kind, g);
+    bars.fill(slot, from, to, y, h);
   };
   for (let x = 0; x <= plotW; x++) {
     let mk = -1;

@@ -14,10 +14,11 @@ import type { Layout, Row } from './laneLayout.js';
 import { SampleIndex } from './laneSamples.js';
 import { lockStats } from './lockStats.js';
 import { renderLockTable } from './lockMeterView.js';
-import { PaletteCache } from './palette.js';
+import { PaletteCache, pixelOf } from './palette.js';
+import type { Palette } from './palette.js';
 import type { LaneGroup, ThreadlineSettings } from './settings.js';
 import { TimeScale } from './timeScale.js';
-import { bands, paintTimeline } from './timelinePainter.js';
+import { BarLayer, bands, paintTimeline } from './timelinePainter.js';
 import type { PaintStats } from './timelinePainter.js';
 import type { TraceStore } from './traceStore.js';
 import { SummaryTracker } from './traceSummary.js';
@@ -87,6 +88,10 @@ export class TimelineView {
   private drag: { x: number; y: number; moved: boolean } | null = null;
   private labels = new Map<number, string>();
   private paints = 0;
+  private bars = new BarLayer();
+  private barCanvas: HTMLCanvasElement | null = null;
+  private barImage: ImageData | null = null;
+  private barPalette: Palette | null = null;
 
   constructor(private settings: ThreadlineSettings) {
     this.shown = new Set(settings.defaultLanes.length ? settings.defaultLanes : ['tasks', 'threads', 'processes', 'cores']);
@@ -247,6 +252,11 @@ export class TimelineView {
     const duration = Math.max(store.duration, 1);
     if (this.follow) this.scale.fit(0, this.live && !store.complete ? duration * 1.05 : duration);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const palette = this.palette.get(this.node);
+    if (palette !== this.barPalette) {
+      this.barPalette = palette;
+      this.bars.colors.set([palette.run, palette.suspended, palette.lockWait, palette.lockHold, palette.blocked, palette.core].map(pixelOf));
+    }
     const stats = paintTimeline({
       ctx,
       width,
@@ -258,7 +268,9 @@ export class TimelineView {
       lanes: this.lanes,
       rows: this.layout.rows,
       scale: this.scale,
-      palette: this.palette.get(this.node),
+      palette,
+      bars: this.bars,
+      composite: (bars, x, y) => this.composite(ctx, bars, x, y),
       samples: this.samples,
       hoverSpan: this.hoverSpan,
       pinnedSpan: this.pinnedSpan,
@@ -273,6 +285,25 @@ export class TimelineView {
     this.node.dataset.paints = String(this.paints);
     this.onPaint?.({ revision: store.revision, spans: store.spanCount, ms: performance.now() - started, stats });
     return stats;
+  }
+
+  /** Put the bar pixels on the canvas: one putImageData on a scratch canvas, one drawImage. */
+  private composite(ctx: CanvasRenderingContext2D, bars: BarLayer, x: number, y: number): void {
+    if (!this.barCanvas) this.barCanvas = document.createElement('canvas');
+    const c = this.barCanvas;
+    if (c.width !== bars.width || c.height !== bars.height) {
+      c.width = bars.width;
+      c.height = bars.height;
+      this.barImage = null;
+    }
+    const bctx = c.getContext('2d');
+    if (!bctx) return;
+    if (!this.barImage || this.barImage.width !== bars.width || this.barImage.height !== bars.height) {
+      this.barImage = new ImageData(new Uint8ClampedArray(bars.pixels.buffer, bars.pixels.byteOffset, bars.pixels.byteLength), bars.width, bars.height);
+    }
+    bctx.putImageData(this.barImage, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(c, x, y);
   }
 
   private laneLabel(lane: number): string {
