@@ -68,6 +68,18 @@ export async function newConnectionInfo(kernelName?: string, ip = '127.0.0.1'): 
   };
 }
 
+/** Files not removed yet; deleted if this process exits without shutting its kernels down. */
+const liveFiles = new Set<string>();
+let exitHookInstalled = false;
+function removeOnExit(file: string): void {
+  liveFiles.add(file);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const f of liveFiles) fs.rmSync(f, { force: true });
+  });
+}
+
 /** A connection file on disk; `remove()` deletes it (idempotent). */
 export class ConnectionFile {
   private constructor(
@@ -81,6 +93,7 @@ export class ConnectionFile {
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, `kernel-${crypto.randomUUID()}.json`);
     await fs.promises.writeFile(file, JSON.stringify(info, null, 1), { mode: 0o600, flag: 'wx' });
+    removeOnExit(file);
     return new ConnectionFile(file, info);
   }
 
@@ -99,6 +112,7 @@ export class ConnectionFile {
   }
 
   remove(): void {
+    liveFiles.delete(this.path);
     try {
       fs.rmSync(this.path, { force: true });
     } catch {

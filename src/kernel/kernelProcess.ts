@@ -26,6 +26,21 @@ class OutputTail {
 }
 
 
+/**
+ * Kernels still running when this Node process exits (a crash, process.exit() in a test runner)
+ * are killed with their process group, so nothing outlives us. ipykernel would also notice the
+ * lost parent (JPY_PARENT_PID) after about a second; this is immediate.
+ */
+const live = new Set<KernelProcess>(); // until terminate(): the group may outlive the kernel
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const p of live) p.killLeftovers();
+  });
+}
+
 export class KernelProcess {
   readonly exited: Promise<ProcessExit>;
   private exit?: ProcessExit;
@@ -42,6 +57,10 @@ export class KernelProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe']
     });
+    if (this.child.pid !== undefined) {
+      live.add(this);
+      installExitHook();
+    }
     this.child.stdout?.on('data', (d: Buffer) => this.tail.push(d));
     this.child.stderr?.on('data', (d: Buffer) => this.tail.push(d));
     this.exited = new Promise(resolve => {
@@ -117,6 +136,7 @@ export class KernelProcess {
       }
     }
     this.killLeftovers();
+    live.delete(this);
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
   }

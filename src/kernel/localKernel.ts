@@ -232,7 +232,8 @@ export class LocalKernel implements KernelClient {
   ready(): Promise<KernelInfo> {
     if (this.shutdownPromise) return Promise.reject(new KernelShutdownError('wait for readiness'));
     if (this.kernelInfo && this.isAlive) return Promise.resolve(this.kernelInfo);
-    return this.readyPromise ?? Promise.reject(new KernelDiedError('it is not running'));
+    if (this.restarting) return this.restarting.then(() => this.ready());
+    return Promise.reject(new KernelDiedError('it is not running (it died earlier)'));
   }
 
   onDeath(listener: (error: Error) => void): () => void {
@@ -559,6 +560,8 @@ export class LocalKernel implements KernelClient {
     const error = new KernelDiedError(reason, code, signal, this.process?.output() ?? '');
     this.rejectPending(error);
     this.heartbeat?.stop();
+    // stop reconnecting to a dead kernel's ports; restart() opens fresh sockets
+    this.closeChannels();
     // workers the kernel started would be orphans now
     this.process?.killLeftovers();
     for (const listener of [...this.deathListeners]) {

@@ -1,12 +1,15 @@
 /** Start, death, restart, shutdown and clean-up of real kernels. */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KernelDiedError, KernelShutdownError, KernelStartError, NoSuchKernelError } from '../../src/kernel/errors.js';
 import { LocalKernel } from '../../src/kernel/localKernel.js';
 import { getKernelSpec } from '../../src/kernel/kernelSpec.js';
 import { startKernel } from '../../src/kernel/startKernel.js';
-import { eventually, kernelName, processExists, processGroupMembers, socketFdCount, venvPython } from './helpers.js';
+import { eventually, kernelName, processExists, processGroupMembers, root, socketFdCount, venvPython } from './helpers.js';
 
 /** Resolves with what `p` settles to, or rejects if it takes longer than `ms` (a hang guard, not a timing test). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -48,6 +51,30 @@ describe('kernel lifecycle', () => {
     expect(await eventually(() => socketFdCount() <= socketsBefore)).toBe(true);
     await expect(kernel.execute('1')).rejects.toBeInstanceOf(KernelShutdownError);
     await kernel.shutdown(); // idempotent
+  });
+
+  it('kills kernels and removes their files when the Node process exits without shutting them down', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-exit-'));
+    try {
+      const script = path.join(dir, 'orphan.mts');
+      fs.writeFileSync(
+        script,
+        [
+          `import { LocalKernel } from ${JSON.stringify(path.join(root, 'src', 'kernel', 'localKernel.ts'))};`,
+          `const k = await LocalKernel.start({ kernelName: ${JSON.stringify(kernelName)} });`,
+          "await k.execute(\"import subprocess; subprocess.Popen(['sleep', '300'])\");",
+          'console.log(JSON.stringify({ pid: k.pid, file: k.connectionFilePath }));',
+          'process.exit(0);'
+        ].join('\n')
+      );
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', timeout: 90_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const { pid, file } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { pid: number; file: string };
+      expect(await eventually(() => processGroupMembers(pid).length === 0)).toBe(true);
+      expect(fs.existsSync(file)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports kill -9 mid-cell as KernelDiedError, and restart() gives a fresh kernel', async () => {
