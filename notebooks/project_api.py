@@ -4,7 +4,8 @@ Endpoints (all GET, all JSON):
 
 * ``/items/{id}`` - ``{"id": id, "name": "item-<id>", "price": ...}`` after ``delay`` seconds;
 * ``/flaky/{id}`` - ``503`` on the first ``fail_times`` requests for each id, then the item;
-* ``/slow/{id}`` - the item after ``slow_delay`` seconds (longer than a sensible client timeout);
+* ``/slow/{id}`` - the item after ``slow_delay`` seconds (longer than a sensible client timeout),
+  or nothing at all if the client hangs up first (counted in ``stats.abandoned``);
 * more than ``max_concurrent`` requests in flight at once: ``429 Too Many Requests``.
 
 ``api.stats`` records what the server saw, so a test can check the client from the outside:
@@ -35,7 +36,7 @@ class APIStats:
     connections: set = field(default_factory=set)  # client (host, port) pairs seen: one per TCP connection
     in_flight: int = 0
     max_in_flight: int = 0
-    abandoned: int = 0  # slow requests whose client had hung up before the answer was ready
+    abandoned: int = 0  # slow requests whose client hung up (timed out) before the answer was ready
 
     def reset(self) -> None:
         self.requests.clear()
@@ -50,7 +51,7 @@ def item(item_id: int) -> dict:
 
 
 class LocalAPI:
-    def __init__(self, delay: float = 0.03, slow_delay: float = 0.2, fail_times: int = 2,
+    def __init__(self, delay: float = 0.02, slow_delay: float = 1.0, fail_times: int = 2,
                  max_concurrent: int = 8) -> None:
         self.delay = delay
         self.slow_delay = slow_delay
@@ -115,9 +116,14 @@ class LocalAPI:
                 status = 404
                 return web.json_response({"error": "not found"}, status=404)
             if kind == "slow":
-                await asyncio.sleep(self.slow_delay)
-                if request.transport is None or request.transport.is_closing():
-                    stats.abandoned += 1  # the client timed out and hung up: nobody to answer
+                # Take slow_delay seconds, unless the client hangs up first (its timeout fired).
+                deadline = asyncio.get_running_loop().time() + self.slow_delay
+                while asyncio.get_running_loop().time() < deadline:
+                    if request.transport is None or request.transport.is_closing():
+                        stats.abandoned += 1
+                        status = 499
+                        return web.Response(status=499)  # nobody is listening any more
+                    await asyncio.sleep(0.01)
             else:
                 await asyncio.sleep(self.delay)
             if kind == "flaky":
