@@ -97,6 +97,34 @@ function cgroupParents(): CgroupDir[] {
 
 let cachedParents: CgroupDir[] | undefined;
 
+/** Removes the empty cgroups of graders that were killed (kill -9) before they could clean up. */
+function removeStaleGroups(parents: CgroupDir[]): void {
+  for (const parent of parents) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(parent.dir).filter(name => /^threadline-\d+-/.test(name));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const owner = Number(name.split('-')[1]);
+      let alive = true;
+      try {
+        process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+      if (alive && owner !== process.pid) continue;
+      if (owner === process.pid) continue;
+      try {
+        fs.rmdirSync(path.join(parent.dir, name));
+      } catch {
+        // still has processes: left alone
+      }
+    }
+  }
+}
+
 /** The limits of one kernel: the argv prefix to launch it with, and what is left after it. */
 export class KernelSandbox {
   private readonly groups: CgroupDir[] = [];
@@ -106,7 +134,10 @@ export class KernelSandbox {
     readonly python: string,
     id: string
   ) {
-    cachedParents ??= cgroupParents();
+    if (!cachedParents) {
+      cachedParents = cgroupParents();
+      removeStaleGroups(cachedParents);
+    }
     for (const parent of cachedParents) {
       const dir = path.join(parent.dir, `threadline-${process.pid}-${id}`);
       try {
