@@ -2,8 +2,8 @@
  * `npm run bench -- kernel [kernelName]`: our ZeroMQ kernel client vs Python's jupyter_client
  * (BlockingKernelClient), same kernel spec, side by side in one run:
  *   start -> ready (median of 10), execute round trip of `pass` (p50/p95 of 500),
- *   a 100k-line print (median of 5).
- * The runs are interleaved (ours, theirs, ours, ...) with one long-lived Python peer
+ *   a 100k-line print (median of 8).
+ * The runs are interleaved in ABBA order with one long-lived Python peer
  * (bench/kernel_peer.py) so both sides see the same machine load.
  * Ratios are ours / jupyter_client (lower is better; target <= 1.0).
  */
@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const kernelName = process.argv[2] ?? 'python3';
 const python = path.join(root, '.venv', 'bin', 'python');
 const BULK_CODE = 'for i in range(100000): print(i)';
-const N = { start: 10, roundtrip: 500, bulk: 5 };
+const N = { start: 10, roundtrip: 500, bulk: 8 };
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -104,25 +104,37 @@ const bulkPeer: number[] = [];
 let charsOurs = 0;
 let charsPeer: number | undefined;
 let warm: LocalKernel | undefined;
+/** Runs both sides in ABBA order (ours first on rounds 0 and 3 of every 4) to cancel drifts in machine load. */
+async function abba(round: number, ours: () => Promise<void>, theirs: () => Promise<void>): Promise<void> {
+  if (round % 4 === 0 || round % 4 === 3) {
+    await ours();
+    await theirs();
+  } else {
+    await theirs();
+    await ours();
+  }
+}
+
 try {
-  // Alternate who goes first so neither side systematically gets the quieter moment.
   for (let i = 0; i < N.start; i++) {
-    if (i % 2 === 0) {
-      startOurs.push(...(await oursStart(1)));
-      startPeer.push(...(await peer.run('start', 1)).times_ms);
-    } else {
-      startPeer.push(...(await peer.run('start', 1)).times_ms);
-      startOurs.push(...(await oursStart(1)));
-    }
+    await abba(
+      i,
+      async () => void startOurs.push(...(await oursStart(1))),
+      async () => void startPeer.push(...(await peer.run('start', 1)).times_ms)
+    );
   }
   console.log(`start->ready   median  ours ${median(startOurs).toFixed(1)} ms   jupyter_client ${median(startPeer).toFixed(1)} ms`);
 
   warm = await LocalKernel.start({ kernelName });
-  await warm.execute('pass');
-  const blocks = 10;
+  const kernel = warm;
+  await kernel.execute('pass');
+  const blocks = 20;
   for (let b = 0; b < blocks; b++) {
-    rtOurs.push(...(await oursRun(warm, 'pass', N.roundtrip / blocks)).times_ms);
-    rtPeer.push(...(await peer.run('roundtrip', N.roundtrip / blocks)).times_ms);
+    await abba(
+      b,
+      async () => void rtOurs.push(...(await oursRun(kernel, 'pass', N.roundtrip / blocks)).times_ms),
+      async () => void rtPeer.push(...(await peer.run('roundtrip', N.roundtrip / blocks)).times_ms)
+    );
   }
   console.log(
     `round trip     p50     ours ${median(rtOurs).toFixed(2)} ms   jupyter_client ${median(rtPeer).toFixed(2)} ms\n` +
@@ -130,12 +142,19 @@ try {
   );
 
   for (let i = 0; i < N.bulk; i++) {
-    const ours = await oursRun(warm, BULK_CODE, 1);
-    bulkOurs.push(...ours.times_ms);
-    charsOurs = ours.chars;
-    const theirs = await peer.run('bulk', 1);
-    bulkPeer.push(...theirs.times_ms);
-    charsPeer = theirs.chars;
+    await abba(
+      i,
+      async () => {
+        const ours = await oursRun(kernel, BULK_CODE, 1);
+        bulkOurs.push(...ours.times_ms);
+        charsOurs = ours.chars;
+      },
+      async () => {
+        const theirs = await peer.run('bulk', 1);
+        bulkPeer.push(...theirs.times_ms);
+        charsPeer = theirs.chars;
+      }
+    );
   }
   if (charsPeer !== undefined && charsOurs !== charsPeer) throw new Error(`bulk output differs: ours ${charsOurs} chars, jupyter_client ${charsPeer}`);
   console.log(`100k-line print median  ours ${median(bulkOurs).toFixed(1)} ms   jupyter_client ${median(bulkPeer).toFixed(1)} ms   (${charsOurs} chars each)`);

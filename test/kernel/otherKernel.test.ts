@@ -1,0 +1,56 @@
+/** The client against a kernel that is not ipykernel and breaks the rules on request. */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalKernel } from '../../src/kernel/localKernel.js';
+import type { KernelSpec } from '../../src/kernel/kernelSpec.js';
+import { root, venvPython } from './helpers.js';
+
+const spec: KernelSpec = {
+  name: 'misbehaving',
+  resourceDir: path.join(root, 'test', 'kernel', 'fixtures'),
+  argv: [venvPython, '{resource_dir}/misbehaving_kernel.py', '{connection_file}'],
+  displayName: 'Misbehaving',
+  language: 'python',
+  interruptMode: 'message',
+  env: {},
+  metadata: {}
+};
+
+let kernel: LocalKernel;
+beforeAll(async () => {
+  kernel = await LocalKernel.start({ spec, idleWaitMs: 1000 });
+});
+afterAll(async () => {
+  await kernel?.shutdown();
+});
+
+describe('a kernel other than ipykernel', () => {
+  it('runs code and reports the kernel info it gives', async () => {
+    expect((await kernel.ready()).implementation).toBe('misbehaving');
+    const r = await kernel.execute('hello');
+    expect(r).toMatchObject({ status: 'ok', incomplete: false, outputs: [{ output_type: 'stream', name: 'stdout', text: 'hello\n' }] });
+  });
+
+  it('flags output as incomplete when the idle status never comes, instead of hanging', async () => {
+    const r = await kernel.execute('no-idle');
+    expect(r.status).toBe('ok');
+    expect(r.incomplete).toBe(true);
+    expect(r.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'no-idle\n' }]);
+    expect((await kernel.execute('after')).incomplete).toBe(false);
+  });
+
+  it('ignores a forged execute_reply on the shell channel and counts it', async () => {
+    const before = kernel.stats.badSignature;
+    const r = await kernel.execute('forged-reply');
+    expect(r.status).toBe('ok');
+    expect(r.executionCount).not.toBe(999);
+    expect(kernel.stats.badSignature - before).toBe(1);
+  });
+
+  it('shuts down through shutdown_request', async () => {
+    const pid = kernel.pid!;
+    await kernel.shutdown();
+    expect(kernel.alive).toBe(false);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
