@@ -1,0 +1,261 @@
+"""asyncio tasks: creation, every step on the loop, what each suspension awaited, the end.
+
+Two class-level patches, both undone when tracing stops:
+
+* ``BaseEventLoop.create_task`` records the new task (who created it, where) and adds it to the
+  set of traced tasks; tasks created by the kernel machinery (ipykernel, tornado, zmq …) are left
+  alone, so the learner only sees their own.
+* ``Handle._run`` runs every callback of every loop. A task step is a handle whose callback is
+  bound to the task (``TaskStepMethWrapper`` or the task's wakeup function), so one attribute
+  lookup and one set membership test tell whether this callback is a traced step. After the step,
+  ``task._fut_waiter`` is the future it now waits on; walking ``cr_await`` finds the coroutine that
+  created it (``sleep``, ``Queue.get`` …). A bare ``await asyncio.sleep(0)`` leaves no waiter,
+  so the cheapest case costs four list appends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from asyncio import base_events, events, format_helpers
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+from .frames import caller_site, is_kernel_machinery, is_probe_or_asyncio, location_of_frame
+from .recorder import LANE_TASK, Recorder
+
+if TYPE_CHECKING:
+    from .patching import Patcher
+
+# task -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
+awaiting: dict[Any, str] = {}
+
+_QUALNAME_LABELS = {
+    "sleep": "sleep",
+    "Lock.acquire": "asyncio.Lock",
+    "Event.wait": "asyncio.Event",
+    "Condition.wait": "asyncio.Condition",
+    "Condition.wait_for": "asyncio.Condition",
+    "Semaphore.acquire": "asyncio.Semaphore",
+    "Queue.get": "asyncio.Queue get",
+    "Queue.put": "asyncio.Queue put",
+    "Queue.join": "asyncio.Queue join",
+    "wait": "asyncio.wait",
+    "_wait": "asyncio.wait",
+    "wait_for": "asyncio.wait_for",
+    "to_thread": "thread (to_thread)",
+    "TaskGroup.__aexit__": "TaskGroup",
+    "TaskGroup._aexit": "TaskGroup",
+    "Timeout.__aexit__": "timeout",
+    "StreamReader._wait_for_data": "I/O (stream read)",
+    "StreamReader.read": "I/O (stream read)",
+    "StreamReader.readline": "I/O (stream read)",
+    "StreamReader.readexactly": "I/O (stream read)",
+    "StreamWriter.drain": "I/O (stream write)",
+    "FlowControlMixin._drain_helper": "I/O (stream write)",
+    "open_connection": "I/O (connect)",
+    "BaseEventLoop.create_connection": "I/O (connect)",
+    "BaseEventLoop.getaddrinfo": "I/O (DNS)",
+    "BaseSelectorEventLoop.sock_recv": "I/O (socket)",
+    "BaseSelectorEventLoop.sock_sendall": "I/O (socket)",
+    "BaseSelectorEventLoop.sock_connect": "I/O (socket)",
+    "BaseSelectorEventLoop.sock_accept": "I/O (socket)",
+}
+
+
+def _inner_code(task: Any) -> Any:
+    """The innermost coroutine code object the task is suspended in (None when awaiting a future directly)."""
+    code = None
+    try:
+        aw = task.get_coro()
+        aw = getattr(aw, "cr_await", None) or getattr(aw, "gi_yieldfrom", None)
+        depth = 0
+        while aw is not None and depth < 32:
+            inner = getattr(aw, "cr_code", None) or getattr(aw, "gi_code", None)
+            if inner is None:
+                break
+            code = inner
+            aw = getattr(aw, "cr_await", None) or getattr(aw, "gi_yieldfrom", None)
+            depth += 1
+    except Exception:  # noqa: BLE001 - exotic awaitables
+        return None
+    return code
+
+
+def describe_label(rec: Recorder, waiter: Any) -> int:
+    """String index of a label for what a task waits on."""
+    if isinstance(waiter, str):
+        return rec.string(waiter)
+    fut, code = waiter
+    if isinstance(fut, asyncio.Task):
+        try:
+            return rec.string(f"task {fut.get_name()}")
+        except Exception:  # noqa: BLE001
+            return rec.string("task")
+    key = code if code is not None else type(fut)
+    cached = rec.label_cache.get(key)
+    if cached is not None:
+        return cached
+    if code is not None:
+        qualname = getattr(code, "co_qualname", code.co_name)
+        label = _QUALNAME_LABELS.get(qualname)
+        if label is None:
+            filename = code.co_filename.replace("\\", "/")
+            if "/asyncio/" in filename and ("selector_events" in filename or "streams" in filename or "proactor" in filename):
+                label = f"I/O ({qualname})"
+            else:
+                label = f"await {qualname}"
+    else:
+        name = type(fut).__name__
+        label = "gather" if name == "_GatheringFuture" else ("future" if name == "Future" else name)
+    index = rec.string(label)
+    rec.label_cache[key] = index
+    return index
+
+
+def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
+    """Turn raw task creations into lanes (called by the converter under rec.lock)."""
+    for i in range(0, len(tasks), 5):
+        task, t, creator, code, lineno = tasks[i : i + 5]
+        start = rec.us(t)
+        created_by = rec._who_lane(creator, start) if creator is not None else -1
+        name, aliases = _lane_name(task)
+        site = location_of_frame(code, lineno) if code is not None else None
+        lane = rec.add_lane(LANE_TASK, name, "asyncio", created_by=created_by, site=site, start_us=start)
+        rec.lane_aliases[lane] = aliases
+        rec.task_lane[task] = lane
+        rec.live_tasks[task] = lane
+
+
+def _lane_name(task: Any) -> tuple[str, list[str]]:
+    """Readable lane name: the task's own name if the learner set one, else its coroutine's name."""
+    try:
+        task_name = str(task.get_name())
+    except Exception:  # noqa: BLE001
+        task_name = "task"
+    coro_name = ""
+    try:
+        coro = task.get_coro()
+        coro_name = getattr(coro, "__qualname__", "") or getattr(coro, "__name__", "")
+    except Exception:  # noqa: BLE001
+        pass
+    aliases = [a for a in (task_name, coro_name) if a]
+    if task_name.startswith("Task-") and task_name[5:].isdigit() and coro_name:
+        return coro_name, aliases
+    return task_name, aliases
+
+
+def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
+    """Patch asyncio for this recorder; returns the set of traced tasks."""
+    tracked: set[Any] = set()
+    steps_append = rec.raw_steps.append
+    tasks_append = rec.raw_tasks.append
+    misc_append = rec.raw_misc.append
+    threshold = rec.block_threshold_s
+    pc = perf_counter
+    get_ident = threading.get_ident
+    current_task = asyncio.current_task
+    original_create_task = base_events.BaseEventLoop.create_task
+    original_run = events.Handle._run
+    awaiting_get = awaiting.get
+    file_is_machinery: dict[str, bool] = {}
+
+    def create_task(self: Any, coro: Any, *, name: Any = None, context: Any = None) -> Any:
+        task = original_create_task(self, coro, name=name, context=context)
+        try:
+            code = getattr(coro, "cr_code", None)
+            if code is not None and code.co_filename.endswith("base_events.py"):
+                return task  # the loop's own housekeeping (shutdown_asyncgens …)
+            frame = sys._getframe(1)
+            while frame is not None and is_probe_or_asyncio(frame.f_code.co_filename):
+                frame = frame.f_back
+            if frame is not None:
+                filename = frame.f_code.co_filename
+                machinery = file_is_machinery.get(filename)
+                if machinery is None:
+                    machinery = file_is_machinery[filename] = is_kernel_machinery(filename)
+                if machinery:
+                    return task
+                code, lineno = frame.f_code, frame.f_lineno
+            else:
+                code, lineno = None, 0
+            try:
+                creator = current_task(self)
+            except RuntimeError:
+                creator = None
+            if creator is None or creator not in tracked and creator not in rec.task_lane:
+                creator = get_ident()
+            tracked.add(task)
+            tasks_append(task); tasks_append(pc()); tasks_append(creator); tasks_append(code); tasks_append(lineno)
+        except Exception:  # noqa: BLE001 - never break create_task
+            pass
+        return task
+
+    def _run(self: Any) -> None:
+        cb = self._callback
+        task = getattr(cb, "__self__", None)
+        try:
+            traced = task in tracked
+        except TypeError:  # an unhashable bound object
+            traced = False
+        if not traced:
+            return original_run(self)
+        t0 = pc()
+        try:
+            self._context.run(cb, *self._args)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # same handling as asyncio's own Handle._run
+            _report(self, exc)
+        t1 = pc()
+        waiter = task._fut_waiter
+        if t1 - t0 >= threshold:
+            misc_append(("blocked_hint", task, t0, _suspension_site(task)))
+        steps_append(task)
+        steps_append(t0)
+        steps_append(t1)
+        if waiter is None:
+            steps_append(None)
+        else:
+            steps_append(awaiting_get(task) or (waiter, _inner_code(task)))
+
+    patcher.set(base_events.BaseEventLoop, "create_task", create_task)
+    patcher.set(events.Handle, "_run", _run)
+    return tracked
+
+
+def _report(handle: Any, exc: BaseException) -> None:
+    cb = format_helpers._format_callback_source(handle._callback, handle._args)
+    context = {"message": f"Exception in callback {cb}", "exception": exc, "handle": handle}
+    if handle._source_traceback:
+        context["source_traceback"] = handle._source_traceback
+    handle._loop.call_exception_handler(context)
+
+
+def _suspension_site(task: Any) -> str | None:
+    """Where a task's coroutine stopped after a long step: the line after the blocking code."""
+    try:
+        coro = task.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        if frame is None:
+            return None
+        return location_of_frame(frame.f_code, frame.f_lineno)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def current_who() -> Any:
+    """The current asyncio task if any, else the thread ident (the 'who' of a lock record)."""
+    try:
+        loop = events._get_running_loop()
+        if loop is not None:
+            task = asyncio.current_task(loop)
+            if task is not None:
+                return task
+    except Exception:  # noqa: BLE001
+        pass
+    return threading.get_ident()
+
+
+__all__ = ["install", "describe_label", "resolve_task_rows", "awaiting", "current_who", "caller_site"]

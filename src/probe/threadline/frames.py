@@ -1,0 +1,87 @@
+"""Where code lives: the learner's code, the probe, asyncio, or the kernel's own machinery."""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from types import CodeType, FrameType
+
+_PROBE_DIR = os.path.dirname(os.path.abspath(__file__))
+_ASYNCIO_DIR = os.path.dirname(os.path.abspath(__import__("asyncio").__file__))
+_LIBRARY_DIRS = tuple(
+    sorted(
+        {
+            os.path.abspath(p)
+            for key in ("stdlib", "platstdlib", "purelib", "platlib")
+            for p in (sysconfig.get_paths().get(key), sysconfig.get_paths(vars={"base": sys.base_prefix}).get(key))
+            if p
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_MACHINERY = (
+    "ipykernel",
+    "IPython",
+    "tornado",
+    "zmq",
+    "jupyter_client",
+    "jupyter_core",
+    "comm",
+    "traitlets",
+    "anyio",
+    "debugpy",
+)
+
+_user_cache: dict[str, bool] = {}
+
+
+def is_probe_or_asyncio(filename: str) -> bool:
+    return filename.startswith(_PROBE_DIR) or filename.startswith(_ASYNCIO_DIR)
+
+
+def is_kernel_machinery(filename: str) -> bool:
+    """Code of the kernel itself (its tasks and threads are not the learner's)."""
+    norm = filename.replace("\\", "/")
+    if filename.startswith(_PROBE_DIR):
+        return True
+    return any(f"/{name}/" in norm for name in _MACHINERY)
+
+
+def is_user_file(filename: str) -> bool:
+    """The learner's code: a notebook cell or a module outside the stdlib and site-packages."""
+    cached = _user_cache.get(filename)
+    if cached is None:
+        if filename.startswith("<"):
+            cached = not filename.startswith("<frozen")
+        else:
+            path = os.path.abspath(filename)
+            cached = not path.startswith(_PROBE_DIR) and not any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
+        _user_cache[filename] = cached
+    return cached
+
+
+def location_of_frame(code: CodeType, lineno: int | None) -> str:
+    filename = code.co_filename
+    if filename.startswith("<ipython-input-") or "/ipykernel_" in filename:
+        short = "cell"
+    else:
+        short = os.path.basename(filename)
+    return f"{short}:{lineno} in {code.co_name}"
+
+
+def caller_site(depth: int = 2) -> tuple[str | None, FrameType | None]:
+    """The first frame outside the probe and the stdlib above `depth`, as "file.py:12 in f"."""
+    try:
+        frame: FrameType | None = sys._getframe(depth)
+    except ValueError:
+        return None, None
+    first = frame
+    while frame is not None and not is_user_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        frame = first
+    if frame is None:
+        return None, None
+    return location_of_frame(frame.f_code, frame.f_lineno), frame

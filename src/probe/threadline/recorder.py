@@ -1,0 +1,482 @@
+"""The trace buffer: raw events appended by the hooks, converted to schema-v1 columns in batches.
+
+Hooks run on the learner's hot paths, so they only append flat values to plain lists (no tuples:
+allocating millions of small tuples wakes the cyclic GC and doubles the cost). A single converter
+(the sampler thread, or the tracing thread at the end) turns those into append-only columnar tables
+under ``self.lock`` and remembers what it already sent, so a chunk holds only new rows.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import threading
+import time
+import uuid
+from array import array
+from itertools import count
+from time import perf_counter
+from typing import Any, Callable
+
+from .cpus import effective_cpus_exact, effective_cpus_reason
+
+VERSION = 1
+
+LANE_TASK, LANE_THREAD, LANE_PROCESS = 0, 1, 2
+SPAN_RUN, SPAN_SUSPENDED, SPAN_LOCK_WAIT, SPAN_LOCK_HOLD, SPAN_BLOCKED = 0, 1, 2, 3, 4
+OUT_OK, OUT_ERROR, OUT_CANCELLED = 0, 1, 2
+
+# Same order as TABLE_COLUMNS in src/protocol/trace.ts.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "lanes": ("kind", "name", "group", "parent", "created_by", "site", "start", "os_id"),
+    "ends": ("lane", "t", "outcome", "detail", "cpu_us"),
+    "spans": ("lane", "kind", "start", "end", "label", "lock"),
+    "locks": ("name", "kind", "site"),
+    "acquires": ("lock", "lane", "requested", "acquired", "released", "waiters"),
+    "cpu": ("t", "core", "util"),
+    "samples": ("lane", "t", "core", "cpu"),
+}
+_FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
+
+# Steps shorter than this never get a lockWait span; holds shorter than this no lockHold span
+# (the acquires table still has every acquisition; spans are for drawing).
+LOCK_WAIT_SPAN_MIN_S = 10e-6
+LOCK_HOLD_SPAN_MIN_S = 100e-6
+
+STEP_FIELDS = 4  # task, t0, t1, what it awaits next (None, a label str, or (future, code))
+TASK_FIELDS = 5  # task, t, creator task (or None), creator thread ident, site
+ACQ_FIELDS = 6  # lock index, who (thread ident or task), requested, acquired, released, waiters
+
+
+def _new_tables() -> dict[str, dict[str, array]]:
+    return {
+        table: {col: array("d" if (table, col) in _FLOAT_COLUMNS else "q") for col in cols}
+        for table, cols in TABLE_COLUMNS.items()
+    }
+
+
+class Recorder:
+    """Raw event buffers plus the columnar trace they become."""
+
+    def __init__(self, *, capacity: int, block_threshold_s: float, label: str | None) -> None:
+        self.trace_id = uuid.uuid4().hex
+        self.t0 = perf_counter()
+        self.t0_unix_us = int(time.time() * 1e6)
+        self.capacity = capacity
+        self.block_threshold_s = block_threshold_s
+        self.label = label
+        self.duration_us: int | None = None
+        self.dropped = 0
+        self.events = 0
+        self.lock = threading.RLock()
+        self.strings: list[str] = []
+        self._string_index: dict[str, int] = {}
+        self.tables = _new_tables()
+        self._sent_rows = {table: 0 for table in TABLE_COLUMNS}
+        self._sent_strings = 0
+        self.seq = 0
+        # Raw, hot: flat lists, see *_FIELDS.
+        self.raw_steps: list[Any] = []
+        self.raw_tasks: list[Any] = []
+        self.raw_acq: list[Any] = []
+        self.raw_fast: list[Any] = []  # uncontended acquisitions: lock, thread ident, acquired, released
+        # Raw, rare: tuples ("kind", ...) for threads, processes, locks, spans from hooks.
+        self.raw_misc: list[tuple[Any, ...]] = []
+        self.lock_ids = count()
+        self.lock_registry_lock = threading.Lock()
+        # Resolution state (owned by the converter).
+        self.task_lane: dict[Any, int] = {}
+        self.live_tasks: dict[Any, int] = {}
+        self.lane_last_end: dict[int, int] = {}
+        self.pending_suspend: dict[int, tuple[int, int]] = {}
+        self.thread_lanes: dict[int, list[tuple[int, int]]] = {}
+        self.live_thread_lanes: dict[int, int] = {}  # native id -> lane, for sampling
+        self.pid_lane: dict[int, int] = {}
+        self.ended_pids: set[int] = set()
+        self.lane_names: list[str] = []
+        self.lane_groups: list[str] = []
+        self.label_cache: dict[Any, int] = {}
+        self.blocked_hint: dict[tuple[Any, float], str] = {}
+        self.lane_aliases: dict[int, list[str]] = {}
+        self.stack_samples: list[tuple[float, int, str]] = []  # (t, thread ident, location)
+        self.thread_name_of: Callable[[int], str | None] = lambda ident: None
+
+    # ---- helpers -------------------------------------------------------------------------
+    def us(self, t: float) -> int:
+        return int((t - self.t0) * 1e6)
+
+    def now_us(self) -> int:
+        return int((perf_counter() - self.t0) * 1e6)
+
+    def string(self, text: str | None) -> int:
+        if text is None:
+            return -1
+        index = self._string_index.get(text)
+        if index is None:
+            index = len(self.strings)
+            self.strings.append(text)
+            self._string_index[text] = index
+        return index
+
+    def _row(self, table: str, *values: float) -> int:
+        cols = self.tables[table]
+        for col, value in zip(TABLE_COLUMNS[table], values):
+            cols[col].append(value)  # type: ignore[arg-type]
+        return len(cols[TABLE_COLUMNS[table][0]]) - 1
+
+    def _event_row(self, table: str, *values: float) -> None:
+        """A row that counts towards the capacity (spans, acquisitions, samples)."""
+        if self.events >= self.capacity:
+            self.dropped += 1
+            return
+        self.events += 1
+        self._row(table, *values)
+
+    def add_lane(
+        self,
+        kind: int,
+        name: str,
+        group: str,
+        *,
+        parent: int = -1,
+        created_by: int = -1,
+        site: str | None = None,
+        start_us: int = 0,
+        os_id: int = -1,
+    ) -> int:
+        with self.lock:
+            self.lane_names.append(name)
+            self.lane_groups.append(group)
+            return self._row(
+                "lanes", kind, self.string(name), self.string(group), parent, created_by, self.string(site), start_us, os_id
+            )
+
+    def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
+        with self.lock:
+            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us)
+
+    def add_span(self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1) -> None:
+        with self.lock:
+            self._event_row("spans", lane, kind, start_us, max(start_us, end_us), self.string(label), lock)
+
+    def add_cpu(self, t_us: int, per_core: list[float]) -> None:
+        with self.lock:
+            for core, util in enumerate(per_core):
+                self._event_row("cpu", t_us, core, float(util))
+
+    def add_sample(self, lane: int, t_us: int, core: int, cpu: float) -> None:
+        with self.lock:
+            self._event_row("samples", lane, t_us, core, float(cpu))
+
+    def register_thread_lane(self, ident: int, start_us: int, lane: int) -> None:
+        self.thread_lanes.setdefault(ident, []).append((start_us, lane))
+
+    def lane_of_ident(self, ident: int, t_us: int) -> int:
+        history = self.thread_lanes.get(ident)
+        if history:
+            best = history[0][1]
+            for start, lane in history:
+                if start <= t_us:
+                    best = lane
+            return best
+        # A thread that existed before tracing (or was not started through threading.Thread).
+        name = self.thread_name_of(ident) or f"thread {ident}"
+        lane = self.add_lane(LANE_THREAD, name, "threads", start_us=0)
+        self.register_thread_lane(ident, -(2**62), lane)
+        return lane
+
+    # ---- conversion ----------------------------------------------------------------------
+    def convert(self) -> None:
+        """Move raw events into the tables (called by one thread at a time)."""
+        from .asyncio_hooks import describe_label, resolve_task_rows
+
+        with self.lock:
+            # Consumers before producers: an acquisition or step is always appended after the
+            # record that creates its lane, so taking these first never sees an unknown lane.
+            n = len(self.raw_acq) // ACQ_FIELDS * ACQ_FIELDS
+            acq = self.raw_acq[:n]
+            del self.raw_acq[:n]
+            n = len(self.raw_fast) // 4 * 4
+            fast = self.raw_fast[:n]
+            del self.raw_fast[:n]
+            n = len(self.raw_steps) // STEP_FIELDS * STEP_FIELDS
+            steps = self.raw_steps[:n]
+            del self.raw_steps[:n]
+            n = len(self.raw_misc)
+            misc = self.raw_misc[:n]
+            del self.raw_misc[:n]
+            n = len(self.raw_tasks) // TASK_FIELDS * TASK_FIELDS
+            tasks = self.raw_tasks[:n]
+            del self.raw_tasks[:n]
+
+            for item in misc:
+                self._convert_misc(item)
+            resolve_task_rows(self, tasks)
+            self._convert_steps(steps, describe_label)
+            self._convert_acquires(acq)
+            self._convert_fast(fast)
+            self._close_tasks()
+
+    def _convert_misc(self, item: tuple[Any, ...]) -> None:
+        kind = item[0]
+        if kind == "thread_start":
+            _, ident, native_id, name, t, creator, site = item
+            start = self.us(t)
+            created_by = self._who_lane(creator, start) if creator is not None else -1
+            lane = self.add_lane(LANE_THREAD, name, "threads", created_by=created_by, site=site, start_us=start, os_id=native_id)
+            self.register_thread_lane(ident, start, lane)
+            self.live_thread_lanes[native_id] = lane
+        elif kind == "thread_end":
+            _, ident, native_id, t, cpu_s, error = item
+            end = self.us(t)
+            lane = self.lane_of_ident(ident, end)
+            self.live_thread_lanes.pop(native_id, None)
+            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6))
+            # A thread's life is one run span on its lane.
+            start = self.tables["lanes"]["start"][lane]
+            self._event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
+        elif kind == "lock":
+            _, index, name, lock_kind, site = item
+            while len(self.tables["locks"]["name"]) < index:  # a registration still in flight
+                self._row("locks", self.string(f"lock {len(self.tables['locks']['name'])}"), self.string("unknown"), -1)
+            if len(self.tables["locks"]["name"]) == index:
+                self._row("locks", self.string(name), self.string(lock_kind), self.string(site))
+        elif kind == "process_start":
+            _, pid, name, t, creator, site, group = item
+            if pid in self.pid_lane:
+                return
+            start = self.us(t)
+            created_by = self._who_lane(creator, start) if creator is not None else -1
+            lane = self.add_lane(LANE_PROCESS, name, group, created_by=created_by, site=site, start_us=start, os_id=pid)
+            self.pid_lane[pid] = lane
+        elif kind == "process_end":
+            _, pid, t, outcome, detail, cpu_s = item
+            lane = self.pid_lane.get(pid)
+            if lane is not None and pid not in self.ended_pids:
+                self.ended_pids.add(pid)
+                end = self.us(t)
+                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6))
+                start = self.tables["lanes"]["start"][lane]
+                self._event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
+        elif kind == "process_task":
+            _, pid, t_start_unix, t_end_unix, label = item
+            lane = self.pid_lane.get(pid)
+            if lane is None:
+                lane = self.add_lane(LANE_PROCESS, f"process {pid}", "processes", os_id=pid)
+                self.pid_lane[pid] = lane
+            start = int(t_start_unix * 1e6) - self.t0_unix_us
+            end = int(t_end_unix * 1e6) - self.t0_unix_us
+            self._event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
+        elif kind == "blocked_hint":
+            self.blocked_hint[(item[1], item[2])] = item[3]
+        elif kind == "span":
+            _, who, span_kind, t_start, t_end, label, lock = item
+            start = self.us(t_start)
+            self._event_row("spans", self._who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock)
+
+    def _who_lane(self, who: Any, t_us: int) -> int:
+        if isinstance(who, int):
+            return self.lane_of_ident(who, t_us)
+        lane = self.task_lane.get(who)
+        if lane is None:
+            lane = self.add_lane(LANE_TASK, _task_name(who), "asyncio", start_us=t_us)
+            self.task_lane[who] = lane
+        return lane
+
+    def _convert_steps(self, steps: list[Any], describe_label: Callable[["Recorder", Any], int]) -> None:
+        if not steps:
+            return
+        t0 = self.t0
+        task_lane = self.task_lane
+        pending = self.pending_suspend
+        last_end = self.lane_last_end
+        spans = self.tables["spans"]
+        s_lane, s_kind, s_start, s_end, s_label, s_lock = (spans[c] for c in TABLE_COLUMNS["spans"])
+        threshold = self.block_threshold_s
+        room = self.capacity - self.events
+        rows = 0
+        dropped = 0
+        for i in range(0, len(steps), STEP_FIELDS):
+            task = steps[i]
+            lane = task_lane.get(task)
+            if lane is None:
+                continue
+            a = steps[i + 1]
+            b = steps[i + 2]
+            start = int((a - t0) * 1e6)
+            end = int((b - t0) * 1e6)
+            last_end[lane] = end
+            susp = pending.pop(lane, None)
+            if susp is not None:
+                if rows < room:
+                    s_lane.append(lane); s_kind.append(SPAN_SUSPENDED); s_start.append(susp[0]); s_end.append(start)
+                    s_label.append(susp[1]); s_lock.append(-1)
+                    rows += 1
+                else:
+                    dropped += 1
+            if rows < room:
+                s_lane.append(lane); s_kind.append(SPAN_RUN); s_start.append(start); s_end.append(end)
+                s_label.append(-1); s_lock.append(-1)
+                rows += 1
+            else:
+                dropped += 1
+            waiter = steps[i + 3]
+            if waiter is not None:
+                pending[lane] = (end, describe_label(self, waiter))
+            if b - a >= threshold:
+                location = self._blocked_location(a, b) or self.blocked_hint.get((task, a)) or "unknown location"
+                if rows < room:
+                    s_lane.append(lane); s_kind.append(SPAN_BLOCKED); s_start.append(start); s_end.append(end)
+                    s_label.append(self.string(location)); s_lock.append(-1)
+                    rows += 1
+                else:
+                    dropped += 1
+        self.events += rows
+        self.dropped += dropped
+
+    def _blocked_location(self, a: float, b: float) -> str | None:
+        """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
+        seen: dict[str, int] = {}
+        for t, _ident, location in self.stack_samples:
+            if a <= t <= b:
+                seen[location] = seen.get(location, 0) + 1
+        if not seen:
+            return None
+        return max(seen.items(), key=lambda kv: kv[1])[0]
+
+    def _convert_acquires(self, acq: list[Any]) -> None:
+        if not acq:
+            return
+        t0 = self.t0
+        for i in range(0, len(acq), ACQ_FIELDS):
+            lock, who, req, got, rel, waiters = acq[i : i + ACQ_FIELDS]
+            r = int((req - t0) * 1e6)
+            g = int((got - t0) * 1e6)
+            e = int((rel - t0) * 1e6) if rel is not None else -1
+            lane = self._who_lane(who, r)
+            self._event_row("acquires", lock, lane, r, g, e, waiters)
+            if got - req >= LOCK_WAIT_SPAN_MIN_S:
+                self._event_row("spans", lane, SPAN_LOCK_WAIT, r, g, -1, lock)
+            if rel is not None and rel - got >= LOCK_HOLD_SPAN_MIN_S:
+                self._event_row("spans", lane, SPAN_LOCK_HOLD, g, e, -1, lock)
+
+    def _convert_fast(self, fast: list[Any]) -> None:
+        if not fast:
+            return
+        t0 = self.t0
+        acquires = self.tables["acquires"]
+        a_lock, a_lane, a_req, a_got, a_rel, a_wait = (acquires[c] for c in TABLE_COLUMNS["acquires"])
+        room = self.capacity - self.events
+        rows = 0
+        last_ident = None
+        lane = -1
+        for i in range(0, len(fast), 4):
+            if rows >= room:
+                self.dropped += (len(fast) - i) // 4
+                break
+            ident = fast[i + 1]
+            g = int((fast[i + 2] - t0) * 1e6)
+            if ident != last_ident:
+                lane = self.lane_of_ident(ident, g)
+                last_ident = ident
+            e = int((fast[i + 3] - t0) * 1e6)
+            a_lock.append(fast[i]); a_lane.append(lane); a_req.append(g); a_got.append(g); a_rel.append(e); a_wait.append(0)
+            rows += 1
+            if fast[i + 3] - fast[i + 2] >= LOCK_HOLD_SPAN_MIN_S and rows < room:
+                self._event_row("spans", lane, SPAN_LOCK_HOLD, g, e, -1, fast[i])
+        self.events += rows
+
+    def _close_tasks(self) -> None:
+        for task, lane in list(self.live_tasks.items()):
+            try:
+                done = task.done()
+            except Exception:  # noqa: BLE001 - a foreign future type
+                done = True
+            if not done:
+                continue
+            del self.live_tasks[task]
+            self.task_lane.pop(task, None)
+            end = self.lane_last_end.get(lane, self.now_us())
+            self.pending_suspend.pop(lane, None)
+            outcome, detail = _task_outcome(task)
+            self._row("ends", lane, end, outcome, self.string(detail), -1)
+
+    def end_task_lane(self, task: Any, lane: int) -> None:
+        """End a lane whose task is still running when tracing stops (the cell's own task)."""
+        self.live_tasks.pop(task, None)
+        self.pending_suspend.pop(lane, None)
+
+    # ---- output --------------------------------------------------------------------------
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "t0_unix_us": self.t0_unix_us,
+            "pid": os.getpid(),
+            "python": platform.python_version(),
+            "host_cpus": os.cpu_count() or 1,
+            "effective_cpus": effective_cpus_exact(),
+            "effective_cpus_reason": effective_cpus_reason(),
+            "block_threshold_us": int(self.block_threshold_s * 1e6),
+            "dropped": self.dropped,
+            "capacity": self.capacity,
+        }
+        if self.duration_us is not None:
+            meta["duration_us"] = self.duration_us
+        if self.label:
+            meta["label"] = self.label
+        return meta
+
+    def chunk(self, final: bool) -> dict[str, Any]:
+        """The rows added since the previous chunk, as a TraceChunk."""
+        with self.lock:
+            out: dict[str, Any] = {
+                "version": VERSION,
+                "trace_id": self.trace_id,
+                "seq": self.seq,
+                "final": final,
+                "strings": self.strings[self._sent_strings :],
+            }
+            if self.seq == 0 or final:
+                out["meta"] = self.meta()
+            self._sent_strings = len(self.strings)
+            for table, cols in self.tables.items():
+                sent = self._sent_rows[table]
+                out[table] = {col: values[sent:].tolist() for col, values in cols.items()}
+                self._sent_rows[table] = len(cols[TABLE_COLUMNS[table][0]])
+            self.seq += 1
+            return out
+
+    def whole(self) -> dict[str, Any]:
+        """Everything recorded, as a Trace."""
+        with self.lock:
+            return {
+                "version": VERSION,
+                "meta": self.meta(),
+                "strings": list(self.strings),
+                **{table: {col: values.tolist() for col, values in cols.items()} for table, cols in self.tables.items()},
+            }
+
+
+def _task_name(task: Any) -> str:
+    try:
+        return str(task.get_name())
+    except Exception:  # noqa: BLE001
+        return repr(task)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _task_outcome(task: Any) -> tuple[int, str | None]:
+    # Read the private fields: calling task.exception() would mark the error as retrieved and
+    # silence asyncio's "exception was never retrieved" warning the learner should see.
+    try:
+        if task.cancelled():
+            message = getattr(task, "_cancel_message", None)
+            return OUT_CANCELLED, _short(f"cancelled: {message}" if message else "cancelled")
+        exc = getattr(task, "_exception", None)
+        if exc is not None:
+            return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
+        return OUT_OK, _short(repr(getattr(task, "_result", None)))
+    except Exception:  # noqa: BLE001
+        return OUT_OK, None

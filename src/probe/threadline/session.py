@@ -1,0 +1,228 @@
+"""``threadline.trace()``: record a region of code (``with`` or ``async with``), then query it."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from asyncio import events
+from time import perf_counter
+from typing import Any, Callable
+
+from . import asyncio_hooks, lock_hooks, process_hooks, thread_hooks
+from .analysis import TraceData, TraceQueries
+from .patching import Patcher
+from .recorder import LANE_TASK, LANE_THREAD, Recorder
+from .sampler import Sampler
+
+DEFAULT_CAPACITY = 1_000_000
+DEFAULT_BLOCK_THRESHOLD_S = 0.1
+
+_active: "trace | None" = None
+_last: "trace | None" = None
+_reported: set[str] = set()
+
+
+class NestedTraceError(RuntimeError):
+    """Raised when tracing is started while another trace is running."""
+
+
+class TraceNotFinishedError(RuntimeError):
+    """Raised when a trace is queried before its block ended."""
+
+
+def report_once(key: str, message: str) -> None:
+    """Tell the learner about a probe problem once per kind (never more), on stderr."""
+    if key in _reported:
+        return
+    _reported.add(key)
+    print(f"threadline: {message}", file=sys.stderr)
+
+
+def last_trace() -> "trace | None":
+    """The most recent finished trace (e.g. of the last %%timeline cell)."""
+    return _last
+
+
+def active_trace() -> "trace | None":
+    return _active
+
+
+class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadline.trace() as t`
+    """Record what tasks, threads, locks, processes and cores do inside the block.
+
+    ``display`` shows the timeline when the block ends (in Jupyter). After the block, ``t`` answers
+    questions (``t.max_concurrent()``, ``t.lock_stats("lock")`` …) and has ``assert_…`` forms.
+    """
+
+    def __init__(
+        self,
+        label: str | None = None,
+        display: bool = True,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        block_threshold: float = DEFAULT_BLOCK_THRESHOLD_S,
+        sink_factory: Callable[[Recorder], Callable[[dict[str, Any]], None] | None] | None = None,
+    ) -> None:
+        self.label = label
+        self.display = display
+        self.capacity = max(1, int(capacity))
+        self.block_threshold = block_threshold
+        self.sink_factory = sink_factory
+        self.failed: str | None = None
+        self.recorder: Recorder | None = None
+        self._patcher: Patcher | None = None
+        self._sampler: Sampler | None = None
+        self._sink: Callable[[dict[str, Any]], None] | None = None
+        self._close_sink: Callable[[], None] | None = None
+        self._data: TraceData | None = None
+        self._cell_task: Any = None
+        self._tracked: set[Any] = set()
+        self._started = False
+
+    # -- context manager -------------------------------------------------------------------------
+    def __enter__(self) -> "trace":
+        self.start()
+        return self
+
+    def __exit__(self, et: Any, ev: Any, tb: Any) -> bool:
+        self.stop()
+        return False
+
+    async def __aenter__(self) -> "trace":
+        self.start()
+        return self
+
+    async def __aexit__(self, et: Any, ev: Any, tb: Any) -> bool:
+        self.stop()
+        return False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        global _active
+        if self._started:
+            raise RuntimeError("threadline: this trace object was already used; create a new threadline.trace().")
+        if _active is not None:
+            raise NestedTraceError(
+                "threadline: tracing is already on (a %%timeline cell or an outer `with threadline.trace()`). "
+                "Traces cannot be nested: remove the inner one, or put the code in its own cell."
+            )
+        self._started = True
+        _active = self
+        try:
+            self._install()
+        except Exception as exc:  # noqa: BLE001 - a probe failure must never stop the learner's code
+            self._teardown()
+            self.failed = f"{type(exc).__name__}: {exc}"
+            report_once("start", f"could not start tracing ({self.failed}); your code runs untraced.")
+            _active = None
+
+    def _install(self) -> None:
+        rec = Recorder(capacity=self.capacity, block_threshold_s=self.block_threshold, label=self.label)
+        self.recorder = rec
+        rec.thread_name_of = _thread_name
+        me = threading.current_thread()
+        main_lane = rec.add_lane(LANE_THREAD, me.name, "main", start_us=0, os_id=threading.get_native_id())
+        rec.register_thread_lane(threading.get_ident(), -(2**62), main_lane)
+        loop = events._get_running_loop()
+        cell_task = asyncio.current_task(loop) if loop is not None else None
+        if self.sink_factory is not None:
+            self._sink = self.sink_factory(rec)
+            self._close_sink = getattr(self._sink, "close", None)
+        watch = [threading.get_ident()]
+        main_ident = threading.main_thread().ident
+        if main_ident is not None and main_ident not in watch:
+            watch.append(main_ident)
+        self._sampler = Sampler(
+            rec,
+            sink=self._sink,
+            watch_idents=watch,
+            main_native={threading.get_native_id(): main_lane},
+            on_error=lambda exc: report_once("sampler", f"the background sampler stopped ({type(exc).__name__}: {exc}); the trace may be incomplete."),
+        )
+        self._patcher = Patcher()
+        self._tracked = asyncio_hooks.install(rec, self._patcher)
+        thread_hooks.install(rec, self._patcher)
+        lock_hooks.install(rec, self._patcher)
+        process_hooks.install(rec, self._patcher)
+        if cell_task is not None:
+            lane = rec.add_lane(LANE_TASK, "cell" if self.label is None else self.label, "main", parent=main_lane, start_us=0)
+            rec.task_lane[cell_task] = lane
+            self._tracked.add(cell_task)
+            self._cell_task = cell_task
+        self._sampler.start()
+
+    def _teardown(self) -> None:
+        """Undo every patch (also after a partial start)."""
+        rec = self.recorder
+        try:
+            if rec is not None:
+                lock_hooks.still_held(rec)
+        finally:
+            lock_hooks.uninstall()
+            if self._patcher is not None:
+                self._patcher.undo()
+            self._tracked.discard(self._cell_task)
+            if self._sampler is not None:
+                self._sampler.stop()
+
+    def stop(self) -> None:
+        global _active, _last
+        if _active is not self:
+            return
+        rec = self.recorder
+        t_end = perf_counter()
+        try:
+            self._teardown()
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            report_once("stop", f"problem while stopping the trace ({type(exc).__name__}: {exc}).")
+        finally:
+            _active = None
+        if rec is None:
+            return
+        try:
+            rec.duration_us = max(0, rec.us(t_end))
+            rec.convert()
+            if self._sink is not None:
+                try:
+                    self._sink(rec.chunk(final=True))
+                finally:
+                    if self._close_sink is not None:
+                        self._close_sink()
+            self._data = TraceData(rec.whole(), dict(rec.lane_aliases))
+            self._tracked.clear()
+            _last = self
+        except Exception as exc:  # noqa: BLE001
+            self.failed = f"{type(exc).__name__}: {exc}"
+            report_once("finish", f"could not finish the trace ({self.failed}).")
+            return
+        if self.display:
+            from .ipython import display_trace
+
+            display_trace(self)
+
+    # -- queries ---------------------------------------------------------------------------------
+    def _trace_data(self) -> TraceData:
+        if self._data is None:
+            if self.failed:
+                raise TraceNotFinishedError(f"threadline: this trace failed ({self.failed}); there is nothing to check.")
+            raise TraceNotFinishedError(
+                "threadline: the trace is still running — ask questions about it after the `with` block (or the %%timeline cell) ends."
+            )
+        return self._data
+
+    @property
+    def finished(self) -> bool:
+        return self._data is not None
+
+    def __repr__(self) -> str:
+        if self._data is None:
+            return "<threadline.trace (running)>" if _active is self else "<threadline.trace (not finished)>"
+        return self.summary()
+
+
+def _thread_name(ident: int) -> str | None:
+    thread = threading._active.get(ident)  # type: ignore[attr-defined]
+    return thread.name if thread is not None else None

@@ -1,0 +1,66 @@
+"""Threads: start and end, name, native id, who started them and where, CPU time used.
+
+``Thread.start`` notes the creator in the calling thread; ``Thread._bootstrap_inner`` runs in the
+new thread and records its start (before ``start()`` returns, so the lane exists before any of its
+lock records) and, at the end, its CPU time from ``time.thread_time()``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+from .asyncio_hooks import current_who
+from .frames import caller_site, is_kernel_machinery
+
+if TYPE_CHECKING:
+    from .patching import Patcher
+    from .recorder import Recorder
+
+OWN_THREAD_PREFIX = "threadline-"
+
+
+def install(rec: "Recorder", patcher: "Patcher") -> None:
+    original_start = threading.Thread.start
+    original_bootstrap = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
+    misc = rec.raw_misc
+
+    def start(self: threading.Thread) -> None:
+        try:
+            site, frame = caller_site(2)
+            machinery = frame is not None and is_kernel_machinery(frame.f_code.co_filename)
+            if not machinery and not self.name.startswith(OWN_THREAD_PREFIX):
+                self._threadline = (rec, current_who(), site)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - never break Thread.start
+            pass
+        original_start(self)
+
+    def bootstrap_inner(self: threading.Thread) -> None:
+        info = getattr(self, "_threadline", None)
+        if info is None or info[0] is not rec:
+            return original_bootstrap(self)
+        _, creator, site = info
+        ident = threading.get_ident()
+        native_id = threading.get_native_id()
+        misc.append(("thread_start", ident, native_id, self.name, perf_counter(), creator, site))
+        cpu0 = time.thread_time()
+        error: list[str] = []
+        run = self.run
+
+        def traced_run() -> None:
+            try:
+                run()
+            except BaseException as exc:
+                error.append(f"{type(exc).__name__}: {exc}"[:200])
+                raise
+
+        self.run = traced_run  # type: ignore[method-assign]
+        try:
+            original_bootstrap(self)
+        finally:
+            misc.append(("thread_end", ident, native_id, perf_counter(), time.thread_time() - cpu0, error[0] if error else None))
+
+    patcher.set(threading.Thread, "start", start)
+    patcher.set(threading.Thread, "_bootstrap_inner", bootstrap_inner)
