@@ -312,12 +312,14 @@ export class LocalKernel implements KernelClient {
 
   private waitForEvent(ms: number): Promise<void> {
     return new Promise(resolve => {
-      const timer = setTimeout(done, ms);
-      const waker = () => done();
-      function done() {
+      const waker = () => {
         clearTimeout(timer);
         resolve();
-      }
+      };
+      const timer = setTimeout(() => {
+        this.wakers.delete(waker);
+        resolve();
+      }, ms);
       this.wakers.add(waker);
     });
   }
@@ -529,13 +531,17 @@ export class LocalKernel implements KernelClient {
     if (this.queue.length === 1) this.armHead();
     this.channels.send('shell', msg).catch(err => {
       this.executions.delete(exec.msgId);
+      const i = this.queue.indexOf(exec);
+      if (i >= 0) this.queue.splice(i, 1);
       exec.fail(new KernelDiedError(`sending the execute request failed (${(err as Error).message})`));
+      if (i === 0) this.armHead();
     });
     return exec.promise;
   }
 
   async interrupt(): Promise<void> {
     if (this.shutdownPromise) throw new KernelShutdownError('interrupt');
+    if (!this.isAlive) throw new KernelDiedError('it is not running, so it cannot be interrupted');
     if (this.spawned && this.spec?.interruptMode !== 'message' && this.process) {
       this.process.signalGroup('SIGINT');
       return;
@@ -602,6 +608,21 @@ export class LocalKernel implements KernelClient {
     } finally {
       this.restarting = undefined;
     }
+  }
+
+  /**
+   * For a kernel we connected to: close our sockets and stop watching it, leaving the kernel
+   * running for whoever started it. For a kernel we launched this is the same as shutdown().
+   */
+  async disconnect(): Promise<void> {
+    if (this.spawned) return this.shutdown();
+    this.shutdownPromise ??= (async () => {
+      this.isAlive = false;
+      this.rejectPending(new KernelDiedError('the client disconnected while this request was pending'));
+      this.heartbeat?.stop();
+      this.closeChannels();
+    })();
+    return this.shutdownPromise;
   }
 
   shutdown(): Promise<void> {

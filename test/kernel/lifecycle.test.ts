@@ -137,6 +137,13 @@ describe('kernel lifecycle', () => {
       try {
         const r = await client.execute('print("via second client")');
         expect((r.outputs[0] as { text: string }).text).toBe('via second client\n');
+        // a client that only disconnects leaves the kernel running for its owner
+        const passer = await LocalKernel.connect(owner.connectionFilePath!);
+        await passer.disconnect();
+        expect(passer.alive).toBe(false);
+        expect((await owner.execute('print("owner still served")')).outputs).toEqual([
+          { output_type: 'stream', name: 'stdout', text: 'owner still served\n' }
+        ]);
         const deaths: Error[] = [];
         client.onDeath(e => deaths.push(e));
         const running = settle(client.execute('import time; time.sleep(60)'));
