@@ -10,6 +10,9 @@ export class RemoteKernelFactory implements KernelFactory {
     private readonly token: string | undefined
   ) {
     this.description = `kernels on ${baseUrl}`;
+    // @jupyterlab/services narrates every WebSocket (re)connection with console.debug, which
+    // Node prints on stdout, where `--json` output goes
+    console.debug = () => undefined;
   }
 
   async start(kernelName: string): Promise<GradingKernel> {

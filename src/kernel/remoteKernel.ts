@@ -36,6 +36,25 @@ export function nodeServerSettings(baseUrl: string, token = ''): ServerConnectio
   });
 }
 
+let rejectionGuardInstalled = false;
+
+/**
+ * When the server restarts a kernel by itself, KernelConnection starts a reconnect() whose promise
+ * nobody awaits; shutting the kernel down later rejects it ("Kernel connection disconnected") and
+ * Node would end the process for an unhandled rejection. That one is expected: swallow it, and
+ * let every other unhandled rejection crash as before.
+ */
+function ignoreOrphanedReconnects(): void {
+  if (rejectionGuardInstalled) return;
+  rejectionGuardInstalled = true;
+  process.on('unhandledRejection', reason => {
+    if (reason instanceof Error && reason.message === 'Kernel connection disconnected') return;
+    setImmediate(() => {
+      throw reason;
+    });
+  });
+}
+
 export class RemoteKernel implements KernelClient {
   readonly kernelName: string;
   private isAlive = true;
@@ -61,6 +80,7 @@ export class RemoteKernel implements KernelClient {
 
   /** Starts a kernel on the server and connects to it. */
   static async start(options: RemoteKernelOptions): Promise<RemoteKernel> {
+    ignoreOrphanedReconnects();
     const serverSettings = nodeServerSettings(options.baseUrl, options.token);
     let model: Kernel.IModel;
     try {
@@ -207,13 +227,32 @@ export class RemoteKernel implements KernelClient {
     this.failPending(new KernelDiedError('it was restarted while this request was pending'));
     this.restartingByUs = true;
     try {
-      await this.connection.restart();
+      try {
+        await this.connection.restart();
+      } catch (error) {
+        // the server refuses while its own restarter is bringing a dead kernel back: wait for that
+        await this.waitUntilAnswering(30_000, error as Error);
+      }
       this.displays.clear();
       this.isAlive = true;
       await this.ready();
     } finally {
       this.restartingByUs = false;
     }
+  }
+
+  private async waitUntilAnswering(timeoutMs: number, cause: Error): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 250));
+      if (this.connection.status === 'dead') break;
+      const reply = await Promise.race([
+        this.connection.requestKernelInfo().catch(() => undefined),
+        new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), 2000))
+      ]);
+      if (reply) return;
+    }
+    throw new KernelDiedError(`the server could not restart it (${cause.message})`);
   }
 
   async shutdown(): Promise<void> {
