@@ -10,7 +10,8 @@ import path from 'node:path';
 import { jupyterRuntimeDir, type JupyterPathOptions } from './jupyterPaths.js';
 
 export interface ConnectionInfo {
-  transport: 'tcp';
+  /** we launch with tcp on 127.0.0.1; 'ipc' is accepted for kernels started by others */
+  transport: 'tcp' | 'ipc';
   ip: string;
   shell_port: number;
   iopub_port: number;
@@ -24,8 +25,10 @@ export interface ConnectionInfo {
 
 export type Channel = 'shell' | 'iopub' | 'stdin' | 'control' | 'hb';
 
-export function channelUrl(info: Pick<ConnectionInfo, 'transport' | 'ip'> & Record<string, unknown>, channel: Channel): string {
-  return `${info.transport}://${info.ip}:${String(info[`${channel}_port`])}`;
+export function channelUrl(info: ConnectionInfo, channel: Channel): string {
+  const port = info[`${channel}_port`];
+  // jupyter_client's ipc convention: the "ip" is a path prefix, the port a suffix
+  return info.transport === 'ipc' ? `ipc://${info.ip}-${port}` : `tcp://${info.ip}:${port}`;
 }
 
 /**

@@ -26,7 +26,7 @@ export class Heartbeat {
     const interval = options.intervalMs ?? 200;
     // relaxed+correlate: a REQ may send a new ping after a missed pong without getting stuck
     this.socket = new Request({ linger: 0, relaxed: true, correlate: true, receiveTimeout: interval, reconnectInterval: 50 });
-    this.socket.connect(channelUrl(info as never, 'hb'));
+    this.socket.connect(channelUrl(info, 'hb'));
     void this.loop(interval, options.deadAfterMs ?? 900);
   }
 

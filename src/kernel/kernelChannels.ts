@@ -61,10 +61,10 @@ export class KernelChannels {
     // no receive limit: a PUB drops messages for a subscriber that is over its high water mark
     const iopub = new Subscriber({ ...common, receiveHighWaterMark: 0 });
     iopub.subscribe();
-    shell.connect(channelUrl(info as never, 'shell'));
-    control.connect(channelUrl(info as never, 'control'));
-    stdin.connect(channelUrl(info as never, 'stdin'));
-    iopub.connect(channelUrl(info as never, 'iopub'));
+    shell.connect(channelUrl(info, 'shell'));
+    control.connect(channelUrl(info, 'control'));
+    stdin.connect(channelUrl(info, 'stdin'));
+    iopub.connect(channelUrl(info, 'iopub'));
     this.sockets = { shell, control, stdin, iopub };
     this.queues = { shell: new SendQueue(shell), control: new SendQueue(control), stdin: new SendQueue(stdin) };
     for (const channel of Object.keys(this.sockets) as MessageChannel[]) void this.readLoop(channel);

@@ -1,5 +1,6 @@
 /** Start, death, restart, shutdown and clean-up of real kernels. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -159,6 +160,42 @@ describe('kernel lifecycle', () => {
       }
     } finally {
       await owner.shutdown();
+    }
+  });
+
+  it('attaches to a kernel started by jupyter_client over ipc transport', async () => {
+    const script = [
+      'import shutil, sys, tempfile',
+      'from jupyter_client.manager import KernelManager',
+      `km = KernelManager(kernel_name=${JSON.stringify(kernelName)}, transport='ipc')`,
+      'tmp = tempfile.mkdtemp()',
+      "km.ip = tmp + '/k'",
+      'km.start_kernel()',
+      'print(km.connection_file, flush=True)',
+      'sys.stdin.read()',
+      'km.shutdown_kernel(now=True)',
+      'shutil.rmtree(tmp, ignore_errors=True)'
+    ].join('\n');
+    const owner = spawn(venvPython, ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const file = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: owner.stdout }).once('line', resolve);
+        owner.once('exit', code => reject(new Error(`jupyter_client owner exited with ${code}`)));
+      });
+      const client = await LocalKernel.connect(file);
+      try {
+        expect(client.connectionInfo.transport).toBe('ipc');
+        const r = await client.execute('print(6 * 7)');
+        expect(r.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '42\n' }]);
+      } finally {
+        await client.disconnect();
+      }
+    } finally {
+      if (owner.exitCode === null && owner.signalCode === null) {
+        const exited = new Promise(resolve => owner.once('exit', resolve));
+        owner.stdin.end();
+        await exited;
+      }
     }
   });
 
