@@ -3,7 +3,7 @@
 Nothing here is the chat itself: the rooms, the WebSocket handler and the clients are what the
 learner writes in the notebook. This module only
 
-* starts an aiohttp application on 127.0.0.1 with a free port (``await serve(app)``), and
+* re-exports ``serve``: start an aiohttp application on 127.0.0.1 with a free port (``await serve(app)``);
 * provides ``RecordingMember``: an object that behaves like a WebSocket for a ``ChatRoom``
   (``await member.send_json(obj)``) and records what it was sent, optionally slowly or failing,
   with a shared ``SendMeter`` counting how many sends were in progress at the same moment;
@@ -18,27 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-
-@dataclass
-class LocalServer:
-    """An aiohttp application served on 127.0.0.1; ``await server.stop()`` when done."""
-
-    runner: web.AppRunner
-    url: str  # http://127.0.0.1:PORT
-
-    async def stop(self) -> None:
-        await self.runner.cleanup()
-
-
-async def serve(app: web.Application) -> LocalServer:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return LocalServer(runner, f"http://127.0.0.1:{port}")
+from local_server import serve  # re-exported: the notebook starts its chat app with chat_support.serve(app)
 
 
 @dataclass

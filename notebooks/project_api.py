@@ -21,12 +21,12 @@ slow requests the client had already abandoned when the answer was ready (a time
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import AsyncIterator
 
 from aiohttp import web
+
+from local_server import LocalServer
 
 
 @dataclass
@@ -50,7 +50,7 @@ def item(item_id: int) -> dict:
     return {"id": item_id, "name": f"item-{item_id}", "price": round(1 + (item_id * 37 % 100) / 4, 2)}
 
 
-class LocalAPI:
+class LocalAPI(LocalServer):
     def __init__(self, delay: float = 0.02, slow_delay: float = 1.0, fail_times: int = 2,
                  max_concurrent: int = 8) -> None:
         self.delay = delay
@@ -58,35 +58,10 @@ class LocalAPI:
         self.fail_times = fail_times
         self.max_concurrent = max_concurrent
         self.stats = APIStats()
-        self.url = ""
-        self._runner: web.AppRunner | None = None
         self._flaky_seen: Counter = Counter()
 
-    @classmethod
-    async def start(cls, **options: float) -> "LocalAPI":
-        api = cls(**options)  # type: ignore[arg-type]
-        app = web.Application()
-        app.router.add_get("/{kind}/{item_id}", api._handle)
-        api._runner = web.AppRunner(app, access_log=None)
-        await api._runner.setup()
-        tcp = web.TCPSite(api._runner, "127.0.0.1", 0)
-        await tcp.start()
-        api.url = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-        return api
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def running(cls, **options: float) -> AsyncIterator["LocalAPI"]:
-        api = await cls.start(**options)
-        try:
-            yield api
-        finally:
-            await api.stop()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/{kind}/{item_id}", self._handle)
 
     def reset(self) -> None:
         """Forget the statistics and the flaky endpoints' memory (they fail again)."""

@@ -24,12 +24,13 @@ or ``async with FlakySite.running(...) as site:`` inside a test.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Callable
+from typing import Callable
 
 from aiohttp import web
+
+from local_server import LocalServer
 
 
 @dataclass
@@ -70,7 +71,7 @@ def page_links(number: int, pages: int) -> list[int]:
     return sorted(set(children + [extra]) - {number})
 
 
-class FlakySite:
+class FlakySite(LocalServer):
     """A local aiohttp site on 127.0.0.1 with a random free port."""
 
     def __init__(
@@ -87,41 +88,11 @@ class FlakySite:
         self.flaky_every = flaky_every
         self.broken = set(broken)
         self.stats = SiteStats()
-        self.url = ""
-        self._runner: web.AppRunner | None = None
 
-    # ---- lifecycle -------------------------------------------------------------------------
-    @classmethod
-    async def start(cls, **options: object) -> "FlakySite":
-        site = cls(**options)  # type: ignore[arg-type]
-        await site._start()
-        return site
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def running(cls, **options: object) -> AsyncIterator["FlakySite"]:
-        site = await cls.start(**options)
-        try:
-            yield site
-        finally:
-            await site.stop()
-
-    async def _start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)
         app.router.add_get("/page/{number}", self._page)
         app.router.add_get("/{tail:.*}", self._other)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        tcp = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await tcp.start()
-        port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     # ---- what a crawler should find ----------------------------------------------------------
     def expected_titles(self) -> dict[str, str]:

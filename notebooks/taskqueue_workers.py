@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from processor_workers import is_prime
+
 #: The kinds of task a queue can run, with what the argument means.
 KINDS = {
     "primes": "how many primes are below n",
@@ -15,19 +17,6 @@ KINDS = {
     "fib": "the n-th Fibonacci number modulo 1_000_000_007",
     "fail": "always raises ValueError (to test error handling)",
 }
-
-
-def _primes_below(n: int) -> int:
-    count = 0
-    for k in range(2, n):
-        d = 2
-        while d * d <= k:
-            if k % d == 0:
-                break
-            d += 1
-        else:
-            count += 1
-    return count
 
 
 def _longest_collatz(n: int) -> tuple[int, int]:
@@ -45,7 +34,7 @@ def _longest_collatz(n: int) -> tuple[int, int]:
 def compute(kind: str, n: int) -> object:
     """The result of task (kind, n), computed in this process."""
     if kind == "primes":
-        return _primes_below(n)
+        return sum(1 for k in range(n) if is_prime(k))
     if kind == "collatz":
         return _longest_collatz(n)
     if kind == "fib":
