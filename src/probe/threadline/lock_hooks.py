@@ -54,7 +54,7 @@ class _State:
 
 _state = _State()
 _null = _NullSink()
-_fa = _null.append  # fast records: lock, ident, acquired, released
+_fa = _null.extend  # fast records: lock, ident, acquired, released
 _sa = _null.extend  # full records: lock, who, requested, acquired, released, waiters
 
 
@@ -216,10 +216,7 @@ class TracedLock(_LockBase):
             return
         e = pc()
         self._rel()
-        _fa(self._idx)
-        _fa(get_ident())
-        _fa(t)
-        _fa(e)
+        _fa((self._idx, get_ident(), t, e))
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if self._acq(False):
@@ -343,10 +340,7 @@ class TracedRLock(_LockBase):
         e = pc()
         self._rel()
         if r is None:
-            _fa(self._idx)
-            _fa(get_ident())
-            _fa(t)
-            _fa(e)
+            _fa((self._idx, get_ident(), t, e))
         else:
             _sa((self._idx, get_ident(), r, t, e, self._n))
 
@@ -772,7 +766,7 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
     global _fa, _sa
     _state.rec = rec
     _state.wrappers = weakref.WeakSet()
-    _fa = rec.raw_fast.append
+    _fa = rec.raw_fast.extend
     _sa = rec.raw_acq.extend
     patcher.set(threading, "Lock", Lock)
     patcher.set(threading, "RLock", RLock)
@@ -792,7 +786,7 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
 def uninstall() -> None:
     """Stop recording: every traced object becomes a plain one again."""
     global _fa, _sa
-    _fa = _null.append
+    _fa = _null.extend
     _sa = _null.extend
     wrappers = _state.wrappers
     _state.rec = None

@@ -284,55 +284,59 @@ class Recorder:
         return lane
 
     def _convert_steps(self, steps: list[Any], describe_label: Callable[["Recorder", Any], int]) -> None:
+        """Steps become run spans in bulk; only steps that await something are looked at one by one."""
         if not steps:
             return
         t0 = self.t0
-        task_lane = self.task_lane
-        pending = self.pending_suspend
-        last_end = self.lane_last_end
+        task_lane_get = self.task_lane.get
+        lanes = list(map(task_lane_get, steps[0::STEP_FIELDS]))
+        starts = [int((a - t0) * 1e6) for a in steps[1::STEP_FIELDS]]
+        ends = [int((b - t0) * 1e6) for b in steps[2::STEP_FIELDS]]
+        waiters = steps[3::STEP_FIELDS]
+        n = len(lanes)
+        if None in lanes:  # steps of tasks that are no longer known (should not happen): drop them
+            keep = [i for i, lane in enumerate(lanes) if lane is not None]
+            lanes = [lanes[i] for i in keep]
+            starts = [starts[i] for i in keep]
+            ends = [ends[i] for i in keep]
+            waiters = [waiters[i] for i in keep]
+            n = len(lanes)
         spans = self.tables["spans"]
         s_lane, s_kind, s_start, s_end, s_label, s_lock = (spans[c] for c in TABLE_COLUMNS["spans"])
-        threshold = self.block_threshold_s
-        room = self.capacity - self.events
-        rows = 0
-        dropped = 0
-        for i in range(0, len(steps), STEP_FIELDS):
-            task = steps[i]
-            lane = task_lane.get(task)
-            if lane is None:
-                continue
-            a = steps[i + 1]
-            b = steps[i + 2]
-            start = int((a - t0) * 1e6)
-            end = int((b - t0) * 1e6)
+        room = max(0, self.capacity - self.events)
+        take = min(n, room)
+        s_lane.extend(lanes[:take])
+        s_kind.extend([SPAN_RUN] * take)
+        s_start.extend(starts[:take])
+        s_end.extend(ends[:take])
+        s_label.extend([-1] * take)
+        s_lock.extend([-1] * take)
+        self.events += take
+        self.dropped += n - take
+        last_end = self.lane_last_end
+        for lane, end in zip(lanes, ends):
             last_end[lane] = end
+        # Suspensions: from the end of a step that left the task waiting to the start of its next step.
+        pending = self.pending_suspend
+        for i in range(n):
+            waiter = waiters[i]
+            lane = lanes[i]
+            if waiter is None and lane not in pending:
+                continue
             susp = pending.pop(lane, None)
             if susp is not None:
-                if rows < room:
-                    s_lane.append(lane); s_kind.append(SPAN_SUSPENDED); s_start.append(susp[0]); s_end.append(start)
-                    s_label.append(susp[1]); s_lock.append(-1)
-                    rows += 1
-                else:
-                    dropped += 1
-            if rows < room:
-                s_lane.append(lane); s_kind.append(SPAN_RUN); s_start.append(start); s_end.append(end)
-                s_label.append(-1); s_lock.append(-1)
-                rows += 1
-            else:
-                dropped += 1
-            waiter = steps[i + 3]
+                self._event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
             if waiter is not None:
-                pending[lane] = (end, describe_label(self, waiter))
-            if b - a >= threshold:
-                location = self._blocked_location(a, b) or self.blocked_hint.get((task, a)) or "unknown location"
-                if rows < room:
-                    s_lane.append(lane); s_kind.append(SPAN_BLOCKED); s_start.append(start); s_end.append(end)
-                    s_label.append(self.string(location)); s_lock.append(-1)
-                    rows += 1
-                else:
-                    dropped += 1
-        self.events += rows
-        self.dropped += dropped
+                pending[lane] = (ends[i], describe_label(self, waiter))
+        # Steps that held the loop too long.
+        threshold_us = int(self.block_threshold_s * 1e6)
+        for i in range(n):
+            if ends[i] - starts[i] >= threshold_us:
+                a = steps[i * STEP_FIELDS + 1]
+                b = steps[i * STEP_FIELDS + 2]
+                task = steps[i * STEP_FIELDS]
+                location = self._blocked_location(a, b) or self.blocked_hint.pop((task, a), None) or "unknown location"
+                self._event_row("spans", lanes[i], SPAN_BLOCKED, starts[i], ends[i], self.string(location), -1)
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
