@@ -37,19 +37,17 @@ export function channelUrl(info: ConnectionInfo, channel: Channel): string {
  * another process is still possible and handled by relaunching.
  */
 export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers: net.Server[] = [];
+  const servers = Array.from({ length: count }, () => net.createServer());
   try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const server = net.createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, host, () => resolve());
-      });
-      ports.push((server.address() as net.AddressInfo).port);
-    }
-    return ports;
+    return await Promise.all(
+      servers.map(
+        server =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port));
+          })
+      )
+    );
   } finally {
     await Promise.all(servers.map(s => new Promise<void>(resolve => s.close(() => resolve()))));
   }
