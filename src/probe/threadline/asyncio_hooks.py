@@ -147,18 +147,20 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
 
 
 def _lane_name(task: Any) -> tuple[str, list[str]]:
-    """Readable lane name: the task's own name if the learner set one, else its coroutine's name."""
+    """Readable lane name: the task's own name if the learner set one, else its coroutine's name.
+    The other names (task name, coroutine name and qualified name) stay as aliases for matching."""
     try:
         task_name = str(task.get_name())
     except Exception:  # noqa: BLE001
         task_name = "task"
-    coro_name = ""
+    coro_name = qualname = ""
     try:
         coro = task.get_coro()
-        coro_name = getattr(coro, "__qualname__", "") or getattr(coro, "__name__", "")
+        coro_name = getattr(coro, "__name__", "") or ""
+        qualname = getattr(coro, "__qualname__", "") or ""
     except Exception:  # noqa: BLE001
         pass
-    aliases = [a for a in (task_name, coro_name) if a]
+    aliases = [a for a in dict.fromkeys((task_name, coro_name, qualname)) if a]
     if task_name.startswith("Task-") and task_name[5:].isdigit() and coro_name:
         return coro_name, aliases
     return task_name, aliases

@@ -519,10 +519,16 @@ class TracedSemaphoreMixin:
         self.release()
 
 
+_Semaphore = threading.Semaphore
+
+
 class TracedSemaphore(TracedSemaphoreMixin, threading.Semaphore):
     def __init__(self, value: int = 1) -> None:
-        super().__init__(value)
-        _init_tracking(self, "threading.Semaphore", sys._getframe(1))
+        # threading.BoundedSemaphore.__init__ calls `Semaphore.__init__(self, …)` through the
+        # module global, which is this class while tracing: stay correct for that caller too.
+        _Semaphore.__init__(self, value)
+        if type(self) is TracedSemaphore:
+            _init_tracking(self, "threading.Semaphore", sys._getframe(1))
 
 
 class TracedBoundedSemaphore(TracedSemaphoreMixin, threading.BoundedSemaphore):

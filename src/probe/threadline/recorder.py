@@ -217,6 +217,16 @@ class Recorder:
             self._convert_fast(fast)
             self._close_tasks()
 
+    def convert_misc(self) -> None:
+        """Only the rare events (threads, processes, locks): cheap, so the sampler can see new lanes
+        without converting the hot buffers. Safe to run early: it only creates lanes and rows."""
+        with self.lock:
+            n = len(self.raw_misc)
+            misc = self.raw_misc[:n]
+            del self.raw_misc[:n]
+            for item in misc:
+                self._convert_misc(item)
+
     def _convert_misc(self, item: tuple[Any, ...]) -> None:
         kind = item[0]
         if kind == "thread_start":

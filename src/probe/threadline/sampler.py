@@ -157,6 +157,7 @@ class Sampler(threading.Thread):
         rec = self.rec
         if self.sink is None and not final:
             if len(rec.raw_steps) + len(rec.raw_acq) + len(rec.raw_fast) < RAW_LIMIT:
+                rec.convert_misc()
                 return
             rec.convert()
             return

@@ -1,0 +1,250 @@
+"""Threads and synchronisation primitives (threading, queue, asyncio)."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+
+import pytest
+
+import threadline
+from conftest import lanes_named, rows, s, validate
+
+LANE_THREAD = 1
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_threads_start_end_names_native_ids_and_cpu():
+    def spin():
+        end = time.thread_time() + 0.15
+        while time.thread_time() < end:
+            pass
+
+    def fail():
+        raise RuntimeError("worker crashed")
+
+    with threadline.trace(display=False) as t:
+        workers = [threading.Thread(target=spin, name=f"spin-{i}") for i in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        bad = threading.Thread(target=fail, name="crash")
+        bad.start()
+        bad.join()
+    trace = t.data
+    validate(trace)
+    ends = {r["lane"]: r for r in rows(trace, "ends")}
+    for i, w in enumerate(workers):
+        (lane,) = lanes_named(trace, f"spin-{i}")
+        assert trace["lanes"]["kind"][lane] == LANE_THREAD
+        assert trace["lanes"]["os_id"][lane] == w.native_id
+        assert s(trace, trace["lanes"]["group"][lane]) == "threads"
+        assert ends[lane]["outcome"] == 0
+        assert ends[lane]["cpu_us"] >= 100_000, "spun for 150 ms of CPU"
+        assert ends[lane]["t"] > trace["lanes"]["start"][lane]
+    (crash,) = lanes_named(trace, "crash")
+    assert ends[crash]["outcome"] == 1 and "worker crashed" in s(trace, ends[crash]["detail"])
+    assert t.threads_used() == 3
+    t.assert_threads_used(3)
+    with pytest.raises(AssertionError, match="at least 4 thread"):
+        t.assert_threads_used(4)
+    assert t.ran_concurrently("spin-0", "spin-1")
+
+
+def test_thread_core_samples_are_recorded():
+    def spin():
+        end = time.perf_counter() + 0.5
+        while time.perf_counter() < end:
+            pass
+
+    with threadline.trace(display=False) as t:
+        th = threading.Thread(target=spin, name="spinner")
+        th.start()
+        th.join()
+    trace = t.data
+    (lane,) = lanes_named(trace, "spinner")
+    samples = [r for r in rows(trace, "samples") if r["lane"] == lane]
+    assert samples, "the sampler saw the running thread"
+    assert all(0 <= r["core"] < 1024 and 0 <= r["cpu"] <= 100 for r in samples)
+    cpu = rows(trace, "cpu")
+    assert cpu and all(0 <= r["util"] <= 100 for r in cpu)
+
+
+def test_contended_lock_wait_hold_holder_waiters_and_name():
+    def work():
+        for _ in range(3):
+            with balance_lock:
+                time.sleep(0.01)
+
+    with threadline.trace(display=False) as t:
+        balance_lock = threading.Lock()
+        threads = [threading.Thread(target=work, name=f"w{i}") for i in range(3)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    trace = t.data
+    validate(trace)
+    assert t.lock_names() == ["balance_lock"]
+    assert s(trace, trace["locks"]["kind"][0]) == "threading.Lock"
+    acq = rows(trace, "acquires")
+    assert len(acq) == 9
+    worker_lanes = {lanes_named(trace, f"w{i}")[0] for i in range(3)}
+    assert {r["lane"] for r in acq} == worker_lanes
+    for r in acq:
+        assert r["requested"] <= r["acquired"] <= r["released"]
+        assert r["released"] - r["acquired"] >= 9_000
+    # holds never overlap
+    holds = sorted((r["acquired"], r["released"]) for r in acq)
+    assert all(a[1] <= b[0] for a, b in zip(holds, holds[1:]))
+    assert any(r["waiters"] >= 1 for r in acq)
+    stats = t.lock_stats("balance_lock")
+    assert stats.acquisitions == 9 and stats.exclusive and stats.max_holders == 1
+    assert stats.total_wait_s > 0.01 and stats.max_wait_s > 0
+    assert 0.08 < stats.total_hold_s < 5
+    t.assert_lock_exclusive("balance_lock")
+    t.assert_lock_used("balance_lock", 9)
+    with pytest.raises(AssertionError, match="at least 10"):
+        t.assert_lock_used("balance_lock", 10)
+    with pytest.raises(AssertionError, match="No lock called 'nope'"):
+        t.lock_stats("nope")
+    # lockWait spans exist for the waits, lockHold spans for the 10 ms holds
+    kinds = {r["kind"] for r in rows(trace, "spans")}
+    assert {2, 3} <= kinds
+
+
+class Account:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.balance = 0
+
+    def deposit(self, n):
+        with self.lock:
+            with self.lock:  # reentrant: one acquisition
+                self.balance += n
+
+
+def test_rlock_attribute_name_and_reentrancy():
+    with threadline.trace(display=False) as t:
+        acc = Account()
+        for _ in range(5):
+            acc.deposit(1)
+    assert acc.balance == 5
+    assert t.lock_names() == ["Account.lock"]
+    assert t.lock_stats("lock").acquisitions == 5
+    assert t.lock_stats("Account.lock").kind == "threading.RLock"
+
+
+def test_semaphore_condition_event_queue_threads():
+    results = []
+
+    def consumer():
+        while True:
+            item = jobs.get()
+            if item is None:
+                return
+            with pool_slots:
+                time.sleep(0.005)
+            with cond:
+                results.append(item)
+                cond.notify_all()
+
+    def waiter():
+        ready.wait()
+
+    with threadline.trace(display=False) as t:
+        jobs = queue.Queue()
+        pool_slots = threading.BoundedSemaphore(2)
+        cond = threading.Condition()
+        ready = threading.Event()
+        threads = [threading.Thread(target=consumer) for _ in range(3)] + [threading.Thread(target=waiter)]
+        for th in threads:
+            th.start()
+        for i in range(12):
+            jobs.put(i)
+        with cond:
+            cond.wait_for(lambda: len(results) == 12, timeout=10)
+        ready.set()
+        for _ in range(3):
+            jobs.put(None)
+        for th in threads:
+            th.join()
+    trace = t.data
+    validate(trace)
+    assert sorted(results) == list(range(12))
+    kinds = {name: s(trace, k) for name, k in zip(t.lock_names(), trace["locks"]["kind"])}
+    assert kinds == {"jobs": "queue.Queue", "pool_slots": "threading.BoundedSemaphore", "cond": "threading.Condition", "ready": "threading.Event"}
+    assert t.lock_stats("pool_slots").acquisitions == 12
+    assert t.lock_stats("pool_slots").max_holders <= 2
+    assert t.lock_stats("jobs").acquisitions == 30  # 15 gets + 15 puts
+    assert t.lock_stats("ready").acquisitions == 1
+    assert t.lock_stats("cond").acquisitions >= 12
+
+
+def test_asyncio_primitives_names_and_stats():
+    async def main():
+        lock = asyncio.Lock()
+        cond = asyncio.Condition()
+        done = asyncio.Event()
+        q = asyncio.Queue(maxsize=2)
+
+        async def producer():
+            for i in range(6):
+                await q.put(i)
+            await q.put(None)
+
+        async def consumer():
+            while (item := await q.get()) is not None:
+                async with lock:
+                    await asyncio.sleep(0.001)
+            async with cond:
+                cond.notify_all()
+            done.set()
+
+        async def watcher():
+            async with cond:
+                await cond.wait()
+
+        w = asyncio.create_task(watcher())
+        await asyncio.sleep(0)
+        await asyncio.gather(producer(), consumer())
+        await done.wait()
+        await w
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+    trace = t.data
+    validate(trace)
+    names = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"])))
+    assert names["lock"] == "asyncio.Lock"
+    assert names["cond"] == "asyncio.Condition"
+    assert names["done"] == "asyncio.Event"
+    assert names["q"] == "asyncio.Queue"
+    assert t.lock_stats("lock").acquisitions == 6
+    assert t.lock_stats("q").acquisitions == 14
+    assert t.lock_stats("cond").acquisitions >= 2
+    holders = {r["lane"] for r in rows(trace, "acquires") if r["lock"] == t.lock_names().index("lock")}
+    assert len(holders) == 1 and s(trace, trace["lanes"]["name"][holders.pop()]) == "consumer"
+
+
+def test_locks_created_outside_tracing_or_by_the_stdlib_stay_plain():
+    before = threading.Lock()
+    with threadline.trace(display=False) as t:
+        inside = threading.Lock()
+        q = queue.Queue()  # its internal mutex/conditions are not the learner's
+        with before:
+            pass
+        with inside:
+            pass
+        q.put(1)
+        q.get()
+    assert t.lock_names() == ["inside", "q"]
+    # after the trace, objects created inside behave as plain ones and record nothing more
+    with inside:
+        pass
+    assert type(inside).__name__ == "PlainLock"
+    assert type(q) is queue.Queue
+    assert threading.Lock is not None and threading.Lock().__class__.__name__ == "lock"
