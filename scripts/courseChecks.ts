@@ -32,11 +32,17 @@ export interface CourseNotebook {
   concurrencyGraded: number;
   /** The notebook (or a support module it imports) starts processes: it must pass under every start method. */
   usesProcesses: boolean;
+  /** metadata.kernelspec.name (the course uses "threadline"). */
+  kernelName: string;
+  /** Code cells stored with outputs or execution counts (sources are kept clean). */
+  cellsWithOutputs: number;
 }
 
 interface NotebookCell {
   cell_type: string;
   source: string | string[];
+  outputs?: unknown[];
+  execution_count?: number | null;
   metadata?: { nbgrader?: { grade?: boolean; points?: number } };
 }
 
@@ -72,7 +78,11 @@ export function discoverCourse(): CourseNotebook[] {
     .sort()
     .map(file => {
       const source = path.join(sourceDir, file);
-      const cells = (JSON.parse(fs.readFileSync(source, 'utf8')) as { cells: NotebookCell[] }).cells;
+      const notebook = JSON.parse(fs.readFileSync(source, 'utf8')) as {
+        cells: NotebookCell[];
+        metadata?: { kernelspec?: { name?: string } };
+      };
+      const cells = notebook.cells;
       const graded = cells.filter(cell => cell.metadata?.nbgrader?.grade === true);
       const code = cells.filter(cell => cell.cell_type === 'code').map(cell => text(cell.source)).join('\n');
       return {
@@ -82,7 +92,9 @@ export function discoverCourse(): CourseNotebook[] {
         exercises: graded.length,
         points: graded.reduce((sum, cell) => sum + (cell.metadata?.nbgrader?.points ?? 0), 0),
         concurrencyGraded: graded.filter(cell => PROBE_ASSERTION.test(text(cell.source))).length,
-        usesProcesses: PROCESS_USE.test(code) || PROCESS_USE.test(importedSupportCode(code))
+        usesProcesses: PROCESS_USE.test(code) || PROCESS_USE.test(importedSupportCode(code)),
+        kernelName: notebook.metadata?.kernelspec?.name ?? '',
+        cellsWithOutputs: cells.filter(cell => (cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null).length
       };
     });
 }

@@ -68,6 +68,11 @@ describe('course notebooks', () => {
         expect(notebook.points).toBeGreaterThan(0);
       });
 
+      it('is stored clean, for the Threadline kernel', () => {
+        expect(notebook.kernelName, 'metadata.kernelspec.name').toBe('threadline');
+        expect(notebook.cellsWithOutputs, 'code cells with outputs or execution counts: clear them').toBe(0);
+      });
+
       it('has a student version that is exactly the release of its source', () => {
         expect(fs.existsSync(notebook.student), `${notebook.student} is missing: run threadline release`).toBe(true);
         const { release } = get(notebook.name);
