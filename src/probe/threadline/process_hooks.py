@@ -160,20 +160,20 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
             obj = (True, value)
         original_imap_set(self, i, obj)
 
-    # ProcessPoolExecutor: wrap on submit, unwrap in the future's set_result.
+    # ProcessPoolExecutor: wrap on submit, unwrap where the manager thread receives results
+    # (before the future is resolved, so nothing can see the tagged value).
     original_submit = cf_process.ProcessPoolExecutor.submit
+    original_process_result = cf_process._ExecutorManagerThread.process_result_item
 
     def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(fn, TimedCall):
-            return original_submit(self, fn, *args, **kwargs)
-        future = original_submit(self, TimedCall(fn, _label(fn)), *args, **kwargs)
-        plain_set_result = future.set_result
+        if not isinstance(fn, TimedCall):
+            fn = TimedCall(fn, _label(fn))
+        return original_submit(self, fn, *args, **kwargs)
 
-        def set_result(result: Any) -> None:
-            plain_set_result(record(result))
-
-        future.set_result = set_result
-        return future
+    def process_result_item(self: Any, result_item: Any) -> None:
+        if isinstance(getattr(result_item, "result", None), Tagged):
+            result_item.result = record(result_item.result)
+        original_process_result(self, result_item)
 
     patcher.set(mp_process.BaseProcess, "start", start)
     patcher.set(mp_process.BaseProcess, "join", join)
@@ -185,6 +185,7 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
     patcher.set(mp_pool.MapResult, "_set", map_set)
     patcher.set(mp_pool.IMapIterator, "_set", imap_set)
     patcher.set(cf_process.ProcessPoolExecutor, "submit", submit)
+    patcher.set(cf_process._ExecutorManagerThread, "process_result_item", process_result_item)
 
 
 # pid -> CPU seconds at the sampler's last look (a joined process can no longer be asked).

@@ -230,10 +230,10 @@ class Recorder:
     def _convert_misc(self, item: tuple[Any, ...]) -> None:
         kind = item[0]
         if kind == "thread_start":
-            _, ident, native_id, name, t, creator, site = item
+            _, ident, native_id, name, t, creator, site, group = item
             start = self.us(t)
             created_by = self._who_lane(creator, start) if creator is not None else -1
-            lane = self.add_lane(LANE_THREAD, name, "threads", created_by=created_by, site=site, start_us=start, os_id=native_id)
+            lane = self.add_lane(LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id)
             self.register_thread_lane(ident, start, lane)
             self.live_thread_lanes[native_id] = lane
         elif kind == "thread_end":

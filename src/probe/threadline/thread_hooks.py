@@ -20,6 +20,21 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 OWN_THREAD_PREFIX = "threadline-"
+# Threads the standard library starts for its own bookkeeping (pool result handlers, executor
+# managers, queue feeders): shown in a "helpers" group, not counted as the learner's threads.
+_HELPER_MODULES = {
+    "multiprocessing.pool",
+    "multiprocessing.queues",
+    "multiprocessing.resource_sharer",
+    "multiprocessing.managers",
+    "concurrent.futures.process",
+}
+
+
+def _group(thread: threading.Thread) -> str:
+    target = getattr(thread, "_target", None)
+    module = getattr(target, "__module__", None) if target is not None else type(thread).__module__
+    return "helpers" if module in _HELPER_MODULES or type(thread).__module__ in _HELPER_MODULES else "threads"
 
 
 def install(rec: "Recorder", patcher: "Patcher") -> None:
@@ -44,7 +59,7 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
         _, creator, site = info
         ident = threading.get_ident()
         native_id = threading.get_native_id()
-        misc.append(("thread_start", ident, native_id, self.name, perf_counter(), creator, site))
+        misc.append(("thread_start", ident, native_id, self.name, perf_counter(), creator, site, _group(self)))
         cpu0 = time.thread_time()
         error: list[str] = []
         run = self.run

@@ -1,0 +1,109 @@
+"""Processes under fork, forkserver and spawn; CPU samples; effective core count."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+import threadline
+from conftest import rows, s, validate
+from workers import burn, nap, square
+
+LANE_PROCESS = 2
+
+
+def process_lanes(trace):
+    lanes = trace["lanes"]
+    return [i for i, k in enumerate(lanes["kind"]) if k == LANE_PROCESS and s(trace, lanes["group"][i]) == "processes"]
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_process_pool_and_executor_are_recorded(method):
+    ctx = mp.get_context(method)
+    with threadline.trace(display=False) as t:
+        p = ctx.Process(target=nap, args=(0.3,), name="napper")
+        p.start()
+        with ctx.Pool(2) as pool:
+            assert pool.map(square, range(6)) == [x * x for x in range(6)]
+            assert pool.apply(square, (7,)) == 49
+        with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as ex:
+            assert list(ex.map(square, range(4))) == [0, 1, 4, 9]
+            assert ex.submit(square, 5).result() == 25
+        p.join()
+    trace = t.data
+    validate(trace)
+    lanes = process_lanes(trace)
+    names = [s(trace, trace["lanes"]["name"][i]) for i in lanes]
+    assert f"napper ({method})" in names
+    assert t.processes_used() >= 5  # the Process, 2 pool workers, 2 executor workers
+    pids = {trace["lanes"]["os_id"][i] for i in lanes}
+    assert p.pid in pids and all(pid > 0 for pid in pids)
+    ends = {r["lane"]: r for r in rows(trace, "ends")}
+    (napper,) = [i for i in lanes if s(trace, trace["lanes"]["name"][i]).startswith("napper")]
+    assert ends[napper]["outcome"] == 0
+    assert ends[napper]["t"] - trace["lanes"]["start"][napper] >= 250_000
+    # tasks run in workers: one span per task with the function's name, on the worker's lane
+    task_spans = [r for r in rows(trace, "spans") if r["lane"] in lanes and r["label"] >= 0]
+    labels = [s(trace, r["label"]) for r in task_spans]
+    assert labels.count("square") >= 6 + 1 + 1  # map items, apply, submit (executor.map may chunk)
+    assert all(r["end"] >= r["start"] for r in task_spans)
+    t.assert_processes_used(5)
+    with pytest.raises(AssertionError, match="worker process"):
+        t.assert_processes_used(50)
+
+
+def test_cpu_samples_and_cores_busy():
+    with threadline.trace(display=False) as t:
+        with mp.get_context("fork").Pool(2) as pool:
+            pool.map(burn, [3_000_000] * 4)
+    trace = t.data
+    cpu = rows(trace, "cpu")
+    assert cpu, "per-core samples were taken"
+    cores = {r["core"] for r in cpu}
+    assert cores == set(range(os.cpu_count() or 1))
+    assert any(r["util"] > 0 for r in cpu)
+    assert 0 <= t.cores_busy(10) <= (os.cpu_count() or 1)
+    assert t.cores_busy(10) >= 1, "the pool kept at least one core busy"
+
+
+def test_effective_cpus(monkeypatch):
+    host = os.cpu_count() or 1
+    base = threadline.effective_cpus()
+    assert 1 <= base <= host
+    monkeypatch.setenv("CPU_LIMIT", "1")
+    assert threadline.effective_cpus() == 1
+    assert "CPU_LIMIT=1" in threadline.effective_cpus_reason()
+    monkeypatch.setenv("CPU_LIMIT", "0.5")
+    assert threadline.effective_cpus() == 1  # never below one
+    monkeypatch.setenv("CPU_LIMIT", "1000")
+    assert threadline.effective_cpus() == base
+    monkeypatch.setenv("CPU_LIMIT", "nonsense")
+    assert threadline.effective_cpus() == base
+
+
+def test_cgroup_v2_quota_is_read(tmp_path, monkeypatch):
+    from threadline import cpus
+
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    (tmp_path / "cpu.stat").write_text("usage_usec 10\nthrottled_usec 4242\n")
+    monkeypatch.setattr(cpus, "_cgroup_v2_dir", lambda: tmp_path)
+    monkeypatch.delenv("CPU_LIMIT", raising=False)
+    assert cpus.effective_cpus_exact() == min(1.5, cpus.effective_cpus_exact())
+    if (os.cpu_count() or 1) >= 2 and len(os.sched_getaffinity(0)) >= 2:
+        assert cpus.effective_cpus() == 1
+        assert "cgroup cpu.max 150000/100000" in cpus.effective_cpus_reason()
+    assert cpus.throttled_us() == 4242
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert cpus.effective_cpus() == min(os.cpu_count() or 1, len(os.sched_getaffinity(0)))
+
+
+def test_stdlib_helper_threads_are_not_counted_as_the_learners():
+    with threadline.trace(display=False) as t:
+        with mp.get_context("fork").Pool(2) as pool:
+            pool.map(square, range(4))
+    assert t.threads_used() == 0
+    groups = {s(t.data, g) for g in t.data["lanes"]["group"]}
+    assert "helpers" in groups
