@@ -24,8 +24,10 @@ export class Heartbeat {
     options: HeartbeatOptions = {}
   ) {
     const interval = options.intervalMs ?? 200;
-    // relaxed+correlate: a REQ may send a new ping after a missed pong without getting stuck
-    this.socket = new Request({ linger: 0, relaxed: true, correlate: true, receiveTimeout: interval, reconnectInterval: 50 });
+    // relaxed: a REQ may send a new ping after a missed pong without getting stuck. Not
+    // correlated on purpose: a late pong to an earlier ping still proves the kernel is alive
+    // (on a loaded machine every pong may be later than one interval).
+    this.socket = new Request({ linger: 0, relaxed: true, receiveTimeout: interval, reconnectInterval: 50 });
     this.socket.connect(channelUrl(info, 'hb'));
     void this.loop(interval, options.deadAfterMs ?? 900);
   }

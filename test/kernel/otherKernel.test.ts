@@ -47,6 +47,25 @@ describe('a kernel other than ipykernel', () => {
     expect(kernel.stats.badSignature - before).toBe(1);
   });
 
+  it('does not mistake a slow heartbeat for death, but notices a dead one', async () => {
+    const owner = await LocalKernel.start({ spec, env: { MISBEHAVING_HB_DELAY: '0.35' } });
+    try {
+      const client = await LocalKernel.connect(owner.connectionFilePath!);
+      try {
+        await new Promise(r => setTimeout(r, 2500));
+        expect(client.alive).toBe(true);
+        expect((await client.execute('still-here')).status).toBe('ok');
+        const died = new Promise<Error>(resolve => client.onDeath(resolve));
+        process.kill(owner.pid!, 'SIGKILL');
+        expect((await died).message).toMatch(/heartbeat/);
+      } finally {
+        await client.disconnect();
+      }
+    } finally {
+      await owner.shutdown();
+    }
+  });
+
   it('shuts down through shutdown_request', async () => {
     const pid = kernel.pid!;
     await kernel.shutdown();
