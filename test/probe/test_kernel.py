@@ -1,0 +1,167 @@
+"""Through a real kernel: the `threadline` kernel spec (ipykernel with --ext threadline)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+from conftest import validate
+
+TRACE_MIME = "application/vnd.threadline.trace+json"
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km = KernelManager(kernel_name="threadline")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=90)
+    yield kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def run(kc, code: str, timeout: float = 90) -> list[dict[str, Any]]:
+    """Execute `code`, return every IOPub message of that request up to (and including) idle."""
+    msg_id = kc.execute(code)
+    out = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        parent = msg.get("parent_header", {}).get("msg_id")
+        if parent == msg_id or msg["msg_type"].startswith("comm"):
+            out.append(msg)
+        if parent == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            reply = kc.get_shell_msg(timeout=timeout)
+            assert reply["parent_header"]["msg_id"] == msg_id
+            return out
+    raise TimeoutError(code)
+
+
+def errors(msgs):
+    return [m["content"] for m in msgs if m["msg_type"] == "error"]
+
+
+def stdout(msgs):
+    return "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
+
+
+def test_extension_loaded_with_zero_effect(kernel):
+    msgs = run(kernel, """
+import asyncio, threading, asyncio.events
+print(type(threading.Lock()).__name__, asyncio.events.Handle._run.__module__,
+      any(t.name.startswith('threadline') for t in threading.enumerate()),
+      'timeline' in get_ipython().magics_manager.magics['cell'])
+""")
+    assert not errors(msgs)
+    assert stdout(msgs).split() == ["lock", "asyncio.events", "False", "True"]
+
+
+def test_timeline_cell_streams_chunks_then_displays_the_trace(kernel):
+    msgs = run(kernel, """%%timeline downloads
+import asyncio
+async def download(i, sem):
+    async with sem:
+        await asyncio.sleep(0.15)
+    return i
+sem = asyncio.Semaphore(2)
+results = await asyncio.gather(*(download(i, sem) for i in range(6)))
+results
+""")
+    assert not errors(msgs), errors(msgs)
+    kinds = [m["msg_type"] for m in msgs]
+    opens = [m for m in msgs if m["msg_type"] == "comm_open" and m["content"]["target_name"] == "threadline.trace"]
+    assert len(opens) == 1
+    comm_id = opens[0]["content"]["comm_id"]
+    chunks = [m["content"]["data"] for m in msgs if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id]
+    assert len(chunks) >= 3 and chunks[-1]["final"] is True and not chunks[0]["final"]
+    for chunk in chunks:
+        validate(chunk)
+    displays = [m for m in msgs if m["msg_type"] == "display_data" and TRACE_MIME in m["content"]["data"]]
+    assert len(displays) == 1
+    bundle = displays[0]["content"]["data"]
+    assert {"text/plain", "image/svg+xml", TRACE_MIME} <= set(bundle)
+    trace = bundle[TRACE_MIME]
+    validate(trace)
+    assert trace["meta"]["label"] == "downloads"
+    # live chunks arrived while the cell was still running: before the final display
+    first_chunk = next(i for i, m in enumerate(msgs) if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id)
+    assert first_chunk < kinds.index("display_data")
+    first_time = msgs[first_chunk]["header"]["date"]
+    display_time = displays[0]["header"]["date"]
+    assert str(first_time) < str(display_time)
+    # the cell's value is still shown
+    results = [m for m in msgs if m["msg_type"] == "execute_result"]
+    assert results and "[0, 1, 2, 3, 4, 5]" in results[0]["content"]["data"]["text/plain"]
+    # the trace is queryable from the next cell, like a grader's hidden test would
+    msgs = run(kernel, """
+import threadline
+t = threadline.last_trace()
+t.assert_max_concurrent(2, 'download')
+print(t.max_concurrent('download'), t.lock_stats('sem').acquisitions, len(t.lanes('download')))
+""")
+    assert not errors(msgs), errors(msgs)
+    assert stdout(msgs).split() == ["2", "6", "6"]
+
+
+def test_timeline_cell_with_error_still_displays_and_unpatches(kernel):
+    msgs = run(kernel, """%%timeline
+import threading
+lock = threading.Lock()
+with lock:
+    pass
+raise ValueError('learner bug')
+""")
+    assert errors(msgs) and errors(msgs)[0]["ename"] == "ValueError"
+    assert any(m["msg_type"] == "display_data" and TRACE_MIME in m["content"]["data"] for m in msgs)
+    msgs = run(kernel, "import threading, asyncio.events; print(type(threading.Lock()).__name__, asyncio.events.Handle._run.__module__)")
+    assert stdout(msgs).split() == ["lock", "asyncio.events"]
+
+
+def test_nested_trace_refused_with_a_clear_message(kernel):
+    msgs = run(kernel, """%%timeline
+import threadline
+with threadline.trace():
+    pass
+""")
+    errs = errors(msgs)
+    assert errs and errs[0]["ename"] == "NestedTraceError" and "cannot be nested" in errs[0]["evalue"]
+
+
+def test_blocked_loop_in_a_notebook_cell(kernel):
+    msgs = run(kernel, """%%timeline
+import asyncio, time
+async def slow():
+    await asyncio.sleep(0)
+    time.sleep(0.3)
+await asyncio.create_task(slow())
+""")
+    assert not errors(msgs), errors(msgs)
+    msgs = run(kernel, "b = threadline.last_trace().blocked_loop(); print(len(b), b[0].location)")
+    out = stdout(msgs).split()
+    assert out[0] == "1" and out[-1] == "slow"
+
+
+def test_meter_comm_sends_samples_while_a_cell_is_busy(kernel):
+    comm_id = uuid.uuid4().hex
+    msg = kernel.session.msg("comm_open", {"comm_id": comm_id, "target_name": "threadline.meter", "data": {"interval_ms": 200}})
+    kernel.shell_channel.send(msg)
+    msgs = run(kernel, "import time; time.sleep(1.5)")
+    samples = [m["content"]["data"] for m in msgs if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id]
+    busy = [i for i, m in enumerate(msgs) if m["msg_type"] == "status" and m["content"]["execution_state"] == "busy"]
+    idle = [i for i, m in enumerate(msgs) if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle"]
+    during = [m for i, m in enumerate(msgs) if busy and idle and busy[0] < i < idle[-1] and m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id]
+    assert len(during) >= 2, f"meter samples while busy: {len(during)}"
+    sample = samples[-1]
+    assert sample["type"] == "cpu" and len(sample["per_core"]) == sample["host_cpus"]
+    assert sample["effective_cpus"] > 0 and isinstance(sample["effective_cpus_reason"], str)
+    assert any(p["is_kernel"] for p in sample["processes"])
+    close = kernel.session.msg("comm_close", {"comm_id": comm_id, "data": {}})
+    kernel.shell_channel.send(close)
+    json.dumps(sample)
