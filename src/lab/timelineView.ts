@@ -338,6 +338,14 @@ export class TimelineView {
     d.revision = String(store.revision);
     d.live = String(this.live && !store.complete);
     d.complete = String(store.complete);
+    if (store.laneCount <= 200) {
+      // lane names for tests and assistive tech: the canvas itself has no text nodes
+      const names: string[] = [];
+      store.tables.lanes.kind.forEach((k, l) => {
+        if (k === LaneKind.task) names.push(store.str(store.tables.lanes.name[l]));
+      });
+      d.taskNames = JSON.stringify(names);
+    }
     // the lock table is cheap but not free: at most twice a second while live
     if (store.tables.locks.name.length && this.locksRevision !== store.revision && !this.locksTimer) {
       const wait = this.live && !store.complete ? 500 : 0;

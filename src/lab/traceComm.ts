@@ -8,6 +8,7 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { TRACE_COMM_TARGET } from '../protocol/names.js';
 import { liveRegistry } from './liveRegistry.js';
 import { parsePayload } from './traceValidate.js';
+import { showLiveInCell } from './liveCellView.js';
 
 const registered = new WeakSet<Kernel.IKernelConnection>();
 
@@ -22,11 +23,16 @@ function onChunk(kernelId: string, data: unknown): void {
   }
 }
 
-export function registerTraceTarget(kernel: Kernel.IKernelConnection | null | undefined): void {
+export function registerTraceTarget(tracker: INotebookTracker, kernel: Kernel.IKernelConnection | null | undefined): void {
   if (!kernel || kernel.isDisposed || registered.has(kernel)) return;
   registered.add(kernel);
   kernel.registerCommTarget(TRACE_COMM_TARGET, (comm: Kernel.IComm, open: KernelMessage.ICommOpenMsg) => {
-    onChunk(kernel.id, open.content.data);
+    const data = open.content.data as Record<string, unknown>;
+    const traceId = typeof data.trace_id === 'string' ? data.trace_id : null;
+    // the open message may carry the first chunk, or only announce the trace_id
+    if ('spans' in data) onChunk(kernel.id, data);
+    else if (traceId) liveRegistry.get(traceId).kernelId = kernel.id;
+    if (traceId) showLiveInCell(tracker, kernel, (open.parent_header as { msg_id?: string } | undefined)?.msg_id, traceId);
     comm.onMsg = msg => onChunk(kernel.id, msg.content.data);
   });
   kernel.disposed.connect(() => registered.delete(kernel));
@@ -35,9 +41,9 @@ export function registerTraceTarget(kernel: Kernel.IKernelConnection | null | un
 export function watchNotebooks(tracker: INotebookTracker): void {
   const watch = (panel: NotebookPanel): void => {
     const ctx = panel.sessionContext;
-    ctx.kernelChanged.connect((_, change) => registerTraceTarget(change.newValue));
-    registerTraceTarget(ctx.session?.kernel);
-    void ctx.ready.then(() => registerTraceTarget(ctx.session?.kernel));
+    ctx.kernelChanged.connect((_, change) => registerTraceTarget(tracker, change.newValue));
+    registerTraceTarget(tracker, ctx.session?.kernel);
+    void ctx.ready.then(() => registerTraceTarget(tracker, ctx.session?.kernel));
   };
   tracker.forEach(watch);
   tracker.widgetAdded.connect((_, panel) => watch(panel));

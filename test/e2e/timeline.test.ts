@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TRACE_MIME } from '../../src/protocol/names.js';
 import { generateTrace } from '../lab/traceGen.js';
-import { collectErrors, launchBrowser, openNotebook, screenshot, startLab, writeNotebook } from './labHarness.js';
+import { collectErrors, launchBrowser, openNotebook, root, screenshot, startLab, writeNotebook } from './labHarness.js';
 import type { Lab } from './labHarness.js';
 
 let lab: Lab;
@@ -107,10 +107,140 @@ describe('saved traces', () => {
     await expect.poll(async () => boxes.count(), { timeout: 60_000 }).toBe(2);
     await expect(boxes.nth(0).textContent()).resolves.toMatch(/could not be read: "strings" is missing/);
     await expect(boxes.nth(1).textContent()).resolves.toMatch(/schema version 2.*reads version 1.*Update the extension/);
-    expect(await page.locator('.jp-Cell').count()).toBe(3);
+    await expect.poll(async () => page.locator('.jp-Cell').count()).toBe(3);
     await boxes.first().scrollIntoViewIfNeeded();
     await screenshot(page, 'timeline-error');
     expect(ours(errors)).toEqual([]);
     await page.close();
+  }, 300_000);
+});
+
+/** Run the cell at `index` and sample `probe()` in the page every 50 ms until it has finished. */
+async function runCellSampling<T>(page: Page, index: number, probe: string): Promise<{ running: boolean; value: T }[]> {
+  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
+  await cell.locator('.jp-InputPrompt').click();
+  await page.evaluate(`(() => {
+    window.__tlSamples = [];
+    const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[${index}];
+    window.__tlTimer = setInterval(() => {
+      const prompt = cell.querySelector('.jp-InputPrompt')?.textContent ?? '';
+      window.__tlSamples.push({ running: prompt.includes('*'), value: (${probe})(cell) });
+    }, 50);
+  })()`);
+  const run = page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:run-cell-and-select-next"]');
+  await run.click();
+  // a run sent while the kernel is still connecting can be dropped: try once more if nothing started
+  const started = async (): Promise<boolean> => /\[(\*|\d+)\]/.test((await cell.locator('.jp-InputPrompt').textContent()) ?? '');
+  await expect.poll(started, { timeout: 15_000 }).toBe(true).catch(async () => {
+    await cell.locator('.jp-InputPrompt').click();
+    await run.click();
   });
+  // the prompt shows [*] while running and [n] when done
+  try {
+    await expect.poll(async () => cell.locator('.jp-InputPrompt').textContent(), { timeout: 120_000, interval: 200 }).toMatch(/\[\d+\]/);
+  } catch (e) {
+    await screenshot(page, `debug-run-cell-${index}`);
+    throw e;
+  }
+  return page.evaluate(`(() => { clearInterval(window.__tlTimer); return window.__tlSamples; })()`) as Promise<{ running: boolean; value: T }[]>;
+}
+
+async function waitForKernelIdle(page: Page): Promise<void> {
+  // the status bar shows "<kernel> | Idle" once the kernel is connected and ready
+  await expect
+    .poll(async () => (await page.locator('#jp-main-statusbar').textContent()) ?? '', { timeout: 120_000, interval: 250 })
+    .toMatch(/Threadline\) \| Idle/);
+}
+
+describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
+  const probe = fs.readFileSync(path.join(root, 'src', 'probe', 'threadline', 'ipython.py'), 'utf8');
+  const probeReady = probe.includes('threadline.trace') || probe.includes('TRACE_COMM_TARGET');
+
+  it.runIf(probeReady)('draws an asyncio cell under %%timeline while it runs, then keeps the saved timeline after reopening', async () => {
+    writeNotebook(lab.dir, 'live.ipynb', [
+      {
+        source: [
+          '%%timeline gather demo',
+          'import asyncio',
+          'async def worker(i):',
+          '    for _ in range(10):',
+          '        await asyncio.sleep(0.3)',
+          '        sum(range(20_000))',
+          'await asyncio.gather(*(worker(i) for i in range(4)))'
+        ].join('\n')
+      }
+    ]);
+    const { page, errors } = await newPage();
+    await openNotebook(page, lab, 'live.ipynb');
+    await waitForKernelIdle(page);
+    const samples = await runCellSampling<{ spans: number; live: string } | null>(
+      page,
+      0,
+      `cell => { const t = cell.querySelector('.tl-LiveCell .tl-Timeline'); return t ? { spans: Number(t.dataset.spans || 0), live: t.dataset.live } : null; }`
+    );
+    const whileRunning = samples.filter(s => s.running && s.value && s.value.spans > 0).map(s => s.value!.spans);
+    expect(whileRunning.length, 'the live timeline drew spans before the cell finished').toBeGreaterThan(0);
+    // it grew while running: several distinct sizes were painted
+    expect(new Set(whileRunning).size).toBeGreaterThan(1);
+    const final = page.locator('.jp-OutputArea-output .tl-Timeline');
+    await final.waitFor({ timeout: 60_000 });
+    await expect.poll(async () => final.getAttribute('data-complete')).toBe('true');
+    const names = JSON.parse((await final.getAttribute('data-task-names')) ?? '[]') as string[];
+    expect(names.filter(n => /worker/.test(n)).length, JSON.stringify(names)).toBe(4);
+    // the live view hands over to the saved output
+    await expect.poll(async () => page.locator('.tl-LiveCell').count(), { timeout: 10_000 }).toBe(0);
+    await final.scrollIntoViewIfNeeded();
+    await screenshot(page, 'timeline-live-final');
+
+    // save, close, reopen: the timeline is in the notebook file
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => {
+      const nb = JSON.parse(fs.readFileSync(path.join(lab.dir, 'live.ipynb'), 'utf8')) as { cells: { outputs: { data?: Record<string, unknown> }[] }[] };
+      return nb.cells[0].outputs.some(o => o.data && TRACE_MIME in o.data);
+    }, { timeout: 30_000 }).toBe(true);
+    await page.close();
+    const again = await newPage();
+    await openNotebook(again.page, lab, 'live.ipynb');
+    const reopened = again.page.locator('.jp-OutputArea-output .tl-Timeline');
+    await reopened.waitFor({ timeout: 60_000 });
+    const names2 = JSON.parse((await reopened.getAttribute('data-task-names')) ?? '[]') as string[];
+    expect(names2).toEqual(names);
+    await reopened.scrollIntoViewIfNeeded();
+    await screenshot(again.page, 'timeline-reopened');
+    expect(ours([...errors, ...again.errors])).toEqual([]);
+    await again.page.close();
+  }, 300_000);
+
+  const cores = os.availableParallelism();
+  it.runIf(probeReady && cores >= 2)('shows at least two busy cores in the CPU meter while a multiprocessing cell runs', async () => {
+    fs.writeFileSync(
+      path.join(lab.dir, 'burn.py'),
+      'import time\n\ndef burn(seconds):\n    end = time.time() + seconds\n    n = 0\n    while time.time() < end:\n        n += 1\n    return n\n'
+    );
+    writeNotebook(lab.dir, 'cores.ipynb', [
+      {
+        source: [
+          'import multiprocessing as mp',
+          'import burn',
+          'with mp.get_context("spawn").Pool(2) as pool:',
+          '    print(sum(pool.map(burn.burn, [5, 5])) > 0)'
+        ].join('\n')
+      }
+    ]);
+    const { page, errors } = await newPage();
+    await openNotebook(page, lab, 'cores.ipynb');
+    await waitForKernelIdle(page);
+    const meter = page.locator('.tl-CoreStatus');
+    await expect.poll(async () => meter.getAttribute('data-status'), { timeout: 60_000 }).toBe('live');
+    const samples = await runCellSampling<number>(page, 0, `() => Number(document.querySelector('.tl-CoreStatus')?.dataset.busy ?? 0)`);
+    const busy = Math.max(0, ...samples.filter(s => s.running).map(s => s.value));
+    expect(busy).toBeGreaterThanOrEqual(2);
+    await page.evaluate(`window.__tlSamples = null`);
+    // open the CPU panel from the status bar and look at it
+    await meter.click();
+    await page.locator('#threadline-cpu-panel .tl-CoreRow').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'cpu-meter');
+    expect(ours(errors)).toEqual([]);
+    await page.close();
+  }, 300_000);
 });
