@@ -312,6 +312,16 @@ export class TimelineView {
     const store = this.store!;
     const { lanes } = store.tables;
     label = store.str(lanes.name[lane]) || `lane ${lane}`;
+    // tasks often share a coroutine name: number the repeats so lanes can be told apart
+    const name = lanes.name[lane];
+    let nth = 0;
+    let total = 0;
+    for (let l = 0; l < lanes.name.length; l++) {
+      if (lanes.name[l] !== name || lanes.kind[l] !== lanes.kind[lane]) continue;
+      total++;
+      if (l <= lane) nth++;
+    }
+    if (total > 1) label += ` #${nth}`;
     if (lanes.kind[lane] !== LaneKind.task && lanes.os_id[lane] > 0) {
       label += lanes.kind[lane] === LaneKind.process ? ` · pid ${lanes.os_id[lane]}` : '';
     }

@@ -14,7 +14,7 @@ export interface TraceSummary {
   tasks: number;
   threads: number;
   processes: number;
-  /** tasks and threads alive at the same moment, at most */
+  /** tasks and threads alive at the same moment, at most (event-loop threads not counted) */
   maxConcurrency: number;
   blockedTotalUs: number;
   blockedCount: number;
@@ -51,12 +51,20 @@ export class SummaryTracker {
     let processes = 0;
     const duration = store.duration;
     const events: [number, number][] = [];
+    // a thread that runs an event loop is where its tasks run, not something running beside them
+    const loopThreads = new Set<number>();
+    for (let l = 0; l < lanes.kind.length; l++) {
+      const by = lanes.created_by[l];
+      if (lanes.kind[l] === LaneKind.task && by >= 0 && lanes.kind[by] === LaneKind.thread) loopThreads.add(by);
+      const parent = lanes.parent[l];
+      if (lanes.kind[l] === LaneKind.task && parent >= 0 && lanes.kind[parent] === LaneKind.thread) loopThreads.add(parent);
+    }
     for (let l = 0; l < lanes.kind.length; l++) {
       const k = lanes.kind[l];
       if (k === LaneKind.task) tasks++;
       else if (k === LaneKind.thread) threads++;
       else processes++;
-      if (k !== LaneKind.process) {
+      if (k !== LaneKind.process && !loopThreads.has(l)) {
         events.push([lanes.start[l], 1]);
         events.push([store.laneEndTime(l) ?? duration, -1]);
       }

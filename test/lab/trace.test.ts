@@ -176,3 +176,14 @@ describe('Chrome trace export', () => {
     expect(JSON.parse(JSON.stringify(out)).displayTimeUnit).toBe('ms');
   });
 });
+
+describe('concurrency counts what runs beside each other', () => {
+  it('does not count the thread that runs the event loop', () => {
+    const t = generateTrace({ spans: 10, tasks: 3, threads: 1, processes: 0 });
+    // the probe's shape: MainThread created the main task, which created the workers
+    const thread = t.lanes.kind.indexOf(LaneKind.thread);
+    const main = t.lanes.kind.indexOf(LaneKind.task);
+    t.lanes.created_by[main] = thread;
+    expect(new SummaryTracker().update(TraceStore.fromTrace(t)).maxConcurrency).toBe(3);
+  });
+});
