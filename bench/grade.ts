@@ -1,0 +1,178 @@
+/**
+ * `npm run bench -- grade [--notebook NAME] [--submissions N]`: threadline grade --jobs 2 against
+ * nbgrader 0.9.6 autograde on the same generated submissions of a course notebook, in the same run.
+ * Prints medians and ratios; the last line is `BENCH grade {json}`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildAssignment } from '../src/grader/assignment.js';
+import { BEGIN_SOLUTION, END_SOLUTION } from '../src/grader/markers.js';
+import { readNotebook, serializeNotebook, sourceOf, type Notebook } from '../src/grader/notebook.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argValue = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const COUNT = Number(argValue('submissions') ?? 40);
+const log = (message: string) => process.stderr.write(`[bench grade] ${message}\n`);
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms };
+}
+
+// ---------------------------------------------------------------- nbgrader's environment
+const benchVenv = path.join(root, '.venv-bench');
+const nbgraderBin = path.join(benchVenv, 'bin', 'nbgrader');
+if (!fs.existsSync(nbgraderBin)) {
+  log('creating .venv-bench with nbgrader (bench/requirements-nbgrader.txt)…');
+  const venv = run('python3', ['-m', 'venv', benchVenv]);
+  if (venv.code !== 0) throw new Error(`python3 -m venv failed: ${venv.stderr}`);
+  const pip = run(path.join(benchVenv, 'bin', 'pip'), ['install', '-q', '-r', path.join(root, 'bench', 'requirements-nbgrader.txt')]);
+  if (pip.code !== 0) throw new Error(`pip install nbgrader failed: ${pip.stderr}`);
+}
+
+// ---------------------------------------------------------------- the assignment
+const courseSources = path.join(root, 'notebooks', 'source');
+const fixtureSource = path.join(root, 'test', 'grader', 'fixtures', 'course', 'source', 'tiny.ipynb');
+const wanted = argValue('notebook');
+let sourcePath = fixtureSource;
+let supportDir = path.join(root, 'test', 'grader', 'fixtures', 'course');
+if (fs.existsSync(courseSources)) {
+  const names = fs.readdirSync(courseSources).filter(name => name.endsWith('.ipynb')).sort();
+  // a short notebook whose source passes all its tests (see `threadline validate`)
+  const pick = wanted ? names.find(name => name.startsWith(wanted)) : (names.find(name => name.startsWith('09-')) ?? names[0]);
+  if (pick) {
+    sourcePath = path.join(courseSources, pick);
+    supportDir = path.join(root, 'notebooks');
+  }
+}
+const name = path.basename(sourcePath, '.ipynb');
+const source = readNotebook(sourcePath);
+const assignment = buildAssignment(source, sourcePath);
+log(`assignment ${path.relative(root, sourcePath)}: ${assignment.cells.filter(c => c.grade && !c.solution).length} test cells, ${assignment.maxScore} points`);
+
+// ---------------------------------------------------------------- submissions
+/** The solution a student who got it right writes: the source region without its markers. */
+function answerOf(cellSource: string): string {
+  return cellSource
+    .split('\n')
+    .filter(line => !line.includes(BEGIN_SOLUTION) && !line.includes(END_SOLUTION))
+    .join('\n');
+}
+let seed = 42;
+const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-bench-grade-'));
+const submissionsDir = path.join(work, 'submissions');
+fs.mkdirSync(submissionsDir);
+const students: string[] = [];
+for (let i = 0; i < COUNT; i++) {
+  const student = `student${String(i + 1).padStart(2, '0')}`;
+  students.push(student);
+  const nb = structuredClone(assignment.release) as Notebook;
+  const kind = i % 3; // 0 correct, 1 partly correct, 2 failing (the untouched student version)
+  nb.cells.forEach((cell, index) => {
+    if (!cell.metadata.nbgrader?.solution) return;
+    if (kind === 0 || (kind === 1 && random() < 0.5)) cell.source = answerOf(sourceOf(source.cells[index]!));
+  });
+  fs.writeFileSync(path.join(submissionsDir, `${student}.ipynb`), serializeNotebook(nb));
+}
+log(`${COUNT} submissions (correct / partly correct / failing) in ${submissionsDir}`);
+
+// ---------------------------------------------------------------- threadline
+const db = path.join(work, 'threadline.sqlite');
+const ours = run(process.execPath, [path.join(root, 'bin', 'threadline.js'), 'grade', '--source', sourcePath, '--submissions', submissionsDir, '--db', db, '--jobs', '2', '--cwd', supportDir, '--json', '--quiet']);
+if (ours.code !== 0 && ours.code !== 1) throw new Error(`threadline grade failed (${ours.code}): ${ours.stderr}`);
+const ourResults = JSON.parse(ours.stdout) as { student: string; status: string; score: number; elapsedMs: number; grades: Record<string, { score: number }> }[];
+log(`threadline grade --jobs 2: ${(ours.ms / 1000).toFixed(1)} s`);
+
+// ---------------------------------------------------------------- nbgrader
+const course = path.join(work, 'nbgrader-course');
+const assignmentDir = path.join(course, 'source', 'bench');
+fs.mkdirSync(assignmentDir, { recursive: true });
+fs.copyFileSync(sourcePath, path.join(assignmentDir, `${name}.ipynb`));
+// the same support modules next to the notebook (nbgrader copies them into each autograde folder)
+for (const entry of fs.readdirSync(supportDir, { withFileTypes: true })) {
+  if (entry.isFile() && entry.name.endsWith('.py')) fs.copyFileSync(path.join(supportDir, entry.name), path.join(assignmentDir, entry.name));
+}
+fs.writeFileSync(path.join(course, 'nbgrader_config.py'), 'c = get_config()\nc.CourseDirectory.course_id = "bench"\nc.Execute.timeout = 30\n');
+// the same kernel for both graders: the threadline spec, pinned to the project's Python
+const kernelDir = path.join(work, 'jupyter', 'kernels', 'threadline');
+fs.mkdirSync(kernelDir, { recursive: true });
+const spec = JSON.parse(fs.readFileSync(path.join(root, 'kernel-spec', 'threadline', 'kernel.json'), 'utf8')) as { argv: string[] };
+spec.argv[0] = path.join(root, '.venv', 'bin', 'python');
+fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify(spec));
+const nbEnv = { ...process.env, PATH: `${path.join(benchVenv, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`, JUPYTER_PATH: path.join(work, 'jupyter') };
+const generated = run(nbgraderBin, ['generate_assignment', 'bench', '--force'], { cwd: course, env: nbEnv });
+if (generated.code !== 0) throw new Error(`nbgrader generate_assignment failed: ${generated.stderr.slice(-2000)}`);
+const releasedByNbgrader = fs.readFileSync(path.join(course, 'release', 'bench', `${name}.ipynb`), 'utf8');
+const releaseIdentical = releasedByNbgrader === serializeNotebook(assignment.release);
+for (const student of students) {
+  const dir = path.join(course, 'submitted', student, 'bench');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(submissionsDir, `${student}.ipynb`), path.join(dir, `${name}.ipynb`));
+}
+const theirs = run(nbgraderBin, ['autograde', 'bench', '--force'], { cwd: course, env: nbEnv });
+if (theirs.code !== 0) throw new Error(`nbgrader autograde failed: ${theirs.stderr.slice(-3000)}`);
+log(`nbgrader autograde: ${(theirs.ms / 1000).toFixed(1)} s`);
+const dump = run(
+  path.join(benchVenv, 'bin', 'python'),
+  [
+    '-c',
+    `import json
+from nbgrader.api import Gradebook
+out = {}
+with Gradebook("sqlite:///gradebook.db") as gb:
+    for s in gb.students:
+        sub = gb.find_submission("bench", s.id)
+        out[s.id] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
+print(json.dumps(out))`
+  ],
+  { cwd: course, env: nbEnv }
+);
+const nbgraderScores = JSON.parse(dump.stdout) as Record<string, Record<string, number | null>>;
+
+// ---------------------------------------------------------------- compare
+const testCells = assignment.cells.filter(cell => cell.grade && !cell.solution).map(cell => cell.gradeId);
+const differences: string[] = [];
+for (const result of ourResults) {
+  for (const id of testCells) {
+    const a = result.grades[id]?.score;
+    const b = nbgraderScores[result.student]?.[id];
+    if (a === undefined || b === undefined || b === null || Math.abs(a - b) > 1e-9) differences.push(`${result.student}/${id}: threadline ${a}, nbgrader ${b}`);
+  }
+}
+const median = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const totals = ourResults.map(r => testCells.reduce((sum, id) => sum + (r.grades[id]?.score ?? 0), 0));
+const speedup = theirs.ms / ours.ms;
+console.log(`notebook            ${path.relative(root, sourcePath)} (${testCells.length} test cells)`);
+console.log(`submissions         ${COUNT}: autograded totals min ${Math.min(...totals)}, median ${median(totals)}, max ${Math.max(...totals)}`);
+console.log(`threadline --jobs 2 ${(ours.ms / 1000).toFixed(2)} s  (per submission p50 ${median(ourResults.map(r => r.elapsedMs)).toFixed(0)} ms in its kernel)`);
+console.log(`nbgrader autograde  ${(theirs.ms / 1000).toFixed(2)} s  (${(theirs.ms / COUNT).toFixed(0)} ms per submission)`);
+console.log(`speed-up            ${speedup.toFixed(2)}x`);
+console.log(`release identical   ${releaseIdentical}`);
+console.log(`grades identical    ${differences.length === 0}${differences.length ? ` (${differences.length} differ: ${differences.slice(0, 5).join('; ')})` : ''}`);
+fs.rmSync(work, { recursive: true, force: true });
+console.log(
+  `BENCH grade ${JSON.stringify({
+    submissions: COUNT,
+    speedup_vs_nbgrader: Number(speedup.toFixed(2)),
+    grades_identical: differences.length === 0,
+    per_submission_ms_p50: Math.round(median(ourResults.map(r => r.elapsedMs))),
+    threadline_s: Number((ours.ms / 1000).toFixed(2)),
+    nbgrader_s: Number((theirs.ms / 1000).toFixed(2)),
+    release_identical: releaseIdentical,
+    notebook: name
+  })}`
+);
