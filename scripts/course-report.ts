@@ -1,31 +1,35 @@
-// `npm run course:report`: every course notebook checked through the grader's CLI, two at a time.
+// `npm run course:report`: every course notebook checked through the grader's CLI, two kernels at a time
+// (notebooks whose tests measure busy cores run alone).
 // Per notebook: exercises, points, probe-graded exercises, seconds to execute with solutions, and
-// pass/fail of: student version == release of the source, source scores full marks, student version
-// scores 0 without crashing, grades identical across 3 consecutive runs, and (notebooks that start
-// processes) full marks under fork, forkserver and spawn. Last line: COURSE {json}.
+// pass/fail of: the student version is exactly the release of its source; `threadline grade` gives
+// the source full marks and the student version 0, with identical grades over 3 consecutive runs;
+// notebooks that start processes also score full marks under fork, forkserver and spawn.
+// Last line: COURSE {json}.
 import {
   type CommandRun,
   type CourseNotebook,
+  type GradeRun,
   type StartMethod,
-  type ValidateRun,
   START_METHODS,
-  describeFailures,
+  describeGrade,
   discoverCourse,
-  mapLimit,
-  releaseMatches,
-  validateNotebook
+  gradeNotebook,
+  mapScheduled,
+  releaseMatches
 } from './courseChecks.js';
 
 const REPEATS = 3;
+/** The course's default start method (course.start_method()); the repeated runs use it. */
+const DEFAULT_METHOD: StartMethod = 'forkserver';
 
 type Job =
   | { notebook: CourseNotebook; kind: 'release' }
-  | { notebook: CourseNotebook; kind: 'source'; repeat: number; startMethod?: StartMethod }
-  | { notebook: CourseNotebook; kind: 'student' };
+  | { notebook: CourseNotebook; kind: 'grade'; repeat: number }
+  | { notebook: CourseNotebook; kind: 'method'; startMethod: StartMethod };
 
 interface Outcome {
   job: Job;
-  run?: CommandRun | ValidateRun;
+  run?: CommandRun | GradeRun;
   error?: Error;
 }
 
@@ -36,43 +40,43 @@ if (course.length === 0) {
   process.exit(1);
 }
 
-const jobs: Job[] = course.flatMap(notebook => {
-  // The repeated runs use the course's default start method (forkserver) explicitly for process notebooks.
-  const defaultMethod: StartMethod | undefined = notebook.usesProcesses ? 'forkserver' : undefined;
-  const list: Job[] = [{ notebook, kind: 'release' }, { notebook, kind: 'student' }];
-  for (let repeat = 0; repeat < REPEATS; repeat++) list.push({ notebook, kind: 'source', repeat, startMethod: defaultMethod });
-  if (notebook.usesProcesses) {
-    for (const method of START_METHODS.filter(m => m !== defaultMethod)) {
-      list.push({ notebook, kind: 'source', repeat: -1, startMethod: method });
-    }
-  }
-  return list;
-});
+const jobs: Job[] = course.flatMap(notebook => [
+  { notebook, kind: 'release' } as Job,
+  ...Array.from({ length: REPEATS }, (_, repeat): Job => ({ notebook, kind: 'grade', repeat })),
+  ...(notebook.usesProcesses
+    ? START_METHODS.filter(method => method !== DEFAULT_METHOD).map((startMethod): Job => ({ notebook, kind: 'method', startMethod }))
+    : [])
+]);
 
 let finished = 0;
-const outcomes = await mapLimit(jobs, 2, async (job): Promise<Outcome> => {
+// Notebooks that measure busy cores are graded alone; everything else two kernels at a time.
+const outcomes = await mapScheduled(jobs, 2, job => job.kind !== 'release' && job.notebook.needsAllCores, async (job): Promise<Outcome> => {
   try {
-    const run =
-      job.kind === 'release'
-        ? await releaseMatches(job.notebook.source)
-        : job.kind === 'student'
-          ? await validateNotebook(job.notebook.student, { expectFail: true })
-          : await validateNotebook(job.notebook.source, { startMethod: job.startMethod });
-    return { job, run };
+    if (job.kind === 'release') return { job, run: await releaseMatches(job.notebook.source) };
+    if (job.kind === 'grade') return { job, run: await gradeNotebook(job.notebook, { startMethod: DEFAULT_METHOD }) };
+    return { job, run: await gradeNotebook(job.notebook, { startMethod: job.startMethod, solutionOnly: true }) };
   } catch (error) {
     return { job, error: error as Error };
   } finally {
     finished++;
-    const label = job.kind === 'source' ? `source${job.startMethod ? ` (${job.startMethod})` : ''}` : job.kind;
+    const label = job.kind === 'grade' ? `grade run ${job.repeat + 1}` : job.kind === 'method' ? `grade (${job.startMethod})` : 'release --check';
     process.stderr.write(`[${finished}/${jobs.length}] ${job.notebook.name} ${label}\n`);
   }
 });
 
-const isValidateRun = (run: CommandRun | ValidateRun | undefined): run is ValidateRun =>
-  run !== undefined && 'result' in run;
-const fullMarks = (run: ValidateRun, notebook: CourseNotebook): boolean =>
-  run.exitCode === 0 && run.result.status === 'ok' && run.result.score === notebook.points && notebook.points > 0;
-const grades = (run: ValidateRun): string => JSON.stringify(run.result.exercises.map(e => [e.gradeId, e.score]));
+const isGradeRun = (run: CommandRun | GradeRun | undefined): run is GradeRun => run !== undefined && 'results' in run;
+const fullMarks = (run: GradeRun, notebook: CourseNotebook): boolean => {
+  const solution = run.results.solution;
+  return solution?.status === 'ok' && solution.score === notebook.points && notebook.points > 0;
+};
+const blankScoresZero = (run: GradeRun, notebook: CourseNotebook): boolean => {
+  const blank = run.results.blank;
+  return blank?.status === 'ok' && blank.score === 0 && blank.maxScore === notebook.points;
+};
+const grades = (run: GradeRun): string =>
+  JSON.stringify(
+    ['solution', 'blank'].map(name => Object.entries(run.results[name]?.grades ?? {}).map(([id, grade]) => [id, grade.score]))
+  );
 
 interface Row {
   notebook: CourseNotebook;
@@ -85,35 +89,31 @@ const rows: Row[] = course.map(notebook => {
   const mine = outcomes.filter(outcome => outcome.job.notebook === notebook);
   const problems = mine.filter(o => o.error).map(o => `${o.job.kind}: ${o.error?.message}`);
   const release = mine.find(o => o.job.kind === 'release')?.run;
-  const student = mine.find(o => o.job.kind === 'student')?.run;
-  const repeats = mine
-    .filter(o => o.job.kind === 'source' && o.job.repeat >= 0)
-    .map(o => o.run)
-    .filter(isValidateRun);
-  const methodRuns = mine.filter(o => o.job.kind === 'source' && o.job.repeat < 0);
+  const repeats = mine.filter(o => o.job.kind === 'grade').map(o => o.run).filter(isGradeRun);
+  const methodRuns = mine.filter(o => o.job.kind === 'method');
 
   const releaseOk = release?.exitCode === 0;
   if (release && !releaseOk) problems.push(`release --check: ${(release.stdout + release.stderr).trim().slice(0, 300)}`);
-  const solutionsOk = repeats.length > 0 && fullMarks(repeats[0], notebook);
-  if (repeats[0] && !solutionsOk) problems.push(`solutions: ${describeFailures(repeats[0])}`);
-  const studentOk =
-    isValidateRun(student) && student.exitCode === 0 && student.result.status === 'ok' && student.result.score === 0;
-  if (isValidateRun(student) && !studentOk) problems.push(`student: ${describeFailures(student)}`);
+  const solutionsOk = repeats.length === REPEATS && repeats.every(run => fullMarks(run, notebook));
+  for (const run of repeats) if (!fullMarks(run, notebook)) problems.push(`solution: ${describeGrade(run.results.solution)}`);
+  const studentOk = repeats.length === REPEATS && repeats.every(run => blankScoresZero(run, notebook));
+  for (const run of repeats) if (!blankScoresZero(run, notebook)) problems.push(`student version: ${describeGrade(run.results.blank)}`);
   const identical = repeats.length === REPEATS && repeats.every(run => grades(run) === grades(repeats[0]));
   if (repeats.length === REPEATS && !identical) problems.push(`grades differ between runs: ${repeats.map(grades).join(' | ')}`);
 
   let methodsOk: boolean | null = null;
   if (notebook.usesProcesses) {
-    const defaultOk = repeats.length === REPEATS && repeats.every(run => fullMarks(run, notebook));
-    const othersOk = methodRuns.every(o => isValidateRun(o.run) && fullMarks(o.run, notebook));
-    methodsOk = defaultOk && othersOk && methodRuns.length === START_METHODS.length - 1;
+    methodsOk = solutionsOk && methodRuns.length === START_METHODS.length - 1;
     for (const o of methodRuns) {
-      if (o.job.kind === 'source' && isValidateRun(o.run) && !fullMarks(o.run, notebook)) {
-        problems.push(`${o.job.startMethod}: ${describeFailures(o.run)}`);
+      if (o.job.kind !== 'method' || !isGradeRun(o.run)) continue;
+      if (!fullMarks(o.run, notebook)) {
+        methodsOk = false;
+        problems.push(`${o.job.startMethod}: ${describeGrade(o.run.results.solution)}`);
       }
     }
+    if (methodRuns.some(o => o.error)) methodsOk = false;
   }
-  const seconds = Math.max(0, ...repeats.map(run => run.seconds));
+  const seconds = Math.max(0, ...repeats.map(run => (run.results.solution?.elapsedMs ?? 0) / 1000));
   return {
     notebook,
     seconds,
@@ -123,7 +123,7 @@ const rows: Row[] = course.map(notebook => {
 });
 
 const mark = (value: boolean | null): string => (value === null ? 'n/a' : value ? 'pass' : 'FAIL');
-const header = ['notebook', 'exercises', 'points', 'probe-graded', 'seconds', 'release', 'solutions', 'student=0', '3-runs-equal', 'fork/forkserver/spawn'];
+const header = ['notebook', 'exercises', 'points', 'probe-graded', 'seconds', 'release', 'solutions=full', 'student=0', '3-runs-equal', 'fork/forkserver/spawn'];
 const table = [
   header,
   ...rows.map(row => [
@@ -140,7 +140,7 @@ const table = [
   ])
 ];
 const widths = header.map((_, column) => Math.max(...table.map(line => line[column].length)));
-for (const line of table) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  '));
+for (const line of table) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
 for (const row of rows) for (const problem of row.problems) console.log(`  ${row.notebook.name}: ${problem}`);
 
 const allValid = rows.every(row => Object.values(row.checks).every(check => check !== false) && row.problems.length === 0);

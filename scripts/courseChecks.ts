@@ -3,6 +3,7 @@
 // `threadline validate --json`) on them, at most `limit` notebooks at a time.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +33,8 @@ export interface CourseNotebook {
   concurrencyGraded: number;
   /** The notebook (or a support module it imports) starts processes: it must pass under every start method. */
   usesProcesses: boolean;
+  /** Its checks measure busy cores (cores_busy): it must run alone, or a neighbour's kernel steals its cores. */
+  needsAllCores: boolean;
   /** metadata.kernelspec.name (the course uses "threadline"). */
   kernelName: string;
   /** Code cells stored with outputs or execution counts (sources are kept clean). */
@@ -93,6 +96,7 @@ export function discoverCourse(): CourseNotebook[] {
         points: graded.reduce((sum, cell) => sum + (cell.metadata?.nbgrader?.points ?? 0), 0),
         concurrencyGraded: graded.filter(cell => PROBE_ASSERTION.test(text(cell.source))).length,
         usesProcesses: PROCESS_USE.test(code) || PROCESS_USE.test(importedSupportCode(code)),
+        needsAllCores: /cores_busy\(/.test(code),
         kernelName: notebook.metadata?.kernelspec?.name ?? '',
         cellsWithOutputs: cells.filter(cell => (cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null).length
       };
@@ -177,6 +181,65 @@ export async function validateNotebook(notebook: string, options: ValidateOption
   return { ...run, result: parsed[0] as ValidateResult };
 }
 
+export interface GradeResult {
+  student: string;
+  status: string;
+  reason: string;
+  score: number;
+  maxScore: number;
+  grades: Record<string, { score: number; maxScore: number; status: string; message: string }>;
+  elapsedMs: number;
+}
+
+export interface GradeRun extends CommandRun {
+  /** Keyed by submission name: "solution" (the source itself) and "blank" (the student version). */
+  results: Record<string, GradeResult>;
+}
+
+/**
+ * Grades the source itself ("solution") and, unless `solutionOnly`, its student version ("blank") with
+ * `threadline grade` in a throwaway gradebook, one kernel at a time.
+ */
+export async function gradeNotebook(
+  notebook: CourseNotebook,
+  options: { startMethod?: StartMethod; solutionOnly?: boolean } = {}
+): Promise<GradeRun> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `course-${notebook.name}-`));
+  try {
+    const submissions = [path.join(dir, 'solution.ipynb')];
+    fs.copyFileSync(notebook.source, submissions[0]);
+    if (!options.solutionOnly) {
+      submissions.push(path.join(dir, 'blank.ipynb'));
+      fs.copyFileSync(notebook.student, submissions[1]);
+    }
+    const args = ['grade', '--source', notebook.source, '--db', path.join(dir, 'gradebook.sqlite'), '--regrade', '--json', '--quiet'];
+    args.push('--jobs', '1', '--cwd', notebooksDir, '--timeout', '120', '--notebook-timeout', '300', ...submissions);
+    const env: Record<string, string> = options.startMethod ? { THREADLINE_START_METHOD: options.startMethod } : {};
+    const run = await runCli(args, env);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(run.stdout);
+    } catch {
+      throw new CourseCheckError(`\`${run.command}\` printed no JSON (exit ${run.exitCode})`, run.stderr.trim().slice(-2000));
+    }
+    if (!Array.isArray(parsed)) throw new CourseCheckError(`\`${run.command}\``, 'expected a JSON array of results');
+    const results: Record<string, GradeResult> = {};
+    for (const result of parsed as GradeResult[]) results[result.student] = result;
+    return { ...run, results };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A one-line explanation of a graded submission that lost points. */
+export function describeGrade(result: GradeResult | undefined): string {
+  if (!result) return 'no result';
+  const lost = Object.entries(result.grades)
+    .filter(([, grade]) => grade.score !== grade.maxScore)
+    .map(([id, grade]) => `${id} ${grade.score}/${grade.maxScore}: ${grade.message.split('\n')[0]}`);
+  return `${result.status}${result.reason ? ` (${result.reason})` : ''} ${result.score}/${result.maxScore}; ${lost.join('; ')}`;
+}
+
 /** `threadline release SOURCE -o notebooks --check`: exit 0 when the student version is exactly its release. */
 export async function releaseMatches(source: string): Promise<CommandRun> {
   return runCli(['release', source, '-o', notebooksDir, '--check']);
@@ -193,6 +256,25 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Like mapLimit, but items for which `alone` is true run one by one with nothing else running
+ * (after the others), so that measurements of busy cores are not disturbed by a neighbour.
+ */
+export async function mapScheduled<T, R>(
+  items: readonly T[],
+  limit: number,
+  alone: (item: T) => boolean,
+  fn: (item: T) => Promise<R>
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  const indexed = items.map((item, index) => ({ item, index }));
+  await mapLimit(indexed.filter(x => !alone(x.item)), limit, async x => {
+    results[x.index] = await fn(x.item);
+  });
+  for (const x of indexed.filter(x => alone(x.item))) results[x.index] = await fn(x.item);
   return results;
 }
 
