@@ -64,9 +64,13 @@ describe('course notebooks', () => {
 
   for (const notebook of course) {
     describe(notebook.name, () => {
-      it('declares graded exercises', () => {
-        expect(notebook.exercises, 'no grade cells (nbgrader "grade": true)').toBeGreaterThan(0);
+      // The course brief: weeks have at least 4 graded exercises, projects at least 3 graded parts,
+      // and concurrency is graded through the probe's assertions.
+      const minimum = notebook.name.includes('project') ? 3 : notebook.name.startsWith('00-') ? 1 : 4;
+      it(`declares at least ${minimum} graded exercises, some graded on concurrency`, () => {
+        expect(notebook.exercises, 'grade cells (nbgrader "grade": true)').toBeGreaterThanOrEqual(minimum);
         expect(notebook.points).toBeGreaterThan(0);
+        expect(notebook.concurrencyGraded, 'test cells using a probe assertion (t.assert_...)').toBeGreaterThan(0);
       });
 
       it('is stored clean, for the Threadline kernel', () => {
