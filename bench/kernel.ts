@@ -29,6 +29,13 @@ function quantile(xs: number[], q: number): number {
 const median = (xs: number[]) => quantile(xs, 0.5);
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
+interface PeerResult {
+  times_ms: number[];
+  chars?: number;
+  /** the client's own CPU per execution */
+  cpu_ms?: number;
+}
+
 /** The jupyter_client side, a long-lived Python process answering one command per line. */
 class Peer {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -48,14 +55,14 @@ class Peer {
     this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
   }
 
-  run(cmd: string, n: number): Promise<{ times_ms: number[]; chars?: number }> {
+  run(cmd: string, n: number): Promise<PeerResult> {
     this.child.stdin.write(`${cmd} ${n}\n`);
     return new Promise((resolve, reject) => {
       const onExit = () => reject(new Error(`jupyter_client side exited:\n${this.stderr}`));
       this.child.once('exit', onExit);
       const take = (line: string) => {
         this.child.off('exit', onExit);
-        resolve(JSON.parse(line) as { times_ms: number[]; chars?: number });
+        resolve(JSON.parse(line) as PeerResult);
       };
       const queued = this.lines.shift();
       if (queued !== undefined) take(queued);
@@ -80,9 +87,10 @@ async function oursStart(n: number): Promise<number[]> {
   return times;
 }
 
-async function oursRun(k: LocalKernel, code: string, n: number): Promise<{ times_ms: number[]; chars: number }> {
+async function oursRun(k: LocalKernel, code: string, n: number): Promise<Required<PeerResult>> {
   const times: number[] = [];
   let chars = 0;
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const r = await k.execute(code);
@@ -90,8 +98,11 @@ async function oursRun(k: LocalKernel, code: string, n: number): Promise<{ times
     if (r.status !== 'ok' || r.incomplete) throw new Error(`execute failed: ${JSON.stringify(r).slice(0, 500)}`);
     chars = r.outputs.reduce((sum, o) => sum + (o.output_type === 'stream' ? o.text.length : 0), 0);
   }
-  return { times_ms: times, chars };
+  const cpu = process.cpuUsage(cpu0);
+  return { times_ms: times, chars, cpu_ms: (cpu.user + cpu.system) / 1000 / n };
 }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 console.log(`kernel benchmark: spec "${kernelName}", ours (Node, zeromq) vs jupyter_client (Python), interleaved`);
 const peer = new Peer();
@@ -101,6 +112,7 @@ const rtOurs: number[] = [];
 const rtPeer: number[] = [];
 const bulkOurs: number[] = [];
 const bulkPeer: number[] = [];
+const cpu = { rtOurs: [] as number[], rtPeer: [] as number[], bulkOurs: [] as number[], bulkPeer: [] as number[] };
 let charsOurs = 0;
 let charsPeer: number | undefined;
 let warm: LocalKernel | undefined;
@@ -132,32 +144,50 @@ try {
   for (let b = 0; b < blocks; b++) {
     await abba(
       b,
-      async () => void rtOurs.push(...(await oursRun(kernel, 'pass', N.roundtrip / blocks)).times_ms),
-      async () => void rtPeer.push(...(await peer.run('roundtrip', N.roundtrip / blocks)).times_ms)
+      async () => {
+        const r = await oursRun(kernel, 'pass', N.roundtrip / blocks);
+        rtOurs.push(...r.times_ms);
+        cpu.rtOurs.push(r.cpu_ms);
+      },
+      async () => {
+        const r = await peer.run('roundtrip', N.roundtrip / blocks);
+        rtPeer.push(...r.times_ms);
+        if (r.cpu_ms !== undefined) cpu.rtPeer.push(r.cpu_ms);
+      }
     );
   }
   console.log(
     `round trip     p50     ours ${median(rtOurs).toFixed(2)} ms   jupyter_client ${median(rtPeer).toFixed(2)} ms\n` +
-      `               p95     ours ${quantile(rtOurs, 0.95).toFixed(2)} ms   jupyter_client ${quantile(rtPeer, 0.95).toFixed(2)} ms`
+      `               p95     ours ${quantile(rtOurs, 0.95).toFixed(2)} ms   jupyter_client ${quantile(rtPeer, 0.95).toFixed(2)} ms\n` +
+      `               client CPU per execute  ours ${mean(cpu.rtOurs).toFixed(2)} ms   jupyter_client ${mean(cpu.rtPeer).toFixed(2)} ms`
   );
 
+  // one untimed run each: JIT, allocator and kernel caches warm on both sides
+  await oursRun(kernel, BULK_CODE, 1);
+  await peer.run('bulk', 1);
   for (let i = 0; i < N.bulk; i++) {
     await abba(
       i,
       async () => {
         const ours = await oursRun(kernel, BULK_CODE, 1);
         bulkOurs.push(...ours.times_ms);
+        cpu.bulkOurs.push(ours.cpu_ms);
         charsOurs = ours.chars;
       },
       async () => {
         const theirs = await peer.run('bulk', 1);
         bulkPeer.push(...theirs.times_ms);
+        if (theirs.cpu_ms !== undefined) cpu.bulkPeer.push(theirs.cpu_ms);
         charsPeer = theirs.chars;
       }
     );
   }
   if (charsPeer !== undefined && charsOurs !== charsPeer) throw new Error(`bulk output differs: ours ${charsOurs} chars, jupyter_client ${charsPeer}`);
-  console.log(`100k-line print median  ours ${median(bulkOurs).toFixed(1)} ms   jupyter_client ${median(bulkPeer).toFixed(1)} ms   (${charsOurs} chars each)`);
+  console.log(
+    `100k-line print median  ours ${median(bulkOurs).toFixed(1)} ms   jupyter_client ${median(bulkPeer).toFixed(1)} ms   (${charsOurs} chars each)\n` +
+      `               client CPU per print    ours ${mean(cpu.bulkOurs).toFixed(1)} ms   jupyter_client ${mean(cpu.bulkPeer).toFixed(1)} ms ` +
+      '(the rest is the kernel printing, the same work for both)'
+  );
 } finally {
   await warm?.shutdown();
   await peer.close();
@@ -169,6 +199,10 @@ const result = {
   roundtrip_p50_ms: { ours: round(median(rtOurs)), jupyter_client: round(median(rtPeer)) },
   roundtrip_p95_ms: { ours: round(quantile(rtOurs, 0.95)), jupyter_client: round(quantile(rtPeer, 0.95)) },
   bulk_ms: { ours: round(median(bulkOurs), 1), jupyter_client: round(median(bulkPeer), 1) },
+  client_cpu_ms: {
+    roundtrip: { ours: round(mean(cpu.rtOurs)), jupyter_client: round(mean(cpu.rtPeer)) },
+    bulk: { ours: round(mean(cpu.bulkOurs), 1), jupyter_client: round(mean(cpu.bulkPeer), 1) }
+  },
   start_ratio: round(median(startOurs) / median(startPeer)),
   roundtrip_ratio: round(median(rtOurs) / median(rtPeer)),
   bulk_ratio: round(median(bulkOurs) / median(bulkPeer))

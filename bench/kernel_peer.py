@@ -68,10 +68,13 @@ def main() -> None:
                     warm = start_client(kernel_name)
                     run("pass", warm[1])
                 code = "pass" if cmd == "roundtrip" else BULK_CODE
+                cpu0 = time.process_time()
                 for _ in range(n):
                     t0 = time.perf_counter()
                     extra["chars"] = run(code, warm[1])
                     times.append((time.perf_counter() - t0) * 1000)
+                # this client's own CPU time (all its threads), per execution
+                extra["cpu_ms"] = (time.process_time() - cpu0) * 1000 / n
             print(json.dumps({"times_ms": times, **extra}), flush=True)
     finally:
         if warm is not None:
