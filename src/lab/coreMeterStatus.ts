@@ -46,6 +46,7 @@ export class CoreMeterStatus extends Widget {
     const s = h.latest;
     const status = this.meter.status;
     this.node.dataset.status = status;
+    this.node.dataset.opens = String(this.meter.opens);
     this.node.dataset.busy = String(h.busyCores());
     this.node.dataset.peakBusy = String(h.peakBusy);
     if (!s || status !== 'live') {

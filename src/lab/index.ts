@@ -11,6 +11,7 @@ import { Signal } from '@lumino/signaling';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { CoreMeterPanel } from './coreMeterPanel.js';
 import { CoreMeterStatus } from './coreMeterStatus.js';
+import { gradingPlugin } from './grading/gradingPlugin.js';
 import { LockMeterPanel } from './lockMeterPanel.js';
 import { MeterConnection } from './meterConnection.js';
 import { settingsStore } from './settings.js';
@@ -88,4 +89,4 @@ const metersPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [settingsPlugin, traceCommPlugin, metersPlugin];
+export default [settingsPlugin, traceCommPlugin, metersPlugin, gradingPlugin];

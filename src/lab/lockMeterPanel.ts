@@ -55,7 +55,7 @@ export class LockMeterPanel extends Widget {
     const store = latest.store;
     line.textContent = `${store.meta?.label ?? 'latest trace'} — ${store.complete ? 'finished' : 'running'}, ${formatDuration(store.duration)}`;
     this.node.dataset.locks = String(store.tables.locks.name.length);
-    this.node.replaceChildren(title, line, renderLockTable(lockStats(store), settingsStore.current.contentionWarning));
+    this.node.replaceChildren(title, line, renderLockTable(lockStats(store), settingsStore.current.contentionWarning, true));
   }
 
   dispose(): void {

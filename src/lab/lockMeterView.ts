@@ -3,13 +3,69 @@ import { formatCount, formatDuration, formatPercent } from './format.js';
 import type { LockStat } from './lockStats.js';
 import { sparkline } from './sparkline.js';
 
-export function renderLockTable(stats: LockStat[], contentionWarning: number): HTMLElement {
+function contentionMeter(s: LockStat, contentionWarning: number): HTMLElement {
+  const wrap = document.createElement('span');
+  const bar = document.createElement('span');
+  bar.className = 'tl-Ratio' + (s.contention > contentionWarning ? ' tl-mod-warn' : '');
+  bar.setAttribute('role', 'meter');
+  bar.setAttribute('aria-valuemin', '0');
+  bar.setAttribute('aria-valuemax', '100');
+  bar.setAttribute('aria-valuenow', String(Math.round(s.contention * 100)));
+  bar.setAttribute('aria-label', `contention of ${s.name}`);
+  const fill = document.createElement('span');
+  fill.className = 'tl-Ratio-fill';
+  fill.style.width = `${Math.round(s.contention * 100)}%`;
+  bar.append(fill);
+  wrap.append(bar, document.createTextNode(` ${formatPercent(s.contention)}`));
+  return wrap;
+}
+
+/** One card per lock, for narrow places (the side panel). */
+function renderLockCards(stats: LockStat[], contentionWarning: number): HTMLElement {
+  const list = document.createElement('div');
+  list.className = 'tl-LockCards';
+  for (const s of stats) {
+    const card = document.createElement('section');
+    card.className = 'tl-LockCard' + (s.contention > contentionWarning ? ' tl-mod-warn' : '');
+    card.dataset.lock = s.name;
+    card.setAttribute('aria-label', `lock ${s.name}`);
+    const head = document.createElement('div');
+    const strong = document.createElement('span');
+    strong.className = 'tl-LockName';
+    strong.textContent = s.name;
+    const kind = document.createElement('span');
+    kind.className = 'tl-Dim';
+    kind.textContent = ` ${s.kind}`;
+    head.append(strong, kind);
+    const dl = document.createElement('dl');
+    dl.className = 'tl-LockFacts';
+    const fact = (k: string, v: string | Node): void => {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.append(v);
+      dl.append(dt, dd);
+    };
+    fact('acquisitions', formatCount(s.acquisitions));
+    fact('wait', `${formatDuration(s.totalWaitUs)} total, ${formatDuration(s.meanWaitUs)} mean, ${formatDuration(s.maxWaitUs)} max`);
+    fact('held', formatDuration(s.totalHoldUs));
+    fact('contention', contentionMeter(s, contentionWarning));
+    fact('waiters', sparkline(s.waiters, 140, 18, `waiters over time for ${s.name}, peak ${Math.max(...s.waiters).toFixed(1)}`));
+    fact('waited most', s.topWaiters.map(w => `${w.name} (${formatDuration(w.waitUs)})`).join(', ') || '–');
+    card.append(head, dl);
+    list.append(card);
+  }
+  return list;
+}
+
+export function renderLockTable(stats: LockStat[], contentionWarning: number, compact = false): HTMLElement {
   if (stats.length === 0) {
     const p = document.createElement('p');
     p.className = 'tl-Empty';
     p.textContent = 'No locks, semaphores or queues were used in this trace.';
     return p;
   }
+  if (compact) return renderLockCards(stats, contentionWarning);
   const table = document.createElement('table');
   table.className = 'tl-LockTable';
   const caption = document.createElement('caption');
@@ -38,7 +94,6 @@ export function renderLockTable(stats: LockStat[], contentionWarning: number): H
     const tr = body.insertRow();
     tr.dataset.lock = s.name;
     const name = tr.insertCell();
-    name.innerHTML = '';
     const strong = document.createElement('span');
     strong.className = 'tl-LockName';
     strong.textContent = s.name;
@@ -52,21 +107,7 @@ export function renderLockTable(stats: LockStat[], contentionWarning: number): H
     tr.insertCell().textContent = formatDuration(s.meanWaitUs);
     tr.insertCell().textContent = formatDuration(s.maxWaitUs);
     tr.insertCell().textContent = formatDuration(s.totalHoldUs);
-    const c = tr.insertCell();
-    const bar = document.createElement('span');
-    bar.className = 'tl-Ratio' + (s.contention > contentionWarning ? ' tl-mod-warn' : '');
-    bar.setAttribute('role', 'meter');
-    bar.setAttribute('aria-valuemin', '0');
-    bar.setAttribute('aria-valuemax', '100');
-    bar.setAttribute('aria-valuenow', String(Math.round(s.contention * 100)));
-    bar.setAttribute('aria-label', `contention of ${s.name}`);
-    const fill = document.createElement('span');
-    fill.className = 'tl-Ratio-fill';
-    fill.style.width = `${Math.round(s.contention * 100)}%`;
-    bar.append(fill);
-    const pct = document.createElement('span');
-    pct.textContent = ` ${formatPercent(s.contention)}`;
-    c.append(bar, pct);
+    tr.insertCell().append(contentionMeter(s, contentionWarning));
     tr.insertCell().append(sparkline(s.waiters, 80, 16, `waiters over time for ${s.name}, peak ${Math.max(...s.waiters).toFixed(1)}`));
     tr.insertCell().textContent = s.topWaiters.map(w => `${w.name} (${formatDuration(w.waitUs)})`).join(', ') || '–';
   }

@@ -1,5 +1,6 @@
 /** Lock-contention statistics from the acquisitions table. Pure. */
 import type { TraceStore } from './traceStore.js';
+import { laneDisplayName } from './laneLayout.js';
 
 export interface Waiter {
   lane: number;
@@ -25,7 +26,7 @@ export interface LockStat {
 }
 
 export function lockStats(store: TraceStore, bins = 40): LockStat[] {
-  const { locks, acquires, lanes } = store.tables;
+  const { locks, acquires } = store.tables;
   const end = Math.max(store.duration, 1);
   const binW = end / bins;
   const stats: LockStat[] = [];
@@ -79,7 +80,7 @@ export function lockStats(store: TraceStore, bins = 40): LockStat[] {
       st.topWaiters = [...m.entries()]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 3)
-        .map(([lane, waitUs]) => ({ lane, waitUs, name: store.str(lanes.name[lane]) || `lane ${lane}` }));
+        .map(([lane, waitUs]) => ({ lane, waitUs, name: laneDisplayName(store, lane) }));
     }
   }
   return stats;

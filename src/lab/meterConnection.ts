@@ -24,6 +24,8 @@ export class MeterConnection {
   private retry = 0;
   private backoffMs = 2000;
   private statusValue: MeterStatus = 'no-kernel';
+  /** how many times the meter comm was opened (a restart needs a new one) */
+  opens = 0;
 
   constructor(private readonly tracker: INotebookTracker) {
     const s = settingsStore.current;
@@ -130,6 +132,7 @@ export class MeterConnection {
     try {
       const comm = k.createComm(METER_COMM_TARGET);
       this.comm = comm;
+      this.opens++;
       this.setStatus('connecting');
       comm.onMsg = msg => {
         const sample = asMeterSample(msg.content.data);

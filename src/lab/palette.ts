@@ -79,3 +79,14 @@ export function pixelOf(css: string): number {
   rgbaCache.set(css, v);
   return v;
 }
+
+/** Call `fn` after JupyterLab switches theme (it sets data-jp-theme-name on body); returns the unsubscribe. */
+export function onThemeChange(fn: () => void): () => void {
+  if (typeof MutationObserver === 'undefined' || !document.body) return () => undefined;
+  const observer = new MutationObserver(() => {
+    // the theme's CSS variables apply once its stylesheet is in: repaint on the next frame
+    requestAnimationFrame(fn);
+  });
+  observer.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light'] });
+  return () => observer.disconnect();
+}

@@ -9,12 +9,12 @@ import { downloadBlob, fileNameFor } from './download.js';
 import { formatCount, formatDuration, formatPercent } from './format.js';
 import type { LaneIndex } from './laneIndex.js';
 import { defaultRank } from './laneIndex.js';
-import { GROUP_LABELS, layoutRows } from './laneLayout.js';
+import { GROUP_LABELS, laneDisplayName, layoutRows } from './laneLayout.js';
 import type { Layout, Row } from './laneLayout.js';
 import { SampleIndex } from './laneSamples.js';
 import { lockStats } from './lockStats.js';
 import { renderLockTable } from './lockMeterView.js';
-import { PaletteCache, pixelOf } from './palette.js';
+import { PaletteCache, onThemeChange, pixelOf } from './palette.js';
 import type { Palette } from './palette.js';
 import type { LaneGroup, ThreadlineSettings } from './settings.js';
 import { TimeScale } from './timeScale.js';
@@ -88,6 +88,7 @@ export class TimelineView {
   private drag: { x: number; y: number; moved: boolean } | null = null;
   private labels = new Map<number, string>();
   private paints = 0;
+  private stopTheme: (() => void) | null = null;
   private bars = new BarLayer();
   private barCanvas: HTMLCanvasElement | null = null;
   private barImage: ImageData | null = null;
@@ -205,6 +206,12 @@ export class TimelineView {
 
   /** Attach a resize observer; call when the node is in the document. */
   attach(): void {
+    if (!this.stopTheme) {
+      this.stopTheme = onThemeChange(() => {
+        this.palette.invalidate();
+        this.update();
+      });
+    }
     if (this.resize || typeof ResizeObserver === 'undefined') return;
     this.resize = new ResizeObserver(() => this.update());
     this.resize.observe(this.node);
@@ -216,6 +223,8 @@ export class TimelineView {
     clearTimeout(this.locksTimer);
     this.resize?.disconnect();
     this.resize = null;
+    this.stopTheme?.();
+    this.stopTheme = null;
     this.onPaint = null;
   }
 
@@ -311,17 +320,7 @@ export class TimelineView {
     if (label !== undefined) return label;
     const store = this.store!;
     const { lanes } = store.tables;
-    label = store.str(lanes.name[lane]) || `lane ${lane}`;
-    // tasks often share a coroutine name: number the repeats so lanes can be told apart
-    const name = lanes.name[lane];
-    let nth = 0;
-    let total = 0;
-    for (let l = 0; l < lanes.name.length; l++) {
-      if (lanes.name[l] !== name || lanes.kind[l] !== lanes.kind[lane]) continue;
-      total++;
-      if (l <= lane) nth++;
-    }
-    if (total > 1) label += ` #${nth}`;
+    label = laneDisplayName(store, lane);
     if (lanes.kind[lane] !== LaneKind.task && lanes.os_id[lane] > 0) {
       label += lanes.kind[lane] === LaneKind.process ? ` · pid ${lanes.os_id[lane]}` : '';
     }
@@ -363,7 +362,7 @@ export class TimelineView {
         this.locksTimer = 0;
         this.locksRevision = store.revision;
         this.locksEl.hidden = false;
-        this.locksBody.replaceChildren(renderLockTable(lockStats(store), this.settings.contentionWarning));
+        this.locksBody.replaceChildren(renderLockTable(lockStats(store), this.settings.contentionWarning, false));
       }, wait);
     }
   }

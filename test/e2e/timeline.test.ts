@@ -90,6 +90,22 @@ describe('saved traces', () => {
     expect(exported.traceEvents.filter(e => e.ph === 'X').length).toBe(20_000);
     const [png] = await Promise.all([page.waitForEvent('download'), tl.locator('[data-action="export-png"]').click()]);
     expect(png.suggestedFilename()).toMatch(/\.png$/);
+
+    // the canvas follows the theme: switch to dark and the lanes' background goes dark
+    const corner = `(() => { const c = document.querySelector('.tl-Canvas'); const [r, g, b] = c.getContext('2d').getImageData(2, 30, 1, 1).data; return r + g + b; })()`;
+    const lightSum = (await page.evaluate(corner)) as number;
+    const setTheme = async (name: string): Promise<void> => {
+      await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Settings' }).click();
+      await page.locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ }).hover();
+      await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
+      await page.waitForSelector(`body[data-jp-theme-name="${name}"]`, { state: 'attached' });
+      // JupyterLab shows its splash while the theme loads
+      await page.waitForSelector('#jupyterlab-splash', { state: 'detached', timeout: 30_000 });
+    };
+    await setTheme('JupyterLab Dark');
+    await expect.poll(async () => (await page.evaluate(corner)) as number, { timeout: 15_000 }).toBeLessThan(lightSum / 2);
+    await screenshot(page, 'timeline-dark');
+    await setTheme('JupyterLab Light');
     expect(ours(errors)).toEqual([]);
     await page.close();
   });
@@ -162,9 +178,12 @@ describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
         source: [
           '%%timeline gather demo',
           'import asyncio',
+          'lock = asyncio.Lock()',
           'async def worker(i):',
           '    for _ in range(10):',
-          '        await asyncio.sleep(0.3)',
+          '        async with lock:',
+          '            await asyncio.sleep(0.05)',
+          '        await asyncio.sleep(0.25)',
           '        sum(range(20_000))',
           'await asyncio.gather(*(worker(i) for i in range(4)))'
         ].join('\n')
@@ -187,10 +206,16 @@ describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
     await expect.poll(async () => final.getAttribute('data-complete')).toBe('true');
     const names = JSON.parse((await final.getAttribute('data-task-names')) ?? '[]') as string[];
     expect(names.filter(n => /worker/.test(n)).length, JSON.stringify(names)).toBe(4);
+    expect(await final.locator('.tl-LockTable tbody tr').count()).toBeGreaterThanOrEqual(1);
     // the live view hands over to the saved output
     await expect.poll(async () => page.locator('.tl-LiveCell').count(), { timeout: 10_000 }).toBe(0);
     await final.scrollIntoViewIfNeeded();
     await screenshot(page, 'timeline-live-final');
+    // the lock panel shows the same kernel's latest trace
+    await page.locator('.jp-SideBar li[data-id="threadline-lock-panel"]').click();
+    await page.locator('#threadline-lock-panel .tl-LockCard').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'lock-panel');
+    await page.locator('.jp-SideBar li[data-id="threadline-lock-panel"]').click();
 
     // save, close, reopen: the timeline is in the notebook file
     await page.keyboard.press('Control+s');
@@ -236,6 +261,12 @@ describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
     const busy = Math.max(0, ...samples.filter(s => s.running).map(s => s.value));
     expect(busy).toBeGreaterThanOrEqual(2);
     await page.evaluate(`window.__tlSamples = null`);
+    // after a kernel restart the meter opens a new comm and goes live again
+    const opens = Number(await meter.getAttribute('data-opens'));
+    await page.locator('.jp-NotebookPanel-toolbar [data-command="notebook:restart-kernel"]').click();
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    await expect.poll(async () => Number(await meter.getAttribute('data-opens')), { timeout: 90_000 }).toBeGreaterThan(opens);
+    await expect.poll(async () => meter.getAttribute('data-status'), { timeout: 90_000 }).toBe('live');
     // open the CPU panel from the status bar and look at it
     await meter.click();
     await page.locator('#threadline-cpu-panel .tl-CoreRow').first().waitFor({ timeout: 30_000 });
