@@ -123,16 +123,17 @@ export class OutputCollector {
     this.onOutput?.(output);
     if (output.output_type === 'stream') {
       let text = output.text;
-      const size = Buffer.byteLength(text);
+      const capped = this.maxBytes !== Number.POSITIVE_INFINITY;
+      const size = capped ? Buffer.byteLength(text) : 0;
       const room = this.maxBytes - this.keptBytes;
-      if (size > room) {
+      if (capped && size > room) {
         // keep what fits (cut on a character boundary), count the rest
         const kept = Buffer.from(text).subarray(0, Math.max(0, room)).toString('utf8').replace(/\uFFFD$/, '');
         this.droppedBytes += size - Buffer.byteLength(kept);
         text = kept;
         if (!text) return false;
       }
-      this.keptBytes += Buffer.byteLength(text);
+      if (capped) this.keptBytes += Buffer.byteLength(text);
       const last = this.outputs[this.outputs.length - 1];
       if (last && last.output_type === 'stream' && last.name === output.name) last.text += text;
       else this.outputs.push(text === output.text ? { ...output } : { ...output, text });
@@ -143,7 +144,7 @@ export class OutputCollector {
       this.outputs.push(output);
       return true;
     }
-    const size = bundleBytes(output.data);
+    const size = this.maxBytes === Number.POSITIVE_INFINITY ? 0 : bundleBytes(output.data);
     if (this.keptBytes + size > this.maxBytes) {
       this.droppedBytes += size;
       return false;
