@@ -78,9 +78,13 @@ describe('kernel lifecycle', () => {
     }
   });
 
-  it('reports kill -9 mid-cell as KernelDiedError, and restart() gives a fresh kernel', async () => {
-    const kernel = await LocalKernel.start({ kernelName });
+  it('reports kill -9 mid-cell as KernelDiedError, and restart() gives a fresh kernel in the same cwd and env', async () => {
+    const cwd = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-cwd-')));
+    const kernel = await startKernel({ kernelName, cwd, env: { THREADLINE_TEST_VAR: 'from-the-test' } });
+    const where = "import os; print(os.getcwd()); print(os.environ['THREADLINE_TEST_VAR'])";
+    const expected = [{ output_type: 'stream', name: 'stdout', text: `${cwd}\nfrom-the-test\n` }];
     try {
+      expect((await kernel.execute(where)).outputs).toEqual(expected);
       const deaths: Error[] = [];
       kernel.onDeath(e => deaths.push(e));
       await kernel.execute('x = 1');
@@ -102,8 +106,10 @@ describe('kernel lifecycle', () => {
       const r = await kernel.execute('print(1 + 1)\nprint("x" in globals())');
       expect(r.status).toBe('ok');
       expect((r.outputs[0] as { text: string }).text).toBe('2\nFalse\n');
+      expect((await kernel.execute(where)).outputs).toEqual(expected);
     } finally {
       await kernel.shutdown();
+      fs.rmSync(cwd, { recursive: true, force: true });
     }
   });
 
