@@ -150,6 +150,23 @@ function specPython(spec: KernelSpec, options: KernelSpecOptions): string | unde
   return pythonIn(pythonPrefix(options));
 }
 
+/**
+ * The names jupyter_client replaces by its own interpreter: `python`, `python3` and
+ * `python3.X` for its own X (read from the environment's pyvenv.cfg), so a spec that asks for
+ * another minor version keeps it.
+ */
+function pythonNamesFor(exe: string): string[] {
+  const names = ['python', 'python3'];
+  try {
+    const cfg = fs.readFileSync(path.join(path.dirname(path.dirname(exe)), 'pyvenv.cfg'), 'utf8');
+    const m = /^\s*version(?:_info)?\s*=\s*(\d+)\.(\d+)/m.exec(cfg);
+    if (m) names.push(`python${m[1]}.${m[2]}`);
+  } catch {
+    // not a venv: only the unversioned names
+  }
+  return names;
+}
+
 /** string.Template.safe_substitute with the given variables: `$VAR`, `${VAR}`, `$$`. */
 function templateSubstitute(value: string, vars: NodeJS.ProcessEnv): string {
   return value.replace(/\$(?:(\$)|([_a-z][_a-z0-9]*)|\{([_a-z][_a-z0-9]*)\})/gi, (match, dollar, bare, braced) => {
@@ -173,10 +190,8 @@ export function formatKernelCommand(
   const prefix = pythonPrefix(options) ?? '';
   const ns: Record<string, string> = { connection_file: connectionFile, resource_dir: spec.resourceDir, prefix };
   const argv = spec.argv.map(a => a.replace(/\{([A-Za-z0-9_]+)\}/g, (m, key: string) => ns[key] ?? m));
-  if (/^python(\d+(\.\d+)?)?$/.test(argv[0]!)) {
-    const exe = specPython(spec, options);
-    if (exe) argv[0] = exe;
-  }
+  const exe = /^python(\d+(\.\d+)?)?$/.test(argv[0]!) ? specPython(spec, options) : undefined;
+  if (exe && pythonNamesFor(exe).includes(argv[0]!)) argv[0] = exe;
   const base = options.baseEnv ?? process.env;
   const env: NodeJS.ProcessEnv = { ...base };
   for (const [k, v] of Object.entries(spec.env)) env[k] = templateSubstitute(v, base);

@@ -113,6 +113,21 @@ describe('kernel spec discovery', () => {
     expect(kernelEnv).toMatchObject({ A: '/home/h/x', B: 'v-y', C: '$literal', D: '$UNSET_TL_VAR', HOME: '/home/h' });
   });
 
+  it("replaces python3.X only when it is the environment's own version", () => {
+    fs.writeFileSync(path.join(dirs.prefix, 'pyvenv.cfg'), 'home = /usr/bin\nversion = 3.11.7\n');
+    try {
+      const spec = getKernelSpec('inprefix', { env: env(), prefix: dirs.prefix });
+      const argv0 = (name: string) => formatKernelCommand({ ...spec, argv: [name, '-f', '{connection_file}'] }, '/k.json', { prefix: dirs.prefix }).argv[0];
+      const own = path.join(dirs.prefix, 'bin', 'python');
+      expect(argv0('python')).toBe(own);
+      expect(argv0('python3.11')).toBe(own);
+      expect(argv0('python3.9')).toBe('python3.9');
+      expect(argv0('/opt/python')).toBe('/opt/python');
+    } finally {
+      fs.rmSync(path.join(dirs.prefix, 'pyvenv.cfg'));
+    }
+  });
+
   it('takes the runtime dir from JUPYTER_RUNTIME_DIR, else <data dir>/runtime', () => {
     expect(jupyterRuntimeDir({ env: { JUPYTER_RUNTIME_DIR: '/r' } })).toBe('/r');
     expect(jupyterRuntimeDir({ env: { JUPYTER_DATA_DIR: '/d' } })).toBe('/d/runtime');
