@@ -19,6 +19,10 @@ describe('release (nbgrader generate_assignment semantics)', () => {
     expect(ours).toBe(theirs);
   });
 
+  it('keeps the fixture student version equal to the release of its source', () => {
+    expect(fs.readFileSync(path.join(fixtures, 'course', 'tiny.ipynb'), 'utf8')).toBe(releaseToString(sourcePath));
+  });
+
   it('records the same source-cell checksums as nbgrader (hidden tests included)', () => {
     const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
     const expected = JSON.parse(fs.readFileSync(path.join(fixtures, 'nbgrader-0.9.6', 'tiny-source-checksums.json'), 'utf8')) as Record<string, string>;
