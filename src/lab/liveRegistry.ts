@@ -22,7 +22,7 @@ export class LiveRegistry {
   private byId = new Map<string, Set<Listener>>();
   private any = new Set<Listener>();
 
-  constructor(private readonly keep = 16) {}
+  constructor(private readonly keep = 6) {}
 
   get(traceId: string): LiveTrace {
     let t = this.traces.get(traceId);

@@ -368,6 +368,11 @@ export class TimelineView {
   }
 
   private summarize(s: TraceSummary, store: TraceStore): void {
+    if (this.live && !store.complete && store.chunks === 0) {
+      this.summaryEl.textContent = 'Waiting for the kernel to send the trace… (if nothing comes, the cell is no longer running: run it again)';
+      this.blocksEl.replaceChildren();
+      return;
+    }
     const parts: string[] = [];
     const plural = (n: number, w: string): string => `${formatCount(n)} ${w}${n === 1 ? '' : 's'}`;
     if (s.tasks) parts.push(plural(s.tasks, 'task'));

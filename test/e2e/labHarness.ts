@@ -39,6 +39,7 @@ export async function startLab(): Promise<Lab> {
   const nbDir = path.join(dir, 'notebooks');
   fs.mkdirSync(nbDir);
   const token = randomBytes(16).toString('hex');
+
   // no "get notified about Jupyter news?" toast over the screenshots
   const notification = path.join(dir, 'settings', '@jupyterlab', 'apputils-extension');
   fs.mkdirSync(notification, { recursive: true });
@@ -137,9 +138,9 @@ export async function launchBrowser(): Promise<Browser> {
 export function collectErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', msg => {
-    if (msg.type() === 'error') errors.push(msg.text());
+    if (msg.type() === 'error') errors.push(`${msg.text()} (at ${msg.location().url || 'unknown'})`);
   });
-  page.on('pageerror', err => errors.push(`${err.name}: ${err.message}`));
+  page.on('pageerror', err => errors.push(`${err.name}: ${err.message}\n${err.stack ?? ''}`));
   return errors;
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TRACE_MIME } from '../../src/protocol/names.js';
 import { generateTrace } from '../lab/traceGen.js';
-import { collectErrors, launchBrowser, openNotebook, root, screenshot, startLab, writeNotebook } from './labHarness.js';
+import { artifacts, collectErrors, launchBrowser, openNotebook, root, screenshot, startLab, writeNotebook } from './labHarness.js';
 import type { Lab } from './labHarness.js';
 
 let lab: Lab;
@@ -28,7 +28,13 @@ afterAll(async () => {
   await lab?.stop();
 });
 
+const allErrors: string[] = [];
+
+/** Errors that come from this extension; every console error is also kept in test-artifacts. */
 function ours(errors: string[]): string[] {
+  allErrors.push(...errors);
+  fs.mkdirSync(artifacts, { recursive: true });
+  fs.writeFileSync(path.join(artifacts, 'e2e-console-errors.txt'), allErrors.join('\n'));
   return errors.filter(e => /threadline|tl-|vnd\.threadline/i.test(e));
 }
 
@@ -115,7 +121,8 @@ describe('saved traces', () => {
     writeNotebook(lab.dir, 'bad.ipynb', [
       { source: 'bad', outputs: [{ output_type: 'display_data', metadata: {}, data: { [TRACE_MIME]: { version: 1, lanes: 'oops' }, 'text/plain': ['bad'] } }] },
       { source: 'newer', outputs: [{ output_type: 'display_data', metadata: {}, data: { [TRACE_MIME]: newer, 'text/plain': ['newer'] } }] },
-      { source: 'print("still fine")' }
+      { source: 'print("still fine")' },
+      { source: 'placeholder', outputs: [{ output_type: 'display_data', metadata: {}, data: { [TRACE_MIME]: { trace_id: 'gone', live: true }, 'text/plain': ['live'] } }] }
     ]);
     const { page, errors } = await newPage();
     await openNotebook(page, lab, 'bad.ipynb');
@@ -123,7 +130,9 @@ describe('saved traces', () => {
     await expect.poll(async () => boxes.count(), { timeout: 60_000 }).toBe(2);
     await expect(boxes.nth(0).textContent()).resolves.toMatch(/could not be read: "strings" is missing/);
     await expect(boxes.nth(1).textContent()).resolves.toMatch(/schema version 2.*reads version 1.*Update the extension/);
-    await expect.poll(async () => page.locator('.jp-Cell').count()).toBe(3);
+    await expect.poll(async () => page.locator('.jp-Cell').count()).toBe(4);
+    // a live placeholder whose kernel is gone says so instead of showing an empty chart
+    await expect(page.locator('.tl-Timeline .tl-Summary').first().textContent()).resolves.toMatch(/Waiting for the kernel.*run it again/);
     await boxes.first().scrollIntoViewIfNeeded();
     await screenshot(page, 'timeline-error');
     expect(ours(errors)).toEqual([]);
@@ -167,6 +176,23 @@ async function waitForKernelIdle(page: Page): Promise<void> {
     .poll(async () => (await page.locator('#jp-main-statusbar').textContent()) ?? '', { timeout: 120_000, interval: 250 })
     .toMatch(/Threadline\) \| Idle/);
 }
+
+describe('Notebook 7', () => {
+  it('renders a saved timeline in the Notebook 7 interface too', async () => {
+    const trace = generateTrace({ spans: 2_000, tasks: 3, threads: 1, processes: 1, cores: 2 });
+    writeNotebook(lab.dir, 'nb7.ipynb', [
+      { source: 'saved', outputs: [{ output_type: 'display_data', metadata: {}, data: { [TRACE_MIME]: trace, 'text/plain': ['<Threadline trace>'] } }] }
+    ]);
+    const { page, errors } = await newPage();
+    await page.goto(`${lab.url}/notebooks/nb7.ipynb?token=${lab.token}`);
+    const tl = page.locator('.tl-Timeline').first();
+    await tl.waitFor({ timeout: 90_000 });
+    await expect.poll(async () => tl.getAttribute('data-task-lanes'), { timeout: 30_000 }).toBe('3');
+    await screenshot(page, 'timeline-notebook7');
+    expect(ours(errors)).toEqual([]);
+    await page.close();
+  }, 180_000);
+});
 
 describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
   const probe = fs.readFileSync(path.join(root, 'src', 'probe', 'threadline', 'ipython.py'), 'utf8');
