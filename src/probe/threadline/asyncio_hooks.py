@@ -65,22 +65,20 @@ _QUALNAME_LABELS = {
 
 
 def _inner_code(task: Any) -> Any:
-    """The innermost coroutine code object the task is suspended in (None when awaiting a future directly)."""
-    code = None
+    """The innermost coroutine code object the task is suspended in (None when awaiting a future
+    directly). Runs after every step that left a task waiting, so it stays a tight loop."""
     try:
-        aw = task.get_coro()
-        aw = getattr(aw, "cr_await", None) or getattr(aw, "gi_yieldfrom", None)
-        depth = 0
-        while aw is not None and depth < 32:
-            inner = getattr(aw, "cr_code", None) or getattr(aw, "gi_code", None)
+        aw = task.get_coro().cr_await
+        code = None
+        while aw is not None:
+            inner = getattr(aw, "cr_code", None)
             if inner is None:
                 break
             code = inner
-            aw = getattr(aw, "cr_await", None) or getattr(aw, "gi_yieldfrom", None)
-            depth += 1
-    except Exception:  # noqa: BLE001 - exotic awaitables
+            aw = aw.cr_await
+        return code
+    except AttributeError:  # generator-based or exotic awaitables
         return None
-    return code
 
 
 def describe_label(rec: Recorder, waiter: Any) -> int:

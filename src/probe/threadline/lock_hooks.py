@@ -600,9 +600,13 @@ class TracedQueue(queue.Queue):  # type: ignore[type-arg]
 
 
 # ---- asyncio --------------------------------------------------------------------------------------
+# Each traced method first tries the same fast path as asyncio's own (the primitive is free, the
+# queue has an item …) without an extra coroutine layer; only when it has to wait does it mark
+# what the task waits on and await the original method.
 
-_current_who = asyncio_hooks.current_who
 _awaiting = asyncio_hooks.awaiting
+_current_task = asyncio.current_task
+_async_lock_release = asyncio.Lock.release
 
 
 class TracedAsyncLock(asyncio.Lock):
@@ -611,49 +615,73 @@ class TracedAsyncLock(asyncio.Lock):
         _init_tracking(self, "asyncio.Lock", sys._getframe(1))
 
     async def acquire(self) -> bool:
-        idx = _index(self)
+        idx = self.__dict__.get("_tl_idx", -1)
         if idx < 0:
-            return await super().acquire()
-        who = _current_who()
+            idx = _index(self)
+            if idx < 0:
+                return await super().acquire()
+        who = _current_task()
         r = pc()
+        if not self._locked and not self._waiters:  # type: ignore[attr-defined]
+            self._locked = True  # type: ignore[attr-defined]
+            self._tl_hold = (who, r, r, 0)
+            return True
         n = len(self._waiters) if self._waiters else 0  # type: ignore[attr-defined]
         _awaiting[who] = self._tl_name
         try:
             await super().acquire()
         finally:
             _awaiting.pop(who, None)
-        _hold_start(self, who, r, pc(), n)
+        self._tl_hold = (who, r, pc(), n)
         return True
 
     def release(self) -> None:
-        super().release()
-        idx = self.__dict__.get("_tl_idx", -1)
-        if idx >= 0:
-            _hold_end(self, idx, _current_who())
+        hold = self.__dict__.get("_tl_hold")
+        e = pc()
+        _async_lock_release(self)
+        if hold is not None:
+            self._tl_hold = None
+            _sa((self._tl_idx, hold[0], hold[1], hold[2], e, hold[3]))
 
 
 class _AsyncSemaphoreMixin:
     async def acquire(self) -> bool:
-        idx = _index(self)
+        idx = self.__dict__.get("_tl_idx", -1)
         if idx < 0:
-            return await super().acquire()  # type: ignore[misc]
-        who = _current_who()
+            idx = _index(self)
+            if idx < 0:
+                return await super().acquire()  # type: ignore[misc]
+        who = _current_task()
         r = pc()
-        waiters = getattr(self, "_waiters", None)
+        if not self.locked():  # type: ignore[attr-defined]
+            self._value -= 1  # type: ignore[attr-defined]
+            self._tl_holders.append((who, r, r, 0))  # type: ignore[attr-defined]
+            return True
+        waiters = self._waiters  # type: ignore[attr-defined]
         n = len(waiters) if waiters else 0
         _awaiting[who] = self._tl_name  # type: ignore[attr-defined]
         try:
             await super().acquire()  # type: ignore[misc]
         finally:
             _awaiting.pop(who, None)
-        _hold_start(self, who, r, pc(), n)
+        self._tl_holders.append((who, r, pc(), n))  # type: ignore[attr-defined]
         return True
 
     def release(self) -> None:
         super().release()  # type: ignore[misc]
         idx = self.__dict__.get("_tl_idx", -1)
         if idx >= 0:
-            _hold_end(self, idx, _current_who())
+            holders = self._tl_holders  # type: ignore[attr-defined]
+            if holders:
+                who = _current_task()
+                e = pc()
+                for i in range(len(holders) - 1, -1, -1):
+                    if holders[i][0] is who:
+                        holder = holders.pop(i)
+                        break
+                else:
+                    holder = holders.pop(0)  # released by another task than the one that acquired
+                _sa((idx, holder[0], holder[1], holder[2], e, holder[3]))
 
 
 class TracedAsyncSemaphore(_AsyncSemaphoreMixin, asyncio.Semaphore):
@@ -677,8 +705,11 @@ class TracedAsyncEvent(asyncio.Event):
         idx = _index(self)
         if idx < 0:
             return await super().wait()
-        who = _current_who()
+        who = _current_task()
         r = pc()
+        if self._value:  # type: ignore[attr-defined]
+            _sa((idx, who, r, r, r, 0))
+            return True
         n = len(self._waiters)  # type: ignore[attr-defined]
         _awaiting[who] = self._tl_name
         try:
@@ -702,7 +733,7 @@ class TracedAsyncCondition(asyncio.Condition):
         _init_tracking(self, "asyncio.Condition", frame)
 
     async def wait(self) -> bool:
-        who = _current_who()
+        who = _current_task()
         if self.__dict__.get("_tl_on"):
             _awaiting[who] = f"asyncio.Condition {_find_label(self)}"
         try:
@@ -722,13 +753,19 @@ class TracedAsyncQueue(asyncio.Queue):  # type: ignore[type-arg]
         _init_tracking(self, "asyncio.Queue", sys._getframe(1))
 
     async def get(self) -> Any:
-        idx = _index(self)
+        idx = self.__dict__.get("_tl_idx", -1)
         if idx < 0:
-            return await super().get()
-        who = _current_who()
+            idx = _index(self)
+            if idx < 0:
+                return await super().get()
+        who = _current_task()
         r = pc()
+        if self._queue:  # type: ignore[attr-defined]
+            item = self.get_nowait()
+            _sa((idx, who, r, r, r, 0))
+            return item
         n = len(self._getters)  # type: ignore[attr-defined]
-        _awaiting[who] = f"{self._tl_name} get"
+        _awaiting[who] = self._tl_name + " get"
         try:
             item = await super().get()
         finally:
@@ -738,19 +775,27 @@ class TracedAsyncQueue(asyncio.Queue):  # type: ignore[type-arg]
         return item
 
     async def put(self, item: Any) -> None:
-        idx = _index(self)
+        idx = self.__dict__.get("_tl_idx", -1)
         if idx < 0:
-            return await super().put(item)
-        who = _current_who()
+            idx = _index(self)
+            if idx < 0:
+                return await super().put(item)
+        who = _current_task()
         r = pc()
-        _awaiting[who] = f"{self._tl_name} put"
+        if not self.full():
+            self.put_nowait(item)
+            _sa((idx, who, r, r, r, 0))
+            return None
+        n = len(self._putters)  # type: ignore[attr-defined]
+        _awaiting[who] = self._tl_name + " put"
         try:
             await super().put(item)
         finally:
             _awaiting.pop(who, None)
         t = pc()
-        _sa((idx, who, r, t, t, 0))
+        _sa((idx, who, r, t, t, n))
         return None
+
 
 
 _PLAIN_BASE: dict[type, type] = {

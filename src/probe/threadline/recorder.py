@@ -98,7 +98,7 @@ class Recorder:
         self.label_cache: dict[Any, int] = {}
         self.blocked_hint: dict[tuple[Any, float], str] = {}
         self.lane_aliases: dict[int, list[str]] = {}
-        self.stack_samples: list[tuple[float, int, str]] = []  # (t, thread ident, location)
+        self.stack_samples: list[tuple[float, int, Any, int]] = []  # (t, thread ident, code, line)
         self.thread_name_of: Callable[[int], str | None] = lambda ident: None
 
     # ---- helpers -------------------------------------------------------------------------
@@ -350,9 +350,12 @@ class Recorder:
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
+        from .frames import location_of_frame
+
         seen: dict[str, int] = {}
-        for t, _ident, location in self.stack_samples:
+        for t, _ident, code, lineno in self.stack_samples:
             if a <= t <= b:
+                location = location_of_frame(code, lineno)
                 seen[location] = seen.get(location, 0) + 1
         if not seen:
             return None
@@ -375,30 +378,34 @@ class Recorder:
                 self._event_row("spans", lane, SPAN_LOCK_HOLD, g, e, -1, lock)
 
     def _convert_fast(self, fast: list[Any]) -> None:
+        """Uncontended acquisitions (lock, thread ident, acquired, released), converted in bulk."""
         if not fast:
             return
         t0 = self.t0
+        locks = fast[0::4]
+        idents = fast[1::4]
+        got = [int((t - t0) * 1e6) for t in fast[2::4]]
+        rel = [int((t - t0) * 1e6) for t in fast[3::4]]
+        lane_of: dict[int, int] = {}
+        for i, ident in enumerate(idents):  # one lookup per thread, not per acquisition
+            if ident not in lane_of:
+                lane_of[ident] = self.lane_of_ident(ident, got[i])
+        lanes = list(map(lane_of.__getitem__, idents))
+        n = len(lanes)
+        take = min(n, max(0, self.capacity - self.events))
         acquires = self.tables["acquires"]
-        a_lock, a_lane, a_req, a_got, a_rel, a_wait = (acquires[c] for c in TABLE_COLUMNS["acquires"])
-        room = self.capacity - self.events
-        rows = 0
-        last_ident = None
-        lane = -1
-        for i in range(0, len(fast), 4):
-            if rows >= room:
-                self.dropped += (len(fast) - i) // 4
-                break
-            ident = fast[i + 1]
-            g = int((fast[i + 2] - t0) * 1e6)
-            if ident != last_ident:
-                lane = self.lane_of_ident(ident, g)
-                last_ident = ident
-            e = int((fast[i + 3] - t0) * 1e6)
-            a_lock.append(fast[i]); a_lane.append(lane); a_req.append(g); a_got.append(g); a_rel.append(e); a_wait.append(0)
-            rows += 1
-            if fast[i + 3] - fast[i + 2] >= LOCK_HOLD_SPAN_MIN_S and rows < room:
-                self._event_row("spans", lane, SPAN_LOCK_HOLD, g, e, -1, fast[i])
-        self.events += rows
+        acquires["lock"].extend(locks[:take])
+        acquires["lane"].extend(lanes[:take])
+        acquires["requested"].extend(got[:take])
+        acquires["acquired"].extend(got[:take])
+        acquires["released"].extend(rel[:take])
+        acquires["waiters"].extend([0] * take)
+        self.events += take
+        self.dropped += n - take
+        min_hold = int(LOCK_HOLD_SPAN_MIN_S * 1e6)
+        for i in range(take):
+            if rel[i] - got[i] >= min_hold:
+                self._event_row("spans", lanes[i], SPAN_LOCK_HOLD, got[i], rel[i], -1, locks[i])
 
     def _close_tasks(self) -> None:
         for task, lane in list(self.live_tasks.items()):
@@ -438,6 +445,13 @@ class Recorder:
         if self.label:
             meta["label"] = self.label
         return meta
+
+    def has_new_rows(self) -> bool:
+        """Whether a chunk would carry anything (the live path skips empty ones)."""
+        with self.lock:
+            return len(self.strings) > self._sent_strings or any(
+                len(cols[TABLE_COLUMNS[table][0]]) > self._sent_rows[table] for table, cols in self.tables.items()
+            )
 
     def chunk(self, final: bool) -> dict[str, Any]:
         """The rows added since the previous chunk, as a TraceChunk."""

@@ -13,12 +13,12 @@ from typing import Any, Callable
 import psutil
 
 from . import process_hooks
-from .frames import _PROBE_DIR, location_of_frame
+from .frames import _PROBE_DIR
 from .recorder import OUT_OK, Recorder
 
-STACK_INTERVAL_S = 0.01
+STACK_INTERVAL_S = 0.04
 FLUSH_INTERVAL_S = 0.1
-DISCOVER_INTERVAL_S = 0.5
+DISCOVER_INTERVAL_S = 2.0
 # Without a live listener, convert only when this many raw values are waiting (keeps memory bounded).
 RAW_LIMIT = 600_000
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -57,9 +57,12 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         next_flush = perf_counter() + FLUSH_INTERVAL_S
-        next_discover = perf_counter() + 0.05
+        next_discover = perf_counter() + 0.5
         try:
-            while not self.stop_event.wait(STACK_INTERVAL_S):
+            while True:
+                time.sleep(STACK_INTERVAL_S)  # cheaper than Event.wait(timeout) at this rate
+                if self.stop_event.is_set():
+                    break
                 now = perf_counter()
                 self.sample_stacks(now)
                 if now >= next_discover:
@@ -82,7 +85,7 @@ class Sampler(threading.Thread):
             while frame is not None and frame.f_code.co_filename.startswith(_PROBE_DIR):
                 frame = frame.f_back
             if frame is not None:
-                samples.append((now, ident, location_of_frame(frame.f_code, frame.f_lineno)))
+                samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
 
     def discover_processes(self) -> None:
         try:
@@ -162,7 +165,7 @@ class Sampler(threading.Thread):
             rec.convert()
             return
         rec.convert()
-        if self.sink is not None:
+        if self.sink is not None and (final or rec.seq == 0 or rec.has_new_rows()):
             self.sink(rec.chunk(final=final))
 
     def stop(self) -> None:
