@@ -8,7 +8,7 @@ import { SpanKind } from '../protocol/trace.js';
 import type { LaneIndex } from './laneIndex.js';
 import { KIND_COUNT, RAW_ALWAYS } from './laneIndex.js';
 import type { Row } from './laneLayout.js';
-import { GROUP_LABELS } from './laneLayout.js';
+import { GROUP_LABELS, visibleRows } from './laneLayout.js';
 import type { Palette } from './palette.js';
 import type { TimeScale } from './timeScale.js';
 import type { TraceStore } from './traceStore.js';
@@ -90,12 +90,19 @@ export class BarLayer {
     const c = this.colors[slot];
     const w = this.width;
     const px = this.pixels;
-    for (let y = ya; y < yb; y++) px.fill(c, y * w + x0, y * w + x1);
+    if (x1 - x0 <= 8) {
+      // narrow runs are the common case when zoomed out: a plain loop beats many fill() calls
+      for (let y = ya; y < yb; y++) {
+        const row = y * w;
+        for (let x = x0; x < x1; x++) px[row + x] = c;
+      }
+    } else {
+      for (let y = ya; y < yb; y++) px.fill(c, y * w + x0, y * w + x1);
+    }
     this.written += (x1 - x0) * (yb - ya);
   }
 }
 
-const cov = new Float64Array(KIND_COUNT);
 
 export function paintTimeline(p: PaintInput): PaintStats {
   const { ctx, width, height, labelW, axisH, scale, palette: pal } = p;
@@ -130,8 +137,7 @@ export function paintTimeline(p: PaintInput): PaintStats {
   const bottom = p.scrollY + height - axisH;
   const duration = p.store.duration;
   let alt = false;
-  for (const row of p.rows) {
-    if (row.y + row.h <= top || row.y >= bottom) continue;
+  for (const row of visibleRows(p.rows, top, bottom)) {
     const y = axisH + row.y - p.scrollY;
     if (row.type === 'group') {
       ctx.fillStyle = pal.header;
@@ -252,18 +258,19 @@ export function paintTimeline(p: PaintInput): PaintStats {
 
 type Bands = ReturnType<typeof bands>;
 
-function place(kind: number, g: Bands): [number, number, number] {
+/** Paint one span kind over [x0, x1) in its band of the lane (colour slot = kind). */
+function fillKind(bars: BarLayer, kind: number, x0: number, x1: number, g: Bands): void {
   switch (kind) {
     case SpanKind.suspended:
-      return [1, g.thinY, g.thinH];
+      return bars.fill(1, x0, x1, g.thinY, g.thinH);
     case SpanKind.lockWait:
-      return [2, g.lockY, g.lockH];
+      return bars.fill(2, x0, x1, g.lockY, g.lockH);
     case SpanKind.lockHold:
-      return [3, g.lockY, g.lockH];
+      return bars.fill(3, x0, x1, g.lockY, g.lockH);
     case SpanKind.blocked:
-      return [4, g.mainY - 1, g.mainH + 2];
+      return bars.fill(4, x0, x1, g.mainY - 1, g.mainH + 2);
     default:
-      return [0, g.mainY, g.mainH];
+      return bars.fill(0, x0, x1, g.mainY, g.mainH);
   }
 }
 
@@ -277,36 +284,58 @@ function drawRaw(idx: LaneIndex, scale: TimeScale, plotW: number, g: Bands, bars
     // a 1 px gap between neighbouring slices when they are wide enough to tell apart
     else if (x1 - x0 > 4 && k !== SpanKind.suspended) x1 -= 1;
     if (x1 <= 0 || x0 >= plotW) return;
-    const [slot, y, h] = place(k, g);
-    bars.fill(slot, x0, x1, y, h);
+    fillKind(bars, k, x0, x1, g);
   });
 }
 
 function drawMip(idx: LaneIndex, scale: TimeScale, plotW: number, g: Bands, bars: BarLayer, usPerPx: number): void {
   const mip = idx.mipmap();
   const level = mip.levelFor(usPerPx);
+  const w = mip.binWidths[level];
+  const arr = mip.levels[level];
+  const bins = arr.length / KIND_COUNT;
+  // columns outside the lane's data stay empty: start and stop where the data is
+  const xFirst = Math.max(0, Math.floor(scale.x(0)));
+  const xLast = Math.min(plotW, Math.ceil(scale.x(idx.maxEnd)) + 1);
   // run-length encode consecutive columns with the same main/lock kind
   let mainKind = -1;
   let mainStart = 0;
   let lockKind = -1;
   let lockStart = 0;
   const emit = (kind: number, from: number, to: number): void => {
-    if (kind < 0 || to <= from) return;
-    const [slot, y, h] = place(kind, g);
-    bars.fill(slot, from, to, y, h);
+    if (kind >= 0 && to > from) fillKind(bars, kind, from, to, g);
   };
-  for (let x = 0; x <= plotW; x++) {
+  // walk the bins once, left to right: each column takes the bins whose centre falls inside it
+  const t0 = scale.t0;
+  const step = scale.usPerPx;
+  let b = Math.max(0, Math.round((t0 + xFirst * step) / w));
+  for (let x = xFirst; x <= xLast; x++) {
     let mk = -1;
     let lk = -1;
-    if (x < plotW) {
-      mip.sum(level, scale.t(x), scale.t(x + 1), cov);
-      const run = cov[SpanKind.run];
-      const susp = cov[SpanKind.suspended];
-      if (cov[SpanKind.blocked] > 0) mk = SpanKind.blocked;
+    if (x < xLast) {
+      const bEnd = Math.min(bins, Math.round((t0 + (x + 1) * step) / w));
+      let i = b;
+      // a column narrower than a bin takes the bin under it
+      if (bEnd <= i) i = Math.max(0, Math.min(bins - 1, bEnd - 1));
+      let run = 0;
+      let susp = 0;
+      let wait = 0;
+      let hold = 0;
+      let blocked = 0;
+      for (const stop = Math.max(bEnd, i + 1); i < stop && i < bins; i++) {
+        const o = i * KIND_COUNT;
+        run += arr[o + SpanKind.run];
+        susp += arr[o + SpanKind.suspended];
+        wait += arr[o + SpanKind.lockWait];
+        hold += arr[o + SpanKind.lockHold];
+        blocked += arr[o + SpanKind.blocked];
+      }
+      if (bEnd > b) b = bEnd;
+      if (blocked > 0) mk = SpanKind.blocked;
       else if (run > 0 && run >= 0.25 * (run + susp)) mk = SpanKind.run;
       else if (susp > 0) mk = SpanKind.suspended;
-      if (cov[SpanKind.lockWait] > 0) lk = SpanKind.lockWait;
-      else if (cov[SpanKind.lockHold] > 0) lk = SpanKind.lockHold;
+      if (wait > 0) lk = SpanKind.lockWait;
+      else if (hold > 0) lk = SpanKind.lockHold;
     }
     if (mk !== mainKind) {
       emit(mainKind, mainStart, x);
