@@ -38,9 +38,10 @@ def run(kc, code: str, timeout: float = 90) -> list[dict[str, Any]]:
         if parent == msg_id or msg["msg_type"].startswith("comm"):
             out.append(msg)
         if parent == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            reply = kc.get_shell_msg(timeout=timeout)
-            assert reply["parent_header"]["msg_id"] == msg_id
-            return out
+            while True:  # skip replies to earlier requests (e.g. wait_for_ready's kernel_info)
+                reply = kc.get_shell_msg(timeout=timeout)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return out
     raise TimeoutError(code)
 
 

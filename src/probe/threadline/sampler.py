@@ -59,10 +59,7 @@ class Sampler(threading.Thread):
         next_flush = perf_counter() + FLUSH_INTERVAL_S
         next_discover = perf_counter() + 0.5
         try:
-            while True:
-                time.sleep(STACK_INTERVAL_S)  # cheaper than Event.wait(timeout) at this rate
-                if self.stop_event.is_set():
-                    break
+            while not self.stop_event.wait(STACK_INTERVAL_S):  # returns at once when stopped
                 now = perf_counter()
                 self.sample_stacks(now)
                 if now >= next_discover:
