@@ -172,16 +172,26 @@ if (forkBombIsContained) {
   };
 }
 
-async function gradeAll(subs: typeof cases, cellTimeoutMs: number): Promise<Map<string, SubmissionRecord>> {
+/** working directories of the kernels these tests started (other graders may run on the machine) */
+const kernelDirs = new Set<string>();
+
+async function gradeAll(subs: typeof cases, cellTimeoutMs: number, notebookTimeoutMs = 120_000): Promise<Map<string, SubmissionRecord>> {
   const dir = tempDir('tl-faults-');
   writeSubmissions(dir, Object.fromEntries(Object.entries(subs).map(([k, v]) => [k, v.nb])));
   const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
   const db = new Gradebook(path.join(dir, 'gradebook.sqlite'));
   try {
-    const outcomes = await gradeSubmissions(assignment, sha256(fs.readFileSync(sourcePath)), findSubmissions(dir, 'tiny.ipynb'), new LocalKernelFactory(LIMITS), db, {
+    const factory = new LocalKernelFactory(LIMITS);
+    const start = factory.start.bind(factory);
+    factory.start = async (name, template) => {
+      const kernel = await start(name, template);
+      kernelDirs.add(kernel.cwd);
+      return kernel;
+    };
+    const outcomes = await gradeSubmissions(assignment, sha256(fs.readFileSync(sourcePath)), findSubmissions(dir, 'tiny.ipynb'), factory, db, {
       ...DEFAULT_RUN_OPTIONS,
       cellTimeoutMs,
-      notebookTimeoutMs: 120_000,
+      notebookTimeoutMs,
       protectedPaths: [sourcePath, path.dirname(sourcePath)],
       jobs: 2,
       regrade: false,
@@ -211,16 +221,31 @@ function check(results: Map<string, SubmissionRecord>, subs: typeof cases) {
   }
 }
 
+// each cell on its own is fine, together they overrun the notebook's limit
+const notebookCases: typeof cases = {
+  slow_notebook: {
+    nb: submission(nb => {
+      setSource(nb, 'double', 'import time\ntime.sleep(4)\ndef double(x):\n    return 2 * x');
+      setSource(nb, 'gather_squares', 'import time\ntime.sleep(30)\nasync def gather_squares(n):\n    return [i * i for i in range(n)]');
+    }),
+    score: 1,
+    status: 'timeout',
+    cells: { test_double: [1, 'passed'], test_gather: [0, 'timeout'], test_unique: [0, 'timeout'] }
+  }
+};
+
 describe('grading faulty submissions with real kernels', () => {
   let fast: Map<string, SubmissionRecord>;
   let slow: Map<string, SubmissionRecord>;
+  let overrun: Map<string, SubmissionRecord>;
   beforeAll(async () => {
-    [fast, slow] = await Promise.all([gradeAll(cases, 20_000), gradeAll(slowCases, 4_000)]);
+    [fast, slow, overrun] = await Promise.all([gradeAll(cases, 20_000), gradeAll(slowCases, 4_000), gradeAll(notebookCases, 20_000, 9_000)]);
   }, 300_000);
   afterAll(() => undefined);
 
   it('scores every quick fault as expected', () => check(fast, cases));
   it('scores timeouts, stuck threads and fork bombs as expected', () => check(slow, slowCases));
+  it('stops a notebook at its time limit and keeps what ran before', () => check(overrun, notebookCases));
 
   it('keeps at most the output cap of a 100 MB print, and says why it is missing', () => {
     const record = fast.get('big_output')!;
@@ -246,12 +271,15 @@ describe('grading faulty submissions with real kernels', () => {
   });
 
   it('leaves no grading processes behind', () => {
+    expect(kernelDirs.size).toBeGreaterThan(0);
     const mine = fs
       .readdirSync('/proc')
       .filter(pid => /^\d+$/.test(pid))
       .filter(pid => {
         try {
-          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('threadline-grade-');
+          const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+          return [...kernelDirs].some(dir => cwd.startsWith(dir) || cmdline.includes(dir));
         } catch {
           return false;
         }

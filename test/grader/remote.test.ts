@@ -107,7 +107,7 @@ describe('RemoteKernel on a real Jupyter Server', () => {
     );
     expect(result.stdout, result.stderr).toMatch(/^\[/);
     const results = JSON.parse(result.stdout) as { student: string; score: number; status: string }[];
-    expect(results.map(r => [r.student, r.score, r.status])).toEqual([
+    expect(results.map(r => [r.student, r.score, r.status]), JSON.stringify(results.map(r => (r as { reason?: string }).reason))).toEqual([
       ['dies', 6, 'kernel-died'],
       ['good', 7, 'ok'],
       ['stub', 0, 'ok']
