@@ -89,6 +89,8 @@ export class TimelineView {
   private labels = new Map<number, string>();
   private paints = 0;
   private stopTheme: (() => void) | null = null;
+  private groupToggles: HTMLElement;
+  private togglesKey = '';
   private bars = new BarLayer();
   private barCanvas: HTMLCanvasElement | null = null;
   private barImage: ImageData | null = null;
@@ -155,6 +157,10 @@ export class TimelineView {
       item.append(el('span', `tl-Swatch tl-Swatch-${cls}`), document.createTextNode(text));
       legend.append(item);
     }
+    this.groupToggles = el('span', 'tl-GroupToggles');
+    this.groupToggles.setAttribute('role', 'group');
+    this.groupToggles.setAttribute('aria-label', 'Lane groups shown');
+    legend.append(this.groupToggles);
     legend.append(el('span', 'tl-Hint', 'Ctrl/⌘+wheel or +/− zoom · drag, Shift+wheel or ←/→ pan · click pins details'));
 
     this.details = el('div', 'tl-Details');
@@ -289,6 +295,7 @@ export class TimelineView {
     if (this.paintedRevision !== store.revision) {
       this.paintedRevision = store.revision;
       this.renderText(store);
+      this.renderToggles(store);
     }
     this.paints++;
     this.node.dataset.paints = String(this.paints);
@@ -364,6 +371,34 @@ export class TimelineView {
         this.locksEl.hidden = false;
         this.locksBody.replaceChildren(renderLockTable(lockStats(store), this.settings.contentionWarning, false));
       }, wait);
+    }
+  }
+
+  /** A checkbox per lane group present in the trace, to show or hide it (keyboard reachable). */
+  private renderToggles(store: TraceStore): void {
+    const present: LaneGroup[] = [];
+    const kinds = new Set(store.tables.lanes.kind);
+    if (kinds.has(LaneKind.task)) present.push('tasks');
+    if (kinds.has(LaneKind.thread)) present.push('threads');
+    if (kinds.has(LaneKind.process)) present.push('processes');
+    if (store.tables.cpu.t.length) present.push('cores');
+    const key = present.join();
+    if (key === this.togglesKey) return;
+    this.togglesKey = key;
+    this.groupToggles.replaceChildren();
+    for (const group of present) {
+      const label = el('label', 'tl-GroupToggle');
+      const box = el('input', '');
+      box.type = 'checkbox';
+      box.checked = this.shown.has(group);
+      box.dataset.group = group;
+      box.addEventListener('change', () => {
+        if (box.checked) this.shown.add(group);
+        else this.shown.delete(group);
+        this.update();
+      });
+      label.append(box, document.createTextNode(GROUP_LABELS[group]));
+      this.groupToggles.append(label);
     }
   }
 

@@ -76,6 +76,14 @@ describe('saved traces', () => {
     await expect.poll(async () => tl.locator('.tl-Details').isVisible(), { timeout: 10_000 }).toBe(true);
     await expect(tl.locator('.tl-Details').textContent()).resolves.toMatch(/duration/);
 
+    // lane groups can be hidden from the legend (keyboard reachable checkboxes)
+    const height = async (): Promise<number> => (await canvas.boundingBox())!.height;
+    const before = await height();
+    await tl.locator('.tl-GroupToggles input[data-group="cores"]').uncheck();
+    await expect.poll(height, { timeout: 10_000 }).toBeLessThan(before);
+    await tl.locator('.tl-GroupToggles input[data-group="cores"]').check();
+    await expect.poll(height, { timeout: 10_000 }).toBe(before);
+
     // keyboard zoom changes the axis; 0 fits again
     await canvas.focus();
     const paints = Number(await tl.getAttribute('data-paints'));

@@ -130,4 +130,10 @@ describe('settings and cpu history', () => {
     expect(h.series(0)).toEqual([10, 60]);
     expect(asMeterSample({ type: 'lock' })).toBeNull();
   });
+  it('adds up throttling over the kept history', () => {
+    const h = new CpuHistory(3, 50);
+    for (const throttled_us of [100, 0, 250, 50]) h.push(asMeterSample({ type: 'cpu', per_core: [10], throttled_us })!);
+    expect(h.throttledUs).toBe(300);
+    expect(asMeterSample({ type: 'cpu', per_core: [1, 'x'] })).toBeNull();
+  });
 });
