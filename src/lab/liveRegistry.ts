@@ -20,7 +20,7 @@ type Listener = (trace: LiveTrace) => void;
 export class LiveRegistry {
   private traces = new Map<string, LiveTrace>();
   private byId = new Map<string, Set<Listener>>();
-  private any = new Set<Listener>();
+  private everyone = new Set<Listener>();
 
   constructor(private readonly keep = 6) {}
 
@@ -48,7 +48,7 @@ export class LiveRegistry {
     }
     t.updatedAt = Date.now();
     for (const l of this.byId.get(chunk.trace_id) ?? []) l(t);
-    for (const l of this.any) l(t);
+    for (const l of this.everyone) l(t);
     return t;
   }
 
@@ -64,8 +64,8 @@ export class LiveRegistry {
   }
 
   subscribeAll(fn: Listener): () => void {
-    this.any.add(fn);
-    return () => this.any.delete(fn);
+    this.everyone.add(fn);
+    return () => this.everyone.delete(fn);
   }
 
   /** The most recently updated trace from a kernel. */
