@@ -137,3 +137,19 @@ describe('settings and cpu history', () => {
     expect(asMeterSample({ type: 'cpu', per_core: [1, 'x'] })).toBeNull();
   });
 });
+
+describe('sparklines and file names', () => {
+  it('draws values bottom-up inside the box', async () => {
+    const { sparklinePath } = await import('../../src/lab/sparkline.js');
+    expect(sparklinePath([], 10, 10)).toBe('');
+    const d = sparklinePath([0, 5, 10], 100, 11, 10);
+    expect(d).toBe('M0 10.5 L50.0 5.5 L100.0 0.5');
+    // values above max are clipped to the top
+    expect(sparklinePath([20], 10, 11, 10)).toBe('M0 0.5');
+  });
+  it('names exports after the traced cell', async () => {
+    const { fileNameFor } = await import('../../src/lab/download.js');
+    expect(fileNameFor('%%timeline fetch all (v2)', 'json')).toBe('threadline-fetch-all-v2.json');
+    expect(fileNameFor(undefined, 'png')).toBe('threadline.png');
+  });
+});
