@@ -185,6 +185,37 @@ async function waitForKernelIdle(page: Page): Promise<void> {
     .toMatch(/Threadline\) \| Idle/);
 }
 
+describe('settings', () => {
+  it('are served from schema/plugin.json and change what a new timeline shows', async () => {
+    const api = `${lab.url}/lab/api/settings/threadline:plugin`;
+    const headers = { Authorization: `token ${lab.token}`, 'Content-Type': 'application/json' };
+    const got = (await (await fetch(api, { headers })).json()) as { schema: { properties: Record<string, unknown> } };
+    expect(Object.keys(got.schema.properties)).toEqual(
+      expect.arrayContaining(['meterIntervalMs', 'busyThreshold', 'contentionWarning', 'defaultLanes', 'laneHeight'])
+    );
+    const put = await fetch(api, { method: 'PUT', headers, body: JSON.stringify({ raw: JSON.stringify({ defaultLanes: ['tasks'], laneHeight: 24 }) }) });
+    expect(put.status).toBeLessThan(300);
+    try {
+      const trace = generateTrace({ spans: 500, tasks: 3, threads: 1, processes: 1, cores: 2 });
+      writeNotebook(lab.dir, 'settings.ipynb', [
+        { source: 'saved', outputs: [{ output_type: 'display_data', metadata: {}, data: { [TRACE_MIME]: trace, 'text/plain': ['t'] } }] }
+      ]);
+      const { page, errors } = await newPage();
+      await openNotebook(page, lab, 'settings.ipynb');
+      const tl = page.locator('.tl-Timeline').first();
+      await tl.waitFor({ timeout: 60_000 });
+      await expect.poll(async () => tl.locator('.tl-GroupToggles input:checked').count(), { timeout: 30_000 }).toBe(1);
+      expect(await tl.locator('.tl-GroupToggles input[data-group="tasks"]').isChecked()).toBe(true);
+      // header (18) + 3 task lanes of 24 px, plus the axis (22) and 2 px
+      await expect.poll(async () => Math.round((await tl.locator('canvas').boundingBox())!.height)).toBe(22 + 18 + 3 * 24 + 2);
+      expect(ours(errors)).toEqual([]);
+      await page.close();
+    } finally {
+      await fetch(api, { method: 'PUT', headers, body: JSON.stringify({ raw: '{}' }) });
+    }
+  }, 180_000);
+});
+
 describe('Notebook 7', () => {
   it('renders a saved timeline in the Notebook 7 interface too', async () => {
     const trace = generateTrace({ spans: 2_000, tasks: 3, threads: 1, processes: 1, cores: 2 });
