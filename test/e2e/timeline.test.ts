@@ -332,6 +332,16 @@ describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
     await page.locator('.jp-Dialog .jp-mod-accept').click();
     await expect.poll(async () => Number(await meter.getAttribute('data-opens')), { timeout: 90_000 }).toBeGreaterThan(opens);
     await expect.poll(async () => meter.getAttribute('data-status'), { timeout: 90_000 }).toBe('live');
+    // hiding the status bar (with the CPU panel closed) stops the meter; showing it starts it again
+    const toggleStatusBar = async (): Promise<void> => {
+      await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click();
+      await page.locator('.lm-Menu-itemLabel', { hasText: /^Appearance$/ }).hover();
+      await page.locator('.lm-Menu-itemLabel', { hasText: /^Show Status Bar$/ }).click();
+    };
+    await toggleStatusBar();
+    await expect.poll(async () => meter.getAttribute('data-status'), { timeout: 30_000 }).toBe('paused');
+    await toggleStatusBar();
+    await expect.poll(async () => meter.getAttribute('data-status'), { timeout: 60_000 }).toBe('live');
     // open the CPU panel from the status bar and look at it
     await meter.click();
     await page.locator('#threadline-cpu-panel .tl-CoreRow').first().waitFor({ timeout: 30_000 });
