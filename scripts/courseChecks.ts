@@ -156,6 +156,18 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Comma
   });
 }
 
+/** The JSON array a `--json` command printed on stdout. */
+function jsonArray(run: CommandRun): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(run.stdout);
+  } catch {
+    throw new CourseCheckError(`\`${run.command}\` printed no JSON (exit ${run.exitCode})`, run.stderr.trim().slice(-2000));
+  }
+  if (!Array.isArray(parsed)) throw new CourseCheckError(`\`${run.command}\``, 'expected a JSON array');
+  return parsed;
+}
+
 export interface ValidateOptions {
   /** Check a student version: every exercise must fail cleanly. */
   expectFail?: boolean;
@@ -169,15 +181,8 @@ export async function validateNotebook(notebook: string, options: ValidateOption
   args.push(notebook);
   const env: Record<string, string> = options.startMethod ? { THREADLINE_START_METHOD: options.startMethod } : {};
   const run = await runCli(args, env);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(run.stdout);
-  } catch {
-    throw new CourseCheckError(`\`${run.command}\` printed no JSON (exit ${run.exitCode})`, run.stderr.trim().slice(-2000));
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 1) {
-    throw new CourseCheckError(`\`${run.command}\``, 'expected a JSON array with one result');
-  }
+  const parsed = jsonArray(run);
+  if (parsed.length !== 1) throw new CourseCheckError(`\`${run.command}\``, 'expected a JSON array with one result');
   return { ...run, result: parsed[0] as ValidateResult };
 }
 
@@ -216,15 +221,8 @@ export async function gradeNotebook(
     args.push('--jobs', '1', '--cwd', notebooksDir, '--timeout', '120', '--notebook-timeout', '300', ...submissions);
     const env: Record<string, string> = options.startMethod ? { THREADLINE_START_METHOD: options.startMethod } : {};
     const run = await runCli(args, env);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(run.stdout);
-    } catch {
-      throw new CourseCheckError(`\`${run.command}\` printed no JSON (exit ${run.exitCode})`, run.stderr.trim().slice(-2000));
-    }
-    if (!Array.isArray(parsed)) throw new CourseCheckError(`\`${run.command}\``, 'expected a JSON array of results');
     const results: Record<string, GradeResult> = {};
-    for (const result of parsed as GradeResult[]) results[result.student] = result;
+    for (const result of jsonArray(run) as GradeResult[]) results[result.student] = result;
     return { ...run, results };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
