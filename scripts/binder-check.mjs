@@ -120,15 +120,18 @@ function notebooksToRun() {
   return [...welcome, ...weeks].map(name => path.join('source', name));
 }
 
+/**
+ * Runs a source notebook (solutions in it) with the image's own kernel spec and probe, in the
+ * course folder as a learner's kernel would be, through `threadline validate`: every cell must
+ * run and every exercise must pass.
+ */
 function executeNotebook(relative) {
-  const out = path.join(work, 'executed', relative);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
   const result = spawnSync(
     path.join(repo, 'binder', 'start'),
-    ['jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=180', `--output=${out}`, relative],
-    { cwd: path.join(repo, 'notebooks'), env: containerEnv(), encoding: 'utf8' }
+    [process.execPath, path.join(repo, 'bin', 'threadline.js'), 'validate', '--cwd', path.join(repo, 'notebooks'), '--timeout', '120', relative],
+    { cwd: path.join(repo, 'notebooks'), env: containerEnv({ VIRTUAL_ENV: env, JUPYTER_PATH: path.join(env, 'share', 'jupyter') }), encoding: 'utf8' }
   );
-  if (result.status !== 0) say(`${relative} failed:\n${result.stderr.split('\n').slice(-25).join('\n')}`);
+  if (result.status !== 0) say(`${relative} failed:\n${(result.stdout + result.stderr).split('\n').slice(-30).join('\n')}`);
   return result.status === 0;
 }
 
