@@ -233,8 +233,11 @@ export function paintTimeline(p: PaintInput): PaintStats {
     const g = bands(y, row.h);
     const kind = p.store.tables.spans.kind[span];
     const isLock = kind === SpanKind.lockWait || kind === SpanKind.lockHold;
-    const x0 = Math.max(-2, scale.x(p.store.tables.spans.start[span]));
-    const x1 = Math.min(plotW + 2, scale.x(p.store.tables.spans.end[span]));
+    const sx0 = scale.x(p.store.tables.spans.start[span]);
+    const sx1 = scale.x(p.store.tables.spans.end[span]);
+    if (sx1 < -1 || sx0 > plotW + 1) continue; // scrolled out of view
+    const x0 = Math.max(-2, sx0);
+    const x1 = Math.min(plotW + 2, sx1);
     ctx.strokeStyle = pal.focus;
     ctx.lineWidth = dash ? 1 : 2;
     ctx.setLineDash(dash ? [3, 2] : []);

@@ -246,7 +246,7 @@ export class TimelineView {
     const started = performance.now();
     this.lanes = store.index();
     this.samples.update(store);
-    const width = Math.max(200, Math.floor(this.node.clientWidth || this.width || 800));
+    const width = Math.max(200, Math.floor(this.canvas.parentElement?.clientWidth || this.width || 800));
     this.width = width;
     const key = `${store.laneCount}|${store.tables.cpu.t.length > 0}|${[...this.collapsed].join()}|${[...this.shown].join()}|${this.settings.laneHeight}`;
     if (key !== this.layoutKey) {

@@ -64,7 +64,8 @@ export function generateTrace(opts: GenOptions): Trace {
     L.name.push(s(name));
     L.group.push(s(group));
     L.parent.push(parent);
-    L.created_by.push(parent >= 0 && kind === LaneKind.task ? 1 : -1);
+    // workers are created by the main task (lane 1); the main task by nobody we traced
+    L.created_by.push(kind === LaneKind.task && L.kind.length > 2 ? 1 : -1);
     L.site.push(s(`cell.py:${10 + L.kind.length} in main`));
     L.start.push(start);
     L.os_id.push(osId);
