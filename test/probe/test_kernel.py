@@ -16,15 +16,20 @@ TRACE_MIME = "application/vnd.threadline.trace+json"
 
 
 @pytest.fixture(scope="module")
-def kernel():
+def manager():
     km = KernelManager(kernel_name="threadline")
     km.start_kernel()
-    kc = km.client()
+    yield km
+    km.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def kernel(manager):
+    kc = manager.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=90)
     yield kc
     kc.stop_channels()
-    km.shutdown_kernel(now=True)
 
 
 def run(kc, code: str, timeout: float = 90) -> list[dict[str, Any]]:
@@ -91,6 +96,9 @@ results
     trace = bundle[TRACE_MIME]
     validate(trace)
     assert trace["meta"]["label"] == "downloads"
+    # only the learner's tasks: none of ipykernel's own
+    names = [trace["strings"][n] for n, k, g in zip(trace["lanes"]["name"], trace["lanes"]["kind"], trace["lanes"]["group"]) if k == 0 and trace["strings"][g] == "asyncio"]
+    assert names == ["download"] * 6
     # live chunks arrived while the cell was still running: before the final display
     first_chunk = next(i for i, m in enumerate(msgs) if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id)
     assert first_chunk < kinds.index("display_data")
@@ -166,3 +174,26 @@ def test_meter_comm_sends_samples_while_a_cell_is_busy(kernel):
     close = kernel.session.msg("comm_close", {"comm_id": comm_id, "data": {}})
     kernel.shell_channel.send(close)
     json.dumps(sample)
+
+
+def test_kernel_interrupt_stops_the_trace_and_unpatches(kernel, manager):
+    msg_id = kernel.execute("%%timeline\nimport time, threading\nlk = threading.Lock()\nwith lk:\n    time.sleep(30)\n")
+    deadline = time.monotonic() + 60
+    started = False
+    while time.monotonic() < deadline and not started:
+        msg = kernel.get_iopub_msg(timeout=60)
+        started = msg["msg_type"] == "comm_open" and msg["content"].get("target_name") == "threadline.trace"
+    assert started, "the trace started"
+    time.sleep(0.5)
+    manager.interrupt_kernel()
+    msgs = []
+    while time.monotonic() < deadline:
+        msg = kernel.get_iopub_msg(timeout=60)
+        if msg.get("parent_header", {}).get("msg_id") == msg_id:
+            msgs.append(msg)
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    assert any(m["msg_type"] == "error" and m["content"]["ename"] == "KeyboardInterrupt" for m in msgs)
+    assert any(m["msg_type"] == "display_data" and TRACE_MIME in m["content"]["data"] for m in msgs), "the partial trace is shown"
+    out = run(kernel, "import threading, asyncio.events, threadline.session as s; print(type(threading.Lock()).__name__, asyncio.events.Handle._run.__module__, s.active_trace())")
+    assert stdout(out).split() == ["lock", "asyncio.events", "None"]
