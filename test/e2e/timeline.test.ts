@@ -242,10 +242,12 @@ describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
       {
         source: [
           '%%timeline gather demo',
-          'import asyncio',
+          'import asyncio, time',
           'lock = asyncio.Lock()',
           'async def worker(i):',
-          '    for _ in range(10):',
+          '    for step in range(10):',
+          '        if i == 0 and step == 2:',
+          '            time.sleep(0.3)  # blocks the event loop',
           '        async with lock:',
           '            await asyncio.sleep(0.05)',
           '        await asyncio.sleep(0.25)',
@@ -272,6 +274,9 @@ describe('live kernel (needs the probe: %%timeline and the meter comm)', () => {
     const names = JSON.parse((await final.getAttribute('data-task-names')) ?? '[]') as string[];
     expect(names.filter(n => /worker/.test(n)).length, JSON.stringify(names)).toBe(4);
     expect(await final.locator('.tl-LockTable tbody tr').count()).toBeGreaterThanOrEqual(1);
+    // the blocking step is highlighted with where it happened
+    await expect(final.locator('.tl-Blocks').textContent()).resolves.toMatch(/Event loop blocked at: .*:\d+/);
+    await expect(final.locator('.tl-Summary').textContent()).resolves.toMatch(/loop blocked \d/);
     // the live view hands over to the saved output
     await expect.poll(async () => page.locator('.tl-LiveCell').count(), { timeout: 10_000 }).toBe(0);
     await final.scrollIntoViewIfNeeded();
