@@ -25,6 +25,12 @@ from typing import TYPE_CHECKING, Any
 from .frames import caller_site, is_kernel_machinery, is_probe_or_asyncio, location_of_frame
 from .recorder import LANE_TASK, Recorder
 
+
+def report_once(key: str, message: str) -> None:
+    from .session import report_once as report
+
+    report(key, message)
+
 if TYPE_CHECKING:
     from .patching import Patcher
 
@@ -245,14 +251,18 @@ def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
         if not traced:
             return
         t1 = pc()
-        waiter = task._fut_waiter
-        if t1 - t0 >= threshold:
-            misc_append(("blocked_hint", task, t0, _suspension_site(task)))
-        # One extend per step: atomic under the GIL even when loops run in several threads.
-        if waiter is None:
-            steps_extend((task, t0, t1, None))
-        else:
-            steps_extend((task, t0, t1, awaiting_get(task) or (waiter, _inner_code(task))))
+        try:
+            waiter = task._fut_waiter
+            if t1 - t0 >= threshold:
+                misc_append(("blocked_hint", task, t0, _suspension_site(task)))
+            # One extend per step: atomic under the GIL even when loops run in several threads.
+            if waiter is None:
+                steps_extend((task, t0, t1, None))
+            else:
+                steps_extend((task, t0, t1, awaiting_get(task) or (waiter, _inner_code(task))))
+        except Exception as exc:  # noqa: BLE001 - a probe bug must not break the learner's loop
+            tracked.discard(task)
+            report_once("step", f"stopped recording a task ({type(exc).__name__}: {exc}).")
 
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
     patcher.set(events.Handle, "_run", _run)
