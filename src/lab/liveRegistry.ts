@@ -47,9 +47,23 @@ export class LiveRegistry {
       t.error = e instanceof Error ? e : new Error(String(e));
     }
     t.updatedAt = Date.now();
-    for (const l of this.byId.get(chunk.trace_id) ?? []) l(t);
-    for (const l of this.everyone) l(t);
+    this.notify(chunk.trace_id, t);
     return t;
+  }
+
+  /** Record that a message for this trace could not be used, and tell its views. */
+  fail(traceId: string, error: Error, kernelId: string | null): LiveTrace {
+    const t = this.get(traceId);
+    if (kernelId) t.kernelId = kernelId;
+    t.error ??= error;
+    t.updatedAt = Date.now();
+    this.notify(traceId, t);
+    return t;
+  }
+
+  private notify(traceId: string, t: LiveTrace): void {
+    for (const l of this.byId.get(traceId) ?? []) l(t);
+    for (const l of this.everyone) l(t);
   }
 
   /** Call `fn` on every update of one trace; returns the unsubscribe function. */

@@ -19,7 +19,7 @@ function onChunk(kernelId: string, data: unknown): void {
   } catch (error) {
     // A bad chunk must not break the notebook; the output for that trace shows the error.
     const id = typeof data === 'object' && data && 'trace_id' in data ? String((data as { trace_id: unknown }).trace_id) : null;
-    if (id) liveRegistry.get(id).error = error instanceof Error ? error : new Error(String(error));
+    if (id) liveRegistry.fail(id, error instanceof Error ? error : new Error(String(error)), kernelId);
   }
 }
 

@@ -187,3 +187,15 @@ describe('concurrency counts what runs beside each other', () => {
     expect(new SummaryTracker().update(TraceStore.fromTrace(t)).maxConcurrency).toBe(3);
   });
 });
+
+describe('a bad live chunk', () => {
+  it('is reported to the views of its trace, once', () => {
+    const reg = new LiveRegistry();
+    const errors: string[] = [];
+    reg.subscribe('t', lt => errors.push(lt.error?.message ?? ''));
+    reg.fail('t', new Error('first'), 'k');
+    reg.fail('t', new Error('second'), 'k');
+    expect(errors).toEqual(['first', 'first']);
+    expect(reg.latestFor('k')?.error?.message).toBe('first');
+  });
+});
