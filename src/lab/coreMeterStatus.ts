@@ -66,6 +66,8 @@ export class CoreMeterStatus extends Widget {
       this.bars.append(bar);
     }
     while (this.bars.children.length > s.per_core.length) this.bars.lastChild?.remove();
+    // big machines: thinner bars so the item stays small
+    this.bars.classList.toggle('tl-mod-many', s.per_core.length > 16);
     s.per_core.forEach((u, i) => {
       const bar = this.bars.children[i] as HTMLElement;
       const fill = bar.firstChild as HTMLElement;
