@@ -197,3 +197,12 @@ def test_kernel_interrupt_stops_the_trace_and_unpatches(kernel, manager):
     assert any(m["msg_type"] == "display_data" and TRACE_MIME in m["content"]["data"] for m in msgs), "the partial trace is shown"
     out = run(kernel, "import threading, asyncio.events, threadline.session as s; print(type(threading.Lock()).__name__, asyncio.events.Handle._run.__module__, s.active_trace())")
     assert stdout(out).split() == ["lock", "asyncio.events", "None"]
+
+
+def test_run_cell_magic_fallback_traces_plain_code(kernel):
+    msgs = run(kernel, "get_ipython().run_cell_magic('timeline', 'direct', 'import threading\\nl2 = threading.Lock()\\nwith l2:\\n    pass\\n')")
+    assert not errors(msgs), errors(msgs)
+    displays = [m["content"]["data"] for m in msgs if m["msg_type"] == "display_data" and TRACE_MIME in m["content"]["data"]]
+    assert len(displays) == 1 and displays[0][TRACE_MIME]["meta"]["label"] == "direct"
+    msgs = run(kernel, "get_ipython().run_cell_magic('timeline', '', 'await asyncio.sleep(0)')")
+    assert errors(msgs) and "top-level await" in errors(msgs)[0]["evalue"]

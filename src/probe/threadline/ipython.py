@@ -153,16 +153,29 @@ def timeline_transformer(lines: list[str]) -> list[str]:
     return [prefix + "\n", *body]
 
 
+class TimelineMagicError(RuntimeError):
+    """Raised when %%timeline is called in a way that cannot run the cell's top-level await."""
+
+
 def timeline_magic(line: str, cell: str) -> None:
     """%%timeline [label]: run the cell and show what its tasks, threads, locks, processes and cores did."""
-    # Normally the input transformer handles the cell; this path runs when the magic is called
-    # directly (run_cell_magic), where top-level await is not available.
+    # Normally the input transformer rewrites the cell and this function never runs. It runs when
+    # the magic is called directly (get_ipython().run_cell_magic), where top-level await is not
+    # available: run the body as plain code.
     from IPython import get_ipython
 
     ip = get_ipython()
-    t = _new_trace(line.strip() or None)
-    with t:
-        ip.run_cell(cell) if ip is not None and "await " in cell else exec(compile(cell, "<timeline>", "exec"), ip.user_ns if ip else {})
+    try:
+        code = compile(cell, "<timeline>", "exec")
+    except SyntaxError as exc:
+        if "await" in str(exc):
+            raise TimelineMagicError(
+                "threadline: this %%timeline cell uses top-level await, which only works when %%timeline is the "
+                "first line of a cell. Here, use `async with threadline.trace():` around the code instead."
+            ) from exc
+        raise
+    with _new_trace(line.strip() or None):
+        exec(code, ip.user_ns if ip is not None else {})
 
 
 # ---- meter comm -------------------------------------------------------------------------------------

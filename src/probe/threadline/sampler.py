@@ -19,8 +19,9 @@ from .recorder import OUT_OK, Recorder
 STACK_INTERVAL_S = 0.04
 FLUSH_INTERVAL_S = 0.1
 DISCOVER_INTERVAL_S = 2.0
-# Without a live listener, convert only when this many raw values are waiting (keeps memory bounded).
-RAW_LIMIT = 600_000
+# Without a live listener, raw events are converted only when this many values wait (about 1M
+# events, ~100 MB at most) or at the end: converting competes with the traced code for the GIL.
+RAW_LIMIT = 4_000_000
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
