@@ -40,39 +40,46 @@ interface PeerResult {
 class Peer {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: string[] = [];
-  private waiting?: (line: string) => void;
+  private waiting?: { resolve: (line: string) => void; reject: (e: Error) => void };
   private stderr = '';
+  private exitedWith?: string;
 
   constructor() {
     this.child = spawn(python, [path.join(root, 'bench', 'kernel_peer.py'), kernelName], { cwd: root });
     createInterface({ input: this.child.stdout }).on('line', line => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(line);
-      } else this.lines.push(line);
+      const w = this.waiting;
+      this.waiting = undefined;
+      if (w) w.resolve(line);
+      else this.lines.push(line);
     });
     this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    this.child.stdin.on('error', () => undefined); // a dead peer is reported by 'exit'
+    this.child.once('exit', (code, signal) => {
+      this.exitedWith = `code ${code} signal ${signal}`;
+      this.waiting?.reject(this.failure());
+      this.waiting = undefined;
+    });
+  }
+
+  private failure(): Error {
+    return new Error(`jupyter_client side exited (${this.exitedWith}):\n${this.stderr}`);
   }
 
   run(cmd: string, n: number): Promise<PeerResult> {
+    if (this.exitedWith) return Promise.reject(this.failure());
     this.child.stdin.write(`${cmd} ${n}\n`);
-    return new Promise((resolve, reject) => {
-      const onExit = () => reject(new Error(`jupyter_client side exited:\n${this.stderr}`));
-      this.child.once('exit', onExit);
-      const take = (line: string) => {
-        this.child.off('exit', onExit);
-        resolve(JSON.parse(line) as PeerResult);
-      };
+    return new Promise<string>((resolve, reject) => {
       const queued = this.lines.shift();
-      if (queued !== undefined) take(queued);
-      else this.waiting = take;
-    });
+      if (queued !== undefined) resolve(queued);
+      else this.waiting = { resolve, reject };
+    }).then(line => JSON.parse(line) as PeerResult);
   }
 
   async close(): Promise<void> {
+    if (this.exitedWith) return;
+    const exited = new Promise(r => this.child.once('exit', r));
     this.child.stdin.end('quit\n');
-    await new Promise(r => this.child.once('exit', r));
+    await exited;
   }
 }
 

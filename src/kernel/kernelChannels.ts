@@ -50,9 +50,10 @@ export class KernelChannels {
   ) {
     const common = {
       linger: 0,
-      // kernels take ~1 s to bind; retry the TCP connect often so we notice quickly
-      reconnectInterval: 10,
-      reconnectMaxInterval: 500
+      // kernels take a second or more to bind: retry the TCP connect every 20 ms, without
+      // exponential back-off (which would add up to its maximum to the start on a slow machine)
+      reconnectInterval: 20,
+      reconnectMaxInterval: 0
     };
     const dealer = () => new Dealer({ ...common, routingId: session.session, receiveHighWaterMark: 0, sendHighWaterMark: 0 });
     const shell = dealer();
