@@ -13,6 +13,8 @@ export interface Palette {
   lockHold: string;
   blocked: string;
   core: string;
+  /** CPU use of a thread or process, drawn over its bar */
+  cpu: string;
   focus: string;
   font: string;
 }
@@ -31,6 +33,7 @@ const VARS: Record<Exclude<keyof Palette, 'font'>, [string, string]> = {
   lockHold: ['--jp-success-color1', '#388e3c'],
   blocked: ['--jp-error-color1', '#d32f2f'],
   core: ['--jp-brand-color1', '#1976d2'],
+  cpu: ['--jp-brand-color0', '#0d47a1'],
   focus: ['--jp-ui-font-color0', 'rgba(0,0,0,1)']
 };
 

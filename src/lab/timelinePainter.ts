@@ -133,6 +133,7 @@ export function paintTimeline(p: PaintInput): PaintStats {
   const usPerPx = scale.usPerPx;
   const bars = p.bars;
   bars.resize(plotW, height - axisH);
+  const cpuRects: number[] = [];
   const top = p.scrollY;
   const bottom = p.scrollY + height - axisH;
   const duration = p.store.duration;
@@ -188,7 +189,8 @@ export function paintTimeline(p: PaintInput): PaintStats {
       ctx.fillStyle = pal.grid;
       ctx.fillRect(labelW + lx0, g.thinY + g.thinH / 2 - 0.5, Math.max(1, lx1 - lx0), 1);
     }
-    // thread/process CPU samples: a faint strip above the bars
+    // thread/process CPU samples: drawn over the bars (after compositing) as a level in the lane,
+    // so 4 threads sharing the GIL look half full where 4 processes look full
     const ls = p.samples.lanes.get(lane);
     if (ls) {
       const [lo, hi] = ls.range(t0, t1);
@@ -198,12 +200,11 @@ export function paintTimeline(p: PaintInput): PaintStats {
         const b = Math.min(plotW, Math.ceil(scale.x(i + 1 < ls.n ? ls.t[i + 1] : Math.max(lEnd, ls.t[i]))));
         if (b <= lastX || b <= a) continue;
         const x0 = Math.max(a, lastX);
-        ctx.globalAlpha = Math.min(1, Math.max(0.05, ls.v[i] / 100));
-        ctx.fillStyle = pal.core;
-        ctx.fillRect(labelW + x0, y, b - x0, 2);
+        const level = Math.min(1, Math.max(0, ls.v[i] / 100));
+        const h = Math.round(g.mainH * level);
+        if (h > 0) cpuRects.push(labelW + x0, g.mainY + g.mainH - h, b - x0, h);
         lastX = b;
       }
-      ctx.globalAlpha = 1;
     }
     const idx = p.lanes[lane];
     if (!idx || idx.count === 0) continue;
@@ -219,6 +220,12 @@ export function paintTimeline(p: PaintInput): PaintStats {
   }
   stats.pixels = bars.written;
   p.composite(bars, labelW, axisH);
+  if (cpuRects.length) {
+    ctx.fillStyle = pal.cpu;
+    ctx.beginPath();
+    for (let i = 0; i < cpuRects.length; i += 4) ctx.rect(cpuRects[i], cpuRects[i + 1], cpuRects[i + 2], cpuRects[i + 3]);
+    ctx.fill();
+  }
 
   // hover and pinned outlines
   for (const [span, dash] of [

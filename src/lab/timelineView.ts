@@ -24,7 +24,7 @@ import type { TraceStore } from './traceStore.js';
 import { SummaryTracker } from './traceSummary.js';
 import type { TraceSummary } from './traceSummary.js';
 
-const LABEL_W = 170;
+const LABEL_W = 210;
 const AXIS_H = 22;
 const MAX_BODY_H = 460;
 
@@ -101,6 +101,7 @@ export class TimelineView {
     this.node = el('div', 'tl-Timeline');
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', 'Threadline task timeline');
+    this.node.dataset.labelWidth = String(LABEL_W);
 
     const header = el('div', 'tl-Header');
     this.titleEl = el('span', 'tl-Title', 'Threadline timeline');
@@ -151,7 +152,8 @@ export class TimelineView {
       ['blocked', 'blocked the event loop'],
       ['lockWait', 'waiting for a lock'],
       ['lockHold', 'holding a lock'],
-      ['core', 'CPU use']
+      ['cpu', 'CPU use of a thread/process'],
+      ['core', 'core utilisation']
     ]) {
       const item = el('span', 'tl-LegendItem');
       item.append(el('span', `tl-Swatch tl-Swatch-${cls}`), document.createTextNode(text));
@@ -328,11 +330,15 @@ export class TimelineView {
     const store = this.store!;
     const { lanes } = store.tables;
     label = laneDisplayName(store, lane);
-    if (lanes.kind[lane] !== LaneKind.task && lanes.os_id[lane] > 0) {
-      label += lanes.kind[lane] === LaneKind.process ? ` · pid ${lanes.os_id[lane]}` : '';
+    // CPU share over the lane's life: what tells threads under the GIL from processes
+    const endRow = lanes.kind[lane] === LaneKind.task ? -1 : store.tables.ends.lane.lastIndexOf(lane);
+    if (endRow >= 0 && store.tables.ends.cpu_us[endRow] >= 0) {
+      const life = store.tables.ends.t[endRow] - lanes.start[lane];
+      if (life > 0) label += ` · ${formatPercent(store.tables.ends.cpu_us[endRow] / life)} CPU`;
     }
     const cores = this.samples.laneCores.get(lane);
     if (cores && cores.size) label += ` · core${cores.size > 1 ? 's' : ''} ${[...cores].sort((a, b) => a - b).join(',')}`;
+    if (lanes.kind[lane] === LaneKind.process && lanes.os_id[lane] > 0) label += ` · pid ${lanes.os_id[lane]}`;
     // labels with cores change as samples arrive: cache only complete traces
     if (store.complete) this.labels.set(lane, label);
     return label;

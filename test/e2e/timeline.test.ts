@@ -68,7 +68,8 @@ describe('saved traces', () => {
     const canvas = tl.locator('canvas.tl-Canvas');
     const box = (await canvas.boundingBox())!;
     // first lane row: axis (22) + group header (18) + half a lane (9)
-    await page.mouse.move(box.x + 170 + box.width * 0.05, box.y + 22 + 18 + 9);
+    const labelW = Number(await tl.getAttribute('data-label-width'));
+    await page.mouse.move(box.x + labelW + box.width * 0.05, box.y + 22 + 18 + 9);
     await expect.poll(async () => tl.locator('.tl-Tooltip').isVisible(), { timeout: 10_000 }).toBe(true);
     await expect(tl.locator('.tl-Tooltip').textContent()).resolves.toMatch(/Task-1 main\(\)/);
     await page.mouse.down();
