@@ -14,7 +14,10 @@ export type Output =
 export type MimeBundle = Record<string, unknown>;
 
 export interface ExecuteOptions {
-  /** after this long the kernel is interrupted and the result has status 'timeout' */
+  /**
+   * after this long the kernel is interrupted and the result has status 'timeout'; the clock
+   * starts when this execution is the oldest one pending (earlier queued ones do not count)
+   */
   timeoutMs?: number;
   /** answers `input()`; without it `input()` raises a clear error in the kernel instead of hanging */
   stdin?: (prompt: string, password: boolean) => string | Promise<string>;
@@ -34,6 +37,7 @@ export interface ExecuteResult {
   executionCount: number | null;
   /** outputs with clear_output and update_display_data already applied, as a notebook would show them */
   outputs: Output[];
+  /** set for 'error' and 'timeout' (then ename is 'CellTimeoutError' and evalue says the limit) */
   error?: { ename: string; evalue: string; traceback: string[] };
   /** true when the reply came but the matching `status: idle` did not arrive in time: outputs may be incomplete */
   incomplete: boolean;
