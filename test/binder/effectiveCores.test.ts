@@ -45,34 +45,23 @@ function effectiveCores(prefix: string[], extraEnv: Record<string, string> = {})
 
 /** A cgroup with a 1-CPU quota that this test may create (v2 or v1), or null. */
 function quotaCgroup(): { enter: string[]; remove: () => void } | null {
+  // Only real cgroup file systems: /sys/fs/cgroup may be a plain tmpfs holding v1 hierarchies.
   const candidates = [
-    { dir: '/sys/fs/cgroup/threadline-test', file: 'cpu.max', value: '100000 100000' },
-    { dir: '/sys/fs/cgroup/cpu/threadline-test', file: 'cpu.cfs_quota_us', value: '100000' }
+    { root: '/sys/fs/cgroup', marker: 'cgroup.controllers', file: 'cpu.max', value: '100000 100000' },
+    { root: '/sys/fs/cgroup/cpu', marker: 'cpu.cfs_quota_us', file: 'cpu.cfs_quota_us', value: '100000' }
   ];
-  for (const { dir, file, value } of candidates) {
+  for (const { root: base, marker, file, value } of candidates) {
+    if (!fs.existsSync(path.join(base, marker))) continue;
+    const dir = path.join(base, `threadline-test-${process.pid}`);
     try {
-      fs.mkdirSync(dir, { recursive: false });
-    } catch {
-      if (!fs.existsSync(path.join(dir, file))) continue;
-    }
-    try {
+      fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, file), value);
       return {
         enter: ['sh', '-c', `echo $$ > ${dir}/cgroup.procs && exec "$@"`, 'sh'],
-        remove: () => {
-          try {
-            fs.rmdirSync(dir);
-          } catch {
-            // still busy or not ours: left for the next run to reuse
-          }
-        }
+        remove: () => fs.rmdirSync(dir)
       };
     } catch {
-      try {
-        fs.rmdirSync(dir);
-      } catch {
-        // nothing to undo
-      }
+      if (fs.existsSync(dir)) fs.rmdirSync(dir);
     }
   }
   return null;
