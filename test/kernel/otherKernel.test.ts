@@ -1,9 +1,10 @@
 /** The client against a kernel that is not ipykernel and breaks the rules on request. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalKernel } from '../../src/kernel/localKernel.js';
 import type { KernelSpec } from '../../src/kernel/kernelSpec.js';
-import { root, venvPython } from './helpers.js';
+import { eventually, processExists, root, venvPython } from './helpers.js';
 
 const spec: KernelSpec = {
   name: 'misbehaving',
@@ -64,6 +65,15 @@ describe('a kernel other than ipykernel', () => {
     } finally {
       await owner.shutdown();
     }
+  });
+
+  it('escalates to SIGKILL for a kernel that ignores shutdown_request and SIGTERM', async () => {
+    const stubborn = await LocalKernel.start({ spec, env: { MISBEHAVING_STUBBORN: '1' }, shutdownWaitMs: 500 });
+    const pid = stubborn.pid!;
+    const file = stubborn.connectionFilePath!;
+    await stubborn.shutdown();
+    expect(await eventually(() => !processExists(pid))).toBe(true);
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('shuts down through shutdown_request', async () => {
