@@ -125,6 +125,29 @@ describe('LocalKernel.execute', () => {
     expect(stream(after, 'stdout')).toBe('7\n');
   });
 
+  it('starts the timeout clock only when an execution is next in line', async () => {
+    const [slow, quick] = await Promise.all([
+      kernel.execute('import time; time.sleep(2)'),
+      kernel.execute("print('quick')", { timeoutMs: 1000 })
+    ]);
+    expect(slow.status).toBe('ok');
+    expect(quick.status).toBe('ok');
+    expect(stream(quick, 'stdout')).toBe('quick\n');
+  });
+
+  it('interrupts on request', async () => {
+    let started!: () => void;
+    const sleeping = new Promise<void>(resolve => (started = resolve));
+    // interrupt once the cell is surely running: it says so before sleeping
+    const running = kernel.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(60)", { onOutput: () => started() });
+    await sleeping;
+    await kernel.interrupt();
+    const r = await running;
+    expect(r.status).toBe('error');
+    expect(r.error?.ename).toBe('KeyboardInterrupt');
+    expect(stream(await kernel.execute("print('after')"), 'stdout')).toBe('after\n');
+  });
+
   it('makes input() fail clearly without a stdin callback instead of hanging', async () => {
     const r = await kernel.execute("input('Name? ')", { timeoutMs: 30_000 });
     expect(r.status).toBe('error');
