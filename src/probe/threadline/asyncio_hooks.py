@@ -22,7 +22,7 @@ from asyncio import base_events, events, format_helpers
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from .frames import caller_site, is_kernel_machinery, is_probe_or_asyncio, location_of_frame
+from .frames import is_kernel_machinery, is_probe_or_asyncio, location_of_frame
 from .recorder import LANE_TASK, Recorder
 
 
@@ -302,4 +302,4 @@ def current_who() -> Any:
     return threading.get_ident()
 
 
-__all__ = ["install", "describe_label", "resolve_task_rows", "awaiting", "current_who", "caller_site"]
+__all__ = ["install", "describe_label", "resolve_task_rows", "awaiting", "current_who"]

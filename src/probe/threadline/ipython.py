@@ -7,7 +7,6 @@ until a cell is traced or a frontend opens the meter.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from typing import Any, Callable
@@ -274,4 +273,4 @@ def unload(ip: Any) -> None:
         end_cell_trace()
 
 
-__all__ = ["load", "unload", "display_trace", "begin_cell_trace", "sys"]
+__all__ = ["load", "unload", "display_trace", "begin_cell_trace"]

@@ -25,7 +25,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from . import asyncio_hooks
-from .frames import caller_site, is_user_file
+from .frames import is_user_file, location_of_frame
 
 if TYPE_CHECKING:
     from .patching import Patcher
@@ -62,14 +62,7 @@ def _creation(frame: FrameType | None) -> tuple[str | None, dict[str, Any] | Non
     """(site, globals) when an object created from `frame` should be traced, else None."""
     if _state.rec is None or frame is None or not is_user_file(frame.f_code.co_filename):
         return None
-    site, user_frame = caller_site_from(frame)
-    return site, (user_frame.f_globals if user_frame is not None else None)
-
-
-def caller_site_from(frame: FrameType) -> tuple[str | None, FrameType | None]:
-    from .frames import location_of_frame
-
-    return location_of_frame(frame.f_code, frame.f_lineno), frame
+    return location_of_frame(frame.f_code, frame.f_lineno), frame.f_globals
 
 
 def _find_name(target: Any, frame: FrameType | None, creation_globals: dict[str, Any] | None) -> str | None:
@@ -869,4 +862,4 @@ def still_held(rec: "Recorder") -> None:
             holders.clear()
 
 
-__all__ = ["install", "uninstall", "Lock", "RLock", "caller_site"]
+__all__ = ["install", "uninstall", "still_held", "Lock", "RLock"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .asyncio_hooks import current_who
 from .frames import caller_site, is_kernel_machinery
