@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { jupyterRuntimeDir, type JupyterPathOptions } from './jupyterPaths.js';
+import { onProcessEnd } from './processCleanup.js';
 
 export interface ConnectionInfo {
   /** we launch with tcp on 127.0.0.1; 'ipc' is accepted for kernels started by others */
@@ -69,18 +70,6 @@ export async function newConnectionInfo(kernelName?: string, ip = '127.0.0.1'): 
   };
 }
 
-/** Files not removed yet; deleted if this process exits without shutting its kernels down. */
-const liveFiles = new Set<string>();
-let exitHookInstalled = false;
-function removeOnExit(file: string): void {
-  liveFiles.add(file);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const f of liveFiles) fs.rmSync(f, { force: true });
-  });
-}
-
 /** A connection file on disk; `remove()` deletes it (idempotent). */
 export class ConnectionFile {
   private constructor(
@@ -94,8 +83,10 @@ export class ConnectionFile {
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, `kernel-${crypto.randomUUID()}.json`);
     await fs.promises.writeFile(file, JSON.stringify(info, null, 1), { mode: 0o600, flag: 'wx' });
-    removeOnExit(file);
-    return new ConnectionFile(file, info);
+    const created = new ConnectionFile(file, info);
+    // deleted even if Node ends without shutting the kernel down
+    created.forget = onProcessEnd(() => fs.rmSync(file, { force: true }));
+    return created;
   }
 
   /** Reads an existing connection file (a kernel someone else started). */
@@ -112,8 +103,10 @@ export class ConnectionFile {
     await fs.promises.rename(tmp, this.path);
   }
 
+  private forget: () => void = () => undefined;
+
   remove(): void {
-    liveFiles.delete(this.path);
+    this.forget();
     try {
       fs.rmSync(this.path, { force: true });
     } catch {

@@ -4,6 +4,7 @@
  * stdout/stderr kept for error messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { onProcessEnd } from './processCleanup.js';
 
 export interface ProcessExit {
   code: number | null;
@@ -26,26 +27,12 @@ class OutputTail {
 }
 
 
-/**
- * Kernels still running when this Node process exits (a crash, process.exit() in a test runner)
- * are killed with their process group, so nothing outlives us. ipykernel would also notice the
- * lost parent (JPY_PARENT_PID) after about a second; this is immediate.
- */
-const live = new Set<KernelProcess>(); // until terminate(): the group may outlive the kernel
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const p of live) p.killLeftovers();
-  });
-}
-
 export class KernelProcess {
   readonly exited: Promise<ProcessExit>;
   private exit?: ProcessExit;
   private readonly tail = new OutputTail(8192);
   private readonly child: ChildProcess;
+  private forget: () => void = () => undefined;
 
   constructor(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }) {
     const [cmd, ...args] = argv as [string, ...string[]];
@@ -57,10 +44,8 @@ export class KernelProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe']
     });
-    if (this.child.pid !== undefined) {
-      live.add(this);
-      installExitHook();
-    }
+    // if Node ends without terminate(), the whole group goes with it
+    if (this.child.pid !== undefined) this.forget = onProcessEnd(() => this.killLeftovers());
     this.child.stdout?.on('data', (d: Buffer) => this.tail.push(d));
     this.child.stderr?.on('data', (d: Buffer) => this.tail.push(d));
     this.exited = new Promise(resolve => {
@@ -136,7 +121,7 @@ export class KernelProcess {
       }
     }
     this.killLeftovers();
-    live.delete(this);
+    this.forget();
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
   }

@@ -1,5 +1,5 @@
 /** Start, death, restart, shutdown and clean-up of real kernels. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -54,29 +54,49 @@ describe('kernel lifecycle', () => {
     await kernel.shutdown(); // idempotent
   });
 
-  it('kills kernels and removes their files when the Node process exits without shutting them down', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-exit-'));
-    try {
-      const script = path.join(dir, 'orphan.mts');
-      fs.writeFileSync(
-        script,
-        [
-          `import { LocalKernel } from ${JSON.stringify(path.join(root, 'src', 'kernel', 'localKernel.ts'))};`,
-          `const k = await LocalKernel.start({ kernelName: ${JSON.stringify(kernelName)} });`,
-          "await k.execute(\"import subprocess; subprocess.Popen(['sleep', '300'])\");",
-          'console.log(JSON.stringify({ pid: k.pid, file: k.connectionFilePath }));',
-          'process.exit(0);'
-        ].join('\n')
-      );
-      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', timeout: 90_000 });
-      expect(r.status, r.stderr).toBe(0);
-      const { pid, file } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { pid: number; file: string };
-      expect(await eventually(() => processGroupMembers(pid).length === 0)).toBe(true);
-      expect(fs.existsSync(file)).toBe(false);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+  it.each(['process.exit', 'SIGTERM', 'SIGINT'] as const)(
+    'kills kernels and removes their files when Node ends by %s without shutting them down',
+    async how => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-exit-'));
+      try {
+        const script = path.join(dir, 'orphan.mts');
+        fs.writeFileSync(
+          script,
+          [
+            `import { LocalKernel } from ${JSON.stringify(path.join(root, 'src', 'kernel', 'localKernel.ts'))};`,
+            `const k = await LocalKernel.start({ kernelName: ${JSON.stringify(kernelName)} });`,
+            "await k.execute(\"import subprocess; subprocess.Popen(['sleep', '300'])\");",
+            'console.log(JSON.stringify({ pid: k.pid, file: k.connectionFilePath }));',
+            how === 'process.exit' ? 'process.exit(0);' : 'setInterval(() => undefined, 1000); // wait to be signalled'
+          ].join('\n')
+        );
+        const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const exited = new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.once('exit', (code, signal) => resolve([code, signal])));
+        const line = await within(
+          new Promise<string>((resolve, reject) => {
+            createInterface({ input: child.stdout }).once('line', resolve);
+            void exited.then(() => reject(new Error(`orphan script ended early: ${stderr}`)));
+          }),
+          90_000,
+          'orphan script start'
+        );
+        const { pid, file } = JSON.parse(line) as { pid: number; file: string };
+        if (how !== 'process.exit') {
+          expect(processGroupMembers(pid).length).toBeGreaterThanOrEqual(2); // kernel + its sleep
+          child.kill(how);
+        }
+        const [code, signal] = await exited;
+        // a signal is re-raised after the clean-up, so the process still dies of it
+        expect(how === 'process.exit' ? code : signal).toBe(how === 'process.exit' ? 0 : how);
+        expect(await eventually(() => processGroupMembers(pid).length === 0)).toBe(true);
+        expect(fs.existsSync(file)).toBe(false);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
-  });
+  );
 
   it('reports kill -9 mid-cell as KernelDiedError, and restart() gives a fresh kernel in the same cwd and env', async () => {
     const cwd = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-cwd-')));
