@@ -159,7 +159,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       resumed
     }));
     console.log(JSON.stringify(out, null, 2));
-  } else if (f.quiet || process.stderr.isTTY) {
+  } else {
     for (const { record } of outcomes) console.log(`${record.student}\t${record.score}/${record.maxScore}\t${record.status}${record.reason ? `\t${record.reason}` : ''}`);
   }
   if (outcomes.some(o => o.record.status === 'error')) return 3;

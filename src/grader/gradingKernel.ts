@@ -68,6 +68,13 @@ export function copySupportFiles(templateDir: string, dest: string): void {
 
 let sequence = 0;
 
+/** Environment variables a submission has no business reading (tokens, passwords, keys). */
+const SECRET_NAME = /TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH/i;
+
+function withoutSecrets(): Record<string, undefined> {
+  return Object.fromEntries(Object.keys(process.env).filter(name => SECRET_NAME.test(name)).map(name => [name, undefined]));
+}
+
 export class LocalKernelFactory implements KernelFactory {
   readonly description = 'local kernels';
 
@@ -85,14 +92,18 @@ export class LocalKernelFactory implements KernelFactory {
     let sandbox: KernelSandbox | undefined;
     try {
       const spec = getKernelSpec(kernelName);
-      let launchSpec = spec;
+      // grading kernels keep no IPython history: no SQLite file shared (and locked) between
+      // parallel kernels, and nothing a later student cell could read hidden tests back from
+      let launchSpec = spec.argv.some(arg => arg.includes('ipykernel')) ? { ...spec, argv: [...spec.argv, '--HistoryManager.enabled=False'] } : spec;
       if (this.limits) {
-        const { argv } = formatKernelCommand(spec, '{connection_file}');
+        const { argv } = formatKernelCommand(launchSpec, '{connection_file}');
         const python = /python[\d.]*$/.test(argv[0]!) ? argv[0]! : 'python3';
         sandbox = new KernelSandbox(this.limits, python, `${++sequence}`);
-        launchSpec = { ...spec, argv: [...sandbox.argvPrefix(), ...argv] };
+        launchSpec = { ...launchSpec, argv: [...sandbox.argvPrefix(), ...argv] };
       }
-      const client = await startKernel({ spec: launchSpec, kernelName, cwd, env: { PYTHONDONTWRITEBYTECODE: '1', ...this.env } });
+      // a grading kernel (with limits) runs untrusted code: it does not inherit secrets
+      const env = { ...(this.limits ? withoutSecrets() : {}), PYTHONDONTWRITEBYTECODE: '1', ...this.env };
+      const client = await startKernel({ spec: launchSpec, kernelName, cwd, env });
       const box = sandbox;
       return {
         client,

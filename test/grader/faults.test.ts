@@ -17,6 +17,9 @@ import { DEFAULT_RUN_OPTIONS } from '../../src/grader/notebookRunner.js';
 import { findSubmissions } from '../../src/grader/submissions.js';
 import { cellIndex, courseDir, setSource, sourcePath, streamText, submission, studentVersion, tempDir, writeSubmissions } from './helpers.js';
 
+// a secret in the grader's environment that submissions must not see
+process.env.THREADLINE_TEST_TOKEN = 'not-for-students';
+
 const LIMITS = { memoryMb: 512, maxProcesses: 64, cpuSeconds: 300, maxFileMb: 64 };
 
 const sandboxProbe = new KernelSandbox(LIMITS, 'python3', 'probe');
@@ -122,7 +125,7 @@ const cases: Record<string, Case> = {
           'except Exception:',
           '    pass',
           "needle = 'double(' + '-3)'",
-          "print('LEAKED', any(needle in _read(p) for p in paths), 'SOURCE_DIR', os.path.exists('source'))",
+          "print('LEAKED', any(needle in _read(p) for p in paths), 'SOURCE_DIR', os.path.exists('source'), 'TOKEN', os.environ.get('THREADLINE_TEST_TOKEN'))",
           'def double(x):',
           '    return 2 * x'
         ].join('\n')
@@ -257,7 +260,7 @@ describe('grading faulty submissions with real kernels', () => {
   it('never lets a submission read the hidden tests (disk, linecache, history, traceback)', () => {
     const record = fast.get('reads_hidden_tests')!;
     const text = streamText(record.runs);
-    expect(text).toContain('LEAKED False SOURCE_DIR False');
+    expect(text).toContain('LEAKED False SOURCE_DIR False TOKEN None');
     expect(text).toContain('CACHE False HISTORY False TRACEBACK False');
     expect(JSON.stringify(record.runs)).not.toContain('double(-3)');
   });
