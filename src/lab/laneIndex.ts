@@ -265,6 +265,38 @@ export class LaneIndex {
     return best;
   }
 
+  /** The span starting soonest after t (strictly), or -1: for stepping through a lane by keyboard. */
+  nextAfter(t: number): number {
+    let best = -1;
+    let bestStart = Infinity;
+    for (const run of this.runs) {
+      if (!run || run.n === 0) continue;
+      run.ensureSorted();
+      const i = upperBound(run.starts, run.n, t);
+      if (i < run.n && run.starts[i] < bestStart) {
+        bestStart = run.starts[i];
+        best = run.ids[i];
+      }
+    }
+    return best;
+  }
+
+  /** The span starting latest before t (strictly), or -1. */
+  prevBefore(t: number): number {
+    let best = -1;
+    let bestStart = -Infinity;
+    for (const run of this.runs) {
+      if (!run || run.n === 0) continue;
+      run.ensureSorted();
+      const i = lowerBound(run.starts, run.n, t) - 1;
+      if (i >= 0 && run.starts[i] > bestStart) {
+        bestStart = run.starts[i];
+        best = run.ids[i];
+      }
+    }
+    return best;
+  }
+
   /** The coverage summary, built on first use and kept current by `add`. */
   mipmap(): Mipmap {
     if (this.mip) return this.mip;

@@ -133,10 +133,13 @@ export class TimelineView {
     const wrap = el('div', 'tl-CanvasWrap');
     this.canvas = el('canvas', 'tl-Canvas');
     this.canvas.tabIndex = 0;
+    // keys typed on the timeline are the timeline's: without this, notebook command-mode
+    // shortcuts would fire too (0 0 restarts the kernel, d d deletes the cell)
+    this.canvas.setAttribute('data-lm-suppress-shortcuts', '');
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute(
       'aria-label',
-      'Timeline of tasks, threads and processes. Arrow keys pan and scroll, plus and minus zoom, 0 fits, Escape clears the pinned span.'
+      'Timeline of tasks, threads and processes. Arrow keys pan and scroll, plus and minus zoom, 0 fits; n and p pin the next and previous span of a lane, Shift+N and Shift+P move to the next and previous lane; Escape clears the pinned span.'
     );
     this.ctx = this.canvas.getContext('2d');
     this.tooltip = el('div', 'tl-Tooltip');
@@ -163,7 +166,7 @@ export class TimelineView {
     this.groupToggles.setAttribute('role', 'group');
     this.groupToggles.setAttribute('aria-label', 'Lane groups shown');
     legend.append(this.groupToggles);
-    legend.append(el('span', 'tl-Hint', 'Ctrl/⌘+wheel or +/− zoom · drag, Shift+wheel or ←/→ pan · click pins details'));
+    legend.append(el('span', 'tl-Hint', 'Ctrl/⌘+wheel or +/− zoom · drag, Shift+wheel or ←/→ pan · click or n/p pins details'));
 
     this.details = el('div', 'tl-Details');
     this.details.setAttribute('aria-live', 'polite');
@@ -562,6 +565,14 @@ export class TimelineView {
       case 'Escape':
         this.pin(-1);
         break;
+      case 'n':
+      case 'p':
+        this.stepSpan(e.key === 'n' ? 1 : -1);
+        break;
+      case 'N':
+      case 'P':
+        this.stepLane(e.key === 'N' ? 1 : -1);
+        break;
       default:
         handled = false;
     }
@@ -571,6 +582,62 @@ export class TimelineView {
       this.clampView();
       this.update();
     }
+  }
+
+  /** Keyboard: pin the next/previous span of the pinned span's lane (or of the first lane). */
+  stepSpan(dir: 1 | -1): void {
+    const store = this.store;
+    if (!store) return;
+    const spans = store.tables.spans;
+    const lanes = this.layout.rows.filter(r => r.type === 'lane');
+    if (!lanes.length) return;
+    const pinned = this.pinnedSpan;
+    const lane = pinned >= 0 ? spans.lane[pinned] : (lanes[0] as { lane: number }).lane;
+    const idx = this.lanes[lane];
+    if (!idx) return;
+    const t = pinned >= 0 ? spans.start[pinned] : dir > 0 ? this.scale.t0 - 1 : this.scale.t1 + 1;
+    const next = dir > 0 ? idx.nextAfter(t) : idx.prevBefore(t);
+    if (next >= 0) this.pinAndReveal(next);
+  }
+
+  /** Keyboard: move the pin to the next/previous lane, at the same time. */
+  stepLane(dir: 1 | -1): void {
+    const store = this.store;
+    if (!store) return;
+    const spans = store.tables.spans;
+    const rows = this.layout.rows.filter((r): r is Extract<Row, { type: 'lane' }> => r.type === 'lane');
+    if (!rows.length) return;
+    const pinned = this.pinnedSpan;
+    const at = pinned >= 0 ? rows.findIndex(r => r.lane === spans.lane[pinned]) : -1;
+    const t = pinned >= 0 ? spans.start[pinned] : this.scale.t((this.scale.width / 2) | 0);
+    for (let i = at + dir; i >= 0 && i < rows.length; i += dir) {
+      const idx = this.lanes[rows[i].lane];
+      if (!idx || idx.count === 0) continue;
+      let span = idx.hit(t, this.scale.usPerPx * 2);
+      if (span < 0) span = idx.nextAfter(t);
+      if (span < 0) span = idx.prevBefore(t);
+      if (span >= 0) {
+        this.pinAndReveal(span);
+        const row = rows[i];
+        const bodyH = Math.min(MAX_BODY_H, this.layout.height);
+        if (row.y < this.scrollY) this.scrollY = row.y;
+        else if (row.y + row.h > this.scrollY + bodyH) this.scrollY = row.y + row.h - bodyH;
+        return;
+      }
+    }
+  }
+
+  private pinAndReveal(span: number): void {
+    const spans = this.store!.tables.spans;
+    const start = spans.start[span];
+    const end = spans.end[span];
+    if (end < this.scale.t0 || start > this.scale.t1) {
+      this.follow = false;
+      const w = this.scale.t1 - this.scale.t0;
+      this.scale.t0 = (start + end) / 2 - w / 2;
+      this.clampView();
+    }
+    this.pin(span);
   }
 
   zoomBy(factor: number, x = this.scale.width / 2): void {

@@ -95,6 +95,16 @@ describe('saved traces', () => {
     await screenshot(page, 'timeline-zoomed');
     await page.keyboard.press('Escape');
     await expect.poll(async () => tl.locator('.tl-Details').isVisible()).toBe(false);
+    // n pins the next span of a lane, Shift+N moves to the next lane; notebook shortcuts stay quiet
+    await page.keyboard.press('n');
+    await expect.poll(async () => tl.locator('.tl-Details .tl-InfoTitle').textContent(), { timeout: 10_000 }).toMatch(/^Task-1 main\(\)/);
+    await page.keyboard.press('Shift+N');
+    await expect.poll(async () => tl.locator('.tl-Details .tl-InfoTitle').textContent(), { timeout: 10_000 }).toMatch(/^Task-2 worker\(1\)/);
+    // 'b' would insert a cell below in command mode: on the timeline it does nothing
+    await page.keyboard.press('b');
+    await page.keyboard.press('a');
+    await page.waitForTimeout(500);
+    expect(await page.locator('.jp-Notebook .jp-Cell').count()).toBe(1);
 
     // Chrome trace export downloads a file Perfetto can read
     const [download] = await Promise.all([page.waitForEvent('download'), tl.locator('[data-action="export-chrome"]').click()]);

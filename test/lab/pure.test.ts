@@ -153,3 +153,20 @@ describe('sparklines and file names', () => {
     expect(fileNameFor(undefined, 'png')).toBe('threadline.png');
   });
 });
+
+describe('stepping through a lane', () => {
+  it('finds the next and previous span by start time across duration classes', async () => {
+    const { LaneIndex } = await import('../../src/lab/laneIndex.js');
+    const idx = new LaneIndex();
+    idx.add(0, 1000, 0, 1); // long
+    idx.add(10, 12, 1, 2); // short
+    idx.add(20, 60, 0, 3); // medium
+    expect(idx.nextAfter(-1)).toBe(1);
+    expect(idx.nextAfter(0)).toBe(2);
+    expect(idx.nextAfter(10)).toBe(3);
+    expect(idx.nextAfter(20)).toBe(-1);
+    expect(idx.prevBefore(20)).toBe(2);
+    expect(idx.prevBefore(10)).toBe(1);
+    expect(idx.prevBefore(0)).toBe(-1);
+  });
+});
