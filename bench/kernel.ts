@@ -8,6 +8,7 @@
  * Ratios are ours / jupyter_client (lower is better; target <= 1.0).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,14 @@ interface PeerResult {
   chars?: number;
   /** the client's own CPU per execution */
   cpu_ms?: number;
+  /** the kernel process's CPU per execution */
+  kernel_cpu_ms?: number;
+}
+
+/** CPU time (user + system, all threads) a process has used so far, from /proc. */
+function processCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ is 100 on Linux
 }
 
 /** The jupyter_client side, a long-lived Python process answering one command per line. */
@@ -98,6 +107,7 @@ async function oursRun(k: LocalKernel, code: string, n: number): Promise<Require
   const times: number[] = [];
   let chars = 0;
   const cpu0 = process.cpuUsage();
+  const kcpu0 = processCpuMs(k.pid!);
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const r = await k.execute(code);
@@ -106,7 +116,7 @@ async function oursRun(k: LocalKernel, code: string, n: number): Promise<Require
     chars = r.outputs.reduce((sum, o) => sum + (o.output_type === 'stream' ? o.text.length : 0), 0);
   }
   const cpu = process.cpuUsage(cpu0);
-  return { times_ms: times, chars, cpu_ms: (cpu.user + cpu.system) / 1000 / n };
+  return { times_ms: times, chars, cpu_ms: (cpu.user + cpu.system) / 1000 / n, kernel_cpu_ms: (processCpuMs(k.pid!) - kcpu0) / n };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -120,6 +130,7 @@ const rtPeer: number[] = [];
 const bulkOurs: number[] = [];
 const bulkPeer: number[] = [];
 const cpu = { rtOurs: [] as number[], rtPeer: [] as number[], bulkOurs: [] as number[], bulkPeer: [] as number[] };
+const kernelCpu = { bulkOurs: [] as number[], bulkPeer: [] as number[] };
 let charsOurs = 0;
 let charsPeer: number | undefined;
 let warm: LocalKernel | undefined;
@@ -179,12 +190,14 @@ try {
         const ours = await oursRun(kernel, BULK_CODE, 1);
         bulkOurs.push(...ours.times_ms);
         cpu.bulkOurs.push(ours.cpu_ms);
+        kernelCpu.bulkOurs.push(ours.kernel_cpu_ms);
         charsOurs = ours.chars;
       },
       async () => {
         const theirs = await peer.run('bulk', 1);
         bulkPeer.push(...theirs.times_ms);
         if (theirs.cpu_ms !== undefined) cpu.bulkPeer.push(theirs.cpu_ms);
+        if (theirs.kernel_cpu_ms !== undefined) kernelCpu.bulkPeer.push(theirs.kernel_cpu_ms);
         charsPeer = theirs.chars;
       }
     );
@@ -192,8 +205,9 @@ try {
   if (charsPeer !== undefined && charsOurs !== charsPeer) throw new Error(`bulk output differs: ours ${charsOurs} chars, jupyter_client ${charsPeer}`);
   console.log(
     `100k-line print median  ours ${median(bulkOurs).toFixed(1)} ms   jupyter_client ${median(bulkPeer).toFixed(1)} ms   (${charsOurs} chars each)\n` +
-      `               client CPU per print    ours ${mean(cpu.bulkOurs).toFixed(1)} ms   jupyter_client ${mean(cpu.bulkPeer).toFixed(1)} ms ` +
-      '(the rest is the kernel printing, the same work for both)'
+      `               client CPU per print    ours ${mean(cpu.bulkOurs).toFixed(1)} ms   jupyter_client ${mean(cpu.bulkPeer).toFixed(1)} ms\n` +
+      `               kernel CPU per print    ours ${mean(kernelCpu.bulkOurs).toFixed(1)} ms   jupyter_client ${mean(kernelCpu.bulkPeer).toFixed(1)} ms ` +
+      '(the kernel printing dominates; the rest of the wall time is waiting for a CPU)'
   );
 } finally {
   await warm?.shutdown();
@@ -210,6 +224,7 @@ const result = {
     roundtrip: { ours: round(mean(cpu.rtOurs)), jupyter_client: round(mean(cpu.rtPeer)) },
     bulk: { ours: round(mean(cpu.bulkOurs), 1), jupyter_client: round(mean(cpu.bulkPeer), 1) }
   },
+  kernel_cpu_ms: { bulk: { ours: round(mean(kernelCpu.bulkOurs), 1), jupyter_client: round(mean(kernelCpu.bulkPeer), 1) } },
   start_ratio: round(median(startOurs) / median(startPeer)),
   roundtrip_ratio: round(median(rtOurs) / median(rtPeer)),
   bulk_ratio: round(median(bulkOurs) / median(bulkPeer))

@@ -10,6 +10,7 @@ The Node side interleaves these with its own runs so both see the same machine l
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -46,6 +47,13 @@ def run(code: str, kc: BlockingKernelClient) -> int:
     return len("".join(chunks))
 
 
+def process_cpu_ms(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     kernel_name = sys.argv[1]
     warm: tuple[KernelManager, BlockingKernelClient] | None = None
@@ -69,12 +77,15 @@ def main() -> None:
                     run("pass", warm[1])
                 code = "pass" if cmd == "roundtrip" else BULK_CODE
                 cpu0 = time.process_time()
+                kernel_pid = warm[0].provisioner.pid  # type: ignore[union-attr]
+                kcpu0 = process_cpu_ms(kernel_pid)
                 for _ in range(n):
                     t0 = time.perf_counter()
                     extra["chars"] = run(code, warm[1])
                     times.append((time.perf_counter() - t0) * 1000)
                 # this client's own CPU time (all its threads), per execution
                 extra["cpu_ms"] = (time.process_time() - cpu0) * 1000 / n
+                extra["kernel_cpu_ms"] = (process_cpu_ms(kernel_pid) - kcpu0) / n
             print(json.dumps({"times_ms": times, **extra}), flush=True)
     finally:
         if warm is not None:
