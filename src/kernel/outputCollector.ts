@@ -9,13 +9,22 @@ import type { MimeBundle, Output } from './kernelClient.js';
 
 type DisplayOutput = Extract<Output, { output_type: 'display_data' | 'execute_result' }>;
 
-/** display_id -> outputs showing it, across all executions of one kernel (as in a notebook). */
+/**
+ * display_id -> outputs showing it, across all executions of one kernel (as in a notebook).
+ * Bounded: a long session of progress bars would otherwise keep every old output alive; the
+ * displays registered longest ago are forgotten first.
+ */
 export class DisplayRegistry {
   private readonly byId = new Map<string, Set<DisplayOutput>>();
 
+  constructor(private readonly maxIds = 10_000) {}
+
   register(id: string, output: DisplayOutput): void {
     let set = this.byId.get(id);
-    if (!set) this.byId.set(id, (set = new Set()));
+    if (!set) {
+      this.byId.set(id, (set = new Set()));
+      if (this.byId.size > this.maxIds) this.byId.delete(this.byId.keys().next().value as string);
+    }
     set.add(output);
   }
 

@@ -49,6 +49,14 @@ describe('OutputCollector', () => {
     expect(second.outputs).toHaveLength(1);
   });
 
+  it('forgets the oldest display ids beyond its bound', () => {
+    const registry = new DisplayRegistry(2);
+    const c = new OutputCollector(registry);
+    for (const id of ['a', 'b', 'c']) c.handle('display_data', { data: { 'text/plain': id }, metadata: {}, transient: { display_id: id } });
+    for (const id of ['a', 'b', 'c']) c.handle('update_display_data', { data: { 'text/plain': `${id}2` }, metadata: {}, transient: { display_id: id } });
+    expect(c.outputs.map(o => (o as { data: Record<string, unknown> }).data['text/plain'])).toEqual(['a', 'b2', 'c2']);
+  });
+
   it('clears at once, or before the next output with wait=True', () => {
     const c = new OutputCollector(new DisplayRegistry());
     c.handle('stream', { name: 'stdout', text: 'old' });
