@@ -38,8 +38,9 @@ options:
   --cpu-seconds SEC         CPU time per kernel process (default ${DEFAULT_LIMITS.cpuSeconds})
   --no-limits               start kernels without OS limits
   --max-notebook-mb MB      larger submissions are refused as invalid-notebook (default 20)
-  --cwd DIR                 course folder whose support files (modules, data) the kernel sees
-                            (copied without notebooks, default: each submission's folder)
+  --cwd DIR                 course folder whose support files (modules, data) the kernel sees,
+                            copied without notebooks (default: each submission's folder with the
+                            source folder's files copied over it, as nbgrader does)
   --regrade                 grade again what the gradebook already has
   --json                    print a JSON array of results on stdout
   --quiet                   no progress output
@@ -135,6 +136,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         jobs: Number(f.jobs ?? effectiveCpus()),
         regrade: Boolean(f.regrade),
         cwd: f.cwd ? String(f.cwd) : undefined,
+        overlay: path.dirname(path.resolve(source)),
         maxNotebookBytes: f['max-notebook-mb'] !== undefined ? Number(f['max-notebook-mb']) * 1048576 : DEFAULT_MAX_NOTEBOOK_BYTES,
         onDone: (record, resumed) =>
           progress.tick(`${record.student}: ${record.score}/${record.maxScore} ${record.status}${resumed ? ' (already graded)' : ''}${record.reason ? ` — ${record.reason}` : ''}`)

@@ -19,8 +19,10 @@ import type { SubmissionFile } from './submissions.js';
 export interface GradeRunOptions extends RunOptions {
   jobs: number;
   regrade: boolean;
-  /** working directory template for the kernels; default: each submission's folder */
+  /** working directory template for the kernels; default: each submission's folder… */
   cwd?: string;
+  /** …with the support files of this folder (the source's) copied over it, as nbgrader does */
+  overlay?: string;
   maxNotebookBytes: number;
   /** called when a submission is done (graded, skipped or invalid) */
   onDone?: (record: SubmissionRecord, resumed: boolean) => void;
@@ -96,7 +98,7 @@ export async function gradeSubmissions(
         const notebook = parseNotebook(bytes, file.path, options.maxNotebookBytes);
         const cwd = options.cwd ?? path.dirname(path.resolve(file.path));
         const kernelName = planGrading(assignment, notebook).kernelName;
-        const kernel = factory.start(kernelName, cwd);
+        const kernel = factory.start(kernelName, cwd, options.cwd ? undefined : options.overlay);
         kernel.catch(() => undefined); // observed when awaited
         return { index, claimed: { file, fileHash, notebook, kernel } };
       } catch (error) {

@@ -27,8 +27,11 @@ export interface GradingKernel {
 }
 
 export interface KernelFactory {
-  /** starts a kernel whose working directory mirrors `templateDir` */
-  start(kernelName: string, templateDir: string | undefined): Promise<GradingKernel>;
+  /**
+   * starts a kernel whose working directory mirrors `templateDir`, with the support files of
+   * `overlayDir` copied over it (nbgrader copies the source folder's files over each submission's)
+   */
+  start(kernelName: string, templateDir: string | undefined, overlayDir?: string): Promise<GradingKernel>;
   readonly description: string;
 }
 
@@ -85,10 +88,11 @@ export class LocalKernelFactory implements KernelFactory {
     private readonly inPlace = false
   ) {}
 
-  async start(kernelName: string, templateDir: string | undefined): Promise<GradingKernel> {
+  async start(kernelName: string, templateDir: string | undefined, overlayDir?: string): Promise<GradingKernel> {
     const inPlace = this.inPlace && templateDir !== undefined;
     const cwd = inPlace ? path.resolve(templateDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-grade-'));
     if (templateDir && !inPlace) copySupportFiles(templateDir, cwd);
+    if (overlayDir && !inPlace && path.resolve(overlayDir) !== path.resolve(templateDir ?? '')) copySupportFiles(overlayDir, cwd);
     let sandbox: KernelSandbox | undefined;
     try {
       const spec = getKernelSpec(kernelName);

@@ -2,15 +2,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { courseDir, setSource, sourcePath, studentPath, submission, studentVersion, tempDir, writeSubmissions } from './helpers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const cli = path.join(root, 'src', 'grader', 'cli.ts');
+// by URL, so that the CLI can run from any working directory
+const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 function threadline(args: string[], cwd = root) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
+  const result = spawnSync(process.execPath, ['--import', tsx, cli, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -72,6 +75,25 @@ describe('threadline CLI', () => {
     expect(lines.filter(line => line.startsWith('tiny,bo,'))).toHaveLength(6);
   });
 
+  it('grades an nbgrader course folder as is: support files come from the source folder', () => {
+    const course = tempDir('tl-nbgrader-layout-');
+    const assignmentDir = path.join(course, 'source', 'ps1');
+    fs.mkdirSync(assignmentDir, { recursive: true });
+    fs.copyFileSync(sourcePath, path.join(assignmentDir, 'tiny.ipynb'));
+    fs.copyFileSync(path.join(courseDir, 'helper.py'), path.join(assignmentDir, 'helper.py'));
+    for (const [student, nb] of Object.entries({ alice: submission(), bob: studentVersion() })) {
+      fs.mkdirSync(path.join(course, 'submitted', student, 'ps1'), { recursive: true });
+      fs.writeFileSync(path.join(course, 'submitted', student, 'ps1', 'tiny.ipynb'), JSON.stringify(nb));
+    }
+    const graded = threadline(['grade', '--source', 'source/ps1/tiny.ipynb', '--submissions', 'submitted', '--json', '--quiet'], course);
+    const results = JSON.parse(graded.stdout) as { student: string; score: number; status: string }[];
+    expect(results.map(r => [r.student, r.score, r.status])).toEqual([
+      ['alice', 7, 'ok'],
+      ['bob', 0, 'ok']
+    ]);
+    expect(fs.existsSync(path.join(course, 'gradebook.sqlite'))).toBe(true);
+  });
+
   it('resumes after kill -9 without duplicates, and --regrade grades everything again', async () => {
     const dir = tempDir('tl-resume-');
     const slow = (name: string) => submission(nb => setSource(nb, 'double', `import time\ntime.sleep(1.5)\ndef double(x):\n    return 2 * x  # ${name}`));
@@ -79,7 +101,7 @@ describe('threadline CLI', () => {
     writeSubmissions(path.join(dir, 'subs'), Object.fromEntries(students.map(s => [s, slow(s)])));
     const db = path.join(dir, 'gb.sqlite');
     const args = ['grade', '--source', sourcePath, '--submissions', path.join(dir, 'subs'), '--db', db, '--cwd', courseDir, '--jobs', '1', '--json', '--quiet'];
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd: root, stdio: 'ignore' });
     const count = () => {
       if (!fs.existsSync(db)) return 0;
       const conn = new Database(db, { readonly: true, fileMustExist: true });
