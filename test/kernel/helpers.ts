@@ -1,5 +1,4 @@
 /** Shared bits of the kernel tests: which spec to use and process-table checks. */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,14 +9,22 @@ export const venvPython = path.join(root, '.venv', 'bin', 'python');
 /** The plain ipykernel spec; THREADLINE_TEST_KERNEL=threadline runs the same tests with the probe loaded. */
 export const kernelName = process.env.THREADLINE_TEST_KERNEL ?? 'python3';
 
-/** pids of every live process in process group `pgid` (from the process table via ps). */
+/** pids of every live (non-zombie) process in process group `pgid`, from the process table in /proc. */
 export function processGroupMembers(pgid: number): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map(l => l.trim().split(/\s+/))
-    .filter(([pid, group, stat]) => pid && Number(group) === pgid && !stat?.startsWith('Z'))
-    .map(([pid]) => Number(pid));
+  const members: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // fields after "(comm)": state ppid pgrp ...
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(group) === pgid && state !== 'Z') members.push(Number(entry));
+  }
+  return members;
 }
 
 export function processExists(pid: number): boolean {
