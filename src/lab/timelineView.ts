@@ -43,8 +43,14 @@ export interface PaintInfo {
   stats: PaintStats;
 }
 
+const FOCUSABLE = new Set(['button', 'input', 'canvas', 'summary']);
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
+  // keys typed on the timeline's controls are theirs: without this, notebook command-mode
+  // shortcuts would fire too (b inserts a cell, d d deletes one, Enter edits the cell);
+  // Lumino checks the attribute on the focused element itself
+  if (FOCUSABLE.has(tag)) e.setAttribute('data-lm-suppress-shortcuts', '');
   e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
@@ -103,6 +109,7 @@ export class TimelineView {
     this.node.setAttribute('aria-label', 'Threadline task timeline');
     this.node.dataset.labelWidth = String(LABEL_W);
 
+
     const header = el('div', 'tl-Header');
     this.titleEl = el('span', 'tl-Title', 'Threadline timeline');
     this.liveBadge = el('span', 'tl-LiveBadge', 'live');
@@ -133,9 +140,7 @@ export class TimelineView {
     const wrap = el('div', 'tl-CanvasWrap');
     this.canvas = el('canvas', 'tl-Canvas');
     this.canvas.tabIndex = 0;
-    // keys typed on the timeline are the timeline's: without this, notebook command-mode
-    // shortcuts would fire too (0 0 restarts the kernel, d d deletes the cell)
-    this.canvas.setAttribute('data-lm-suppress-shortcuts', '');
+
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute(
       'aria-label',

@@ -105,6 +105,11 @@ describe('saved traces', () => {
     await page.keyboard.press('a');
     await page.waitForTimeout(500);
     expect(await page.locator('.jp-Notebook .jp-Cell').count()).toBe(1);
+    // toolbar buttons work from the keyboard inside a notebook
+    const paintsBeforeFit = Number(await tl.getAttribute('data-paints'));
+    await tl.getByRole('button', { name: 'Zoom in (+)' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => Number(await tl.getAttribute('data-paints')), { timeout: 10_000 }).toBeGreaterThan(paintsBeforeFit);
 
     // Chrome trace export downloads a file Perfetto can read
     const [download] = await Promise.all([page.waitForEvent('download'), tl.locator('[data-action="export-chrome"]').click()]);
