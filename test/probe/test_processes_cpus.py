@@ -107,3 +107,38 @@ def test_stdlib_helper_threads_are_not_counted_as_the_learners():
     assert t.threads_used() == 0
     groups = {s(t.data, g) for g in t.data["lanes"]["group"]}
     assert "helpers" in groups
+
+
+def _synthetic(cpu_rows, sample_rows):
+    """A minimal finished trace with given cpu (t, core, util) and samples (lane, t, cpu) rows."""
+    empty = lambda *cols: {c: [] for c in cols}  # noqa: E731
+    trace = {
+        "version": 1,
+        "meta": {"t0_unix_us": 0, "pid": 1, "python": "3.11", "host_cpus": 2, "effective_cpus": 2, "effective_cpus_reason": "",
+                 "block_threshold_us": 100000, "dropped": 0, "capacity": 10, "duration_us": 1000},
+        "strings": ["w", "processes"],
+        "lanes": {"kind": [2, 2], "name": [0, 0], "group": [1, 1], "parent": [-1, -1], "created_by": [-1, -1], "site": [-1, -1], "start": [0, 0], "os_id": [10, 11]},
+        "ends": empty("lane", "t", "outcome", "detail", "cpu_us"),
+        "spans": empty("lane", "kind", "start", "end", "label", "lock"),
+        "locks": empty("name", "kind", "site"),
+        "acquires": empty("lock", "lane", "requested", "acquired", "released", "waiters"),
+        "cpu": {"t": [r[0] for r in cpu_rows], "core": [r[1] for r in cpu_rows], "util": [r[2] for r in cpu_rows]},
+        "samples": {"lane": [r[0] for r in sample_rows], "t": [r[1] for r in sample_rows], "core": [0] * len(sample_rows), "cpu": [r[2] for r in sample_rows]},
+    }
+    validate(trace)
+    return threadline.Trace(trace)
+
+
+def test_cores_busy_counts_our_busy_workers_even_on_a_shared_machine():
+    idle_parallel = _synthetic([(1, 0, 98.0), (1, 1, 97.0)], [(0, 1, 96.0), (1, 1, 95.0)])
+    assert idle_parallel.cores_busy(50) == 2
+    idle_serial = _synthetic([(1, 0, 99.0), (1, 1, 3.0)], [(0, 1, 98.0), (1, 1, 0.5)])
+    assert idle_serial.cores_busy(20) == 1
+    # both cores saturated, mostly by other programs: our two workers get ~15% each
+    shared_parallel = _synthetic([(1, 0, 100.0), (1, 1, 100.0)], [(0, 1, 15.0), (1, 1, 14.0)])
+    assert shared_parallel.cores_busy(20) == 2
+    # saturated machine, one worker busy and one idle: still one core
+    shared_serial = _synthetic([(1, 0, 100.0), (1, 1, 100.0)], [(0, 1, 30.0), (1, 1, 0.0)])
+    assert shared_serial.cores_busy(20) == 1
+    with pytest.raises(AssertionError, match="at least 2 cores busy"):
+        shared_serial.assert_cores_busy(2, min_util=20)
