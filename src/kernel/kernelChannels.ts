@@ -40,6 +40,9 @@ export class KernelChannels {
   private readonly sockets: Record<MessageChannel, Socket>;
   private readonly queues: Record<SendChannel, SendQueue>;
   private closed = false;
+  private stdinReady = false;
+  /** resolves once the stdin socket has completed its handshake with the kernel */
+  readonly stdinConnected: Promise<void>;
 
   constructor(
     info: ConnectionInfo,
@@ -62,6 +65,16 @@ export class KernelChannels {
     // no receive limit: a PUB drops messages for a subscriber that is over its high water mark
     const iopub = new Subscriber({ ...common, receiveHighWaterMark: 0 });
     iopub.subscribe();
+    // The kernel's stdin ROUTER drops an input_request for a peer it has not met yet, so a
+    // frontend that answers input() must be connected there first: watch for the handshake.
+    // (The observer ends with the socket; closing it earlier from its own callback fails.)
+    const stdinEvents = stdin.events;
+    this.stdinConnected = new Promise(resolve =>
+      stdinEvents.on('handshake', () => {
+        this.stdinReady = true;
+        resolve();
+      })
+    );
     shell.connect(channelUrl(info, 'shell'));
     control.connect(channelUrl(info, 'control'));
     stdin.connect(channelUrl(info, 'stdin'));
@@ -69,6 +82,10 @@ export class KernelChannels {
     this.sockets = { shell, control, stdin, iopub };
     this.queues = { shell: new SendQueue(shell), control: new SendQueue(control), stdin: new SendQueue(stdin) };
     for (const channel of Object.keys(this.sockets) as MessageChannel[]) void this.readLoop(channel);
+  }
+
+  get stdinIsConnected(): boolean {
+    return this.stdinReady;
   }
 
   send(channel: SendChannel, message: JupyterMessage<object>): Promise<void> {

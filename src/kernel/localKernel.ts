@@ -516,6 +516,14 @@ export class LocalKernel implements KernelClient {
     if (this.shutdownPromise) throw new KernelShutdownError('execute code');
     if (!this.isAlive && this.restarting) await this.restarting;
     if (!this.isAlive || !this.channels) throw new KernelDiedError('it is not running (it died earlier)');
+    if (options.stdin && !this.channels.stdinIsConnected) {
+      // an input_request sent before our stdin socket reached the kernel would be lost
+      const channels = this.channels;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([channels.stdinConnected, new Promise(r => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+      if (!this.isAlive || this.channels !== channels) throw new KernelDiedError('it stopped while connecting its stdin channel');
+    }
     const msg = this.session.message('execute_request', {
       code,
       silent: options.silent ?? false,

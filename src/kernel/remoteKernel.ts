@@ -174,6 +174,14 @@ export class RemoteKernel implements KernelClient {
       failPending = reject;
     });
     this.pending.add(failPending);
+    // the statusChanged signal can be missed when the WebSocket drops while the server restarts a
+    // dead kernel: look at the status too while waiting
+    const watchdog = setInterval(() => {
+      const status = this.connection.status;
+      if (!this.restartingByUs && (status === 'dead' || status === 'autorestarting' || status === 'restarting')) {
+        failPending(new KernelDiedError(`the server reports it ${status}`));
+      }
+    }, 1000);
     const timeout = new Promise<'timeout'>(resolve => {
       if (options.timeoutMs === undefined) return;
       timer = setTimeout(() => {
@@ -192,6 +200,7 @@ export class RemoteKernel implements KernelClient {
       throw new KernelDiedError(`the execution was cancelled (${(error as Error).message})`);
     } finally {
       clearTimeout(timer);
+      clearInterval(watchdog);
       this.pending.delete(failPending);
     }
     const content = reply === 'timeout' ? undefined : (reply.content as unknown as Record<string, unknown>);
