@@ -125,6 +125,11 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   const protectedPaths = [path.resolve(source), path.resolve(dbPath)];
   if (['source', 'release'].includes(path.basename(path.dirname(path.resolve(source))))) protectedPaths.push(path.dirname(path.resolve(source)));
 
+  const jobs = Number(f.jobs ?? effectiveCpus());
+  if (!f.quiet) {
+    const limitText = limits ? `limits: ${limits.memoryMb} MB, ${limits.maxProcesses} processes, ${limits.cpuSeconds} CPU s` : 'no OS limits';
+    console.error(`grading ${files.length} submission(s) of ${assignment.name} (${assignment.maxScore} points) with ${jobs} ${factory.description} at once (${f.server ? 'server limits' : limitText}) into ${dbPath}`);
+  }
   const progress = new Progress(files.length, `grading ${assignment.name}`, process.stderr, !f.quiet);
   const outcomes = await (async () => {
     try {
@@ -133,7 +138,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         cellTimeoutMs: f.timeout !== undefined ? Number(f.timeout) * 1000 : DEFAULT_RUN_OPTIONS.cellTimeoutMs,
         notebookTimeoutMs: f['notebook-timeout'] !== undefined ? Number(f['notebook-timeout']) * 1000 : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
         protectedPaths,
-        jobs: Number(f.jobs ?? effectiveCpus()),
+        jobs,
         regrade: Boolean(f.regrade),
         cwd: f.cwd ? String(f.cwd) : undefined,
         overlay: path.dirname(path.resolve(source)),
