@@ -2,7 +2,7 @@
  * `npm run bench -- kernel [kernelName]`: our ZeroMQ kernel client vs Python's jupyter_client
  * (BlockingKernelClient), same kernel spec, side by side in one run:
  *   start -> ready (median of 10), execute round trip of `pass` (p50/p95 of 500),
- *   a 100k-line print (median of 8).
+ *   a 100k-line print (median of 12).
  * The runs are interleaved in ABBA order with one long-lived Python peer
  * (bench/kernel_peer.py) so both sides see the same machine load.
  * Ratios are ours / jupyter_client (lower is better; target <= 1.0).
@@ -18,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const kernelName = process.argv[2] ?? 'python3';
 const python = path.join(root, '.venv', 'bin', 'python');
 const BULK_CODE = 'for i in range(100000): print(i)';
-const N = { start: 10, roundtrip: 500, bulk: 8 };
+const N = { start: 10, roundtrip: 500, bulk: 12 };
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
