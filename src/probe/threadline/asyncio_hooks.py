@@ -179,7 +179,7 @@ def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
     threshold = rec.block_threshold_s
     pc = perf_counter
     get_ident = threading.get_ident
-    current_task = asyncio.current_task
+    current_tasks_get = asyncio.tasks._current_tasks.get
     original_create_task = base_events.BaseEventLoop.create_task
     awaiting_get = awaiting.get
 
@@ -223,7 +223,7 @@ def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
             if kind == 1:
                 return task
             lineno = frame.f_lineno if frame is not None else 0
-            creator = current_task(self)
+            creator = current_tasks_get(self)
             if creator is None or (creator not in tracked and creator not in rec.task_lane):
                 creator = get_ident()
             tracked.add(task)
@@ -294,7 +294,7 @@ def current_who() -> Any:
     try:
         loop = events._get_running_loop()
         if loop is not None:
-            task = asyncio.current_task(loop)
+            task = asyncio.tasks._current_tasks.get(loop)
             if task is not None:
                 return task
     except Exception:  # noqa: BLE001

@@ -598,7 +598,15 @@ class TracedQueue(queue.Queue):  # type: ignore[type-arg]
 # what the task waits on and await the original method.
 
 _awaiting = asyncio_hooks.awaiting
-_current_task = asyncio.current_task
+_current_tasks_get = asyncio.tasks._current_tasks.get
+_get_running_loop = asyncio.events._get_running_loop
+
+
+def _current_task() -> Any:
+    """asyncio.current_task() without its Python-level wrapper (two C calls)."""
+    return _current_tasks_get(_get_running_loop())
+
+
 _async_lock_release = asyncio.Lock.release
 
 
@@ -613,7 +621,7 @@ class TracedAsyncLock(asyncio.Lock):
             idx = _index(self)
             if idx < 0:
                 return await super().acquire()
-        who = _current_task()
+        who = _current_tasks_get(_get_running_loop())
         r = pc()
         if not self._locked and not self._waiters:  # type: ignore[attr-defined]
             self._locked = True  # type: ignore[attr-defined]
@@ -644,7 +652,7 @@ class _AsyncSemaphoreMixin:
             idx = _index(self)
             if idx < 0:
                 return await super().acquire()  # type: ignore[misc]
-        who = _current_task()
+        who = _current_tasks_get(_get_running_loop())
         r = pc()
         if not self.locked():  # type: ignore[attr-defined]
             self._value -= 1  # type: ignore[attr-defined]
@@ -666,7 +674,7 @@ class _AsyncSemaphoreMixin:
         if idx >= 0:
             holders = self._tl_holders  # type: ignore[attr-defined]
             if holders:
-                who = _current_task()
+                who = _current_tasks_get(_get_running_loop())
                 e = pc()
                 for i in range(len(holders) - 1, -1, -1):
                     if holders[i][0] is who:
@@ -698,7 +706,7 @@ class TracedAsyncEvent(asyncio.Event):
         idx = _index(self)
         if idx < 0:
             return await super().wait()
-        who = _current_task()
+        who = _current_tasks_get(_get_running_loop())
         r = pc()
         if self._value:  # type: ignore[attr-defined]
             _sa((idx, who, r, r, r, 0))
@@ -726,7 +734,7 @@ class TracedAsyncCondition(asyncio.Condition):
         _init_tracking(self, "asyncio.Condition", frame)
 
     async def wait(self) -> bool:
-        who = _current_task()
+        who = _current_tasks_get(_get_running_loop())
         if self.__dict__.get("_tl_on"):
             _awaiting[who] = f"asyncio.Condition {_find_label(self)}"
         try:
@@ -751,7 +759,7 @@ class TracedAsyncQueue(asyncio.Queue):  # type: ignore[type-arg]
             idx = _index(self)
             if idx < 0:
                 return await super().get()
-        who = _current_task()
+        who = _current_tasks_get(_get_running_loop())
         r = pc()
         if self._queue:  # type: ignore[attr-defined]
             item = self.get_nowait()
@@ -773,7 +781,7 @@ class TracedAsyncQueue(asyncio.Queue):  # type: ignore[type-arg]
             idx = _index(self)
             if idx < 0:
                 return await super().put(item)
-        who = _current_task()
+        who = _current_tasks_get(_get_running_loop())
         r = pc()
         if not self.full():
             self.put_nowait(item)
