@@ -7,10 +7,11 @@ import { ConnectionFile, newConnectionInfo, type ConnectionInfo } from './connec
 import { KernelDiedError, KernelShutdownError, KernelStartError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { KernelChannels, type ChannelStats, type MessageChannel } from './kernelChannels.js';
+import { Execution } from './execution.js';
 import type { ExecuteOptions, ExecuteResult, KernelClient, KernelInfo } from './kernelClient.js';
 import { KernelProcess } from './kernelProcess.js';
 import { formatKernelCommand, getKernelSpec, type KernelSpec } from './kernelSpec.js';
-import { DisplayRegistry, OutputCollector } from './outputCollector.js';
+import { DisplayRegistry } from './outputCollector.js';
 import { Session, type JupyterMessage } from './wireProtocol.js';
 
 export interface LocalKernelOptions {
@@ -50,86 +51,6 @@ export interface ConnectOptions {
 interface ReplyWaiter {
   resolve: (message: JupyterMessage) => void;
   reject: (error: Error) => void;
-}
-
-/** One execute_request in flight. */
-class Execution {
-  readonly collector: OutputCollector;
-  readonly started = Date.now();
-  reply?: Record<string, unknown>;
-  idle = false;
-  timedOut = false;
-  private timer?: NodeJS.Timeout;
-  private settled = false;
-  resolve!: (r: ExecuteResult) => void;
-  reject!: (e: Error) => void;
-  readonly promise: Promise<ExecuteResult>;
-
-  constructor(
-    readonly msgId: string,
-    readonly options: ExecuteOptions,
-    displays: DisplayRegistry
-  ) {
-    this.collector = new OutputCollector(displays, options.maxOutputBytes ?? Number.POSITIVE_INFINITY, options.onOutput);
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  setTimer(ms: number, fn: () => void): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(fn, ms);
-  }
-
-  clearTimer(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  get done(): boolean {
-    return this.settled;
-  }
-
-  finish(incomplete: boolean): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.clearTimer();
-    const c = this.collector;
-    const reply = this.reply;
-    const replyStatus = reply?.status;
-    let status: ExecuteResult['status'] =
-      replyStatus === 'ok' || replyStatus === 'error' || replyStatus === 'aborted' ? replyStatus : c.error ? 'error' : 'ok';
-    let error = c.error;
-    if (replyStatus === 'error' && typeof reply?.ename === 'string') {
-      error = { ename: reply.ename, evalue: String(reply.evalue ?? ''), traceback: Array.isArray(reply.traceback) ? reply.traceback.map(String) : [] };
-    }
-    if (this.timedOut) {
-      status = 'timeout';
-      error = {
-        ename: 'CellTimeoutError',
-        evalue: `The code did not finish within ${this.options.timeoutMs} ms and was interrupted.`,
-        traceback: error?.traceback ?? []
-      };
-    }
-    const executionCount = typeof reply?.execution_count === 'number' ? reply.execution_count : c.executionCount;
-    this.resolve({
-      status,
-      executionCount,
-      outputs: c.outputs,
-      ...(status === 'ok' || status === 'aborted' || !error ? {} : { error }),
-      incomplete: incomplete || (this.timedOut && !(this.reply && this.idle)),
-      droppedBytes: c.droppedBytes,
-      elapsedMs: Date.now() - this.started
-    });
-  }
-
-  fail(error: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.clearTimer();
-    this.reject(error);
-  }
 }
 
 export class LocalKernel implements KernelClient {
