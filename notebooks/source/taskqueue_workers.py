@@ -1,0 +1,1 @@
+../taskqueue_workers.py

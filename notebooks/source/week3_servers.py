@@ -1,0 +1,1 @@
+../week3_servers.py

@@ -1,0 +1,1 @@
+../week6_workers.py
