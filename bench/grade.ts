@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- grade [--notebook NAME] [--submissions N]`: threadline grade --jobs 2 against
+ * `npm run bench -- grade [--notebook NAME|fixture] [--submissions N]`: threadline grade --jobs 2 against
  * nbgrader 0.9.6 autograde on the same generated submissions of a course notebook, in the same run.
  * Prints medians and ratios; the last line is `BENCH grade {json}`.
  */
@@ -45,7 +45,7 @@ const fixtureSource = path.join(root, 'test', 'grader', 'fixtures', 'course', 's
 const wanted = argValue('notebook');
 let sourcePath = fixtureSource;
 let supportDir = path.join(root, 'test', 'grader', 'fixtures', 'course');
-if (fs.existsSync(courseSources)) {
+if (fs.existsSync(courseSources) && wanted !== 'fixture') {
   const names = fs.readdirSync(courseSources).filter(name => name.endsWith('.ipynb')).sort();
   // week 2 (tasks): its source passes all its tests and none of them depends on timing, so both
   // graders must agree exactly even on a loaded machine (09's loop-blocking check does not, there)

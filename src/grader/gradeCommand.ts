@@ -31,6 +31,8 @@ options:
   --submissions DIR         grade every submission found below DIR
   --db FILE                 gradebook (default: gradebook.sqlite in the current folder)
   --jobs N                  kernels at once (default: effective cores = ${effectiveCpus()})
+  --prestart N              kernels each job starts ahead of the submission it grades (default 1;
+                            more helps when notebooks run for less time than a kernel takes to start)
   --timeout SECONDS         per-cell limit; the cell is interrupted, then the kernel killed (default 30)
   --notebook-timeout SEC    per-submission limit (default 600)
   --memory-mb MB            memory per kernel (default ${DEFAULT_LIMITS.memoryMb})
@@ -70,6 +72,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     submissions: { type: 'string' },
     db: { type: 'string' },
     jobs: { type: 'number', short: 'j' },
+    prestart: { type: 'number' },
     timeout: { type: 'number' },
     'notebook-timeout': { type: 'number' },
     'memory-mb': { type: 'number' },
@@ -139,6 +142,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         notebookTimeoutMs: f['notebook-timeout'] !== undefined ? Number(f['notebook-timeout']) * 1000 : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
         protectedPaths,
         jobs,
+        lookahead: Number(f.prestart ?? 1),
         regrade: Boolean(f.regrade),
         cwd: f.cwd ? String(f.cwd) : undefined,
         overlay: path.dirname(path.resolve(source)),

@@ -23,6 +23,8 @@ export interface GradeRunOptions extends RunOptions {
   cwd?: string;
   /** …with the support files of this folder (the source's) copied over it, as nbgrader does */
   overlay?: string;
+  /** kernels each worker starts ahead of the submission it grades (default 1) */
+  lookahead?: number;
   maxNotebookBytes: number;
   /** called when a submission is done (graded, skipped or invalid) */
   onDone?: (record: SubmissionRecord, resumed: boolean) => void;
@@ -123,11 +125,19 @@ export async function gradeSubmissions(
   });
 
   const worker = async () => {
-    let next = claim();
-    while (next) {
-      const { index, claimed } = next;
-      // start the kernel for the following submission while this one is graded
-      next = claim();
+    // kernels for this worker's next submissions start while the current one is graded
+    const ahead: NonNullable<ReturnType<typeof claim>>[] = [];
+    const fill = () => {
+      while (ahead.length < Math.max(1, options.lookahead ?? 1)) {
+        const claimed = claim();
+        if (!claimed) break;
+        ahead.push(claimed);
+      }
+    };
+    fill();
+    while (ahead.length > 0) {
+      const { index, claimed } = ahead.shift()!;
+      fill();
       let kernel: GradingKernel | undefined;
       const started = Date.now();
       try {
