@@ -13,6 +13,8 @@ from jupyter_client.manager import KernelManager
 from conftest import validate
 
 TRACE_MIME = "application/vnd.threadline.trace+json"
+# a hung kernel or worker must fail the test, not stall the suite
+pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")

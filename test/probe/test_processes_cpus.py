@@ -13,6 +13,8 @@ from conftest import rows, s, validate
 from workers import burn, nap, square
 
 LANE_PROCESS = 2
+# a hung kernel or worker must fail the test, not stall the suite
+pytestmark = pytest.mark.timeout(300)
 
 
 def process_lanes(trace):
