@@ -60,7 +60,7 @@ def test_process_pool_and_executor_are_recorded(method):
 def test_cpu_samples_and_cores_busy():
     with threadline.trace(display=False) as t:
         with mp.get_context("fork").Pool(2) as pool:
-            pool.map(burn, [3_000_000] * 4)
+            pool.map(burn, [6_000_000] * 4)  # long enough (> 0.5 s) to be sampled several times
     trace = t.data
     cpu = rows(trace, "cpu")
     assert cpu, "per-core samples were taken"

@@ -68,6 +68,7 @@ class Sampler(threading.Thread):
                     self.discover_processes()
                 if now >= next_flush:
                     next_flush = now + FLUSH_INTERVAL_S
+                    self.rec.convert_misc()  # new threads and processes are sampled from this tick on
                     self.sample(now)
                     self.flush()
         except BaseException as exc:  # noqa: BLE001 - report once, never kill the kernel
