@@ -211,3 +211,27 @@ def test_semaphore_limits_concurrency():
     stats = t.lock_stats("sem")
     assert stats.acquisitions == 10 and stats.max_holders == 3 and not stats.exclusive
     assert stats.total_wait_s > 0
+
+
+def test_async_with_trace_sees_blocking_in_the_enclosing_task_from_start_to_stop():
+    async def work():
+        time.sleep(0.2)  # first step: it began before the trace did
+        await asyncio.sleep(0.01)
+        time.sleep(0.2)  # last step: the trace stops inside it
+
+    async def main():
+        async with threadline.trace(display=False, block_threshold=0.1) as t:
+            await work()
+        return t
+
+    t = asyncio.run(main())
+    trace = t.data
+    validate(trace)
+    (cell,) = lanes_named(trace, "cell")
+    assert s(trace, trace["lanes"]["group"][cell]) == "main"
+    runs = spans_of(trace, cell, RUN)
+    assert len(runs) == 2 and runs[0]["start"] < 50_000
+    assert labels_of(trace, cell) == ["sleep"]
+    blocks = t.blocked_loop()
+    assert [b.location.split(" in ")[-1] for b in blocks] == ["work", "work"], blocks
+    assert all("test_asyncio.py" in b.location and b.duration_s >= 0.15 for b in blocks)

@@ -208,3 +208,70 @@ def test_run_cell_magic_fallback_traces_plain_code(kernel):
     assert len(displays) == 1 and displays[0][TRACE_MIME]["meta"]["label"] == "direct"
     msgs = run(kernel, "get_ipython().run_cell_magic('timeline', '', 'await asyncio.sleep(0)')")
     assert errors(msgs) and "top-level await" in errors(msgs)[0]["evalue"]
+
+
+SHOW_CELL = """
+import threadline
+t = threadline.last_trace()
+d = t.data
+names = [d['strings'][n] for n in d['lanes']['name']]
+cell = names.index('cell')
+runs = sorted((s, e) for l, k, s, e in zip(d['spans']['lane'], d['spans']['kind'], d['spans']['start'], d['spans']['end']) if l == cell and k == 0)
+waits = [d['strings'][lab] for l, k, lab in zip(d['spans']['lane'], d['spans']['kind'], d['spans']['label']) if l == cell and k == 1]
+print(repr({'names': names, 'group': d['strings'][d['lanes']['group'][cell]], 'runs': runs, 'waits': waits,
+            'blocks': [(b.duration_s, b.location) for b in t.blocked_loop()], 'lanes': t.lanes()}))
+"""
+
+
+def cell_lane(kc, code: str) -> dict[str, Any]:
+    msgs = run(kc, code)
+    assert not errors(msgs), errors(msgs)
+    msgs = run(kc, SHOW_CELL)
+    assert not errors(msgs), errors(msgs)
+    import ast
+
+    return ast.literal_eval(stdout(msgs).strip().splitlines()[-1])
+
+
+def test_code_awaited_in_a_timeline_cell_is_the_cell_lane_with_its_blocking(kernel):
+    info = cell_lane(kernel, """%%timeline
+import asyncio, time
+async def countdown():
+    time.sleep(0.3)
+    for i in range(3):
+        await asyncio.sleep(0.02)
+await countdown()
+""")
+    # only the cell's task besides the thread: none of ipykernel's own tasks
+    assert sorted(info["names"]) == ["MainThread", "cell"] and info["group"] == "main"
+    assert info["runs"] and info["runs"][0][0] < 50_000, "recorded from the start of the trace"
+    assert len(info["runs"]) == 4 and info["waits"] == ["sleep"] * 3
+    assert len(info["blocks"]) == 1 and info["blocks"][0][0] >= 0.25
+    assert info["blocks"][0][1] == "cell:4 in countdown"
+    assert info["lanes"] == [], "the cell is not one of the learner's concurrent tasks"
+
+
+def test_async_with_trace_in_a_cell_flags_blocking_in_its_last_step(kernel):
+    info = cell_lane(kernel, """import asyncio, time, threadline
+async def work():
+    await asyncio.sleep(0.02)
+    time.sleep(0.3)
+async with threadline.trace(display=False):
+    await work()
+""")
+    assert len(info["runs"]) == 2 and info["waits"] == ["sleep"]
+    assert len(info["blocks"]) == 1 and info["blocks"][0][1] == "cell:4 in work"
+    msgs = run(kernel, "import threading, asyncio.events; print(type(threading.Lock()).__name__, asyncio.events.Handle._run.__module__)")
+    assert stdout(msgs).split() == ["lock", "asyncio.events"]
+
+
+def test_a_synchronous_timeline_cell_runs_on_the_cell_lane_without_blocking_the_loop(kernel):
+    info = cell_lane(kernel, """%%timeline
+import threading, time
+worker = threading.Thread(target=time.sleep, args=(0.3,), name='sleeper')
+worker.start()
+worker.join()
+""")
+    assert len(info["runs"]) == 1 and info["runs"][0][1] - info["runs"][0][0] >= 250_000
+    assert info["blocks"] == [], "a cell without await keeps the loop by design: not a blocked loop"
+    assert info["lanes"] == ["sleeper"]

@@ -22,7 +22,7 @@ from asyncio import base_events, events, format_helpers
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from .frames import is_kernel_machinery, is_probe_or_asyncio, location_of_frame
+from .frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
 from .recorder import LANE_TASK, Recorder
 
 
@@ -33,6 +33,9 @@ def report_once(key: str, message: str) -> None:
 
 if TYPE_CHECKING:
     from .patching import Patcher
+
+# The code of the patched Handle._run while tracing (the cell task finds its running step by it).
+run_code: Any = None
 
 # task -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
 awaiting: dict[Any, str] = {}
@@ -264,6 +267,8 @@ def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
             tracked.discard(task)
             report_once("step", f"stopped recording a task ({type(exc).__name__}: {exc}).")
 
+    global run_code
+    run_code = _run.__code__
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
     patcher.set(events.Handle, "_run", _run)
     return tracked
@@ -278,13 +283,21 @@ def _report(handle: Any, exc: BaseException) -> None:
 
 
 def _suspension_site(task: Any) -> str | None:
-    """Where a task's coroutine stopped after a long step: the line after the blocking code."""
+    """Where a task's coroutine stopped after a long step: the line after the blocking code, in the
+    innermost coroutine of the learner's (a cell's task suspends deep inside IPython's coroutines)."""
     try:
-        coro = task.get_coro()
-        frame = getattr(coro, "cr_frame", None)
-        if frame is None:
+        aw = task.get_coro()
+        found = None
+        while aw is not None:
+            frame = getattr(aw, "cr_frame", None)
+            if frame is None:
+                break
+            if found is None or is_user_file(frame.f_code.co_filename):
+                found = frame
+            aw = getattr(aw, "cr_await", None)
+        if found is None:
             return None
-        return location_of_frame(frame.f_code, frame.f_lineno)
+        return location_of_frame(found.f_code, found.f_lineno)
     except Exception:  # noqa: BLE001
         return None
 

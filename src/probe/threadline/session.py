@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from . import asyncio_hooks, lock_hooks, process_hooks, thread_hooks
 from .analysis import TraceData, TraceQueries
+from .cell_task import CellTask
 from .patching import Patcher
 from .recorder import LANE_TASK, LANE_THREAD, Recorder
 from .sampler import Sampler
@@ -77,6 +78,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._close_sink: Callable[[], None] | None = None
         self._data: TraceData | None = None
         self._cell_task: Any = None
+        self._cell: CellTask | None = None
         self._tracked: set[Any] = set()
         self._started = False
 
@@ -146,10 +148,13 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         lock_hooks.install(rec, self._patcher)
         process_hooks.install(rec, self._patcher)
         if cell_task is not None:
-            lane = rec.add_lane(LANE_TASK, "cell" if self.label is None else self.label, "main", parent=main_lane, start_us=0)
+            # The task running the traced cell/block (in a notebook: ipykernel's, created before
+            # the trace): followed from now on, in the "main" group with the tracing thread.
+            lane = rec.add_lane(LANE_TASK, "cell", "main", parent=main_lane, start_us=0)
             rec.task_lane[cell_task] = lane
             self._tracked.add(cell_task)
             self._cell_task = cell_task
+            self._cell = CellTask(rec, cell_task, loop, rec.t0)
         self._sampler.start()
 
     def _teardown(self) -> None:
@@ -163,6 +168,8 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             if self._patcher is not None:
                 self._patcher.undo()
             self._tracked.discard(self._cell_task)
+            if self._cell is not None:
+                self._cell.active = False
             if self._sampler is not None:
                 self._sampler.stop()
 
@@ -173,7 +180,13 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         rec = self.recorder
         t_end = perf_counter()
         try:
-            self._teardown()
+            if self._cell is not None:
+                try:
+                    self._cell.finish(t_end)
+                finally:
+                    self._teardown()
+            else:
+                self._teardown()
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # noqa: BLE001

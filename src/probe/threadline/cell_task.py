@@ -1,0 +1,93 @@
+"""The task that runs the traced cell or block: the ``cell`` lane.
+
+In a notebook, code awaited directly in a cell runs in a task ipykernel created before tracing began
+(``asyncio.ensure_future(run_cell_async(...))``, or ``shell_main`` for a cell without ``await``). It
+is neither created nor filtered by the ``create_task`` hook, so it is followed explicitly from the
+moment the trace starts: the step that was running then, every later step (``Handle._run`` sees it
+as a traced task), and the step that is still running when the trace stops.
+
+The steps at both edges run partly outside the patches, so their ends are found differently:
+* the first step ends when the loop runs its next callback: a marker handle put at the front of the
+  loop's ready queue records that moment (no cost on the hot path);
+* the last step started in the patched ``Handle._run`` frame that is still on the stack, whose
+  ``t0`` local holds its start; if there is none, the whole trace was one step.
+
+A step counts as blocking only once the cell runs asynchronous code (it suspended at least once):
+a plain synchronous cell (a threads or processes exercise) keeps the loop by design, and flagging it
+would tell the learner about a problem they do not have.
+"""
+
+from __future__ import annotations
+
+import sys
+from asyncio import events, tasks
+from time import perf_counter
+from typing import Any
+
+from . import asyncio_hooks
+from .frames import caller_site
+from .recorder import SPAN_RUN, Recorder
+
+
+class CellTask:
+    def __init__(self, rec: Recorder, task: Any, loop: Any, t_start: float) -> None:
+        self.rec = rec
+        self.task = task
+        self.t_start = t_start
+        self.first_open = True  # the step that was running when tracing started has not ended yet
+        self.active = True
+        try:
+            loop._ready.appendleft(events.Handle(self._first_step_ended, (), loop, None))
+        except Exception:  # noqa: BLE001 - a loop without a ready deque (uvloop): the first step stays open
+            pass
+
+    def _first_step_ended(self) -> None:
+        if not self.active or not self.first_open:
+            return
+        self.first_open = False
+        t1 = perf_counter()
+        task, rec = self.task, self.rec
+        try:
+            if task.done():  # the cell finished without ever suspending: nothing was kept waiting
+                rec.raw_misc.append(("span", task, SPAN_RUN, self.t_start, t1, None, -1))
+                return
+            waiter = task._fut_waiter
+            info = None if waiter is None else (asyncio_hooks.awaiting.get(task) or (waiter, asyncio_hooks._inner_code(task)))
+            if t1 - self.t_start >= rec.block_threshold_s:
+                rec.raw_misc.append(("blocked_hint", task, self.t_start, asyncio_hooks._suspension_site(task)))
+            rec.raw_steps.extend((task, self.t_start, t1, info))
+        except Exception:  # noqa: BLE001 - never break the learner's loop
+            pass
+
+    def finish(self, t_end: float) -> None:
+        """At stop: record the step the trace is stopped from, if it is one of this task's."""
+        if not self.active:
+            return
+        self.active = False
+        loop = events._get_running_loop()
+        if loop is None or tasks._current_tasks.get(loop) is not self.task:
+            return
+        start = None
+        frame = sys._getframe(1)
+        run_code = asyncio_hooks.run_code
+        while frame is not None:
+            if frame.f_code is run_code:
+                local = frame.f_locals
+                if local.get("task") is self.task and local.get("traced"):
+                    start = local.get("t0")
+                break
+            frame = frame.f_back
+        rec, task = self.rec, self.task
+        if start is None:
+            if not self.first_open:
+                return
+            # One step from start to stop: a synchronous cell, or a block that never awaited.
+            rec.raw_misc.append(("span", task, SPAN_RUN, self.t_start, t_end, None, -1))
+            return
+        if t_end - start >= rec.block_threshold_s:
+            site, _ = caller_site(3)
+            rec.raw_misc.append(("blocked_hint", task, start, site))
+        rec.raw_steps.extend((task, start, t_end, None))
+
+
+__all__ = ["CellTask"]
