@@ -39,16 +39,17 @@ export function nodeServerSettings(baseUrl: string, token = ''): ServerConnectio
 let rejectionGuardInstalled = false;
 
 /**
- * When the server restarts a kernel by itself, KernelConnection starts a reconnect() whose promise
- * nobody awaits; shutting the kernel down later rejects it ("Kernel connection disconnected") and
- * Node would end the process for an unhandled rejection. That one is expected: swallow it, and
- * let every other unhandled rejection crash as before.
+ * When the server restarts a kernel by itself, KernelConnection starts a reconnect() and a
+ * kernel_info request whose promises nobody awaits; a later shutdown or restart rejects them
+ * ("Kernel connection disconnected", "Canceled future for kernel_info_request message…") and Node
+ * would end the process for an unhandled rejection. Those are expected: swallow them, and let
+ * every other unhandled rejection crash as before.
  */
 function ignoreOrphanedReconnects(): void {
   if (rejectionGuardInstalled) return;
   rejectionGuardInstalled = true;
   process.on('unhandledRejection', reason => {
-    if (reason instanceof Error && reason.message === 'Kernel connection disconnected') return;
+    if (reason instanceof Error && (reason.message === 'Kernel connection disconnected' || /^Canceled future for \w+ message before replies were done$/.test(reason.message))) return;
     setImmediate(() => {
       throw reason;
     });
@@ -65,12 +66,16 @@ export class RemoteKernel implements KernelClient {
   private readonly pending = new Set<(error: Error) => void>();
 
   private constructor(
-    private readonly connection: Kernel.IKernelConnection,
+    private connection: Kernel.IKernelConnection,
     private readonly options: RemoteKernelOptions
   ) {
     this.kernelName = connection.name;
-    connection.statusChanged.connect((_sender, status) => {
-      if (this.closed || this.restartingByUs) return;
+    this.watch(connection);
+  }
+
+  private watch(connection: Kernel.IKernelConnection): void {
+    connection.statusChanged.connect((sender, status) => {
+      if (this.closed || this.restartingByUs || sender !== this.connection) return;
       if (status === 'autorestarting' || status === 'dead') {
         this.failPending(new KernelDiedError(status === 'dead' ? 'the server reports it dead' : 'it died and the server is restarting it'));
         if (status === 'dead') this.die(new KernelDiedError('the server reports it dead'));
@@ -81,6 +86,18 @@ export class RemoteKernel implements KernelClient {
   /** Starts a kernel on the server and connects to it. */
   static async start(options: RemoteKernelOptions): Promise<RemoteKernel> {
     ignoreOrphanedReconnects();
+    const connection = await RemoteKernel.connectNew(options);
+    const kernel = new RemoteKernel(connection, options);
+    try {
+      await kernel.ready();
+    } catch (error) {
+      await kernel.shutdown();
+      throw error;
+    }
+    return kernel;
+  }
+
+  private static async connectNew(options: RemoteKernelOptions): Promise<Kernel.IKernelConnection> {
     const serverSettings = nodeServerSettings(options.baseUrl, options.token);
     let model: Kernel.IModel;
     try {
@@ -91,15 +108,7 @@ export class RemoteKernel implements KernelClient {
           'Check the URL, the token (--token) and that the server has that kernel spec.'
       );
     }
-    const connection = new KernelConnection({ model, serverSettings, handleComms: false });
-    const kernel = new RemoteKernel(connection, options);
-    try {
-      await kernel.ready();
-    } catch (error) {
-      await kernel.shutdown();
-      throw error;
-    }
-    return kernel;
+    return new KernelConnection({ model, serverSettings, handleComms: false });
   }
 
   get alive(): boolean {
@@ -239,8 +248,13 @@ export class RemoteKernel implements KernelClient {
       try {
         await this.connection.restart();
       } catch (error) {
-        // the server refuses while its own restarter is bringing a dead kernel back: wait for that
-        await this.waitUntilAnswering(30_000, error as Error);
+        // the server refuses while its own restarter is bringing a dead kernel back: wait for that,
+        // and if it gives up, replace the kernel with a new one on the same server
+        try {
+          await this.waitUntilAnswering(20_000, error as Error);
+        } catch {
+          await this.replaceKernel();
+        }
       }
       this.displays.clear();
       this.isAlive = true;
@@ -248,6 +262,14 @@ export class RemoteKernel implements KernelClient {
     } finally {
       this.restartingByUs = false;
     }
+  }
+
+  private async replaceKernel(): Promise<void> {
+    const old = this.connection;
+    await old.shutdown().catch(() => undefined);
+    old.dispose();
+    this.connection = await RemoteKernel.connectNew({ ...this.options, kernelName: this.kernelName });
+    this.watch(this.connection);
   }
 
   private async waitUntilAnswering(timeoutMs: number, cause: Error): Promise<void> {
