@@ -275,3 +275,19 @@ worker.join()
     assert len(info["runs"]) == 1 and info["runs"][0][1] - info["runs"][0][0] >= 250_000
     assert info["blocks"] == [], "a cell without await keeps the loop by design: not a blocked loop"
     assert info["lanes"] == ["sleeper"]
+
+
+def test_primitives_from_an_earlier_cell_are_recorded_and_the_kernels_are_not(kernel):
+    msgs = run(kernel, "import asyncio\nshared = asyncio.Lock()\nbacklog = asyncio.Queue()\n")
+    assert not errors(msgs), errors(msgs)
+    msgs = run(kernel, """%%timeline
+async def job(i):
+    async with shared:
+        await backlog.put(i)
+        await asyncio.sleep(0.01)
+await asyncio.gather(*(job(i) for i in range(3)))
+""")
+    assert not errors(msgs), errors(msgs)
+    msgs = run(kernel, "t = threadline.last_trace(); print(sorted(t.lock_names()), t.lock_stats('shared').acquisitions, t.lock_stats('backlog').acquisitions, sorted(k for k in vars(shared) if k.startswith('_tl')))")
+    assert not errors(msgs), errors(msgs)
+    assert stdout(msgs).strip() == "['backlog', 'shared'] 3 3 []"

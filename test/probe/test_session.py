@@ -28,6 +28,15 @@ def patched_surface():
         "Handle": dict(events.Handle.__dict__),
         "BaseEventLoop": dict(base_events.BaseEventLoop.__dict__),
         "Pool": dict(multiprocessing.pool.Pool.__dict__),
+        # primitives patched at class level, so objects created before tracing are recorded too
+        "classes": {
+            cls.__qualname__: dict(cls.__dict__)
+            for cls in (
+                threading.Semaphore, threading.BoundedSemaphore, threading.Event, queue.Queue,
+                asyncio.Lock, asyncio.Semaphore, asyncio.BoundedSemaphore, asyncio.Event, asyncio.Condition,
+                asyncio.Queue, asyncio.PriorityQueue, asyncio.LifoQueue,
+            )
+        },
         "ApplyResult": dict(multiprocessing.pool.ApplyResult.__dict__),
     }
 

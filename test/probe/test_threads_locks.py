@@ -248,3 +248,124 @@ def test_locks_created_outside_tracing_or_by_the_stdlib_stay_plain():
     assert type(inside).__name__ == "PlainLock"
     assert type(q) is queue.Queue
     assert threading.Lock is not None and threading.Lock().__class__.__name__ == "lock"
+
+
+class CountingLock(asyncio.Lock):
+    """A learner's subclass: recorded as the asyncio.Lock it is."""
+
+    def __init__(self):
+        super().__init__()
+        self.uses = 0
+
+
+def test_asyncio_primitives_created_before_the_trace_and_subclasses_are_recorded():
+    lock = asyncio.Lock()
+    sem = asyncio.Semaphore(2)
+    bounded = asyncio.BoundedSemaphore(1)
+    ready = asyncio.Event()
+    cond = asyncio.Condition()
+    jobs = asyncio.Queue()
+    ranked = asyncio.PriorityQueue()
+    stack = asyncio.LifoQueue()
+    mine = CountingLock()
+    everything = (lock, sem, bounded, ready, cond, jobs, ranked, stack, mine)
+
+    async def main():
+        async def waiter():
+            await ready.wait()
+            async with cond:
+                await cond.wait()
+
+        w = asyncio.create_task(waiter(), name="waiter")
+        await asyncio.sleep(0)  # the waiter now waits for `ready`
+        for i in range(3):
+            async with lock, sem, bounded, mine:
+                await jobs.put(i)
+                await ranked.put((i, i))
+                await stack.put(i)
+        for _ in range(3):
+            await jobs.get()
+            await ranked.get()
+            await stack.get()
+        ready.set()
+        await asyncio.sleep(0.01)
+        async with cond:
+            cond.notify_all()
+        await w
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+    trace = t.data
+    validate(trace)
+    kinds = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"])))
+    assert kinds == {
+        "lock": "asyncio.Lock",
+        "sem": "asyncio.Semaphore",
+        "bounded": "asyncio.BoundedSemaphore",
+        "mine": "asyncio.Lock",
+        "jobs": "asyncio.Queue",
+        "ranked": "asyncio.PriorityQueue",
+        "stack": "asyncio.LifoQueue",
+        "ready": "asyncio.Event",
+        "cond": "asyncio.Condition",
+    }, kinds
+    for name in ("lock", "sem", "bounded", "mine"):
+        assert t.lock_stats(name).acquisitions == 3, name
+    assert t.lock_stats("sem").max_holders == 1
+    for name in ("jobs", "ranked", "stack"):
+        assert t.lock_stats(name).acquisitions == 6, name
+    assert t.lock_stats("ready").acquisitions == 1
+    assert t.lock_stats("cond").acquisitions == 3  # waiter, main (notify), waiter again after wait()
+    (w,) = [i for i, n in enumerate(trace["lanes"]["name"]) if s(trace, n) == "waiter"]
+    waits = [s(trace, lab) for lane, kind, lab in zip(trace["spans"]["lane"], trace["spans"]["kind"], trace["spans"]["label"]) if lane == w and kind == 1]
+    assert waits[:2] == ["asyncio.Event ready", "asyncio.Condition cond"], waits
+    # nothing of the trace is left on the objects, and they still work
+    for obj in everything:
+        assert not [k for k in vars(obj) if k.startswith("_tl_")], obj
+    assert type(jobs) is asyncio.Queue and type(mine) is CountingLock
+
+    async def again():
+        async with lock:
+            await jobs.put(1)
+        return await jobs.get()
+
+    assert asyncio.run(again()) == 1
+
+
+def test_threading_semaphore_event_and_queue_created_before_the_trace_are_recorded():
+    slots = threading.Semaphore(2)
+    single = threading.BoundedSemaphore(1)
+    go = threading.Event()
+    inbox = queue.Queue()
+    ranked = queue.PriorityQueue()
+    old_lock = threading.Lock()  # a C type: cannot be patched, so not recorded (see README)
+
+    def worker(i):
+        go.wait()
+        with slots, single, old_lock:
+            inbox.put(i)
+            ranked.put((i, i))
+
+    with threadline.trace(display=False) as t:
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(3)]
+        for th in threads:
+            th.start()
+        go.set()
+        for th in threads:
+            th.join()
+        got = sorted(inbox.get() for _ in range(3))
+    assert got == [0, 1, 2]
+    trace = t.data
+    validate(trace)
+    kinds = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"])))
+    assert kinds == {
+        "go": "threading.Event",
+        "slots": "threading.Semaphore",
+        "single": "threading.BoundedSemaphore",
+        "inbox": "queue.Queue",
+        "ranked": "queue.PriorityQueue",
+    }, kinds
+    assert t.lock_stats("slots").acquisitions == 3 and t.lock_stats("single").max_holders == 1
+    assert t.lock_stats("inbox").acquisitions == 6 and t.lock_stats("go").acquisitions == 3
+    for obj in (slots, single, go, inbox, ranked):
+        assert not [k for k in vars(obj) if k.startswith("_tl_")], obj

@@ -1,11 +1,19 @@
 """Locks, semaphores, conditions, events and queues (threading, queue and asyncio).
 
-While tracing, the constructors in ``threading``, ``queue`` and ``asyncio`` are replaced, so an
-object the learner's code creates is a traced one (objects created by the standard library or
-the kernel stay plain: the caller's file decides). An object registers itself on first use, when
-its readable name can be found (the variable or attribute holding it in the using frame), then
-swaps its class to the hot one. When tracing stops every traced object swaps to a plain class
-again, so a lock that outlives the trace costs nothing.
+Two ways in, both undone when tracing stops:
+
+* ``threading.Lock`` / ``RLock`` are C types that cannot be patched, so the module names are
+  replaced while tracing: a lock the learner's code creates is a traced wrapper (objects created by
+  the standard library or the kernel stay plain: the caller's file decides). It registers on first
+  use, when its readable name can be found (the variable or attribute holding it in the using
+  frame), then swaps its class to the hot one; when tracing stops it swaps to a plain class.
+  ``threading.Condition`` is replaced the same way (its acquire/release are per-instance attributes
+  bound to its C lock, out of reach of a class-level patch).
+* The Python classes (``threading.Semaphore``, ``BoundedSemaphore``, ``Event``, ``queue.Queue`` and
+  ``asyncio.Lock``, ``Semaphore``, ``BoundedSemaphore``, ``Event``, ``Condition``, ``Queue``) are
+  patched at class level, so objects created before the trace and subclasses (``PriorityQueue``,
+  ``LifoQueue``, a learner's own) are recorded too. An object created before the trace is the
+  learner's when the code first using it is.
 
 Per acquisition: requested, acquired, released, holder (thread ident or asyncio task) and how many
 others were waiting. The uncontended ``with lock`` path takes one ``perf_counter`` on each side
@@ -21,11 +29,11 @@ import sys
 import threading
 import weakref
 from time import perf_counter
-from types import FrameType
+from types import FrameType, MethodType
 from typing import TYPE_CHECKING, Any
 
 from . import asyncio_hooks
-from .frames import is_user_file, location_of_frame
+from .frames import is_probe_or_asyncio, is_user_file, location_of_frame
 
 if TYPE_CHECKING:
     from .patching import Patcher
@@ -425,34 +433,132 @@ def RLock(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - replaces threading.
 
 
 # ---- Python-class primitives (threading, queue, asyncio) -------------------------------------------
+# ---- Python-class primitives (threading, queue, asyncio) -------------------------------------------
+# Patched at class level while tracing (methods of threading.Semaphore, BoundedSemaphore, Event,
+# queue.Queue and the asyncio primitives), so objects created before the trace and instances of
+# subclasses (asyncio.PriorityQueue, a learner's own Lock subclass) are recorded too. Per-object
+# state lives in the object's __dict__ under ``_tl_*`` keys and is removed when tracing stops.
+# ``_tl_idx``: absent = not seen yet in this trace, -1 = not the learner's, >= 0 = lock index.
+
+_TL_KEYS = ("_tl_idx", "_tl_on", "_tl_kind", "_tl_waiting", "_tl_holders", "_tl_name", "_tl_site", "_tl_globals", "_tl_owner", "_tl_hold")
+
+
+def _remember(obj: Any) -> None:
+    if _state.wrappers is not None:
+        try:
+            _state.wrappers.add(obj)
+        except TypeError:  # no weak references: its state stays until it is collected
+            pass
+
+
+def _creator_frame(obj: Any, frame: FrameType | None) -> FrameType | None:
+    """The frame that created `obj`, past the __init__ chain of its classes (stdlib or subclass)."""
+    while frame is not None and frame.f_code.co_name == "__init__":
+        try:
+            if frame.f_locals.get("self") is not obj:
+                break
+        except Exception:  # noqa: BLE001
+            break
+        frame = frame.f_back
+    return frame
 
 
 def _init_tracking(obj: Any, kind: str, frame: FrameType | None) -> None:
-    created = _creation(frame)
-    obj._tl_idx = -1
-    obj._tl_on = created is not None
-    obj._tl_kind = kind
-    obj._tl_waiting = 0
-    obj._tl_holders = []
-    obj._tl_name = kind
+    created = _creation(_creator_frame(obj, frame))
+    d = obj.__dict__
+    d["_tl_idx"] = -1
+    d["_tl_on"] = created is not None
+    d["_tl_kind"] = kind
+    d["_tl_waiting"] = 0
+    d["_tl_holders"] = []
+    d["_tl_name"] = kind
     if created is not None:
-        obj._tl_site, obj._tl_globals = created
-        if _state.wrappers is not None:
-            _state.wrappers.add(obj)
+        d["_tl_site"], d["_tl_globals"] = created
+    _remember(obj)
+
+
+def _adopt(obj: Any, kind: str, frame: FrameType | None) -> int:
+    """First use, while tracing, of an object created before the trace: it is the learner's when the
+    code using it is (the kernel's and the stdlib's own primitives stay out)."""
+    return _index(obj) if _decide(obj, kind, frame) else -1
+
+
+def _decide(obj: Any, kind: str, frame: FrameType | None) -> bool:
+    if _state.rec is None:
+        return False
+    try:
+        d = obj.__dict__
+    except AttributeError:  # a subclass with __slots__ only
+        return False
+    while frame is not None and is_probe_or_asyncio(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is not None and frame.f_code.co_filename == _THREADING_FILE:
+        frame = frame.f_back  # Semaphore.__exit__ -> release
+    ours = frame is not None and is_user_file(frame.f_code.co_filename)
+    d["_tl_idx"] = -1
+    d["_tl_on"] = ours
+    d["_tl_kind"] = kind
+    d["_tl_waiting"] = 0
+    d["_tl_holders"] = []
+    d["_tl_name"] = kind
+    d["_tl_site"] = None
+    d["_tl_globals"] = frame.f_globals if ours and frame is not None else None
+    _remember(obj)
+    return ours
+
+
+_THREADING_FILE = threading.__file__
 
 
 def _index(obj: Any) -> int:
     """Lock index of a traced object, registering it on first use; -1 when not traced."""
-    idx = obj.__dict__.get("_tl_idx", -1)
+    d = obj.__dict__
+    idx = d.get("_tl_idx", -1)
     if idx >= 0:
         return idx
-    if not obj.__dict__.get("_tl_on") or _state.rec is None:
+    if not d.get("_tl_on") or _state.rec is None:
         return -1
-    idx = _register(obj, obj._tl_kind, obj._tl_site, obj._tl_globals, obj.__dict__.get("_tl_owner", obj))
-    obj._tl_globals = None
-    obj._tl_idx = idx
-    obj._tl_name = f"{obj._tl_kind} {_state_name(idx)}"
+    idx = _register(obj, d["_tl_kind"], d.get("_tl_site"), d.get("_tl_globals"), d.get("_tl_owner", obj))
+    d["_tl_globals"] = None
+    d["_tl_idx"] = idx
+    d["_tl_name"] = f"{d['_tl_kind']} {_state_name(idx)}"
     return idx
+
+
+def _idx_of(obj: Any, base: str, kinds: tuple[tuple[type, str], ...] = ()) -> int:
+    """Lock index of `obj` for a patched method (its caller's caller is the code using it)."""
+    try:
+        idx = obj.__dict__.get("_tl_idx")
+    except AttributeError:
+        return -1
+    if idx is None:
+        return _adopt(obj, _kind(obj, base, kinds), sys._getframe(2))
+    if idx >= 0:
+        return idx
+    return _index(obj)
+
+
+def _leave(d: dict[str, Any]) -> None:
+    """One waiter less (tolerates the state being cleared by the end of tracing meanwhile)."""
+    n = d.get("_tl_waiting")
+    if n:
+        d["_tl_waiting"] = n - 1
+
+
+def _waited(d: dict[str, Any], call: Any, *args: Any) -> tuple[float, int, Any]:
+    """Run a blocking call counted among the object's waiters: (requested at, waiters before, result)."""
+    r = pc()
+    n = d["_tl_waiting"]
+    d["_tl_waiting"] = n + 1
+    try:
+        result = call(*args)
+    finally:
+        _leave(d)
+    return r, n, result
+
+
+def _still_tracing(d: dict[str, Any]) -> bool:
+    return d.get("_tl_idx", -1) >= 0
 
 
 def _state_name(idx: int) -> str:
@@ -465,72 +571,125 @@ def _state_name(idx: int) -> str:
     return ""
 
 
-def _hold_start(obj: Any, who: Any, r: float, t: float, n: int) -> None:
-    obj._tl_holders.append((who, r, t, n))
-
-
 def _hold_end(obj: Any, idx: int, who: Any) -> None:
-    holders = obj._tl_holders
+    holders = obj.__dict__.get("_tl_holders")
+    if not holders:
+        return
     e = pc()
     for i, holder in enumerate(holders):
         if holder[0] == who:
             del holders[i]
             break
     else:
-        if not holders:
-            return
         holder = holders.pop(0)
     _sa((idx, holder[0], holder[1], holder[2], e, holder[3]))
 
 
-class TracedSemaphoreMixin:
-    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
-        idx = _index(self)
-        if idx < 0:
-            return super().acquire(blocking, timeout)  # type: ignore[misc]
-        r = pc()
-        n = self._tl_waiting  # type: ignore[attr-defined]
-        self._tl_waiting = n + 1  # type: ignore[attr-defined]
-        try:
-            ok = super().acquire(blocking, timeout)  # type: ignore[misc]
-        finally:
-            self._tl_waiting -= 1  # type: ignore[attr-defined]
-        if ok:
-            _hold_start(self, get_ident(), r, pc(), n)
-        return ok
-
-    __enter__ = acquire
-
-    def release(self, n: int = 1) -> None:
-        idx = self.__dict__.get("_tl_idx", -1)
-        super().release(n)  # type: ignore[misc]
-        if idx >= 0:
-            for _ in range(n):
-                _hold_end(self, idx, get_ident())
-
-    def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
-        self.release()
+def _kind(obj: Any, base: str, names: tuple[tuple[type, str], ...]) -> str:
+    for cls, name in names:
+        if isinstance(obj, cls):
+            return name
+    return base
 
 
-_Semaphore = threading.Semaphore
+# -- threading.Semaphore / BoundedSemaphore, Event, queue.Queue (class level) --
+
+_TSem = threading.Semaphore
+_TBSem = threading.BoundedSemaphore
+_TEvent = threading.Event
+_Queue = queue.Queue
+_tsem_init = _TSem.__init__
+_tsem_acquire = _TSem.acquire
+_tsem_release = _TSem.release
+_tbsem_release = _TBSem.release
+_tevent_init = _TEvent.__init__
+_tevent_wait = _TEvent.wait
+_queue_init = _Queue.__init__
+_queue_get = _Queue.get
+_queue_put = _Queue.put
+_SEM_KINDS = ((_TBSem, "threading.BoundedSemaphore"),)
+_QUEUE_KINDS = ((queue.PriorityQueue, "queue.PriorityQueue"), (queue.LifoQueue, "queue.LifoQueue"))
 
 
-class TracedSemaphore(TracedSemaphoreMixin, threading.Semaphore):
-    def __init__(self, value: int = 1) -> None:
-        # threading.BoundedSemaphore.__init__ calls `Semaphore.__init__(self, …)` through the
-        # module global, which is this class while tracing: stay correct for that caller too.
-        _Semaphore.__init__(self, value)
-        if type(self) is TracedSemaphore:
-            _init_tracking(self, "threading.Semaphore", sys._getframe(1))
+def _sem_init(self: Any, value: int = 1) -> None:
+    _tsem_init(self, value)
+    _init_tracking(self, _kind(self, "threading.Semaphore", _SEM_KINDS), sys._getframe(1))
 
 
-class TracedBoundedSemaphore(TracedSemaphoreMixin, threading.BoundedSemaphore):
-    def __init__(self, value: int = 1) -> None:
-        super().__init__(value)
-        _init_tracking(self, "threading.BoundedSemaphore", sys._getframe(1))
+def _sem_acquire(self: Any, blocking: bool = True, timeout: float | None = None) -> bool:
+    idx = _idx_of(self, "threading.Semaphore", _SEM_KINDS)
+    if idx < 0:
+        return _tsem_acquire(self, blocking, timeout)
+    d = self.__dict__
+    r, n, ok = _waited(d, _tsem_acquire, self, blocking, timeout)
+    if ok and _still_tracing(d):
+        d["_tl_holders"].append((get_ident(), r, pc(), n))
+    return ok
+
+
+def _sem_release(self: Any, n: int = 1) -> None:
+    _tsem_release(self, n)
+    _sem_released(self, n)
+
+
+def _bsem_release(self: Any, n: int = 1) -> None:
+    _tbsem_release(self, n)
+    _sem_released(self, n)
+
+
+def _sem_released(self: Any, n: int) -> None:
+    idx = self.__dict__.get("_tl_idx", -1)
+    if idx >= 0:
+        who = get_ident()
+        for _ in range(n):
+            _hold_end(self, idx, who)
+
+
+def _event_init(self: Any) -> None:
+    _tevent_init(self)
+    _init_tracking(self, "threading.Event", sys._getframe(1))
+
+
+def _event_wait(self: Any, timeout: float | None = None) -> bool:
+    idx = _idx_of(self, "threading.Event")
+    if idx < 0:
+        return _tevent_wait(self, timeout)
+    r, n, ok = _waited(self.__dict__, _tevent_wait, self, timeout)
+    t = pc()
+    _sa((idx, get_ident(), r, t, t, n))
+    return ok
+
+
+def _q_init(self: Any, maxsize: int = 0) -> None:
+    _queue_init(self, maxsize)
+    _init_tracking(self, _kind(self, "queue.Queue", _QUEUE_KINDS), sys._getframe(1))
+
+
+def _q_get(self: Any, block: bool = True, timeout: float | None = None) -> Any:
+    idx = _idx_of(self, "queue.Queue", _QUEUE_KINDS)
+    if idx < 0:
+        return _queue_get(self, block, timeout)
+    r, n, item = _waited(self.__dict__, _queue_get, self, block, timeout)
+    t = pc()
+    _sa((idx, get_ident(), r, t, t, n))
+    return item
+
+
+def _q_put(self: Any, item: Any, block: bool = True, timeout: float | None = None) -> None:
+    idx = _idx_of(self, "queue.Queue", _QUEUE_KINDS)
+    if idx < 0:
+        return _queue_put(self, item, block, timeout)
+    r = pc()
+    _queue_put(self, item, block, timeout)
+    t = pc()
+    _sa((idx, get_ident(), r, t, t, 0))
+    return None
 
 
 class TracedCondition(threading.Condition):
+    """threading.Condition stays a creation-time replacement: its acquire/release are attributes of
+    each instance bound to the C lock, which no class-level patch reaches."""
+
     def __init__(self, lock: Any = None) -> None:
         frame = sys._getframe(1)
         created = _creation(frame)
@@ -540,59 +699,7 @@ class TracedCondition(threading.Condition):
         _init_tracking(self, "threading.Condition", frame)
 
 
-class TracedEvent(threading.Event):
-    def __init__(self) -> None:
-        super().__init__()
-        _init_tracking(self, "threading.Event", sys._getframe(1))
-
-    def wait(self, timeout: float | None = None) -> bool:
-        idx = _index(self)
-        if idx < 0:
-            return super().wait(timeout)
-        r = pc()
-        n = self._tl_waiting
-        self._tl_waiting = n + 1
-        try:
-            ok = super().wait(timeout)
-        finally:
-            self._tl_waiting -= 1
-        t = pc()
-        _sa((idx, get_ident(), r, t, t, n))
-        return ok
-
-
-class TracedQueue(queue.Queue):  # type: ignore[type-arg]
-    def __init__(self, maxsize: int = 0) -> None:
-        super().__init__(maxsize)
-        _init_tracking(self, "queue.Queue", sys._getframe(1))
-
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        idx = _index(self)
-        if idx < 0:
-            return super().get(block, timeout)
-        r = pc()
-        n = self._tl_waiting
-        self._tl_waiting = n + 1
-        try:
-            item = super().get(block, timeout)
-        finally:
-            self._tl_waiting -= 1
-        t = pc()
-        _sa((idx, get_ident(), r, t, t, n))
-        return item
-
-    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        idx = _index(self)
-        if idx < 0:
-            return super().put(item, block, timeout)
-        r = pc()
-        super().put(item, block, timeout)
-        t = pc()
-        _sa((idx, get_ident(), r, t, t, 0))
-        return None
-
-
-# ---- asyncio --------------------------------------------------------------------------------------
+# ---- asyncio (class level) -------------------------------------------------------------------------
 # Each traced method first tries the same fast path as asyncio's own (the primitive is free, the
 # queue has an item …) without an extra coroutine layer; only when it has to wait does it mark
 # what the task waits on and await the original method.
@@ -607,211 +714,282 @@ def _current_task() -> Any:
     return _current_tasks_get(_get_running_loop())
 
 
-_async_lock_release = asyncio.Lock.release
+_ALock = asyncio.locks.Lock
+_ASem = asyncio.locks.Semaphore
+_ABSem = asyncio.locks.BoundedSemaphore
+_AEvent = asyncio.locks.Event
+_ACond = asyncio.locks.Condition
+_AQueue = asyncio.queues.Queue
+_alock_init = _ALock.__init__
+_alock_acquire = _ALock.acquire
+_alock_release = _ALock.release
+_asem_init = _ASem.__init__
+_asem_acquire = _ASem.acquire
+_asem_release = _ASem.release
+_absem_release = _ABSem.release
+_aevent_init = _AEvent.__init__
+_aevent_wait = _AEvent.wait
+_acond_init = _ACond.__init__
+_acond_wait = _ACond.wait
+_acond_aenter = _ACond.__aenter__
+_aqueue_init = _AQueue.__init__
+_aqueue_get = _AQueue.get
+_aqueue_put = _AQueue.put
+_ASEM_KINDS = ((_ABSem, "asyncio.BoundedSemaphore"),)
+_AQUEUE_KINDS = ((asyncio.PriorityQueue, "asyncio.PriorityQueue"), (asyncio.LifoQueue, "asyncio.LifoQueue"))
 
 
-class TracedAsyncLock(asyncio.Lock):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _init_tracking(self, "asyncio.Lock", sys._getframe(1))
+def _alock_init_(self: Any, *args: Any, **kwargs: Any) -> None:
+    _alock_init(self, *args, **kwargs)
+    _init_tracking(self, "asyncio.Lock", sys._getframe(1))
 
-    async def acquire(self) -> bool:
-        idx = self.__dict__.get("_tl_idx", -1)
+
+async def _alock_acquire_(self: Any) -> bool:
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or idx < 0:
+        idx = _idx_of(self, "asyncio.Lock")
         if idx < 0:
-            idx = _index(self)
-            if idx < 0:
-                return await super().acquire()
-        who = _current_tasks_get(_get_running_loop())
-        r = pc()
-        if not self._locked and not self._waiters:  # type: ignore[attr-defined]
-            self._locked = True  # type: ignore[attr-defined]
-            self._tl_hold = (who, r, r, 0)
-            return True
-        n = len(self._waiters) if self._waiters else 0  # type: ignore[attr-defined]
-        _awaiting[who] = self._tl_name
-        try:
-            await super().acquire()
-        finally:
-            _awaiting.pop(who, None)
-        self._tl_hold = (who, r, pc(), n)
+            return await _alock_acquire(self)
+    who = _current_tasks_get(_get_running_loop())
+    r = pc()
+    if not self._locked and not self._waiters:
+        self._locked = True
+        d["_tl_hold"] = (who, r, r, 0)
         return True
+    n = len(self._waiters) if self._waiters else 0
+    _awaiting[who] = d["_tl_name"]
+    try:
+        await _alock_acquire(self)
+    finally:
+        _awaiting.pop(who, None)
+    if _still_tracing(d):
+        d["_tl_hold"] = (who, r, pc(), n)
+    return True
 
-    def release(self) -> None:
-        hold = self.__dict__.get("_tl_hold")
-        e = pc()
-        _async_lock_release(self)
-        if hold is not None:
-            self._tl_hold = None
-            _sa((self._tl_idx, hold[0], hold[1], hold[2], e, hold[3]))
+
+def _alock_release_(self: Any) -> None:
+    d = self.__dict__
+    hold = d.get("_tl_hold")
+    e = pc()
+    _alock_release(self)
+    if hold is not None:
+        d["_tl_hold"] = None
+        _sa((d["_tl_idx"], hold[0], hold[1], hold[2], e, hold[3]))
 
 
-class _AsyncSemaphoreMixin:
-    async def acquire(self) -> bool:
-        idx = self.__dict__.get("_tl_idx", -1)
+def _asem_init_(self: Any, value: int = 1, **kwargs: Any) -> None:
+    _asem_init(self, value, **kwargs)
+    _init_tracking(self, _kind(self, "asyncio.Semaphore", _ASEM_KINDS), sys._getframe(1))
+
+
+async def _asem_acquire_(self: Any) -> bool:
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or idx < 0:
+        idx = _idx_of(self, "asyncio.Semaphore", _ASEM_KINDS)
         if idx < 0:
-            idx = _index(self)
-            if idx < 0:
-                return await super().acquire()  # type: ignore[misc]
-        who = _current_tasks_get(_get_running_loop())
-        r = pc()
-        if not self.locked():  # type: ignore[attr-defined]
-            self._value -= 1  # type: ignore[attr-defined]
-            self._tl_holders.append((who, r, r, 0))  # type: ignore[attr-defined]
-            return True
-        waiters = self._waiters  # type: ignore[attr-defined]
-        n = len(waiters) if waiters else 0
-        _awaiting[who] = self._tl_name  # type: ignore[attr-defined]
-        try:
-            await super().acquire()  # type: ignore[misc]
-        finally:
-            _awaiting.pop(who, None)
-        self._tl_holders.append((who, r, pc(), n))  # type: ignore[attr-defined]
+            return await _asem_acquire(self)
+    who = _current_tasks_get(_get_running_loop())
+    r = pc()
+    if not self.locked():
+        self._value -= 1
+        d["_tl_holders"].append((who, r, r, 0))
         return True
-
-    def release(self) -> None:
-        super().release()  # type: ignore[misc]
-        idx = self.__dict__.get("_tl_idx", -1)
-        if idx >= 0:
-            holders = self._tl_holders  # type: ignore[attr-defined]
-            if holders:
-                who = _current_tasks_get(_get_running_loop())
-                e = pc()
-                for i in range(len(holders) - 1, -1, -1):
-                    if holders[i][0] is who:
-                        holder = holders.pop(i)
-                        break
-                else:
-                    holder = holders.pop(0)  # released by another task than the one that acquired
-                _sa((idx, holder[0], holder[1], holder[2], e, holder[3]))
+    waiters = self._waiters
+    n = len(waiters) if waiters else 0
+    _awaiting[who] = d["_tl_name"]
+    try:
+        await _asem_acquire(self)
+    finally:
+        _awaiting.pop(who, None)
+    if _still_tracing(d):
+        d["_tl_holders"].append((who, r, pc(), n))
+    return True
 
 
-class TracedAsyncSemaphore(_AsyncSemaphoreMixin, asyncio.Semaphore):
-    def __init__(self, value: int = 1, **kwargs: Any) -> None:
-        super().__init__(value, **kwargs)
-        _init_tracking(self, "asyncio.Semaphore", sys._getframe(1))
+def _asem_released(self: Any) -> None:
+    d = self.__dict__
+    idx = d.get("_tl_idx", -1)
+    if idx >= 0:
+        holders = d["_tl_holders"]
+        if holders:
+            who = _current_tasks_get(_get_running_loop())
+            e = pc()
+            for i in range(len(holders) - 1, -1, -1):
+                if holders[i][0] is who:
+                    holder = holders.pop(i)
+                    break
+            else:
+                holder = holders.pop(0)  # released by another task than the one that acquired
+            _sa((idx, holder[0], holder[1], holder[2], e, holder[3]))
 
 
-class TracedAsyncBoundedSemaphore(_AsyncSemaphoreMixin, asyncio.BoundedSemaphore):
-    def __init__(self, value: int = 1, **kwargs: Any) -> None:
-        super().__init__(value, **kwargs)
-        _init_tracking(self, "asyncio.BoundedSemaphore", sys._getframe(1))
+def _asem_release_(self: Any) -> None:
+    _asem_release(self)
+    _asem_released(self)
 
 
-class TracedAsyncEvent(asyncio.Event):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _init_tracking(self, "asyncio.Event", sys._getframe(1))
+def _absem_release_(self: Any) -> None:
+    _absem_release(self)
+    _asem_released(self)
 
-    async def wait(self) -> bool:
-        idx = _index(self)
+
+def _aevent_init_(self: Any, *args: Any, **kwargs: Any) -> None:
+    _aevent_init(self, *args, **kwargs)
+    _init_tracking(self, "asyncio.Event", sys._getframe(1))
+
+
+async def _aevent_wait_(self: Any) -> bool:
+    idx = _idx_of(self, "asyncio.Event")
+    if idx < 0:
+        return await _aevent_wait(self)
+    d = self.__dict__
+    who = _current_tasks_get(_get_running_loop())
+    r = pc()
+    if self._value:
+        _sa((idx, who, r, r, r, 0))
+        return True
+    n = len(self._waiters)
+    _awaiting[who] = d["_tl_name"]
+    try:
+        result = await _aevent_wait(self)
+    finally:
+        _awaiting.pop(who, None)
+    t = pc()
+    _sa((idx, who, r, t, t, n))
+    return result
+
+
+def _acond_init_(self: Any, lock: Any = None, **kwargs: Any) -> None:
+    _acond_init(self, lock, **kwargs)
+    frame = sys._getframe(1)
+    _init_tracking(self, "asyncio.Condition", frame)
+    if lock is None:
+        _condition_lock(self, self.__dict__["_tl_on"])
+
+
+def _condition_lock(cond: Any, ours: bool) -> None:
+    """The lock a Condition made for itself is recorded under the Condition's name and kind."""
+    inner = cond._lock
+    d = inner.__dict__
+    if d.get("_tl_idx", -1) >= 0:
+        return
+    d["_tl_idx"] = -1
+    d["_tl_on"] = ours
+    d["_tl_kind"] = "asyncio.Condition"
+    d["_tl_waiting"] = 0
+    d["_tl_holders"] = []
+    d["_tl_name"] = "asyncio.Condition"
+    d["_tl_owner"] = cond
+    d["_tl_site"] = cond.__dict__.get("_tl_site")
+    d["_tl_globals"] = cond.__dict__.get("_tl_globals")
+    _remember(inner)
+
+
+async def _acond_aenter_(self: Any) -> None:
+    if "_tl_idx" not in self.__dict__ and _state.rec is not None:  # created before the trace
+        _decide(self, "asyncio.Condition", sys._getframe(1))
+        if "_tl_idx" not in self._lock.__dict__:
+            _condition_lock(self, bool(self.__dict__.get("_tl_on")))
+        # Condition.__init__ bound acquire/release to the lock's methods of that time (the plain
+        # ones): bind the traced ones; uninstall() binds the plain ones back.
+        self.acquire = self._lock.acquire
+        self.release = self._lock.release
+    await self.acquire()
+
+
+async def _acond_wait_(self: Any) -> bool:
+    who = _current_tasks_get(_get_running_loop())
+    label = self._lock.__dict__.get("_tl_name") if self.__dict__.get("_tl_on") else None
+    if label:
+        _awaiting[who] = "asyncio.Condition " + label.replace("asyncio.Condition ", "")
+    try:
+        return await _acond_wait(self)
+    finally:
+        _awaiting.pop(who, None)
+
+
+def _aqueue_init_(self: Any, maxsize: int = 0, **kwargs: Any) -> None:
+    _aqueue_init(self, maxsize, **kwargs)
+    _init_tracking(self, _kind(self, "asyncio.Queue", _AQUEUE_KINDS), sys._getframe(1))
+
+
+async def _aqueue_get_(self: Any) -> Any:
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or idx < 0:
+        idx = _idx_of(self, "asyncio.Queue", _AQUEUE_KINDS)
         if idx < 0:
-            return await super().wait()
-        who = _current_tasks_get(_get_running_loop())
-        r = pc()
-        if self._value:  # type: ignore[attr-defined]
-            _sa((idx, who, r, r, r, 0))
-            return True
-        n = len(self._waiters)  # type: ignore[attr-defined]
-        _awaiting[who] = self._tl_name
-        try:
-            result = await super().wait()
-        finally:
-            _awaiting.pop(who, None)
-        t = pc()
-        _sa((idx, who, r, t, t, n))
-        return result
-
-
-class TracedAsyncCondition(asyncio.Condition):
-    def __init__(self, lock: Any = None, **kwargs: Any) -> None:
-        frame = sys._getframe(1)
-        if lock is None and _creation(frame) is not None:
-            lock = TracedAsyncLock.__new__(TracedAsyncLock)
-            asyncio.Lock.__init__(lock)
-            _init_tracking(lock, "asyncio.Condition", frame)
-            lock._tl_owner = self
-        super().__init__(lock, **kwargs)
-        _init_tracking(self, "asyncio.Condition", frame)
-
-    async def wait(self) -> bool:
-        who = _current_tasks_get(_get_running_loop())
-        if self.__dict__.get("_tl_on"):
-            _awaiting[who] = f"asyncio.Condition {_find_label(self)}"
-        try:
-            return await super().wait()
-        finally:
-            _awaiting.pop(who, None)
-
-
-def _find_label(obj: Any) -> str:
-    lock = getattr(obj, "_lock", None)
-    return str(getattr(lock, "_tl_name", "")).replace("asyncio.Condition ", "")
-
-
-class TracedAsyncQueue(asyncio.Queue):  # type: ignore[type-arg]
-    def __init__(self, maxsize: int = 0, **kwargs: Any) -> None:
-        super().__init__(maxsize, **kwargs)
-        _init_tracking(self, "asyncio.Queue", sys._getframe(1))
-
-    async def get(self) -> Any:
-        idx = self.__dict__.get("_tl_idx", -1)
-        if idx < 0:
-            idx = _index(self)
-            if idx < 0:
-                return await super().get()
-        who = _current_tasks_get(_get_running_loop())
-        r = pc()
-        if self._queue:  # type: ignore[attr-defined]
-            item = self.get_nowait()
-            _sa((idx, who, r, r, r, 0))
-            return item
-        n = len(self._getters)  # type: ignore[attr-defined]
-        _awaiting[who] = self._tl_name + " get"
-        try:
-            item = await super().get()
-        finally:
-            _awaiting.pop(who, None)
-        t = pc()
-        _sa((idx, who, r, t, t, n))
+            return await _aqueue_get(self)
+    who = _current_tasks_get(_get_running_loop())
+    r = pc()
+    if self._queue:
+        item = self.get_nowait()
+        _sa((idx, who, r, r, r, 0))
         return item
+    n = len(self._getters)
+    _awaiting[who] = d["_tl_name"] + " get"
+    try:
+        item = await _aqueue_get(self)
+    finally:
+        _awaiting.pop(who, None)
+    t = pc()
+    _sa((idx, who, r, t, t, n))
+    return item
 
-    async def put(self, item: Any) -> None:
-        idx = self.__dict__.get("_tl_idx", -1)
+
+async def _aqueue_put_(self: Any, item: Any) -> None:
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or idx < 0:
+        idx = _idx_of(self, "asyncio.Queue", _AQUEUE_KINDS)
         if idx < 0:
-            idx = _index(self)
-            if idx < 0:
-                return await super().put(item)
-        who = _current_tasks_get(_get_running_loop())
-        r = pc()
-        if not self.full():
-            self.put_nowait(item)
-            _sa((idx, who, r, r, r, 0))
-            return None
-        n = len(self._putters)  # type: ignore[attr-defined]
-        _awaiting[who] = self._tl_name + " put"
-        try:
-            await super().put(item)
-        finally:
-            _awaiting.pop(who, None)
-        t = pc()
-        _sa((idx, who, r, t, t, n))
+            return await _aqueue_put(self, item)
+    who = _current_tasks_get(_get_running_loop())
+    r = pc()
+    if not self.full():
+        self.put_nowait(item)
+        _sa((idx, who, r, r, r, 0))
         return None
+    n = len(self._putters)
+    _awaiting[who] = d["_tl_name"] + " put"
+    try:
+        await _aqueue_put(self, item)
+    finally:
+        _awaiting.pop(who, None)
+    t = pc()
+    _sa((idx, who, r, t, t, n))
+    return None
 
 
-
-_PLAIN_BASE: dict[type, type] = {
-    TracedSemaphore: threading.Semaphore,
-    TracedBoundedSemaphore: threading.BoundedSemaphore,
-    TracedCondition: threading.Condition,
-    TracedEvent: threading.Event,
-    TracedQueue: queue.Queue,
-    TracedAsyncLock: asyncio.Lock,
-    TracedAsyncSemaphore: asyncio.Semaphore,
-    TracedAsyncBoundedSemaphore: asyncio.BoundedSemaphore,
-    TracedAsyncEvent: asyncio.Event,
-    TracedAsyncCondition: asyncio.Condition,
-    TracedAsyncQueue: asyncio.Queue,
-}
+_CLASS_PATCHES: tuple[tuple[type, str, Any], ...] = (
+    (_TSem, "__init__", _sem_init),
+    (_TSem, "acquire", _sem_acquire),
+    (_TSem, "__enter__", _sem_acquire),
+    (_TSem, "release", _sem_release),
+    (_TBSem, "release", _bsem_release),
+    (_TEvent, "__init__", _event_init),
+    (_TEvent, "wait", _event_wait),
+    (_Queue, "__init__", _q_init),
+    (_Queue, "get", _q_get),
+    (_Queue, "put", _q_put),
+    (_ALock, "__init__", _alock_init_),
+    (_ALock, "acquire", _alock_acquire_),
+    (_ALock, "release", _alock_release_),
+    (_ASem, "__init__", _asem_init_),
+    (_ASem, "acquire", _asem_acquire_),
+    (_ASem, "release", _asem_release_),
+    (_ABSem, "release", _absem_release_),
+    (_AEvent, "__init__", _aevent_init_),
+    (_AEvent, "wait", _aevent_wait_),
+    (_ACond, "__init__", _acond_init_),
+    (_ACond, "__aenter__", _acond_aenter_),
+    (_ACond, "wait", _acond_wait_),
+    (_AQueue, "__init__", _aqueue_init_),
+    (_AQueue, "get", _aqueue_get_),
+    (_AQueue, "put", _aqueue_put_),
+)
 
 
 def install(rec: "Recorder", patcher: "Patcher") -> None:
@@ -822,17 +1000,9 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
     _sa = rec.raw_acq.extend
     patcher.set(threading, "Lock", Lock)
     patcher.set(threading, "RLock", RLock)
-    patcher.set(threading, "Semaphore", TracedSemaphore)
-    patcher.set(threading, "BoundedSemaphore", TracedBoundedSemaphore)
     patcher.set(threading, "Condition", TracedCondition)
-    patcher.set(threading, "Event", TracedEvent)
-    patcher.set(queue, "Queue", TracedQueue)
-    patcher.set(asyncio, "Lock", TracedAsyncLock)
-    patcher.set(asyncio, "Semaphore", TracedAsyncSemaphore)
-    patcher.set(asyncio, "BoundedSemaphore", TracedAsyncBoundedSemaphore)
-    patcher.set(asyncio, "Event", TracedAsyncEvent)
-    patcher.set(asyncio, "Condition", TracedAsyncCondition)
-    patcher.set(asyncio, "Queue", TracedAsyncQueue)
+    for cls, name, fn in _CLASS_PATCHES:
+        patcher.set(cls, name, fn)
 
 
 def uninstall() -> None:
@@ -850,24 +1020,46 @@ def uninstall() -> None:
             if isinstance(obj, _LockBase):
                 obj.__class__ = PlainLock
                 obj._globals = None
-            else:
-                base = _PLAIN_BASE.get(type(obj))
-                if base is not None:
-                    obj.__class__ = base
-                obj.__dict__.pop("_tl_globals", None)
-        except TypeError:
+                continue
+            if type(obj) is TracedCondition:
+                obj.__class__ = threading.Condition
+            elif isinstance(obj, _ACond):
+                _plain_condition_methods(obj)
+            d = obj.__dict__
+            for key in _TL_KEYS:
+                d.pop(key, None)
+        except (TypeError, AttributeError):
             pass
+
+
+def _plain_condition_methods(cond: Any) -> None:
+    """A Condition's bound acquire/release that point at the traced methods: the plain ones again."""
+    lock = cond._lock
+    for name, traced, plain in (("acquire", _alock_acquire_, _alock_acquire), ("release", _alock_release_, _alock_release)):
+        bound = cond.__dict__.get(name)
+        if getattr(bound, "__func__", None) is traced:
+            fn = getattr(type(lock), name)
+            setattr(cond, name, MethodType(plain if fn is traced else fn, lock))
 
 
 def still_held(rec: "Recorder") -> None:
     """Acquisitions still held when tracing stops: recorded with released = -1."""
     for obj in list(_state.wrappers or ()):
-        holders = getattr(obj, "_tl_holders", None) if not isinstance(obj, _LockBase) else None
-        idx = obj.__dict__.get("_tl_idx", -1) if holders is not None else -1
-        if holders and idx >= 0:
+        if isinstance(obj, _LockBase):
+            continue
+        d = getattr(obj, "__dict__", None) or {}
+        idx = d.get("_tl_idx", -1)
+        if idx < 0:
+            continue
+        holders = d.get("_tl_holders")
+        if holders:
             for who, r, t, n in holders:
                 rec.raw_acq.extend((idx, who, r, t, None, n))
             holders.clear()
+        hold = d.get("_tl_hold")
+        if hold is not None:
+            d["_tl_hold"] = None
+            rec.raw_acq.extend((idx, hold[0], hold[1], hold[2], None, hold[3]))
 
 
 __all__ = ["install", "uninstall", "still_held", "Lock", "RLock"]
