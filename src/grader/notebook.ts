@@ -5,22 +5,10 @@
  */
 import fs from 'node:fs';
 import type { Output } from '../kernel/kernelClient.js';
+import type { NbgraderMetadata } from '../protocol/assignment.js';
 import { InvalidNotebookError } from './errors.js';
 
 export type MultilineString = string | string[];
-
-export interface NbgraderMetadata {
-  grade?: boolean;
-  solution?: boolean;
-  locked?: boolean;
-  task?: boolean;
-  grade_id?: string;
-  points?: number;
-  checksum?: string;
-  cell_type?: string;
-  schema_version?: number;
-  [key: string]: unknown;
-}
 
 export interface CellMetadata {
   nbgrader?: NbgraderMetadata;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAssignment } from '../../src/grader/assignment.js';
 import { InvalidNotebookError } from '../../src/grader/errors.js';
-import { replaceRegions } from '../../src/grader/markers.js';
+import { replaceRegions } from '../../src/protocol/assignment.js';
 import { computeChecksum, pythonFloatRepr } from '../../src/grader/nbgraderCells.js';
 import { parseNotebook, readNotebook, serializeNotebook, sourceOf, type Cell } from '../../src/grader/notebook.js';
 import { releaseToString } from '../../src/grader/releaseCommand.js';

@@ -10,7 +10,7 @@ import { checkNotebook, testCells, validateNotebook } from './checkRunner.js';
 import { injectGradingStyle } from './gradingStyle.js';
 import { previewWidget } from './previewWidget.js';
 import { clearCellResults, ResultsStore, ScoreBadge, showCellResult } from './resultsView.js';
-import { hasSolutionMarkers, studentVersion } from './studentVersion.js';
+import { isInstructorSource, studentVersion } from './studentVersion.js';
 
 export const CHECK = 'threadline:check';
 export const VALIDATE = 'threadline:validate';
@@ -28,7 +28,7 @@ function cellsOf(panel: NotebookPanel): { cellType: string; source: string; meta
 }
 
 function isSource(panel: NotebookPanel | null): boolean {
-  return panel !== null && hasSolutionMarkers(cellsOf(panel).map(cell => cell.source));
+  return panel !== null && isInstructorSource(cellsOf(panel).map(cell => cell.source));
 }
 
 export const gradingPlugin: JupyterFrontEndPlugin<void> = {
@@ -92,7 +92,15 @@ export const gradingPlugin: JupyterFrontEndPlugin<void> = {
       execute: () => {
         const panel = tracker.currentWidget;
         if (!panel) return;
-        const content = previewWidget(panel.context.path.split('/').pop() ?? 'notebook', studentVersion(cellsOf(panel)));
+        let cells;
+        try {
+          cells = studentVersion(cellsOf(panel));
+        } catch (error) {
+          // unpaired BEGIN/END markers: say which, as `threadline release` would
+          void showErrorMessage('Student preview', error instanceof Error ? error.message : String(error));
+          return;
+        }
+        const content = previewWidget(panel.context.path.split('/').pop() ?? 'notebook', cells);
         const main = new MainAreaWidget({ content });
         main.id = content.id;
         main.title.label = content.title.label;

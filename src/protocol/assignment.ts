@@ -1,8 +1,24 @@
 /**
- * nbgrader's region markers, handled line by line exactly as its ClearSolutions and
- * ClearHiddenTests preprocessors do: a line *containing* the begin delimiter starts a region,
- * a line containing the end delimiter ends it, nesting and unterminated regions are errors.
+ * The assignment format, nbgrader's: cell metadata schema v3 and the region markers, handled
+ * line by line exactly as its ClearSolutions and ClearHiddenTests preprocessors do (a line
+ * *containing* the begin delimiter starts a region, a line containing the end delimiter ends
+ * it; nesting and unterminated regions are errors). Shared by `threadline release` (Node) and
+ * the toolbar's Student preview (browser), so both show the same student version.
  */
+
+/** `metadata.nbgrader` of a cell, schema v3. */
+export interface NbgraderMetadata {
+  grade?: boolean;
+  solution?: boolean;
+  locked?: boolean;
+  task?: boolean;
+  grade_id?: string;
+  points?: number;
+  checksum?: string;
+  cell_type?: string;
+  schema_version?: number;
+  [key: string]: unknown;
+}
 
 export const BEGIN_SOLUTION = 'BEGIN SOLUTION';
 export const END_SOLUTION = 'END SOLUTION';
