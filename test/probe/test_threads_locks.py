@@ -369,3 +369,36 @@ def test_threading_semaphore_event_and_queue_created_before_the_trace_are_record
     assert t.lock_stats("inbox").acquisitions == 6 and t.lock_stats("go").acquisitions == 3
     for obj in (slots, single, go, inbox, ranked):
         assert not [k for k in vars(obj) if k.startswith("_tl_")], obj
+
+
+def test_uncontended_locks_of_several_threads_are_attributed_to_each_thread():
+    iters = 2000
+    locks = [threading.Lock() for _ in range(3)]  # made before: plain, not recorded
+
+    def work(i, lk):
+        for _ in range(iters):
+            with lk:
+                pass
+
+    with threadline.trace(display=False) as t:
+        own = [threading.Lock() for _ in range(3)]
+        threads = [threading.Thread(target=work, args=(i, own[i]), name=f"w{i}") for i in range(3)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        with locks[0]:
+            pass
+    trace = t.data
+    validate(trace)
+    assert t.lock_names() == ["lk"] * 3  # named where used (made before the trace: not recorded)
+    assert t.lock_stats("lk").acquisitions == 3 * iters
+    acquires = rows(trace, "acquires")
+    holders = set()
+    for idx in range(3):
+        mine = [r for r in acquires if r["lock"] == idx]
+        assert len(mine) == iters
+        assert all(0 <= r["acquired"] <= r["released"] for r in mine)
+        (lane,) = {r["lane"] for r in mine}
+        holders.add(s(trace, trace["lanes"]["name"][lane]))
+    assert holders == {"w0", "w1", "w2"}

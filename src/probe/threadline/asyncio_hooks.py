@@ -254,15 +254,32 @@ def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
         if not traced:
             return
         t1 = pc()
+        waiter = None
         try:
             waiter = task._fut_waiter
             if t1 - t0 >= threshold:
                 misc_append(("blocked_hint", task, t0, _suspension_site(task)))
-            # One extend per step: atomic under the GIL even when loops run in several threads.
+            # One extend per step, flat (no nested tuple for the GC to track): atomic under the
+            # GIL even when loops run in several threads.
             if waiter is None:
-                steps_extend((task, t0, t1, None))
-            else:
-                steps_extend((task, t0, t1, awaiting_get(task) or (waiter, _inner_code(task))))
+                steps_extend((task, t0, t1, None, None))
+                return
+            label = awaiting_get(task)
+            if label is not None:
+                steps_extend((task, t0, t1, label, None))
+                return
+            # The innermost coroutine the task is suspended in (_inner_code, inlined).
+            code = None
+            aw = task.get_coro().cr_await
+            while aw is not None:
+                inner = getattr(aw, "cr_code", None)
+                if inner is None:
+                    break
+                code = inner
+                aw = aw.cr_await
+            steps_extend((task, t0, t1, waiter, code))
+        except AttributeError:  # generator-based or exotic awaitables: no code to name it by
+            steps_extend((task, t0, t1, waiter, None))
         except Exception as exc:  # noqa: BLE001 - a probe bug must not break the learner's loop
             tracked.discard(task)
             report_once("step", f"stopped recording a task ({type(exc).__name__}: {exc}).")

@@ -52,10 +52,11 @@ class CellTask:
                 rec.raw_misc.append(("span", task, SPAN_RUN, self.t_start, t1, None, -1))
                 return
             waiter = task._fut_waiter
-            info = None if waiter is None else (asyncio_hooks.awaiting.get(task) or (waiter, asyncio_hooks._inner_code(task)))
+            label = None if waiter is None else asyncio_hooks.awaiting.get(task)
+            code = None if waiter is None or label is not None else asyncio_hooks._inner_code(task)
             if t1 - self.t_start >= rec.block_threshold_s:
                 rec.raw_misc.append(("blocked_hint", task, self.t_start, asyncio_hooks._suspension_site(task)))
-            rec.raw_steps.extend((task, self.t_start, t1, info))
+            rec.raw_steps.extend((task, self.t_start, t1, label or waiter, code))
         except Exception:  # noqa: BLE001 - never break the learner's loop
             pass
 
@@ -87,7 +88,7 @@ class CellTask:
         if t_end - start >= rec.block_threshold_s:
             site, _ = caller_site(3)
             rec.raw_misc.append(("blocked_hint", task, start, site))
-        rec.raw_steps.extend((task, start, t_end, None))
+        rec.raw_steps.extend((task, start, t_end, None, None))
 
 
 __all__ = ["CellTask"]

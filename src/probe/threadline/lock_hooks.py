@@ -16,8 +16,8 @@ Two ways in, both undone when tracing stops:
   learner's when the code first using it is.
 
 Per acquisition: requested, acquired, released, holder (thread ident or asyncio task) and how many
-others were waiting. The uncontended ``with lock`` path takes one ``perf_counter`` on each side
-and appends four values.
+others were waiting. The uncontended ``with lock`` path takes one ``perf_counter_ns`` on each
+side and appends three values to the lock's own log.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import queue
 import sys
 import threading
 import weakref
-from time import perf_counter
+from time import perf_counter, perf_counter_ns
 from types import FrameType, MethodType
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 pc = perf_counter
+pcn = perf_counter_ns
 get_ident = threading.get_ident
 _allocate_lock = _thread.allocate_lock
 _CRLock = getattr(threading, "_CRLock", None) or threading._PyRLock  # type: ignore[attr-defined]
@@ -62,7 +63,6 @@ class _State:
 
 _state = _State()
 _null = _NullSink()
-_fa = _null.extend  # fast records: lock, ident, acquired, released
 _sa = _null.extend  # full records: lock, who, requested, acquired, released, waiters
 
 
@@ -146,7 +146,7 @@ def _register(obj: Any, kind: str, site: str | None, creation_globals: dict[str,
 
 
 class _LockBase:
-    __slots__ = ("_lock", "_acq", "_rel", "_idx", "_t", "_r", "_n", "_w", "_depth", "_kind", "_site", "_globals", "_owner", "__weakref__")
+    __slots__ = ("_lock", "_acq", "_rel", "_idx", "_t", "_r", "_n", "_w", "_depth", "_kind", "_site", "_globals", "_owner", "_log", "__weakref__")
 
     def locked(self) -> bool:
         return self._lock.locked()
@@ -197,31 +197,40 @@ class PlainLock(_LockBase):
 
 
 class TracedLock(_LockBase):
+    """The hot path. An uncontended acquisition appends (thread ident, acquired ns, released ns) to
+    the lock's own log while still holding it, so only the holder ever appends and three
+    specialised ``list.append`` calls replace building a tuple for a shared buffer."""
+
     __slots__ = ()
 
     def __enter__(self) -> bool:
         if self._acq(False):
-            self._t = pc()
+            self._t = pcn()
             return True
         return self._contended(-1)
 
     def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
-        t = self._t
-        r = self._r
-        if r is not None:
-            self._r = None
-            n = self._n
-            e = pc()
-            self._rel()
-            _sa((self._idx, get_ident(), r, t, e, n))
+        e = pcn()
+        if self._r is not None:
+            self._contended_release(e)
             return
-        e = pc()
+        log = self._log
+        log.append(get_ident())
+        log.append(self._t)
+        log.append(e)
         self._rel()
-        _fa((self._idx, get_ident(), t, e))
+
+    def _contended_release(self, e: int) -> None:
+        r = self._r
+        self._r = None
+        n = self._n
+        t = self._t
+        self._rel()
+        _sa((self._idx, get_ident(), r, t * 1e-9, e * 1e-9, n))
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if self._acq(False):
-            self._t = pc()
+            self._t = pcn()
             return True
         if not blocking:
             return False
@@ -236,7 +245,7 @@ class TracedLock(_LockBase):
         finally:
             self._w -= 1
         if ok:
-            self._t = pc()
+            self._t = pcn()
             self._r = r
             self._n = n + 1
         return ok
@@ -271,6 +280,9 @@ class _FreshLock(TracedLock):
                         return False
                     self._idx = _register(self, self._kind, self._site, self._globals, self._owner or self)
                     self._globals = None
+                    rec = _state.rec
+                    if rec is not None:
+                        rec.fast_logs.append((self._idx, self._log))
                     self.__class__ = TracedLock
         return _state.rec is not None
 
@@ -308,7 +320,7 @@ class TracedRLock(_LockBase):
             self._depth += 1
             return True
         if self._acq(False):
-            self._t = pc()
+            self._t = pcn()
             self._depth = 1
             return True
         if not blocking:
@@ -321,7 +333,7 @@ class TracedRLock(_LockBase):
         finally:
             self._w -= 1
         if ok:
-            self._t = pc()
+            self._t = pcn()
             self._r = r
             self._n = n + 1
             self._depth = 1
@@ -338,12 +350,16 @@ class TracedRLock(_LockBase):
         t = self._t
         r = self._r
         self._r = None
-        e = pc()
-        self._rel()
+        e = pcn()
         if r is None:
-            _fa((self._idx, get_ident(), t, e))
+            log = self._log  # appended while still holding it, see TracedLock
+            log.append(get_ident())
+            log.append(t)
+            log.append(e)
+            self._rel()
         else:
-            _sa((self._idx, get_ident(), r, t, e, self._n))
+            self._rel()
+            _sa((self._idx, get_ident(), r, t * 1e-9, e * 1e-9, self._n))
 
     def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
         self.release()
@@ -374,6 +390,9 @@ class _FreshRLock(TracedRLock):
                         return False
                     self._idx = _register(self, self._kind, self._site, self._globals, self._owner or self)
                     self._globals = None
+                    rec = _state.rec
+                    if rec is not None:
+                        rec.fast_logs.append((self._idx, self._log))
                     self.__class__ = TracedRLock
         return _state.rec is not None
 
@@ -413,6 +432,7 @@ def _new_lock_wrapper(cls: type, inner: Any, kind: str, site: str | None, glob: 
     obj._site = site
     obj._globals = glob
     obj._owner = owner
+    obj._log = []
     if _state.wrappers is not None:
         _state.wrappers.add(obj)
     return obj
@@ -726,7 +746,6 @@ _alock_release = _ALock.release
 _asem_init = _ASem.__init__
 _asem_acquire = _ASem.acquire
 _asem_release = _ASem.release
-_absem_release = _ABSem.release
 _aevent_init = _AEvent.__init__
 _aevent_wait = _AEvent.wait
 _acond_init = _ACond.__init__
@@ -745,8 +764,8 @@ def _alock_init_(self: Any, *args: Any, **kwargs: Any) -> None:
 
 
 async def _alock_acquire_(self: Any) -> bool:
-    d = self.__dict__
-    idx = d.get("_tl_idx")
+    # Hot path: attribute reads fall back to the class defaults set while tracing (_TL_DEFAULTS).
+    idx = self._tl_idx
     if idx is None or idx < 0:
         idx = _idx_of(self, "asyncio.Lock")
         if idx < 0:
@@ -755,27 +774,31 @@ async def _alock_acquire_(self: Any) -> bool:
     r = pc()
     if not self._locked and not self._waiters:
         self._locked = True
-        d["_tl_hold"] = (who, r, r, 0)
+        self._tl_hold = (who, r, r, 0)
         return True
     n = len(self._waiters) if self._waiters else 0
-    _awaiting[who] = d["_tl_name"]
+    _awaiting[who] = self._tl_name
     try:
         await _alock_acquire(self)
     finally:
         _awaiting.pop(who, None)
-    if _still_tracing(d):
-        d["_tl_hold"] = (who, r, pc(), n)
+    if _still_tracing(self.__dict__):
+        self._tl_hold = (who, r, pc(), n)
     return True
 
 
 def _alock_release_(self: Any) -> None:
-    d = self.__dict__
-    hold = d.get("_tl_hold")
+    hold = self._tl_hold
     e = pc()
-    _alock_release(self)
+    # asyncio.Lock.release (3.11-3.13), inlined: one Python frame less on every release.
+    if self._locked:
+        self._locked = False
+        self._wake_up_first()
+    else:
+        raise RuntimeError("Lock is not acquired.")
     if hold is not None:
-        d["_tl_hold"] = None
-        _sa((d["_tl_idx"], hold[0], hold[1], hold[2], e, hold[3]))
+        self._tl_hold = None
+        _sa((self._tl_idx, hold[0], hold[1], hold[2], e, hold[3]))
 
 
 def _asem_init_(self: Any, value: int = 1, **kwargs: Any) -> None:
@@ -784,35 +807,34 @@ def _asem_init_(self: Any, value: int = 1, **kwargs: Any) -> None:
 
 
 async def _asem_acquire_(self: Any) -> bool:
-    d = self.__dict__
-    idx = d.get("_tl_idx")
+    idx = self._tl_idx
     if idx is None or idx < 0:
         idx = _idx_of(self, "asyncio.Semaphore", _ASEM_KINDS)
         if idx < 0:
             return await _asem_acquire(self)
     who = _current_tasks_get(_get_running_loop())
     r = pc()
-    if not self.locked():
-        self._value -= 1
-        d["_tl_holders"].append((who, r, r, 0))
-        return True
     waiters = self._waiters
+    # Semaphore.locked() without its generator when nobody waits.
+    if self._value and (not waiters or all(w.cancelled() for w in waiters)):
+        self._value -= 1
+        self._tl_holders.append((who, r, r, 0))
+        return True
     n = len(waiters) if waiters else 0
-    _awaiting[who] = d["_tl_name"]
+    _awaiting[who] = self._tl_name
     try:
         await _asem_acquire(self)
     finally:
         _awaiting.pop(who, None)
-    if _still_tracing(d):
-        d["_tl_holders"].append((who, r, pc(), n))
+    if _still_tracing(self.__dict__):
+        self._tl_holders.append((who, r, pc(), n))
     return True
 
 
 def _asem_released(self: Any) -> None:
-    d = self.__dict__
-    idx = d.get("_tl_idx", -1)
-    if idx >= 0:
-        holders = d["_tl_holders"]
+    idx = self._tl_idx
+    if idx is not None and idx >= 0:
+        holders = self._tl_holders
         if holders:
             who = _current_tasks_get(_get_running_loop())
             e = pc()
@@ -826,12 +848,9 @@ def _asem_released(self: Any) -> None:
 
 
 def _asem_release_(self: Any) -> None:
-    _asem_release(self)
-    _asem_released(self)
-
-
-def _absem_release_(self: Any) -> None:
-    _absem_release(self)
+    # asyncio.Semaphore.release (3.11-3.13), inlined.
+    self._value += 1
+    self._wake_up_next()
     _asem_released(self)
 
 
@@ -916,8 +935,7 @@ def _aqueue_init_(self: Any, maxsize: int = 0, **kwargs: Any) -> None:
 
 
 async def _aqueue_get_(self: Any) -> Any:
-    d = self.__dict__
-    idx = d.get("_tl_idx")
+    idx = self._tl_idx
     if idx is None or idx < 0:
         idx = _idx_of(self, "asyncio.Queue", _AQUEUE_KINDS)
         if idx < 0:
@@ -929,7 +947,7 @@ async def _aqueue_get_(self: Any) -> Any:
         _sa((idx, who, r, r, r, 0))
         return item
     n = len(self._getters)
-    _awaiting[who] = d["_tl_name"] + " get"
+    _awaiting[who] = self._tl_name + " get"
     try:
         item = await _aqueue_get(self)
     finally:
@@ -940,8 +958,7 @@ async def _aqueue_get_(self: Any) -> Any:
 
 
 async def _aqueue_put_(self: Any, item: Any) -> None:
-    d = self.__dict__
-    idx = d.get("_tl_idx")
+    idx = self._tl_idx
     if idx is None or idx < 0:
         idx = _idx_of(self, "asyncio.Queue", _AQUEUE_KINDS)
         if idx < 0:
@@ -953,7 +970,7 @@ async def _aqueue_put_(self: Any, item: Any) -> None:
         _sa((idx, who, r, r, r, 0))
         return None
     n = len(self._putters)
-    _awaiting[who] = d["_tl_name"] + " put"
+    _awaiting[who] = self._tl_name + " put"
     try:
         await _aqueue_put(self, item)
     finally:
@@ -980,7 +997,6 @@ _CLASS_PATCHES: tuple[tuple[type, str, Any], ...] = (
     (_ASem, "__init__", _asem_init_),
     (_ASem, "acquire", _asem_acquire_),
     (_ASem, "release", _asem_release_),
-    (_ABSem, "release", _absem_release_),
     (_AEvent, "__init__", _aevent_init_),
     (_AEvent, "wait", _aevent_wait_),
     (_ACond, "__init__", _acond_init_),
@@ -992,23 +1008,29 @@ _CLASS_PATCHES: tuple[tuple[type, str, Any], ...] = (
 )
 
 
+# Class-level defaults while tracing, so hot paths read `self._tl_idx` as a plain attribute.
+_TL_DEFAULTS = (("_tl_idx", None), ("_tl_hold", None), ("_tl_holders", None), ("_tl_name", ""))
+_DEFAULTS_ON = (_ALock, _ASem, _AQueue)
+
+
 def install(rec: "Recorder", patcher: "Patcher") -> None:
-    global _fa, _sa
+    global _sa
     _state.rec = rec
     _state.wrappers = weakref.WeakSet()
-    _fa = rec.raw_fast.extend
     _sa = rec.raw_acq.extend
     patcher.set(threading, "Lock", Lock)
     patcher.set(threading, "RLock", RLock)
     patcher.set(threading, "Condition", TracedCondition)
     for cls, name, fn in _CLASS_PATCHES:
         patcher.set(cls, name, fn)
+    for cls in _DEFAULTS_ON:
+        for name, value in _TL_DEFAULTS:
+            patcher.set(cls, name, value)
 
 
 def uninstall() -> None:
     """Stop recording: every traced object becomes a plain one again."""
-    global _fa, _sa
-    _fa = _null.extend
+    global _sa
     _sa = _null.extend
     wrappers = _state.wrappers
     _state.rec = None

@@ -43,7 +43,7 @@ _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 LOCK_WAIT_SPAN_MIN_S = 10e-6
 LOCK_HOLD_SPAN_MIN_S = 100e-6
 
-STEP_FIELDS = 4  # task, t0, t1, what it awaits next (None, a label str, or (future, code))
+STEP_FIELDS = 5  # task, t0, t1, what it awaits next (None, a label str, or a future), the code awaiting it
 TASK_FIELDS = 5  # task, t, creator task (or None), creator thread ident, site
 ACQ_FIELDS = 6  # lock index, who (thread ident or task), requested, acquired, released, waiters
 
@@ -79,7 +79,10 @@ class Recorder:
         self.raw_steps: list[Any] = []
         self.raw_tasks: list[Any] = []
         self.raw_acq: list[Any] = []
-        self.raw_fast: list[Any] = []  # uncontended acquisitions: lock, thread ident, acquired, released
+        # Uncontended threading-lock acquisitions, one log per lock: (lock index, [thread ident,
+        # acquired ns, released ns, ...]); only the lock's holder appends (see lock_hooks).
+        self.fast_logs: list[tuple[int, list[int]]] = []
+        self.t0_ns = round(self.t0 * 1e9)
         # Raw, rare: tuples ("kind", ...) for threads, processes, locks, spans from hooks.
         self.raw_misc: list[tuple[Any, ...]] = []
         self.lock_ids = count()
@@ -196,9 +199,12 @@ class Recorder:
             n = len(self.raw_acq) // ACQ_FIELDS * ACQ_FIELDS
             acq = self.raw_acq[:n]
             del self.raw_acq[:n]
-            n = len(self.raw_fast) // 4 * 4
-            fast = self.raw_fast[:n]
-            del self.raw_fast[:n]
+            fast = []
+            for lock, log in list(self.fast_logs):
+                n = len(log) // 3 * 3  # a holder may be half-way through appending its three
+                if n:
+                    fast.append((lock, log[:n]))
+                    del log[:n]
             n = len(self.raw_steps) // STEP_FIELDS * STEP_FIELDS
             steps = self.raw_steps[:n]
             del self.raw_steps[:n]
@@ -303,6 +309,7 @@ class Recorder:
         starts = [int((a - t0) * 1e6) for a in steps[1::STEP_FIELDS]]
         ends = [int((b - t0) * 1e6) for b in steps[2::STEP_FIELDS]]
         waiters = steps[3::STEP_FIELDS]
+        codes = steps[4::STEP_FIELDS]
         n = len(lanes)
         if None in lanes:  # steps of tasks that are no longer known (should not happen): drop them
             keep = [i for i, lane in enumerate(lanes) if lane is not None]
@@ -310,6 +317,8 @@ class Recorder:
             starts = [starts[i] for i in keep]
             ends = [ends[i] for i in keep]
             waiters = [waiters[i] for i in keep]
+            codes = [codes[i] for i in keep]
+            steps = [v for i in keep for v in steps[i * STEP_FIELDS : (i + 1) * STEP_FIELDS]]
             n = len(lanes)
         spans = self.tables["spans"]
         s_lane, s_kind, s_start, s_end, s_label, s_lock = (spans[c] for c in TABLE_COLUMNS["spans"])
@@ -337,7 +346,7 @@ class Recorder:
             if susp is not None:
                 self._event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
             if waiter is not None:
-                pending[lane] = (ends[i], describe_label(self, waiter))
+                pending[lane] = (ends[i], describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])))
         # Steps that held the loop too long.
         threshold_us = int(self.block_threshold_s * 1e6)
         for i in range(n):
@@ -377,35 +386,37 @@ class Recorder:
             if rel is not None and rel - got >= LOCK_HOLD_SPAN_MIN_S:
                 self._event_row("spans", lane, SPAN_LOCK_HOLD, g, e, -1, lock)
 
-    def _convert_fast(self, fast: list[Any]) -> None:
-        """Uncontended acquisitions (lock, thread ident, acquired, released), converted in bulk."""
-        if not fast:
-            return
-        t0 = self.t0
-        locks = fast[0::4]
-        idents = fast[1::4]
-        got = [int((t - t0) * 1e6) for t in fast[2::4]]
-        rel = [int((t - t0) * 1e6) for t in fast[3::4]]
+    def _convert_fast(self, fast: list[tuple[int, list[int]]]) -> None:
+        """Uncontended acquisitions, per lock (thread ident, acquired ns, released ns), in bulk."""
+        t0 = self.t0_ns
         lane_of: dict[int, int] = {}
-        for i, ident in enumerate(idents):  # one lookup per thread, not per acquisition
-            if ident not in lane_of:
-                lane_of[ident] = self.lane_of_ident(ident, got[i])
-        lanes = list(map(lane_of.__getitem__, idents))
-        n = len(lanes)
-        take = min(n, max(0, self.capacity - self.events))
         acquires = self.tables["acquires"]
-        acquires["lock"].extend(locks[:take])
-        acquires["lane"].extend(lanes[:take])
-        acquires["requested"].extend(got[:take])
-        acquires["acquired"].extend(got[:take])
-        acquires["released"].extend(rel[:take])
-        acquires["waiters"].extend([0] * take)
-        self.events += take
-        self.dropped += n - take
         min_hold = int(LOCK_HOLD_SPAN_MIN_S * 1e6)
-        for i in range(take):
-            if rel[i] - got[i] >= min_hold:
-                self._event_row("spans", lanes[i], SPAN_LOCK_HOLD, got[i], rel[i], -1, locks[i])
+        for lock, log in fast:
+            idents = log[0::3]
+            got = [(t - t0) // 1000 for t in log[1::3]]
+            rel = [(t - t0) // 1000 for t in log[2::3]]
+            for i, ident in enumerate(idents):  # one lookup per thread, not per acquisition
+                if ident not in lane_of:
+                    lane_of[ident] = self.lane_of_ident(ident, got[i])
+            reused = [ident for ident in lane_of if len(self.thread_lanes.get(ident, ())) > 1]
+            if reused:  # a thread ident the OS gave to a later thread too: resolve by time
+                lanes = [self.lane_of_ident(ident, t) for ident, t in zip(idents, got)]
+            else:
+                lanes = list(map(lane_of.__getitem__, idents))
+            n = len(lanes)
+            take = min(n, max(0, self.capacity - self.events))
+            acquires["lock"].extend([lock] * take)
+            acquires["lane"].extend(lanes[:take])
+            acquires["requested"].extend(got[:take])
+            acquires["acquired"].extend(got[:take])
+            acquires["released"].extend(rel[:take])
+            acquires["waiters"].extend([0] * take)
+            self.events += take
+            self.dropped += n - take
+            for i in range(take):
+                if rel[i] - got[i] >= min_hold:
+                    self._event_row("spans", lanes[i], SPAN_LOCK_HOLD, got[i], rel[i], -1, lock)
 
     def _close_tasks(self) -> None:
         for task, lane in list(self.live_tasks.items()):

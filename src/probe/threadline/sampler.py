@@ -3,6 +3,7 @@ turns raw events into columns, sending the new rows as a chunk at most 100 ms ap
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
 import threading
@@ -45,7 +46,10 @@ class Sampler(threading.Thread):
         self.rec = rec
         self.sink = sink
         self.watch_idents = watch_idents
-        self.stop_event = threading.Event()
+        # A raw lock held until stop(): acquire(timeout) is the tick, one C call per wakeup (an
+        # Event's wait runs a Condition in Python, several times the CPU at 25 wakeups a second).
+        self.running = _thread.allocate_lock()
+        self.running.acquire()
         self.on_error = on_error
         self.me = psutil.Process()
         self.procs: dict[int, tuple[psutil.Process, float, float]] = {}  # pid -> (proc, last t, last cpu s)
@@ -60,7 +64,7 @@ class Sampler(threading.Thread):
         next_flush = perf_counter() + FLUSH_INTERVAL_S
         next_discover = perf_counter() + 0.5
         try:
-            while not self.stop_event.wait(STACK_INTERVAL_S):  # returns at once when stopped
+            while not self.running.acquire(True, STACK_INTERVAL_S):  # returns at once when stopped
                 now = perf_counter()
                 self.sample_stacks(now)
                 if now >= next_discover:
@@ -87,20 +91,23 @@ class Sampler(threading.Thread):
                 samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
 
     def discover_processes(self) -> None:
-        try:
-            children = self.me.children(recursive=True)
-        except psutil.Error:
-            return
-        for child in children:
-            if child.pid in self.known_pids or child.pid in self.rec.pid_lane:
+        pids = _descendant_pids()
+        if pids is None:
+            try:
+                pids = [child.pid for child in self.me.children(recursive=True)]
+            except psutil.Error:
+                return
+        for pid in pids:
+            if pid in self.known_pids or pid in self.rec.pid_lane:
                 continue
             # Processes started through multiprocessing are recorded (with their name) by the
             # start() hook; anything else is registered once it was seen twice.
-            if child.pid not in self.candidates:
-                self.candidates.add(child.pid)
+            if pid not in self.candidates:
+                self.candidates.add(pid)
                 continue
-            self.known_pids.add(child.pid)
+            self.known_pids.add(pid)
             try:
+                child = psutil.Process(pid)
                 cmd = " ".join(child.cmdline())
                 name = child.name()
                 created = child.create_time()
@@ -112,7 +119,7 @@ class Sampler(threading.Thread):
             elif "resource_tracker" in cmd:
                 name = "resource_tracker"
             t = self.rec.t0 + (created - self.rec.t0_unix_us / 1e6)
-            self.rec.raw_misc.append(("process_start", child.pid, name, max(self.rec.t0, t), None, None, group))
+            self.rec.raw_misc.append(("process_start", pid, name, max(self.rec.t0, t), None, None, group))
 
     def sample(self, now: float) -> None:
         rec = self.rec
@@ -158,7 +165,7 @@ class Sampler(threading.Thread):
     def flush(self, final: bool = False) -> None:
         rec = self.rec
         if self.sink is None and not final:
-            if len(rec.raw_steps) + len(rec.raw_acq) + len(rec.raw_fast) < RAW_LIMIT:
+            if len(rec.raw_steps) + len(rec.raw_acq) + sum(len(log) for _, log in rec.fast_logs) < RAW_LIMIT:
                 rec.convert_misc()
                 return
             rec.convert()
@@ -168,13 +175,50 @@ class Sampler(threading.Thread):
             self.sink(rec.chunk(final=final))
 
     def stop(self) -> None:
-        self.stop_event.set()
+        if self.running.locked():
+            self.running.release()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout=5)
         try:
             self.sample(perf_counter())
         except Exception:  # noqa: BLE001
             pass
+
+
+def _child_pids(pid: int | str) -> list[int] | None:
+    """Direct children of a process from /proc/<pid>/task/*/children (None where the kernel has no
+    such file): a few small reads, where psutil's children() reads the stat of every process."""
+    out: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                out.extend(int(x) for x in fh.read().split())
+        except FileNotFoundError:
+            if tid == str(pid) or pid == "self":
+                return None
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _descendant_pids() -> list[int] | None:
+    """Our descendants' pids, or None when /proc cannot tell (then psutil is asked)."""
+    direct = _child_pids("self")
+    if direct is None:
+        return None
+    seen: list[int] = []
+    todo = list(direct)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.append(pid)
+        todo.extend(_child_pids(pid) or ())
+    return seen
 
 
 def wall_us() -> int:
