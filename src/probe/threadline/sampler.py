@@ -17,8 +17,8 @@ from . import process_hooks
 from .frames import _PROBE_DIR
 from .recorder import OUT_OK, Recorder
 
-STACK_INTERVAL_S = 0.04
-FLUSH_INTERVAL_S = 0.1
+STACK_INTERVAL_S = 0.05  # two ticks per flush; a 100 ms blocking step gets one or two stack samples
+FLUSH_INTERVAL_S = 0.099  # due on every second tick
 DISCOVER_INTERVAL_S = 2.0
 # Without a live listener, raw events are converted only when this many values wait (about 1M
 # events, ~100 MB at most) or at the end: converting competes with the traced code for the GIL.
