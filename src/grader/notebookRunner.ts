@@ -132,6 +132,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     if (isTest) await quiet(GUARD_BEFORE_TEST);
     let result: ExecuteResult | undefined;
     let failure: { status: CellStatus; message: string } | undefined;
+    const eventsBeforeCell = events.length;
     try {
       result = await client.execute(cell.source, {
         timeoutMs: Math.min(options.cellTimeoutMs, remaining),
@@ -154,6 +155,8 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       // a fork bomb: its processes would starve every later cell; kill them all, start again
       const message = 'the cell started more processes or threads than allowed; they were all stopped';
       failure = { status: 'process-limit', message };
+      // the bomb's processes also fill memory and may kill the kernel: the cause is the fork bomb
+      events.splice(eventsBeforeCell);
       events.push({ status: 'process-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ${message}` });
       if (result) run.outputs = hidden ? redact(result.outputs) : result.outputs;
       run.status = 'process-limit';
