@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAssignment } from '../src/grader/assignment.js';
-import { BEGIN_SOLUTION, END_SOLUTION } from '../src/grader/markers.js';
+import { BEGIN_SOLUTION, END_SOLUTION } from '../src/protocol/assignment.js';
 import { readNotebook, serializeNotebook, sourceOf, type Notebook } from '../src/grader/notebook.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
