@@ -3,6 +3,17 @@ import { formatCount, formatDuration, formatPercent } from './format.js';
 import type { LockStat } from './lockStats.js';
 import { sparkline } from './sparkline.js';
 
+/** The lock's name, then its kind dimmed: how a lock is labelled in cards and table rows. */
+function lockLabel(s: LockStat): HTMLElement[] {
+  const name = document.createElement('span');
+  name.className = 'tl-LockName';
+  name.textContent = s.name;
+  const kind = document.createElement('span');
+  kind.className = 'tl-Dim';
+  kind.textContent = ` ${s.kind}`;
+  return [name, kind];
+}
+
 function contentionMeter(s: LockStat, contentionWarning: number): HTMLElement {
   const wrap = document.createElement('span');
   const bar = document.createElement('span');
@@ -30,13 +41,7 @@ function renderLockCards(stats: LockStat[], contentionWarning: number): HTMLElem
     card.dataset.lock = s.name;
     card.setAttribute('aria-label', `lock ${s.name}`);
     const head = document.createElement('div');
-    const strong = document.createElement('span');
-    strong.className = 'tl-LockName';
-    strong.textContent = s.name;
-    const kind = document.createElement('span');
-    kind.className = 'tl-Dim';
-    kind.textContent = ` ${s.kind}`;
-    head.append(strong, kind);
+    head.append(...lockLabel(s));
     const dl = document.createElement('dl');
     dl.className = 'tl-LockFacts';
     const fact = (k: string, v: string | Node): void => {
@@ -94,13 +99,7 @@ export function renderLockTable(stats: LockStat[], contentionWarning: number, co
     const tr = body.insertRow();
     tr.dataset.lock = s.name;
     const name = tr.insertCell();
-    const strong = document.createElement('span');
-    strong.className = 'tl-LockName';
-    strong.textContent = s.name;
-    const kind = document.createElement('span');
-    kind.className = 'tl-Dim';
-    kind.textContent = ` ${s.kind}`;
-    name.append(strong, kind);
+    name.append(...lockLabel(s));
     if (s.site) name.title = `created at ${s.site}`;
     tr.insertCell().textContent = formatCount(s.acquisitions);
     tr.insertCell().textContent = formatDuration(s.totalWaitUs);

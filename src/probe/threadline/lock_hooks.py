@@ -271,21 +271,6 @@ class _FreshLock(TracedLock):
 
     __slots__ = ()
 
-    def _activate(self) -> bool:
-        if self._idx < 0:
-            with _activate_lock:
-                if self._idx < 0:
-                    if _state.rec is None:
-                        self.__class__ = PlainLock
-                        return False
-                    self._idx = _register(self, self._kind, self._site, self._globals, self._owner or self)
-                    self._globals = None
-                    rec = _state.rec
-                    if rec is not None:
-                        rec.fast_logs.append((self._idx, self._log))
-                    self.__class__ = TracedLock
-        return _state.rec is not None
-
     def __enter__(self) -> bool:
         if _FRESH_ACTIVATE(self):
             return TracedLock.__enter__(self)
@@ -381,21 +366,6 @@ class TracedRLock(_LockBase):
 class _FreshRLock(TracedRLock):
     __slots__ = ()
 
-    def _activate(self) -> bool:
-        if self._idx < 0:
-            with _activate_lock:
-                if self._idx < 0:
-                    if _state.rec is None:
-                        self.__class__ = PlainLock
-                        return False
-                    self._idx = _register(self, self._kind, self._site, self._globals, self._owner or self)
-                    self._globals = None
-                    rec = _state.rec
-                    if rec is not None:
-                        rec.fast_logs.append((self._idx, self._log))
-                    self.__class__ = TracedRLock
-        return _state.rec is not None
-
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if _FRESH_ACTIVATE(self):
             return TracedRLock.acquire(self, blocking, timeout)
@@ -413,8 +383,22 @@ class _FreshRLock(TracedRLock):
         self.release()
 
 
-def _FRESH_ACTIVATE(obj: Any) -> bool:
-    return (_FreshRLock._activate if isinstance(obj, TracedRLock) else _FreshLock._activate)(obj)  # type: ignore[arg-type]
+def _FRESH_ACTIVATE(lock: Any) -> bool:
+    """First use of a fresh lock: register it and turn it into its traced class, or into a plain
+    lock when tracing has already ended. True when the use is to be recorded."""
+    if lock._idx < 0:
+        with _activate_lock:
+            if lock._idx < 0:
+                if _state.rec is None:
+                    lock.__class__ = PlainLock
+                    return False
+                lock._idx = _register(lock, lock._kind, lock._site, lock._globals, lock._owner or lock)
+                lock._globals = None
+                rec = _state.rec
+                if rec is not None:
+                    rec.fast_logs.append((lock._idx, lock._log))
+                lock.__class__ = TracedRLock if isinstance(lock, TracedRLock) else TracedLock
+    return _state.rec is not None
 
 
 def _new_lock_wrapper(cls: type, inner: Any, kind: str, site: str | None, glob: dict[str, Any] | None, owner: Any = None) -> Any:
