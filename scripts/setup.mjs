@@ -65,7 +65,10 @@ function digest(entries) {
   return hash.digest('hex');
 }
 
-/** Runs `make` unless the stamp says the inputs are unchanged since it last succeeded. */
+/**
+ * Runs `make` unless the stamp says the inputs are unchanged since it last succeeded (a `make`
+ * that returns false did not: it runs again next time).
+ */
 function step(name, inputs, outputs, make) {
   const stamp = path.join(stampDir, name);
   const want = digest(inputs);
@@ -73,7 +76,7 @@ function step(name, inputs, outputs, make) {
   if (want === have && outputs.every(output => fs.existsSync(path.resolve(root, output)))) return;
   log(`${name}…`);
   const started = Date.now();
-  make();
+  if (make() === false) return;
   fs.mkdirSync(stampDir, { recursive: true });
   fs.writeFileSync(stamp, want);
   log(`${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -116,7 +119,9 @@ if (!buildOnly && !externalPrefix) {
   });
 }
 
-step('typescript', ['src', 'tsconfig.json', 'package.json'], ['lib/lab/index.js'], () => {
+// (src/probe is Python: its compiled hot paths must not make TypeScript build again)
+const typescriptSources = fs.readdirSync(path.join(root, 'src')).filter(name => name !== 'probe').map(name => path.join('src', name));
+step('typescript', [...typescriptSources, 'tsconfig.json', 'package.json'], ['lib/lab/index.js'], () => {
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 });
 
@@ -129,6 +134,20 @@ if (fs.existsSync(python)) {
 }
 
 if (!buildOnly) {
+  // The probe's C hot paths (src/probe/threadline/_speedups.c); without a compiler it runs their
+  // pure-Python twins, which are slower but complete.
+  const speedups = path.join('src', 'probe', 'threadline', `_speedups${pythonSays('import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')}`);
+  step('probe-speedups', ['src/probe/threadline/_speedups.c'], [speedups], () => {
+    const include = pythonSays('import sysconfig; print(sysconfig.get_paths()["include"])');
+    const compiler = process.env.CC || 'cc';
+    const platform = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
+    const built = spawnSync(compiler, ['-O2', '-shared', '-fPIC', ...platform, `-I${include}`, '-o', speedups, path.join('src', 'probe', 'threadline', '_speedups.c')], { cwd: root, encoding: 'utf8' });
+    if (built.status === 0) return true;
+    fs.rmSync(path.join(root, speedups), { force: true });
+    log(`warning: could not compile the probe's C hot paths with \`${compiler}\` (${built.error?.message ?? built.stderr.trim().split('\n').at(-1)}); tracing works, with more overhead. Install gcc and run again.`);
+    return false;
+  });
+
   step('probe', ['src/probe'], [], () => {
     if (externalPrefix) {
       run(python, ['-m', 'pip', 'install', '--quiet', '--no-deps', '--disable-pip-version-check', path.join(root, 'src', 'probe')]);

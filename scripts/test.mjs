@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test [-- vitest filters]`: every vitest test, then the probe's pytest suite, then one
-// closing line `tests: N passed, N failed` that sums both.
+// `npm test [-- vitest filters]`: every vitest test, then the probe's pytest suite (twice, see
+// below), then one closing line `tests: N passed, N failed` that sums them all.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,23 +30,30 @@ if (fs.existsSync(vitestReport)) {
   failed += 1;
 }
 
+// The probe suite runs twice: with its C hot paths, and with their pure-Python twins (the
+// fallback where no compiler was found).
 const pytestDir = path.join(root, 'test', 'probe');
-if (filters.length === 0 && fs.existsSync(pytestDir)) {
-  const junit = path.join(artifacts, 'pytest.xml');
-  const pytest = spawnSync(path.join(root, '.venv', 'bin', 'python'), ['-m', 'pytest', '-q', pytestDir, `--junitxml=${junit}`], {
+function pytest(name, extraEnv) {
+  const junit = path.join(artifacts, `${name}.xml`);
+  fs.rmSync(junit, { force: true });
+  const run = spawnSync(path.join(root, '.venv', 'bin', 'python'), ['-m', 'pytest', '-q', pytestDir, `--junitxml=${junit}`], {
     cwd: root,
     stdio: 'inherit',
-    env
+    env: { ...env, ...extraEnv }
   });
   if (fs.existsSync(junit)) {
     const xml = fs.readFileSync(junit, 'utf8');
-    const count = name => Number((xml.match(new RegExp(`<testsuite [^>]*\\b${name}="(\\d+)"`)) ?? [])[1] ?? 0);
-    const total = count('tests');
+    const count = key => Number((xml.match(new RegExp(`<testsuite [^>]*\\b${key}="(\\d+)"`)) ?? [])[1] ?? 0);
     const bad = count('failures') + count('errors');
-    passed += total - bad - count('skipped');
+    passed += count('tests') - bad - count('skipped');
     failed += bad;
+  } else if (run.status !== 0 && run.status !== 5) {
+    failed += 1;
   }
-  if (pytest.status !== 0 && pytest.status !== 5 && !fs.existsSync(junit)) failed += 1;
+}
+if (filters.length === 0 && fs.existsSync(pytestDir)) {
+  pytest('pytest', {});
+  pytest('pytest-pure-python', { THREADLINE_PURE_PYTHON: '1' });
 }
 
 console.log(`tests: ${passed} passed, ${failed} failed`);

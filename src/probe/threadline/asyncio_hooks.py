@@ -5,12 +5,8 @@ Two class-level patches, both undone when tracing stops:
 * ``BaseEventLoop.create_task`` records the new task (who created it, where) and adds it to the
   set of traced tasks; tasks created by the kernel machinery (ipykernel, tornado, zmq …) are left
   alone, so the learner only sees their own.
-* ``Handle._run`` runs every callback of every loop. A task step is a handle whose callback is
-  bound to the task (``TaskStepMethWrapper`` or the task's wakeup function), so one attribute
-  lookup and one set membership test tell whether this callback is a traced step. After the step,
-  ``task._fut_waiter`` is the future it now waits on; walking ``cr_await`` finds the coroutine that
-  created it (``sleep``, ``Queue.get`` …). A bare ``await asyncio.sleep(0)`` leaves no waiter,
-  so the cheapest case costs one list extend.
+* ``Handle._run`` runs every callback of every loop: the step hook (step_hook.py) records the
+  steps of traced tasks and what each suspension awaited.
 """
 
 from __future__ import annotations
@@ -24,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
 from .recorder import LANE_TASK, Recorder
+from .step_hook import StepHook, as_handle_run
 
 
 def report_once(key: str, message: str) -> None:
@@ -33,9 +30,6 @@ def report_once(key: str, message: str) -> None:
 
 if TYPE_CHECKING:
     from .patching import Patcher
-
-# The code of the patched Handle._run while tracing (the cell task finds its running step by it).
-run_code: Any = None
 
 # task -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
 awaiting: dict[Any, str] = {}
@@ -71,23 +65,6 @@ _QUALNAME_LABELS = {
     "BaseSelectorEventLoop.sock_connect": "I/O (socket)",
     "BaseSelectorEventLoop.sock_accept": "I/O (socket)",
 }
-
-
-def _inner_code(task: Any) -> Any:
-    """The innermost coroutine code object the task is suspended in (None when awaiting a future
-    directly). Runs after every step that left a task waiting, so it stays a tight loop."""
-    try:
-        aw = task.get_coro().cr_await
-        code = None
-        while aw is not None:
-            inner = getattr(aw, "cr_code", None)
-            if inner is None:
-                break
-            code = inner
-            aw = aw.cr_await
-        return code
-    except AttributeError:  # generator-based or exotic awaitables
-        return None
 
 
 def describe_label(rec: Recorder, waiter: Any) -> int:
@@ -173,10 +150,10 @@ def _lane_name(task: Any) -> tuple[str, list[str]]:
     return task_name, aliases
 
 
-def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
-    """Patch asyncio for this recorder; returns the set of traced tasks."""
+def install(rec: Recorder, patcher: "Patcher") -> Any:
+    """Patch asyncio for this recorder; returns the step hook (its ``tracked`` set holds the traced
+    tasks, its ``cell_task`` is the one running the traced cell)."""
     tracked: set[Any] = set()
-    steps_extend = rec.raw_steps.extend
     tasks_extend = rec.raw_tasks.extend
     misc_append = rec.raw_misc.append
     threshold = rec.block_threshold_s
@@ -184,7 +161,6 @@ def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
     get_ident = threading.get_ident
     current_tasks_get = asyncio.tasks._current_tasks.get
     original_create_task = base_events.BaseEventLoop.create_task
-    awaiting_get = awaiting.get
 
     Task = asyncio.Task
     # Per code object: 0 = asyncio or the probe (look further up), 1 = kernel machinery, 2 = other.
@@ -235,60 +211,17 @@ def install(rec: Recorder, patcher: "Patcher") -> set[Any]:
             pass
         return task
 
-    def _run(self: Any) -> None:
-        # Replaces Handle._run for every callback of every loop: the untraced path does exactly
-        # what asyncio's own does, without an extra call.
-        cb = self._callback
-        task = getattr(cb, "__self__", None)
-        try:
-            traced = task in tracked
-        except TypeError:  # an unhashable bound object
-            traced = False
-        t0 = pc() if traced else 0.0
-        try:
-            self._context.run(cb, *self._args)
-        except (SystemExit, KeyboardInterrupt):
-            raise
-        except BaseException as exc:  # same handling as asyncio's own Handle._run
-            _report(self, exc)
-        if not traced:
-            return
-        t1 = pc()
-        waiter = None
-        try:
-            waiter = task._fut_waiter
-            if t1 - t0 >= threshold:
-                misc_append(("blocked_hint", task, t0, _suspension_site(task)))
-            # One extend per step, flat (no nested tuple for the GC to track): atomic under the
-            # GIL even when loops run in several threads.
-            if waiter is None:
-                steps_extend((task, t0, t1, None, None))
-                return
-            label = awaiting_get(task)
-            if label is not None:
-                steps_extend((task, t0, t1, label, None))
-                return
-            # The innermost coroutine the task is suspended in (_inner_code, inlined).
-            code = None
-            aw = task.get_coro().cr_await
-            while aw is not None:
-                inner = getattr(aw, "cr_code", None)
-                if inner is None:
-                    break
-                code = inner
-                aw = aw.cr_await
-            steps_extend((task, t0, t1, waiter, code))
-        except AttributeError:  # generator-based or exotic awaitables: no code to name it by
-            steps_extend((task, t0, t1, waiter, None))
-        except Exception as exc:  # noqa: BLE001 - a probe bug must not break the learner's loop
-            tracked.discard(task)
-            report_once("step", f"stopped recording a task ({type(exc).__name__}: {exc}).")
+    def on_blocked(task: Any, t0: float) -> None:
+        misc_append(("blocked_hint", task, t0, _suspension_site(task)))
 
-    global run_code
-    run_code = _run.__code__
+    def on_error(task: Any, exc: BaseException) -> None:
+        tracked.discard(task)
+        report_once("step", f"stopped recording a task ({type(exc).__name__}: {exc}).")
+
+    hook = StepHook(tracked, rec.raw_steps, awaiting, threshold, _report, on_blocked, on_error)
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
-    patcher.set(events.Handle, "_run", _run)
-    return tracked
+    patcher.set(events.Handle, "_run", as_handle_run(hook))
+    return hook
 
 
 def _report(handle: Any, exc: BaseException) -> None:

@@ -9,8 +9,8 @@ as a traced task), and the step that is still running when the trace stops.
 The steps at both edges run partly outside the patches, so their ends are found differently:
 * the first step ends when the loop runs its next callback: a marker handle put at the front of the
   loop's ready queue records that moment (no cost on the hot path);
-* the last step started in the patched ``Handle._run`` frame that is still on the stack, whose
-  ``t0`` local holds its start; if there is none, the whole trace was one step.
+* the last step started in the patched ``Handle._run``, which keeps its start in the step hook's
+  ``cell_t0``; if it did not, the whole trace was one step.
 
 A step counts as blocking only once the cell runs asynchronous code (it suspended at least once):
 a plain synchronous cell (a threads or processes exercise) keeps the loop by design, and flagging it
@@ -19,7 +19,6 @@ would tell the learner about a problem they do not have.
 
 from __future__ import annotations
 
-import sys
 from asyncio import events, tasks
 from time import perf_counter
 from typing import Any
@@ -27,11 +26,13 @@ from typing import Any
 from . import asyncio_hooks
 from .frames import caller_site
 from .recorder import SPAN_RUN, Recorder
+from .step_hook import inner_code
 
 
 class CellTask:
-    def __init__(self, rec: Recorder, task: Any, loop: Any, t_start: float) -> None:
+    def __init__(self, rec: Recorder, task: Any, loop: Any, t_start: float, hook: Any) -> None:
         self.rec = rec
+        self.hook = hook  # the step hook: the start of the cell task's running step
         self.task = task
         self.t_start = t_start
         self.first_open = True  # the step that was running when tracing started has not ended yet
@@ -53,7 +54,7 @@ class CellTask:
                 return
             waiter = task._fut_waiter
             label = None if waiter is None else asyncio_hooks.awaiting.get(task)
-            code = None if waiter is None or label is not None else asyncio_hooks._inner_code(task)
+            code = None if waiter is None or label is not None else inner_code(task)
             if t1 - self.t_start >= rec.block_threshold_s:
                 rec.raw_misc.append(("blocked_hint", task, self.t_start, asyncio_hooks._suspension_site(task)))
             rec.raw_steps.extend((task, self.t_start, t1, label or waiter, code))
@@ -68,16 +69,7 @@ class CellTask:
         loop = events._get_running_loop()
         if loop is None or tasks._current_tasks.get(loop) is not self.task:
             return
-        start = None
-        frame = sys._getframe(1)
-        run_code = asyncio_hooks.run_code
-        while frame is not None:
-            if frame.f_code is run_code:
-                local = frame.f_locals
-                if local.get("task") is self.task and local.get("traced"):
-                    start = local.get("t0")
-                break
-            frame = frame.f_back
+        start = self.hook.cell_t0 if self.hook.cell_t0 >= 0 else None
         rec, task = self.rec, self.task
         if start is None:
             if not self.first_open:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import asyncio_hooks
 from .frames import is_probe_or_asyncio, is_user_file, location_of_frame
+from .lock_core import LockCore
 
 if TYPE_CHECKING:
     from .patching import Patcher
@@ -145,8 +146,8 @@ def _register(obj: Any, kind: str, site: str | None, creation_globals: dict[str,
 # ---- threading.Lock / RLock -------------------------------------------------------------------
 
 
-class _LockBase:
-    __slots__ = ("_lock", "_acq", "_rel", "_idx", "_t", "_r", "_n", "_w", "_depth", "_kind", "_site", "_globals", "_owner", "_log", "__weakref__")
+class _LockBase(LockCore):  # type: ignore[misc,valid-type]
+    __slots__ = ()
 
     def locked(self) -> bool:
         return self._lock.locked()
@@ -197,28 +198,11 @@ class PlainLock(_LockBase):
 
 
 class TracedLock(_LockBase):
-    """The hot path. An uncontended acquisition appends (thread ident, acquired ns, released ns) to
-    the lock's own log while still holding it, so only the holder ever appends and three
-    specialised ``list.append`` calls replace building a tuple for a shared buffer."""
+    """The hot path: ``with lock`` is LockCore's (C when built). An uncontended acquisition appends
+    (thread ident, acquired ns, released ns) to the lock's own log; one that waited goes through
+    ``_contended`` / ``_contended_release`` with its wait recorded."""
 
     __slots__ = ()
-
-    def __enter__(self) -> bool:
-        if self._acq(False):
-            self._t = pcn()
-            return True
-        return self._contended(-1)
-
-    def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
-        e = pcn()
-        if self._r is not None:
-            self._contended_release(e)
-            return
-        log = self._log
-        log.append(get_ident())
-        log.append(self._t)
-        log.append(e)
-        self._rel()
 
     def _contended_release(self, e: int) -> None:
         r = self._r
@@ -402,12 +386,12 @@ def _FRESH_ACTIVATE(lock: Any) -> bool:
 
 
 def _new_lock_wrapper(cls: type, inner: Any, kind: str, site: str | None, glob: dict[str, Any] | None, owner: Any = None) -> Any:
-    obj = object.__new__(cls)
+    obj = cls.__new__(cls)
     obj._lock = inner
     obj._acq = inner.acquire
     obj._rel = inner.release
     obj._idx = -1
-    obj._t = 0.0
+    obj._t = 0
     obj._r = None
     obj._n = 0
     obj._w = 0

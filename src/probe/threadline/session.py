@@ -143,7 +143,8 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             on_error=lambda exc: report_once("sampler", f"the background sampler stopped ({type(exc).__name__}: {exc}); the trace may be incomplete."),
         )
         self._patcher = Patcher()
-        self._tracked = asyncio_hooks.install(rec, self._patcher)
+        hook = asyncio_hooks.install(rec, self._patcher)
+        self._tracked = hook.tracked
         thread_hooks.install(rec, self._patcher)
         lock_hooks.install(rec, self._patcher)
         process_hooks.install(rec, self._patcher)
@@ -153,8 +154,9 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             lane = rec.add_lane(LANE_TASK, "cell", "main", parent=main_lane, start_us=0)
             rec.task_lane[cell_task] = lane
             self._tracked.add(cell_task)
+            hook.cell_task = cell_task
             self._cell_task = cell_task
-            self._cell = CellTask(rec, cell_task, loop, rec.t0)
+            self._cell = CellTask(rec, cell_task, loop, rec.t0, hook)
         self._sampler.start()
 
     def _teardown(self) -> None:

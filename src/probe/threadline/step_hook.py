@@ -1,0 +1,113 @@
+"""asyncio's ``Handle._run`` while tracing: runs every callback of every loop, and records the steps
+of traced tasks.
+
+A task step is a handle whose callback is bound to the task (``TaskStepMethWrapper`` or the task's
+wakeup function), so one attribute lookup and one set membership test tell whether this callback is
+a traced step. After the step, ``task._fut_waiter`` is the future it now waits on; walking
+``cr_await`` finds the coroutine that created it (``sleep``, ``Queue.get`` …). A bare ``await
+asyncio.sleep(0)`` leaves no waiter, so the cheapest case costs one append of five values.
+
+The C ``_speedups.StepHook`` does this when it was built; ``PyStepHook`` is its Python twin (see
+compiled.py). Both keep the start of the running step of the cell's task in ``cell_t0`` (-1 outside
+it), for the cell lane's last step (cell_task.py).
+"""
+
+from __future__ import annotations
+
+from time import perf_counter
+from typing import Any, Callable
+
+from .compiled import speedups
+
+
+def inner_code(task: Any) -> Any:
+    """The code of the innermost coroutine the task is suspended in (None when it awaits a future
+    directly, or for generator-based and exotic awaitables)."""
+    try:
+        aw = task.get_coro().cr_await
+        code = None
+        while aw is not None:
+            inner = getattr(aw, "cr_code", None)
+            if inner is None:
+                break
+            code = inner
+            aw = aw.cr_await
+        return code
+    except AttributeError:
+        return None
+
+
+class PyStepHook:
+    def __init__(
+        self,
+        tracked: set[Any],
+        steps: list[Any],
+        awaiting: dict[Any, str],
+        threshold: float,
+        report: Callable[[Any, BaseException], None],
+        on_blocked: Callable[[Any, float], None],
+        on_error: Callable[[Any, BaseException], None],
+    ) -> None:
+        self.tracked = tracked
+        self.cell_task: Any = None
+        self.cell_t0 = -1.0
+        self.handle_run = self._make(tracked, steps.extend, awaiting.get, threshold, report, on_blocked, on_error)
+
+    def _make(self, tracked: set[Any], steps_extend: Any, awaiting_get: Any, threshold: float, report: Any, on_blocked: Any, on_error: Any) -> Callable[[Any], None]:
+        pc = perf_counter
+        hook = self
+
+        def _run(handle: Any) -> None:
+            # the untraced path does exactly what asyncio's own does, without an extra call
+            cb = handle._callback
+            task = getattr(cb, "__self__", None)
+            try:
+                traced = task in tracked
+            except TypeError:  # an unhashable bound object
+                traced = False
+            t0 = pc() if traced else 0.0
+            is_cell = traced and task is hook.cell_task
+            if is_cell:
+                hook.cell_t0 = t0
+            try:
+                handle._context.run(cb, *handle._args)
+            except (SystemExit, KeyboardInterrupt):
+                if is_cell:
+                    hook.cell_t0 = -1.0
+                raise
+            except BaseException as exc:  # same handling as asyncio's own Handle._run
+                report(handle, exc)
+            if not traced:
+                return
+            t1 = pc()
+            if is_cell:
+                hook.cell_t0 = -1.0
+            waiter = None
+            try:
+                waiter = task._fut_waiter
+                if t1 - t0 >= threshold:
+                    on_blocked(task, t0)
+                # one extend per step, flat (no tuple for the GC to track): atomic under the GIL
+                if waiter is None:
+                    steps_extend((task, t0, t1, None, None))
+                    return
+                label = awaiting_get(task)
+                if label is not None:
+                    steps_extend((task, t0, t1, label, None))
+                    return
+                steps_extend((task, t0, t1, waiter, inner_code(task)))
+            except Exception as exc:  # noqa: BLE001 - a probe bug must not break the learner's loop
+                on_error(task, exc)
+
+        return _run
+
+
+StepHook: type = speedups.StepHook if speedups is not None else PyStepHook
+
+
+def as_handle_run(hook: Any) -> Any:
+    """What to set as ``Handle._run``: the C hook is its own method descriptor."""
+    return hook.handle_run if isinstance(hook, PyStepHook) else hook
+
+
+__all__ = ["StepHook", "PyStepHook", "as_handle_run", "inner_code"]

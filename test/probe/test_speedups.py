@@ -1,0 +1,143 @@
+"""The C hot paths (_speedups) against their pure-Python twins: built and used when a compiler was
+there, the same trace either way, and asyncio's own behaviour for failing callbacks kept.
+
+`npm test` runs the whole probe suite twice, the second time with THREADLINE_PURE_PYTHON=1, so
+every other probe test covers both implementations too."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from asyncio import events
+from pathlib import Path
+
+import pytest
+
+import threadline
+from threadline import lock_hooks
+from threadline.compiled import speedups
+
+PURE = bool(os.environ.get("THREADLINE_PURE_PYTHON"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(PURE, reason="the pure-Python pass")
+def test_the_c_hot_paths_are_built_and_used_while_tracing():
+    assert speedups is not None, "src/probe/threadline/_speedups*.so is missing: run `node scripts/setup.mjs` (needs gcc)"
+    plain_run = events.Handle.__dict__["_run"]
+    with threadline.trace(display=False):
+        assert type(events.Handle.__dict__["_run"]) is speedups.StepHook
+        lock = threading.Lock()
+        assert isinstance(lock, speedups.LockCore)
+    assert events.Handle.__dict__["_run"] is plain_run
+    with lock:  # after the trace: a plain lock that still works
+        assert lock.locked()
+    assert not lock.locked()
+
+
+PROGRAM = textwrap.dedent(
+    """
+    import asyncio, json, threading, time
+    import threadline
+
+    async def fetch(name, queue, sem, lock, results):
+        async with sem:
+            await asyncio.sleep(0.005)
+        await queue.put(name)
+        async with lock:
+            results.append(await queue.get())
+
+    async def main():
+        queue, sem, lock, results = asyncio.Queue(), asyncio.Semaphore(2), asyncio.Lock(), []
+        async with threadline.trace(display=False) as t:
+            await asyncio.gather(*(fetch(f"f{i}", queue, sem, lock, results) for i in range(4)))
+            time.sleep(0.12)  # blocks the loop inside the cell task
+            await asyncio.sleep(0)
+        return t
+
+    t = asyncio.run(main())
+    with threadline.trace(display=False) as u:
+        shared = threading.Lock()
+        def work():
+            for _ in range(50):
+                with shared:
+                    pass
+        threads = [threading.Thread(target=work, name=f"w{i}") for i in range(3)]
+        for th in threads: th.start()
+        for th in threads: th.join()
+    d = t.data
+    strings = d["strings"]
+    lanes = [strings[n] for n in d["lanes"]["name"]]
+    awaited = sorted({strings[x] for x in d["spans"]["label"] if x >= 0})
+    print(json.dumps({
+        "lanes": sorted(lanes),
+        "awaited": awaited,
+        "locks": {name: t.lock_stats(name).acquisitions for name in t.lock_names()},
+        "blocked": [b.location.rsplit("/", 1)[-1] for b in t.blocked_loop()],
+        "thread_lock": u.lock_stats("shared").acquisitions,
+        "exclusive": u.lock_stats("shared").exclusive,
+    }))
+    """
+)
+
+
+def _summary(tmp_path: Path, pure: bool) -> dict:
+    script = tmp_path / "program.py"
+    script.write_text(PROGRAM)
+    env = {k: v for k, v in os.environ.items() if k != "THREADLINE_PURE_PYTHON"}
+    if pure:
+        env["THREADLINE_PURE_PYTHON"] = "1"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_compiled_and_pure_python_record_the_same_trace(tmp_path):
+    compiled, pure = _summary(tmp_path, False), _summary(tmp_path, True)
+    assert compiled == pure
+    assert compiled["locks"] == {"lock": 4, "queue": 8, "sem": 4}
+    assert compiled["thread_lock"] == 150 and compiled["exclusive"]
+    assert len(compiled["blocked"]) == 1 and "program.py" in compiled["blocked"][0]
+    assert {"asyncio.Semaphore sem", "sleep"} <= set(compiled["awaited"])
+
+
+def test_a_failing_callback_reaches_the_loops_exception_handler_and_the_loop_goes_on():
+    seen: list[dict] = []
+
+    def boom() -> None:
+        raise ValueError("callback failed")
+
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _loop, context: seen.append(context))
+        async with threadline.trace(display=False):
+            loop.call_soon(boom)
+            await asyncio.sleep(0.01)
+        return "still running"
+
+    assert asyncio.run(main()) == "still running"
+    assert len(seen) == 1
+    assert seen[0]["message"].startswith("Exception in callback") and "boom" in seen[0]["message"]
+    assert isinstance(seen[0]["exception"], ValueError)
+
+
+def test_keyboard_interrupt_in_a_callback_stops_the_loop_and_the_patches_go():
+    plain_run = events.Handle.__dict__["_run"]
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    async def main() -> None:
+        async with threadline.trace(display=False):
+            asyncio.get_running_loop().call_soon(interrupt)
+            await asyncio.sleep(0.05)
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(main())
+    assert events.Handle.__dict__["_run"] is plain_run
+    assert threading.Lock is lock_hooks._allocate_lock or threading.Lock.__module__ == "_thread"
