@@ -5,7 +5,7 @@
 // binder/start on 127.0.0.1. Asserts the extension is enabled and OK, `threadline` is the
 // default kernel, the welcome notebook and one notebook per week execute without error (with
 // solutions, from notebooks/source), and reports the effective cores.
-// Last line: BINDER {"extension_ok":…,"kernel_ok":…,"notebooks_ok":…,"seconds":…}
+// Last line: BINDER {"extension_ok":…,"kernel_ok":…,"probe_c":…,"notebooks_ok":…,"seconds":…}
 //
 // A passing check records a digest of what it checked in binder/checked.sha256; with
 // `--if-changed` (what CI runs) the check is skipped when that digest still matches, so it runs
@@ -33,6 +33,8 @@ function binderDigest() {
   const inputs = [
     ...fs.readdirSync(path.join(root, 'binder')).filter(name => name !== 'checked.sha256').map(name => path.join('binder', name)),
     'scripts/setup.mjs',
+    'src/probe/pyproject.toml',
+    'src/probe/threadline/_speedups.c',
     'package.json',
     'package-lock.json',
     'kernel-spec/threadline/kernel.json'
@@ -140,7 +142,7 @@ async function main() {
     say('binder/ and the set-up are unchanged since their last passing check (binder/checked.sha256): skipped');
     return;
   }
-  const result = { extension_ok: false, kernel_ok: false, notebooks_ok: false, notebooks: 0, effective_cpus: null, seconds: 0 };
+  const result = { extension_ok: false, kernel_ok: false, probe_c: false, notebooks_ok: false, notebooks: 0, effective_cpus: null, seconds: 0 };
   let lab;
   try {
     say('copying the repository');
@@ -177,10 +179,12 @@ async function main() {
 
     const cores = spawnSync(
       path.join(repo, 'binder', 'start'),
-      ['python', '-c', 'import os, threadline; print(threadline.effective_cpus(), os.environ.get("THREADLINE_EFFECTIVE_CPUS"), threadline.effective_cpus_reason(), sep="\\t")'],
+      ['python', '-c', 'import os, threadline, threadline.compiled as c; print(threadline.effective_cpus(), os.environ.get("THREADLINE_EFFECTIVE_CPUS"), threadline.effective_cpus_reason(), c.speedups is not None, sep="\\t")'],
       { env: containerEnv(), encoding: 'utf8' }
     );
-    const [effective, exported, reason] = cores.stdout.trim().split('\t');
+    const [effective, exported, reason, compiled] = cores.stdout.trim().split('\t');
+    // postBuild compiles the probe's C hot paths (repo2docker's image has gcc)
+    result.probe_c = compiled === 'True';
     if (cores.status === 0 && effective === exported) {
       result.effective_cpus = Number(effective);
       say(`effective cores: ${effective} of ${spawnSync('nproc', ['--all'], { encoding: 'utf8' }).stdout.trim()} host cores (${reason})`);
@@ -205,7 +209,7 @@ async function main() {
     }
   }
   result.seconds = Math.round((Date.now() - started) / 100) / 10;
-  const ok = result.extension_ok && result.kernel_ok && result.notebooks_ok && result.effective_cpus !== null;
+  const ok = result.extension_ok && result.kernel_ok && result.probe_c && result.notebooks_ok && result.effective_cpus !== null;
   if (ok) fs.writeFileSync(checkedFile, `${binderDigest()}\n`);
   console.log(`BINDER ${JSON.stringify(result)}`);
   process.exit(ok ? 0 : 1);

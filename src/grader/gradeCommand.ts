@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type KernelLimits } from './kernelLimits.js';
 import { DEFAULT_MAX_NOTEBOOK_BYTES, readNotebook } from './notebook.js';
 import { DEFAULT_RUN_OPTIONS } from './notebookRunner.js';
 import { Progress } from './progress.js';
-import { RemoteKernelFactory } from './remoteKernelFactory.js';
+import { remoteFactoryFromFlags } from './remoteKernelFactory.js';
 import { findSubmissions, studentOf, type SubmissionFile } from './submissions.js';
 
 export const gradeHelp = `usage: threadline grade --source SOURCE.ipynb (SUBMISSION.ipynb… | --submissions DIR) [options]
@@ -47,6 +47,8 @@ options:
   --json                    print a JSON array of results on stdout
   --quiet                   no progress output
   --server URL --token T    run the kernels on a Jupyter Server instead of this machine
+  --server-cwd PATH         with --server: the folder the kernels start in, relative to the
+                            server's root (the course folder there; default: the root)
   -h, --help                show this help
 
 exit codes: 0 every submission graded with status ok (whatever its score), 1 some submission
@@ -85,6 +87,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
     server: { type: 'string' },
+    'server-cwd': { type: 'string' },
     token: { type: 'string' }
   });
   if (args.help) {
@@ -96,8 +99,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   if (!source) throw new UsageError('--source SOURCE.ipynb is required (the instructor version with solutions and hidden tests)', 'grade');
   if (!f.submissions && args.positionals.length === 0) throw new UsageError('give SUBMISSION.ipynb files or --submissions DIR', 'grade');
   if (f.submissions && args.positionals.length > 0) throw new UsageError('give either SUBMISSION.ipynb files or --submissions DIR, not both', 'grade');
-  if (f.token && !f.server) throw new UsageError('--token needs --server URL', 'grade');
   if (f.jobs !== undefined && !Number.isInteger(f.jobs)) throw new UsageError('--jobs needs a whole number', 'grade');
+  const remote = remoteFactoryFromFlags(f, 'grade');
   if (f.cwd && !fs.existsSync(String(f.cwd))) throw new UsageError(`--cwd ${String(f.cwd)}: no such folder`, 'grade');
 
   const assignment = buildAssignment(readNotebook(source), source);
@@ -124,7 +127,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         cpuSeconds: Number(f['cpu-seconds'] ?? DEFAULT_LIMITS.cpuSeconds),
         maxFileMb: DEFAULT_LIMITS.maxFileMb
       };
-  const factory: KernelFactory = f.server ? new RemoteKernelFactory(String(f.server), f.token as string | undefined) : new LocalKernelFactory(limits);
+  const factory: KernelFactory = remote ?? new LocalKernelFactory(limits);
   const protectedPaths = [path.resolve(source), path.resolve(dbPath)];
   if (['source', 'release'].includes(path.basename(path.dirname(path.resolve(source))))) protectedPaths.push(path.dirname(path.resolve(source)));
 

@@ -6,7 +6,7 @@ import { LocalKernelFactory, type KernelFactory } from './gradingKernel.js';
 import { planAsIs } from './matching.js';
 import { readNotebook } from './notebook.js';
 import { DEFAULT_RUN_OPTIONS, runPlan, type NotebookRun } from './notebookRunner.js';
-import { RemoteKernelFactory } from './remoteKernelFactory.js';
+import { remoteFactoryFromFlags } from './remoteKernelFactory.js';
 
 export const validateHelp = `usage: threadline validate NOTEBOOK.ipynb… [options]
 
@@ -23,6 +23,8 @@ options:
   --expect-fail             succeed when every exercise fails cleanly (checks a student version)
   --json                    print a JSON array (one object per notebook) on stdout
   --server URL --token T    run on a Jupyter Server instead of a local kernel
+  --server-cwd PATH         with --server: the folder the kernels start in, relative to the
+                            server's root (the course folder there; default: the root)
   -h, --help                show this help
 
 exit codes: 0 all exercises pass and no cell errors (with --expect-fail: every exercise
@@ -88,6 +90,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     'expect-fail': { type: 'boolean' },
     json: { type: 'boolean' },
     server: { type: 'string' },
+    'server-cwd': { type: 'string' },
     token: { type: 'string' }
   });
   if (args.help) {
@@ -95,10 +98,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.positionals.length === 0) throw new UsageError('give a NOTEBOOK.ipynb to validate', 'validate');
-  if (args.flags.token && !args.flags.server) throw new UsageError('--token needs --server URL', 'validate');
-  const factory: KernelFactory = args.flags.server
-    ? new RemoteKernelFactory(String(args.flags.server), args.flags.token as string | undefined)
-    : new LocalKernelFactory(undefined, {}, true);
+  const factory: KernelFactory = remoteFactoryFromFlags(args.flags, 'validate') ?? new LocalKernelFactory(undefined, {}, true);
   const expectFail = Boolean(args.flags['expect-fail']);
   const reports: ValidationReport[] = [];
   let ok = true;

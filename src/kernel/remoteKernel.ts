@@ -14,6 +14,8 @@ export interface RemoteKernelOptions {
   baseUrl: string;
   token?: string;
   kernelName?: string;
+  /** folder the kernel starts in, relative to the server's root (default: the server's root) */
+  path?: string;
   /** after a timeout interrupt, wait this long for the cell to stop (default 5 s) */
   interruptGraceMs?: number;
   /** give up starting after this long (default 60 s) */
@@ -101,7 +103,9 @@ export class RemoteKernel implements KernelClient {
     const serverSettings = nodeServerSettings(options.baseUrl, options.token);
     let model: Kernel.IModel;
     try {
-      model = await KernelAPI.startNew({ name: options.kernelName ?? '' }, serverSettings);
+      // Jupyter Server starts the kernel in `path` (POST /api/kernels takes it beside the name)
+      const request = { name: options.kernelName ?? '', ...(options.path ? { path: options.path } : {}) } as KernelAPI.IKernelOptions;
+      model = await KernelAPI.startNew(request, serverSettings);
     } catch (error) {
       throw new KernelStartError(
         `Could not start kernel "${options.kernelName ?? '(server default)'}" on ${options.baseUrl}: ${(error as Error).message}. ` +

@@ -30,6 +30,10 @@ describe('threadline CLI', () => {
     expect(threadline(['grade', 'x.ipynb']).stderr).toMatch(/--source SOURCE.ipynb is required/);
     expect(threadline(['frobnicate']).code).toBe(2);
     expect(threadline(['grade', '--source', sourcePath, '--timeout', 'soon', 'x.ipynb']).stderr).toMatch(/--timeout needs a positive number/);
+    expect(threadline(['grade', '--source', sourcePath, '--server-cwd', 'course', 'x.ipynb']).stderr).toMatch(/--server-cwd needs --server URL/);
+    const localFolder = threadline(['validate', sourcePath, '--server', 'http://127.0.0.1:9/', '--cwd', courseDir]);
+    expect(localFolder.code).toBe(2);
+    expect(localFolder.stderr).toMatch(/with --server, give the folder on the server with --server-cwd/);
   });
 
   it('validate passes the source, and scores the student version 0 without crashing', () => {

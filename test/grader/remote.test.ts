@@ -89,6 +89,27 @@ describe('RemoteKernel on a real Jupyter Server', () => {
     expect(running).toEqual([]);
   }, 120_000);
 
+  it('starts the kernel in --server-cwd, a folder relative to the server root', async () => {
+    const kernel = await RemoteKernel.start({ baseUrl, token, kernelName: 'threadline', path: 'source' });
+    try {
+      const cwd = await kernel.execute('import os\nprint(os.getcwd())');
+      expect(cwd.outputs[0]).toEqual({ output_type: 'stream', name: 'stdout', text: `${path.join(courseDir, 'source')}\n` });
+    } finally {
+      await kernel.shutdown();
+    }
+    // end to end: the source imports helper.py from the course root, so from source/ it cannot
+    const validate = (...extra: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'grader', 'cli.ts'), 'validate', sourcePath, '--server', baseUrl, '--token', token, '--json', ...extra], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 120_000
+      });
+    expect(validate().status).toBe(0);
+    const elsewhere = validate('--server-cwd', 'source');
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stdout).toMatch(/No module named 'helper'/);
+  }, 120_000);
+
   it('rejects a wrong token with a message that says what to check', async () => {
     await expect(RemoteKernel.start({ baseUrl, token: 'wrong', kernelName: 'threadline' })).rejects.toThrow(/token/);
   });
