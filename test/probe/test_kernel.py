@@ -291,3 +291,27 @@ await asyncio.gather(*(job(i) for i in range(3)))
     msgs = run(kernel, "t = threadline.last_trace(); print(sorted(t.lock_names()), t.lock_stats('shared').acquisitions, t.lock_stats('backlog').acquisitions, sorted(k for k in vars(shared) if k.startswith('_tl')))")
     assert not errors(msgs), errors(msgs)
     assert stdout(msgs).strip() == "['backlog', 'shared'] 3 3 []"
+
+
+def test_a_lock_from_an_earlier_cell_is_recorded_in_a_timeline_cell(kernel):
+    assert not errors(run(kernel, "import threading, time\nbalance_lock = threading.Lock()\nbalance = 0"))
+    msgs = run(
+        kernel,
+        """%%timeline deposits
+def deposit():
+    global balance
+    for _ in range(5):
+        with balance_lock:
+            balance += 1
+            time.sleep(0.002)
+
+workers = [threading.Thread(target=deposit) for _ in range(2)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
+""",
+    )
+    assert not errors(msgs)
+    out = run(kernel, "t = threadline.last_trace()\nprint(t.lock_names(), t.lock_stats('balance_lock').acquisitions, type(balance_lock).__name__)")
+    assert stdout(out).strip() == "['balance_lock'] 10 lock"

@@ -230,7 +230,7 @@ def test_asyncio_primitives_names_and_stats():
     assert len(holders) == 1 and s(trace, trace["lanes"]["name"][holders.pop()]) == "consumer"
 
 
-def test_locks_created_outside_tracing_or_by_the_stdlib_stay_plain():
+def test_function_locals_made_before_the_trace_and_the_stdlibs_locks_stay_plain():
     before = threading.Lock()
     with threadline.trace(display=False) as t:
         inside = threading.Lock()
@@ -402,3 +402,55 @@ def test_uncontended_locks_of_several_threads_are_attributed_to_each_thread():
         (lane,) = {r["lane"] for r in mine}
         holders.add(s(trace, trace["lanes"]["name"][lane]))
     assert holders == {"w0", "w1", "w2"}
+
+
+class Ledger:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.entries = 0
+
+
+EARLY_LOCK = threading.Lock()
+EARLY_LEDGER = Ledger()
+EARLY_SHARDS = [threading.Lock(), threading.Lock()]
+
+
+def test_locks_made_before_the_trace_in_the_namespace_are_recorded_then_given_back():
+    originals = (EARLY_LOCK, EARLY_LEDGER.lock, EARLY_SHARDS[1])
+
+    def work():
+        for _ in range(4):
+            with EARLY_LOCK:
+                time.sleep(0.002)
+            with EARLY_LEDGER.lock:
+                with EARLY_LEDGER.lock:  # reentrant: one acquisition
+                    EARLY_LEDGER.entries += 1
+            with EARLY_SHARDS[1]:
+                pass
+
+    with threadline.trace(display=False) as t:
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    validate(t.data)
+    assert t.lock_names() == ["EARLY_LOCK", "Ledger.lock", "EARLY_SHARDS[1]"]
+    for name in t.lock_names():
+        assert t.lock_stats(name).acquisitions == 12 and t.lock_stats(name).exclusive
+    assert t.lock_stats("EARLY_LOCK").total_hold_s >= 12 * 0.0015
+    # the learner's objects hold their own locks again, unchanged
+    assert (EARLY_LOCK, EARLY_LEDGER.lock, EARLY_SHARDS[1]) == originals
+    assert all(a is b for a, b in zip((EARLY_LOCK, EARLY_LEDGER.lock, EARLY_SHARDS[1]), originals))
+    assert EARLY_LEDGER.entries == 12 and not EARLY_LOCK.locked()
+
+
+def test_a_lock_held_when_the_trace_starts_is_released_without_a_made_up_hold():
+    EARLY_SHARDS[0].acquire()
+    with threadline.trace(display=False) as t:
+        EARLY_SHARDS[0].release()
+        with EARLY_SHARDS[0]:
+            time.sleep(0.01)
+    stats = t.lock_stats("EARLY_SHARDS[0]")
+    assert stats.acquisitions == 1 and 0.009 < stats.total_hold_s < 1
+    assert not EARLY_SHARDS[0].locked()

@@ -140,7 +140,8 @@ class TraceQueries:
             known = ", ".join(repr(n) for n in self.lock_names()) or "none"
             raise AssertionError(
                 f"No lock called {name!r} was used while tracing (locks seen: {known}). "
-                "Hint: create the lock inside the traced cell, and use it (with lock: …)."
+                "Hint: use the lock inside the traced cell (with lock: …), and keep it in a variable, a list or "
+                "an attribute of your object (a lock kept only inside a function made before the trace is not seen)."
             )
         acq = data.trace["acquires"]
         end_of_trace = data.duration_us

@@ -9,9 +9,10 @@ from asyncio import events
 from time import perf_counter
 from typing import Any, Callable
 
-from . import asyncio_hooks, lock_hooks, process_hooks, thread_hooks
+from . import asyncio_hooks, lock_adoption, lock_hooks, process_hooks, thread_hooks
 from .analysis import TraceData, TraceQueries
 from .cell_task import CellTask
+from .frames import is_user_file
 from .patching import Patcher
 from .recorder import LANE_TASK, LANE_THREAD, Recorder
 from .sampler import Sampler
@@ -112,14 +113,14 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._started = True
         _active = self
         try:
-            self._install()
+            self._install(_learner_namespace())
         except Exception as exc:  # noqa: BLE001 - a probe failure must never stop the learner's code
             self._teardown()
             self.failed = f"{type(exc).__name__}: {exc}"
             report_once("start", f"could not start tracing ({self.failed}); your code runs untraced.")
             _active = None
 
-    def _install(self) -> None:
+    def _install(self, namespace: dict[str, Any] | None) -> None:
         rec = Recorder(capacity=self.capacity, block_threshold_s=self.block_threshold, label=self.label)
         self.recorder = rec
         rec.thread_name_of = _thread_name
@@ -147,6 +148,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._tracked = hook.tracked
         thread_hooks.install(rec, self._patcher)
         lock_hooks.install(rec, self._patcher)
+        lock_adoption.adopt(namespace)
         process_hooks.install(rec, self._patcher)
         if cell_task is not None:
             # The task running the traced cell/block (in a notebook: ipykernel's, created before
@@ -166,6 +168,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             if rec is not None:
                 lock_hooks.still_held(rec)
         finally:
+            lock_adoption.restore()
             lock_hooks.uninstall()
             if self._patcher is not None:
                 self._patcher.undo()
@@ -236,6 +239,19 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         if self._data is None:
             return "<threadline.trace (running)>" if _active is self else "<threadline.trace (not finished)>"
         return self.summary()
+
+
+def _learner_namespace() -> dict[str, Any] | None:
+    """The globals of the learner's code that opened the trace (a cell's are IPython's user
+    namespace), where locks made before the trace are looked for."""
+    frame: Any = sys._getframe(2)
+    while frame is not None and not is_user_file(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is not None:
+        return frame.f_globals  # type: ignore[no-any-return]
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "user_ns", None)
 
 
 def _thread_name(ident: int) -> str | None:
