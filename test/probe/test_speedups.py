@@ -141,3 +141,17 @@ def test_keyboard_interrupt_in_a_callback_stops_the_loop_and_the_patches_go():
         asyncio.run(main())
     assert events.Handle.__dict__["_run"] is plain_run
     assert threading.Lock is lock_hooks._allocate_lock or threading.Lock.__module__ == "_thread"
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_a_hollow_or_tampered_c_lock_raises_instead_of_crashing():
+    hollow = speedups.LockCore()
+    with pytest.raises(RuntimeError, match="wraps no lock"):
+        hollow.__enter__()
+    with threadline.trace(display=False):
+        lock = threading.Lock()
+        with lock:
+            pass
+        del lock._rel
+        with pytest.raises(RuntimeError, match="wraps no lock"):
+            lock.__exit__(None, None, None)

@@ -290,8 +290,17 @@ typedef struct {
     PyObject *weakreflist;
 } LockCore;
 
+/* A LockCore made directly, or one whose members were deleted, has nothing to lock: an error,
+ * never a crash. */
+static int lockcore_usable(LockCore *self) {
+    if (self->acq != NULL && self->rel != NULL) return 1;
+    PyErr_SetString(PyExc_RuntimeError, "threadline: this traced lock wraps no lock");
+    return 0;
+}
+
 /* `with lock:` uncontended: acquire without blocking, note the time; else the Python slow path. */
 static PyObject *lockcore_enter(LockCore *self, PyObject *unused) {
+    if (!lockcore_usable(self)) return NULL;
     PyObject *stack[1] = {Py_False};
     PyObject *ok = PyObject_Vectorcall(self->acq, stack, 1, NULL);
     if (ok == NULL) return NULL;
@@ -312,6 +321,7 @@ static PyObject *lockcore_enter(LockCore *self, PyObject *unused) {
 /* Appends (thread ident, acquired ns, released ns) to the lock's own log while still holding it,
  * then releases; an acquisition that waited goes through the Python slow path. */
 static PyObject *lockcore_exit(LockCore *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (!lockcore_usable(self)) return NULL;
     long long e = now_ns();
     if (self->r != NULL && self->r != Py_None) {
         PyObject *end = PyLong_FromLongLong(e);
