@@ -44,6 +44,11 @@ export interface SourceCell {
   hasHiddenTests: boolean;
 }
 
+/** Cells with points and a row per submission: graded cells, and task cells (graded by hand). */
+export function isScored(cell: SourceCell): boolean {
+  return cell.grade || cell.task;
+}
+
 export interface Assignment {
   /** notebook name without .ipynb, nbgrader's notebook id */
   name: string;
@@ -213,6 +218,6 @@ export function buildAssignment(source: Notebook, sourcePath: string): Assignmen
     byId,
     kernelspec: nb.metadata.kernelspec,
     language,
-    maxScore: cells.reduce((sum, cell) => sum + (cell.grade ? cell.points : 0), 0)
+    maxScore: cells.reduce((sum, cell) => sum + (isScored(cell) ? cell.points : 0), 0)
   };
 }

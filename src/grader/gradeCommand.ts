@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args.js';
-import { buildAssignment } from './assignment.js';
+import { buildAssignment, isScored } from './assignment.js';
 import { effectiveCpus } from './effectiveCpus.js';
 import { UsageError } from './errors.js';
 import { Gradebook, type SubmissionRecord } from './gradebook.js';
@@ -117,7 +117,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   const dbPath = String(f.db ?? 'gradebook.sqlite');
   const gradebook = new Gradebook(dbPath);
   const sourceHash = sha256(fs.readFileSync(source));
-  gradebook.upsertAssignment(assignment.name, path.resolve(source), sourceHash, assignment.cells.filter(c => c.grade).map(c => ({ gradeId: c.gradeId, points: c.points })));
+  gradebook.upsertAssignment(assignment.name, path.resolve(source), sourceHash, assignment.cells.filter(isScored).map(c => ({ gradeId: c.gradeId, points: c.points })));
 
   const limits: KernelLimits | undefined = f['no-limits']
     ? undefined

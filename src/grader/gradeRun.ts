@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Assignment } from './assignment.js';
+import { isScored, type Assignment } from './assignment.js';
 import { AssignmentError, InvalidNotebookError } from './errors.js';
 import type { Gradebook, SubmissionRecord } from './gradebook.js';
 import type { GradingKernel, KernelFactory } from './gradingKernel.js';
@@ -119,7 +119,7 @@ export async function gradeSubmissions(
     maxScore: assignment.maxScore,
     elapsedMs: 0,
     grades: assignment.cells
-      .filter(cell => cell.grade)
+      .filter(isScored)
       .map(cell => ({ gradeId: cell.gradeId, score: 0, maxScore: cell.points, status: 'not-run' as const, message: 'the submission is not a valid notebook' })),
     runs: []
   });
@@ -160,7 +160,7 @@ export async function gradeSubmissions(
             maxScore: assignment.maxScore,
             elapsedMs: Date.now() - started,
             grades: assignment.cells
-              .filter(cell => cell.grade)
+              .filter(isScored)
               .map(cell => ({ gradeId: cell.gradeId, score: 0, maxScore: cell.points, status: 'not-run' as const, message: 'not graded: the grader failed' })),
             runs: []
           },

@@ -13,7 +13,7 @@
  * - tracked cells run in the source's order; the student's own cells move with the tracked cell
  *   they followed, so moving a test above its solution cannot make it fail or pass by accident.
  */
-import type { Assignment, SourceCell } from './assignment.js';
+import { isScored, type Assignment, type SourceCell } from './assignment.js';
 import { gradeIdOf } from './nbgraderCells.js';
 import { sourceOf, type Cell, type Notebook } from './notebook.js';
 
@@ -117,7 +117,7 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     cells: ordered.flatMap(segment => segment.cells),
     notes,
     kernelName: assignment.kernelspec?.name ?? submission.metadata.kernelspec?.name ?? defaultKernel,
-    gradedCells: assignment.cells.filter(cell => cell.grade)
+    gradedCells: assignment.cells.filter(isScored)
   };
 }
 
@@ -134,7 +134,7 @@ export function planAsIs(nb: Notebook, defaultKernel = 'threadline'): GradingPla
     const plain: PlannedCell = { submissionIndex: index, cellType: cell.cell_type, source, visibleSource: source };
     const id = gradeIdOf(cell);
     const meta = cell.metadata.nbgrader;
-    if (!id || !meta || seen.has(id) || !(meta.grade || meta.solution || meta.locked)) return plain;
+    if (!id || !meta || seen.has(id) || !(meta.grade || meta.solution || meta.locked || meta.task)) return plain;
     seen.add(id);
     const record: SourceCell = {
       gradeId: id,
@@ -150,7 +150,7 @@ export function planAsIs(nb: Notebook, defaultKernel = 'threadline'): GradingPla
       releasedChecksum: String(meta.checksum ?? ''),
       hasHiddenTests: false
     };
-    if (record.grade) gradedCells.push(record);
+    if (isScored(record)) gradedCells.push(record);
     return { ...plain, gradeId: id, record };
   });
   return { cells, notes, kernelName: nb.metadata.kernelspec?.name ?? defaultKernel, gradedCells };

@@ -6,9 +6,11 @@
  */
 import { KernelDiedError } from '../kernel/errors.js';
 import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
+import { isScored, type SourceCell } from './assignment.js';
 import type { GradingKernel } from './gradingKernel.js';
 import { GUARD_AFTER_HIDDEN, GUARD_BEFORE_TEST, guardSetup } from './kernelGuard.js';
 import type { GradingPlan, PlannedCell } from './matching.js';
+import { computeChecksum } from './nbgraderCells.js';
 import { scoreTestCell, type CellScore, type CellStatus } from './scoring.js';
 
 export type SubmissionStatus = 'ok' | 'timeout' | 'process-limit' | 'kernel-died' | 'memory-limit' | 'invalid-notebook' | 'error';
@@ -59,6 +61,24 @@ const GUARD_TIMEOUT_MS = 30_000;
 
 function statusRank(status: SubmissionStatus): number {
   return ['ok', 'timeout', 'process-limit', 'kernel-died', 'memory-limit', 'invalid-notebook', 'error'].indexOf(status);
+}
+
+/**
+ * A cell graded by hand (a written answer, a code answer with points, a task), as nbgrader's
+ * determine_grade: an answer left as released is "no response", 0 points; any other waits for a
+ * person (0 until then).
+ */
+function manualScore(record: SourceCell, submitted: string): CellScore {
+  const base = { gradeId: record.gradeId, score: 0, maxScore: record.points };
+  const asReleased =
+    record.solution &&
+    record.releasedChecksum !== '' &&
+    computeChecksum({
+      cell_type: record.cellType,
+      source: submitted,
+      metadata: { nbgrader: { grade: record.grade, solution: true, locked: false, grade_id: record.gradeId, points: record.points } }
+    }) === record.releasedChecksum;
+  return asReleased ? { ...base, status: 'failed', message: 'no response: the answer is as it was released' } : { ...base, status: 'manual', message: 'needs manual grading (not autograded)' };
 }
 
 /** Hidden-test cells: keep what the test printed, never the traceback (it quotes the hidden code). */
@@ -119,7 +139,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     const run: CellRun = { gradeId: cell.gradeId, cellType: cell.cellType, source: cell.visibleSource, outputs: [], status: 'skipped', hidden };
     runs.push(run);
     if (cell.cellType !== 'code') {
-      if (record?.grade) scores.set(record.gradeId, { gradeId: record.gradeId, score: 0, maxScore: record.points, status: 'manual', message: 'needs manual grading (not autograded)' });
+      if (record && isScored(record)) scores.set(record.gradeId, manualScore(record, cell.source));
       continue;
     }
     const remaining = deadline - Date.now();
@@ -182,6 +202,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       if (result.status === 'ok' && !isTest) replay.push(cell.source);
     }
     if (isTest) scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, result, failure));
+    else if (record && isScored(record)) scores.set(record.gradeId, manualScore(record, cell.source));
     options.onCell?.(++done, codeCells);
   }
 

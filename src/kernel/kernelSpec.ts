@@ -86,8 +86,13 @@ export function readKernelSpec(resourceDir: string, name = path.basename(resourc
   };
 }
 
-/** Finds a kernel spec by name (case-insensitive) or throws NoSuchKernelError listing what exists. */
-export function getKernelSpec(name: string, options: KernelSpecOptions = {}): KernelSpec {
+/**
+ * Finds a kernel spec by name (case-insensitive) or throws NoSuchKernelError listing what exists.
+ * "python" means python3, as in jupyter_client's KernelManager (older notebooks, nbgrader's own
+ * examples among them, name their kernel "python").
+ */
+export function getKernelSpec(requested: string, options: KernelSpecOptions = {}): KernelSpec {
+  const name = requested.toLowerCase() === 'python' ? NATIVE_KERNEL : requested;
   const specs = findKernelSpecs(options);
   const dir = specs.get(name.toLowerCase());
   if (dir) return readKernelSpec(dir, name);

@@ -58,6 +58,8 @@ describe('kernel spec discovery', () => {
     expect(specs.get('onlyb')).toBe(path.join(dirs.b, 'kernels', 'onlyb'));
     expect(specs.get('mixed')).toBe(path.join(dirs.a, 'kernels', 'MiXed'));
     expect(getKernelSpec('MIXED', { env: env(), prefix: dirs.prefix }).resourceDir).toBe(path.join(dirs.a, 'kernels', 'MiXed'));
+    // an older notebook's "python" kernel is python3, as jupyter_client's KernelManager has it
+    expect(getKernelSpec('python', { env: env(), prefix: dirs.prefix }).resourceDir).toBe(path.join(dirs.user, 'kernels', 'python3'));
     expect(specs.get('bad name')).toBe(path.join(dirs.a, 'kernels', 'bad name')); // jupyter_client only warns
     expect(specs.has('nojson')).toBe(false);
   });
