@@ -134,6 +134,14 @@ export function buildAssignment(source: Notebook, sourcePath: string): Assignmen
   checkMetadata(nb, where);
 
   nb.cells.forEach((cell, index) => {
+    // nbgrader 0.9's AUTOTEST comments become asserts only through its templates; left as
+    // comments they would make a test cell pass for everyone
+    if (cell.cell_type === 'code' && sourceOf(cell).split('\n').some(line => /^\s*#.*\bAUTOTEST\b/.test(line))) {
+      throw new AssignmentError(
+        where,
+        `cell ${index + 1} (${gradeIdOf(cell) ?? 'no grade_id'}) uses nbgrader's "### AUTOTEST" directives, which threadline does not expand: write those checks out as assert statements`
+      );
+    }
     // LockCells
     if (isSolution(cell)) cell.metadata.deletable = false;
     else if (isGrade(cell) || isLocked(cell)) {

@@ -77,6 +77,11 @@ describe('release (nbgrader generate_assignment semantics)', () => {
     const dup = readNotebook(sourcePath);
     dup.cells[2]!.metadata.nbgrader!.grade_id = 'test_double';
     expect(() => buildAssignment(dup, sourcePath)).toThrow(/more than one cell/);
+    // nbgrader's AUTOTEST directives are comments to Python: a test made of them would pass for anyone
+    const autotest = readNotebook(sourcePath);
+    const test = autotest.cells.find(cell => cell.metadata.nbgrader?.grade && !cell.metadata.nbgrader.solution)!;
+    test.source = '### AUTOTEST double(2); double(-1)';
+    expect(() => buildAssignment(autotest, sourcePath)).toThrow(/AUTOTEST.*write those checks out as assert statements/);
   });
 
   it('the CLI writes the release and --check detects a stale student version', async () => {
