@@ -144,7 +144,7 @@ if (!buildOnly) {
     const built = spawnSync(compiler, ['-O2', '-shared', '-fPIC', ...platform, `-I${include}`, '-o', speedups, path.join('src', 'probe', 'threadline', '_speedups.c')], { cwd: root, encoding: 'utf8' });
     if (built.status === 0) return true;
     fs.rmSync(path.join(root, speedups), { force: true });
-    log(`warning: could not compile the probe's C hot paths with \`${compiler}\` (${built.error?.message ?? built.stderr.trim().split('\n').at(-1)}); tracing works, with more overhead. Install gcc and run again.`);
+    log(`warning: could not compile the probe's C hot paths with \`${compiler}\` (${built.error?.message ?? (built.stderr.trim().split('\n').at(-1) || `exit status ${built.status}`)}); tracing works, with more overhead. Install gcc and run again.`);
     return false;
   });
 
