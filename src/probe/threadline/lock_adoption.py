@@ -20,7 +20,8 @@ from .frames import is_user_file
 
 _LockType = type(lock_hooks._allocate_lock())
 _RLockType = lock_hooks._CRLock
-_SCAN_LIMIT = 1000  # entries looked at per container
+_NAMES_LIMIT = 10_000  # names looked at in the namespace (a star import brings thousands)
+_SCAN_LIMIT = 1000  # entries looked at per list, dict or object
 
 # (container, key or index or attribute, original lock, wrapper) for each replacement
 _replaced: list[tuple[Any, Any, Any, Any]] = []
@@ -58,7 +59,7 @@ def adopt(namespace: dict[str, Any] | None) -> int:
     def set_item(container: Any, key: Any, value: Any) -> None:
         container[key] = value
 
-    for name, value in list(namespace.items())[:_SCAN_LIMIT]:
+    for name, value in list(namespace.items())[:_NAMES_LIMIT]:
         if not isinstance(name, str) or name.startswith("_"):
             continue
         if _is_lock(value):
