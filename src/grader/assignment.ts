@@ -76,6 +76,15 @@ function checkMetadata(nb: Notebook, where: string): void {
     const label = `cell ${index + 1}`;
     if (!isTracked(cell)) return;
     const id = gradeIdOf(cell);
+    const version = meta.schema_version;
+    if (version !== undefined && version !== SCHEMA_VERSION) {
+      throw new AssignmentError(
+        where,
+        Number(version) > SCHEMA_VERSION
+          ? `cell "${id ?? index + 1}" has nbgrader schema_version ${String(version)}, newer than the supported ${SCHEMA_VERSION}: it was made by a newer nbgrader than threadline knows`
+          : `cell "${id ?? index + 1}" has nbgrader schema_version ${String(version)}; run \`nbgrader update\` on it first (version ${SCHEMA_VERSION} is supported)`
+      );
+    }
     if (!id) throw new AssignmentError(where, `${label} is a graded/solution/locked cell without a "grade_id"; give it a unique id in the nbgrader metadata`);
     if (seen.has(id)) throw new AssignmentError(where, `grade_id "${id}" is used by more than one cell; grade ids must be unique`);
     seen.add(id);
@@ -92,9 +101,6 @@ function checkMetadata(nb: Notebook, where: string): void {
       throw new AssignmentError(where, `markdown solution cell "${id}" is not marked as a grade cell; written answers need points (nbgrader "Manually graded answer")`);
     }
     if (isTask(cell) && cell.cell_type !== 'markdown') throw new AssignmentError(where, `task cell "${id}" must be a markdown cell`);
-    if (meta.schema_version !== undefined && meta.schema_version !== SCHEMA_VERSION) {
-      throw new AssignmentError(where, `cell "${id}" has nbgrader schema_version ${String(meta.schema_version)}; run \`nbgrader update\` on it first (version ${SCHEMA_VERSION} is supported)`);
-    }
   });
 }
 

@@ -82,6 +82,14 @@ describe('release (nbgrader generate_assignment semantics)', () => {
     const test = autotest.cells.find(cell => cell.metadata.nbgrader?.grade && !cell.metadata.nbgrader.solution)!;
     test.source = '### AUTOTEST double(2); double(-1)';
     expect(() => buildAssignment(autotest, sourcePath)).toThrow(/AUTOTEST.*write those checks out as assert statements/);
+    // metadata from an older or a newer nbgrader: say which, and what to do
+    const versioned = (version: number) => {
+      const nb = readNotebook(sourcePath);
+      for (const cell of nb.cells) if (cell.metadata.nbgrader) cell.metadata.nbgrader.schema_version = version;
+      return () => buildAssignment(nb, sourcePath);
+    };
+    expect(versioned(1)).toThrow(/schema_version 1; run `nbgrader update`/);
+    expect(versioned(10)).toThrow(/schema_version 10, newer than the supported 3/);
   });
 
   it('the CLI writes the release and --check detects a stale student version', async () => {
