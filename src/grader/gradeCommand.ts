@@ -105,9 +105,11 @@ export async function gradeCommand(argv: string[]): Promise<number> {
 
   const assignment = buildAssignment(readNotebook(source), source);
   const notebookFile = path.basename(source);
+  // nbgrader keeps a source in source/<assignment>/: its folder names the assignment
+  const assignmentDir = path.basename(path.dirname(path.resolve(source)));
   const files: SubmissionFile[] = f.submissions
-    ? findSubmissions(String(f.submissions), notebookFile)
-    : args.positionals.map(file => ({ student: studentOf(file, notebookFile, path.basename(path.dirname(path.resolve(source)))), path: file }));
+    ? findSubmissions(String(f.submissions), notebookFile, assignmentDir)
+    : args.positionals.map(file => ({ student: studentOf(file, notebookFile, assignmentDir), path: file }));
   const seen = new Map<string, string>();
   for (const file of files) {
     if (seen.has(file.student)) throw new UsageError(`two submissions for student "${file.student}": ${seen.get(file.student)} and ${file.path}`, 'grade');

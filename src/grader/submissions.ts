@@ -25,8 +25,13 @@ export function studentOf(file: string, notebookFileName: string, assignmentDirN
   return path.basename(parent);
 }
 
-/** All submissions of `notebookFileName` below DIR, sorted by student id. */
-export function findSubmissions(dir: string, notebookFileName: string): SubmissionFile[] {
+/**
+ * All submissions of `notebookFileName` below DIR, sorted by student id. In nbgrader's layout a
+ * student folder holds one folder per assignment, and notebooks of different assignments may share
+ * a name (ps1/problem1.ipynb, ps2/problem1.ipynb): the one in `assignmentDirName` (the source's
+ * folder name, as nbgrader's source/<assignment>/) is taken when it is there.
+ */
+export function findSubmissions(dir: string, notebookFileName: string, assignmentDirName?: string): SubmissionFile[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--submissions ${dir}: not a folder`, 'grade');
   const found = new Map<string, string>();
   const add = (student: string, file: string) => {
@@ -42,6 +47,11 @@ export function findSubmissions(dir: string, notebookFileName: string): Submissi
       const direct = path.join(full, notebookFileName);
       if (fs.existsSync(direct)) {
         add(entry.name, direct);
+        continue;
+      }
+      const ownAssignment = assignmentDirName ? path.join(full, assignmentDirName, notebookFileName) : undefined;
+      if (ownAssignment && fs.existsSync(ownAssignment)) {
+        add(entry.name, ownAssignment);
         continue;
       }
       for (const sub of fs.readdirSync(full, { withFileTypes: true })) {

@@ -140,7 +140,12 @@ describe('finding submissions', () => {
     expect(studentOf(path.join(dir, 'alice/ps1/tiny.ipynb'), 'tiny.ipynb', 'ps1')).toBe('alice');
     expect(studentOf(path.join(dir, 'bob/tiny.ipynb'), 'tiny.ipynb', 'ps1')).toBe('bob');
     expect(studentOf(path.join(dir, 'carol.ipynb'), 'tiny.ipynb')).toBe('carol');
-    write('carol/tiny.ipynb');
+    // two assignments with a notebook of the same name: the source's folder says which one
+    write('alice/ps2/tiny.ipynb');
     expect(() => findSubmissions(dir, 'tiny.ipynb')).toThrow(/two submissions/);
+    expect(findSubmissions(dir, 'tiny.ipynb', 'ps2').find(s => s.student === 'alice')!.path).toBe(path.join(dir, 'alice/ps2/tiny.ipynb'));
+    expect(findSubmissions(dir, 'tiny.ipynb', 'ps1').map(s => s.student)).toEqual(['alice', 'bob', 'carol']);
+    write('carol/tiny.ipynb');
+    expect(() => findSubmissions(dir, 'tiny.ipynb', 'ps1')).toThrow(/two submissions/);
   });
 });
