@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from './args.js';
 import { buildAssignment, isScored } from './assignment.js';
 import { effectiveCpus } from './effectiveCpus.js';
+import { cpuTimes, idleHint } from './idleHint.js';
 import { UsageError } from './errors.js';
 import { Gradebook, type SubmissionRecord } from './gradebook.js';
 import { gradeSubmissions, sha256 } from './gradeRun.js';
@@ -139,6 +140,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     console.error(`grading ${files.length} submission(s) of ${assignment.name} (${assignment.maxScore} points) with ${jobs} ${factory.description} at once (${f.server ? 'server limits' : limitText}) into ${dbPath}`);
   }
   const progress = new Progress(files.length, `grading ${assignment.name}`, process.stderr, !f.quiet);
+  const startedAt = Date.now();
+  const cpuBefore = cpuTimes();
   const outcomes = await (async () => {
     try {
       return await gradeSubmissions(assignment, sourceHash, files, factory, gradebook, {
@@ -160,6 +163,9 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       gradebook.close();
     }
   })();
+
+  const hint = remote || f.quiet ? undefined : idleHint(cpuBefore, cpuTimes(), Date.now() - startedAt, jobs, effectiveCpus());
+  if (hint) console.error(`hint: ${hint}`);
 
   if (f.json) {
     const out: GradeJson[] = outcomes.map(({ record, resumed }) => ({
