@@ -15,7 +15,7 @@ import statistics
 import sys
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
 
 import threadline
 import threadline.compiled

@@ -15,7 +15,7 @@ import pytest
 import threadline
 from threadline import session
 from threadline.recorder import Recorder
-from conftest import rows, validate
+from conftest import validate
 
 
 def patched_surface():

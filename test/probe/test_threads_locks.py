@@ -197,7 +197,7 @@ def test_asyncio_primitives_names_and_stats():
             await q.put(None)
 
         async def consumer():
-            while (item := await q.get()) is not None:
+            while await q.get() is not None:
                 async with lock:
                     await asyncio.sleep(0.001)
             async with cond:
