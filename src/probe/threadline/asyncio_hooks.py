@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 # task -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
 awaiting: dict[Any, str] = {}
 
-_INLINED_KEYWORDS = {"name", "context"}
-
 _QUALNAME_LABELS = {
     "sleep": "sleep",
     "Lock.acquire": "asyncio.Lock",
@@ -178,18 +176,18 @@ def install(rec: Recorder, patcher: "Patcher") -> Any:
             return 0
         return 1 if is_kernel_machinery(filename) else 2
 
-    def create_task(self: Any, coro: Any, **kwargs: Any) -> Any:
+    def create_task(self: Any, coro: Any, *, name: Any = None, context: Any = None, **kwargs: Any) -> Any:
         # BaseEventLoop.create_task of 3.11-3.13 inlined (one Python frame less on every task
         # creation); a task factory, or keywords of a newer Python (3.14's eager_start), go to the
         # original.
-        if self._task_factory is None and kwargs.keys() <= _INLINED_KEYWORDS:
+        if self._task_factory is None and not kwargs:
             if self._closed:
                 raise RuntimeError("Event loop is closed")
-            task = Task(coro, loop=self, **kwargs)
+            task = Task(coro, loop=self, name=name, context=context)
             if task._source_traceback:
                 del task._source_traceback[-1]
         else:
-            task = original_create_task(self, coro, **kwargs)
+            task = original_create_task(self, coro, name=name, context=context, **kwargs)
         try:
             if getattr(coro, "cr_code", None) in housekeeping:
                 return task  # the loop's own housekeeping (shutdown_asyncgens …)
