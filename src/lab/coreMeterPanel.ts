@@ -3,6 +3,7 @@
  * quota bites, CPU split by process (the kernel vs its workers). Samples only while shown.
  */
 import { Widget } from '@lumino/widgets';
+import { dataTable } from './dataTable.js';
 import { formatDuration } from './format.js';
 import { cpuIcon } from './icons.js';
 import type { MeterConnection } from './meterConnection.js';
@@ -88,19 +89,7 @@ export class CoreMeterPanel extends Widget {
     });
     parts.push(list);
     if (s.processes.length) {
-      const table = document.createElement('table');
-      table.className = 'tl-ProcTable';
-      const cap = document.createElement('caption');
-      cap.textContent = 'CPU by process (100% = one core)';
-      table.append(cap);
-      const head = table.createTHead().insertRow();
-      for (const t of ['process', 'pid', 'CPU']) {
-        const th = document.createElement('th');
-        th.scope = 'col';
-        th.textContent = t;
-        head.append(th);
-      }
-      const body = table.createTBody();
+      const { table, body } = dataTable('tl-ProcTable', 'CPU by process (100% = one core)', ['process', 'pid', 'CPU']);
       for (const proc of [...s.processes].sort((a, b) => b.cpu - a.cpu)) {
         const tr = body.insertRow();
         tr.insertCell().textContent = proc.is_kernel ? `${proc.name || 'kernel'} (kernel)` : proc.name || 'worker';

@@ -1,4 +1,5 @@
 /** The lock-contention table: per lock acquisitions, wait, hold, contention, waiters over time, top waiters. */
+import { dataTable } from './dataTable.js';
 import { formatCount, formatDuration, formatPercent } from './format.js';
 import type { LockStat } from './lockStats.js';
 import { sparkline } from './sparkline.js';
@@ -71,30 +72,21 @@ export function renderLockTable(stats: LockStat[], contentionWarning: number, co
     return p;
   }
   if (compact) return renderLockCards(stats, contentionWarning);
-  const table = document.createElement('table');
-  table.className = 'tl-LockTable';
-  const caption = document.createElement('caption');
-  caption.textContent = 'Lock contention: how long tasks and threads waited for each lock, and how long they held it';
-  table.append(caption);
-  const head = table.createTHead().insertRow();
-  for (const [text, title] of [
-    ['Lock', 'name and type'],
-    ['Acq.', 'acquisitions'],
-    ['Wait total', 'total time spent waiting to acquire'],
-    ['Mean', 'mean wait per acquisition'],
-    ['Max', 'longest single wait'],
-    ['Held', 'total time held'],
-    ['Contention', 'wait ÷ (wait + hold)'],
-    ['Waiters', 'mean number of waiters over the trace'],
-    ['Waited most', 'tasks or threads that waited longest']
-  ]) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = text;
-    th.title = title;
-    head.append(th);
-  }
-  const body = table.createTBody();
+  const { table, body } = dataTable(
+    'tl-LockTable',
+    'Lock contention: how long tasks and threads waited for each lock, and how long they held it',
+    [
+      ['Lock', 'name and type'],
+      ['Acq.', 'acquisitions'],
+      ['Wait total', 'total time spent waiting to acquire'],
+      ['Mean', 'mean wait per acquisition'],
+      ['Max', 'longest single wait'],
+      ['Held', 'total time held'],
+      ['Contention', 'wait ÷ (wait + hold)'],
+      ['Waiters', 'mean number of waiters over the trace'],
+      ['Waited most', 'tasks or threads that waited longest']
+    ]
+  );
   for (const s of stats) {
     const tr = body.insertRow();
     tr.dataset.lock = s.name;

@@ -697,6 +697,16 @@ _current_tasks_get = asyncio.tasks._current_tasks.get
 _get_running_loop = asyncio.events._get_running_loop
 
 
+async def _waiting_on(who: Any, label: str, wait: Any) -> Any:
+    """Await the original method's wait with `who` marked as waiting on `label`, which the step hook
+    records as what the suspension awaited. Only slow paths (the task really waits) come here."""
+    _awaiting[who] = label
+    try:
+        return await wait
+    finally:
+        _awaiting.pop(who, None)
+
+
 def _current_task() -> Any:
     """asyncio.current_task() without its Python-level wrapper (two C calls)."""
     return _current_tasks_get(_get_running_loop())
@@ -745,11 +755,7 @@ async def _alock_acquire_(self: Any) -> bool:
         self._tl_hold = (who, r, r, 0)
         return True
     n = len(self._waiters) if self._waiters else 0
-    _awaiting[who] = self._tl_name
-    try:
-        await _alock_acquire(self)
-    finally:
-        _awaiting.pop(who, None)
+    await _waiting_on(who, self._tl_name, _alock_acquire(self))
     if _still_tracing(self.__dict__):
         self._tl_hold = (who, r, pc(), n)
     return True
@@ -789,11 +795,7 @@ async def _asem_acquire_(self: Any) -> bool:
         self._tl_holders.append((who, r, r, 0))
         return True
     n = len(waiters) if waiters else 0
-    _awaiting[who] = self._tl_name
-    try:
-        await _asem_acquire(self)
-    finally:
-        _awaiting.pop(who, None)
+    await _waiting_on(who, self._tl_name, _asem_acquire(self))
     if _still_tracing(self.__dict__):
         self._tl_holders.append((who, r, pc(), n))
     return True
@@ -838,11 +840,7 @@ async def _aevent_wait_(self: Any) -> bool:
         _sa((idx, who, r, r, r, 0))
         return True
     n = len(self._waiters)
-    _awaiting[who] = d["_tl_name"]
-    try:
-        result = await _aevent_wait(self)
-    finally:
-        _awaiting.pop(who, None)
+    result = await _waiting_on(who, d["_tl_name"], _aevent_wait(self))
     t = pc()
     _sa((idx, who, r, t, t, n))
     return result
@@ -889,12 +887,9 @@ async def _acond_aenter_(self: Any) -> None:
 async def _acond_wait_(self: Any) -> bool:
     who = _current_tasks_get(_get_running_loop())
     label = self._lock.__dict__.get("_tl_name") if self.__dict__.get("_tl_on") else None
-    if label:
-        _awaiting[who] = "asyncio.Condition " + label.replace("asyncio.Condition ", "")
-    try:
+    if not label:
         return await _acond_wait(self)
-    finally:
-        _awaiting.pop(who, None)
+    return await _waiting_on(who, "asyncio.Condition " + label.replace("asyncio.Condition ", ""), _acond_wait(self))
 
 
 def _aqueue_init_(self: Any, maxsize: int = 0, **kwargs: Any) -> None:
@@ -915,11 +910,7 @@ async def _aqueue_get_(self: Any) -> Any:
         _sa((idx, who, r, r, r, 0))
         return item
     n = len(self._getters)
-    _awaiting[who] = self._tl_name + " get"
-    try:
-        item = await _aqueue_get(self)
-    finally:
-        _awaiting.pop(who, None)
+    item = await _waiting_on(who, self._tl_name + " get", _aqueue_get(self))
     t = pc()
     _sa((idx, who, r, t, t, n))
     return item
@@ -938,11 +929,7 @@ async def _aqueue_put_(self: Any, item: Any) -> None:
         _sa((idx, who, r, r, r, 0))
         return None
     n = len(self._putters)
-    _awaiting[who] = self._tl_name + " put"
-    try:
-        await _aqueue_put(self, item)
-    finally:
-        _awaiting.pop(who, None)
+    await _waiting_on(who, self._tl_name + " put", _aqueue_put(self, item))
     t = pc()
     _sa((idx, who, r, t, t, n))
     return None

@@ -393,10 +393,12 @@ class Recorder:
         acquires = self.tables["acquires"]
         min_hold = int(LOCK_HOLD_SPAN_MIN_S * 1e6)
         for lock, log in fast:
-            if 0 in log[1::3]:  # released through a wrapper made while it was already held: no hold to record
+            acquired = log[1::3]
+            if 0 in acquired:  # released through a wrapper made while it was already held: no hold to record
                 log = [v for i in range(0, len(log), 3) if log[i + 1] for v in log[i : i + 3]]
+                acquired = log[1::3]
             idents = log[0::3]
-            got = [(t - t0) // 1000 for t in log[1::3]]
+            got = [(t - t0) // 1000 for t in acquired]
             rel = [(t - t0) // 1000 for t in log[2::3]]
             for i, ident in enumerate(idents):  # one lookup per thread, not per acquisition
                 if ident not in lane_of:
