@@ -5,16 +5,19 @@
  * - the nbgrader metadata of every tracked cell comes from the source, never from the submission;
  * - locked and test cells are restored from the source (hidden tests included) — always, so a
  *   tampered cell cannot survive; a changed cell type is changed back;
+ * - a locked cell that lost its metadata (cells pasted into a new notebook) is recognised by its
+ *   released content and restored where it stands;
  * - a duplicated grade_id keeps its last copy (as nbgrader); earlier copies run as plain cells;
  *   a split solution cell thus runs all its parts;
  * - a grade_id that the source does not know loses its metadata and runs as a plain cell;
- * - a deleted locked/test cell is put back after the tracked cell that precedes it in the source;
- *   a deleted solution cell is not (its tests fail, with a reason);
- * - tracked cells run in the source's order; the student's own cells move with the tracked cell
- *   they followed, so moving a test above its solution cannot make it fail or pass by accident.
+ * - a deleted locked/test cell is put back after the tracked cell that precedes it in the source
+ *   (and the student's cells that follow that one); a deleted solution cell is not (its tests
+ *   fail, with a reason);
+ * - the cells run in the submission's order, as nbgrader runs them and as the student's own
+ *   "Run All" did: moved graded cells get a note, never a silent reshuffle of the student's cells.
  */
 import { isScored, type Assignment, type SourceCell } from './assignment.js';
-import { gradeIdOf } from './nbgraderCells.js';
+import { gradeIdOf, isGrade, isLocked, isSolution, isTask } from './nbgraderCells.js';
 import { sourceOf, type Cell, type Notebook } from './notebook.js';
 
 export interface PlannedCell {
@@ -44,21 +47,57 @@ function note(notes: Map<string, string[]>, id: string, text: string): void {
   notes.set(id, list);
 }
 
+type Role = Pick<SourceCell, 'grade' | 'solution' | 'locked' | 'task'>;
+
+function roleName(role: Role): string {
+  if (role.task) return 'a task cell';
+  if (role.solution) return role.grade ? 'a graded answer cell' : 'an answer cell';
+  if (role.grade) return 'a test cell';
+  return role.locked ? 'a locked cell' : 'an ordinary cell';
+}
+
+function roleOf(cell: Cell): Role {
+  return { grade: isGrade(cell), solution: isSolution(cell), locked: isLocked(cell), task: isTask(cell) };
+}
+
 export function planGrading(assignment: Assignment, submission: Notebook, defaultKernel = 'threadline'): GradingPlan {
   const notes = new Map<string, string[]>();
-  const released = assignment.release.cells;
+  const releasedSourceOf = (record: SourceCell) => sourceOf(assignment.release.cells[record.index]!);
+  const knownIdOf = (cell: Cell) => {
+    const id = gradeIdOf(cell);
+    return id !== undefined && cell.metadata.nbgrader && assignment.byId.has(id) ? id : undefined;
+  };
 
   // DeduplicateIds: keep the last cell of each grade_id
   const lastIndex = new Map<string, number>();
   submission.cells.forEach((cell, index) => {
-    const id = gradeIdOf(cell);
-    if (id !== undefined && cell.metadata.nbgrader && assignment.byId.has(id)) lastIndex.set(id, index);
+    const id = knownIdOf(cell);
+    if (id !== undefined) lastIndex.set(id, index);
   });
 
+  // Locked cells missing by grade_id but present by content: each takes the first such cell
+  // that carries no known grade_id.
+  const recognised = new Map<number, SourceCell>();
+  for (const record of assignment.cells) {
+    if (!record.locked || lastIndex.has(record.gradeId)) continue;
+    const text = releasedSourceOf(record).trim();
+    if (!text) continue;
+    const index = submission.cells.findIndex(
+      (cell, i) => !recognised.has(i) && knownIdOf(cell) === undefined && sourceOf(cell).trim() === text
+    );
+    if (index < 0) continue;
+    recognised.set(index, record);
+    note(notes, record.gradeId, `cell ${index + 1} had lost its nbgrader metadata; recognised by its content as "${record.gradeId}" and restored`);
+  }
+
   const planned: PlannedCell[] = submission.cells.map((cell, index) => {
-    const id = gradeIdOf(cell);
     const source = sourceOf(cell);
     const plain: PlannedCell = { submissionIndex: index, cellType: cell.cell_type, source, visibleSource: source };
+    const found = recognised.get(index);
+    if (found) {
+      return { submissionIndex: index, cellType: found.cellType, source: found.source, visibleSource: releasedSourceOf(found), gradeId: found.gradeId, record: found };
+    }
+    const id = gradeIdOf(cell);
     if (id === undefined || !cell.metadata.nbgrader) return plain;
     const record = assignment.byId.get(id);
     if (!record) {
@@ -74,51 +113,80 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     if (cell.cell_type !== record.cellType) {
       note(notes, id, `cell type was changed from ${record.cellType} to ${cell.cell_type}; changed back`);
     }
+    const submitted = roleName(roleOf(cell));
+    const assigned = roleName(record);
+    if (submitted !== assigned) {
+      note(notes, id, `"${id}" is ${submitted} in this submission but ${assigned} in the assignment (was it released from another version of the source?); it was graded as ${assigned}`);
+    }
     if (record.locked) {
-      const releasedSource = sourceOf(released[record.index]!);
-      if (source !== releasedSource) note(notes, id, 'the locked cell was edited; the original was restored');
+      const releasedSource = releasedSourceOf(record);
+      if (source === record.source && record.hasHiddenTests) {
+        note(notes, id, 'the cell holds the assignment\'s hidden tests: was the instructor\'s version submitted?');
+      } else if (source !== releasedSource && submitted === assigned) {
+        note(notes, id, 'the locked cell was edited; the original was restored');
+      }
       return { submissionIndex: index, cellType: record.cellType, source: record.source, visibleSource: releasedSource, gradeId: id, record };
     }
     return { submissionIndex: index, cellType: record.cellType, source, visibleSource: source, gradeId: id, record };
   });
 
-  // Segments: each tracked cell heads a segment holding the student's cells that follow it.
-  type Segment = { order: number; cells: PlannedCell[] };
-  const segments: Segment[] = [{ order: -1, cells: [] }];
-  for (const cell of planned) {
-    if (cell.record) segments.push({ order: cell.record.index, cells: [cell] });
-    else segments[segments.length - 1]!.cells.push(cell);
+  for (const moved of outOfOrder(planned.flatMap(cell => (cell.record ? [cell.record] : [])))) {
+    note(notes, moved.gradeId, `"${moved.gradeId}" is not where the assignment has it (graded cells were reordered); the notebook ran in the submission's order`);
   }
-  const present = new Set(planned.filter(cell => cell.record).map(cell => cell.gradeId!));
-  const headOrder = segments.slice(1).map(segment => segment.order);
-  if (headOrder.some((order, i) => i > 0 && order < headOrder[i - 1]!)) {
-    for (const segment of segments.slice(1)) {
-      note(notes, segment.cells[0]!.gradeId!, 'graded cells were reordered; they ran in the order of the assignment');
-    }
-  }
-  // Deleted locked cells come back right after the preceding tracked cell of the source.
+
+  // Deleted locked cells come back after the nearest tracked cell that precedes them in the
+  // source and is in the submission (with that cell's trailing student cells), or at the top.
+  const present = new Set(planned.flatMap(cell => (cell.gradeId ? [cell.gradeId] : [])));
+  const restoredAfter = new Map<string | undefined, PlannedCell[]>();
+  let anchor: string | undefined;
   for (const record of assignment.cells) {
-    if (present.has(record.gradeId)) continue;
+    if (present.has(record.gradeId)) {
+      anchor = record.gradeId;
+      continue;
+    }
     if (!record.locked) {
       note(notes, record.gradeId, `the ${record.solution ? 'answer' : 'graded'} cell "${record.gradeId}" was deleted from the submission`);
       continue;
     }
     note(notes, record.gradeId, `cell "${record.gradeId}" was deleted from the submission; it was restored from the assignment`);
-    const releasedSource = sourceOf(released[record.index]!);
-    segments.push({
-      order: record.index,
-      cells: [{ submissionIndex: null, cellType: record.cellType, source: record.source, visibleSource: releasedSource, gradeId: record.gradeId, record }]
-    });
+    const list = restoredAfter.get(anchor) ?? [];
+    list.push({ submissionIndex: null, cellType: record.cellType, source: record.source, visibleSource: releasedSourceOf(record), gradeId: record.gradeId, record });
+    restoredAfter.set(anchor, list);
   }
-  const ordered = [segments[0]!, ...segments.slice(1).sort((a, b) => a.order - b.order)];
-  // a stable sort keeps submission order among equal keys; restored cells were pushed last, so
-  // they follow nothing of the same order (orders are unique per grade_id)
+  const cells: PlannedCell[] = [...(restoredAfter.get(undefined) ?? [])];
+  let head: PlannedCell | undefined;
+  planned.forEach((cell, i) => {
+    if (cell.record) head = cell;
+    cells.push(cell);
+    const segmentEnds = i + 1 === planned.length || planned[i + 1]!.record !== undefined;
+    if (segmentEnds && head) cells.push(...(restoredAfter.get(head.gradeId) ?? []));
+  });
   return {
-    cells: ordered.flatMap(segment => segment.cells),
+    cells,
     notes,
     kernelName: assignment.kernelspec?.name ?? submission.metadata.kernelspec?.name ?? defaultKernel,
     gradedCells: assignment.cells.filter(isScored)
   };
+}
+
+/**
+ * The graded cells a reordering moved: those outside a longest run that keeps the assignment's
+ * order (the smallest explanation, as a diff gives). Quadratic in the assignment's tracked cells.
+ */
+function outOfOrder(records: SourceCell[]): SourceCell[] {
+  const length = records.map(() => 1);
+  const previous = records.map(() => -1);
+  records.forEach((record, i) => {
+    for (let j = 0; j < i; j++) {
+      if (records[j]!.index < record.index && length[j]! + 1 > length[i]!) {
+        length[i] = length[j]! + 1;
+        previous[i] = j;
+      }
+    }
+  });
+  const kept = new Set<number>();
+  for (let i = length.indexOf(Math.max(0, ...length)); i >= 0; i = previous[i]!) kept.add(i);
+  return records.filter((_, i) => !kept.has(i));
 }
 
 /**

@@ -68,14 +68,27 @@ const cases: Record<string, Case> = {
     status: 'ok',
     cells: { test_double: [0, 'failed'], test_gather: [2, 'passed'] }
   },
-  reordered: {
+  // the notebook runs in the student's order (as nbgrader and their own Run All): a test moved
+  // above its answer fails, an answer moved to the top still works
+  test_moved_up: {
     nb: submission(nb => {
       const [test] = nb.cells.splice(cellIndex(nb, 'test_double'), 1);
       nb.cells.unshift(test!);
     }),
+    score: 6,
+    status: 'ok',
+    cells: { test_double: [0, 'failed'] }
+  },
+  answer_moved_up: {
+    nb: submission(nb => {
+      const [answer] = nb.cells.splice(cellIndex(nb, 'count_words'), 1);
+      nb.cells.unshift(answer!);
+    }),
     score: 7,
     status: 'ok'
   },
+  // cells pasted into a new notebook: the tests are recognised by their content
+  metadata_stripped: { nb: submission(nb => nb.cells.forEach(cell => delete cell.metadata.nbgrader)), score: 7, status: 'ok', cells: { test_count: [3, 'passed'] } },
   type_changed: {
     nb: submission(nb => {
       const cell = nb.cells[cellIndex(nb, 'test_count')]!;

@@ -23,17 +23,53 @@ describe('planGrading', () => {
     expect(plan.notes.get('test_double')).toEqual(['the locked cell was edited; the original was restored']);
   });
 
-  it('runs graded cells in the assignment order, student cells moving with the cell they followed', () => {
+  it('runs the submission in its own order, noting graded cells moved above what they follow', () => {
     const reordered = submission(nb => {
+      const [answer] = nb.cells.splice(cellIndex(nb, 'double'), 1);
+      nb.cells.unshift(answer!);
       const [test] = nb.cells.splice(cellIndex(nb, 'test_gather'), 1);
-      nb.cells.splice(1, 0, test!);
-      nb.cells.splice(cellIndex(nb, 'double') + 1, 0, { cell_type: 'code', id: 'mine', metadata: {}, source: 'helper_of_mine = 1', outputs: [], execution_count: null });
+      nb.cells.splice(cellIndex(nb, 'gather_squares'), 0, test!);
     });
     const plan = planGrading(assignment, reordered);
-    const order = plan.cells.map(cell => cell.gradeId ?? cell.source.slice(0, 14));
-    expect(order.indexOf('test_gather')).toBeGreaterThan(order.indexOf('gather_squares'));
-    expect(order[order.indexOf('double') + 1]).toBe('helper_of_mine');
-    expect(plan.notes.get('test_gather')?.[0]).toMatch(/reordered/);
+    expect(plan.cells.map(cell => cell.submissionIndex)).toEqual(reordered.cells.map((_, i) => i));
+    // the cells the student left in place stay there: nothing is dragged along with a moved cell
+    expect(plan.cells[1]!.cellType).toBe('markdown');
+    const moved = [...plan.notes].filter(([, texts]) => texts.some(text => /reordered.*submission's order/.test(text))).map(([id]) => id);
+    expect(moved).toHaveLength(2);
+    expect(['double', 'imports']).toContain(moved[0]);
+    expect(['test_gather', 'gather_squares']).toContain(moved[1]);
+  });
+
+  it('recognises locked cells that lost their metadata by their content, where they stand', () => {
+    const stripped = submission(nb => {
+      nb.cells.forEach(cell => delete cell.metadata.nbgrader);
+      setSource(nb, 'test_count', 'print("my own version of the test")');
+    });
+    const plan = planGrading(assignment, stripped);
+    const test = plan.cells.find(cell => cell.gradeId === 'test_double')!;
+    expect(test.submissionIndex).toBe(cellIndex(stripped, 'test_double'));
+    expect(test.source).toContain('double(-3)');
+    expect(plan.notes.get('test_double')?.[0]).toMatch(/lost its nbgrader metadata/);
+    // an edited copy is not recognised: the test comes back after the nearest tracked cell before it
+    const ids = plan.cells.map(cell => cell.gradeId ?? cell.source.slice(0, 12));
+    expect(plan.cells.find(cell => cell.gradeId === 'test_count')!.submissionIndex).toBeNull();
+    // (test_gather's segment: it, then the student's count_words and edited test, then the restored test)
+    expect(ids.indexOf('test_count')).toBe(ids.indexOf('test_unique') - 1);
+    expect(ids.indexOf('test_count')).toBeGreaterThan(ids.indexOf('print("my ow'));
+  });
+
+  it('says so when a cell plays another role than in the assignment (a release from another version)', () => {
+    const older = submission(nb => {
+      nb.cells[cellIndex(nb, 'test_double')]!.metadata.nbgrader = { grade: false, solution: true, locked: false, grade_id: 'test_double', schema_version: 3 };
+      setSource(nb, 'test_double', 'answer = 42');
+    });
+    const notes = planGrading(assignment, older).notes.get('test_double') ?? [];
+    expect(notes).toEqual([expect.stringMatching(/is an answer cell in this submission but a test cell in the assignment .*graded as a test cell/)]);
+  });
+
+  it('names a locked cell that holds the hidden tests, instead of calling it edited', () => {
+    const fromSource = submission(nb => setSource(nb, 'test_double', assignment.byId.get('test_double')!.source));
+    expect(planGrading(assignment, fromSource).notes.get('test_double')).toEqual([expect.stringMatching(/hidden tests: was the instructor's version submitted/)]);
   });
 
   it('is the identity on an untouched submission', () => {
