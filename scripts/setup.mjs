@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileSpeedups, speedupsPath } from './speedups.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -136,15 +137,11 @@ if (fs.existsSync(python)) {
 if (!buildOnly) {
   // The probe's C hot paths (src/probe/threadline/_speedups.c); without a compiler it runs their
   // pure-Python twins, which are slower but complete.
-  const speedups = path.join('src', 'probe', 'threadline', `_speedups${pythonSays('import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')}`);
-  step('probe-speedups', ['src/probe/threadline/_speedups.c'], [speedups], () => {
-    const include = pythonSays('import sysconfig; print(sysconfig.get_paths()["include"])');
-    const compiler = process.env.CC || 'cc';
-    const platform = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
-    const built = spawnSync(compiler, ['-O2', '-shared', '-fPIC', ...platform, `-I${include}`, '-o', speedups, path.join('src', 'probe', 'threadline', '_speedups.c')], { cwd: root, encoding: 'utf8' });
-    if (built.status === 0) return true;
-    fs.rmSync(path.join(root, speedups), { force: true });
-    log(`warning: could not compile the probe's C hot paths with \`${compiler}\` (${built.error?.message ?? (built.stderr.trim().split('\n').at(-1) || `exit status ${built.status}`)}); tracing works, with more overhead. Install gcc and run again.`);
+  const speedups = speedupsPath(python);
+  step('probe-speedups', ['src/probe/threadline/_speedups.c', 'scripts/speedups.mjs'], [speedups], () => {
+    const failure = compileSpeedups(root, python);
+    if (failure === null) return true;
+    log(`warning: could not compile the probe's C hot paths with ${failure}; tracing works, with more overhead. Install gcc and run again.`);
     return false;
   });
 

@@ -4,7 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { compileSpeedups } from './speedups.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -33,10 +35,10 @@ if (fs.existsSync(vitestReport)) {
 // The probe suite runs twice: with its C hot paths, and with their pure-Python twins (the
 // fallback where no compiler was found).
 const pytestDir = path.join(root, 'test', 'probe');
-function pytest(name, extraEnv) {
+function pytest(name, extraEnv, python = path.join(root, '.venv', 'bin', 'python')) {
   const junit = path.join(artifacts, `${name}.xml`);
   fs.rmSync(junit, { force: true });
-  const run = spawnSync(path.join(root, '.venv', 'bin', 'python'), ['-m', 'pytest', '-q', pytestDir, `--junitxml=${junit}`], {
+  const run = spawnSync(python, ['-m', 'pytest', '-q', pytestDir, `--junitxml=${junit}`], {
     cwd: root,
     stdio: 'inherit',
     env: { ...env, ...extraEnv }
@@ -51,9 +53,50 @@ function pytest(name, extraEnv) {
     failed += 1;
   }
 }
+// Then, with its C hot paths, under every other CPython 3.12+ on this machine (pyenv's, or
+// python3.1x on PATH): the probe leans on asyncio and interpreter internals that change between
+// versions. Each gets a venv of the test tools, pinned by binder/requirements.txt.
+function otherPythons() {
+  const found = new Map();
+  const pyenv = path.join(process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), 'versions');
+  const installed = fs.existsSync(pyenv) ? fs.readdirSync(pyenv).filter(name => /^3\.\d+\.\d+$/.test(name)) : [];
+  installed.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const version of installed) found.set(version.split('.').slice(0, 2).join('.'), path.join(pyenv, version, 'bin', 'python3'));
+  for (let minor = 12; minor <= 20; minor++) {
+    const onPath = spawnSync('sh', ['-c', `command -v python3.${minor}`], { encoding: 'utf8' }).stdout.trim();
+    if (onPath && !found.has(`3.${minor}`)) found.set(`3.${minor}`, onPath);
+  }
+  return [...found].filter(([version]) => Number(version.split('.')[1]) >= 12 && fs.existsSync(found.get(version)));
+}
+
+function pytestOn(version, interpreter) {
+  const venv = path.join(root, `.venv-py${version}`);
+  const python = path.join(venv, 'bin', 'python');
+  const ready = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client'], { stdio: 'ignore' }).status === 0;
+  if (!ready()) {
+    console.log(`probe on Python ${version}: making ${path.relative(root, venv)}…`);
+    spawnSync(interpreter, ['-m', 'venv', '--clear', venv], { stdio: 'inherit' });
+    const tools = ['pytest', 'pytest-timeout', 'jsonschema', 'psutil', 'ipykernel', 'jupyter_client'];
+    spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-c', path.join(root, 'binder', 'requirements.txt'), ...tools], { stdio: 'inherit' });
+  }
+  const failure = ready() ? compileSpeedups(root, python) : 'its test tools could not be installed';
+  if (failure !== null) {
+    console.log(`probe on Python ${version}: ${failure}`);
+    failed += 1;
+    return;
+  }
+  console.log(`probe on Python ${version} (${interpreter}):`);
+  // the kernel spec's "python" is the interpreter that starts it (jupyter_client), so the
+  // course's spec serves every version
+  pytest(`pytest-py${version}`, { PYTHONPATH: path.join(root, 'src', 'probe'), JUPYTER_PATH: path.join(root, '.venv', 'share', 'jupyter') }, python);
+}
+
 if (filters.length === 0 && fs.existsSync(pytestDir)) {
   pytest('pytest', {});
   pytest('pytest-pure-python', { THREADLINE_PURE_PYTHON: '1' });
+  const others = otherPythons();
+  if (others.length === 0) console.log('probe on other Pythons: none found (pyenv versions or python3.12+ on PATH)');
+  for (const [version, interpreter] of others) pytestOn(version, interpreter);
 }
 
 console.log(`tests: ${passed} passed, ${failed} failed`);

@@ -434,7 +434,8 @@ static PyTypeObject LockCoreType = {
 
 /* ---------------------------------------------------------------------------------- module */
 
-static struct PyModuleDef speedups_module = {PyModuleDef_HEAD_INIT, "_speedups", "C hot paths of the threadline probe", -1};
+static struct PyModuleDef speedups_module = {
+    PyModuleDef_HEAD_INIT, .m_name = "_speedups", .m_doc = "C hot paths of the threadline probe", .m_size = -1};
 
 PyMODINIT_FUNC PyInit__speedups(void) {
     struct {
