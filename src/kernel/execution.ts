@@ -12,6 +12,8 @@ export class Execution {
   reply?: Record<string, unknown>;
   idle = false;
   timedOut = false;
+  /** the reply or the idle status is in, and the bounded wait for the other has started */
+  waitingForRest = false;
   private timer?: NodeJS.Timeout;
   private settled = false;
   resolve!: (r: ExecuteResult) => void;

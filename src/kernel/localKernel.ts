@@ -29,7 +29,7 @@ export interface LocalKernelOptions {
   runtimeDir?: string;
   /** give up starting after this long (default 60 s) */
   startTimeoutMs?: number;
-  /** after execute_reply, wait at most this long without iopub traffic for `status: idle` (default 5 s) */
+  /** after execute_reply, wait at most this long for `status: idle` (default 5 s), however much output still comes */
   idleWaitMs?: number;
   /** after a timeout interrupt, wait this long for the cell to stop (default 5 s) */
   interruptGraceMs?: number;
@@ -344,20 +344,21 @@ export class LocalKernel implements KernelClient {
       return;
     }
     exec.collector.handle(type, message.content);
-    // output is still flowing: restart the bounded wait for idle
-    if (exec.reply && !exec.timedOut) this.progress(exec);
   }
 
-  /** Completes an execution when both reply and idle are in; otherwise bounds the wait for the other. */
+  /**
+   * Completes an execution when both reply and idle are in; otherwise bounds the wait for the
+   * other, once: output that keeps coming (a thread printing forever) must not extend it.
+   */
   private progress(exec: Execution): void {
     if (exec.done) return;
     if (exec.reply && exec.idle) {
       this.complete(exec, false);
       return;
     }
-    if (exec.timedOut) return; // the interrupt grace timer is running
-    const wait = this.options.idleWaitMs ?? 5000;
-    exec.setTimer(wait, () => this.complete(exec, true));
+    if (exec.timedOut || exec.waitingForRest) return; // a timer already bounds the wait
+    exec.waitingForRest = true;
+    exec.setTimer(this.options.idleWaitMs ?? 5000, () => this.complete(exec, true));
   }
 
   private complete(exec: Execution, incomplete: boolean): void {

@@ -40,6 +40,14 @@ describe('a kernel other than ipykernel', () => {
     expect((await kernel.execute('after')).incomplete).toBe(false);
   });
 
+  it('does not let output that keeps coming after the reply extend the wait for idle', async () => {
+    const started = Date.now();
+    const r = await kernel.execute('chatter');
+    // the kernel prints for 20 s; the wait for idle (1 s here) is not restarted by each output
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.incomplete).toBe(true);
+  });
+
   it('ignores a forged execute_reply on the shell channel and counts it', async () => {
     const before = kernel.stats.badSignature;
     const r = await kernel.execute('forged-reply');
