@@ -8,7 +8,7 @@ import { KernelDiedError } from '../kernel/errors.js';
 import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
 import { isScored, type SourceCell } from './assignment.js';
 import type { GradingKernel } from './gradingKernel.js';
-import { GUARD_AFTER_HIDDEN, GUARD_BEFORE_TEST, guardSetup } from './kernelGuard.js';
+import { GUARD_AFTER_HIDDEN, GUARD_BEFORE_TEST, GUARD_EXPRESSION, GUARD_OK, guardSetup } from './kernelGuard.js';
 import type { GradingPlan, PlannedCell } from './matching.js';
 import { computeChecksum } from './nbgraderCells.js';
 import { scoreTestCell, type CellScore, type CellStatus } from './scoring.js';
@@ -58,6 +58,8 @@ export interface NotebookRun {
 }
 
 const GUARD_TIMEOUT_MS = 30_000;
+/** after a timed-out cell's interrupt, how long the kernel has to answer before it is restarted */
+const HEALTH_CHECK_MS = 5_000;
 
 function statusRank(status: SubmissionStatus): number {
   return ['ok', 'timeout', 'process-limit', 'kernel-died', 'memory-limit', 'invalid-notebook', 'error'].indexOf(status);
@@ -95,12 +97,19 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
   const runs: CellRun[] = [];
   const setup = guardSetup(options.protectedPaths);
 
-  const quiet = async (code: string): Promise<ExecuteResult | undefined> => {
+  const quiet = async (code: string, timeoutMs = GUARD_TIMEOUT_MS, userExpressions: Record<string, string> = {}): Promise<ExecuteResult | undefined> => {
     try {
-      return await client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs: GUARD_TIMEOUT_MS });
+      return await client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs, userExpressions });
     } catch {
       return undefined;
     }
+  };
+  /** Runs one of the guard's actions outside the cell pipeline; false when it did not answer "ok". */
+  const guard = async (expression: string): Promise<boolean> => {
+    const reply = (await quiet('', GUARD_TIMEOUT_MS, { [GUARD_EXPRESSION]: expression }))?.userExpressions[GUARD_EXPRESSION] as
+      | { status?: string; data?: Record<string, unknown> }
+      | undefined;
+    return reply?.status === 'ok' && reply.data?.['text/plain'] === GUARD_OK;
   };
   // cells that ran fine, replayed after a restart so that only the failing cell is lost
   const replay: string[] = [];
@@ -149,9 +158,18 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       if (!events.some(e => e.text.startsWith('the notebook'))) events.push({ status: 'timeout', text: `the notebook ran out of time (${Math.round(options.notebookTimeoutMs / 1000)} s)` });
       continue;
     }
-    if (isTest) await quiet(GUARD_BEFORE_TEST);
     let result: ExecuteResult | undefined;
     let failure: { status: CellStatus; message: string } | undefined;
+    if (isTest && !(await guard(GUARD_BEFORE_TEST)) && client.alive) {
+      // the submission broke what keeps tests honest: whatever this test reports is not trusted
+      failure = { status: 'failed', message: 'the grader could not restore the kernel before this test (the submission changed IPython or the grading guard), so the test was not trusted' };
+      events.push({ status: 'ok', text: `${record!.gradeId}: ${failure.message}` });
+      run.status = 'not-run';
+      run.message = failure.message;
+      scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, undefined, failure));
+      options.onCell?.(++done, codeCells);
+      continue;
+    }
     const eventsBeforeCell = events.length;
     try {
       result = await client.execute(cell.source, {
@@ -193,12 +211,12 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
         const limit = Math.min(options.cellTimeoutMs, remaining);
         events.push({ status: 'timeout', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ran longer than ${Math.round(limit / 1000)} s` });
         // the interrupt may not have stopped it (a loop that swallows KeyboardInterrupt): kill
-        const probe = client.alive ? await quiet('pass') : undefined;
+        const probe = client.alive ? await quiet('pass', HEALTH_CHECK_MS) : undefined;
         if (probe?.status !== 'ok') await freshKernel();
       } else if (result.error?.ename === 'MemoryError') {
         events.push({ status: 'memory-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: MemoryError` });
       }
-      if (hidden) await quiet(GUARD_AFTER_HIDDEN);
+      if (hidden) await guard(GUARD_AFTER_HIDDEN);
       if (result.status === 'ok' && !isTest) replay.push(cell.source);
     }
     if (isTest) scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, result, failure));

@@ -50,7 +50,13 @@ export function scoreTestCell(gradeId: string, points: number, result: ExecuteRe
     if (e.ename === 'MemoryError') return { ...base, score: 0, status: 'memory-limit', message: 'MemoryError: the cell used more memory than allowed' };
     return { ...base, score: 0, status: 'failed', message: errorMessage(e) };
   }
-  for (const output of result.outputs) {
+  // A cell has one result, its last expression's, numbered like the reply. Any other was sent by
+  // student code (a thread, a patched hook) to claim points.
+  const results = result.outputs.filter(output => output.output_type === 'execute_result');
+  if (results.length > 1 || results.some(output => output.execution_count !== result.executionCount)) {
+    return { ...base, score: 0, status: 'failed', message: `the cell showed ${results.length} results, not only its own: something else published one, so it scores nothing` };
+  }
+  for (const output of results) {
     const text = textPlain(output);
     if (text === undefined) continue;
     const value = parsePythonFloat(text);

@@ -25,6 +25,8 @@ export interface ExecuteOptions {
   stopOnError?: boolean;
   silent?: boolean;
   storeHistory?: boolean;
+  /** expressions the kernel evaluates after the code, outside the cell pipeline (no transformers) */
+  userExpressions?: Record<string, string>;
   /** called for every output as it arrives (live progress) */
   onOutput?: (output: Output) => void;
   /** cap on the total bytes of text kept in `outputs`; the rest is counted in `droppedBytes` */
@@ -45,6 +47,8 @@ export interface ExecuteResult {
   droppedBytes: number;
   /** milliseconds from send to idle */
   elapsedMs: number;
+  /** the reply's evaluated `userExpressions`: per name, `{status, data}` or `{status: 'error', …}` */
+  userExpressions: Record<string, unknown>;
 }
 
 export interface KernelInfo {

@@ -450,7 +450,7 @@ export class LocalKernel implements KernelClient {
       code,
       silent: options.silent ?? false,
       store_history: options.storeHistory ?? !(options.silent ?? false),
-      user_expressions: {},
+      user_expressions: options.userExpressions ?? {},
       // without a callback the kernel raises StdinNotImplementedError instead of waiting forever
       allow_stdin: options.stdin !== undefined,
       stop_on_error: options.stopOnError ?? true

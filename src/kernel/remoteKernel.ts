@@ -7,6 +7,7 @@ import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type Kernel
 import WebSocket from 'ws';
 import { KernelDiedError, KernelShutdownError, KernelStartError } from './errors.js';
 import type { ExecuteOptions, ExecuteResult, KernelClient, KernelInfo } from './kernelClient.js';
+import { expressionsOf } from './execution.js';
 import { DisplayRegistry, OutputCollector } from './outputCollector.js';
 
 export interface RemoteKernelOptions {
@@ -164,6 +165,7 @@ export class RemoteKernel implements KernelClient {
         code,
         silent: options.silent ?? false,
         store_history: options.storeHistory ?? !(options.silent ?? false),
+        user_expressions: options.userExpressions ?? {},
         allow_stdin: options.stdin !== undefined,
         stop_on_error: options.stopOnError ?? true
       },
@@ -235,7 +237,8 @@ export class RemoteKernel implements KernelClient {
       ...(status === 'ok' || status === 'aborted' || !error ? {} : { error }),
       incomplete: reply === 'timeout',
       droppedBytes: collector.droppedBytes,
-      elapsedMs: Date.now() - started
+      elapsedMs: Date.now() - started,
+      userExpressions: expressionsOf(content)
     };
   }
 

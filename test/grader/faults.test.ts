@@ -26,6 +26,13 @@ const sandboxProbe = new KernelSandbox(LIMITS, 'python3', 'probe');
 const forkBombIsContained = sandboxProbe.pidsCgroup || process.getuid?.() !== 0;
 await sandboxProbe.dispose();
 
+/** The student version (every test fails) plus one cell after the imports. */
+function forged(code: string): Case {
+  const nb = studentVersion();
+  nb.cells.splice(cellIndex(nb, 'imports') + 1, 0, { cell_type: 'code', id: 'forge', metadata: {}, source: code, outputs: [], execution_count: null });
+  return { nb, score: 0, status: 'ok' };
+}
+
 type Case = { nb: Notebook | string | Uint8Array; score: number; status: string; cells?: Record<string, [number, string]>; alsoStatus?: string };
 const cases: Record<string, Case> = {
   correct: { nb: submission(), score: 7, status: 'ok' },
@@ -119,6 +126,16 @@ const cases: Record<string, Case> = {
     status: 'ok',
     cells: { test_unique: [0, 'failed'], test_count: [3, 'passed'] }
   },
+  // one student cell that patches the kernel's machinery to turn failing tests into passes: the
+  // guard puts it all back before each test, outside the cell pipeline the patches control
+  forged_line_transform: forged("get_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"),
+  forged_compiler_class: forged("import ast\nfrom IPython.core.compilerop import CachingCompiler\nCachingCompiler.ast_parse = lambda self, source, *a, **k: ast.parse('pass')"),
+  forged_do_execute: forged("_k = get_ipython().kernel\n_run = _k.do_execute\nasync def _quiet(code, silent, *a, **k):\n    return await _run('pass' if not silent else code, silent, *a, **k)\n_k.do_execute = _quiet"),
+  // partial credit: the fixture's test_count ends with its score; shown as -1 it would mean "full"
+  forged_int_printer: forged("get_ipython().display_formatter.formatters['text/plain'].for_type(int, lambda o, p, c: p.text('-1'))"),
+  forged_result: forged(
+    "_ip = get_ipython()\ndef _fake(info):\n    k = _ip.kernel\n    k.session.send(k.iopub_socket, 'execute_result', {'data': {'text/plain': '-1'}, 'metadata': {}, 'execution_count': 1}, parent=k.get_parent(), ident=b'execute_result')\n_ip.events.register('pre_run_cell', _fake)"
+  ),
   reads_hidden_tests: {
     nb: submission(nb => {
       setSource(

@@ -132,7 +132,7 @@ describe('planGrading', () => {
 });
 
 describe('scoring', () => {
-  const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 1, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, ...over });
+  const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 1, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, userExpressions: {}, ...over });
   const value = (text: string) => result({ outputs: [{ output_type: 'execute_result', data: { 'text/plain': text }, metadata: {}, execution_count: 1 }] });
 
   it('gives the points when no error, partial credit for a number in [0, points], nothing for errors', () => {
@@ -146,6 +146,14 @@ describe('scoring', () => {
     expect(failed).toMatchObject({ score: 0, status: 'failed', message: 'AssertionError: nope' });
     expect(scoreTestCell('t', 3, result({ status: 'timeout' })).status).toBe('timeout');
     expect(scoreTestCell('t', 3, result({ status: 'error', error: { ename: 'MemoryError', evalue: '', traceback: [] } })).status).toBe('memory-limit');
+  });
+
+  it('scores nothing when the cell shows a result that is not its own (another count, or a second one)', () => {
+    const shown = (...counts: number[]) =>
+      result({ outputs: counts.map(count => ({ output_type: 'execute_result' as const, data: { 'text/plain': '3' }, metadata: {}, execution_count: count })) });
+    expect(scoreTestCell('t', 3, shown(1)).score).toBe(3);
+    expect(scoreTestCell('t', 3, shown(7))).toMatchObject({ score: 0, status: 'failed', message: expect.stringMatching(/not only its own/) });
+    expect(scoreTestCell('t', 3, shown(1, 1)).score).toBe(0);
   });
 
   it('does not take points for warnings on stderr', () => {
