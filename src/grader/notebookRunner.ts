@@ -8,6 +8,7 @@ import { KernelDiedError } from '../kernel/errors.js';
 import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
 import { isScored, type SourceCell } from './assignment.js';
 import type { GradingKernel } from './gradingKernel.js';
+import { hiddenLines, withoutHiddenTests } from './hiddenTests.js';
 import { GUARD_AFTER_HIDDEN, GUARD_BEFORE_TEST, GUARD_EXPRESSION, GUARD_OK, guardSetup } from './kernelGuard.js';
 import type { GradingPlan, PlannedCell } from './matching.js';
 import { computeChecksum } from './nbgraderCells.js';
@@ -83,10 +84,6 @@ function manualScore(record: SourceCell, submitted: string): CellScore {
   return asReleased ? { ...base, status: 'failed', message: 'no response: the answer is as it was released' } : { ...base, status: 'manual', message: 'needs manual grading (not autograded)' };
 }
 
-/** Hidden-test cells: keep what the test printed, never the traceback (it quotes the hidden code). */
-function redact(outputs: Output[]): Output[] {
-  return outputs.map(output => (output.output_type === 'error' ? { ...output, traceback: [`${output.ename}: ${output.evalue}`] } : output));
-}
 
 export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options: RunOptions): Promise<NotebookRun> {
   const started = Date.now();
@@ -145,6 +142,8 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     const record = cell.record;
     const isTest = Boolean(record?.grade && !record.solution && cell.cellType === 'code');
     const hidden = Boolean(record?.hasHiddenTests);
+    const secret = hidden ? hiddenLines(cell.source, cell.visibleSource) : [];
+    const visible = (r: ExecuteResult) => (hidden ? withoutHiddenTests(r, secret) : r);
     const run: CellRun = { gradeId: cell.gradeId, cellType: cell.cellType, source: cell.visibleSource, outputs: [], status: 'skipped', hidden };
     runs.push(run);
     if (cell.cellType !== 'code') {
@@ -196,7 +195,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       // the bomb's processes also fill memory and may kill the kernel: the cause is the fork bomb
       events.splice(eventsBeforeCell);
       events.push({ status: 'process-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ${message}` });
-      if (result) run.outputs = hidden ? redact(result.outputs) : result.outputs;
+      if (result) run.outputs = visible(result).outputs;
       run.status = 'process-limit';
       run.message = message;
       result = undefined;
@@ -204,7 +203,8 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       await freshKernel();
     }
     if (result) {
-      run.outputs = hidden ? redact(result.outputs) : result.outputs;
+      result = visible(result);
+      run.outputs = result.outputs;
       run.status = result.status === 'ok' ? 'ok' : result.status === 'timeout' ? 'timeout' : 'error';
       if (result.error) run.message = `${result.error.ename}: ${result.error.evalue}`;
       if (result.status === 'timeout') {

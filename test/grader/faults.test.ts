@@ -136,6 +136,19 @@ const cases: Record<string, Case> = {
   forged_result: forged(
     "_ip = get_ipython()\ndef _fake(info):\n    k = _ip.kernel\n    k.session.send(k.iopub_socket, 'execute_result', {'data': {'text/plain': '-1'}, 'metadata': {}, 'execution_count': 1}, parent=k.get_parent(), ident=b'execute_result')\n_ip.events.register('pre_run_cell', _fake)"
   ),
+  // student code called by a hidden test prints and raises its caller's source
+  echoes_hidden_tests: {
+    nb: submission(nb =>
+      setSource(
+        nb,
+        'double',
+        "import sys, linecache\ndef double(x):\n    caller = ''.join(linecache.getlines(sys._getframe(1).f_code.co_filename))\n    print('ECHO', caller, repr(caller))\n    if x < 0:\n        raise ValueError(caller)\n    return 2 * x"
+      )
+    ),
+    score: 6,
+    status: 'ok',
+    cells: { test_double: [0, 'failed'] }
+  },
   reads_hidden_tests: {
     nb: submission(nb => {
       setSource(
@@ -293,6 +306,9 @@ describe('grading faulty submissions with real kernels', () => {
     expect(text).toContain('LEAKED False SOURCE_DIR False TOKEN None');
     expect(text).toContain('CACHE False HISTORY False TRACEBACK False');
     expect(JSON.stringify(record.runs)).not.toContain('double(-3)');
+    const echoed = fast.get('echoes_hidden_tests')!;
+    expect(streamText(echoed.runs)).toContain('ECHO');
+    expect(JSON.stringify(echoed)).not.toContain('double(-3)');
   });
 
   it('explains input() and restored cells to the learner', () => {
