@@ -130,14 +130,25 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         cpuSeconds: Number(f['cpu-seconds'] ?? DEFAULT_LIMITS.cpuSeconds),
         maxFileMb: DEFAULT_LIMITS.maxFileMb
       };
-  const factory: KernelFactory = remote ?? new LocalKernelFactory(limits);
   const protectedPaths = [path.resolve(source), path.resolve(dbPath)];
   if (['source', 'release'].includes(path.basename(path.dirname(path.resolve(source))))) protectedPaths.push(path.dirname(path.resolve(source)));
+  // what the kernels must not see at all: also the gradebook's journals and every submission
+  const hidden = [
+    ...protectedPaths,
+    ...['-wal', '-shm', '-journal'].map(suffix => path.resolve(dbPath) + suffix),
+    ...(f.submissions ? [path.resolve(String(f.submissions))] : files.map(file => path.resolve(file.path)))
+  ];
+  const local = remote ? undefined : new LocalKernelFactory(limits, {}, false, hidden);
+  const factory: KernelFactory = remote ?? local!;
+  const isolation = local?.isolationProblem(assignment.kernelspec?.name ?? 'threadline');
 
   const jobs = Number(f.jobs ?? effectiveCpus());
   if (!f.quiet) {
     const limitText = limits ? `limits: ${limits.memoryMb} MB, ${limits.maxProcesses} processes, ${limits.cpuSeconds} CPU s` : 'no OS limits';
     console.error(`grading ${files.length} submission(s) of ${assignment.name} (${assignment.maxScore} points) with ${jobs} ${factory.description} at once (${f.server ? 'server limits' : limitText}) into ${dbPath}`);
+    if (isolation) {
+      console.error(`warning: kernels are not isolated from this machine (${isolation}): a submission could read the source's hidden tests or change the gradebook. Grade as root, allow user namespaces (sysctl kernel.unprivileged_userns_clone=1), or use --server.`);
+    }
   }
   const progress = new Progress(files.length, `grading ${assignment.name}`, process.stderr, !f.quiet);
   const startedAt = Date.now();

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KernelClient } from '../kernel/kernelClient.js';
-import { formatKernelCommand, getKernelSpec } from '../kernel/kernelSpec.js';
+import { formatKernelCommand, getKernelSpec, type KernelSpec } from '../kernel/kernelSpec.js';
 import { startKernel } from '../kernel/startKernel.js';
-import { KernelSandbox, type KernelLimits } from './kernelLimits.js';
+import { isolationProblem, KernelSandbox, type KernelLimits } from './kernelLimits.js';
 
 export interface GradingKernel {
   readonly client: KernelClient;
@@ -71,6 +71,12 @@ export function copySupportFiles(templateDir: string, dest: string): void {
 
 let sequence = 0;
 
+/** The Python that runs a kernel spec (its launcher runs on it too); python3 for other kernels. */
+function kernelPython(spec: KernelSpec): string {
+  const first = formatKernelCommand(spec, '{connection_file}').argv[0]!;
+  return /python[\d.]*$/.test(first) ? first : 'python3';
+}
+
 /** Environment variables a submission has no business reading (tokens, passwords, keys). */
 const SECRET_NAME = /TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH/i;
 
@@ -85,8 +91,17 @@ export class LocalKernelFactory implements KernelFactory {
     private readonly limits: KernelLimits | undefined,
     private readonly env: Record<string, string> = {},
     /** run in templateDir itself instead of a copy (validate: the instructor's own notebook) */
-    private readonly inPlace = false
+    private readonly inPlace = false,
+    /** files and folders the kernels must not see (sources, gradebook, submissions); needs limits */
+    private readonly hidden?: string[]
   ) {}
+
+  /** Null when kernels will be isolated from the hidden paths (or none were asked), else why not. */
+  isolationProblem(kernelName: string): string | null {
+    if (!this.hidden || !this.limits) return null;
+    if (process.platform !== 'linux') return 'kernels can only be isolated on Linux';
+    return isolationProblem(kernelPython(getKernelSpec(kernelName)));
+  }
 
   async start(kernelName: string, templateDir: string | undefined, overlayDir?: string): Promise<GradingKernel> {
     const inPlace = this.inPlace && templateDir !== undefined;
@@ -101,9 +116,10 @@ export class LocalKernelFactory implements KernelFactory {
       let launchSpec = spec.argv.some(arg => arg.includes('ipykernel')) ? { ...spec, argv: [...spec.argv, '--HistoryManager.enabled=False'] } : spec;
       if (this.limits) {
         const { argv } = formatKernelCommand(launchSpec, '{connection_file}');
-        const python = /python[\d.]*$/.test(argv[0]!) ? argv[0]! : 'python3';
+        const python = kernelPython(spec);
         sandbox = new KernelSandbox(this.limits, python, `${++sequence}`);
-        launchSpec = { ...launchSpec, argv: [...sandbox.argvPrefix(), ...argv] };
+        const hide = this.hidden && this.isolationProblem(kernelName) === null ? this.hidden : undefined;
+        launchSpec = { ...launchSpec, argv: [...sandbox.argvPrefix(hide), ...argv] };
       }
       // a grading kernel (with limits) runs untrusted code: it does not inherit secrets
       const env = { ...(this.limits ? withoutSecrets() : {}), PYTHONDONTWRITEBYTECODE: '1', ...this.env };

@@ -121,6 +121,11 @@ describe('threadline CLI', () => {
     while (count() < 2 && Date.now() - started < 120_000) await new Promise(r => setTimeout(r, 100));
     child.kill('SIGKILL');
     await new Promise(r => child.once('exit', r));
+    // its kernels go with it (their command lines name the folder they must not see)
+    const kernelsLeft = () => spawnSync('pgrep', ['-f', dir]).stdout.toString().trim();
+    const killedAt = Date.now();
+    while (kernelsLeft() && Date.now() - killedAt < 10_000) await new Promise(r => setTimeout(r, 100));
+    expect(kernelsLeft()).toBe('');
     const before = count();
     expect(before).toBeGreaterThanOrEqual(2);
     expect(before).toBeLessThan(students.length);

@@ -11,10 +11,11 @@ import { buildAssignment } from '../../src/grader/assignment.js';
 import { Gradebook, type SubmissionRecord } from '../../src/grader/gradebook.js';
 import { gradeSubmissions, sha256 } from '../../src/grader/gradeRun.js';
 import { LocalKernelFactory } from '../../src/grader/gradingKernel.js';
-import { KernelSandbox } from '../../src/grader/kernelLimits.js';
+import { isolationProblem, KernelSandbox } from '../../src/grader/kernelLimits.js';
 import { readNotebook, type Notebook } from '../../src/grader/notebook.js';
 import { DEFAULT_RUN_OPTIONS } from '../../src/grader/notebookRunner.js';
 import { findSubmissions } from '../../src/grader/submissions.js';
+import { venvPython } from '../kernel/helpers.js';
 import { cellIndex, courseDir, setSource, sourcePath, streamText, submission, studentVersion, tempDir, writeSubmissions } from './helpers.js';
 
 // a secret in the grader's environment that submissions must not see
@@ -32,6 +33,8 @@ function forged(code: string): Case {
   nb.cells.splice(cellIndex(nb, 'imports') + 1, 0, { cell_type: 'code', id: 'forge', metadata: {}, source: code, outputs: [], execution_count: null });
   return { nb, score: 0, status: 'ok' };
 }
+
+const DAEMON_MARKER = path.join(os.tmpdir(), `tl-daemon-${process.pid}.txt`);
 
 type Case = { nb: Notebook | string | Uint8Array; score: number; status: string; cells?: Record<string, [number, string]>; alsoStatus?: string };
 const cases: Record<string, Case> = {
@@ -136,6 +139,47 @@ const cases: Record<string, Case> = {
   forged_result: forged(
     "_ip = get_ipython()\ndef _fake(info):\n    k = _ip.kernel\n    k.session.send(k.iopub_socket, 'execute_result', {'data': {'text/plain': '-1'}, 'metadata': {}, 'execution_count': 1}, parent=k.get_parent(), ident=b'execute_result')\n_ip.events.register('pre_run_cell', _fake)"
   ),
+  // reads the source with a child process, rewrites the gradebook, leaves its cgroup, leaves a daemon
+  escapes_the_kernel: {
+    nb: submission(nb =>
+      setSource(
+        nb,
+        'double',
+        [
+          'import glob, os, subprocess, sqlite3, tempfile, time',
+          `leak = 'double(' + '-3)' in subprocess.run(['cat', ${JSON.stringify(sourcePath)}], capture_output=True, text=True).stdout`,
+          'changed = 0',
+          "for db in glob.glob(os.path.join(tempfile.gettempdir(), 'tl-faults-*', 'gradebook.sqlite')):",
+          '    try:',
+          '        con = sqlite3.connect(db, timeout=5)',
+          '        changed += con.execute("update submission set score = 0").rowcount',
+          '        con.commit()',
+          '    except Exception:',
+          '        pass',
+          'child = os.fork()',
+          'if child == 0:  # leave the cgroup (in a child: the kernel itself stays put)',
+          "    moved = any(os.system(f'echo {os.getpid()} > {p} 2>/dev/null') == 0 for p in ('/sys/fs/cgroup/cgroup.procs', '/sys/fs/cgroup/pids/cgroup.procs'))",
+          '    os._exit(1 if moved else 0)',
+          'escaped = os.waitpid(child, 0)[1] != 0',
+          'if os.fork() == 0:',
+          '    os.setsid()',
+          '    if os.fork() == 0:',
+          '        for _ in range(300):',
+          `            with open(${JSON.stringify(DAEMON_MARKER)}, 'a') as f:`,
+          "                f.write('.')",
+          '            time.sleep(0.1)',
+          '    os._exit(0)',
+          'os.wait()',
+          "seen = len([p for p in os.listdir('/proc') if p.isdigit()])",
+          "print('ESCAPE', leak, changed, escaped, 'PID', os.getpid(), 'SEES', seen)",
+          'def double(x):',
+          '    return 2 * x'
+        ].join('\n')
+      )
+    ),
+    score: 7,
+    status: 'ok'
+  },
   // student code called by a hidden test prints and raises its caller's source
   echoes_hidden_tests: {
     nb: submission(nb =>
@@ -227,7 +271,8 @@ async function gradeAll(subs: typeof cases, cellTimeoutMs: number, notebookTimeo
   const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
   const db = new Gradebook(path.join(dir, 'gradebook.sqlite'));
   try {
-    const factory = new LocalKernelFactory(LIMITS);
+    const hidden = [sourcePath, path.dirname(sourcePath), dir];
+    const factory = new LocalKernelFactory(LIMITS, {}, false, hidden);
     const start = factory.start.bind(factory);
     factory.start = async (name, template) => {
       const kernel = await start(name, template);
@@ -309,6 +354,15 @@ describe('grading faulty submissions with real kernels', () => {
     const echoed = fast.get('echoes_hidden_tests')!;
     expect(streamText(echoed.runs)).toContain('ECHO');
     expect(JSON.stringify(echoed)).not.toContain('double(-3)');
+  });
+
+  it.skipIf(isolationProblem(venvPython) !== null)('isolates each kernel: no hidden file, no gradebook, no cgroup escape, nothing left running', async () => {
+    expect(streamText(fast.get('escapes_the_kernel')!.runs)).toMatch(/ESCAPE False 0 False PID 1 SEES \d\b/);
+    const size = () => (fs.existsSync(DAEMON_MARKER) ? fs.statSync(DAEMON_MARKER).size : 0);
+    const before = size();
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    expect(size()).toBe(before);
+    fs.rmSync(DAEMON_MARKER, { force: true });
   });
 
   it('explains input() and restored cells to the learner', () => {
