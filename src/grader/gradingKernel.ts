@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KernelClient } from '../kernel/kernelClient.js';
 import { formatKernelCommand, getKernelSpec, type KernelSpec } from '../kernel/kernelSpec.js';
+import { onProcessEnd } from '../kernel/processCleanup.js';
 import { startKernel } from '../kernel/startKernel.js';
 import { isolationProblem, KernelSandbox, type KernelLimits } from './kernelLimits.js';
 
@@ -106,6 +107,8 @@ export class LocalKernelFactory implements KernelFactory {
   async start(kernelName: string, templateDir: string | undefined, overlayDir?: string): Promise<GradingKernel> {
     const inPlace = this.inPlace && templateDir !== undefined;
     const cwd = inPlace ? path.resolve(templateDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-grade-'));
+    // a grader stopped by a signal (Ctrl-C, SIGTERM) leaves no working copy behind
+    const forgetCwd = inPlace ? () => undefined : onProcessEnd(() => fs.rmSync(cwd, { recursive: true, force: true }));
     if (templateDir && !inPlace) copySupportFiles(templateDir, cwd);
     if (overlayDir && !inPlace && path.resolve(overlayDir) !== path.resolve(templateDir ?? '')) copySupportFiles(overlayDir, cwd);
     let sandbox: KernelSandbox | undefined;
@@ -136,11 +139,13 @@ export class LocalKernelFactory implements KernelFactory {
           await client.shutdown().catch(() => undefined);
           await box?.dispose();
           if (!inPlace) fs.rmSync(cwd, { recursive: true, force: true, maxRetries: 3 });
+          forgetCwd();
         }
       };
     } catch (error) {
       await sandbox?.dispose();
       if (!inPlace) fs.rmSync(cwd, { recursive: true, force: true });
+      forgetCwd();
       throw error;
     }
   }

@@ -164,7 +164,8 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
   return {
     cells,
     notes,
-    kernelName: assignment.kernelspec?.name ?? submission.metadata.kernelspec?.name ?? defaultKernel,
+    // the assignment's kernel, never one the submission names (a student does not pick where tests run)
+    kernelName: assignment.kernelspec?.name ?? defaultKernel,
     gradedCells: assignment.cells.filter(isScored)
   };
 }

@@ -208,8 +208,14 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       run.status = result.status === 'ok' ? 'ok' : result.status === 'timeout' ? 'timeout' : 'error';
       if (result.error) run.message = `${result.error.ename}: ${result.error.evalue}`;
       if (result.status === 'timeout') {
-        const limit = Math.min(options.cellTimeoutMs, remaining);
-        events.push({ status: 'timeout', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ran longer than ${Math.round(limit / 1000)} s` });
+        const what = cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`;
+        events.push({
+          status: 'timeout',
+          text:
+            remaining < options.cellTimeoutMs
+              ? `${what}: stopped when the notebook ran out of time (${Math.round(options.notebookTimeoutMs / 1000)} s)`
+              : `${what}: ran longer than ${Math.round(options.cellTimeoutMs / 1000)} s`
+        });
         // the interrupt may not have stopped it (a loop that swallows KeyboardInterrupt): kill
         const probe = client.alive ? await quiet('pass', HEALTH_CHECK_MS) : undefined;
         if (probe?.status !== 'ok') await freshKernel();

@@ -98,6 +98,24 @@ describe('threadline CLI', () => {
     expect(fs.existsSync(path.join(course, 'gradebook.sqlite'))).toBe(true);
   });
 
+  it('leaves no working copy or kernel behind when stopped with SIGTERM', async () => {
+    const dir = tempDir('tl-sigterm-');
+    const tmp = path.join(dir, 'tmp');
+    fs.mkdirSync(tmp);
+    writeSubmissions(path.join(dir, 'subs'), { s1: submission(nb => setSource(nb, 'double', 'import time\ntime.sleep(60)')) });
+    const args = ['grade', '--source', sourcePath, '--submissions', path.join(dir, 'subs'), '--db', path.join(dir, 'gb.sqlite'), '--cwd', courseDir, '--quiet'];
+    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd: root, stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } });
+    const copies = () => fs.readdirSync(tmp).filter(name => name.startsWith('threadline-grade-'));
+    const started = Date.now();
+    while (copies().length === 0 && Date.now() - started < 60_000) await new Promise(r => setTimeout(r, 100));
+    expect(copies().length).toBeGreaterThan(0);
+    await new Promise(r => setTimeout(r, 1500)); // the kernel is running the sleeping cell
+    child.kill('SIGTERM');
+    await new Promise(r => child.once('exit', r));
+    expect(copies()).toEqual([]);
+    expect(spawnSync('pgrep', ['-f', dir]).stdout.toString().trim()).toBe('');
+  }, 120_000);
+
   it('resumes after kill -9 without duplicates, and --regrade grades everything again', async () => {
     const dir = tempDir('tl-resume-');
     const slow = (name: string) => submission(nb => setSource(nb, 'double', `import time\ntime.sleep(1.5)\ndef double(x):\n    return 2 * x  # ${name}`));

@@ -72,6 +72,16 @@ describe('planGrading', () => {
     expect(planGrading(assignment, fromSource).notes.get('test_double')).toEqual([expect.stringMatching(/hidden tests: was the instructor's version submitted/)]);
   });
 
+  it("runs the assignment's kernel, never one the submission names", () => {
+    const bare = readNotebook(sourcePath);
+    delete bare.metadata.kernelspec;
+    const chosen = submission(nb => {
+      nb.metadata.kernelspec = { name: 'no-such-kernel', display_name: 'mine' };
+    });
+    expect(planGrading(buildAssignment(bare, sourcePath), chosen).kernelName).toBe('threadline');
+    expect(planGrading(assignment, chosen).kernelName).toBe(assignment.kernelspec!.name);
+  });
+
   it('is the identity on an untouched submission', () => {
     const nb = submission();
     expect(planGrading(assignment, nb).cells.map(cell => cell.submissionIndex)).toEqual(nb.cells.map((_, i) => i));
