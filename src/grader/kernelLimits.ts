@@ -1,14 +1,16 @@
 /**
  * OS limits for one grading kernel, so a memory bomb, a fork bomb or a runaway CPU loop costs
  * only that submission: rlimits (address space, CPU seconds, file size, no core files, process
- * count for non-root users) set by a tiny Python launcher that then exec()s the kernel, plus a
- * cgroup (v1 or v2: memory and pids) when this process may create one — as root, RLIMIT_NPROC is
- * not enforced, so the pids cgroup is what stops a fork bomb there.
+ * count for non-root users) set by a small Python launcher (kernel_launcher.py) that then
+ * exec()s the kernel, plus a cgroup (v1 or v2: memory and pids) when this process may create one
+ * — as root, RLIMIT_NPROC is not enforced, so the pids cgroup is what stops a fork bomb there.
+ * The launcher can also isolate the kernel from the machine (namespaces, a root of its own).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface KernelLimits {
   /** resident memory of the kernel and its children (cgroup) or address space (rlimit), MB */
@@ -23,127 +25,15 @@ export interface KernelLimits {
 
 export const DEFAULT_LIMITS: KernelLimits = { memoryMb: 2048, maxProcesses: 256, cpuSeconds: 3600, maxFileMb: 256 };
 
-/**
- * Sets the rlimits, joins the cgroups, then becomes the kernel (argv after "--"). With `hide`, the
- * kernel first gets its own PID and mount namespaces (a user namespace too when not root):
- *
- * - it is PID 1 of a fresh /proc, so it sees neither the grader (its command line, environment)
- *   nor anything else on the machine, and everything it starts dies with it;
- * - the hidden files read as empty (/dev/null bound over them) and hidden folders as empty
- *   (a tmpfs), unless a folder holds what the kernel needs (its cwd, Python, the connection file);
- * - the cgroup hierarchy is read-only, so it cannot move itself out of its limits;
- * - it keeps no capabilities and cannot gain any (setuid binaries included), so it cannot undo
- *   any of this even as root.
- *
- * The launcher stays as the parent: it waits for the kernel and ends the same way, so the grader
- * sees the kernel's own exit. `isolationProblem()` checks once that this machine allows it all.
- */
-const LAUNCHER = `
-import ctypes, json, os, resource, signal, sys
-cfg = json.loads(sys.argv[1])
-argv = sys.argv[sys.argv.index("--") + 1:]
-def limit(which, value):
-    if value is None:
-        return
-    try:
-        soft, hard = resource.getrlimit(which)
-        value = min(value, hard) if hard != resource.RLIM_INFINITY else value
-        resource.setrlimit(which, (value, value))
-    except (ValueError, OSError):
-        pass
-if sys.platform == "linux":
-    # the grader killed (kill -9): so is this process, kernel or launcher (ipykernel's own watch
-    # on its parent would only see the launcher)
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != cfg["grader"]:
-        os._exit(1)
-limit(resource.RLIMIT_CORE, 0)
-limit(resource.RLIMIT_AS, cfg.get("as"))
-limit(resource.RLIMIT_CPU, cfg.get("cpu"))
-limit(resource.RLIMIT_FSIZE, cfg.get("fsize"))
-if os.getuid() != 0:
-    limit(resource.RLIMIT_NPROC, cfg.get("nproc"))
-for procs in cfg.get("cgroups", []):
-    try:
-        with open(procs, "w") as f:
-            f.write(str(os.getpid()))
-    except OSError as e:
-        print(f"threadline: could not join cgroup {procs}: {e}", file=sys.stderr)
-
-def isolate(hide):
-    libc = ctypes.CDLL(None, use_errno=True)
-    def check(result, what):
-        if result != 0:
-            raise OSError(ctypes.get_errno(), f"{what}: {os.strerror(ctypes.get_errno())}")
-    def mount(source, target, fstype, flags, data=None):
-        check(libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), ctypes.c_ulong(flags), data and data.encode()), f"mount {target}")
-    MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
-    root = os.getuid() == 0
-    uid, gid = os.getuid(), os.getgid()
-    check(libc.unshare(0x00020000 | 0x20000000 | (0 if root else 0x10000000)), "unshare")
-    if not root:
-        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
-            with open(f"/proc/self/{name}", "w") as f:
-                f.write(text)
-    kernel = os.fork()
-    if kernel:  # the launcher: wait for the kernel, then end as it did
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
-        while True:
-            try:
-                _, status = os.waitpid(kernel, 0)
-                break
-            except ChildProcessError:
-                os._exit(1)
-            except InterruptedError:
-                continue
-        if os.WIFSIGNALED(status):
-            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-            os.kill(os.getpid(), os.WTERMSIG(status))
-        os._exit(os.waitstatus_to_exitcode(status))
-    # the kernel, PID 1 of its namespace: any failure from here on ends it with the reason (the
-    # grader checked beforehand that this machine allows all of it)
-    check(libc.prctl(1, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")  # the launcher killed: so is the kernel
-    mount(None, "/", None, MS_REC | MS_PRIVATE)
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    needed = [os.getcwd(), sys.prefix, sys.base_prefix, *[p for p in sys.path if p and os.path.isdir(p)]]
-    needed += [os.path.dirname(os.path.abspath(a)) for a in argv if os.path.isfile(a)]
-    for path in hide:
-        path = os.path.realpath(path)
-        if os.path.isdir(path):
-            if not any(os.path.realpath(n) == path or os.path.realpath(n).startswith(path + os.sep) for n in needed):
-                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=555")
-        elif os.path.exists(path):
-            mount("/dev/null", path, None, MS_BIND)
-    if root:
-        with open("/proc/self/mountinfo") as f:
-            for line in f:
-                point = line.split()[4]
-                if point == "/sys/fs/cgroup" or point.startswith("/sys/fs/cgroup/"):
-                    try:
-                        mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
-                    except OSError:
-                        pass
-    with open("/proc/sys/kernel/cap_last_cap") as f:
-        last = int(f.read())
-    for cap in range(last + 1):
-        libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP: nothing after exec, even as root
-    check(libc.prctl(38, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
-
-if cfg.get("hide") is not None:
-    try:
-        isolate(cfg["hide"])
-    except OSError as e:
-        print(f"threadline: could not isolate the kernel ({e})", file=sys.stderr)
-        os._exit(70)
-os.execvp(argv[0], argv)
-`;
+/** Sets the limits, isolates the kernel when asked, then becomes it: see kernel_launcher.py. */
+const LAUNCHER = fs.readFileSync(fileURLToPath(new URL('../../src/grader/kernel_launcher.py', import.meta.url)), 'utf8');
 
 const isolationChecked = new Map<string, string | null>();
 
 /**
  * Why kernels of `python` cannot be isolated on this machine (no namespaces for this user, a
- * locked /proc in a container…), or null when they can: the launcher is tried once on a file it
- * must hide, and the "kernel" must be PID 1 and read it as empty.
+ * locked /proc in a container…), or null when they can: the launcher is tried once, and its
+ * "kernel" must be PID 1 and not see a file of the grader's.
  */
 export function isolationProblem(python: string): string | null {
   const known = isolationChecked.get(python);
@@ -151,11 +41,11 @@ export function isolationProblem(python: string): string | null {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-isolation-'));
   const secret = path.join(dir, 'secret.txt');
   fs.writeFileSync(secret, 'hidden tests');
-  const check = 'import os, sys; print(os.getpid(), repr(open(sys.argv[1]).read()))';
+  const check = 'import os, sys; print(os.getpid(), os.path.exists(sys.argv[1]))';
   const run = spawnSync(python, ['-c', LAUNCHER, JSON.stringify({ hide: [secret], grader: process.pid }), '--', python, '-c', check, secret], { encoding: 'utf8', timeout: 20_000 });
   fs.rmSync(dir, { recursive: true, force: true });
   const problem =
-    run.stdout?.trim() === "1 ''" ? null : (run.error?.message ?? (run.stderr?.trim().split('\n').at(-1) || `the check printed ${JSON.stringify(run.stdout?.trim() ?? '')}`));
+    run.stdout?.trim() === '1 False' ? null : (run.error?.message ?? (run.stderr?.trim().split('\n').at(-1) || `the check printed ${JSON.stringify(run.stdout?.trim() ?? '')}`));
   isolationChecked.set(python, problem);
   return problem;
 }

@@ -171,7 +171,17 @@ const cases: Record<string, Case> = {
           '    os._exit(0)',
           'os.wait()',
           "seen = len([p for p in os.listdir('/proc') if p.isdigit()])",
+          'def writes(path):',
+          '    try:',
+          "        with open(path, 'a') as f:",
+          "            f.write('x')",
+          '        return True',
+          '    except OSError:',
+          '        return False',
+          'import ipykernel, sys',
+          'runtime = os.listdir(os.path.dirname(ipykernel.get_connection_file()))',
           "print('ESCAPE', leak, changed, escaped, 'PID', os.getpid(), 'SEES', seen)",
+          "print('WRITES', writes('/proc/sys/kernel/hostname'), writes(os.path.join(sys.prefix, 'evil.pth')), writes('/etc/evil'), 'KERNELS', len(runtime))",
           'def double(x):',
           '    return 2 * x'
         ].join('\n')
@@ -357,7 +367,10 @@ describe('grading faulty submissions with real kernels', () => {
   });
 
   it.skipIf(isolationProblem(venvPython) !== null)('isolates each kernel: no hidden file, no gradebook, no cgroup escape, nothing left running', async () => {
-    expect(streamText(fast.get('escapes_the_kernel')!.runs)).toMatch(/ESCAPE False 0 False PID 1 SEES \d\b/);
+    const said = streamText(fast.get('escapes_the_kernel')!.runs);
+    expect(said).toMatch(/ESCAPE False 0 False PID 1 SEES \d\b/);
+    // the system and its Python read-only, other kernels' connection files out of sight
+    expect(said).toContain('WRITES False False False KERNELS 1');
     const size = () => (fs.existsSync(DAEMON_MARKER) ? fs.statSync(DAEMON_MARKER).size : 0);
     const before = size();
     await new Promise(resolve => setTimeout(resolve, 1000));
