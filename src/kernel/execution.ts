@@ -59,6 +59,11 @@ export class Execution {
     if (replyStatus === 'error' && typeof reply?.ename === 'string') {
       error = { ename: reply.ename, evalue: String(reply.evalue ?? ''), traceback: Array.isArray(reply.traceback) ? reply.traceback.map(String) : [] };
     }
+    if (!reply && !this.timedOut) {
+      // idle without any execute_reply: nothing says the code succeeded (a thread can fake idle)
+      status = 'error';
+      error = { ename: 'NoReply', evalue: 'the kernel never replied to this request', traceback: [] };
+    }
     if (this.timedOut) {
       status = 'timeout';
       error = {

@@ -48,6 +48,13 @@ describe('a kernel other than ipykernel', () => {
     expect(r.incomplete).toBe(true);
   });
 
+  it('reports an error, not success, when idle comes but the reply never does', async () => {
+    const r = await kernel.execute('idle-no-reply');
+    expect(r.status).toBe('error');
+    expect(r.error?.ename).toBe('NoReply');
+    expect(r.incomplete).toBe(true);
+  });
+
   it('ignores a forged execute_reply on the shell channel and counts it', async () => {
     const before = kernel.stats.badSignature;
     const r = await kernel.execute('forged-reply');
