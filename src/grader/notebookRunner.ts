@@ -9,7 +9,7 @@ import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
 import { isScored, type SourceCell } from './assignment.js';
 import type { GradingKernel } from './gradingKernel.js';
 import { hiddenLines, withoutHiddenTests } from './hiddenTests.js';
-import { GUARD_AFTER_HIDDEN, GUARD_BEFORE_TEST, GUARD_EXPRESSION, GUARD_OK, guardSetup } from './kernelGuard.js';
+import { GUARD_REQUEST, guardAnswer, guardSecret, guardSetup, type GuardAction } from './kernelGuard.js';
 import type { GradingPlan, PlannedCell } from './matching.js';
 import { computeChecksum } from './nbgraderCells.js';
 import { scoreTestCell, type CellScore, type CellStatus } from './scoring.js';
@@ -58,7 +58,8 @@ export interface NotebookRun {
   elapsedMs: number;
 }
 
-const GUARD_TIMEOUT_MS = 30_000;
+/** the guard's setup; its actions get at most this, and never beyond the notebook's deadline */
+const GUARD_TIMEOUT_MS = 10_000;
 /** after a timed-out cell's interrupt, how long the kernel has to answer before it is restarted */
 const HEALTH_CHECK_MS = 5_000;
 
@@ -92,21 +93,25 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
   const events: { status: SubmissionStatus; text: string }[] = [];
   const scores = new Map<string, CellScore>();
   const runs: CellRun[] = [];
-  const setup = guardSetup(options.protectedPaths);
+  const secret = guardSecret();
+  const setup = guardSetup(options.protectedPaths, secret);
 
-  const quiet = async (code: string, timeoutMs = GUARD_TIMEOUT_MS, userExpressions: Record<string, string> = {}): Promise<ExecuteResult | undefined> => {
+  const quiet = async (code: string, timeoutMs = GUARD_TIMEOUT_MS): Promise<ExecuteResult | undefined> => {
     try {
-      return await client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs, userExpressions });
+      return await client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs });
     } catch {
       return undefined;
     }
   };
-  /** Runs one of the guard's actions outside the cell pipeline; false when it did not answer "ok". */
-  const guard = async (expression: string): Promise<boolean> => {
-    const reply = (await quiet('', GUARD_TIMEOUT_MS, { [GUARD_EXPRESSION]: expression }))?.userExpressions[GUARD_EXPRESSION] as
-      | { status?: string; data?: Record<string, unknown> }
-      | undefined;
-    return reply?.status === 'ok' && reply.data?.['text/plain'] === GUARD_OK;
+  /** One of the guard's actions; false unless the real guard answered (not a student's stand-in). */
+  const guard = async (action: GuardAction): Promise<boolean> => {
+    const nonce = guardSecret();
+    try {
+      const reply = await client.shellRequest(GUARD_REQUEST, { action, nonce }, Math.max(1000, Math.min(GUARD_TIMEOUT_MS, deadline - Date.now())));
+      return reply.answer === guardAnswer(secret, nonce, action);
+    } catch {
+      return false;
+    }
   };
   // cells that ran fine, replayed after a restart so that only the failing cell is lost
   const replay: string[] = [];
@@ -159,7 +164,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     }
     let result: ExecuteResult | undefined;
     let failure: { status: CellStatus; message: string } | undefined;
-    if (isTest && !(await guard(GUARD_BEFORE_TEST)) && client.alive) {
+    if (isTest && !(await guard('restore')) && client.alive) {
       // the submission broke what keeps tests honest: whatever this test reports is not trusted
       failure = { status: 'failed', message: 'the grader could not restore the kernel before this test (the submission changed IPython or the grading guard), so the test was not trusted' };
       events.push({ status: 'ok', text: `${record!.gradeId}: ${failure.message}` });
@@ -222,7 +227,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       } else if (result.error?.ename === 'MemoryError') {
         events.push({ status: 'memory-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: MemoryError` });
       }
-      if (hidden) await guard(GUARD_AFTER_HIDDEN);
+      if (hidden) await guard('forget');
       if (result.status === 'ok' && !isTest) replay.push(cell.source);
     }
     if (isTest) scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, result, failure));

@@ -80,8 +80,7 @@ export class Execution {
       ...(status === 'ok' || status === 'aborted' || !error ? {} : { error }),
       incomplete: incomplete || (this.timedOut && !(this.reply && this.idle)),
       droppedBytes: c.droppedBytes,
-      elapsedMs: Date.now() - this.started,
-      userExpressions: expressionsOf(reply)
+      elapsedMs: Date.now() - this.started
     });
   }
 
@@ -91,10 +90,4 @@ export class Execution {
     this.clearTimer();
     this.reject(error);
   }
-}
-
-/** The reply's user_expressions (none when the code failed or there was no reply). */
-export function expressionsOf(reply: Record<string, unknown> | undefined): Record<string, unknown> {
-  const value = reply?.user_expressions;
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -25,8 +25,6 @@ export interface ExecuteOptions {
   stopOnError?: boolean;
   silent?: boolean;
   storeHistory?: boolean;
-  /** expressions the kernel evaluates after the code, outside the cell pipeline (no transformers) */
-  userExpressions?: Record<string, string>;
   /** called for every output as it arrives (live progress) */
   onOutput?: (output: Output) => void;
   /** cap on the total bytes of text kept in `outputs`; the rest is counted in `droppedBytes` */
@@ -47,8 +45,6 @@ export interface ExecuteResult {
   droppedBytes: number;
   /** milliseconds from send to idle */
   elapsedMs: number;
-  /** the reply's evaluated `userExpressions`: per name, `{status, data}` or `{status: 'error', …}` */
-  userExpressions: Record<string, unknown>;
 }
 
 export interface KernelInfo {
@@ -64,6 +60,8 @@ export interface KernelClient {
   /** resolves once the kernel answers kernel_info and iopub is connected */
   ready(): Promise<KernelInfo>;
   execute(code: string, options?: ExecuteOptions): Promise<ExecuteResult>;
+  /** a request of a type the kernel's own code registered, on the shell channel; resolves with its reply's content */
+  shellRequest(type: string, content: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>>;
   interrupt(): Promise<void>;
   /** restart the same kernel; pending executions reject with KernelDiedError */
   restart(): Promise<void>;

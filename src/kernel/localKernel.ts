@@ -434,6 +434,10 @@ export class LocalKernel implements KernelClient {
     });
   }
 
+  async shellRequest(type: string, content: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+    return (await this.request('shell', type, content, timeoutMs)).content;
+  }
+
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
     if (this.shutdownPromise) throw new KernelShutdownError('execute code');
     if (!this.isAlive && this.restarting) await this.restarting;
@@ -450,7 +454,7 @@ export class LocalKernel implements KernelClient {
       code,
       silent: options.silent ?? false,
       store_history: options.storeHistory ?? !(options.silent ?? false),
-      user_expressions: options.userExpressions ?? {},
+      user_expressions: {},
       // without a callback the kernel raises StdinNotImplementedError instead of waiting forever
       allow_stdin: options.stdin !== undefined,
       stop_on_error: options.stopOnError ?? true

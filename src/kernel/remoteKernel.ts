@@ -3,11 +3,10 @@
  * @jupyterlab/services from Node: REST calls with Node's fetch, the kernel channels over the `ws`
  * WebSocket. Same KernelClient contract as the local backend.
  */
-import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
+import { KernelAPI, KernelConnection, KernelMessage, ServerConnection, type Kernel } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { KernelDiedError, KernelShutdownError, KernelStartError } from './errors.js';
 import type { ExecuteOptions, ExecuteResult, KernelClient, KernelInfo } from './kernelClient.js';
-import { expressionsOf } from './execution.js';
 import { DisplayRegistry, OutputCollector } from './outputCollector.js';
 
 export interface RemoteKernelOptions {
@@ -165,7 +164,6 @@ export class RemoteKernel implements KernelClient {
         code,
         silent: options.silent ?? false,
         store_history: options.storeHistory ?? !(options.silent ?? false),
-        user_expressions: options.userExpressions ?? {},
         allow_stdin: options.stdin !== undefined,
         stop_on_error: options.stopOnError ?? true
       },
@@ -237,9 +235,26 @@ export class RemoteKernel implements KernelClient {
       ...(status === 'ok' || status === 'aborted' || !error ? {} : { error }),
       incomplete: reply === 'timeout',
       droppedBytes: collector.droppedBytes,
-      elapsedMs: Date.now() - started,
-      userExpressions: expressionsOf(content)
+      elapsedMs: Date.now() - started
     };
+  }
+
+  async shellRequest(type: string, content: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+    if (this.closed) throw new KernelShutdownError(`send ${type}`);
+    // a message type of the kernel's own: the services' types only know the standard ones
+    const message = KernelMessage.createMessage({ channel: 'shell', msgType: type, session: this.connection.clientId, content } as never);
+    const future = this.connection.sendShellMessage(message as unknown as KernelMessage.IShellMessage, true, true);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const reply = await Promise.race([
+        future.done,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no reply to ${type} within ${timeoutMs} ms`)), timeoutMs)))
+      ]);
+      return reply.content as Record<string, unknown>;
+    } finally {
+      clearTimeout(timer);
+      if (!future.isDisposed) future.dispose();
+    }
   }
 
   async interrupt(): Promise<void> {

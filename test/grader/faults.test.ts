@@ -134,6 +134,13 @@ const cases: Record<string, Case> = {
   forged_line_transform: forged("get_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"),
   forged_compiler_class: forged("import ast\nfrom IPython.core.compilerop import CachingCompiler\nCachingCompiler.ast_parse = lambda self, source, *a, **k: ast.parse('pass')"),
   forged_do_execute: forged("_k = get_ipython().kernel\n_run = _k.do_execute\nasync def _quiet(code, silent, *a, **k):\n    return await _run('pass' if not silent else code, silent, *a, **k)\n_k.do_execute = _quiet"),
+  // a stand-in for the guard itself, which cannot give the real guard's answer
+  forged_guard: {
+    ...forged(
+      "_k = get_ipython().kernel\ndef _fake(stream, ident, parent):\n    _k.session.send(stream, 'threadline_guard_reply', {'status': 'ok', 'answer': 'ok'}, parent, ident)\n_k.shell_handlers['threadline_guard_request'] = _fake\nget_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"
+    ),
+    cells: { test_double: [0, 'failed'], test_count: [0, 'failed'] }
+  },
   // partial credit: the fixture's test_count ends with its score; shown as -1 it would mean "full"
   forged_int_printer: forged("get_ipython().display_formatter.formatters['text/plain'].for_type(int, lambda o, p, c: p.text('-1'))"),
   forged_result: forged(
@@ -376,6 +383,10 @@ describe('grading faulty submissions with real kernels', () => {
     await new Promise(resolve => setTimeout(resolve, 1000));
     expect(size()).toBe(before);
     fs.rmSync(DAEMON_MARKER, { force: true });
+  });
+
+  it('does not trust a test whose guard gave the wrong answer', () => {
+    expect(fast.get('forged_guard')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/not trusted/);
   });
 
   it('explains input() and restored cells to the learner', () => {

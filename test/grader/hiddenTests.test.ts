@@ -6,7 +6,7 @@ import { hiddenLines, withoutHiddenTests } from '../../src/grader/hiddenTests.js
 const visible = 'assert double(2) == 4, "double(2) should be 4"';
 const source = `${visible}\n### BEGIN HIDDEN TESTS\nassert double(-3) == -6, "negative numbers"\npass\n### END HIDDEN TESTS`;
 
-const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 3, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, userExpressions: {}, ...over });
+const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 3, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, ...over });
 
 describe('hidden tests in outputs', () => {
   const lines = hiddenLines(source, visible);

@@ -142,7 +142,7 @@ describe('planGrading', () => {
 });
 
 describe('scoring', () => {
-  const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 1, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, userExpressions: {}, ...over });
+  const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 1, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, ...over });
   const value = (text: string) => result({ outputs: [{ output_type: 'execute_result', data: { 'text/plain': text }, metadata: {}, execution_count: 1 }] });
 
   it('gives the points when no error, partial credit for a number in [0, points], nothing for errors', () => {

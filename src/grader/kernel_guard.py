@@ -1,0 +1,155 @@
+"""The grading guard, installed silently in each grading kernel before any student code runs
+(kernelGuard.ts sends this text, then calls `_threadline_guard_setup`).
+
+Student code and tests share this process, so a student cell could patch what turns a test's
+code into the reply the grader scores: a line transformer that makes every cell "pass", a
+do_execute that swallows errors, an int printer that turns partial credit into full points. The
+guard snapshots that machinery (the objects, their classes and the modules defining them) and
+puts it all back before each test cell.
+
+The grader reaches it with a message type of its own on the shell channel, answered by a handler
+registered here, not by running code through the cell pipeline the student may have patched.
+Each answer carries an HMAC of the grader's nonce under a secret known only to this closure and
+the grader, so a stand-in cannot answer for it. A determined student who studies this file can
+still dig the secret out of the closure: this is defence in depth; scores come from the protocol,
+and the OS isolation (kernel_launcher.py) protects the machine.
+"""
+
+
+def _threadline_guard_setup(protected, secret):
+    import builtins
+    import hashlib
+    import hmac
+    import linecache
+    import os
+    import sys
+    import threading
+
+    # The instructor's files cannot be opened or listed (an audit hook, which Python code cannot
+    # remove); in an isolated kernel they are not even there.
+    protected = tuple(os.path.realpath(p) for p in protected)
+
+    def audit(event, args):
+        if event not in ("open", "os.listdir", "os.scandir") or not args or isinstance(args[0], int) or args[0] is None:
+            return
+        try:
+            target = os.path.realpath(os.fsdecode(args[0]))
+        except (TypeError, ValueError):
+            return
+        for p in protected:
+            if target == p or target.startswith(p + os.sep):
+                raise PermissionError(13, "the grader does not let submissions read this file", target)
+
+    if protected:
+        sys.addaudithook(audit)
+
+    ip = get_ipython()  # noqa: F821 - run inside IPython
+    kernel = ip.kernel
+    key = secret.encode()
+
+    def handle(stream, ident, parent):
+        # nothing from builtins before restore(): the student may have replaced any of them
+        content = parent.get("content") or {}
+        action = content.get("action")
+        done = restore() if action == "restore" else forget() if action == "forget" else False
+        answer = hmac.new(key, f"{content.get('nonce', '')}{action}".encode(), hashlib.sha256).hexdigest() if done else ""
+        kernel.session.send(stream, "threadline_guard_reply", {"status": "ok" if done else "error", "answer": answer}, parent, ident)
+
+    kernel.shell_handlers["threadline_guard_request"] = handle
+
+    # The machinery, and what restore() puts back of it.
+    tm = ip.input_transformer_manager
+    formatters = ip.display_formatter.formatters
+    named = {
+        ip: ("compile", "input_transformer_manager", "displayhook", "display_formatter", "display_pub", "events",
+             "payload_manager", "ast_node_interactivity", "kernel"),
+        kernel: ("session", "shell", "shell_handlers", "control_handlers", "iopub_socket", "iopub_thread"),
+    }
+    objects = [o for o in (ip, kernel, ip.compile, tm, ip.displayhook, ip.display_formatter, ip.display_pub, ip.events,
+                           kernel.session, getattr(kernel, "iopub_socket", None), *formatters.values()) if o is not None]
+    module_names = {c.__module__ for o in objects for c in type(o).__mro__}
+    module_names |= {"IPython.core.interactiveshell", "IPython.core.ultratb", "IPython.lib.pretty", "IPython.core.formatters",
+                     "IPython.core.displayhook", "IPython.core.displaypub", "IPython.core.async_helpers",
+                     "IPython.core.compilerop", "IPython.core.inputtransformer2", "IPython.core.events",
+                     "IPython.core.display_trap", "IPython.core.builtin_trap", "ipykernel.ipkernel", "ipykernel.kernelbase",
+                     "ipykernel.zmqshell", "ipykernel.iostream", "ipykernel.displayhook", "jupyter_client.session",
+                     "jupyter_client.jsonutil", "json", "json.encoder", "codeop", "traceback", "hmac", "hashlib"}
+    modules = [sys.modules[name] for name in sorted(module_names) if name in sys.modules and name != "builtins"]
+    classes = {c for o in objects for c in type(o).__mro__ if c.__module__ != "builtins"}
+    classes |= {v for m in modules for v in vars(m).values() if isinstance(v, type) and v.__module__ == m.__name__}
+
+    def code_of(mapping):
+        return {k: v for k, v in mapping.items() if callable(v) or isinstance(v, (staticmethod, classmethod, property))}
+
+    pretty = sys.modules.get("IPython.lib.pretty")
+    registries = [getattr(pretty, name) for name in ("_type_pprinters", "_deferred_type_pprinters", "_singleton_pprinters")
+                  if isinstance(getattr(pretty, name, None), dict)]
+    saved_builtins = dict(vars(builtins))
+    saved_hooks = (sys.displayhook, sys.excepthook)
+    saved_named = [(o, name, getattr(o, name, None)) for o, names in named.items() for name in names]
+    saved_instances = [(o, code_of(vars(o))) for o in objects if hasattr(o, "__dict__")]
+    saved_classes = [(c, code_of(vars(c))) for c in classes]
+    saved_modules = [(m, code_of(vars(m))) for m in modules]
+    lists = [tm.cleanup_transforms, tm.line_transforms, tm.token_transformers, ip.input_transformers_post, ip.ast_transformers,
+             *ip.events.callbacks.values()]
+    dicts = [ip.events.callbacks, formatters, kernel.shell_handlers, kernel.control_handlers, *registries,
+             *(d for f in formatters.values() for d in (f.type_printers, f.deferred_printers, f.singleton_printers))]
+    saved_lists = [(items, list(items)) for items in lists]
+    saved_dicts = [(d, dict(d)) for d in dicts]
+    saved_enabled = [(f, f.enabled) for f in formatters.values()]
+    state = {"cache": set()}
+
+    def restore():
+        b = builtins.__dict__  # first, and without calling any builtin
+        for name in [k for k in b if k not in saved_builtins]:
+            del b[name]
+        b.update(saved_builtins)
+        ip.user_ns["__builtins__"] = builtins
+        sys.displayhook, sys.excepthook = saved_hooks
+        sys.settrace(None)
+        sys.setprofile(None)
+        threading.settrace(None)
+        threading.setprofile(None)
+        for m, saved in saved_modules:
+            vars(m).update((k, v) for k, v in saved.items() if vars(m).get(k) is not v)
+        for c, saved in saved_classes:
+            current = vars(c)
+            try:
+                for name, value in saved.items():
+                    if current.get(name) is not value:
+                        setattr(c, name, value)
+                for name in [k for k, v in current.items() if k not in saved and (callable(v) or isinstance(v, property))]:
+                    delattr(c, name)
+            except TypeError:
+                pass  # a type implemented in C: nothing in it can have been patched
+        for o, saved in saved_instances:
+            instance = vars(o)
+            instance.update((k, v) for k, v in saved.items() if instance.get(k) is not v)
+            for name in [k for k in instance if k not in saved and callable(getattr(type(o), k, None))]:
+                del instance[name]  # an instance attribute shadowing a method
+        for o, name, value in saved_named:
+            if getattr(o, name, None) is not value:
+                setattr(o, name, value)
+        for items, saved in saved_lists:
+            items[:] = saved
+        for d, saved in saved_dicts:
+            d.clear()
+            d.update(saved)
+        for f, enabled in saved_enabled:
+            f.enabled = enabled
+        state["cache"] = set(linecache.cache)
+        return True
+
+    def forget():
+        """After a cell with hidden tests: its source out of linecache, no last traceback."""
+        for name in [k for k in linecache.cache if k not in state["cache"]]:
+            linecache.cache.pop(name, None)
+        for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+            if hasattr(sys, name):
+                delattr(sys, name)
+        return True
+
+    # this very code, secret included, must not stay where student code could read it back
+    for name, entry in list(linecache.cache.items()):
+        if len(entry) > 2 and secret in "".join(entry[2] or ()):
+            del linecache.cache[name]
