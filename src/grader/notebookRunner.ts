@@ -8,7 +8,7 @@ import { KernelDiedError } from '../kernel/errors.js';
 import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
 import { isScored, type SourceCell } from './assignment.js';
 import type { GradingKernel } from './gradingKernel.js';
-import { hiddenLines, withoutHiddenTests } from './hiddenTests.js';
+import { HiddenText, hiddenLines, visibleResult } from './hiddenTests.js';
 import { GUARD_REQUEST, guardAnswer, guardSecret, guardSetup, type GuardAction } from './kernelGuard.js';
 import type { GradingPlan, PlannedCell } from './matching.js';
 import { computeChecksum } from './nbgraderCells.js';
@@ -93,6 +93,8 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
   const events: { status: SubmissionStatus; text: string }[] = [];
   const scores = new Map<string, CellScore>();
   const runs: CellRun[] = [];
+  // student code can keep a hidden test's source and print it in any later cell
+  const hiddenText = new HiddenText(plan.cells.flatMap(cell => (cell.record?.hasHiddenTests ? hiddenLines(cell.source, cell.visibleSource) : [])));
   const secret = guardSecret();
   const setup = guardSetup(options.protectedPaths, secret);
 
@@ -147,8 +149,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     const record = cell.record;
     const isTest = Boolean(record?.grade && !record.solution && cell.cellType === 'code');
     const hidden = Boolean(record?.hasHiddenTests);
-    const secret = hidden ? hiddenLines(cell.source, cell.visibleSource) : [];
-    const visible = (r: ExecuteResult) => (hidden ? withoutHiddenTests(r, secret) : r);
+    const visible = (r: ExecuteResult) => visibleResult(r, hiddenText, hidden);
     const run: CellRun = { gradeId: cell.gradeId, cellType: cell.cellType, source: cell.visibleSource, outputs: [], status: 'skipped', hidden };
     runs.push(run);
     if (cell.cellType !== 'code') {

@@ -199,13 +199,17 @@ const cases: Record<string, Case> = {
   },
   // student code called by a hidden test prints and raises its caller's source
   echoes_hidden_tests: {
-    nb: submission(nb =>
+    nb: submission(nb => {
       setSource(
         nb,
         'double',
-        "import sys, linecache\ndef double(x):\n    caller = ''.join(linecache.getlines(sys._getframe(1).f_code.co_filename))\n    print('ECHO', caller, repr(caller))\n    if x < 0:\n        raise ValueError(caller)\n    return 2 * x"
-      )
-    ),
+        "import sys, linecache\ndef double(x):\n    caller = ''.join(linecache.getlines(sys._getframe(1).f_code.co_filename))\n    sys.kept = caller\n    print('ECHO', caller, repr(caller))\n    if x < 0:\n        raise ValueError(caller)\n    return 2 * x"
+      );
+      // and prints what it kept in a later cell, each line but its first character
+      const later = structuredClone(nb.cells[cellIndex(nb, 'q')]!);
+      Object.assign(later, { cell_type: 'code', id: 'later', outputs: [], execution_count: null, metadata: {}, source: "import sys\nprint('LATER', *[line[1:] for line in sys.kept.splitlines()], sep='\\n')" });
+      nb.cells.splice(cellIndex(nb, 'test_count'), 0, later);
+    }),
     score: 6,
     status: 'ok',
     cells: { test_double: [0, 'failed'] }
@@ -370,7 +374,8 @@ describe('grading faulty submissions with real kernels', () => {
     expect(JSON.stringify(record.runs)).not.toContain('double(-3)');
     const echoed = fast.get('echoes_hidden_tests')!;
     expect(streamText(echoed.runs)).toContain('ECHO');
-    expect(JSON.stringify(echoed)).not.toContain('double(-3)');
+    expect(streamText(echoed.runs)).toContain('LATER');
+    expect(JSON.stringify(echoed)).not.toContain('ouble(-3)');
   });
 
   it.skipIf(isolationProblem(venvPython) !== null)('isolates each kernel: no hidden file, no gradebook, no cgroup escape, nothing left running', async () => {
