@@ -78,6 +78,20 @@ def _threadline_guard_setup(protected, secret):
     classes = {c for o in objects for c in type(o).__mro__ if c.__module__ != "builtins"}
     classes |= {v for m in modules for v in vars(m).values() if isinstance(v, type) and v.__module__ == m.__name__}
 
+    # Installed packages register hooks of their own after this snapshot (matplotlib's inline
+    # backend: a post_execute callback and figure formatters); restore() keeps those. Student code
+    # cannot pass for one: it would need a module file in these folders, read-only when isolated.
+    cwd = os.path.realpath(os.getcwd())
+    library_dirs = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, *sys.path) if p and os.path.realpath(p) != cwd})
+
+    def from_library(value):
+        func = getattr(value, "func", value)  # functools.partial
+        func = getattr(func, "__func__", func)  # bound method
+        namespace = getattr(func, "__globals__", None)
+        module = sys.modules.get(namespace.get("__name__")) if isinstance(namespace, dict) else None
+        path = getattr(module, "__file__", None)
+        return module is not None and vars(module) is namespace and isinstance(path, str) and os.path.realpath(path).startswith(library_dirs)
+
     def code_of(mapping):
         return {k: v for k, v in mapping.items() if callable(v) or isinstance(v, (staticmethod, classmethod, property))}
 
@@ -131,10 +145,12 @@ def _threadline_guard_setup(protected, secret):
             if getattr(o, name, None) is not value:
                 setattr(o, name, value)
         for items, saved in saved_lists:
-            items[:] = saved
+            items[:] = saved + [x for x in items if not any(x is y for y in saved) and from_library(x)]
         for d, saved in saved_dicts:
+            added = {k: v for k, v in d.items() if k not in saved and from_library(v)}
             d.clear()
             d.update(saved)
+            d.update(added)
         for f, enabled in saved_enabled:
             f.enabled = enabled
         state["cache"] = set(linecache.cache)

@@ -197,6 +197,17 @@ const cases: Record<string, Case> = {
     score: 7,
     status: 'ok'
   },
+  // hooks a package registers (matplotlib's inline backend) survive the guard; a student's do not
+  library_hooks: {
+    nb: submission(nb => {
+      setSource(nb, 'double', "import linecache\nget_ipython().events.register('post_execute', linecache.checkcache)\nget_ipython().events.register('post_execute', lambda: None)\ndef double(x):\n    return 2 * x");
+      const later = structuredClone(nb.cells[cellIndex(nb, 'q')]!);
+      Object.assign(later, { cell_type: 'code', id: 'hooks', outputs: [], execution_count: null, metadata: {}, source: "print('HOOKS', sorted(f.__name__ for f in get_ipython().events.callbacks['post_execute']))" });
+      nb.cells.splice(cellIndex(nb, 'test_count'), 0, later);
+    }),
+    score: 7,
+    status: 'ok'
+  },
   // student code called by a hidden test prints and raises its caller's source
   echoes_hidden_tests: {
     nb: submission(nb => {
@@ -388,6 +399,12 @@ describe('grading faulty submissions with real kernels', () => {
     await new Promise(resolve => setTimeout(resolve, 1000));
     expect(size()).toBe(before);
     fs.rmSync(DAEMON_MARKER, { force: true });
+  });
+
+  it("keeps the hooks of installed packages, not the student's own", () => {
+    const hooks = streamText(fast.get('library_hooks')!.runs);
+    expect(hooks).toContain("'checkcache'");
+    expect(hooks).not.toContain('<lambda>');
   });
 
   it('does not trust a test whose guard gave the wrong answer', () => {
