@@ -78,11 +78,21 @@ function kernelPython(spec: KernelSpec): string {
   return /python[\d.]*$/.test(first) ? first : 'python3';
 }
 
-/** Environment variables a submission has no business reading (tokens, passwords, keys). */
+/**
+ * The grader's environment variables a grading kernel gets: what Python, locales, numeric
+ * libraries and the course need — an allow-list, since secrets have all kinds of names
+ * (DATABASE_URL, AWS_ACCESS_KEY_ID…) — and among those never one that looks secret.
+ */
+const KERNEL_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_\w+|TZ|TERM|TMPDIR|PYTHON\w*|VIRTUAL_ENV|CONDA_\w+|LD_LIBRARY_PATH|JUPYTER_\w+|JPY_\w+|IPYTHONDIR|MPL\w+|OMP_NUM_THREADS|OPENBLAS_NUM_THREADS|MKL_NUM_THREADS|CPU_LIMIT|THREADLINE_\w+)$/;
 const SECRET_NAME = /TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH/i;
 
-function withoutSecrets(): Record<string, undefined> {
-  return Object.fromEntries(Object.keys(process.env).filter(name => SECRET_NAME.test(name)).map(name => [name, undefined]));
+/** Unsets, for the kernel, every variable of the grader's it should not get. */
+function graderOnlyVariables(): Record<string, undefined> {
+  return Object.fromEntries(
+    Object.keys(process.env)
+      .filter(name => !KERNEL_ENV.test(name) || SECRET_NAME.test(name))
+      .map(name => [name, undefined])
+  );
 }
 
 export class LocalKernelFactory implements KernelFactory {
@@ -124,8 +134,8 @@ export class LocalKernelFactory implements KernelFactory {
         const hide = this.hidden && this.isolationProblem(kernelName) === null ? this.hidden : undefined;
         launchSpec = { ...launchSpec, argv: [...sandbox.argvPrefix(hide), ...argv] };
       }
-      // a grading kernel (with limits) runs untrusted code: it does not inherit secrets
-      const env = { ...(this.limits ? withoutSecrets() : {}), PYTHONDONTWRITEBYTECODE: '1', ...this.env };
+      // a grading kernel (with limits) runs untrusted code: it gets only the variables it needs
+      const env = { ...(this.limits ? graderOnlyVariables() : {}), PYTHONDONTWRITEBYTECODE: '1', ...this.env };
       const client = await startKernel({ spec: launchSpec, kernelName, cwd, env });
       const box = sandbox;
       return {

@@ -33,7 +33,7 @@ const isolationChecked = new Map<string, string | null>();
 /**
  * Why kernels of `python` cannot be isolated on this machine (no namespaces for this user, a
  * locked /proc in a container…), or null when they can: the launcher is tried once, and its
- * "kernel" must be PID 1 and not see a file of the grader's.
+ * "kernel" must be PID 1, see its own packages and not see a file of the grader's.
  */
 export function isolationProblem(python: string): string | null {
   const known = isolationChecked.get(python);
@@ -41,11 +41,11 @@ export function isolationProblem(python: string): string | null {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-isolation-'));
   const secret = path.join(dir, 'secret.txt');
   fs.writeFileSync(secret, 'hidden tests');
-  const check = 'import os, sys; print(os.getpid(), os.path.exists(sys.argv[1]))';
+  const check = 'import os, site, sys; print(os.getpid(), os.path.exists(sys.argv[1]), all(os.path.isdir(p) for p in site.getsitepackages()))';
   const run = spawnSync(python, ['-c', LAUNCHER, JSON.stringify({ hide: [secret], grader: process.pid }), '--', python, '-c', check, secret], { encoding: 'utf8', timeout: 20_000 });
   fs.rmSync(dir, { recursive: true, force: true });
   const problem =
-    run.stdout?.trim() === '1 False' ? null : (run.error?.message ?? (run.stderr?.trim().split('\n').at(-1) || `the check printed ${JSON.stringify(run.stdout?.trim() ?? '')}`));
+    run.stdout?.trim() === '1 False True' ? null : (run.error?.message ?? (run.stderr?.trim().split('\n').at(-1) || `the check printed ${JSON.stringify(run.stdout?.trim() ?? '')}`));
   isolationChecked.set(python, problem);
   return problem;
 }

@@ -9,6 +9,9 @@ puts it all back before each test cell.
 
 The grader reaches it with a message type of its own on the shell channel, answered by a handler
 registered here, not by running code through the cell pipeline the student may have patched.
+Between that restore and the test, a student's thread could patch again: so each test also starts
+with a call to a canary (a builtin with a secret name) with a fresh nonce, and the grader then
+asks the guard whether that exact call ran — a test turned into "pass" did not.
 Each answer carries an HMAC of the grader's nonce under a secret known only to this closure and
 the grader, so a stand-in cannot answer for it. A determined student who studies this file can
 still dig the secret out of the closure: this is defence in depth; scores come from the protocol,
@@ -16,7 +19,7 @@ and the OS isolation (kernel_launcher.py) protects the machine.
 """
 
 
-def _threadline_guard_setup(protected, secret):
+def _threadline_guard_setup(protected, secret, canary_name):
     import builtins
     import hashlib
     import hmac
@@ -24,6 +27,7 @@ def _threadline_guard_setup(protected, secret):
     import os
     import sys
     import threading
+    import types
 
     # The instructor's files cannot be opened or listed (an audit hook, which Python code cannot
     # remove); in an isolated kernel they are not even there.
@@ -47,11 +51,27 @@ def _threadline_guard_setup(protected, secret):
     kernel = ip.kernel
     key = secret.encode()
 
+    ran = {"nonce": None}
+
+    def canary(nonce):
+        ran["nonce"] = nonce
+
+    builtins.__dict__[canary_name] = canary  # before the snapshot: restore() keeps it
+
+    def verify(expected):
+        seen, ran["nonce"] = ran["nonce"], None
+        return expected is not None and seen == expected
+
     def handle(stream, ident, parent):
         # nothing from builtins before restore(): the student may have replaced any of them
         content = parent.get("content") or {}
         action = content.get("action")
-        done = restore() if action == "restore" else forget() if action == "forget" else False
+        if action == "restore":
+            done = restore()
+        elif action == "forget":
+            done = forget()
+        else:
+            done = action == "verify" and verify(content.get("expect"))
         answer = hmac.new(key, f"{content.get('nonce', '')}{action}".encode(), hashlib.sha256).hexdigest() if done else ""
         kernel.session.send(stream, "threadline_guard_reply", {"status": "ok" if done else "error", "answer": answer}, parent, ident)
 
@@ -93,7 +113,9 @@ def _threadline_guard_setup(protected, secret):
         return module is not None and vars(module) is namespace and isinstance(path, str) and os.path.realpath(path).startswith(library_dirs)
 
     def code_of(mapping):
-        return {k: v for k, v in mapping.items() if callable(v) or isinstance(v, (staticmethod, classmethod, property))}
+        """What a patch would replace: functions, classes, descriptors, and modules (a module's
+        `sys` or `json` swapped for a proxy would change what the kernel reports)."""
+        return {k: v for k, v in mapping.items() if callable(v) or isinstance(v, (staticmethod, classmethod, property, types.ModuleType))}
 
     pretty = sys.modules.get("IPython.lib.pretty")
     registries = [getattr(pretty, name) for name in ("_type_pprinters", "_deferred_type_pprinters", "_singleton_pprinters")
@@ -154,6 +176,7 @@ def _threadline_guard_setup(protected, secret):
         for f, enabled in saved_enabled:
             f.enabled = enabled
         state["cache"] = set(linecache.cache)
+        ran["nonce"] = None
         return True
 
     def forget():

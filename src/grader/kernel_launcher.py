@@ -105,16 +105,7 @@ def build_root(new, cwd, connection, hide):
             open(target, "a").close()
         mount(f"/proc/self/fd/{sources[real]}", target, None, MS_BIND | MS_REC)
 
-    placed = []
-    for real in sorted(sources, key=len):
-        if real in (cwd, connection) or any(real.startswith(p + os.sep) for p in placed):
-            continue  # seen through a folder placed before
-        place(real)
-        placed.append(real)
-    for path, real in links.items():  # /lib64 -> usr/lib64, a venv's python -> the base one…
-        if not os.path.lexists(new + path):
-            os.makedirs(os.path.dirname(new + path), exist_ok=True)
-            os.symlink(real, new + path)
+    # the private folders first: the kernel's Python may itself live under /tmp
     os.makedirs(new + "/dev")
     mount("tmpfs", new + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755")
     for name in DEVICES:
@@ -125,6 +116,16 @@ def build_root(new, cwd, connection, hide):
     for private in ("/dev/shm", "/tmp"):
         os.makedirs(new + private, exist_ok=True)
         mount("tmpfs", new + private, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    placed = []
+    for real in sorted(sources, key=len):
+        if real in (cwd, connection) or any(real.startswith(p + os.sep) for p in placed):
+            continue  # seen through a folder placed before
+        place(real)
+        placed.append(real)
+    for path, real in links.items():  # /lib64 -> usr/lib64, a venv's python -> the base one…
+        if not os.path.lexists(new + path):
+            os.makedirs(os.path.dirname(new + path), exist_ok=True)
+            os.symlink(real, new + path)
     os.makedirs(new + "/proc", exist_ok=True)
     mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     mount(new + "/proc/sys", new + "/proc/sys", None, MS_BIND | MS_REC)

@@ -9,7 +9,7 @@ import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
 import { isScored, type SourceCell } from './assignment.js';
 import type { GradingKernel } from './gradingKernel.js';
 import { HiddenText, hiddenLines, visibleResult } from './hiddenTests.js';
-import { GUARD_REQUEST, guardAnswer, guardSecret, guardSetup, type GuardAction } from './kernelGuard.js';
+import { GUARD_REQUEST, guardAnswer, guardSecret, guardSetup, withCanary, type GuardAction } from './kernelGuard.js';
 import type { GradingPlan, PlannedCell } from './matching.js';
 import { computeChecksum } from './nbgraderCells.js';
 import { scoreTestCell, type CellScore, type CellStatus } from './scoring.js';
@@ -106,10 +106,10 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     }
   };
   /** One of the guard's actions; false unless the real guard answered (not a student's stand-in). */
-  const guard = async (action: GuardAction): Promise<boolean> => {
+  const guard = async (action: GuardAction, extra: Record<string, string> = {}): Promise<boolean> => {
     const nonce = guardSecret();
     try {
-      const reply = await client.shellRequest(GUARD_REQUEST, { action, nonce }, Math.max(1000, Math.min(GUARD_TIMEOUT_MS, deadline - Date.now())));
+      const reply = await client.shellRequest(GUARD_REQUEST, { action, nonce, ...extra }, Math.max(1000, Math.min(GUARD_TIMEOUT_MS, deadline - Date.now())));
       return reply.answer === guardAnswer(secret, nonce, action);
     } catch {
       return false;
@@ -165,19 +165,25 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     }
     let result: ExecuteResult | undefined;
     let failure: { status: CellStatus; message: string } | undefined;
+    // the submission broke what keeps tests honest: whatever this test reports is not trusted
+    const untrusted = (why: string) => {
+      const message = `${why}, so the test was not trusted`;
+      events.push({ status: 'ok', text: `${record!.gradeId}: ${message}` });
+      return { status: 'failed' as const, message };
+    };
     if (isTest && !(await guard('restore')) && client.alive) {
-      // the submission broke what keeps tests honest: whatever this test reports is not trusted
-      failure = { status: 'failed', message: 'the grader could not restore the kernel before this test (the submission changed IPython or the grading guard), so the test was not trusted' };
-      events.push({ status: 'ok', text: `${record!.gradeId}: ${failure.message}` });
+      failure = untrusted('the grader could not restore the kernel before this test (the submission changed IPython or the grading guard)');
       run.status = 'not-run';
       run.message = failure.message;
       scores.set(record!.gradeId, scoreTestCell(record!.gradeId, record!.points, undefined, failure));
       options.onCell?.(++done, codeCells);
       continue;
     }
+    const canary = guardSecret();
+    const sent = isTest ? withCanary(cell.source, secret, canary) : cell.source;
     const eventsBeforeCell = events.length;
     try {
-      result = await client.execute(cell.source, {
+      result = await client.execute(sent, {
         timeoutMs: Math.min(options.cellTimeoutMs, remaining),
         maxOutputBytes: options.maxOutputBytes,
         storeHistory: !hidden,
@@ -227,6 +233,9 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
         if (probe?.status !== 'ok') await freshKernel();
       } else if (result.error?.ename === 'MemoryError') {
         events.push({ status: 'memory-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: MemoryError` });
+      }
+      if (sent !== cell.source && result.status !== 'timeout' && client.alive && !(await guard('verify', { expect: canary }))) {
+        failure = untrusted('the test did not run as written (something changed the kernel between the guard and the test)');
       }
       if (hidden) await guard('forget');
       if (result.status === 'ok' && !isTest) replay.push(cell.source);

@@ -20,6 +20,7 @@ import { cellIndex, courseDir, setSource, sourcePath, streamText, submission, st
 
 // a secret in the grader's environment that submissions must not see
 process.env.THREADLINE_TEST_TOKEN = 'not-for-students';
+process.env.DATABASE_URL = 'postgres://grader:hunter2@db/grades';
 
 const LIMITS = { memoryMb: 512, maxProcesses: 64, cpuSeconds: 300, maxFileMb: 64 };
 
@@ -134,6 +135,13 @@ const cases: Record<string, Case> = {
   forged_line_transform: forged("get_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"),
   forged_compiler_class: forged("import ast\nfrom IPython.core.compilerop import CachingCompiler\nCachingCompiler.ast_parse = lambda self, source, *a, **k: ast.parse('pass')"),
   forged_do_execute: forged("_k = get_ipython().kernel\n_run = _k.do_execute\nasync def _quiet(code, silent, *a, **k):\n    return await _run('pass' if not silent else code, silent, *a, **k)\n_k.do_execute = _quiet"),
+  // a thread that patches again right after the guard restored, before the test runs
+  forged_thread_race: {
+    ...forged(
+      "import threading, time\n_tm = get_ipython().input_transformer_manager\ndef _again():\n    while True:\n        if not any(getattr(f, '__name__', '') == '_nothing' for f in _tm.line_transforms):\n            _tm.line_transforms.append(_nothing)\n        time.sleep(0.001)\ndef _nothing(lines):\n    return ['pass\\n']\nthreading.Thread(target=_again, daemon=True).start()"
+    ),
+    cells: { test_double: [0, 'failed'] }
+  },
   // a stand-in for the guard itself, which cannot give the real guard's answer
   forged_guard: {
     ...forged(
@@ -244,7 +252,7 @@ const cases: Record<string, Case> = {
           'except Exception:',
           '    pass',
           "needle = 'double(' + '-3)'",
-          "print('LEAKED', any(needle in _read(p) for p in paths), 'SOURCE_DIR', os.path.exists('source'), 'TOKEN', os.environ.get('THREADLINE_TEST_TOKEN'))",
+          "print('LEAKED', any(needle in _read(p) for p in paths), 'SOURCE_DIR', os.path.exists('source'), 'TOKEN', os.environ.get('THREADLINE_TEST_TOKEN'), os.environ.get('DATABASE_URL'))",
           'def double(x):',
           '    return 2 * x'
         ].join('\n')
@@ -380,7 +388,7 @@ describe('grading faulty submissions with real kernels', () => {
   it('never lets a submission read the hidden tests (disk, linecache, history, traceback)', () => {
     const record = fast.get('reads_hidden_tests')!;
     const text = streamText(record.runs);
-    expect(text).toContain('LEAKED False SOURCE_DIR False TOKEN None');
+    expect(text).toContain('LEAKED False SOURCE_DIR False TOKEN None None');
     expect(text).toContain('CACHE False HISTORY False TRACEBACK False');
     expect(JSON.stringify(record.runs)).not.toContain('double(-3)');
     const echoed = fast.get('echoes_hidden_tests')!;
@@ -407,8 +415,9 @@ describe('grading faulty submissions with real kernels', () => {
     expect(hooks).not.toContain('<lambda>');
   });
 
-  it('does not trust a test whose guard gave the wrong answer', () => {
+  it('does not trust a test whose guard gave the wrong answer, or that did not run as written', () => {
     expect(fast.get('forged_guard')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/not trusted/);
+    expect(fast.get('forged_thread_race')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/did not run as written/);
   });
 
   it('explains input() and restored cells to the learner', () => {
