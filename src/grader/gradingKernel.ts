@@ -36,13 +36,21 @@ export interface KernelFactory {
   readonly description: string;
 }
 
-/** Folders and files never copied into a grading kernel's working directory. */
-const EXCLUDED_DIRS = new Set(['source', 'release', 'submitted', 'autograded', 'feedback', 'node_modules', '__pycache__', '.git', '.ipynb_checkpoints']);
-const EXCLUDED_FILE = /\.(ipynb|sqlite|sqlite3|db)$/i;
+/** Instructor material at the top of a course folder (nbgrader's layout): never copied. */
+const INSTRUCTOR_DIRS = new Set(['source', 'release', 'submitted', 'autograded', 'feedback']);
+/** Never copied from anywhere: tooling, caches, environments. */
+const TOOLING_DIRS = new Set(['node_modules', '__pycache__', '.git', '.ipynb_checkpoints']);
+const NOTEBOOK_OR_GRADEBOOK = /(\.ipynb|^gradebook\.(db|sqlite3?))$/i;
 const MAX_COPY_BYTES = 256 * 1024 * 1024;
 
-/** Copies the support files of a course folder (modules, data) into `dest`, skipping instructor material. */
-export function copySupportFiles(templateDir: string, dest: string): void {
+/**
+ * Copies the support files of a folder (modules, data) into `dest`, never notebooks, gradebooks
+ * or the `hidden` paths. The course folder (`course: true`) also keeps its instructor folders
+ * and its dotfiles (a `.env` may hold secrets) to itself; an assignment's source folder gives
+ * everything else, as nbgrader does. Symbolic links to files are followed.
+ */
+export function copySupportFiles(fromDir: string, dest: string, options: { course: boolean; hidden?: string[] }): void {
+  const hidden = new Set((options.hidden ?? []).map(p => path.resolve(p)));
   let budget = MAX_COPY_BYTES;
   const visit = (from: string, to: string, depth: number) => {
     let entries: fs.Dirent[];
@@ -52,22 +60,27 @@ export function copySupportFiles(templateDir: string, dest: string): void {
       return;
     }
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
       const src = path.join(from, entry.name);
       const dst = path.join(to, entry.name);
-      if (entry.isDirectory()) {
-        if (EXCLUDED_DIRS.has(entry.name) || entry.name.startsWith('.venv') || depth > 6) continue;
+      if ((options.course && entry.name.startsWith('.')) || hidden.has(src)) continue;
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(src);
+      } catch {
+        continue; // a dangling link
+      }
+      if (stat.isDirectory()) {
+        if (entry.isSymbolicLink() || TOOLING_DIRS.has(entry.name) || entry.name.startsWith('.venv') || depth > 6) continue;
+        if (options.course && depth === 0 && INSTRUCTOR_DIRS.has(entry.name)) continue;
         fs.mkdirSync(dst, { recursive: true });
         visit(src, dst, depth + 1);
-      } else if (entry.isFile() && !EXCLUDED_FILE.test(entry.name)) {
-        const size = fs.statSync(src).size;
-        if (size > budget) continue;
-        budget -= size;
+      } else if (stat.isFile() && !NOTEBOOK_OR_GRADEBOOK.test(entry.name) && stat.size <= budget) {
+        budget -= stat.size;
         fs.copyFileSync(src, dst);
       }
     }
   };
-  visit(templateDir, dest, 0);
+  visit(fromDir, dest, 0);
 }
 
 let sequence = 0;
@@ -119,8 +132,8 @@ export class LocalKernelFactory implements KernelFactory {
     const cwd = inPlace ? path.resolve(templateDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-grade-'));
     // a grader stopped by a signal (Ctrl-C, SIGTERM) leaves no working copy behind
     const forgetCwd = inPlace ? () => undefined : onProcessEnd(() => fs.rmSync(cwd, { recursive: true, force: true }));
-    if (templateDir && !inPlace) copySupportFiles(templateDir, cwd);
-    if (overlayDir && !inPlace && path.resolve(overlayDir) !== path.resolve(templateDir ?? '')) copySupportFiles(overlayDir, cwd);
+    if (templateDir && !inPlace) copySupportFiles(templateDir, cwd, { course: true, hidden: this.hidden });
+    if (overlayDir && !inPlace && path.resolve(overlayDir) !== path.resolve(templateDir ?? '')) copySupportFiles(overlayDir, cwd, { course: false, hidden: this.hidden });
     let sandbox: KernelSandbox | undefined;
     try {
       const spec = getKernelSpec(kernelName);

@@ -41,8 +41,10 @@ export function isolationProblem(python: string): string | null {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-isolation-'));
   const secret = path.join(dir, 'secret.txt');
   fs.writeFileSync(secret, 'hidden tests');
+  const work = path.join(dir, 'work');
+  fs.mkdirSync(work);
   const check = 'import os, site, sys; print(os.getpid(), os.path.exists(sys.argv[1]), all(os.path.isdir(p) for p in site.getsitepackages()))';
-  const run = spawnSync(python, ['-c', LAUNCHER, JSON.stringify({ hide: [secret], grader: process.pid }), '--', python, '-c', check, secret], { encoding: 'utf8', timeout: 20_000 });
+  const run = spawnSync(python, ['-c', LAUNCHER, JSON.stringify({ hide: [secret], grader: process.pid }), '--', python, '-c', check, secret], { cwd: work, encoding: 'utf8', timeout: 20_000 });
   fs.rmSync(dir, { recursive: true, force: true });
   const problem =
     run.stdout?.trim() === '1 False True' ? null : (run.error?.message ?? (run.stderr?.trim().split('\n').at(-1) || `the check printed ${JSON.stringify(run.stdout?.trim() ?? '')}`));

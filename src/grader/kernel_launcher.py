@@ -8,8 +8,9 @@ the kernel is also isolated (Linux):
   line, environment) nor anything else on the machine, and whatever it starts dies with it;
 - its own mount namespace and root: the kernel sees only what it needs, read-only (the system's
   /usr, /lib, /etc, its Python, the probe, its connection file), plus its working copy of the
-  course, a private /tmp and /dev/shm; no sources, gradebook, submissions, other kernels'
-  connection files or home folders. /proc/sys and /sys are read-only, so are the cgroups;
+  course, a private /tmp and /dev/shm (all three in memory and capped, so a submission cannot
+  fill a disk); no sources, gradebook, submissions, other kernels' connection files or home
+  folders. /proc/sys and /sys are read-only, so are the cgroups;
 - no capabilities and no way to gain any (setuid binaries included), so it cannot undo any of
   that, even as root; "hide" lists what must stay hidden even inside what it sees.
 
@@ -20,6 +21,7 @@ import ctypes
 import json
 import os
 import resource
+import shutil
 import signal
 import sys
 
@@ -113,9 +115,11 @@ def build_root(new, cwd, connection, hide):
         mount(f"/dev/{name}", f"{new}/dev/{name}", None, MS_BIND)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, f"{new}/dev/{name}")
+    # in memory (charged to the kernel's memory limit) and capped: a submission cannot fill a disk
+    room = CONFIG.get("fsize") or 256 << 20
     for private in ("/dev/shm", "/tmp"):
         os.makedirs(new + private, exist_ok=True)
-        mount("tmpfs", new + private, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+        mount("tmpfs", new + private, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={room}")
     placed = []
     for real in sorted(sources, key=len):
         if real in (cwd, connection) or any(real.startswith(p + os.sep) for p in placed):
@@ -137,7 +141,14 @@ def build_root(new, cwd, connection, hide):
             mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
         elif os.path.exists(target):
             mount("/dev/null", target, None, MS_BIND)
-    place(cwd)
+    # the working copy too: a copy of the grader's, with `room` to write in
+    copy = f"/proc/self/fd/{sources[cwd]}"
+    used = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(copy) for f in files)
+    if used > 1 << 30:  # the grader copies at most 256 MB of support files: this is not one of its copies
+        raise OSError(27, f"the working folder {cwd} holds {used >> 20} MB, too much to copy")
+    os.makedirs(new + cwd, exist_ok=True)
+    mount("tmpfs", new + cwd, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=755,size={used + room}")
+    shutil.copytree(copy, new + cwd, symlinks=True, dirs_exist_ok=True)
     if connection:
         place(connection)
     # everything read-only, but the working copy and the private /tmp and /dev/shm

@@ -75,15 +75,16 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     if (id !== undefined) lastIndex.set(id, index);
   });
 
-  // Locked cells missing by grade_id but present by content: each takes the first such cell
-  // that carries no known grade_id.
+  // Locked cells missing by grade_id but present by content (as released, or as in the source,
+  // hidden tests included): each takes the first such cell that carries no known grade_id.
   const recognised = new Map<number, SourceCell>();
   for (const record of assignment.cells) {
     if (!record.locked || lastIndex.has(record.gradeId)) continue;
-    const text = releasedSourceOf(record).trim();
-    if (!text) continue;
+    const texts = new Set([releasedSourceOf(record).trim(), record.source.trim()]);
+    texts.delete('');
+    if (texts.size === 0) continue;
     const index = submission.cells.findIndex(
-      (cell, i) => !recognised.has(i) && knownIdOf(cell) === undefined && sourceOf(cell).trim() === text
+      (cell, i) => !recognised.has(i) && knownIdOf(cell) === undefined && texts.has(sourceOf(cell).trim())
     );
     if (index < 0) continue;
     recognised.set(index, record);

@@ -245,15 +245,19 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     options.onCell?.(++done, codeCells);
   }
 
-  // every graded cell of the assignment gets a row, also those whose cell was missing
+  // every graded cell of the assignment gets a row, also those whose cell was missing; an answer
+  // graded by hand may still be there without its metadata: a person looks (as nbgrader)
   const cells: CellScore[] = [];
   for (const record of plan.gradedCells) {
-    const score = scores.get(record.gradeId) ?? {
+    const byHand = record.solution || record.task;
+    const score: CellScore = scores.get(record.gradeId) ?? {
       gradeId: record.gradeId,
       score: 0,
       maxScore: record.points,
-      status: 'missing' as const,
-      message: plan.notes.get(record.gradeId)?.join('; ') ?? 'the cell is missing from the submission'
+      status: byHand ? 'manual' : 'missing',
+      message: byHand
+        ? 'needs manual grading: no cell of the submission has this grade_id (deleted, or its nbgrader metadata was stripped)'
+        : (plan.notes.get(record.gradeId)?.join('; ') ?? 'the cell is missing from the submission')
     };
     const notes = plan.notes.get(record.gradeId);
     if (notes && score.status !== 'missing') score.message = [score.message, ...notes].filter(Boolean).join('; ');

@@ -99,7 +99,8 @@ const cases: Record<string, Case> = {
     status: 'ok'
   },
   // cells pasted into a new notebook: the tests are recognised by their content
-  metadata_stripped: { nb: submission(nb => nb.cells.forEach(cell => delete cell.metadata.nbgrader)), score: 7, status: 'ok', cells: { test_count: [3, 'passed'] } },
+  // (the written answer cannot be recognised: it waits for a person, as nbgrader has it)
+  metadata_stripped: { nb: submission(nb => nb.cells.forEach(cell => delete cell.metadata.nbgrader)), score: 7, status: 'ok', cells: { test_count: [3, 'passed'], explain: [0, 'manual'] } },
   type_changed: {
     nb: submission(nb => {
       const cell = nb.cells[cellIndex(nb, 'test_count')]!;
@@ -197,6 +198,18 @@ const cases: Record<string, Case> = {
           'runtime = os.listdir(os.path.dirname(ipykernel.get_connection_file()))',
           "print('ESCAPE', leak, changed, escaped, 'PID', os.getpid(), 'SEES', seen)",
           "print('WRITES', writes('/proc/sys/kernel/hostname'), writes(os.path.join(sys.prefix, 'evil.pth')), writes('/etc/evil'), 'KERNELS', len(runtime))",
+          'def fills(folder):  # 32 MB files until the folder refuses: it must, well before 1 GB',
+          '    try:',
+          '        for i in range(32):',
+          "            with open(os.path.join(folder, f'fill{i}'), 'wb') as f:",
+          "                f.write(b'x' * (32 << 20))",
+          '        return False',
+          '    except OSError:',
+          '        return True',
+          '    finally:',
+          "        for name in glob.glob(os.path.join(folder, 'fill*')):",
+          '            os.remove(name)',
+          "print('FULL', fills('.'), fills('/tmp'))",
           'def double(x):',
           '    return 2 * x'
         ].join('\n')
@@ -402,6 +415,8 @@ describe('grading faulty submissions with real kernels', () => {
     expect(said).toMatch(/ESCAPE False 0 False PID 1 SEES \d\b/);
     // the system and its Python read-only, other kernels' connection files out of sight
     expect(said).toContain('WRITES False False False KERNELS 1');
+    // its working copy and /tmp are capped: it cannot fill a disk
+    expect(said).toContain('FULL True True');
     const size = () => (fs.existsSync(DAEMON_MARKER) ? fs.statSync(DAEMON_MARKER).size : 0);
     const before = size();
     await new Promise(resolve => setTimeout(resolve, 1000));

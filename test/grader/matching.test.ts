@@ -58,6 +58,15 @@ describe('planGrading', () => {
     expect(ids.indexOf('test_count')).toBeGreaterThan(ids.indexOf('print("my ow'));
   });
 
+  it("recognises the instructor's own copy of a test, hidden tests included, without its metadata", () => {
+    const copied = submission(nb => {
+      setSource(nb, 'test_double', assignment.byId.get('test_double')!.source);
+      delete nb.cells[cellIndex(nb, 'test_double')]!.metadata.nbgrader;
+    });
+    const test = planGrading(assignment, copied).cells.find(cell => cell.gradeId === 'test_double')!;
+    expect(test.submissionIndex).toBe(cellIndex(copied, 'test_double'));
+  });
+
   it('says so when a cell plays another role than in the assignment (a release from another version)', () => {
     const older = submission(nb => {
       nb.cells[cellIndex(nb, 'test_double')]!.metadata.nbgrader = { grade: false, solution: true, locked: false, grade_id: 'test_double', schema_version: 3 };
