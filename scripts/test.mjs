@@ -69,7 +69,17 @@ function otherPythons() {
   return [...found].filter(([version]) => Number(version.split('.')[1]) >= 12 && fs.existsSync(found.get(version)));
 }
 
+// Interpreters whose own garbage collector crashed this suite now and then (1 run in about 15,
+// with the C paths and with the pure-Python fallback alike; never on 3.11 or 3.13): a failure
+// there would say nothing about the probe. Newer patch releases of the same line still run.
+const CRASHING = new Set(['3.12.0', '3.12.1']);
+
 function pytestOn(version, interpreter) {
+  const full = spawnSync(interpreter, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' }).stdout.trim();
+  if (CRASHING.has(full)) {
+    console.log(`probe on Python ${full}: skipped, its garbage collector crashes now and then on its own (see src/probe/README.md); install a newer ${version}`);
+    return;
+  }
   const venv = path.join(root, `.venv-py${version}`);
   const python = path.join(venv, 'bin', 'python');
   const ready = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client'], { stdio: 'ignore' }).status === 0;
