@@ -39,7 +39,9 @@ export function guardSetup(protectedPaths: string[], secret: string): string {
  */
 export function withCanary(source: string, secret: string, nonce: string): string {
   if (source.trimStart().startsWith('%') || /^\s*from\s+__future__\s+import/m.test(source)) return source;
-  return `${canaryName(secret)}(${JSON.stringify(nonce)})\n${source}`;
+  // indented like the first line: IPython strips a cell's common leading indentation
+  const indent = /^[ \t]*(?=\S)/m.exec(source)?.[0] ?? '';
+  return `${indent}${canaryName(secret)}(${JSON.stringify(nonce)})\n${source}`;
 }
 
 /** What the real guard answers to `nonce` for `action`. */

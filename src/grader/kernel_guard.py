@@ -47,6 +47,10 @@ def _threadline_guard_setup(protected, secret, canary_name):
     if protected:
         sys.addaudithook(audit)
 
+    if "" not in sys.path:  # the kernel started with -P (kernel_launcher.py): as IPython's init_path
+        site = [i for i, p in enumerate(sys.path) if os.path.basename(p) in ("site-packages", "dist-packages")]
+        sys.path.insert(site[0] if site else 0, "")
+
     ip = get_ipython()  # noqa: F821 - run inside IPython
     kernel = ip.kernel
     key = secret.encode()
@@ -136,10 +140,9 @@ def _threadline_guard_setup(protected, secret, canary_name):
     state = {"cache": set()}
 
     def restore():
-        b = builtins.__dict__  # first, and without calling any builtin
-        for name in [k for k in b if k not in saved_builtins]:
-            del b[name]
-        b.update(saved_builtins)
+        # first, and without calling any builtin; names added since (gettext.install's `_`) stay:
+        # they cannot hide a builtin a test uses, only the replaced ones could
+        builtins.__dict__.update(saved_builtins)
         ip.user_ns["__builtins__"] = builtins
         sys.displayhook, sys.excepthook = saved_hooks
         sys.settrace(None)

@@ -113,8 +113,11 @@ def build_root(new, cwd, connection, hide):
     for name in DEVICES:
         open(f"{new}/dev/{name}", "a").close()
         mount(f"/dev/{name}", f"{new}/dev/{name}", None, MS_BIND)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"),
+                         ("ptmx", "pts/ptmx")):
         os.symlink(target, f"{new}/dev/{name}")
+    os.makedirs(new + "/dev/pts")  # a terminal of its own: IPython's `!cmd` runs in one
+    mount("devpts", new + "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
     # in memory (charged to the kernel's memory limit) and capped: a submission cannot fill a disk
     room = CONFIG.get("fsize") or 256 << 20
     for private in ("/dev/shm", "/tmp"):
@@ -152,7 +155,7 @@ def build_root(new, cwd, connection, hide):
     if connection:
         place(connection)
     # everything read-only, but the working copy and the private /tmp and /dev/shm
-    writable = {new + cwd, new + "/tmp", new + "/dev/shm"}
+    writable = {new + cwd, new + "/tmp", new + "/dev/shm", new + "/dev/pts"}
     for point, flags in mount_points():
         if (point == new or point.startswith(new + "/")) and point not in writable:
             try:
@@ -210,6 +213,11 @@ for procs in CONFIG.get("cgroups", []):
             f.write(str(os.getpid()))
     except OSError as e:
         print(f"threadline: could not join cgroup {procs}: {e}", file=sys.stderr)
+if len(ARGV) > 2 and ARGV[1] == "-m":
+    # -P: while the kernel starts, no file of the working folder (a submission's
+    # `ipykernel_launcher.py` or `threadline.py`) can stand in for a module it loads; the guard
+    # puts the folder back on sys.path before any student code runs, where IPython puts it
+    ARGV.insert(1, "-P")
 if CONFIG.get("hide") is not None:
     try:
         isolate(CONFIG["hide"])

@@ -218,6 +218,10 @@ const cases: Record<string, Case> = {
     score: 7,
     status: 'ok'
   },
+  // honest code the guard and the sandbox must leave alone: a builtin added the way
+  // gettext.install adds `_`, and IPython's `!cmd` (it needs a terminal)
+  added_builtin: { nb: submission(nb => setSource(nb, 'double', "import builtins\nbuiltins.twice = 2\ndef double(x):\n    return twice * x")), score: 7, status: 'ok' },
+  shell_escape: { nb: submission(nb => setSource(nb, 'double', "said = !echo 2\ndef double(x):\n    return int(said[0]) * x")), score: 7, status: 'ok' },
   // hooks a package registers (matplotlib's inline backend) survive the guard; a student's do not
   library_hooks: {
     nb: submission(nb => {
