@@ -63,8 +63,11 @@ def _threadline_guard_setup(protected, secret, canary_name):
     builtins.__dict__[canary_name] = canary  # before the snapshot: restore() keeps it
 
     def verify(expected):
+        """After a test: its canary ran with this nonce, and nothing was patched while it ran (a
+        thread, a signal handler or a loop callback putting a patch back after restore())."""
         seen, ran["nonce"] = ran["nonce"], None
-        return expected is not None and seen == expected
+        builtins.__dict__.update(saved_builtins)  # repairs() calls builtins: the real ones
+        return expected is not None and seen == expected and not repairs()
 
     def handle(stream, ident, parent):
         # nothing from builtins before restore(): the student may have replaced any of them
@@ -127,7 +130,10 @@ def _threadline_guard_setup(protected, secret, canary_name):
     saved_builtins = dict(vars(builtins))
     saved_hooks = (sys.displayhook, sys.excepthook)
     saved_named = [(o, name, getattr(o, name, None)) for o, names in named.items() for name in names]
-    saved_instances = [(o, code_of(vars(o))) for o in objects if hasattr(o, "__dict__")]
+    # on an instance, what matters is a method replaced there (IPython itself keeps plain
+    # callables on the shell, e.g. the sys.excepthook of the last cell)
+    saved_instances = [(o, {k: v for k, v in code_of(vars(o)).items() if callable(getattr(type(o), k, None))})
+                       for o in objects if hasattr(o, "__dict__")]
     saved_classes = [(c, code_of(vars(c))) for c in classes]
     saved_modules = [(m, code_of(vars(m))) for m in modules]
     lists = [tm.cleanup_transforms, tm.line_transforms, tm.token_transformers, ip.input_transformers_post, ip.ast_transformers,
@@ -139,45 +145,70 @@ def _threadline_guard_setup(protected, secret, canary_name):
     saved_enabled = [(f, f.enabled) for f in formatters.values()]
     state = {"cache": set()}
 
+    def put_back_class(c, changed, added):
+        try:
+            for name, value in changed.items():
+                setattr(c, name, value)
+            for name in added:
+                delattr(c, name)
+        except TypeError:
+            pass  # a type implemented in C: nothing in it can have been patched
+
+    def put_back_instance(o, changed, added):
+        vars(o).update(changed)
+        for name in added:
+            del vars(o)[name]  # an instance attribute shadowing a method
+
+    def same(a, b):
+        """Identity, but a bound method is made anew at each lookup (IPython stores
+        `sys.excepthook`, a bound method, on the shell at every cell)."""
+        return a is b or (isinstance(a, types.MethodType) and a == b)
+
+    def repairs():
+        """What differs from the snapshot, each as a function that puts it back. Builtins and
+        sys.displayhook/excepthook are not in it: IPython's own traps swap those around every
+        cell, so restore() simply resets them."""
+        fixes = []
+        for m, saved in saved_modules:
+            changed = {k: v for k, v in saved.items() if not same(vars(m).get(k), v)}
+            if changed:
+                fixes.append(lambda m=m, changed=changed: vars(m).update(changed))
+        for c, saved in saved_classes:
+            changed = {k: v for k, v in saved.items() if not same(vars(c).get(k), v)}
+            added = [k for k, v in vars(c).items() if k not in saved and (callable(v) or isinstance(v, property))]
+            if changed or added:
+                fixes.append(lambda c=c, changed=changed, added=added: put_back_class(c, changed, added))
+        for o, saved in saved_instances:
+            changed = {k: v for k, v in saved.items() if not same(vars(o).get(k), v)}
+            added = [k for k in vars(o) if k not in saved and callable(getattr(type(o), k, None))]
+            if changed or added:
+                fixes.append(lambda o=o, changed=changed, added=added: put_back_instance(o, changed, added))
+        for o, name, value in saved_named:
+            if not same(getattr(o, name, None), value):
+                fixes.append(lambda o=o, name=name, value=value: setattr(o, name, value))
+        for items, saved in saved_lists:
+            wanted = saved + [x for x in items if not any(x is y for y in saved) and from_library(x)]
+            if len(wanted) != len(items) or any(x is not y for x, y in zip(wanted, items)):
+                fixes.append(lambda items=items, wanted=wanted: items.__setitem__(slice(None), wanted))
+        for d, saved in saved_dicts:
+            wanted = {**saved, **{k: v for k, v in d.items() if k not in saved and from_library(v)}}
+            if d.keys() != wanted.keys() or any(d[k] is not v for k, v in wanted.items()):
+                fixes.append(lambda d=d, wanted=wanted: (d.clear(), d.update(wanted)))
+        for f, enabled in saved_enabled:
+            if f.enabled != enabled:
+                fixes.append(lambda f=f, enabled=enabled: setattr(f, "enabled", enabled))
+        if sys.gettrace() or sys.getprofile() or threading.gettrace() or threading.getprofile():
+            fixes.append(lambda: (sys.settrace(None), sys.setprofile(None), threading.settrace(None), threading.setprofile(None)))
+        return fixes
+
     def restore():
         # first, and without calling any builtin; names added since (gettext.install's `_`) stay:
         # they cannot hide a builtin a test uses, only the replaced ones could
         builtins.__dict__.update(saved_builtins)
         ip.user_ns["__builtins__"] = builtins
         sys.displayhook, sys.excepthook = saved_hooks
-        sys.settrace(None)
-        sys.setprofile(None)
-        threading.settrace(None)
-        threading.setprofile(None)
-        for m, saved in saved_modules:
-            vars(m).update((k, v) for k, v in saved.items() if vars(m).get(k) is not v)
-        for c, saved in saved_classes:
-            current = vars(c)
-            try:
-                for name, value in saved.items():
-                    if current.get(name) is not value:
-                        setattr(c, name, value)
-                for name in [k for k, v in current.items() if k not in saved and (callable(v) or isinstance(v, property))]:
-                    delattr(c, name)
-            except TypeError:
-                pass  # a type implemented in C: nothing in it can have been patched
-        for o, saved in saved_instances:
-            instance = vars(o)
-            instance.update((k, v) for k, v in saved.items() if instance.get(k) is not v)
-            for name in [k for k in instance if k not in saved and callable(getattr(type(o), k, None))]:
-                del instance[name]  # an instance attribute shadowing a method
-        for o, name, value in saved_named:
-            if getattr(o, name, None) is not value:
-                setattr(o, name, value)
-        for items, saved in saved_lists:
-            items[:] = saved + [x for x in items if not any(x is y for y in saved) and from_library(x)]
-        for d, saved in saved_dicts:
-            added = {k: v for k, v in d.items() if k not in saved and from_library(v)}
-            d.clear()
-            d.update(saved)
-            d.update(added)
-        for f, enabled in saved_enabled:
-            f.enabled = enabled
+        for fix in repairs():
+            fix()
         state["cache"] = set(linecache.cache)
         ran["nonce"] = None
         return True

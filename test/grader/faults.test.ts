@@ -143,6 +143,13 @@ const cases: Record<string, Case> = {
     ),
     cells: { test_double: [0, 'failed'] }
   },
+  // no thread: a timer signal puts back an AST transformer that drops every assert
+  forged_ast_by_timer: {
+    ...forged(
+      "import ast, signal\nclass _NoAsserts(ast.NodeTransformer):\n    def visit_Assert(self, node):\n        return ast.Pass()\n_t = _NoAsserts()\ndef _again(*_):\n    if _t not in get_ipython().ast_transformers:\n        get_ipython().ast_transformers.append(_t)\nsignal.signal(signal.SIGALRM, _again)\nsignal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)"
+    ),
+    cells: { test_double: [0, 'failed'] }
+  },
   // a stand-in for the guard itself, which cannot give the real guard's answer
   forged_guard: {
     ...forged(
@@ -437,6 +444,7 @@ describe('grading faulty submissions with real kernels', () => {
   it('does not trust a test whose guard gave the wrong answer, or that did not run as written', () => {
     expect(fast.get('forged_guard')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/not trusted/);
     expect(fast.get('forged_thread_race')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/did not run as written/);
+    expect(fast.get('forged_ast_by_timer')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/did not run as written/);
   });
 
   it('explains input() and restored cells to the learner', () => {
