@@ -33,6 +33,7 @@ function binderDigest() {
   const inputs = [
     ...fs.readdirSync(path.join(root, 'binder')).filter(name => name !== 'checked.sha256').map(name => path.join('binder', name)),
     'scripts/setup.mjs',
+    'scripts/speedups.mjs',
     'src/probe/pyproject.toml',
     'src/probe/threadline/_speedups.c',
     'package.json',
