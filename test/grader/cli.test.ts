@@ -89,6 +89,8 @@ describe('threadline CLI', () => {
       fs.mkdirSync(path.join(course, 'submitted', student, 'ps1'), { recursive: true });
       fs.writeFileSync(path.join(course, 'submitted', student, 'ps1', 'tiny.ipynb'), JSON.stringify(nb));
     }
+    // a file of the student's that would stand in for what the kernel loads at start-up
+    fs.writeFileSync(path.join(course, 'submitted', 'bob', 'ps1', 'ipykernel_launcher.py'), 'raise SystemExit(1)\n');
     const graded = threadline(['grade', '--source', 'source/ps1/tiny.ipynb', '--submissions', 'submitted', '--json', '--quiet'], course);
     const results = JSON.parse(graded.stdout) as { student: string; score: number; status: string }[];
     expect(results.map(r => [r.student, r.score, r.status])).toEqual([
