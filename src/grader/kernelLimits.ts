@@ -235,7 +235,7 @@ export class KernelSandbox {
   /** SIGKILLs every process in the sandbox (the kernel included). */
   async killAll(): Promise<void> {
     for (const group of this.groups) {
-      for (let attempt = 0; attempt < 50; attempt++) {
+      for (let attempt = 0; attempt < 250; attempt++) { // up to 5 s: a fork bomb keeps forking while it is killed
         let pids: number[] = [];
         try {
           pids = fs.readFileSync(path.join(group.dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
@@ -255,7 +255,7 @@ export class KernelSandbox {
     }
   }
 
-  /** Resets the memory counters after a kernel restart inside the same sandbox. */
+  /** Forgets earlier limit events (memory, refused forks) after a kernel restart inside the same sandbox. */
   resetCounters(): void {
     for (const group of this.groups) {
       if (group.kind !== 'memory') continue;
@@ -265,6 +265,8 @@ export class KernelSandbox {
         // not resettable on this kernel: memoryExceeded() may report a past event
       }
     }
+    // refused forks counted while a fork bomb was being killed belong to it, not to the next cell
+    this.processLimitHit();
   }
 
   /** Kills whatever is left in the cgroups (fork-bomb children) and removes them. */
