@@ -16,8 +16,8 @@ export const GUARD_REQUEST = 'threadline_guard_request';
 /** restore: before a test cell; verify: did the test's canary call run; forget: after a cell with hidden tests. */
 export type GuardAction = 'restore' | 'verify' | 'forget';
 
-/** A fresh secret for one kernel's guard. */
-export function guardSecret(): string {
+/** A fresh random token: a kernel's guard secret, a nonce. */
+export function randomToken(): string {
   return randomBytes(24).toString('hex');
 }
 

@@ -134,7 +134,7 @@ def _threadline_guard_setup(protected, secret, canary_name):
     # callables on the shell, e.g. the sys.excepthook of the last cell)
     saved_instances = [(o, {k: v for k, v in code_of(vars(o)).items() if callable(getattr(type(o), k, None))})
                        for o in objects if hasattr(o, "__dict__")]
-    saved_classes = [(c, code_of(vars(c))) for c in classes]
+    saved_code = [(c, code_of(vars(c))) for c in classes] + saved_instances
     saved_modules = [(m, code_of(vars(m))) for m in modules]
     lists = [tm.cleanup_transforms, tm.line_transforms, tm.token_transformers, ip.input_transformers_post, ip.ast_transformers,
              *ip.events.callbacks.values()]
@@ -145,19 +145,21 @@ def _threadline_guard_setup(protected, secret, canary_name):
     saved_enabled = [(f, f.enabled) for f in formatters.values()]
     state = {"cache": set()}
 
-    def put_back_class(c, changed, added):
+    def put_back(target, changed, added):
         try:
             for name, value in changed.items():
-                setattr(c, name, value)
+                setattr(target, name, value)
             for name in added:
-                delattr(c, name)
+                delattr(target, name)
         except TypeError:
             pass  # a type implemented in C: nothing in it can have been patched
 
-    def put_back_instance(o, changed, added):
-        vars(o).update(changed)
-        for name in added:
-            del vars(o)[name]  # an instance attribute shadowing a method
+    def added_code(target, saved):
+        """Code a patch added: on a class a new function or property, on an instance an
+        attribute shadowing one of its class's methods."""
+        if isinstance(target, type):
+            return [k for k, v in vars(target).items() if k not in saved and (callable(v) or isinstance(v, property))]
+        return [k for k in vars(target) if k not in saved and callable(getattr(type(target), k, None))]
 
     def same(a, b):
         """Identity, but a bound method is made anew at each lookup (IPython stores
@@ -173,16 +175,11 @@ def _threadline_guard_setup(protected, secret, canary_name):
             changed = {k: v for k, v in saved.items() if not same(vars(m).get(k), v)}
             if changed:
                 fixes.append(lambda m=m, changed=changed: vars(m).update(changed))
-        for c, saved in saved_classes:
-            changed = {k: v for k, v in saved.items() if not same(vars(c).get(k), v)}
-            added = [k for k, v in vars(c).items() if k not in saved and (callable(v) or isinstance(v, property))]
+        for target, saved in saved_code:
+            changed = {k: v for k, v in saved.items() if not same(vars(target).get(k), v)}
+            added = added_code(target, saved)
             if changed or added:
-                fixes.append(lambda c=c, changed=changed, added=added: put_back_class(c, changed, added))
-        for o, saved in saved_instances:
-            changed = {k: v for k, v in saved.items() if not same(vars(o).get(k), v)}
-            added = [k for k in vars(o) if k not in saved and callable(getattr(type(o), k, None))]
-            if changed or added:
-                fixes.append(lambda o=o, changed=changed, added=added: put_back_instance(o, changed, added))
+                fixes.append(lambda target=target, changed=changed, added=added: put_back(target, changed, added))
         for o, name, value in saved_named:
             if not same(getattr(o, name, None), value):
                 fixes.append(lambda o=o, name=name, value=value: setattr(o, name, value))

@@ -9,7 +9,7 @@ import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
 import { isScored, type SourceCell } from './assignment.js';
 import type { GradingKernel } from './gradingKernel.js';
 import { HiddenText, hiddenLines, visibleResult } from './hiddenTests.js';
-import { GUARD_REQUEST, guardAnswer, guardSecret, guardSetup, withCanary, type GuardAction } from './kernelGuard.js';
+import { GUARD_REQUEST, guardAnswer, randomToken, guardSetup, withCanary, type GuardAction } from './kernelGuard.js';
 import type { GradingPlan, PlannedCell } from './matching.js';
 import { computeChecksum } from './nbgraderCells.js';
 import { scoreTestCell, type CellScore, type CellStatus } from './scoring.js';
@@ -95,7 +95,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
   const runs: CellRun[] = [];
   // student code can keep a hidden test's source and print it in any later cell
   const hiddenText = new HiddenText(plan.cells.flatMap(cell => (cell.record?.hasHiddenTests ? hiddenLines(cell.source, cell.visibleSource) : [])));
-  const secret = guardSecret();
+  const secret = randomToken();
   const setup = guardSetup(options.protectedPaths, secret);
 
   const quiet = async (code: string, timeoutMs = GUARD_TIMEOUT_MS): Promise<ExecuteResult | undefined> => {
@@ -107,7 +107,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
   };
   /** One of the guard's actions; false unless the real guard answered (not a student's stand-in). */
   const guard = async (action: GuardAction, extra: Record<string, string> = {}): Promise<boolean> => {
-    const nonce = guardSecret();
+    const nonce = randomToken();
     try {
       const reply = await client.shellRequest(GUARD_REQUEST, { action, nonce, ...extra }, Math.max(1000, Math.min(GUARD_TIMEOUT_MS, deadline - Date.now())));
       return reply.answer === guardAnswer(secret, nonce, action);
@@ -147,6 +147,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
   let done = 0;
   for (const cell of plan.cells) {
     const record = cell.record;
+    const what = cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`;
     const isTest = Boolean(record?.grade && !record.solution && cell.cellType === 'code');
     const hidden = Boolean(record?.hasHiddenTests);
     const visible = (r: ExecuteResult) => visibleResult(r, hiddenText, hidden);
@@ -179,7 +180,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       options.onCell?.(++done, codeCells);
       continue;
     }
-    const canary = guardSecret();
+    const canary = randomToken();
     const sent = isTest ? withCanary(cell.source, secret, canary) : cell.source;
     const eventsBeforeCell = events.length;
     try {
@@ -195,7 +196,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       failure = memory
         ? { status: 'memory-limit', message: 'the kernel was stopped: it used more memory than allowed' }
         : { status: 'kernel-died', message: `the kernel died while running this cell${error instanceof KernelDiedError && error.signal ? ` (${error.signal})` : ''}` };
-      events.push({ status: memory ? 'memory-limit' : 'kernel-died', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ${failure.message}` });
+      events.push({ status: memory ? 'memory-limit' : 'kernel-died', text: `${what}: ${failure.message}` });
       run.status = memory ? 'memory-limit' : 'kernel-died';
       run.message = failure.message;
       await freshKernel();
@@ -206,7 +207,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       failure = { status: 'process-limit', message };
       // the bomb's processes also fill memory and may kill the kernel: the cause is the fork bomb
       events.splice(eventsBeforeCell);
-      events.push({ status: 'process-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: ${message}` });
+      events.push({ status: 'process-limit', text: `${what}: ${message}` });
       if (result) run.outputs = visible(result).outputs;
       run.status = 'process-limit';
       run.message = message;
@@ -220,7 +221,6 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       run.status = result.status === 'ok' ? 'ok' : result.status === 'timeout' ? 'timeout' : 'error';
       if (result.error) run.message = `${result.error.ename}: ${result.error.evalue}`;
       if (result.status === 'timeout') {
-        const what = cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`;
         events.push({
           status: 'timeout',
           text:
@@ -232,10 +232,10 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
         const probe = client.alive ? await quiet('pass', HEALTH_CHECK_MS) : undefined;
         if (probe?.status !== 'ok') await freshKernel();
       } else if (result.error?.ename === 'MemoryError') {
-        events.push({ status: 'memory-limit', text: `${cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`}: MemoryError` });
+        events.push({ status: 'memory-limit', text: `${what}: MemoryError` });
       }
       if (sent !== cell.source && result.status !== 'timeout' && client.alive && !(await guard('verify', { expect: canary }))) {
-        failure = untrusted('the test did not run as written (something changed the kernel between the guard and the test)');
+        failure = untrusted('the test did not run as written (something changed the kernel before or while it ran)');
       }
       if (hidden) await guard('forget');
       if (result.status === 'ok' && !isTest) replay.push(cell.source);
