@@ -3,7 +3,7 @@
  * complete ("X") event per span, process/thread names as metadata, per-core CPU as counters,
  * lane ends as instant events. Pure.
  */
-import { LaneKind, Outcome, SpanKind } from '../protocol/trace.js';
+import { LaneKind, Outcome, SPAN_KIND_LABELS, SpanKind } from '../protocol/trace.js';
 import type { Trace } from '../protocol/trace.js';
 
 export interface ChromeEvent {
@@ -24,13 +24,6 @@ export interface ChromeTrace {
   otherData: Record<string, string | number>;
 }
 
-const KIND_NAMES: Record<number, string> = {
-  [SpanKind.run]: 'running',
-  [SpanKind.suspended]: 'suspended',
-  [SpanKind.lockWait]: 'lock wait',
-  [SpanKind.lockHold]: 'lock held',
-  [SpanKind.blocked]: 'blocked loop'
-};
 
 export function toChromeTrace(trace: Trace): ChromeTrace {
   const str = (i: number): string => (i >= 0 && i < trace.strings.length ? trace.strings[i] : '');
@@ -66,8 +59,8 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
     if (label) args[kind === SpanKind.blocked ? 'location' : 'awaiting'] = label;
     if (lock) args.lock = lock;
     events.push({
-      name: lock ? `${KIND_NAMES[kind]} ${lock}` : label && kind !== SpanKind.run ? `${KIND_NAMES[kind]}: ${label}` : KIND_NAMES[kind] ?? `kind ${kind}`,
-      cat: KIND_NAMES[kind] ?? 'span',
+      name: lock ? `${SPAN_KIND_LABELS[kind as SpanKind]} ${lock}` : label && kind !== SpanKind.run ? `${SPAN_KIND_LABELS[kind as SpanKind]}: ${label}` : SPAN_KIND_LABELS[kind as SpanKind] ?? `kind ${kind}`,
+      cat: SPAN_KIND_LABELS[kind as SpanKind] ?? 'span',
       ph: 'X',
       ts: spans.start[i],
       dur: Math.max(0, spans.end[i] - spans.start[i]),

@@ -29,6 +29,15 @@ export const SpanKind = {
 } as const;
 export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
 
+/** How a span kind is named to people (timeline legend, Chrome/Perfetto export, text summary). */
+export const SPAN_KIND_LABELS: Record<SpanKind, string> = {
+  [SpanKind.run]: 'running',
+  [SpanKind.suspended]: 'suspended',
+  [SpanKind.lockWait]: 'lock wait',
+  [SpanKind.lockHold]: 'lock held',
+  [SpanKind.blocked]: 'blocked loop'
+};
+
 /** How a lane ended. */
 export const Outcome = { ok: 0, error: 1, cancelled: 2 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
