@@ -5,7 +5,7 @@
 // binder/start on 127.0.0.1. Asserts the extension is enabled and OK, `threadline` is the
 // default kernel, the welcome notebook and one notebook per week execute without error (with
 // solutions, from notebooks/source), and reports the effective cores.
-// Last line: BINDER {"extension_ok":…,"kernel_ok":…,"probe_c":…,"notebooks_ok":…,"seconds":…}
+// Last line: BINDER {"extension_ok":…,"kernel_ok":…,"probe_c":…,"image_slim":…,"notebooks_ok":…,"seconds":…}
 //
 // A passing check records a digest of what it checked in binder/checked.sha256; with
 // `--if-changed` (what CI runs) the check is skipped when that digest still matches, so it runs
@@ -32,13 +32,15 @@ function binderDigest() {
   const hash = createHash('sha256');
   const inputs = [
     ...fs.readdirSync(path.join(root, 'binder')).filter(name => name !== 'checked.sha256').map(name => path.join('binder', name)),
-    'scripts/setup.mjs',
-    'scripts/speedups.mjs',
-    'src/probe/pyproject.toml',
-    'src/probe/threadline/_speedups.c',
+    'pyproject.toml',
+    'hatch_build.py',
+    'install.json',
+    'scripts/build-labextension.mjs',
     'package.json',
     'package-lock.json',
-    'kernel-spec/threadline/kernel.json'
+    'kernel-spec/threadline/kernel.json',
+    'kernel-spec/threadline-default-kernel.json',
+    ...fs.readdirSync(path.join(root, 'src', 'probe'), { recursive: true }).filter(f => f.endsWith('.c')).map(f => path.join('src', 'probe', f))
   ].sort();
   for (const file of inputs) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
   return hash.digest('hex');
@@ -131,7 +133,8 @@ function notebooksToRun() {
 function executeNotebook(relative) {
   const result = spawnSync(
     path.join(repo, 'binder', 'start'),
-    [process.execPath, path.join(repo, 'bin', 'threadline.js'), 'validate', '--cwd', path.join(repo, 'notebooks'), '--timeout', '120', relative],
+    // (the CLI of this checkout, built by set-up: the image has no node_modules, as on Binder)
+    [process.execPath, path.join(root, 'bin', 'threadline.js'), 'validate', '--cwd', path.join(repo, 'notebooks'), '--timeout', '120', relative],
     { cwd: path.join(repo, 'notebooks'), env: containerEnv({ VIRTUAL_ENV: env, JUPYTER_PATH: path.join(env, 'share', 'jupyter') }), encoding: 'utf8' }
   );
   if (result.status !== 0) say(`${relative} failed:\n${(result.stdout + result.stderr).split('\n').slice(-30).join('\n')}`);
@@ -143,7 +146,7 @@ async function main() {
     say('binder/ and the set-up are unchanged since their last passing check (binder/checked.sha256): skipped');
     return;
   }
-  const result = { extension_ok: false, kernel_ok: false, probe_c: false, notebooks_ok: false, notebooks: 0, effective_cpus: null, seconds: 0 };
+  const result = { extension_ok: false, kernel_ok: false, probe_c: false, image_slim: false, notebooks_ok: false, notebooks: 0, effective_cpus: null, seconds: 0 };
   let lab;
   try {
     say('copying the repository');
@@ -152,6 +155,9 @@ async function main() {
     makeEnvironment();
     say('running binder/postBuild');
     run(path.join(repo, 'binder', 'postBuild'), [], { cwd: repo, env: containerEnv() });
+    // the image keeps no build tools: no node_modules, none of requirements-dev.txt's test tools
+    const devTools = spawnSync(path.join(env, 'bin', 'python'), ['-m', 'pip', 'show', '--quiet', 'pytest', 'viztracer', 'hatchling'], { encoding: 'utf8' });
+    result.image_slim = !fs.existsSync(path.join(repo, 'node_modules')) && devTools.status !== 0;
 
     const listing = spawnSync(path.join(env, 'bin', 'jupyter'), ['labextension', 'list'], { env: containerEnv(), encoding: 'utf8' });
     result.extension_ok = /threadline v\S+\s+\S*enabled\S*\s+\S*OK/.test((listing.stdout + listing.stderr).replace(/\x1b\[[0-9;]*m/g, ''));
@@ -184,7 +190,7 @@ async function main() {
       { env: containerEnv(), encoding: 'utf8' }
     );
     const [effective, exported, reason, compiled] = cores.stdout.trim().split('\t');
-    // postBuild compiles the probe's C hot paths (repo2docker's image has gcc)
+    // pip compiled the probe's C hot paths in postBuild (repo2docker's image has gcc)
     result.probe_c = compiled === 'True';
     if (cores.status === 0 && effective === exported) {
       result.effective_cpus = Number(effective);
@@ -210,7 +216,7 @@ async function main() {
     }
   }
   result.seconds = Math.round((Date.now() - started) / 100) / 10;
-  const ok = result.extension_ok && result.kernel_ok && result.probe_c && result.notebooks_ok && result.effective_cpus !== null;
+  const ok = result.extension_ok && result.kernel_ok && result.probe_c && result.image_slim && result.notebooks_ok && result.effective_cpus !== null;
   if (ok) fs.writeFileSync(checkedFile, `${binderDigest()}\n`);
   console.log(`BINDER ${JSON.stringify(result)}`);
   process.exit(ok ? 0 : 1);

@@ -1,28 +1,25 @@
 #!/usr/bin/env node
 // Brings a clone up to date for `npm start`, `npm test` and `npm run bench`: node modules,
-// the Python virtualenv from binder/requirements.txt, the compiled TypeScript, the built
-// labextension, the probe and the kernel spec. Each step is skipped when what it makes is
-// current, so a second run takes about a second. Only Node's standard library: it runs
-// before `npm install`.
+// the Python virtualenv from requirements-dev.txt (the course's binder/requirements.txt plus the
+// test and build tools), the compiled TypeScript, the built labextension, and the Python package
+// of pyproject.toml installed editable into the venv (probe, C hot paths, labextension, kernel
+// spec: what `pip install threadline` installs). Each step is skipped when what it makes is
+// current, so a second run takes about a second. Only Node's standard library: it runs before
+// `npm install`.
 //
 //   node scripts/setup.mjs                  everything, into ./.venv
 //   node scripts/setup.mjs --build-only     node modules, TypeScript and the labextension only
-//   node scripts/setup.mjs --prefix DIR     install into an existing Python environment (Binder's
-//                                           postBuild): no venv is made, the probe is pip-installed
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileSpeedups, speedupsPath } from './speedups.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const buildOnly = args.includes('--build-only');
-const prefixAt = args.indexOf('--prefix');
-const externalPrefix = prefixAt >= 0 ? path.resolve(args[prefixAt + 1] ?? '') : null;
-const prefix = externalPrefix ?? path.join(root, '.venv');
-const stampDir = path.join(root, '.threadline', 'stamps', externalPrefix ? 'external' : 'venv');
+const prefix = path.join(root, '.venv');
+const stampDir = path.join(root, '.threadline', 'stamps', 'venv');
 const python = path.join(prefix, 'bin', 'python');
 
 function log(message) {
@@ -112,11 +109,11 @@ step('node-modules', ['package.json', 'package-lock.json'], ['node_modules/.pack
   });
 });
 
-if (!buildOnly && !externalPrefix) {
-  step('python-venv', ['binder/requirements.txt', 'binder/runtime.txt'], [python, path.join(prefix, 'package.json')], () => {
+if (!buildOnly) {
+  step('python-venv', ['binder/requirements.txt', 'requirements-dev.txt', 'binder/runtime.txt'], [python, path.join(prefix, 'package.json')], () => {
     if (!fs.existsSync(python)) run(pythonForRuntime(), ['-m', 'venv', prefix]);
     markCommonJs(prefix);
-    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'binder/requirements.txt']);
+    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'requirements-dev.txt']);
   });
 }
 
@@ -127,51 +124,29 @@ step('typescript', [...typescriptSources, 'tsconfig.json', 'package.json'], ['li
 });
 
 if (fs.existsSync(python)) {
-  step('labextension', ['lib/lab', 'lib/protocol', 'style', 'schema', 'package.json'], ['build/labextension/package.json'], () => {
-    const staging = pythonSays('import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))');
-    const builder = path.join(root, 'node_modules', '@jupyterlab', 'builder', 'lib', 'build-labextension.js');
-    run(process.execPath, [builder, '--core-path', staging, root]);
+  // what `npm run build:labextension` does after tsc, against the venv's JupyterLab
+  step('labextension', ['lib/lab', 'lib/protocol', 'style', 'schema', 'package.json', 'scripts/build-labextension.mjs'], ['build/labextension/static/style.js'], () => {
+    const PATH = `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}`;
+    run(process.execPath, [path.join(root, 'scripts', 'build-labextension.mjs')], { env: { ...process.env, PATH } });
   });
 }
 
 if (!buildOnly) {
-  // The probe's C hot paths (src/probe/threadline/_speedups.c); without a compiler it runs their
-  // pure-Python twins, which are slower but complete.
-  const speedups = speedupsPath(python);
-  step('probe-speedups', ['src/probe/threadline/_speedups.c', 'scripts/speedups.mjs'], [speedups], () => {
-    const failure = compileSpeedups(root, python);
-    if (failure === null) return true;
-    log(`warning: could not compile the probe's C hot paths with ${failure}; tracing works, with more overhead. Install gcc and run again.`);
-    return false;
-  });
-
-  step('probe', ['src/probe'], [], () => {
-    if (externalPrefix) {
-      run(python, ['-m', 'pip', 'install', '--quiet', '--no-deps', '--disable-pip-version-check', path.join(root, 'src', 'probe')]);
-    } else {
-      // A .pth file makes the probe importable straight from src/, so editing it needs no reinstall.
-      const sitePackages = pythonSays('import sysconfig; print(sysconfig.get_paths()["purelib"])');
-      fs.writeFileSync(path.join(sitePackages, 'threadline-probe.pth'), path.join(root, 'src', 'probe') + '\n');
+  // The Python package of pyproject.toml, editable: the probe is imported from src/probe (edits need
+  // no reinstall), its C hot paths are compiled next to their sources, and the labextension and the
+  // kernel spec are installed into the venv's share/jupyter exactly as the wheel installs them.
+  const cSources = fs.readdirSync(path.join(root, 'src', 'probe'), { recursive: true }).filter(f => f.endsWith('.c')).map(f => path.join('src', 'probe', f));
+  step('python-package', ['pyproject.toml', 'hatch_build.py', 'install.json', 'kernel-spec', 'build/labextension', ...cSources], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json')], () => {
+    // (the labextension step above built it: hatch-jupyter-builder need not)
+    const env = { ...process.env, SKIP_JUPYTER_BUILDER: '1' };
+    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--no-build-isolation', '--editable', '.'], { env });
+    if (pythonSays('import threadline.compiled as c; print(c.speedups is not None)') !== 'True') {
+      log("warning: the probe's C hot paths were not compiled (see pip's output above); tracing works, with more overhead. Install gcc and run again.");
     }
-  });
-
-  step('install-into-env', ['build/labextension', 'kernel-spec', 'scripts/setup.mjs'], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json'), path.join(prefix, 'etc/jupyter/jupyter_server_config.json')], () => {
-    const share = path.join(prefix, 'share', 'jupyter');
-    const extensionDir = path.join(share, 'labextensions', 'threadline');
-    fs.rmSync(extensionDir, { recursive: true, force: true });
-    fs.mkdirSync(path.dirname(extensionDir), { recursive: true });
-    fs.cpSync(path.join(root, 'build', 'labextension'), extensionDir, { recursive: true });
-    const kernelDir = path.join(share, 'kernels', 'threadline');
-    fs.rmSync(kernelDir, { recursive: true, force: true });
-    fs.cpSync(path.join(root, 'kernel-spec', 'threadline'), kernelDir, { recursive: true });
-    // The course's kernel is the default for new notebooks in this environment. (The
-    // jupyter_server_config.d folder only enables server extensions, so this is the main file.)
-    const etc = path.join(prefix, 'etc', 'jupyter');
-    fs.mkdirSync(etc, { recursive: true });
-    fs.rmSync(path.join(etc, 'jupyter_server_config.d', 'threadline.json'), { force: true });
-    fs.writeFileSync(
-      path.join(etc, 'jupyter_server_config.json'),
-      JSON.stringify({ MultiKernelManager: { default_kernel_name: 'threadline' } }, null, 2) + '\n'
-    );
+    // The course's kernel is the default for new notebooks in this environment (an opt-in for users,
+    // README): a file of its own in the .d folder, which Jupyter merges with the rest of the configuration.
+    const configDir = path.join(prefix, 'etc', 'jupyter', 'jupyter_server_config.d');
+    fs.mkdirSync(configDir, { recursive: true });
+    fs.copyFileSync(path.join(root, 'kernel-spec', 'threadline-default-kernel.json'), path.join(configDir, 'threadline-default-kernel.json'));
   });
 }

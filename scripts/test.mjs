@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { compileSpeedups } from './speedups.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -55,7 +54,7 @@ function pytest(name, extraEnv, python = path.join(root, '.venv', 'bin', 'python
 }
 // Then, with its C hot paths, under every other CPython 3.12+ on this machine (pyenv's, or
 // python3.1x on PATH): the probe leans on asyncio and interpreter internals that change between
-// versions. Each gets a venv of the test tools, pinned by binder/requirements.txt.
+// versions. Each gets a venv of the test tools, pinned by requirements-dev.txt.
 function otherPythons() {
   const found = new Map();
   const pyenv = path.join(process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), 'versions');
@@ -82,23 +81,27 @@ function pytestOn(version, interpreter) {
   }
   const venv = path.join(root, `.venv-py${version}`);
   const python = path.join(venv, 'bin', 'python');
-  const ready = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client'], { stdio: 'ignore' }).status === 0;
+  const pip = (...args) => spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...args], { cwd: root, stdio: 'inherit', env: { ...env, SKIP_JUPYTER_BUILDER: '1' } });
+  const ready = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client, hatchling, editables'], { stdio: 'ignore' }).status === 0;
   if (!ready()) {
     console.log(`probe on Python ${version}: making ${path.relative(root, venv)}…`);
     spawnSync(interpreter, ['-m', 'venv', '--clear', venv], { stdio: 'inherit' });
-    const tools = ['pytest', 'pytest-timeout', 'jsonschema', 'psutil', 'ipykernel', 'jupyter_client'];
-    spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-c', path.join(root, 'binder', 'requirements.txt'), ...tools], { stdio: 'inherit' });
+    pip('-c', 'requirements-dev.txt', 'pytest', 'pytest-timeout', 'jsonschema', 'psutil', 'ipykernel', 'jupyter_client', 'hatchling', 'editables', 'setuptools');
   }
-  const failure = ready() ? compileSpeedups(root, python) : 'its test tools could not be installed';
-  if (failure !== null) {
-    console.log(`probe on Python ${version}: ${failure}`);
+  // the package itself, editable as in .venv: the probe from src/probe, its C hot paths compiled for
+  // this Python, the kernel spec in this venv (its "python" is the interpreter that starts it)
+  if (!ready() || pip('--no-deps', '--no-build-isolation', '--editable', '.').status !== 0) {
+    console.log(`probe on Python ${version}: its test tools or the package could not be installed`);
+    failed += 1;
+    return;
+  }
+  if (spawnSync(python, ['-c', 'import threadline.compiled as c; assert c.speedups'], { stdio: 'ignore' }).status !== 0) {
+    console.log(`probe on Python ${version}: the C hot paths did not compile`);
     failed += 1;
     return;
   }
   console.log(`probe on Python ${version} (${interpreter}):`);
-  // the kernel spec's "python" is the interpreter that starts it (jupyter_client), so the
-  // course's spec serves every version
-  pytest(`pytest-py${version}`, { PYTHONPATH: path.join(root, 'src', 'probe'), JUPYTER_PATH: path.join(root, '.venv', 'share', 'jupyter') }, python);
+  pytest(`pytest-py${version}`, {}, python);
 }
 
 if (filters.length === 0 && fs.existsSync(pytestDir)) {

@@ -1,5 +1,13 @@
 /** The `threadline` command line: release, validate, grade, feedback, export. */
+import fs from 'node:fs';
+import { KernelError } from '../kernel/errors.js';
 import { AssignmentError, InvalidNotebookError, UsageError } from './errors.js';
+
+/** The version of the npm package this CLI was installed from (src/ and lib/ both sit two levels below it). */
+function packageVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
@@ -26,8 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(mainHelp);
     return name ? 0 : 2;
   }
-  if (name === '--version') {
-    console.log('0.1.0');
+  if (name === '--version' || name === '-V') {
+    console.log(packageVersion());
     return 0;
   }
   const command = commands[name];
@@ -42,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`threadline ${error.command ?? name}: ${error.message}\nrun \`threadline ${error.command ?? name} --help\` for usage`);
       return 2;
     }
-    if (error instanceof InvalidNotebookError || error instanceof AssignmentError) {
+    if (error instanceof InvalidNotebookError || error instanceof AssignmentError || error instanceof KernelError) {
       console.error(`threadline ${name}: ${error.message}`);
       return 1;
     }

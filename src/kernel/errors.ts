@@ -2,6 +2,7 @@
  * Typed errors of the kernel layer. Each message says what went wrong and what to do,
  * so that the grader can show it to an instructor unchanged.
  */
+import { KERNEL_NAME } from '../protocol/names.js';
 
 /** Base class: lets callers catch every kernel-layer error with one `instanceof`. */
 export class KernelError extends Error {
@@ -19,9 +20,11 @@ export class NoSuchKernelError extends KernelError {
     readonly searched: string[]
   ) {
     super(
-      `No kernel spec named "${kernelName}". Available: ${available.length ? available.join(', ') : '(none)'}. ` +
-        `Searched: ${searched.join(', ')}. Install one with \`python -m ipykernel install --sys-prefix --name ${kernelName}\` ` +
-        'or set JUPYTER_PATH to a directory that contains kernels/<name>/kernel.json.'
+      `no kernel named "${kernelName}" (found: ${available.length ? available.join(', ') : 'none'}; searched ${searched.join(', ')}). ` +
+        (kernelName === KERNEL_NAME
+          ? '`pip install threadline` into the Python environment that runs your kernels installs it; '
+          : `\`python -m ipykernel install --sys-prefix --name ${kernelName}\` installs one; `) +
+        'activate that environment first (VIRTUAL_ENV, CONDA_PREFIX) or set JUPYTER_PATH to a folder holding kernels/<name>/kernel.json.'
     );
   }
 }

@@ -3,6 +3,7 @@
  * (`jupyter_core.paths.jupyter_path`), so that a kernel spec name means here exactly what it
  * means to `jupyter kernelspec list` run from the same environment.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +24,41 @@ function repoVenv(): string | undefined {
   return fs.existsSync(path.join(candidate, 'pyvenv.cfg')) ? candidate : undefined;
 }
 
-/** The Python prefix: option, else $VIRTUAL_ENV, else the repo's .venv. */
+/** The interpreter of the first `jupyter` command on PATH (its shebang), else the first `python3`. */
+function pathPython(env: NodeJS.ProcessEnv): string | undefined {
+  const dirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  for (const dir of dirs) {
+    try {
+      const shebang = /^#!\s*(\S+)/.exec(fs.readFileSync(path.join(dir, 'jupyter'), 'utf8').split('\n', 1)[0]!)?.[1];
+      if (shebang && path.isAbsolute(shebang) && fs.existsSync(shebang)) return shebang;
+    } catch {
+      // no jupyter here
+    }
+  }
+  return dirs.map(dir => path.join(dir, 'python3')).find(exe => fs.existsSync(exe));
+}
+
+const askedPrefixes = new Map<string, string | undefined>();
+
+/** sys.prefix of that interpreter, asked once per interpreter. */
+function pathPythonPrefix(env: NodeJS.ProcessEnv): string | undefined {
+  const python = pathPython(env);
+  if (!python) return undefined;
+  if (!askedPrefixes.has(python)) {
+    const asked = spawnSync(python, ['-c', 'import sys; print(sys.prefix)'], { encoding: 'utf8', timeout: 10_000 });
+    askedPrefixes.set(python, asked.status === 0 ? asked.stdout.trim() || undefined : undefined);
+  }
+  return askedPrefixes.get(python);
+}
+
+/**
+ * The Python environment whose kernels count, found as a user's `jupyter` would see it: the
+ * option, else an activated virtualenv ($VIRTUAL_ENV) or conda environment ($CONDA_PREFIX), else
+ * this checkout's .venv (development), else the environment of the `jupyter` (or `python3`) on PATH.
+ */
 export function pythonPrefix(options: JupyterPathOptions = {}): string | undefined {
   const env = options.env ?? process.env;
-  return options.prefix ?? (env.VIRTUAL_ENV || undefined) ?? repoVenv();
+  return options.prefix ?? (env.VIRTUAL_ENV || env.CONDA_PREFIX || undefined) ?? repoVenv() ?? pathPythonPrefix(env);
 }
 
 function home(env: NodeJS.ProcessEnv): string {
