@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanCopy } from './cleanCopy.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, '.threadline', 'binder-sim');
@@ -36,6 +37,7 @@ function binderDigest() {
     'hatch_build.py',
     'install.json',
     'scripts/build-labextension.mjs',
+    'scripts/cleanCopy.mjs',
     'package.json',
     'package-lock.json',
     'kernel-spec/threadline/kernel.json',
@@ -62,16 +64,7 @@ function copyRepository() {
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(home, { recursive: true });
   // repo2docker builds from the repository's files: tracked ones, plus new ones not ignored.
-  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-    .stdout.split('\0')
-    .filter(Boolean);
-  for (const file of files) {
-    const from = path.join(root, file);
-    if (!fs.existsSync(from)) continue;
-    fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-    fs.copyFileSync(from, path.join(repo, file));
-    fs.chmodSync(path.join(repo, file), fs.statSync(from).mode);
-  }
+  cleanCopy(root, repo);
 }
 
 function makeEnvironment() {

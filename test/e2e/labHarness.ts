@@ -34,7 +34,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startLab(): Promise<Lab> {
+/**
+ * Starts JupyterLab. By default the development one (.venv, with the course's kernel spec on
+ * JUPYTER_PATH); with `prefix`, the JupyterLab of that Python environment exactly as installed there.
+ */
+export async function startLab(options: { prefix?: string } = {}): Promise<Lab> {
+  const prefix = options.prefix ?? path.join(root, '.venv');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-e2e-'));
   const nbDir = path.join(dir, 'notebooks');
   fs.mkdirSync(nbDir);
@@ -47,16 +52,16 @@ export async function startLab(): Promise<Lab> {
   const port = await freePort();
   const env = {
     ...process.env,
-    PATH: `${path.join(root, '.venv', 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
     JUPYTERLAB_SETTINGS_DIR: path.join(dir, 'settings'),
     JUPYTERLAB_WORKSPACES_DIR: path.join(dir, 'workspaces'),
     JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'),
     JUPYTER_CONFIG_DIR: path.join(dir, 'config'),
     // the course's kernel: the probe is loaded with --ext threadline
-    JUPYTER_PATH: path.join(root, '.venv', 'share', 'jupyter')
+    ...(options.prefix ? {} : { JUPYTER_PATH: path.join(root, '.venv', 'share', 'jupyter') })
   };
   const proc: ChildProcess = spawn(
-    path.join(root, '.venv', 'bin', 'jupyter'),
+    path.join(prefix, 'bin', 'jupyter'),
     [
       'lab',
       '--no-browser',
