@@ -135,10 +135,10 @@ if (fs.existsSync(python)) {
 }
 
 if (!buildOnly) {
-  // The probe's C hot paths (src/probe/threadline/_speedups.c); without a compiler it runs their
+  // The probe's C hot paths (src/probe/threadline/capture/_speedups.c); without a compiler it runs their
   // pure-Python twins, which are slower but complete.
   const speedups = speedupsPath(python);
-  step('probe-speedups', ['src/probe/threadline/_speedups.c', 'scripts/speedups.mjs'], [speedups], () => {
+  step('probe-speedups', ['src/probe/threadline/capture/_speedups.c', 'scripts/speedups.mjs'], [speedups], () => {
     const failure = compileSpeedups(root, python);
     if (failure === null) return true;
     log(`warning: could not compile the probe's C hot paths with ${failure}; tracing works, with more overhead. Install gcc and run again.`);

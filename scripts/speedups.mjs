@@ -1,11 +1,11 @@
-// Compiles the probe's C hot paths (src/probe/threadline/_speedups.c) for one Python, next to the
+// Compiles the probe's C hot paths (src/probe/threadline/capture/_speedups.c) for one Python, next to the
 // probe's sources as `_speedups<EXT_SUFFIX>`. Shared by set-up (the course's Python) and by the
 // test run on the other Pythons found on the machine. Only Node's standard library.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const SOURCE = path.join('src', 'probe', 'threadline', '_speedups.c');
+const SOURCE = path.join('src', 'probe', 'threadline', 'capture', '_speedups.c');
 
 function ask(python, code) {
   const result = spawnSync(python, ['-c', code], { encoding: 'utf8' });
@@ -15,7 +15,7 @@ function ask(python, code) {
 
 /** Where the compiled module for `python` goes, relative to the repository root. */
 export function speedupsPath(python) {
-  return path.join('src', 'probe', 'threadline', `_speedups${ask(python, 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')}`);
+  return path.join('src', 'probe', 'threadline', 'capture', `_speedups${ask(python, 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')}`);
 }
 
 /** Compiles it with `CC` (default `cc`); returns null on success, or why it failed. */

@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 from jupyter_client.manager import KernelManager
+from threadline.schema import KERNEL_NAME, METER_COMM_TARGET, TRACE_COMM_TARGET, TRACE_MIME
 
 from conftest import validate
 
-TRACE_MIME = "application/vnd.threadline.trace+json"
 # a hung kernel or worker must fail the test, not stall the suite
 pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
 def manager():
-    km = KernelManager(kernel_name="threadline")
+    km = KernelManager(kernel_name=KERNEL_NAME)
     km.start_kernel()
     yield km
     km.shutdown_kernel(now=True)
@@ -84,7 +84,7 @@ results
 """)
     assert not errors(msgs), errors(msgs)
     kinds = [m["msg_type"] for m in msgs]
-    opens = [m for m in msgs if m["msg_type"] == "comm_open" and m["content"]["target_name"] == "threadline.trace"]
+    opens = [m for m in msgs if m["msg_type"] == "comm_open" and m["content"]["target_name"] == TRACE_COMM_TARGET]
     assert len(opens) == 1
     comm_id = opens[0]["content"]["comm_id"]
     chunks = [m["content"]["data"] for m in msgs if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id]
@@ -161,7 +161,7 @@ await asyncio.create_task(slow())
 
 def test_meter_comm_sends_samples_while_a_cell_is_busy(kernel):
     comm_id = uuid.uuid4().hex
-    msg = kernel.session.msg("comm_open", {"comm_id": comm_id, "target_name": "threadline.meter", "data": {"interval_ms": 200}})
+    msg = kernel.session.msg("comm_open", {"comm_id": comm_id, "target_name": METER_COMM_TARGET, "data": {"interval_ms": 200}})
     kernel.shell_channel.send(msg)
     msgs = run(kernel, "import time; time.sleep(1.5)")
     samples = [m["content"]["data"] for m in msgs if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm_id]
@@ -184,7 +184,7 @@ def test_kernel_interrupt_stops_the_trace_and_unpatches(kernel, manager):
     started = False
     while time.monotonic() < deadline and not started:
         msg = kernel.get_iopub_msg(timeout=60)
-        started = msg["msg_type"] == "comm_open" and msg["content"].get("target_name") == "threadline.trace"
+        started = msg["msg_type"] == "comm_open" and msg["content"].get("target_name") == TRACE_COMM_TARGET
     assert started, "the trace started"
     time.sleep(0.5)
     manager.interrupt_kernel()

@@ -87,7 +87,7 @@ def test_effective_cpus(monkeypatch):
 
 
 def test_cgroup_v2_quota_is_read(tmp_path, monkeypatch):
-    from threadline import cpus
+    from threadline.record import cpus
 
     (tmp_path / "cpu.max").write_text("150000 100000\n")
     (tmp_path / "cpu.stat").write_text("usage_usec 10\nthrottled_usec 4242\n")

@@ -14,7 +14,7 @@ import pytest
 
 import threadline
 from threadline import session
-from threadline.recorder import Recorder
+from threadline.record.recorder import Recorder
 from conftest import validate
 
 
@@ -101,7 +101,7 @@ def test_queries_before_the_end_explain_themselves():
 
 
 def test_probe_failure_is_reported_once_and_code_runs_untraced(monkeypatch, capsys):
-    from threadline import lock_hooks
+    from threadline.capture.locks import hooks as lock_hooks
 
     def broken(*_args):
         raise OSError("simulated probe failure")
@@ -180,10 +180,11 @@ def test_chrome_trace_export(tmp_path):
     path = t.to_chrome_trace(str(tmp_path / "trace.json"))
     doc = json.loads(open(path).read())
     events = doc["traceEvents"]
-    assert any(e["ph"] == "X" and e["name"].startswith("run") for e in events)
+    assert any(e["ph"] == "X" and e["name"] == "running" for e in events)
     assert any(e["ph"] == "M" and e["name"] == "thread_name" for e in events)
     assert all(e.get("dur", 0) >= 0 and "pid" in e for e in events)
-    assert doc["otherData"]["threadline"]["label"] == "demo"
+    assert doc["otherData"]["source"] == "threadline"
+    assert doc["otherData"]["label"] == "demo"
 
 
 def test_outside_ipython_display_is_a_no_op_and_last_trace_is_kept(capsys):
@@ -195,7 +196,7 @@ def test_outside_ipython_display_is_a_no_op_and_last_trace_is_kept(capsys):
 
 
 def test_svg_and_summary_render():
-    from threadline.render import summary_text, svg_timeline
+    from threadline.read.render import summary_text, svg_timeline
 
     with threadline.trace(display=False) as t:
         small_program()

@@ -9,13 +9,17 @@ from asyncio import events
 from time import perf_counter
 from typing import Any, Callable
 
-from . import asyncio_hooks, lock_adoption, lock_hooks, process_hooks, thread_hooks
-from .analysis import TraceData, TraceQueries
-from .cell_task import CellTask
+from .capture import asyncio_hooks, process_hooks, thread_hooks
+from .capture.cell_task import CellTask
+from .capture.locks import adoption as lock_adoption
+from .capture.locks import hooks as lock_hooks
+from .capture.patching import Patcher
+from .capture.sampler import Sampler
 from .frames import is_user_file
-from .patching import Patcher
-from .recorder import LANE_TASK, LANE_THREAD, Recorder
-from .sampler import Sampler
+from .read.analysis import TraceData, TraceQueries
+from .read.display import display_trace
+from .record.recorder import Recorder
+from .schema import LANE_TASK, LANE_THREAD
 
 DEFAULT_CAPACITY = 1_000_000
 DEFAULT_BLOCK_THRESHOLD_S = 0.1
@@ -144,7 +148,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             on_error=lambda exc: report_once("sampler", f"the background sampler stopped ({type(exc).__name__}: {exc}); the trace may be incomplete."),
         )
         self._patcher = Patcher()
-        hook = asyncio_hooks.install(rec, self._patcher)
+        hook = asyncio_hooks.install(rec, self._patcher, report_once)
         self._tracked = hook.tracked
         thread_hooks.install(rec, self._patcher)
         lock_hooks.install(rec, self._patcher)
@@ -217,9 +221,10 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             report_once("finish", f"could not finish the trace ({self.failed}).")
             return
         if self.display:
-            from .ipython import display_trace
-
-            display_trace(self)
+            try:
+                display_trace(self.data)
+            except Exception as exc:  # a display failure must not fail the learner's cell
+                report_once("display", f"could not display the timeline ({type(exc).__name__}: {exc}).")
 
     # -- queries ---------------------------------------------------------------------------------
     def _trace_data(self) -> TraceData:

@@ -9,13 +9,16 @@ import sys
 import threading
 import time
 from time import perf_counter
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import psutil
 
+from ..frames import PROBE_DIR
+from ..schema import OUT_OK
 from . import process_hooks
-from .frames import _PROBE_DIR
-from .recorder import OUT_OK, Recorder
+
+if TYPE_CHECKING:
+    from ..record.recorder import Recorder
 
 STACK_INTERVAL_S = 0.05  # two ticks per flush; a 100 ms blocking step gets one or two stack samples
 FLUSH_INTERVAL_S = 0.099  # due on every second tick
@@ -85,7 +88,7 @@ class Sampler(threading.Thread):
             del samples[:100_000]
         for ident in self.watch_idents:
             frame = frames.get(ident)
-            while frame is not None and frame.f_code.co_filename.startswith(_PROBE_DIR):
+            while frame is not None and frame.f_code.co_filename.startswith(PROBE_DIR):
                 frame = frame.f_back
             if frame is not None:
                 samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
@@ -151,12 +154,12 @@ class Sampler(threading.Thread):
                     times = proc.cpu_times()
                     core = proc.cpu_num()
                 cpu_s = times.user + times.system
-                process_hooks._last_cpu[pid] = cpu_s
+                process_hooks.last_cpu[pid] = cpu_s
                 if status == psutil.STATUS_ZOMBIE:
                     raise psutil.NoSuchProcess(pid)
             except psutil.Error:
                 self.procs.pop(pid, None)
-                rec.raw_misc.append(("process_end", pid, now, OUT_OK, None, process_hooks._last_cpu.get(pid, 0.0)))
+                rec.raw_misc.append(("process_end", pid, now, OUT_OK, None, process_hooks.last_cpu.get(pid, 0.0)))
                 continue
             self.procs[pid] = (proc, now, cpu_s)
             if entry is not None and now > entry[1]:

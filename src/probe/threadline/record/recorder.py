@@ -18,24 +18,23 @@ from itertools import count
 from time import perf_counter
 from typing import Any, Callable
 
+from ..frames import location_of_frame
+from ..schema import (
+    LANE_PROCESS,
+    LANE_TASK,
+    LANE_THREAD,
+    OUT_ERROR,
+    OUT_OK,
+    SPAN_BLOCKED,
+    SPAN_LOCK_HOLD,
+    SPAN_LOCK_WAIT,
+    SPAN_RUN,
+    SPAN_SUSPENDED,
+    TABLE_COLUMNS,
+    TRACE_SCHEMA_VERSION,
+)
 from .cpus import effective_cpus_exact, effective_cpus_reason
-
-VERSION = 1
-
-LANE_TASK, LANE_THREAD, LANE_PROCESS = 0, 1, 2
-SPAN_RUN, SPAN_SUSPENDED, SPAN_LOCK_WAIT, SPAN_LOCK_HOLD, SPAN_BLOCKED = 0, 1, 2, 3, 4
-OUT_OK, OUT_ERROR, OUT_CANCELLED = 0, 1, 2
-
-# Same order as TABLE_COLUMNS in src/protocol/trace.ts.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "lanes": ("kind", "name", "group", "parent", "created_by", "site", "start", "os_id"),
-    "ends": ("lane", "t", "outcome", "detail", "cpu_us"),
-    "spans": ("lane", "kind", "start", "end", "label", "lock"),
-    "locks": ("name", "kind", "site"),
-    "acquires": ("lock", "lane", "requested", "acquired", "released", "waiters"),
-    "cpu": ("t", "core", "util"),
-    "samples": ("lane", "t", "core", "cpu"),
-}
+from .tasks import TASK_FIELDS, describe_label, resolve_task_rows, task_name, task_outcome
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 
 # Steps shorter than this never get a lockWait span; holds shorter than this no lockHold span
@@ -44,7 +43,6 @@ LOCK_WAIT_SPAN_MIN_S = 10e-6
 LOCK_HOLD_SPAN_MIN_S = 100e-6
 
 STEP_FIELDS = 5  # task, t0, t1, what it awaits next (None, a label str, or a future), the code awaiting it
-TASK_FIELDS = 5  # task, t, creator task (or None), creator thread ident, site
 ACQ_FIELDS = 6  # lock index, who (thread ident or task), requested, acquired, released, waiters
 
 
@@ -80,7 +78,7 @@ class Recorder:
         self.raw_tasks: list[Any] = []
         self.raw_acq: list[Any] = []
         # Uncontended threading-lock acquisitions, one log per lock: (lock index, [thread ident,
-        # acquired ns, released ns, ...]); only the lock's holder appends (see lock_hooks).
+        # acquired ns, released ns, ...]); only the lock's holder appends (see capture/locks/thread_locks.py).
         self.fast_logs: list[tuple[int, list[int]]] = []
         self.t0_ns = round(self.t0 * 1e9)
         # Raw, rare: tuples ("kind", ...) for threads, processes, locks, spans from hooks.
@@ -191,8 +189,6 @@ class Recorder:
     # ---- conversion ----------------------------------------------------------------------
     def convert(self) -> None:
         """Move raw events into the tables (called by one thread at a time)."""
-        from .asyncio_hooks import describe_label, resolve_task_rows
-
         with self.lock:
             # Consumers before producers: an acquisition or step is always appended after the
             # record that creates its lane, so taking these first never sees an unknown lane.
@@ -218,7 +214,7 @@ class Recorder:
             for item in misc:
                 self._convert_misc(item)
             resolve_task_rows(self, tasks)
-            self._convert_steps(steps, describe_label)
+            self._convert_steps(steps)
             self._convert_acquires(acq)
             self._convert_fast(fast)
             self._close_tasks()
@@ -238,7 +234,7 @@ class Recorder:
         if kind == "thread_start":
             _, ident, native_id, name, t, creator, site, group = item
             start = self.us(t)
-            created_by = self._who_lane(creator, start) if creator is not None else -1
+            created_by = self.who_lane(creator, start) if creator is not None else -1
             lane = self.add_lane(LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id)
             self.register_thread_lane(ident, start, lane)
             self.live_thread_lanes[native_id] = lane
@@ -262,7 +258,7 @@ class Recorder:
             if pid in self.pid_lane:
                 return
             start = self.us(t)
-            created_by = self._who_lane(creator, start) if creator is not None else -1
+            created_by = self.who_lane(creator, start) if creator is not None else -1
             lane = self.add_lane(LANE_PROCESS, name, group, created_by=created_by, site=site, start_us=start, os_id=pid)
             self.pid_lane[pid] = lane
         elif kind == "process_end":
@@ -288,18 +284,18 @@ class Recorder:
         elif kind == "span":
             _, who, span_kind, t_start, t_end, label, lock = item
             start = self.us(t_start)
-            self._event_row("spans", self._who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock)
+            self._event_row("spans", self.who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock)
 
-    def _who_lane(self, who: Any, t_us: int) -> int:
+    def who_lane(self, who: Any, t_us: int) -> int:
         if isinstance(who, int):
             return self.lane_of_ident(who, t_us)
         lane = self.task_lane.get(who)
         if lane is None:
-            lane = self.add_lane(LANE_TASK, _task_name(who), "asyncio", start_us=t_us)
+            lane = self.add_lane(LANE_TASK, task_name(who), "asyncio", start_us=t_us)
             self.task_lane[who] = lane
         return lane
 
-    def _convert_steps(self, steps: list[Any], describe_label: Callable[["Recorder", Any], int]) -> None:
+    def _convert_steps(self, steps: list[Any]) -> None:
         """Steps become run spans in bulk; only steps that await something are looked at one by one."""
         if not steps:
             return
@@ -359,8 +355,6 @@ class Recorder:
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
-        from .frames import location_of_frame
-
         seen: dict[str, int] = {}
         for t, _ident, code, lineno in self.stack_samples:
             if a <= t <= b:
@@ -379,7 +373,7 @@ class Recorder:
             r = int((req - t0) * 1e6)
             g = int((got - t0) * 1e6)
             e = int((rel - t0) * 1e6) if rel is not None else -1
-            lane = self._who_lane(who, r)
+            lane = self.who_lane(who, r)
             self._event_row("acquires", lock, lane, r, g, e, waiters)
             if got - req >= LOCK_WAIT_SPAN_MIN_S:
                 self._event_row("spans", lane, SPAN_LOCK_WAIT, r, g, -1, lock)
@@ -434,7 +428,7 @@ class Recorder:
             self.task_lane.pop(task, None)
             end = self.lane_last_end.get(lane, self.now_us())
             self.pending_suspend.pop(lane, None)
-            outcome, detail = _task_outcome(task)
+            outcome, detail = task_outcome(task)
             self._row("ends", lane, end, outcome, self.string(detail), -1)
 
     def end_task_lane(self, task: Any, lane: int) -> None:
@@ -472,7 +466,7 @@ class Recorder:
         """The rows added since the previous chunk, as a TraceChunk."""
         with self.lock:
             out: dict[str, Any] = {
-                "version": VERSION,
+                "version": TRACE_SCHEMA_VERSION,
                 "trace_id": self.trace_id,
                 "seq": self.seq,
                 "final": final,
@@ -492,34 +486,8 @@ class Recorder:
         """Everything recorded, as a Trace."""
         with self.lock:
             return {
-                "version": VERSION,
+                "version": TRACE_SCHEMA_VERSION,
                 "meta": self.meta(),
                 "strings": list(self.strings),
                 **{table: {col: values.tolist() for col, values in cols.items()} for table, cols in self.tables.items()},
             }
-
-
-def _task_name(task: Any) -> str:
-    try:
-        return str(task.get_name())
-    except Exception:  # noqa: BLE001
-        return repr(task)
-
-
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _task_outcome(task: Any) -> tuple[int, str | None]:
-    # Read the private fields: calling task.exception() would mark the error as retrieved and
-    # silence asyncio's "exception was never retrieved" warning the learner should see.
-    try:
-        if task.cancelled():
-            message = getattr(task, "_cancel_message", None)
-            return OUT_CANCELLED, _short(f"cancelled: {message}" if message else "cancelled")
-        exc = getattr(task, "_exception", None)
-        if exc is not None:
-            return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
-        return OUT_OK, _short(repr(getattr(task, "_result", None)))
-    except Exception:  # noqa: BLE001
-        return OUT_OK, None

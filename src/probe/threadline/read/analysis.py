@@ -8,7 +8,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .recorder import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_RUN
+from ..schema import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_RUN
+from .export import write_chrome_trace
+from .render import summary_text
 
 _LOCK_KINDS = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
 _NOT_COUNTED_GROUPS = ("main", "helpers")
@@ -49,13 +51,9 @@ class TraceQueries:
 
     def to_chrome_trace(self, path: str) -> str:
         """Write Chrome Trace Event JSON (open it in https://ui.perfetto.dev or chrome://tracing)."""
-        from .chrome import write_chrome_trace
-
         return write_chrome_trace(self.data, path)
 
     def summary(self) -> str:
-        from .render import summary_text
-
         return summary_text(self.data)
 
     def lanes(self, pattern: str = "*") -> list[str]:

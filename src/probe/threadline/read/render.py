@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .recorder import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_LOCK_HOLD, SPAN_LOCK_WAIT, SPAN_RUN, SPAN_SUSPENDED
+from ..schema import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_LOCK_HOLD, SPAN_LOCK_WAIT, SPAN_RUN, SPAN_SUSPENDED
 
 MAX_LANES = 40
 WIDTH = 900

@@ -13,11 +13,11 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 from .asyncio_hooks import current_who
-from .frames import caller_site, is_kernel_machinery
+from ..frames import caller_site, is_kernel_machinery
 
 if TYPE_CHECKING:
+    from ..record.recorder import Recorder
     from .patching import Patcher
-    from .recorder import Recorder
 
 OWN_THREAD_PREFIX = "threadline-"
 # Threads the standard library starts for its own bookkeeping (pool result handlers, executor

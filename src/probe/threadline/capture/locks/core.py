@@ -1,6 +1,6 @@
 """The state and the uncontended ``with lock:`` of a traced ``threading.Lock``.
 
-``LockCore`` is the base of every traced lock class in lock_hooks (TracedLock, its fresh and plain
+``LockCore`` is the base of every traced lock class in thread_locks (TracedLock, its fresh and plain
 variants, TracedRLock); they share its layout, so a lock can change class in place. It is the C
 version from ``_speedups`` when that was built, else this module's Python twin (see compiled.py).
 """
@@ -11,7 +11,7 @@ import threading
 from time import perf_counter_ns
 from typing import Any
 
-from .compiled import speedups
+from ..compiled import speedups
 
 pcn = perf_counter_ns
 get_ident = threading.get_ident

@@ -19,12 +19,12 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Callable
 
 from .asyncio_hooks import current_who
-from .frames import caller_site
-from .recorder import OUT_ERROR, OUT_OK
+from ..frames import caller_site
+from ..schema import OUT_ERROR, OUT_OK
 
 if TYPE_CHECKING:
+    from ..record.recorder import Recorder
     from .patching import Patcher
-    from .recorder import Recorder
 
 
 class Tagged:
@@ -96,7 +96,7 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
                 self._threadline_ended = True
                 outcome = OUT_OK if code == 0 else OUT_ERROR
                 detail = f"exit code {code}"
-                misc.append(("process_end", self.pid, perf_counter(), outcome, detail, _last_cpu.get(self.pid, 0.0)))
+                misc.append(("process_end", self.pid, perf_counter(), outcome, detail, last_cpu.get(self.pid, 0.0)))
         except Exception:  # noqa: BLE001
             pass
 
@@ -189,4 +189,4 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
 
 
 # pid -> CPU seconds at the sampler's last look (a joined process can no longer be asked).
-_last_cpu: dict[int, float] = {}
+last_cpu: dict[int, float] = {}
