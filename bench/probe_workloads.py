@@ -180,7 +180,11 @@ def main() -> None:
                 walls[w][m].append(wall)
                 cpus[w][m].append(cpu)
                 extra[w][m].append(outside)
-            print(f"{w} rep {rep + 1}/{reps}: " + ", ".join(f"{m} {walls[w][m][-1]:.3f}s" for m in modes), file=sys.stderr, flush=True)
+            print(
+                f"{w} rep {rep + 1}/{reps}: " + ", ".join(f"{m} {walls[w][m][-1]:.3f}s" for m in modes),
+                file=sys.stderr,
+                flush=True,
+            )
     # Ratios of elapsed time (what the learner waits for); process CPU time (every thread, the
     # tracers' own included) is reported beside it: for the I/O-bound program it also charges
     # the sampler's fixed cost per second against the little CPU the program itself uses.

@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.skipif(PURE, reason="the pure-Python pass")
 def test_the_c_hot_paths_are_built_and_used_while_tracing():
-    assert speedups is not None, "src/probe/threadline/capture/_speedups*.so is missing: run `node scripts/setup.mjs` (needs gcc)"
+    assert speedups is not None, (
+        "src/probe/threadline/capture/_speedups*.so is missing: run `node scripts/setup.mjs` (needs gcc)"
+    )
     plain_run = events.Handle.__dict__["_run"]
     with threadline.trace(display=False):
         assert type(events.Handle.__dict__["_run"]) is speedups.StepHook
@@ -92,7 +94,9 @@ def _summary(tmp_path: Path, pure: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "THREADLINE_PURE_PYTHON"}
     if pure:
         env["THREADLINE_PURE_PYTHON"] = "1"
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 

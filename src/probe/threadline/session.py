@@ -6,8 +6,9 @@ import asyncio
 import sys
 import threading
 from asyncio import events
+from collections.abc import Callable
 from time import perf_counter
-from typing import Any, Callable
+from typing import Any
 
 from .capture import asyncio_hooks, process_hooks, thread_hooks
 from .capture.cell_task import CellTask
@@ -24,8 +25,8 @@ from .schema import LANE_TASK, LANE_THREAD
 DEFAULT_CAPACITY = 1_000_000
 DEFAULT_BLOCK_THRESHOLD_S = 0.1
 
-_active: "trace | None" = None
-_last: "trace | None" = None
+_active: trace | None = None
+_last: trace | None = None
 _reported: set[str] = set()
 
 
@@ -45,12 +46,12 @@ def report_once(key: str, message: str) -> None:
     print(f"threadline: {message}", file=sys.stderr)
 
 
-def last_trace() -> "trace | None":
+def last_trace() -> trace | None:
     """The most recent finished trace (e.g. of the last %%timeline cell)."""
     return _last
 
 
-def active_trace() -> "trace | None":
+def active_trace() -> trace | None:
     return _active
 
 
@@ -88,7 +89,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._started = False
 
     # -- context manager -------------------------------------------------------------------------
-    def __enter__(self) -> "trace":
+    def __enter__(self) -> trace:
         self.start()
         return self
 
@@ -96,7 +97,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self.stop()
         return False
 
-    async def __aenter__(self) -> "trace":
+    async def __aenter__(self) -> trace:
         self.start()
         return self
 
@@ -118,7 +119,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         _active = self
         try:
             self._install(_learner_namespace())
-        except Exception as exc:  # noqa: BLE001 - a probe failure must never stop the learner's code
+        except Exception as exc:  # a probe failure must never stop the learner's code
             self._teardown()
             self.failed = f"{type(exc).__name__}: {exc}"
             report_once("start", f"could not start tracing ({self.failed}); your code runs untraced.")
@@ -145,7 +146,9 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             sink=self._sink,
             watch_idents=watch,
             main_native={threading.get_native_id(): main_lane},
-            on_error=lambda exc: report_once("sampler", f"the background sampler stopped ({type(exc).__name__}: {exc}); the trace may be incomplete."),
+            on_error=lambda exc: report_once(
+                "sampler", f"the background sampler stopped ({type(exc).__name__}: {exc}); the trace may be incomplete."
+            ),
         )
         self._patcher = Patcher()
         hook = asyncio_hooks.install(rec, self._patcher, report_once)
@@ -198,7 +201,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
                 self._teardown()
         except KeyboardInterrupt:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_once("stop", f"problem while stopping the trace ({type(exc).__name__}: {exc}).")
         finally:
             _active = None
@@ -216,7 +219,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             self._data = TraceData(rec.whole(), dict(rec.lane_aliases))
             self._tracked.clear()
             _last = self
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.failed = f"{type(exc).__name__}: {exc}"
             report_once("finish", f"could not finish the trace ({self.failed}).")
             return
@@ -230,9 +233,12 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
     def _trace_data(self) -> TraceData:
         if self._data is None:
             if self.failed:
-                raise TraceNotFinishedError(f"threadline: this trace failed ({self.failed}); there is nothing to check.")
+                raise TraceNotFinishedError(
+                    f"threadline: this trace failed ({self.failed}); there is nothing to check."
+                )
             raise TraceNotFinishedError(
-                "threadline: the trace is still running — ask questions about it after the `with` block (or the %%timeline cell) ends."
+                "threadline: the trace is still running — ask questions about it after the `with` block "
+                "(or the %%timeline cell) ends."
             )
         return self._data
 

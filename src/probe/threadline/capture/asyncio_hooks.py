@@ -15,8 +15,9 @@ import asyncio
 import sys
 import threading
 from asyncio import base_events, events, format_helpers
+from collections.abc import Callable
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
 from .step_hook import StepHook, as_handle_run
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 # task -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
 awaiting: dict[Any, str] = {}
+
 
 def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None]) -> Any:
     """Patch asyncio for this recorder; returns the step hook (its ``tracked`` set holds the traced
@@ -41,7 +43,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     current_tasks_get = asyncio.tasks._current_tasks.get
     original_create_task = base_events.BaseEventLoop.create_task
 
-    Task = asyncio.Task
+    task_type = asyncio.Task
     # Per code object: 0 = asyncio or the probe (look further up), 1 = kernel machinery, 2 = other.
     code_kind: dict[Any, int] = {}
     housekeeping = {
@@ -62,7 +64,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         if self._task_factory is None and not kwargs:
             if self._closed:
                 raise RuntimeError("Event loop is closed")
-            task = Task(coro, loop=self, name=name, context=context)
+            task = task_type(coro, loop=self, name=name, context=context)
             if task._source_traceback:
                 del task._source_traceback[-1]
         else:
@@ -88,7 +90,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
                 creator = get_ident()
             tracked.add(task)
             tasks_extend((task, pc(), creator, frame.f_code if frame is not None else None, lineno))
-        except Exception:  # noqa: BLE001 - never break create_task
+        except Exception:  # never break create_task
             pass
         return task
 
@@ -129,7 +131,7 @@ def suspension_site(task: Any) -> str | None:
         if found is None:
             return None
         return location_of_frame(found.f_code, found.f_lineno)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -141,7 +143,7 @@ def current_who() -> Any:
             task = asyncio.tasks._current_tasks.get(loop)
             if task is not None:
                 return task
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     return threading.get_ident()
 

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 from asyncio import events, tasks
 from time import perf_counter
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..frames import caller_site
 from ..schema import SPAN_RUN
@@ -44,7 +42,7 @@ class CellTask:
         self.active = True
         try:
             loop._ready.appendleft(events.Handle(self._first_step_ended, (), loop, None))
-        except Exception:  # noqa: BLE001 - a loop without a ready deque (uvloop): the first step stays open
+        except Exception:  # a loop without a ready deque (uvloop): the first step stays open
             pass
 
     def _first_step_ended(self) -> None:
@@ -63,7 +61,7 @@ class CellTask:
             if t1 - self.t_start >= rec.block_threshold_s:
                 rec.raw_misc.append(("blocked_hint", task, self.t_start, suspension_site(task)))
             rec.raw_steps.extend((task, self.t_start, t1, label or waiter, code))
-        except Exception:  # noqa: BLE001 - never break the learner's loop
+        except Exception:  # never break the learner's loop
             pass
 
     def finish(self, t_end: float) -> None:

@@ -8,8 +8,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
@@ -44,7 +45,15 @@ def read_thread_stat(tid: int) -> tuple[int, float] | None:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, rec: Recorder, *, sink: Callable[[dict[str, Any]], None] | None, watch_idents: list[int], main_native: dict[int, int], on_error: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self,
+        rec: Recorder,
+        *,
+        sink: Callable[[dict[str, Any]], None] | None,
+        watch_idents: list[int],
+        main_native: dict[int, int],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
         super().__init__(name="threadline-sampler", daemon=True)
         self.rec = rec
         self.sink = sink
@@ -78,7 +87,7 @@ class Sampler(threading.Thread):
                     self.rec.convert_misc()  # new threads and processes are sampled from this tick on
                     self.sample(now)
                     self.flush()
-        except BaseException as exc:  # noqa: BLE001 - report once, never kill the kernel
+        except BaseException as exc:  # report once, never kill the kernel
             self.on_error(exc)
 
     def sample_stacks(self, now: float) -> None:
@@ -184,7 +193,7 @@ class Sampler(threading.Thread):
             self.join(timeout=5)
         try:
             self.sample(perf_counter())
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 

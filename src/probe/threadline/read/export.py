@@ -10,7 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..schema import LANE_PROCESS, LANE_TASK, LANE_THREAD, OUT_CANCELLED, OUT_ERROR, SPAN_BLOCKED, SPAN_KIND_LABELS, SPAN_RUN
+from ..schema import (
+    LANE_PROCESS,
+    LANE_TASK,
+    LANE_THREAD,
+    OUT_CANCELLED,
+    OUT_ERROR,
+    SPAN_BLOCKED,
+    SPAN_KIND_LABELS,
+    SPAN_RUN,
+)
 
 _LANE_PREFIX = {LANE_TASK: "task", LANE_THREAD: "thread", LANE_PROCESS: "process"}
 _OUTCOME_NAME = {OUT_ERROR: "error", OUT_CANCELLED: "cancelled"}
@@ -22,7 +31,14 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
     are threads of the process they run in; spans are complete events, lane ends instant events and
     per-core CPU counters."""
     strings = trace["strings"]
-    lanes, spans, ends, locks, cpu, meta = trace["lanes"], trace["spans"], trace["ends"], trace["locks"], trace["cpu"], trace["meta"]
+    lanes, spans, ends, locks, cpu, meta = (
+        trace["lanes"],
+        trace["spans"],
+        trace["ends"],
+        trace["locks"],
+        trace["cpu"],
+        trace["meta"],
+    )
     kernel_pid = meta["pid"]
 
     def text(i: int) -> str:
@@ -42,11 +58,20 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
     for lane, kind in enumerate(lanes["kind"]):
         pid = pid_of(lane)
         if kind == LANE_PROCESS:
-            events.append({"name": "process_name", "ph": "M", "pid": pid, "args": {"name": text(lanes["name"][lane]) or f"process {pid}"}})
+            events.append(
+                {
+                    "name": "process_name",
+                    "ph": "M",
+                    "pid": pid,
+                    "args": {"name": text(lanes["name"][lane]) or f"process {pid}"},
+                }
+            )
             pids.add(pid)
         name = f"{_LANE_PREFIX.get(kind, 'process')}: {text(lanes['name'][lane])}"
         events.append({"name": "thread_name", "ph": "M", "pid": pid, "tid": lane + 1, "args": {"name": name}})
-        events.append({"name": "thread_sort_index", "ph": "M", "pid": pid, "tid": lane + 1, "args": {"sort_index": lane}})
+        events.append(
+            {"name": "thread_sort_index", "ph": "M", "pid": pid, "tid": lane + 1, "args": {"sort_index": lane}}
+        )
     if kernel_pid not in pids:
         events.append({"name": "process_name", "ph": "M", "pid": kernel_pid, "args": {"name": "kernel"}})
     for lane, kind, start, end, label_ref, lock_ref in zip(
@@ -79,7 +104,14 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
             event["args"] = args
         events.append(event)
     for lane, t, outcome, detail_ref in zip(ends["lane"], ends["t"], ends["outcome"], ends["detail"], strict=True):
-        event = {"name": _OUTCOME_NAME.get(outcome, "done"), "ph": "i", "s": "t", "ts": t, "pid": pid_of(lane), "tid": lane + 1}
+        event = {
+            "name": _OUTCOME_NAME.get(outcome, "done"),
+            "ph": "i",
+            "s": "t",
+            "ts": t,
+            "pid": pid_of(lane),
+            "tid": lane + 1,
+        }
         detail = text(detail_ref)
         if detail:
             event["args"] = {"detail": detail}

@@ -14,9 +14,10 @@ import threading
 import time
 import uuid
 from array import array
+from collections.abc import Callable
 from itertools import count
 from time import perf_counter
-from typing import Any, Callable
+from typing import Any
 
 from ..frames import location_of_frame
 from ..schema import (
@@ -35,6 +36,7 @@ from ..schema import (
 )
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .tasks import TASK_FIELDS, describe_label, resolve_task_rows, task_name, task_outcome
+
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 
 # Steps shorter than this never get a lockWait span; holds shorter than this no lockHold span
@@ -70,7 +72,7 @@ class Recorder:
         self.strings: list[str] = []
         self._string_index: dict[str, int] = {}
         self.tables = _new_tables()
-        self._sent_rows = {table: 0 for table in TABLE_COLUMNS}
+        self._sent_rows = dict.fromkeys(TABLE_COLUMNS, 0)
         self._sent_strings = 0
         self.seq = 0
         # Raw, hot: flat lists, see *_FIELDS.
@@ -121,7 +123,7 @@ class Recorder:
 
     def _row(self, table: str, *values: float) -> int:
         cols = self.tables[table]
-        for col, value in zip(TABLE_COLUMNS[table], values):
+        for col, value in zip(TABLE_COLUMNS[table], values, strict=True):
             cols[col].append(value)  # type: ignore[arg-type]
         return len(cols[TABLE_COLUMNS[table][0]]) - 1
 
@@ -149,14 +151,24 @@ class Recorder:
             self.lane_names.append(name)
             self.lane_groups.append(group)
             return self._row(
-                "lanes", kind, self.string(name), self.string(group), parent, created_by, self.string(site), start_us, os_id
+                "lanes",
+                kind,
+                self.string(name),
+                self.string(group),
+                parent,
+                created_by,
+                self.string(site),
+                start_us,
+                os_id,
             )
 
     def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
         with self.lock:
             self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us)
 
-    def add_span(self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1) -> None:
+    def add_span(
+        self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
+    ) -> None:
         with self.lock:
             self._event_row("spans", lane, kind, start_us, max(start_us, end_us), self.string(label), lock)
 
@@ -235,7 +247,9 @@ class Recorder:
             _, ident, native_id, name, t, creator, site, group = item
             start = self.us(t)
             created_by = self.who_lane(creator, start) if creator is not None else -1
-            lane = self.add_lane(LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id)
+            lane = self.add_lane(
+                LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id
+            )
             self.register_thread_lane(ident, start, lane)
             self.live_thread_lanes[native_id] = lane
         elif kind == "thread_end":
@@ -284,7 +298,9 @@ class Recorder:
         elif kind == "span":
             _, who, span_kind, t_start, t_end, label, lock = item
             start = self.us(t_start)
-            self._event_row("spans", self.who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock)
+            self._event_row(
+                "spans", self.who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock
+            )
 
     def who_lane(self, who: Any, t_us: int) -> int:
         if isinstance(who, int):
@@ -329,7 +345,7 @@ class Recorder:
         self.events += take
         self.dropped += n - take
         last_end = self.lane_last_end
-        for lane, end in zip(lanes, ends):
+        for lane, end in zip(lanes, ends, strict=True):
             last_end[lane] = end
         # Suspensions: from the end of a step that left the task waiting to the start of its next step.
         pending = self.pending_suspend
@@ -342,7 +358,10 @@ class Recorder:
             if susp is not None:
                 self._event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
             if waiter is not None:
-                pending[lane] = (ends[i], describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])))
+                pending[lane] = (
+                    ends[i],
+                    describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])),
+                )
         # Steps that held the loop too long.
         threshold_us = int(self.block_threshold_s * 1e6)
         for i in range(n):
@@ -399,7 +418,7 @@ class Recorder:
                     lane_of[ident] = self.lane_of_ident(ident, got[i])
             reused = [ident for ident in lane_of if len(self.thread_lanes.get(ident, ())) > 1]
             if reused:  # a thread ident the OS gave to a later thread too: resolve by time
-                lanes = [self.lane_of_ident(ident, t) for ident, t in zip(idents, got)]
+                lanes = [self.lane_of_ident(ident, t) for ident, t in zip(idents, got, strict=True)]
             else:
                 lanes = list(map(lane_of.__getitem__, idents))
             n = len(lanes)
@@ -420,7 +439,7 @@ class Recorder:
         for task, lane in list(self.live_tasks.items()):
             try:
                 done = task.done()
-            except Exception:  # noqa: BLE001 - a foreign future type
+            except Exception:  # a foreign future type
                 done = True
             if not done:
                 continue
@@ -489,5 +508,7 @@ class Recorder:
                 "version": TRACE_SCHEMA_VERSION,
                 "meta": self.meta(),
                 "strings": list(self.strings),
-                **{table: {col: values.tolist() for col, values in cols.items()} for table, cols in self.tables.items()},
+                **{
+                    table: {col: values.tolist() for col, values in cols.items()} for table, cols in self.tables.items()
+                },
             }

@@ -58,7 +58,7 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
     if isinstance(fut, asyncio.Task):
         try:
             return rec.string(f"task {fut.get_name()}")
-        except Exception:  # noqa: BLE001
+        except Exception:
             return rec.string("task")
     key = code if code is not None else type(fut)
     cached = rec.label_cache.get(key)
@@ -69,7 +69,9 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
         label = _QUALNAME_LABELS.get(qualname)
         if label is None:
             filename = code.co_filename.replace("\\", "/")
-            if "/asyncio/" in filename and ("selector_events" in filename or "streams" in filename or "proactor" in filename):
+            if "/asyncio/" in filename and (
+                "selector_events" in filename or "streams" in filename or "proactor" in filename
+            ):
                 label = f"I/O ({qualname})"
             else:
                 label = f"await {qualname}"
@@ -118,14 +120,14 @@ def _lane_name(task: Any) -> tuple[str, list[str]]:
     The other names (task name, coroutine name and qualified name) stay as aliases for matching."""
     try:
         task_name = str(task.get_name())
-    except Exception:  # noqa: BLE001
+    except Exception:
         task_name = "task"
     coro_name = qualname = ""
     try:
         coro = task.get_coro()
         coro_name = getattr(coro, "__name__", "") or ""
         qualname = getattr(coro, "__qualname__", "") or ""
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     aliases = [a for a in dict.fromkeys((task_name, coro_name, qualname)) if a]
     if task_name.startswith("Task-") and task_name[5:].isdigit() and coro_name:
@@ -136,7 +138,7 @@ def _lane_name(task: Any) -> tuple[str, list[str]]:
 def task_name(task: Any) -> str:
     try:
         return str(task.get_name())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return repr(task)
 
 
@@ -155,5 +157,5 @@ def task_outcome(task: Any) -> tuple[int, str | None]:
         if exc is not None:
             return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
         return OUT_OK, _short(repr(getattr(task, "_result", None)))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return OUT_OK, None

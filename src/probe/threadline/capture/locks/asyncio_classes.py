@@ -291,7 +291,10 @@ DEFAULTS: tuple[tuple[type, str, Any], ...] = tuple(
 def plain_condition_methods(cond: Any) -> None:
     """A Condition's bound acquire/release that point at the traced methods: the plain ones again."""
     lock = cond._lock
-    for name, traced, plain in (("acquire", _alock_acquire_, _alock_acquire), ("release", _alock_release_, _alock_release)):
+    for name, traced, plain in (
+        ("acquire", _alock_acquire_, _alock_acquire),
+        ("release", _alock_release_, _alock_release),
+    ):
         bound = cond.__dict__.get(name)
         if getattr(bound, "__func__", None) is traced:
             fn = getattr(type(lock), name)

@@ -18,7 +18,23 @@ get_ident = threading.get_ident
 
 
 class PyLockCore:
-    __slots__ = ("_lock", "_acq", "_rel", "_idx", "_t", "_r", "_n", "_w", "_depth", "_kind", "_site", "_globals", "_owner", "_log", "__weakref__")
+    __slots__ = (
+        "_lock",
+        "_acq",
+        "_rel",
+        "_idx",
+        "_t",
+        "_r",
+        "_n",
+        "_w",
+        "_depth",
+        "_kind",
+        "_site",
+        "_globals",
+        "_owner",
+        "_log",
+        "__weakref__",
+    )
 
     def __enter__(self) -> bool:
         if self._acq(False):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sys
 import weakref
+from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ...frames import is_user_file, location_of_frame
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 class _NullSink(list):  # type: ignore[type-arg]
     """Where records of traced objects go once tracing has stopped."""
 
-    def append(self, _item: Any) -> None:  # noqa: D401
+    def append(self, _item: Any) -> None:
         return None
 
     def extend(self, _items: Any) -> None:
@@ -73,7 +74,7 @@ def _find_name(target: Any, frame: FrameType | None, creation_globals: dict[str,
     for f in frames:
         try:
             spaces.append(f.f_locals)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     for f in frames:
         spaces.append(f.f_globals)
@@ -120,7 +121,7 @@ def register(obj: Any, kind: str, site: str | None, creation_globals: dict[str, 
     name = None
     try:
         name = _find_name(name_target, frame, creation_globals)
-    except Exception:  # noqa: BLE001 - naming is best effort
+    except Exception:  # naming is best effort
         name = None
     if name is None:
         name = f"{kind} at {site}" if site else kind

@@ -133,23 +133,23 @@ class FreshLock(TracedLock):
     __slots__ = ()
 
     def __enter__(self) -> bool:
-        if _FRESH_ACTIVATE(self):
+        if _fresh_activate(self):
             return TracedLock.__enter__(self)
         return self._acq()
 
     def __exit__(self, et: Any, ev: Any, tb: Any) -> None:
-        if _FRESH_ACTIVATE(self):
+        if _fresh_activate(self):
             TracedLock.__exit__(self, et, ev, tb)
         else:
             self._rel()
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if _FRESH_ACTIVATE(self):
+        if _fresh_activate(self):
             return TracedLock.acquire(self, blocking, timeout)
         return self._acq(blocking, timeout)
 
     def release(self) -> None:
-        if _FRESH_ACTIVATE(self):
+        if _fresh_activate(self):
             TracedLock.__exit__(self, None, None, None)
         else:
             self._rel()
@@ -228,14 +228,14 @@ class FreshRLock(TracedRLock):
     __slots__ = ()
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if _FRESH_ACTIVATE(self):
+        if _fresh_activate(self):
             return TracedRLock.acquire(self, blocking, timeout)
         return self._acq(blocking, timeout)
 
     __enter__ = acquire
 
     def release(self) -> None:
-        if _FRESH_ACTIVATE(self):
+        if _fresh_activate(self):
             TracedRLock.release(self)
         else:
             self._rel()
@@ -244,7 +244,7 @@ class FreshRLock(TracedRLock):
         self.release()
 
 
-def _FRESH_ACTIVATE(lock: Any) -> bool:
+def _fresh_activate(lock: Any) -> bool:
     """First use of a fresh lock: register it and turn it into its traced class, or into a plain
     lock when tracing has already ended. True when the use is to be recorded."""
     if lock._idx < 0:
@@ -262,7 +262,9 @@ def _FRESH_ACTIVATE(lock: Any) -> bool:
     return state.rec is not None
 
 
-def new_lock_wrapper(cls: type, inner: Any, kind: str, site: str | None, glob: dict[str, Any] | None, owner: Any = None) -> Any:
+def new_lock_wrapper(
+    cls: type, inner: Any, kind: str, site: str | None, glob: dict[str, Any] | None, owner: Any = None
+) -> Any:
     obj = cls.__new__(cls)
     obj._lock = inner
     obj._acq = inner.acquire

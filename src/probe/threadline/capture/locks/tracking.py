@@ -21,7 +21,18 @@ from .registry import creation, register, state
 pc = perf_counter
 
 
-TL_KEYS = ("_tl_idx", "_tl_on", "_tl_kind", "_tl_waiting", "_tl_holders", "_tl_name", "_tl_site", "_tl_globals", "_tl_owner", "_tl_hold")
+TL_KEYS = (
+    "_tl_idx",
+    "_tl_on",
+    "_tl_kind",
+    "_tl_waiting",
+    "_tl_holders",
+    "_tl_name",
+    "_tl_site",
+    "_tl_globals",
+    "_tl_owner",
+    "_tl_hold",
+)
 
 
 def remember(obj: Any) -> None:
@@ -38,7 +49,7 @@ def _creator_frame(obj: Any, frame: FrameType | None) -> FrameType | None:
         try:
             if frame.f_locals.get("self") is not obj:
                 break
-        except Exception:  # noqa: BLE001
+        except Exception:
             break
         frame = frame.f_back
     return frame
