@@ -27,25 +27,18 @@ from ..schema import (
     OUT_ERROR,
     OUT_OK,
     SPAN_BLOCKED,
-    SPAN_LOCK_HOLD,
-    SPAN_LOCK_WAIT,
     SPAN_RUN,
     SPAN_SUSPENDED,
     TABLE_COLUMNS,
     TRACE_SCHEMA_VERSION,
 )
+from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .tasks import TASK_FIELDS, describe_label, resolve_task_rows, task_name, task_outcome
 
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 
-# Steps shorter than this never get a lockWait span; holds shorter than this no lockHold span
-# (the acquires table still has every acquisition; spans are for drawing).
-LOCK_WAIT_SPAN_MIN_S = 10e-6
-LOCK_HOLD_SPAN_MIN_S = 100e-6
-
 STEP_FIELDS = 5  # task, t0, t1, what it awaits next (None, a label str, or a future), the code awaiting it
-ACQ_FIELDS = 6  # lock index, who (thread ident or task), requested, acquired, released, waiters
 
 
 def _new_tables() -> dict[str, dict[str, array]]:
@@ -127,7 +120,7 @@ class Recorder:
             cols[col].append(value)  # type: ignore[arg-type]
         return len(cols[TABLE_COLUMNS[table][0]]) - 1
 
-    def _event_row(self, table: str, *values: float) -> None:
+    def event_row(self, table: str, *values: float) -> None:
         """A row that counts towards the capacity (spans, acquisitions, samples)."""
         if self.events >= self.capacity:
             self.dropped += 1
@@ -170,16 +163,16 @@ class Recorder:
         self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
     ) -> None:
         with self.lock:
-            self._event_row("spans", lane, kind, start_us, max(start_us, end_us), self.string(label), lock)
+            self.event_row("spans", lane, kind, start_us, max(start_us, end_us), self.string(label), lock)
 
     def add_cpu(self, t_us: int, per_core: list[float]) -> None:
         with self.lock:
             for core, util in enumerate(per_core):
-                self._event_row("cpu", t_us, core, float(util))
+                self.event_row("cpu", t_us, core, float(util))
 
     def add_sample(self, lane: int, t_us: int, core: int, cpu: float) -> None:
         with self.lock:
-            self._event_row("samples", lane, t_us, core, float(cpu))
+            self.event_row("samples", lane, t_us, core, float(cpu))
 
     def register_thread_lane(self, ident: int, start_us: int, lane: int) -> None:
         self.thread_lanes.setdefault(ident, []).append((start_us, lane))
@@ -227,8 +220,8 @@ class Recorder:
                 self._convert_misc(item)
             resolve_task_rows(self, tasks)
             self._convert_steps(steps)
-            self._convert_acquires(acq)
-            self._convert_fast(fast)
+            convert_acquires(self, acq)
+            convert_fast(self, fast)
             self._close_tasks()
 
     def convert_misc(self) -> None:
@@ -260,7 +253,7 @@ class Recorder:
             self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6))
             # A thread's life is one run span on its lane.
             start = self.tables["lanes"]["start"][lane]
-            self._event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
+            self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
         elif kind == "lock":
             _, index, name, lock_kind, site = item
             while len(self.tables["locks"]["name"]) < index:  # a registration still in flight
@@ -283,7 +276,7 @@ class Recorder:
                 end = self.us(t)
                 self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6))
                 start = self.tables["lanes"]["start"][lane]
-                self._event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
+                self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
         elif kind == "process_task":
             _, pid, t_start_unix, t_end_unix, label = item
             lane = self.pid_lane.get(pid)
@@ -292,13 +285,13 @@ class Recorder:
                 self.pid_lane[pid] = lane
             start = int(t_start_unix * 1e6) - self.t0_unix_us
             end = int(t_end_unix * 1e6) - self.t0_unix_us
-            self._event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
+            self.event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
         elif kind == "blocked_hint":
             self.blocked_hint[(item[1], item[2])] = item[3]
         elif kind == "span":
             _, who, span_kind, t_start, t_end, label, lock = item
             start = self.us(t_start)
-            self._event_row(
+            self.event_row(
                 "spans", self.who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock
             )
 
@@ -356,7 +349,7 @@ class Recorder:
                 continue
             susp = pending.pop(lane, None)
             if susp is not None:
-                self._event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
+                self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
             if waiter is not None:
                 pending[lane] = (
                     ends[i],
@@ -370,7 +363,7 @@ class Recorder:
                 b = steps[i * STEP_FIELDS + 2]
                 task = steps[i * STEP_FIELDS]
                 location = self._blocked_location(a, b) or self.blocked_hint.pop((task, a), None) or "unknown location"
-                self._event_row("spans", lanes[i], SPAN_BLOCKED, starts[i], ends[i], self.string(location), -1)
+                self.event_row("spans", lanes[i], SPAN_BLOCKED, starts[i], ends[i], self.string(location), -1)
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
@@ -382,58 +375,6 @@ class Recorder:
         if not seen:
             return None
         return max(seen.items(), key=lambda kv: kv[1])[0]
-
-    def _convert_acquires(self, acq: list[Any]) -> None:
-        if not acq:
-            return
-        t0 = self.t0
-        for i in range(0, len(acq), ACQ_FIELDS):
-            lock, who, req, got, rel, waiters = acq[i : i + ACQ_FIELDS]
-            r = int((req - t0) * 1e6)
-            g = int((got - t0) * 1e6)
-            e = int((rel - t0) * 1e6) if rel is not None else -1
-            lane = self.who_lane(who, r)
-            self._event_row("acquires", lock, lane, r, g, e, waiters)
-            if got - req >= LOCK_WAIT_SPAN_MIN_S:
-                self._event_row("spans", lane, SPAN_LOCK_WAIT, r, g, -1, lock)
-            if rel is not None and rel - got >= LOCK_HOLD_SPAN_MIN_S:
-                self._event_row("spans", lane, SPAN_LOCK_HOLD, g, e, -1, lock)
-
-    def _convert_fast(self, fast: list[tuple[int, list[int]]]) -> None:
-        """Uncontended acquisitions, per lock (thread ident, acquired ns, released ns), in bulk."""
-        t0 = self.t0_ns
-        lane_of: dict[int, int] = {}
-        acquires = self.tables["acquires"]
-        min_hold = int(LOCK_HOLD_SPAN_MIN_S * 1e6)
-        for lock, log in fast:
-            acquired = log[1::3]
-            if 0 in acquired:  # released through a wrapper made while it was already held: no hold to record
-                log = [v for i in range(0, len(log), 3) if log[i + 1] for v in log[i : i + 3]]
-                acquired = log[1::3]
-            idents = log[0::3]
-            got = [(t - t0) // 1000 for t in acquired]
-            rel = [(t - t0) // 1000 for t in log[2::3]]
-            for i, ident in enumerate(idents):  # one lookup per thread, not per acquisition
-                if ident not in lane_of:
-                    lane_of[ident] = self.lane_of_ident(ident, got[i])
-            reused = [ident for ident in lane_of if len(self.thread_lanes.get(ident, ())) > 1]
-            if reused:  # a thread ident the OS gave to a later thread too: resolve by time
-                lanes = [self.lane_of_ident(ident, t) for ident, t in zip(idents, got, strict=True)]
-            else:
-                lanes = list(map(lane_of.__getitem__, idents))
-            n = len(lanes)
-            take = min(n, max(0, self.capacity - self.events))
-            acquires["lock"].extend([lock] * take)
-            acquires["lane"].extend(lanes[:take])
-            acquires["requested"].extend(got[:take])
-            acquires["acquired"].extend(got[:take])
-            acquires["released"].extend(rel[:take])
-            acquires["waiters"].extend([0] * take)
-            self.events += take
-            self.dropped += n - take
-            for i in range(take):
-                if rel[i] - got[i] >= min_hold:
-                    self._event_row("spans", lanes[i], SPAN_LOCK_HOLD, got[i], rel[i], -1, lock)
 
     def _close_tasks(self) -> None:
         for task, lane in list(self.live_tasks.items()):

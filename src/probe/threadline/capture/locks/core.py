@@ -2,7 +2,7 @@
 
 ``LockCore`` is the base of every traced lock class in thread_locks (TracedLock, its fresh and plain
 variants, TracedRLock); they share its layout, so a lock can change class in place. It is the C
-version from ``_speedups`` when that was built, else this module's Python twin (see compiled.py).
+version from ``_speedups`` when that was built, else this module's Python twin (see capture/compiled.py).
 """
 
 from __future__ import annotations
