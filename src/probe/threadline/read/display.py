@@ -16,9 +16,10 @@ def bundle(data: dict[str, Any]) -> dict[str, Any]:
 def in_ipython() -> bool:
     try:
         from IPython import get_ipython
-    except ImportError:
+
+        return get_ipython() is not None
+    except Exception:  # IPython missing or broken: there is nowhere to show it
         return False
-    return get_ipython() is not None
 
 
 def display_trace(data: dict[str, Any]) -> None:
