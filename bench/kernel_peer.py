@@ -7,6 +7,7 @@ Usage: kernel_peer.py KERNEL_NAME, then one command per line on stdin, one JSON 
   quit
 The Node side interleaves these with its own runs so both see the same machine load.
 """
+
 from __future__ import annotations
 
 import json

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 import threadline
-import threadline.compiled
+import threadline.capture.compiled
 
 TASKS = 20_000
 AWAITS = 6
@@ -180,7 +180,11 @@ def main() -> None:
                 walls[w][m].append(wall)
                 cpus[w][m].append(cpu)
                 extra[w][m].append(outside)
-            print(f"{w} rep {rep + 1}/{reps}: " + ", ".join(f"{m} {walls[w][m][-1]:.3f}s" for m in modes), file=sys.stderr, flush=True)
+            print(
+                f"{w} rep {rep + 1}/{reps}: " + ", ".join(f"{m} {walls[w][m][-1]:.3f}s" for m in modes),
+                file=sys.stderr,
+                flush=True,
+            )
     # Ratios of elapsed time (what the learner waits for); process CPU time (every thread, the
     # tracers' own included) is reported beside it: for the I/O-bound program it also charges
     # the sampler's fixed cost per second against the little CPU the program itself uses.
@@ -188,7 +192,7 @@ def main() -> None:
     med_cpu = {w: {m: statistics.median(v) for m, v in cpus[w].items()} for w in workloads}
     fin = {w: {m: statistics.median(v) for m, v in extra[w].items()} for w in workloads}
     result = {
-        "implementation": "c" if threadline.compiled.speedups is not None else "pure-python",
+        "implementation": "c" if threadline.capture.compiled.speedups is not None else "pure-python",
         "wall_ratios": {w: {m: round(v / med_wall[w]["plain"], 3) for m, v in med_wall[w].items()} for w in workloads},
         "cpu_ratios": {w: {m: round(v / med_cpu[w]["plain"], 3) for m, v in med_cpu[w].items()} for w in workloads},
         "wall_medians_s": {w: {m: round(v, 4) for m, v in med_wall[w].items()} for w in workloads},

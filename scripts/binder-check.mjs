@@ -179,7 +179,7 @@ async function main() {
 
     const cores = spawnSync(
       path.join(repo, 'binder', 'start'),
-      ['python', '-c', 'import os, threadline, threadline.compiled as c; print(threadline.effective_cpus(), os.environ.get("THREADLINE_EFFECTIVE_CPUS"), threadline.effective_cpus_reason(), c.speedups is not None, sep="\\t")'],
+      ['python', '-c', 'import os, threadline, threadline.capture.compiled as c; print(threadline.effective_cpus(), os.environ.get("THREADLINE_EFFECTIVE_CPUS"), threadline.effective_cpus_reason(), c.speedups is not None, sep="\\t")'],
       { env: containerEnv(), encoding: 'utf8' }
     );
     const [effective, exported, reason, compiled] = cores.stdout.trim().split('\t');

@@ -140,7 +140,7 @@ if (!buildOnly) {
     // (the labextension step above built it: hatch-jupyter-builder need not)
     const env = { ...process.env, SKIP_JUPYTER_BUILDER: '1' };
     run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--no-build-isolation', '--editable', '.'], { env });
-    if (pythonSays('import threadline.compiled as c; print(c.speedups is not None)') !== 'True') {
+    if (pythonSays('import threadline.capture.compiled as c; print(c.speedups is not None)') !== 'True') {
       log("warning: the probe's C hot paths were not compiled (see pip's output above); tracing works, with more overhead. Install gcc and run again.");
     }
     // The course's kernel is the default for new notebooks in this environment (an opt-in for users,

@@ -95,7 +95,7 @@ function pytestOn(version, interpreter) {
     failed += 1;
     return;
   }
-  if (spawnSync(python, ['-c', 'import threadline.compiled as c; assert c.speedups'], { stdio: 'ignore' }).status !== 0) {
+  if (spawnSync(python, ['-c', 'import threadline.capture.compiled as c; assert c.speedups'], { stdio: 'ignore' }).status !== 0) {
     console.log(`probe on Python ${version}: the C hot paths did not compile`);
     failed += 1;
     return;

@@ -32,7 +32,7 @@ def lanes_named(trace: dict[str, Any], name: str) -> list[int]:
 def rows(trace: dict[str, Any], table: str) -> list[dict[str, Any]]:
     cols = trace[table]
     keys = list(cols)
-    return [dict(zip(keys, values)) for values in zip(*(cols[k] for k in keys))]
+    return [dict(zip(keys, values, strict=True)) for values in zip(*(cols[k] for k in keys), strict=True)]
 
 
 @pytest.fixture

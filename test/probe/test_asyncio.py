@@ -6,9 +6,9 @@ import asyncio
 import time
 
 import pytest
+from conftest import lanes_named, rows, s, validate
 
 import threadline
-from conftest import lanes_named, rows, s, validate
 
 LANE_TASK, RUN, SUSPENDED, BLOCKED = 0, 0, 1, 4
 
@@ -92,7 +92,9 @@ def test_wait_as_completed_taskgroup_timeout_labels():
         return d
 
     async def main():
-        done, _ = await asyncio.wait([asyncio.create_task(job(0.01), name="w1"), asyncio.create_task(job(0.02), name="w2")])
+        done, _ = await asyncio.wait(
+            [asyncio.create_task(job(0.01), name="w1"), asyncio.create_task(job(0.02), name="w2")]
+        )
         got = [await f for f in asyncio.as_completed([job(0.01), job(0.005)])]
         async with asyncio.TaskGroup() as tg:
             tg.create_task(job(0.01), name="tg1")
@@ -132,8 +134,12 @@ def test_suspension_labels_for_primitives():
         async def consume():
             return await queue.get()
 
-        tasks = [asyncio.create_task(use_lock(), name="L1"), asyncio.create_task(use_lock(), name="L2"),
-                 asyncio.create_task(wait_event(), name="E"), asyncio.create_task(consume(), name="Q")]
+        tasks = [
+            asyncio.create_task(use_lock(), name="L1"),
+            asyncio.create_task(use_lock(), name="L2"),
+            asyncio.create_task(wait_event(), name="E"),
+            asyncio.create_task(consume(), name="Q"),
+        ]
         await asyncio.sleep(0.02)
         event.set()
         await queue.put(1)

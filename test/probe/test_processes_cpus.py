@@ -7,10 +7,10 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-
-import threadline
 from conftest import rows, s, validate
 from workers import burn, nap, square
+
+import threadline
 
 LANE_PROCESS = 2
 # a hung kernel or worker must fail the test, not stall the suite
@@ -58,9 +58,8 @@ def test_process_pool_and_executor_are_recorded(method):
 
 
 def test_cpu_samples_and_cores_busy():
-    with threadline.trace(display=False) as t:
-        with mp.get_context("fork").Pool(2) as pool:
-            pool.map(burn, [6_000_000] * 4)  # long enough (> 0.5 s) to be sampled several times
+    with threadline.trace(display=False) as t, mp.get_context("fork").Pool(2) as pool:
+        pool.map(burn, [6_000_000] * 4)  # long enough (> 0.5 s) to be sampled several times
     trace = t.data
     cpu = rows(trace, "cpu")
     assert cpu, "per-core samples were taken"
@@ -87,7 +86,7 @@ def test_effective_cpus(monkeypatch):
 
 
 def test_cgroup_v2_quota_is_read(tmp_path, monkeypatch):
-    from threadline import cpus
+    from threadline.record import cpus
 
     (tmp_path / "cpu.max").write_text("150000 100000\n")
     (tmp_path / "cpu.stat").write_text("usage_usec 10\nthrottled_usec 4242\n")
@@ -103,9 +102,8 @@ def test_cgroup_v2_quota_is_read(tmp_path, monkeypatch):
 
 
 def test_stdlib_helper_threads_are_not_counted_as_the_learners():
-    with threadline.trace(display=False) as t:
-        with mp.get_context("fork").Pool(2) as pool:
-            pool.map(square, range(4))
+    with threadline.trace(display=False) as t, mp.get_context("fork").Pool(2) as pool:
+        pool.map(square, range(4))
     assert t.threads_used() == 0
     groups = {s(t.data, g) for g in t.data["lanes"]["group"]}
     assert "helpers" in groups
@@ -113,19 +111,46 @@ def test_stdlib_helper_threads_are_not_counted_as_the_learners():
 
 def _synthetic(cpu_rows, sample_rows):
     """A minimal finished trace with given cpu (t, core, util) and samples (lane, t, cpu) rows."""
-    empty = lambda *cols: {c: [] for c in cols}  # noqa: E731
+
+    def empty(*cols):
+        return {c: [] for c in cols}
+
     trace = {
         "version": 1,
-        "meta": {"t0_unix_us": 0, "pid": 1, "python": "3.11", "host_cpus": 2, "effective_cpus": 2, "effective_cpus_reason": "",
-                 "block_threshold_us": 100000, "dropped": 0, "capacity": 10, "duration_us": 1000},
+        "meta": {
+            "t0_unix_us": 0,
+            "pid": 1,
+            "python": "3.11",
+            "host_cpus": 2,
+            "effective_cpus": 2,
+            "effective_cpus_reason": "",
+            "block_threshold_us": 100000,
+            "dropped": 0,
+            "capacity": 10,
+            "duration_us": 1000,
+        },
         "strings": ["w", "processes"],
-        "lanes": {"kind": [2, 2], "name": [0, 0], "group": [1, 1], "parent": [-1, -1], "created_by": [-1, -1], "site": [-1, -1], "start": [0, 0], "os_id": [10, 11]},
+        "lanes": {
+            "kind": [2, 2],
+            "name": [0, 0],
+            "group": [1, 1],
+            "parent": [-1, -1],
+            "created_by": [-1, -1],
+            "site": [-1, -1],
+            "start": [0, 0],
+            "os_id": [10, 11],
+        },
         "ends": empty("lane", "t", "outcome", "detail", "cpu_us"),
         "spans": empty("lane", "kind", "start", "end", "label", "lock"),
         "locks": empty("name", "kind", "site"),
         "acquires": empty("lock", "lane", "requested", "acquired", "released", "waiters"),
         "cpu": {"t": [r[0] for r in cpu_rows], "core": [r[1] for r in cpu_rows], "util": [r[2] for r in cpu_rows]},
-        "samples": {"lane": [r[0] for r in sample_rows], "t": [r[1] for r in sample_rows], "core": [0] * len(sample_rows), "cpu": [r[2] for r in sample_rows]},
+        "samples": {
+            "lane": [r[0] for r in sample_rows],
+            "t": [r[1] for r in sample_rows],
+            "core": [0] * len(sample_rows),
+            "cpu": [r[2] for r in sample_rows],
+        },
     }
     validate(trace)
     return threadline.Trace(trace)

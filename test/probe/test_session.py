@@ -9,21 +9,26 @@ import multiprocessing.pool
 import queue
 import threading
 from asyncio import base_events, events
+from pathlib import Path
 
 import pytest
+from conftest import validate
 
 import threadline
 from threadline import session
-from threadline.recorder import Recorder
-from conftest import validate
+from threadline.record.recorder import Recorder
 
 
 def patched_surface():
     """Everything the probe may patch, by identity."""
     return {
-        "threading": {k: getattr(threading, k) for k in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event")},
+        "threading": {
+            k: getattr(threading, k) for k in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event")
+        },
         "queue": queue.Queue,
-        "asyncio": {k: getattr(asyncio, k) for k in ("Lock", "Semaphore", "BoundedSemaphore", "Event", "Condition", "Queue")},
+        "asyncio": {
+            k: getattr(asyncio, k) for k in ("Lock", "Semaphore", "BoundedSemaphore", "Event", "Condition", "Queue")
+        },
         "Thread": dict(threading.Thread.__dict__),
         "Handle": dict(events.Handle.__dict__),
         "BaseEventLoop": dict(base_events.BaseEventLoop.__dict__),
@@ -32,9 +37,18 @@ def patched_surface():
         "classes": {
             cls.__qualname__: dict(cls.__dict__)
             for cls in (
-                threading.Semaphore, threading.BoundedSemaphore, threading.Event, queue.Queue,
-                asyncio.Lock, asyncio.Semaphore, asyncio.BoundedSemaphore, asyncio.Event, asyncio.Condition,
-                asyncio.Queue, asyncio.PriorityQueue, asyncio.LifoQueue,
+                threading.Semaphore,
+                threading.BoundedSemaphore,
+                threading.Event,
+                queue.Queue,
+                asyncio.Lock,
+                asyncio.Semaphore,
+                asyncio.BoundedSemaphore,
+                asyncio.Event,
+                asyncio.Condition,
+                asyncio.Queue,
+                asyncio.PriorityQueue,
+                asyncio.LifoQueue,
             )
         },
         "ApplyResult": dict(multiprocessing.pool.ApplyResult.__dict__),
@@ -60,9 +74,8 @@ def test_patches_gone_after_1000_traces_and_no_leak():
     objects_before = len(gc.get_objects())
     threads_before = threading.active_count()
     for _ in range(1000):
-        with threadline.trace(display=False):
-            with threading.Lock():
-                pass
+        with threadline.trace(display=False), threading.Lock():
+            pass
     gc.collect()
     assert patched_surface() == before
     assert threading.active_count() == threads_before, "sampler threads all stopped"
@@ -73,35 +86,37 @@ def test_patches_gone_after_1000_traces_and_no_leak():
 
 def test_exception_and_keyboard_interrupt_undo_everything():
     before = patched_surface()
-    with pytest.raises(ZeroDivisionError):
-        with threadline.trace(display=False):
-            1 / 0
+    with pytest.raises(ZeroDivisionError), threadline.trace(display=False):
+        _ = 1 / 0
     assert patched_surface() == before
-    with pytest.raises(KeyboardInterrupt):
-        with threadline.trace(display=False) as t:
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), threadline.trace(display=False) as t:
+        raise KeyboardInterrupt
     assert patched_surface() == before
     assert t.finished  # the trace up to the interrupt is still there
 
 
 def test_nested_tracing_is_refused_clearly():
-    with threadline.trace(display=False):
-        with pytest.raises(threadline.NestedTraceError, match="cannot be nested"):
-            with threadline.trace(display=False):
-                pass
+    with (
+        threadline.trace(display=False),
+        pytest.raises(threadline.NestedTraceError, match="cannot be nested"),
+        threadline.trace(display=False),
+    ):
+        pass
     with threadline.trace(display=False) as t:
         pass
     assert t.finished
 
 
 def test_queries_before_the_end_explain_themselves():
-    with threadline.trace(display=False) as t:
-        with pytest.raises(threadline.TraceNotFinishedError, match="after the `with` block"):
-            t.max_concurrent()
+    with (
+        threadline.trace(display=False) as t,
+        pytest.raises(threadline.TraceNotFinishedError, match="after the `with` block"),
+    ):
+        t.max_concurrent()
 
 
 def test_probe_failure_is_reported_once_and_code_runs_untraced(monkeypatch, capsys):
-    from threadline import lock_hooks
+    from threadline.capture.locks import hooks as lock_hooks
 
     def broken(*_args):
         raise OSError("simulated probe failure")
@@ -178,12 +193,13 @@ def test_chrome_trace_export(tmp_path):
     with threadline.trace(display=False, label="demo") as t:
         small_program()
     path = t.to_chrome_trace(str(tmp_path / "trace.json"))
-    doc = json.loads(open(path).read())
+    doc = json.loads(Path(path).read_text())
     events = doc["traceEvents"]
-    assert any(e["ph"] == "X" and e["name"].startswith("run") for e in events)
+    assert any(e["ph"] == "X" and e["name"] == "running" for e in events)
     assert any(e["ph"] == "M" and e["name"] == "thread_name" for e in events)
     assert all(e.get("dur", 0) >= 0 and "pid" in e for e in events)
-    assert doc["otherData"]["threadline"]["label"] == "demo"
+    assert doc["otherData"]["source"] == "threadline"
+    assert doc["otherData"]["label"] == "demo"
 
 
 def test_outside_ipython_display_is_a_no_op_and_last_trace_is_kept(capsys):
@@ -195,7 +211,7 @@ def test_outside_ipython_display_is_a_no_op_and_last_trace_is_kept(capsys):
 
 
 def test_svg_and_summary_render():
-    from threadline.render import summary_text, svg_timeline
+    from threadline.read.render import summary_text, svg_timeline
 
     with threadline.trace(display=False) as t:
         small_program()

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 import threadline
-from threadline import lock_hooks
-from threadline.compiled import speedups
+from threadline.capture.compiled import speedups
+from threadline.capture.locks import thread_locks
 
 PURE = bool(os.environ.get("THREADLINE_PURE_PYTHON"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.skipif(PURE, reason="the pure-Python pass")
 def test_the_c_hot_paths_are_built_and_used_while_tracing():
-    assert speedups is not None, "src/probe/threadline/_speedups*.so is missing: run `node scripts/setup.mjs` (needs gcc)"
+    assert speedups is not None, (
+        "src/probe/threadline/capture/_speedups*.so is missing: run `node scripts/setup.mjs` (needs gcc)"
+    )
     plain_run = events.Handle.__dict__["_run"]
     with threadline.trace(display=False):
         assert type(events.Handle.__dict__["_run"]) is speedups.StepHook
@@ -92,7 +94,9 @@ def _summary(tmp_path: Path, pure: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "THREADLINE_PURE_PYTHON"}
     if pure:
         env["THREADLINE_PURE_PYTHON"] = "1"
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -140,7 +144,7 @@ def test_keyboard_interrupt_in_a_callback_stops_the_loop_and_the_patches_go():
     with pytest.raises(KeyboardInterrupt):
         asyncio.run(main())
     assert events.Handle.__dict__["_run"] is plain_run
-    assert threading.Lock is lock_hooks._allocate_lock or threading.Lock.__module__ == "_thread"
+    assert threading.Lock is thread_locks.allocate_lock or threading.Lock.__module__ == "_thread"
 
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")

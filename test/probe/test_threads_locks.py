@@ -6,11 +6,12 @@ import asyncio
 import queue
 import threading
 import time
+from itertools import pairwise
 
 import pytest
+from conftest import lanes_named, rows, s, validate
 
 import threadline
-from conftest import lanes_named, rows, s, validate
 
 LANE_THREAD = 1
 
@@ -99,7 +100,7 @@ def test_contended_lock_wait_hold_holder_waiters_and_name():
         assert r["released"] - r["acquired"] >= 9_000
     # holds never overlap
     holds = sorted((r["acquired"], r["released"]) for r in acq)
-    assert all(a[1] <= b[0] for a, b in zip(holds, holds[1:]))
+    assert all(a[1] <= b[0] for a, b in pairwise(holds))
     assert any(r["waiters"] >= 1 for r in acq)
     stats = t.lock_stats("balance_lock")
     assert stats.acquisitions == 9 and stats.exclusive and stats.max_holders == 1
@@ -122,9 +123,8 @@ class Account:
         self.balance = 0
 
     def deposit(self, n):
-        with self.lock:
-            with self.lock:  # reentrant: one acquisition
-                self.balance += n
+        with self.lock, self.lock:  # reentrant: one acquisition
+            self.balance += n
 
 
 def test_rlock_attribute_name_and_reentrancy():
@@ -175,8 +175,13 @@ def test_semaphore_condition_event_queue_threads():
     trace = t.data
     validate(trace)
     assert sorted(results) == list(range(12))
-    kinds = {name: s(trace, k) for name, k in zip(t.lock_names(), trace["locks"]["kind"])}
-    assert kinds == {"jobs": "queue.Queue", "pool_slots": "threading.BoundedSemaphore", "cond": "threading.Condition", "ready": "threading.Event"}
+    kinds = {name: s(trace, k) for name, k in zip(t.lock_names(), trace["locks"]["kind"], strict=True)}
+    assert kinds == {
+        "jobs": "queue.Queue",
+        "pool_slots": "threading.BoundedSemaphore",
+        "cond": "threading.Condition",
+        "ready": "threading.Event",
+    }
     assert t.lock_stats("pool_slots").acquisitions == 12
     assert t.lock_stats("pool_slots").max_holders <= 2
     assert t.lock_stats("jobs").acquisitions == 30  # 15 gets + 15 puts
@@ -218,7 +223,7 @@ def test_asyncio_primitives_names_and_stats():
         asyncio.run(main())
     trace = t.data
     validate(trace)
-    names = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"])))
+    names = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"]), strict=True))
     assert names["lock"] == "asyncio.Lock"
     assert names["cond"] == "asyncio.Condition"
     assert names["done"] == "asyncio.Event"
@@ -297,7 +302,7 @@ def test_asyncio_primitives_created_before_the_trace_and_subclasses_are_recorded
         asyncio.run(main())
     trace = t.data
     validate(trace)
-    kinds = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"])))
+    kinds = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"]), strict=True))
     assert kinds == {
         "lock": "asyncio.Lock",
         "sem": "asyncio.Semaphore",
@@ -317,7 +322,11 @@ def test_asyncio_primitives_created_before_the_trace_and_subclasses_are_recorded
     assert t.lock_stats("ready").acquisitions == 1
     assert t.lock_stats("cond").acquisitions == 3  # waiter, main (notify), waiter again after wait()
     (w,) = [i for i, n in enumerate(trace["lanes"]["name"]) if s(trace, n) == "waiter"]
-    waits = [s(trace, lab) for lane, kind, lab in zip(trace["spans"]["lane"], trace["spans"]["kind"], trace["spans"]["label"]) if lane == w and kind == 1]
+    waits = [
+        s(trace, lab)
+        for lane, kind, lab in zip(trace["spans"]["lane"], trace["spans"]["kind"], trace["spans"]["label"], strict=True)
+        if lane == w and kind == 1
+    ]
     assert waits[:2] == ["asyncio.Event ready", "asyncio.Condition cond"], waits
     # nothing of the trace is left on the objects, and they still work
     for obj in everything:
@@ -357,7 +366,7 @@ def test_threading_semaphore_event_and_queue_created_before_the_trace_are_record
     assert got == [0, 1, 2]
     trace = t.data
     validate(trace)
-    kinds = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"])))
+    kinds = dict(zip(t.lock_names(), (s(trace, k) for k in trace["locks"]["kind"]), strict=True))
     assert kinds == {
         "go": "threading.Event",
         "slots": "threading.Semaphore",
@@ -422,9 +431,8 @@ def test_locks_made_before_the_trace_in_the_namespace_are_recorded_then_given_ba
         for _ in range(4):
             with EARLY_LOCK:
                 time.sleep(0.002)
-            with EARLY_LEDGER.lock:
-                with EARLY_LEDGER.lock:  # reentrant: one acquisition
-                    EARLY_LEDGER.entries += 1
+            with EARLY_LEDGER.lock, EARLY_LEDGER.lock:  # reentrant: one acquisition
+                EARLY_LEDGER.entries += 1
             with EARLY_SHARDS[1]:
                 pass
 
@@ -441,7 +449,7 @@ def test_locks_made_before_the_trace_in_the_namespace_are_recorded_then_given_ba
     assert t.lock_stats("EARLY_LOCK").total_hold_s >= 12 * 0.0015
     # the learner's objects hold their own locks again, unchanged
     assert (EARLY_LOCK, EARLY_LEDGER.lock, EARLY_SHARDS[1]) == originals
-    assert all(a is b for a, b in zip((EARLY_LOCK, EARLY_LEDGER.lock, EARLY_SHARDS[1]), originals))
+    assert all(a is b for a, b in zip((EARLY_LOCK, EARLY_LEDGER.lock, EARLY_SHARDS[1]), originals, strict=True))
     assert EARLY_LEDGER.entries == 12 and not EARLY_LOCK.locked()
 
 

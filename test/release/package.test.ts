@@ -91,7 +91,7 @@ describe('the Python wheel', () => {
 
     expect(plain(sh(path.join(userEnv, 'bin', 'jupyter'), ['labextension', 'list'], { env }))).toMatch(/threadline v\S+ enabled\s+OK \(python, threadline\)/);
     expect(sh(path.join(userEnv, 'bin', 'jupyter'), ['kernelspec', 'list'], { env })).toMatch(/^\s*threadline\s+\S+kernels\/threadline$/m);
-    expect(sh(userPython, ['-c', 'import threadline, threadline.compiled as c; print(c.speedups is not None)'], { env, cwd: work }).trim()).toBe('True');
+    expect(sh(userPython, ['-c', 'import threadline, threadline.capture.compiled as c; print(c.speedups is not None)'], { env, cwd: work }).trim()).toBe('True');
     expect(fileDigest(config)).toBe(before);
   });
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .analysis import Block, LockStats, Trace
-from .cpus import effective_cpus, effective_cpus_reason
+from .ipython import load, unload
+from .read.analysis import Block, LockStats, Trace
+from .record.cpus import effective_cpus, effective_cpus_reason
 from .session import NestedTraceError, TraceNotFinishedError, last_trace, trace
 
 __all__ = [
@@ -33,12 +34,8 @@ __all__ = [
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register %%timeline and the threadline.meter comm target (nothing runs until used)."""
-    from .ipython import load
-
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from .ipython import unload
-
     unload(ipython)

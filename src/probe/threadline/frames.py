@@ -7,7 +7,7 @@ import sys
 import sysconfig
 from types import CodeType, FrameType
 
-_PROBE_DIR = os.path.dirname(os.path.abspath(__file__))
+PROBE_DIR = os.path.dirname(os.path.abspath(__file__))
 _ASYNCIO_DIR = os.path.dirname(os.path.abspath(__import__("asyncio").__file__))
 _LIBRARY_DIRS = tuple(
     sorted(
@@ -38,13 +38,13 @@ _user_cache: dict[str, bool] = {}
 
 
 def is_probe_or_asyncio(filename: str) -> bool:
-    return filename.startswith(_PROBE_DIR) or filename.startswith(_ASYNCIO_DIR)
+    return filename.startswith(PROBE_DIR) or filename.startswith(_ASYNCIO_DIR)
 
 
 def is_kernel_machinery(filename: str) -> bool:
     """Code of the kernel itself (its tasks and threads are not the learner's)."""
     norm = filename.replace("\\", "/")
-    if filename.startswith(_PROBE_DIR):
+    if filename.startswith(PROBE_DIR):
         return True
     return any(f"/{name}/" in norm for name in _MACHINERY)
 
@@ -57,7 +57,7 @@ def is_user_file(filename: str) -> bool:
             cached = not filename.startswith("<frozen")
         else:
             path = os.path.abspath(filename)
-            cached = not path.startswith(_PROBE_DIR) and not any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
+            cached = not path.startswith(PROBE_DIR) and not any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
         _user_cache[filename] = cached
     return cached
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from .names import METER_COMM_TARGET, TRACE_COMM_TARGET, TRACE_MIME
-from .recorder import Recorder
-from .render import summary_text, svg_timeline
+from .record.cpus import effective_cpus_exact, effective_cpus_reason, throttled_us
+from .schema import METER_COMM_TARGET, TRACE_COMM_TARGET, TRACE_SCHEMA_VERSION
 from .session import active_trace, report_once, trace
+
+if TYPE_CHECKING:
+    from .record.recorder import Recorder
 
 MAGIC_LINE = "%%timeline"
 _BEGIN = "__import__('threadline.ipython').ipython.begin_cell_trace({label!r}); "
@@ -25,16 +28,7 @@ def _kernel_available() -> bool:
         from ipykernel.kernelbase import Kernel
 
         return bool(Kernel.initialized())
-    except Exception:  # noqa: BLE001
-        return False
-
-
-def in_ipython() -> bool:
-    try:
-        from IPython import get_ipython
-
-        return get_ipython() is not None
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -47,7 +41,9 @@ class CommSink:
     def __init__(self, rec: Recorder) -> None:
         import comm
 
-        self.comm = comm.create_comm(target_name=TRACE_COMM_TARGET, data={"trace_id": rec.trace_id, "version": 1})
+        self.comm = comm.create_comm(
+            target_name=TRACE_COMM_TARGET, data={"trace_id": rec.trace_id, "version": TRACE_SCHEMA_VERSION}
+        )
         self.lock = threading.Lock()
 
     def __call__(self, chunk: dict[str, Any]) -> None:
@@ -57,7 +53,7 @@ class CommSink:
     def close(self) -> None:
         try:
             self.comm.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 
@@ -66,27 +62,11 @@ def comm_sink_factory(rec: Recorder) -> Callable[[dict[str, Any]], None] | None:
         return None
     try:
         return CommSink(rec)
-    except Exception as exc:  # noqa: BLE001
-        report_once("comm", f"live view unavailable ({type(exc).__name__}: {exc}); the timeline appears when the cell ends.")
+    except Exception as exc:
+        report_once(
+            "comm", f"live view unavailable ({type(exc).__name__}: {exc}); the timeline appears when the cell ends."
+        )
         return None
-
-
-# ---- display ------------------------------------------------------------------------------------
-
-
-def bundle(data: dict[str, Any]) -> dict[str, Any]:
-    return {TRACE_MIME: data, "text/plain": summary_text(data), "image/svg+xml": svg_timeline(data)}
-
-
-def display_trace(t: trace) -> None:
-    if not in_ipython():
-        return
-    try:
-        from IPython.display import display
-
-        display(bundle(t.data), raw=True)
-    except Exception as exc:  # noqa: BLE001
-        report_once("display", f"could not display the timeline ({type(exc).__name__}: {exc}).")
 
 
 # ---- %%timeline -----------------------------------------------------------------------------------
@@ -202,8 +182,6 @@ class Meter:
     def _run(self) -> None:
         import psutil
 
-        from .cpus import effective_cpus_exact, effective_cpus_reason, throttled_us
-
         me = psutil.Process()
         me.cpu_percent()
         psutil.cpu_percent(percpu=True)  # the first sample is meaningless
@@ -239,13 +217,15 @@ class Meter:
                 }
                 last_throttled = throttled
                 self.comm.send(sample)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_once("meter", f"the core meter stopped ({type(exc).__name__}: {exc}).")
 
 
 def _open_meter(comm: Any, open_msg: dict[str, Any]) -> None:
     data = (open_msg.get("content") or {}).get("data") or {}
-    meter = Meter(comm, int(data.get("interval_ms", 1000)) if isinstance(data.get("interval_ms"), (int, float)) else 1000)
+    meter = Meter(
+        comm, int(data.get("interval_ms", 1000)) if isinstance(data.get("interval_ms"), (int, float)) else 1000
+    )
     comm.on_msg(meter.on_msg)
     comm.on_close(lambda _msg: meter.stop_event.set())
     meter.start()
@@ -262,7 +242,7 @@ def load(ip: Any) -> None:
         import comm
 
         comm.get_comm_manager().register_target(METER_COMM_TARGET, _open_meter)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         report_once("meter-target", f"core meter unavailable ({type(exc).__name__}: {exc}).")
 
 
@@ -273,4 +253,4 @@ def unload(ip: Any) -> None:
         end_cell_trace()
 
 
-__all__ = ["load", "unload", "display_trace", "begin_cell_trace"]
+__all__ = ["load", "unload", "begin_cell_trace"]

@@ -6,22 +6,27 @@ import asyncio
 import sys
 import threading
 from asyncio import events
+from collections.abc import Callable
 from time import perf_counter
-from typing import Any, Callable
+from typing import Any
 
-from . import asyncio_hooks, lock_adoption, lock_hooks, process_hooks, thread_hooks
-from .analysis import TraceData, TraceQueries
-from .cell_task import CellTask
+from .capture import asyncio_hooks, process_hooks, thread_hooks
+from .capture.cell_task import CellTask
+from .capture.locks import adoption as lock_adoption
+from .capture.locks import hooks as lock_hooks
+from .capture.patching import Patcher
+from .capture.sampler import Sampler
 from .frames import is_user_file
-from .patching import Patcher
-from .recorder import LANE_TASK, LANE_THREAD, Recorder
-from .sampler import Sampler
+from .read.analysis import TraceData, TraceQueries
+from .read.display import display_trace
+from .record.recorder import Recorder
+from .schema import LANE_TASK, LANE_THREAD
 
 DEFAULT_CAPACITY = 1_000_000
 DEFAULT_BLOCK_THRESHOLD_S = 0.1
 
-_active: "trace | None" = None
-_last: "trace | None" = None
+_active: trace | None = None
+_last: trace | None = None
 _reported: set[str] = set()
 
 
@@ -41,12 +46,12 @@ def report_once(key: str, message: str) -> None:
     print(f"threadline: {message}", file=sys.stderr)
 
 
-def last_trace() -> "trace | None":
+def last_trace() -> trace | None:
     """The most recent finished trace (e.g. of the last %%timeline cell)."""
     return _last
 
 
-def active_trace() -> "trace | None":
+def active_trace() -> trace | None:
     return _active
 
 
@@ -84,7 +89,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._started = False
 
     # -- context manager -------------------------------------------------------------------------
-    def __enter__(self) -> "trace":
+    def __enter__(self) -> trace:
         self.start()
         return self
 
@@ -92,7 +97,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self.stop()
         return False
 
-    async def __aenter__(self) -> "trace":
+    async def __aenter__(self) -> trace:
         self.start()
         return self
 
@@ -114,7 +119,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         _active = self
         try:
             self._install(_learner_namespace())
-        except Exception as exc:  # noqa: BLE001 - a probe failure must never stop the learner's code
+        except Exception as exc:  # a probe failure must never stop the learner's code
             self._teardown()
             self.failed = f"{type(exc).__name__}: {exc}"
             report_once("start", f"could not start tracing ({self.failed}); your code runs untraced.")
@@ -141,10 +146,12 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             sink=self._sink,
             watch_idents=watch,
             main_native={threading.get_native_id(): main_lane},
-            on_error=lambda exc: report_once("sampler", f"the background sampler stopped ({type(exc).__name__}: {exc}); the trace may be incomplete."),
+            on_error=lambda exc: report_once(
+                "sampler", f"the background sampler stopped ({type(exc).__name__}: {exc}); the trace may be incomplete."
+            ),
         )
         self._patcher = Patcher()
-        hook = asyncio_hooks.install(rec, self._patcher)
+        hook = asyncio_hooks.install(rec, self._patcher, report_once)
         self._tracked = hook.tracked
         thread_hooks.install(rec, self._patcher)
         lock_hooks.install(rec, self._patcher)
@@ -194,7 +201,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
                 self._teardown()
         except KeyboardInterrupt:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             report_once("stop", f"problem while stopping the trace ({type(exc).__name__}: {exc}).")
         finally:
             _active = None
@@ -212,22 +219,26 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             self._data = TraceData(rec.whole(), dict(rec.lane_aliases))
             self._tracked.clear()
             _last = self
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.failed = f"{type(exc).__name__}: {exc}"
             report_once("finish", f"could not finish the trace ({self.failed}).")
             return
         if self.display:
-            from .ipython import display_trace
-
-            display_trace(self)
+            try:
+                display_trace(self.data)
+            except Exception as exc:  # a display failure must not fail the learner's cell
+                report_once("display", f"could not display the timeline ({type(exc).__name__}: {exc}).")
 
     # -- queries ---------------------------------------------------------------------------------
     def _trace_data(self) -> TraceData:
         if self._data is None:
             if self.failed:
-                raise TraceNotFinishedError(f"threadline: this trace failed ({self.failed}); there is nothing to check.")
+                raise TraceNotFinishedError(
+                    f"threadline: this trace failed ({self.failed}); there is nothing to check."
+                )
             raise TraceNotFinishedError(
-                "threadline: the trace is still running — ask questions about it after the `with` block (or the %%timeline cell) ends."
+                "threadline: the trace is still running — ask questions about it after the `with` block "
+                "(or the %%timeline cell) ends."
             )
         return self._data
 

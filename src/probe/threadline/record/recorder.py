@@ -14,38 +14,31 @@ import threading
 import time
 import uuid
 from array import array
+from collections.abc import Callable
 from itertools import count
 from time import perf_counter
-from typing import Any, Callable
+from typing import Any
 
+from ..frames import location_of_frame
+from ..schema import (
+    LANE_PROCESS,
+    LANE_TASK,
+    LANE_THREAD,
+    OUT_ERROR,
+    OUT_OK,
+    SPAN_BLOCKED,
+    SPAN_RUN,
+    SPAN_SUSPENDED,
+    TABLE_COLUMNS,
+    TRACE_SCHEMA_VERSION,
+)
+from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
+from .tasks import TASK_FIELDS, describe_label, resolve_task_rows, task_name, task_outcome
 
-VERSION = 1
-
-LANE_TASK, LANE_THREAD, LANE_PROCESS = 0, 1, 2
-SPAN_RUN, SPAN_SUSPENDED, SPAN_LOCK_WAIT, SPAN_LOCK_HOLD, SPAN_BLOCKED = 0, 1, 2, 3, 4
-OUT_OK, OUT_ERROR, OUT_CANCELLED = 0, 1, 2
-
-# Same order as TABLE_COLUMNS in src/protocol/trace.ts.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "lanes": ("kind", "name", "group", "parent", "created_by", "site", "start", "os_id"),
-    "ends": ("lane", "t", "outcome", "detail", "cpu_us"),
-    "spans": ("lane", "kind", "start", "end", "label", "lock"),
-    "locks": ("name", "kind", "site"),
-    "acquires": ("lock", "lane", "requested", "acquired", "released", "waiters"),
-    "cpu": ("t", "core", "util"),
-    "samples": ("lane", "t", "core", "cpu"),
-}
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 
-# Steps shorter than this never get a lockWait span; holds shorter than this no lockHold span
-# (the acquires table still has every acquisition; spans are for drawing).
-LOCK_WAIT_SPAN_MIN_S = 10e-6
-LOCK_HOLD_SPAN_MIN_S = 100e-6
-
 STEP_FIELDS = 5  # task, t0, t1, what it awaits next (None, a label str, or a future), the code awaiting it
-TASK_FIELDS = 5  # task, t, creator task (or None), creator thread ident, site
-ACQ_FIELDS = 6  # lock index, who (thread ident or task), requested, acquired, released, waiters
 
 
 def _new_tables() -> dict[str, dict[str, array]]:
@@ -72,7 +65,7 @@ class Recorder:
         self.strings: list[str] = []
         self._string_index: dict[str, int] = {}
         self.tables = _new_tables()
-        self._sent_rows = {table: 0 for table in TABLE_COLUMNS}
+        self._sent_rows = dict.fromkeys(TABLE_COLUMNS, 0)
         self._sent_strings = 0
         self.seq = 0
         # Raw, hot: flat lists, see *_FIELDS.
@@ -80,7 +73,7 @@ class Recorder:
         self.raw_tasks: list[Any] = []
         self.raw_acq: list[Any] = []
         # Uncontended threading-lock acquisitions, one log per lock: (lock index, [thread ident,
-        # acquired ns, released ns, ...]); only the lock's holder appends (see lock_hooks).
+        # acquired ns, released ns, ...]); only the lock's holder appends (see capture/locks/thread_locks.py).
         self.fast_logs: list[tuple[int, list[int]]] = []
         self.t0_ns = round(self.t0 * 1e9)
         # Raw, rare: tuples ("kind", ...) for threads, processes, locks, spans from hooks.
@@ -123,11 +116,11 @@ class Recorder:
 
     def _row(self, table: str, *values: float) -> int:
         cols = self.tables[table]
-        for col, value in zip(TABLE_COLUMNS[table], values):
+        for col, value in zip(TABLE_COLUMNS[table], values, strict=True):
             cols[col].append(value)  # type: ignore[arg-type]
         return len(cols[TABLE_COLUMNS[table][0]]) - 1
 
-    def _event_row(self, table: str, *values: float) -> None:
+    def event_row(self, table: str, *values: float) -> None:
         """A row that counts towards the capacity (spans, acquisitions, samples)."""
         if self.events >= self.capacity:
             self.dropped += 1
@@ -151,25 +144,35 @@ class Recorder:
             self.lane_names.append(name)
             self.lane_groups.append(group)
             return self._row(
-                "lanes", kind, self.string(name), self.string(group), parent, created_by, self.string(site), start_us, os_id
+                "lanes",
+                kind,
+                self.string(name),
+                self.string(group),
+                parent,
+                created_by,
+                self.string(site),
+                start_us,
+                os_id,
             )
 
     def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
         with self.lock:
             self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us)
 
-    def add_span(self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1) -> None:
+    def add_span(
+        self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
+    ) -> None:
         with self.lock:
-            self._event_row("spans", lane, kind, start_us, max(start_us, end_us), self.string(label), lock)
+            self.event_row("spans", lane, kind, start_us, max(start_us, end_us), self.string(label), lock)
 
     def add_cpu(self, t_us: int, per_core: list[float]) -> None:
         with self.lock:
             for core, util in enumerate(per_core):
-                self._event_row("cpu", t_us, core, float(util))
+                self.event_row("cpu", t_us, core, float(util))
 
     def add_sample(self, lane: int, t_us: int, core: int, cpu: float) -> None:
         with self.lock:
-            self._event_row("samples", lane, t_us, core, float(cpu))
+            self.event_row("samples", lane, t_us, core, float(cpu))
 
     def register_thread_lane(self, ident: int, start_us: int, lane: int) -> None:
         self.thread_lanes.setdefault(ident, []).append((start_us, lane))
@@ -191,8 +194,6 @@ class Recorder:
     # ---- conversion ----------------------------------------------------------------------
     def convert(self) -> None:
         """Move raw events into the tables (called by one thread at a time)."""
-        from .asyncio_hooks import describe_label, resolve_task_rows
-
         with self.lock:
             # Consumers before producers: an acquisition or step is always appended after the
             # record that creates its lane, so taking these first never sees an unknown lane.
@@ -218,9 +219,9 @@ class Recorder:
             for item in misc:
                 self._convert_misc(item)
             resolve_task_rows(self, tasks)
-            self._convert_steps(steps, describe_label)
-            self._convert_acquires(acq)
-            self._convert_fast(fast)
+            self._convert_steps(steps)
+            convert_acquires(self, acq)
+            convert_fast(self, fast)
             self._close_tasks()
 
     def convert_misc(self) -> None:
@@ -238,8 +239,10 @@ class Recorder:
         if kind == "thread_start":
             _, ident, native_id, name, t, creator, site, group = item
             start = self.us(t)
-            created_by = self._who_lane(creator, start) if creator is not None else -1
-            lane = self.add_lane(LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id)
+            created_by = self.who_lane(creator, start) if creator is not None else -1
+            lane = self.add_lane(
+                LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id
+            )
             self.register_thread_lane(ident, start, lane)
             self.live_thread_lanes[native_id] = lane
         elif kind == "thread_end":
@@ -250,7 +253,7 @@ class Recorder:
             self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6))
             # A thread's life is one run span on its lane.
             start = self.tables["lanes"]["start"][lane]
-            self._event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
+            self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
         elif kind == "lock":
             _, index, name, lock_kind, site = item
             while len(self.tables["locks"]["name"]) < index:  # a registration still in flight
@@ -262,7 +265,7 @@ class Recorder:
             if pid in self.pid_lane:
                 return
             start = self.us(t)
-            created_by = self._who_lane(creator, start) if creator is not None else -1
+            created_by = self.who_lane(creator, start) if creator is not None else -1
             lane = self.add_lane(LANE_PROCESS, name, group, created_by=created_by, site=site, start_us=start, os_id=pid)
             self.pid_lane[pid] = lane
         elif kind == "process_end":
@@ -273,7 +276,7 @@ class Recorder:
                 end = self.us(t)
                 self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6))
                 start = self.tables["lanes"]["start"][lane]
-                self._event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
+                self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
         elif kind == "process_task":
             _, pid, t_start_unix, t_end_unix, label = item
             lane = self.pid_lane.get(pid)
@@ -282,24 +285,26 @@ class Recorder:
                 self.pid_lane[pid] = lane
             start = int(t_start_unix * 1e6) - self.t0_unix_us
             end = int(t_end_unix * 1e6) - self.t0_unix_us
-            self._event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
+            self.event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
         elif kind == "blocked_hint":
             self.blocked_hint[(item[1], item[2])] = item[3]
         elif kind == "span":
             _, who, span_kind, t_start, t_end, label, lock = item
             start = self.us(t_start)
-            self._event_row("spans", self._who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock)
+            self.event_row(
+                "spans", self.who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock
+            )
 
-    def _who_lane(self, who: Any, t_us: int) -> int:
+    def who_lane(self, who: Any, t_us: int) -> int:
         if isinstance(who, int):
             return self.lane_of_ident(who, t_us)
         lane = self.task_lane.get(who)
         if lane is None:
-            lane = self.add_lane(LANE_TASK, _task_name(who), "asyncio", start_us=t_us)
+            lane = self.add_lane(LANE_TASK, task_name(who), "asyncio", start_us=t_us)
             self.task_lane[who] = lane
         return lane
 
-    def _convert_steps(self, steps: list[Any], describe_label: Callable[["Recorder", Any], int]) -> None:
+    def _convert_steps(self, steps: list[Any]) -> None:
         """Steps become run spans in bulk; only steps that await something are looked at one by one."""
         if not steps:
             return
@@ -333,7 +338,7 @@ class Recorder:
         self.events += take
         self.dropped += n - take
         last_end = self.lane_last_end
-        for lane, end in zip(lanes, ends):
+        for lane, end in zip(lanes, ends, strict=True):
             last_end[lane] = end
         # Suspensions: from the end of a step that left the task waiting to the start of its next step.
         pending = self.pending_suspend
@@ -344,9 +349,12 @@ class Recorder:
                 continue
             susp = pending.pop(lane, None)
             if susp is not None:
-                self._event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
+                self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
             if waiter is not None:
-                pending[lane] = (ends[i], describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])))
+                pending[lane] = (
+                    ends[i],
+                    describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])),
+                )
         # Steps that held the loop too long.
         threshold_us = int(self.block_threshold_s * 1e6)
         for i in range(n):
@@ -355,12 +363,10 @@ class Recorder:
                 b = steps[i * STEP_FIELDS + 2]
                 task = steps[i * STEP_FIELDS]
                 location = self._blocked_location(a, b) or self.blocked_hint.pop((task, a), None) or "unknown location"
-                self._event_row("spans", lanes[i], SPAN_BLOCKED, starts[i], ends[i], self.string(location), -1)
+                self.event_row("spans", lanes[i], SPAN_BLOCKED, starts[i], ends[i], self.string(location), -1)
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
-        from .frames import location_of_frame
-
         seen: dict[str, int] = {}
         for t, _ident, code, lineno in self.stack_samples:
             if a <= t <= b:
@@ -370,63 +376,11 @@ class Recorder:
             return None
         return max(seen.items(), key=lambda kv: kv[1])[0]
 
-    def _convert_acquires(self, acq: list[Any]) -> None:
-        if not acq:
-            return
-        t0 = self.t0
-        for i in range(0, len(acq), ACQ_FIELDS):
-            lock, who, req, got, rel, waiters = acq[i : i + ACQ_FIELDS]
-            r = int((req - t0) * 1e6)
-            g = int((got - t0) * 1e6)
-            e = int((rel - t0) * 1e6) if rel is not None else -1
-            lane = self._who_lane(who, r)
-            self._event_row("acquires", lock, lane, r, g, e, waiters)
-            if got - req >= LOCK_WAIT_SPAN_MIN_S:
-                self._event_row("spans", lane, SPAN_LOCK_WAIT, r, g, -1, lock)
-            if rel is not None and rel - got >= LOCK_HOLD_SPAN_MIN_S:
-                self._event_row("spans", lane, SPAN_LOCK_HOLD, g, e, -1, lock)
-
-    def _convert_fast(self, fast: list[tuple[int, list[int]]]) -> None:
-        """Uncontended acquisitions, per lock (thread ident, acquired ns, released ns), in bulk."""
-        t0 = self.t0_ns
-        lane_of: dict[int, int] = {}
-        acquires = self.tables["acquires"]
-        min_hold = int(LOCK_HOLD_SPAN_MIN_S * 1e6)
-        for lock, log in fast:
-            acquired = log[1::3]
-            if 0 in acquired:  # released through a wrapper made while it was already held: no hold to record
-                log = [v for i in range(0, len(log), 3) if log[i + 1] for v in log[i : i + 3]]
-                acquired = log[1::3]
-            idents = log[0::3]
-            got = [(t - t0) // 1000 for t in acquired]
-            rel = [(t - t0) // 1000 for t in log[2::3]]
-            for i, ident in enumerate(idents):  # one lookup per thread, not per acquisition
-                if ident not in lane_of:
-                    lane_of[ident] = self.lane_of_ident(ident, got[i])
-            reused = [ident for ident in lane_of if len(self.thread_lanes.get(ident, ())) > 1]
-            if reused:  # a thread ident the OS gave to a later thread too: resolve by time
-                lanes = [self.lane_of_ident(ident, t) for ident, t in zip(idents, got)]
-            else:
-                lanes = list(map(lane_of.__getitem__, idents))
-            n = len(lanes)
-            take = min(n, max(0, self.capacity - self.events))
-            acquires["lock"].extend([lock] * take)
-            acquires["lane"].extend(lanes[:take])
-            acquires["requested"].extend(got[:take])
-            acquires["acquired"].extend(got[:take])
-            acquires["released"].extend(rel[:take])
-            acquires["waiters"].extend([0] * take)
-            self.events += take
-            self.dropped += n - take
-            for i in range(take):
-                if rel[i] - got[i] >= min_hold:
-                    self._event_row("spans", lanes[i], SPAN_LOCK_HOLD, got[i], rel[i], -1, lock)
-
     def _close_tasks(self) -> None:
         for task, lane in list(self.live_tasks.items()):
             try:
                 done = task.done()
-            except Exception:  # noqa: BLE001 - a foreign future type
+            except Exception:  # a foreign future type
                 done = True
             if not done:
                 continue
@@ -434,7 +388,7 @@ class Recorder:
             self.task_lane.pop(task, None)
             end = self.lane_last_end.get(lane, self.now_us())
             self.pending_suspend.pop(lane, None)
-            outcome, detail = _task_outcome(task)
+            outcome, detail = task_outcome(task)
             self._row("ends", lane, end, outcome, self.string(detail), -1)
 
     def end_task_lane(self, task: Any, lane: int) -> None:
@@ -472,7 +426,7 @@ class Recorder:
         """The rows added since the previous chunk, as a TraceChunk."""
         with self.lock:
             out: dict[str, Any] = {
-                "version": VERSION,
+                "version": TRACE_SCHEMA_VERSION,
                 "trace_id": self.trace_id,
                 "seq": self.seq,
                 "final": final,
@@ -492,34 +446,10 @@ class Recorder:
         """Everything recorded, as a Trace."""
         with self.lock:
             return {
-                "version": VERSION,
+                "version": TRACE_SCHEMA_VERSION,
                 "meta": self.meta(),
                 "strings": list(self.strings),
-                **{table: {col: values.tolist() for col, values in cols.items()} for table, cols in self.tables.items()},
+                **{
+                    table: {col: values.tolist() for col, values in cols.items()} for table, cols in self.tables.items()
+                },
             }
-
-
-def _task_name(task: Any) -> str:
-    try:
-        return str(task.get_name())
-    except Exception:  # noqa: BLE001
-        return repr(task)
-
-
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _task_outcome(task: Any) -> tuple[int, str | None]:
-    # Read the private fields: calling task.exception() would mark the error as retrieved and
-    # silence asyncio's "exception was never retrieved" warning the learner should see.
-    try:
-        if task.cancelled():
-            message = getattr(task, "_cancel_message", None)
-            return OUT_CANCELLED, _short(f"cancelled: {message}" if message else "cancelled")
-        exc = getattr(task, "_exception", None)
-        if exc is not None:
-            return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
-        return OUT_OK, _short(repr(getattr(task, "_result", None)))
-    except Exception:  # noqa: BLE001
-        return OUT_OK, None

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from asyncio import events, tasks
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import asyncio_hooks
-from .frames import caller_site
-from .recorder import SPAN_RUN, Recorder
+from ..frames import caller_site
+from ..schema import SPAN_RUN
+from .asyncio_hooks import awaiting, suspension_site
 from .step_hook import inner_code
+
+if TYPE_CHECKING:
+    from ..record.recorder import Recorder
 
 
 class CellTask:
@@ -39,7 +42,7 @@ class CellTask:
         self.active = True
         try:
             loop._ready.appendleft(events.Handle(self._first_step_ended, (), loop, None))
-        except Exception:  # noqa: BLE001 - a loop without a ready deque (uvloop): the first step stays open
+        except Exception:  # a loop without a ready deque (uvloop): the first step stays open
             pass
 
     def _first_step_ended(self) -> None:
@@ -53,12 +56,12 @@ class CellTask:
                 rec.raw_misc.append(("span", task, SPAN_RUN, self.t_start, t1, None, -1))
                 return
             waiter = task._fut_waiter
-            label = None if waiter is None else asyncio_hooks.awaiting.get(task)
+            label = None if waiter is None else awaiting.get(task)
             code = None if waiter is None or label is not None else inner_code(task)
             if t1 - self.t_start >= rec.block_threshold_s:
-                rec.raw_misc.append(("blocked_hint", task, self.t_start, asyncio_hooks._suspension_site(task)))
+                rec.raw_misc.append(("blocked_hint", task, self.t_start, suspension_site(task)))
             rec.raw_steps.extend((task, self.t_start, t1, label or waiter, code))
-        except Exception:  # noqa: BLE001 - never break the learner's loop
+        except Exception:  # never break the learner's loop
             pass
 
     def finish(self, t_end: float) -> None:

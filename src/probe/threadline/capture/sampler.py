@@ -8,14 +8,18 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from time import perf_counter
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
+from ..frames import PROBE_DIR
+from ..schema import OUT_OK
 from . import process_hooks
-from .frames import _PROBE_DIR
-from .recorder import OUT_OK, Recorder
+
+if TYPE_CHECKING:
+    from ..record.recorder import Recorder
 
 STACK_INTERVAL_S = 0.05  # two ticks per flush; a 100 ms blocking step gets one or two stack samples
 FLUSH_INTERVAL_S = 0.099  # due on every second tick
@@ -41,7 +45,15 @@ def read_thread_stat(tid: int) -> tuple[int, float] | None:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, rec: Recorder, *, sink: Callable[[dict[str, Any]], None] | None, watch_idents: list[int], main_native: dict[int, int], on_error: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self,
+        rec: Recorder,
+        *,
+        sink: Callable[[dict[str, Any]], None] | None,
+        watch_idents: list[int],
+        main_native: dict[int, int],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
         super().__init__(name="threadline-sampler", daemon=True)
         self.rec = rec
         self.sink = sink
@@ -75,7 +87,7 @@ class Sampler(threading.Thread):
                     self.rec.convert_misc()  # new threads and processes are sampled from this tick on
                     self.sample(now)
                     self.flush()
-        except BaseException as exc:  # noqa: BLE001 - report once, never kill the kernel
+        except BaseException as exc:  # report once, never kill the kernel
             self.on_error(exc)
 
     def sample_stacks(self, now: float) -> None:
@@ -85,7 +97,7 @@ class Sampler(threading.Thread):
             del samples[:100_000]
         for ident in self.watch_idents:
             frame = frames.get(ident)
-            while frame is not None and frame.f_code.co_filename.startswith(_PROBE_DIR):
+            while frame is not None and frame.f_code.co_filename.startswith(PROBE_DIR):
                 frame = frame.f_back
             if frame is not None:
                 samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
@@ -151,12 +163,12 @@ class Sampler(threading.Thread):
                     times = proc.cpu_times()
                     core = proc.cpu_num()
                 cpu_s = times.user + times.system
-                process_hooks._last_cpu[pid] = cpu_s
+                process_hooks.last_cpu[pid] = cpu_s
                 if status == psutil.STATUS_ZOMBIE:
                     raise psutil.NoSuchProcess(pid)
             except psutil.Error:
                 self.procs.pop(pid, None)
-                rec.raw_misc.append(("process_end", pid, now, OUT_OK, None, process_hooks._last_cpu.get(pid, 0.0)))
+                rec.raw_misc.append(("process_end", pid, now, OUT_OK, None, process_hooks.last_cpu.get(pid, 0.0)))
                 continue
             self.procs[pid] = (proc, now, cpu_s)
             if entry is not None and now > entry[1]:
@@ -181,7 +193,7 @@ class Sampler(threading.Thread):
             self.join(timeout=5)
         try:
             self.sample(perf_counter())
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 

@@ -14,8 +14,9 @@ it), for the cell lane's last step (cell_task.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from time import perf_counter
-from typing import Any, Callable
+from typing import Any
 
 from .compiled import speedups
 
@@ -53,7 +54,16 @@ class PyStepHook:
         self.cell_t0 = -1.0
         self.handle_run = self._make(tracked, steps.extend, awaiting.get, threshold, report, on_blocked, on_error)
 
-    def _make(self, tracked: set[Any], steps_extend: Any, awaiting_get: Any, threshold: float, report: Any, on_blocked: Any, on_error: Any) -> Callable[[Any], None]:
+    def _make(
+        self,
+        tracked: set[Any],
+        steps_extend: Any,
+        awaiting_get: Any,
+        threshold: float,
+        report: Any,
+        on_blocked: Any,
+        on_error: Any,
+    ) -> Callable[[Any], None]:
         pc = perf_counter
         hook = self
 
@@ -96,7 +106,7 @@ class PyStepHook:
                     steps_extend((task, t0, t1, label, None))
                     return
                 steps_extend((task, t0, t1, waiter, inner_code(task)))
-            except Exception as exc:  # noqa: BLE001 - a probe bug must not break the learner's loop
+            except Exception as exc:  # a probe bug must not break the learner's loop
                 on_error(task, exc)
 
         return _run

@@ -5,10 +5,13 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from .recorder import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_RUN
+from ..schema import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_RUN
+from .export import write_chrome_trace
+from .render import summary_text
 
 _LOCK_KINDS = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
 _NOT_COUNTED_GROUPS = ("main", "helpers")
@@ -35,7 +38,7 @@ class Block:
 class TraceQueries:
     """Mixin: every query reads ``self._trace_data()`` (a whole schema-v1 trace plus aliases)."""
 
-    def _trace_data(self) -> "TraceData":  # pragma: no cover - overridden
+    def _trace_data(self) -> TraceData:  # pragma: no cover - overridden
         raise NotImplementedError
 
     # -- data access ---------------------------------------------------------------------------
@@ -49,13 +52,9 @@ class TraceQueries:
 
     def to_chrome_trace(self, path: str) -> str:
         """Write Chrome Trace Event JSON (open it in https://ui.perfetto.dev or chrome://tracing)."""
-        from .chrome import write_chrome_trace
-
         return write_chrome_trace(self.data, path)
 
     def summary(self) -> str:
-        from .render import summary_text
-
         return summary_text(self.data)
 
     def lanes(self, pattern: str = "*") -> list[str]:
@@ -150,7 +149,7 @@ class TraceQueries:
         max_holders = 0
         chosen = set(indexes)
         holds: dict[int, list[tuple[int, int]]] = {i: [] for i in indexes}
-        for lock, req, got, rel in zip(acq["lock"], acq["requested"], acq["acquired"], acq["released"]):
+        for lock, req, got, rel in zip(acq["lock"], acq["requested"], acq["acquired"], acq["released"], strict=True):
             if lock not in chosen:
                 continue
             count += 1
@@ -202,9 +201,11 @@ class TraceQueries:
         data = self._trace_data()
         spans = data.trace["spans"]
         out = []
-        for kind, start, end, label in zip(spans["kind"], spans["start"], spans["end"], spans["label"]):
+        for kind, start, end, label in zip(spans["kind"], spans["start"], spans["end"], spans["label"], strict=True):
             if kind == SPAN_BLOCKED:
-                out.append((start, Block(duration_s=(end - start) / 1e6, location=data.string(label) or "unknown location")))
+                out.append(
+                    (start, Block(duration_s=(end - start) / 1e6, location=data.string(label) or "unknown location"))
+                )
         return [b for _, b in sorted(out, key=lambda item: item[0])]
 
     def assert_loop_not_blocked(self) -> None:
@@ -230,10 +231,10 @@ class TraceQueries:
         cpu = data.trace["cpu"]
         samples = data.trace["samples"]
         cores_at: dict[int, list[float]] = {}
-        for t, util in zip(cpu["t"], cpu["util"]):
+        for t, util in zip(cpu["t"], cpu["util"], strict=True):
             cores_at.setdefault(t, []).append(util)
         lanes_at: dict[int, list[float]] = {}
-        for t, value in zip(samples["t"], samples["cpu"]):
+        for t, value in zip(samples["t"], samples["cpu"], strict=True):
             lanes_at.setdefault(t, []).append(value)
         best = 0
         for t, utils in cores_at.items():
@@ -262,7 +263,9 @@ class TraceQueries:
         data = self._trace_data()
         lanes = data.trace["lanes"]
         return sum(
-            1 for i, kind in enumerate(lanes["kind"]) if kind == LANE_PROCESS and data.string(lanes["group"][i]) == "processes"
+            1
+            for i, kind in enumerate(lanes["kind"])
+            if kind == LANE_PROCESS and data.string(lanes["group"][i]) == "processes"
         )
 
     def assert_processes_used(self, n: int) -> None:
@@ -278,7 +281,9 @@ class TraceQueries:
         data = self._trace_data()
         lanes = data.trace["lanes"]
         return sum(
-            1 for i, kind in enumerate(lanes["kind"]) if kind == LANE_THREAD and data.string(lanes["group"][i]) == "threads"
+            1
+            for i, kind in enumerate(lanes["kind"])
+            if kind == LANE_THREAD and data.string(lanes["group"][i]) == "threads"
         )
 
     def assert_threads_used(self, n: int) -> None:
@@ -311,7 +316,7 @@ class TraceData:
         meta = trace["meta"]
         self.duration_us: int = int(meta.get("duration_us") or self._last_time())
         ends = trace["ends"]
-        self.end_of = {lane: t for lane, t in zip(ends["lane"], ends["t"])}
+        self.end_of = dict(zip(ends["lane"], ends["t"], strict=True))
         self._runs: dict[int, list[tuple[int, int]]] | None = None
         self._waits: dict[int, list[tuple[int, int]]] | None = None
 
@@ -351,7 +356,7 @@ class TraceData:
     def _index_spans(self) -> None:
         runs: dict[int, list[tuple[int, int]]] = {}
         spans = self.trace["spans"]
-        for lane, kind, start, end in zip(spans["lane"], spans["kind"], spans["start"], spans["end"]):
+        for lane, kind, start, end in zip(spans["lane"], spans["kind"], spans["start"], spans["end"], strict=True):
             if kind == SPAN_RUN:
                 runs.setdefault(lane, []).append((start, end))
         for value in runs.values():
@@ -360,7 +365,7 @@ class TraceData:
         lock_kinds = self.trace["locks"]["kind"]
         is_lock = [self.string(k).split(".")[-1] in _LOCK_KINDS for k in lock_kinds]
         acq = self.trace["acquires"]
-        for lock, lane, req, got in zip(acq["lock"], acq["lane"], acq["requested"], acq["acquired"]):
+        for lock, lane, req, got in zip(acq["lock"], acq["lane"], acq["requested"], acq["acquired"], strict=True):
             if got > req and 0 <= lock < len(is_lock) and is_lock[lock]:
                 waits.setdefault(lane, []).append((req, got))
         self._runs = runs
@@ -419,7 +424,7 @@ class Trace(TraceQueries):
         return self._data
 
     @classmethod
-    def from_json(cls, text: str) -> "Trace":
+    def from_json(cls, text: str) -> Trace:
         return cls(json.loads(text))
 
     def __repr__(self) -> str:

@@ -12,12 +12,12 @@ import time
 from time import perf_counter
 from typing import TYPE_CHECKING
 
+from ..frames import caller_site, is_kernel_machinery
 from .asyncio_hooks import current_who
-from .frames import caller_site, is_kernel_machinery
 
 if TYPE_CHECKING:
+    from ..record.recorder import Recorder
     from .patching import Patcher
-    from .recorder import Recorder
 
 OWN_THREAD_PREFIX = "threadline-"
 # Threads the standard library starts for its own bookkeeping (pool result handlers, executor
@@ -37,7 +37,7 @@ def _group(thread: threading.Thread) -> str:
     return "helpers" if module in _HELPER_MODULES or type(thread).__module__ in _HELPER_MODULES else "threads"
 
 
-def install(rec: "Recorder", patcher: "Patcher") -> None:
+def install(rec: Recorder, patcher: Patcher) -> None:
     original_start = threading.Thread.start
     original_bootstrap = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
     misc = rec.raw_misc
@@ -48,7 +48,7 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
             machinery = frame is not None and is_kernel_machinery(frame.f_code.co_filename)
             if not machinery and not self.name.startswith(OWN_THREAD_PREFIX):
                 self._threadline = (rec, current_who(), site)  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - never break Thread.start
+        except Exception:  # never break Thread.start
             pass
         original_start(self)
 
@@ -75,7 +75,9 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
         try:
             original_bootstrap(self)
         finally:
-            misc.append(("thread_end", ident, native_id, perf_counter(), time.thread_time() - cpu0, error[0] if error else None))
+            misc.append(
+                ("thread_end", ident, native_id, perf_counter(), time.thread_time() - cpu0, error[0] if error else None)
+            )
 
     patcher.set(threading.Thread, "start", start)
     patcher.set(threading.Thread, "_bootstrap_inner", bootstrap_inner)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from . import lock_hooks
-from .frames import is_user_file
+from ...frames import is_user_file
+from .registry import state
+from .thread_locks import CRLock, FreshLock, FreshRLock, allocate_lock, new_lock_wrapper
 
-_LockType = type(lock_hooks._allocate_lock())
-_RLockType = lock_hooks._CRLock
+_LockType = type(allocate_lock())
+_RLockType = CRLock
 _NAMES_LIMIT = 10_000  # names looked at in the namespace (a star import brings thousands)
 _SCAN_LIMIT = 1000  # entries looked at per list, dict or object
 
@@ -29,8 +30,8 @@ _replaced: list[tuple[Any, Any, Any, Any]] = []
 
 def _wrap(lock: Any, namespace: dict[str, Any]) -> Any:
     if type(lock) is _LockType:
-        return lock_hooks._new_lock_wrapper(lock_hooks._FreshLock, lock, "threading.Lock", None, namespace)
-    return lock_hooks._new_lock_wrapper(lock_hooks._FreshRLock, lock, "threading.RLock", None, namespace)
+        return new_lock_wrapper(FreshLock, lock, "threading.Lock", None, namespace)
+    return new_lock_wrapper(FreshRLock, lock, "threading.RLock", None, namespace)
 
 
 def _is_lock(value: Any) -> bool:
@@ -47,7 +48,7 @@ def _learners_class(cls: type) -> bool:
 
 def adopt(namespace: dict[str, Any] | None) -> int:
     """Wrap the locks reachable from `namespace`; returns how many were wrapped."""
-    if namespace is None or lock_hooks._state.rec is None:
+    if namespace is None or state.rec is None:
         return 0
     before = len(_replaced)
 

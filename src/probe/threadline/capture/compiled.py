@@ -7,19 +7,13 @@ its pure-Python twins, a little slower. ``THREADLINE_PURE_PYTHON=1`` forces thos
 from __future__ import annotations
 
 import os
-from typing import Any
+from types import ModuleType
 
-
-def _load() -> Any:
-    if os.environ.get("THREADLINE_PURE_PYTHON"):
-        return None
+speedups: ModuleType | None = None
+if not os.environ.get("THREADLINE_PURE_PYTHON"):
     try:
-        from . import _speedups  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return _speedups
-
-
-speedups = _load()
+        from . import _speedups as speedups
+    except ImportError:  # not built: the pure-Python twins run
+        speedups = None
 
 __all__ = ["speedups"]

@@ -1,6 +1,6 @@
 /* The probe's two hottest paths in C, as CPython accelerates asyncio with _asyncio: the step hook
  * that replaces asyncio's Handle._run while tracing, and the `with lock:` of a traced threading.Lock.
- * Both do exactly what their pure-Python twins do (step_hook.py, lock_core.py), which stay the
+ * Both do exactly what their pure-Python twins do (step_hook.py, locks/core.py), which stay the
  * fallback when this file cannot be compiled; tests run both.
  *
  * Timestamps come from CLOCK_MONOTONIC, the clock behind time.perf_counter() on Linux, so values
@@ -276,7 +276,7 @@ static PyMemberDef stephook_members[] = {
     {NULL}};
 
 static PyTypeObject StepHookType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline._speedups.StepHook",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.StepHook",
     .tp_doc = "asyncio's Handle._run, recording the steps of traced tasks",
     .tp_basicsize = sizeof(StepHook),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR,
@@ -419,7 +419,7 @@ static PyMemberDef lockcore_members[] = {
     {NULL}};
 
 static PyTypeObject LockCoreType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline._speedups.LockCore",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.LockCore",
     .tp_doc = "state and uncontended `with` of a traced threading.Lock",
     .tp_basicsize = sizeof(LockCore),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,

@@ -1,8 +1,8 @@
 """The state and the uncontended ``with lock:`` of a traced ``threading.Lock``.
 
-``LockCore`` is the base of every traced lock class in lock_hooks (TracedLock, its fresh and plain
+``LockCore`` is the base of every traced lock class in thread_locks (TracedLock, its fresh and plain
 variants, TracedRLock); they share its layout, so a lock can change class in place. It is the C
-version from ``_speedups`` when that was built, else this module's Python twin (see compiled.py).
+version from ``_speedups`` when that was built, else this module's Python twin (see capture/compiled.py).
 """
 
 from __future__ import annotations
@@ -11,14 +11,30 @@ import threading
 from time import perf_counter_ns
 from typing import Any
 
-from .compiled import speedups
+from ..compiled import speedups
 
 pcn = perf_counter_ns
 get_ident = threading.get_ident
 
 
 class PyLockCore:
-    __slots__ = ("_lock", "_acq", "_rel", "_idx", "_t", "_r", "_n", "_w", "_depth", "_kind", "_site", "_globals", "_owner", "_log", "__weakref__")
+    __slots__ = (
+        "_lock",
+        "_acq",
+        "_rel",
+        "_idx",
+        "_t",
+        "_r",
+        "_n",
+        "_w",
+        "_depth",
+        "_kind",
+        "_site",
+        "_globals",
+        "_owner",
+        "_log",
+        "__weakref__",
+    )
 
     def __enter__(self) -> bool:
         if self._acq(False):

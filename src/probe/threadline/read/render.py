@@ -5,13 +5,28 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .recorder import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_LOCK_HOLD, SPAN_LOCK_WAIT, SPAN_RUN, SPAN_SUSPENDED
+from ..schema import (
+    LANE_PROCESS,
+    LANE_TASK,
+    LANE_THREAD,
+    SPAN_BLOCKED,
+    SPAN_LOCK_HOLD,
+    SPAN_LOCK_WAIT,
+    SPAN_RUN,
+    SPAN_SUSPENDED,
+)
 
 MAX_LANES = 40
 WIDTH = 900
 LABEL_W = 180
 ROW_H = 14
-COLORS = {SPAN_RUN: "#3b82f6", SPAN_SUSPENDED: "#d1d5db", SPAN_LOCK_WAIT: "#ef4444", SPAN_LOCK_HOLD: "#f59e0b", SPAN_BLOCKED: "#7f1d1d"}
+COLORS = {
+    SPAN_RUN: "#3b82f6",
+    SPAN_SUSPENDED: "#d1d5db",
+    SPAN_LOCK_WAIT: "#ef4444",
+    SPAN_LOCK_HOLD: "#f59e0b",
+    SPAN_BLOCKED: "#7f1d1d",
+}
 DRAW_ORDER = (SPAN_SUSPENDED, SPAN_RUN, SPAN_LOCK_HOLD, SPAN_LOCK_WAIT, SPAN_BLOCKED)
 
 
@@ -25,10 +40,16 @@ def summary_text(trace: dict[str, Any]) -> str:
     lanes = trace["lanes"]
     groups = [_s(trace, g) for g in lanes["group"]]
     kinds = lanes["kind"]
-    tasks = sum(1 for k, g in zip(kinds, groups) if k == LANE_TASK and g != "main")
-    threads = sum(1 for k, g in zip(kinds, groups) if k == LANE_THREAD and g == "threads")
-    procs = sum(1 for k, g in zip(kinds, groups) if k == LANE_PROCESS and g == "processes")
-    blocked = [(e - s, _s(trace, lab)) for k, s, e, lab in zip(trace["spans"]["kind"], trace["spans"]["start"], trace["spans"]["end"], trace["spans"]["label"]) if k == SPAN_BLOCKED]
+    tasks = sum(1 for k, g in zip(kinds, groups, strict=True) if k == LANE_TASK and g != "main")
+    threads = sum(1 for k, g in zip(kinds, groups, strict=True) if k == LANE_THREAD and g == "threads")
+    procs = sum(1 for k, g in zip(kinds, groups, strict=True) if k == LANE_PROCESS and g == "processes")
+    blocked = [
+        (e - s, _s(trace, lab))
+        for k, s, e, lab in zip(
+            trace["spans"]["kind"], trace["spans"]["start"], trace["spans"]["end"], trace["spans"]["label"], strict=True
+        )
+        if k == SPAN_BLOCKED
+    ]
     duration = (meta.get("duration_us") or 0) / 1e6
     label = f" {meta['label']!r}" if meta.get("label") else ""
     lines = [
@@ -55,7 +76,7 @@ def svg_timeline(trace: dict[str, Any]) -> str:
     # Per lane and kind, the set of pixel columns covered: merges thousands of tiny steps cheaply.
     cover: dict[tuple[int, int], set[int]] = {}
     spans = trace["spans"]
-    for lane, kind, start, end in zip(spans["lane"], spans["kind"], spans["start"], spans["end"]):
+    for lane, kind, start, end in zip(spans["lane"], spans["kind"], spans["start"], spans["end"], strict=True):
         if lane not in row_of:
             continue
         x0 = int(start * plot_w / duration)
@@ -63,7 +84,8 @@ def svg_timeline(trace: dict[str, Any]) -> str:
         cover.setdefault((lane, kind), set()).update(range(x0, x1 + 1))
     height = 30 + ROW_H * len(shown) + (16 if n > len(shown) else 0)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="10">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        'font-family="sans-serif" font-size="10">',
         f'<text x="4" y="12">{escape(summary_text(trace).splitlines()[0])}</text>',
     ]
     for lane in shown:
@@ -84,7 +106,8 @@ def svg_timeline(trace: dict[str, Any]) -> str:
                 h = ROW_H - 4 if kind != SPAN_SUSPENDED else 4
                 dy = 2 if kind != SPAN_SUSPENDED else (ROW_H - 4) // 2
                 parts.append(
-                    f'<rect x="{LABEL_W + run_start}" y="{y + dy}" width="{prev - run_start + 1}" height="{h}" fill="{COLORS[kind]}"/>'  # type: ignore[operator]
+                    f'<rect x="{LABEL_W + run_start}" y="{y + dy}" width="{prev - run_start + 1}" '  # type: ignore[operator]
+                    f'height="{h}" fill="{COLORS[kind]}"/>'
                 )
                 run_start = prev = c
     if n > len(shown):

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import process as cf_process
 from multiprocessing import pool as mp_pool
 from multiprocessing import process as mp_process
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
+from ..frames import caller_site
+from ..schema import OUT_ERROR, OUT_OK
 from .asyncio_hooks import current_who
-from .frames import caller_site
-from .recorder import OUT_ERROR, OUT_OK
 
 if TYPE_CHECKING:
+    from ..record.recorder import Recorder
     from .patching import Patcher
-    from .recorder import Recorder
 
 
 class Tagged:
@@ -74,7 +75,7 @@ def _start_method(proc: Any) -> str:
     return str(ctx) if ctx else "fork"
 
 
-def install(rec: "Recorder", patcher: "Patcher") -> None:
+def install(rec: Recorder, patcher: Patcher) -> None:
     misc = rec.raw_misc
     original_start = mp_process.BaseProcess.start
     original_join = mp_process.BaseProcess.join
@@ -84,8 +85,18 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
         who = current_who()
         original_start(self)
         try:
-            misc.append(("process_start", self.pid, f"{self.name} ({_start_method(self)})", perf_counter(), who, site, "processes"))
-        except Exception:  # noqa: BLE001
+            misc.append(
+                (
+                    "process_start",
+                    self.pid,
+                    f"{self.name} ({_start_method(self)})",
+                    perf_counter(),
+                    who,
+                    site,
+                    "processes",
+                )
+            )
+        except Exception:
             pass
 
     def join(self: Any, timeout: float | None = None) -> None:
@@ -96,8 +107,8 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
                 self._threadline_ended = True
                 outcome = OUT_OK if code == 0 else OUT_ERROR
                 detail = f"exit code {code}"
-                misc.append(("process_end", self.pid, perf_counter(), outcome, detail, _last_cpu.get(self.pid, 0.0)))
-        except Exception:  # noqa: BLE001
+                misc.append(("process_end", self.pid, perf_counter(), outcome, detail, last_cpu.get(self.pid, 0.0)))
+        except Exception:
             pass
 
     def record(tagged: Any) -> Any:
@@ -153,11 +164,7 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
     def imap_set(self: Any, i: Any, obj: Any) -> None:
         success, value = obj
         if success:
-            if isinstance(value, list):
-                value = [record(v) for v in value]
-            else:
-                value = record(value)
-            obj = (True, value)
+            obj = (True, [record(v) for v in value] if isinstance(value, list) else record(value))
         original_imap_set(self, i, obj)
 
     # ProcessPoolExecutor: wrap on submit, unwrap where the manager thread receives results
@@ -189,4 +196,4 @@ def install(rec: "Recorder", patcher: "Patcher") -> None:
 
 
 # pid -> CPU seconds at the sampler's last look (a joined process can no longer be asked).
-_last_cpu: dict[int, float] = {}
+last_cpu: dict[int, float] = {}

@@ -1,0 +1,43 @@
+"""Types of the C hot paths in _speedups.c (the Python twins: step_hook.PyStepHook, locks.core.PyLockCore)."""
+
+from collections.abc import Callable
+from typing import Any
+
+class StepHook:
+    """asyncio's ``Handle._run`` while tracing: set on ``Handle`` as is (it is a method descriptor)."""
+
+    tracked: set[Any]
+    cell_task: Any
+    cell_t0: float
+    def __init__(
+        self,
+        tracked: set[Any],
+        steps: list[Any],
+        awaiting: dict[Any, str],
+        threshold: float,
+        report: Callable[[Any, BaseException], None],
+        on_blocked: Callable[[Any, float], None],
+        on_error: Callable[[Any, BaseException], None],
+    ) -> None: ...
+    def __call__(self, handle: Any) -> None: ...
+
+class LockCore:
+    """State and uncontended ``with`` of a traced ``threading.Lock``; the slow paths are Python methods
+    of its subclasses (``_contended``, ``_contended_release``)."""
+
+    _lock: Any
+    _acq: Callable[..., bool]
+    _rel: Callable[[], None]
+    _r: float | None
+    _log: list[int]
+    _kind: str
+    _site: str | None
+    _globals: dict[str, Any] | None
+    _owner: Any
+    _t: int
+    _idx: int
+    _n: int
+    _w: int
+    _depth: int
+    def __enter__(self) -> bool: ...
+    def __exit__(self, et: object, ev: object, tb: object) -> None: ...

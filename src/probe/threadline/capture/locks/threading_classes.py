@@ -1,0 +1,136 @@
+"""``threading.Semaphore`` / ``BoundedSemaphore``, ``Event`` and ``queue.Queue`` patched at class
+level while tracing, and ``threading.Condition`` replaced at creation (see TracedCondition)."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from time import perf_counter
+from typing import Any
+
+from .registry import creation, state
+from .thread_locks import CRLock, FreshRLock, new_lock_wrapper
+from .tracking import hold_end, idx_of, init_tracking, kind_of, still_tracing, waited
+
+pc = perf_counter
+get_ident = threading.get_ident
+
+
+_TSem = threading.Semaphore
+_TBSem = threading.BoundedSemaphore
+_TEvent = threading.Event
+_Queue = queue.Queue
+_tsem_init = _TSem.__init__
+_tsem_acquire = _TSem.acquire
+_tsem_release = _TSem.release
+_tbsem_release = _TBSem.release
+_tevent_init = _TEvent.__init__
+_tevent_wait = _TEvent.wait
+_queue_init = _Queue.__init__
+_queue_get = _Queue.get
+_queue_put = _Queue.put
+_SEM_KINDS = ((_TBSem, "threading.BoundedSemaphore"),)
+_QUEUE_KINDS = ((queue.PriorityQueue, "queue.PriorityQueue"), (queue.LifoQueue, "queue.LifoQueue"))
+
+
+def _sem_init(self: Any, value: int = 1) -> None:
+    _tsem_init(self, value)
+    init_tracking(self, kind_of(self, "threading.Semaphore", _SEM_KINDS), sys._getframe(1))
+
+
+def _sem_acquire(self: Any, blocking: bool = True, timeout: float | None = None) -> bool:
+    idx = idx_of(self, "threading.Semaphore", _SEM_KINDS)
+    if idx < 0:
+        return _tsem_acquire(self, blocking, timeout)
+    d = self.__dict__
+    r, n, ok = waited(d, _tsem_acquire, self, blocking, timeout)
+    if ok and still_tracing(d):
+        d["_tl_holders"].append((get_ident(), r, pc(), n))
+    return ok
+
+
+def _sem_release(self: Any, n: int = 1) -> None:
+    _tsem_release(self, n)
+    _sem_released(self, n)
+
+
+def _bsem_release(self: Any, n: int = 1) -> None:
+    _tbsem_release(self, n)
+    _sem_released(self, n)
+
+
+def _sem_released(self: Any, n: int) -> None:
+    idx = self.__dict__.get("_tl_idx", -1)
+    if idx >= 0:
+        who = get_ident()
+        for _ in range(n):
+            hold_end(self, idx, who)
+
+
+def _event_init(self: Any) -> None:
+    _tevent_init(self)
+    init_tracking(self, "threading.Event", sys._getframe(1))
+
+
+def _event_wait(self: Any, timeout: float | None = None) -> bool:
+    idx = idx_of(self, "threading.Event")
+    if idx < 0:
+        return _tevent_wait(self, timeout)
+    r, n, ok = waited(self.__dict__, _tevent_wait, self, timeout)
+    t = pc()
+    state.record((idx, get_ident(), r, t, t, n))
+    return ok
+
+
+def _q_init(self: Any, maxsize: int = 0) -> None:
+    _queue_init(self, maxsize)
+    init_tracking(self, kind_of(self, "queue.Queue", _QUEUE_KINDS), sys._getframe(1))
+
+
+def _q_get(self: Any, block: bool = True, timeout: float | None = None) -> Any:
+    idx = idx_of(self, "queue.Queue", _QUEUE_KINDS)
+    if idx < 0:
+        return _queue_get(self, block, timeout)
+    r, n, item = waited(self.__dict__, _queue_get, self, block, timeout)
+    t = pc()
+    state.record((idx, get_ident(), r, t, t, n))
+    return item
+
+
+def _q_put(self: Any, item: Any, block: bool = True, timeout: float | None = None) -> None:
+    idx = idx_of(self, "queue.Queue", _QUEUE_KINDS)
+    if idx < 0:
+        return _queue_put(self, item, block, timeout)
+    r = pc()
+    _queue_put(self, item, block, timeout)
+    t = pc()
+    state.record((idx, get_ident(), r, t, t, 0))
+    return None
+
+
+class TracedCondition(threading.Condition):
+    """threading.Condition stays a creation-time replacement: its acquire/release are attributes of
+    each instance bound to the C lock, which no class-level patch reaches."""
+
+    def __init__(self, lock: Any = None) -> None:
+        frame = sys._getframe(1)
+        created = creation(frame)
+        if lock is None and created is not None:
+            lock = new_lock_wrapper(FreshRLock, CRLock(), "threading.Condition", created[0], created[1], owner=self)
+        super().__init__(lock)
+        init_tracking(self, "threading.Condition", frame)
+
+
+PATCHES: tuple[tuple[type, str, Any], ...] = (
+    (_TSem, "__init__", _sem_init),
+    (_TSem, "acquire", _sem_acquire),
+    (_TSem, "__enter__", _sem_acquire),
+    (_TSem, "release", _sem_release),
+    (_TBSem, "release", _bsem_release),
+    (_TEvent, "__init__", _event_init),
+    (_TEvent, "wait", _event_wait),
+    (_Queue, "__init__", _q_init),
+    (_Queue, "get", _q_get),
+    (_Queue, "put", _q_put),
+)

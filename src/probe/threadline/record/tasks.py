@@ -1,0 +1,161 @@
+"""asyncio tasks as the converter sees them: raw creations become lanes, what a suspension awaited
+becomes a readable label, and a finished task its outcome.
+
+Called by ``Recorder.convert`` under its lock; the hooks in ``capture`` only append raw values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ..frames import location_of_frame
+from ..schema import LANE_TASK, OUT_CANCELLED, OUT_ERROR, OUT_OK
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
+
+TASK_FIELDS = 5  # task, t, creator task (or None), creator thread ident, site
+
+_QUALNAME_LABELS = {
+    "sleep": "sleep",
+    "Lock.acquire": "asyncio.Lock",
+    "Event.wait": "asyncio.Event",
+    "Condition.wait": "asyncio.Condition",
+    "Condition.wait_for": "asyncio.Condition",
+    "Semaphore.acquire": "asyncio.Semaphore",
+    "Queue.get": "asyncio.Queue get",
+    "Queue.put": "asyncio.Queue put",
+    "Queue.join": "asyncio.Queue join",
+    "wait": "asyncio.wait",
+    "_wait": "asyncio.wait",
+    "wait_for": "asyncio.wait_for",
+    "to_thread": "thread (to_thread)",
+    "TaskGroup.__aexit__": "TaskGroup",
+    "TaskGroup._aexit": "TaskGroup",
+    "Timeout.__aexit__": "timeout",
+    "StreamReader._wait_for_data": "I/O (stream read)",
+    "StreamReader.read": "I/O (stream read)",
+    "StreamReader.readline": "I/O (stream read)",
+    "StreamReader.readexactly": "I/O (stream read)",
+    "StreamWriter.drain": "I/O (stream write)",
+    "FlowControlMixin._drain_helper": "I/O (stream write)",
+    "open_connection": "I/O (connect)",
+    "BaseEventLoop.create_connection": "I/O (connect)",
+    "BaseEventLoop.getaddrinfo": "I/O (DNS)",
+    "BaseSelectorEventLoop.sock_recv": "I/O (socket)",
+    "BaseSelectorEventLoop.sock_sendall": "I/O (socket)",
+    "BaseSelectorEventLoop.sock_connect": "I/O (socket)",
+    "BaseSelectorEventLoop.sock_accept": "I/O (socket)",
+}
+
+
+def describe_label(rec: Recorder, waiter: Any) -> int:
+    """String index of a label for what a task waits on."""
+    if isinstance(waiter, str):
+        return rec.string(waiter)
+    fut, code = waiter
+    if isinstance(fut, asyncio.Task):
+        try:
+            return rec.string(f"task {fut.get_name()}")
+        except Exception:
+            return rec.string("task")
+    key = code if code is not None else type(fut)
+    cached = rec.label_cache.get(key)
+    if cached is not None:
+        return cached
+    if code is not None:
+        qualname = getattr(code, "co_qualname", code.co_name)
+        label = _QUALNAME_LABELS.get(qualname)
+        if label is None:
+            filename = code.co_filename.replace("\\", "/")
+            if "/asyncio/" in filename and (
+                "selector_events" in filename or "streams" in filename or "proactor" in filename
+            ):
+                label = f"I/O ({qualname})"
+            else:
+                label = f"await {qualname}"
+    else:
+        name = type(fut).__name__
+        label = "gather" if name == "_GatheringFuture" else ("future" if name == "Future" else name)
+    index = rec.string(label)
+    rec.label_cache[key] = index
+    return index
+
+
+def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
+    """Turn raw task creations into lanes (called by the converter under rec.lock)."""
+    sites: dict[tuple[Any, int], int] = {}
+    group = rec.string("asyncio")
+    cols = rec.tables["lanes"]
+    kind_col, name_col, group_col, parent_col = cols["kind"], cols["name"], cols["group"], cols["parent"]
+    created_col, site_col, start_col, os_col = cols["created_by"], cols["site"], cols["start"], cols["os_id"]
+    t0 = rec.t0
+    for i in range(0, len(tasks), TASK_FIELDS):
+        task, t, creator, code, lineno = tasks[i : i + TASK_FIELDS]
+        start = int((t - t0) * 1e6)
+        created_by = rec.who_lane(creator, start) if creator is not None else -1
+        name, aliases = _lane_name(task)
+        site = sites.get((code, lineno))
+        if site is None:
+            site = sites[(code, lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
+        lane = len(kind_col)
+        kind_col.append(LANE_TASK)
+        name_col.append(rec.string(name))
+        group_col.append(group)
+        parent_col.append(-1)
+        created_col.append(created_by)
+        site_col.append(site)
+        start_col.append(start)
+        os_col.append(-1)
+        rec.lane_names.append(name)
+        rec.lane_groups.append("asyncio")
+        rec.lane_aliases[lane] = aliases
+        rec.task_lane[task] = lane
+        rec.live_tasks[task] = lane
+
+
+def _lane_name(task: Any) -> tuple[str, list[str]]:
+    """Readable lane name: the task's own name if the learner set one, else its coroutine's name.
+    The other names (task name, coroutine name and qualified name) stay as aliases for matching."""
+    try:
+        task_name = str(task.get_name())
+    except Exception:
+        task_name = "task"
+    coro_name = qualname = ""
+    try:
+        coro = task.get_coro()
+        coro_name = getattr(coro, "__name__", "") or ""
+        qualname = getattr(coro, "__qualname__", "") or ""
+    except Exception:
+        pass
+    aliases = [a for a in dict.fromkeys((task_name, coro_name, qualname)) if a]
+    if task_name.startswith("Task-") and task_name[5:].isdigit() and coro_name:
+        return coro_name, aliases
+    return task_name, aliases
+
+
+def task_name(task: Any) -> str:
+    try:
+        return str(task.get_name())
+    except Exception:
+        return repr(task)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def task_outcome(task: Any) -> tuple[int, str | None]:
+    # Read the private fields: calling task.exception() would mark the error as retrieved and
+    # silence asyncio's "exception was never retrieved" warning the learner should see.
+    try:
+        if task.cancelled():
+            message = getattr(task, "_cancel_message", None)
+            return OUT_CANCELLED, _short(f"cancelled: {message}" if message else "cancelled")
+        exc = getattr(task, "_exception", None)
+        if exc is not None:
+            return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
+        return OUT_OK, _short(repr(getattr(task, "_result", None)))
+    except Exception:
+        return OUT_OK, None
