@@ -41,7 +41,7 @@ function binderDigest() {
     'package.json',
     'package-lock.json',
     'kernel-spec/threadline/kernel.json',
-    'kernel-spec/threadline-default-kernel.json',
+    'src/probe/threadline/default_kernel.py',
     ...fs.readdirSync(path.join(root, 'src', 'probe'), { recursive: true }).filter(f => f.endsWith('.c')).map(f => path.join('src', 'probe', f))
   ].sort();
   for (const file of inputs) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');

@@ -136,17 +136,14 @@ if (!buildOnly) {
   // no reinstall), its C hot paths are compiled next to their sources, and the labextension and the
   // kernel spec are installed into the venv's share/jupyter exactly as the wheel installs them.
   const cSources = fs.readdirSync(path.join(root, 'src', 'probe'), { recursive: true }).filter(f => f.endsWith('.c')).map(f => path.join('src', 'probe', f));
-  step('python-package', ['pyproject.toml', 'hatch_build.py', 'install.json', 'kernel-spec', 'build/labextension', ...cSources], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json')], () => {
+  step('python-package', ['pyproject.toml', 'hatch_build.py', 'install.json', 'kernel-spec', 'build/labextension', 'src/probe/threadline/default_kernel.py', ...cSources], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json')], () => {
     // (the labextension step above built it: hatch-jupyter-builder need not)
     const env = { ...process.env, SKIP_JUPYTER_BUILDER: '1' };
     run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--no-build-isolation', '--editable', '.'], { env });
     if (pythonSays('import threadline.capture.compiled as c; print(c.speedups is not None)') !== 'True') {
       log("warning: the probe's C hot paths were not compiled (see pip's output above); tracing works, with more overhead. Install gcc and run again.");
     }
-    // The course's kernel is the default for new notebooks in this environment (an opt-in for users,
-    // README): a file of its own in the .d folder, which Jupyter merges with the rest of the configuration.
-    const configDir = path.join(prefix, 'etc', 'jupyter', 'jupyter_server_config.d');
-    fs.mkdirSync(configDir, { recursive: true });
-    fs.copyFileSync(path.join(root, 'kernel-spec', 'threadline-default-kernel.json'), path.join(configDir, 'threadline-default-kernel.json'));
+    // The course's kernel is the default for new notebooks in this environment (the opt-in step of the README)
+    run(python, ['-m', 'threadline.default_kernel']);
   });
 }
