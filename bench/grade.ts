@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAssignment } from '../src/grader/assignment.js';
+import { buildAssignment } from '../src/grader/engine/assignment.js';
 import { BEGIN_SOLUTION, END_SOLUTION } from '../src/protocol/assignment.js';
-import { readNotebook, serializeNotebook, sourceOf, type Notebook } from '../src/grader/notebook.js';
+import { readNotebook, serializeNotebook, sourceOf, type Notebook } from '../src/grader/engine/notebook.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argValue = (name: string) => {

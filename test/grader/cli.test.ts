@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { courseDir, setSource, sourcePath, studentPath, submission, studentVersion, tempDir, writeSubmissions } from './helpers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const cli = path.join(root, 'src', 'grader', 'cli.ts');
+const cli = path.join(root, 'src', 'grader', 'commands', 'cli.ts');
 // by URL, so that the CLI can run from any working directory
 const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 

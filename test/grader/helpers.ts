@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Notebook } from '../../src/grader/notebook.js';
+import type { Notebook } from '../../src/grader/engine/notebook.js';
 
 export const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 export const courseDir = path.join(fixtures, 'course');

@@ -1,7 +1,7 @@
 /** What a student sees of outputs: no line of the hidden tests, however printed and in whichever cell. */
 import { describe, expect, it } from 'vitest';
 import type { ExecuteResult } from '../../src/kernel/kernelClient.js';
-import { HiddenText, hiddenLines, visibleResult } from '../../src/grader/hiddenTests.js';
+import { HiddenText, hiddenLines, visibleResult } from '../../src/grader/engine/runner/hiddenTests.js';
 
 const visible = 'assert double(2) == 4, "double(2) should be 4"';
 const hiddenLine = 'assert double(-3) == -6, "negative numbers"';

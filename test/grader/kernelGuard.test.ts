@@ -1,6 +1,6 @@
 /** How the grader wraps a test cell with the guard's canary (no kernel). */
 import { describe, expect, it } from 'vitest';
-import { canaryName, withCanary } from '../../src/grader/kernelGuard.js';
+import { canaryName, withCanary } from '../../src/grader/sandbox/kernelGuard.js';
 
 describe('the canary line', () => {
   const secret = 'a'.repeat(48);

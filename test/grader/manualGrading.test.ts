@@ -9,14 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Notebook } from '../../src/grader/notebook.js';
+import type { Notebook } from '../../src/grader/engine/notebook.js';
 import { tempDir, writeSubmissions } from './helpers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 function threadline(args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', tsx, path.join(root, 'src', 'grader', 'cli.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  const result = spawnSync(process.execPath, ['--import', tsx, path.join(root, 'src', 'grader', 'commands', 'cli.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 180_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

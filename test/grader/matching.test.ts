@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecuteResult } from '../../src/kernel/kernelClient.js';
-import { buildAssignment } from '../../src/grader/assignment.js';
-import { planAsIs, planGrading } from '../../src/grader/matching.js';
-import { readNotebook } from '../../src/grader/notebook.js';
-import { parsePythonFloat, scoreTestCell } from '../../src/grader/scoring.js';
-import { findSubmissions, studentOf } from '../../src/grader/submissions.js';
+import { buildAssignment } from '../../src/grader/engine/assignment.js';
+import { planAsIs, planGrading } from '../../src/grader/engine/matching.js';
+import { readNotebook } from '../../src/grader/engine/notebook.js';
+import { parsePythonFloat, scoreTestCell } from '../../src/grader/engine/scoring.js';
+import { findSubmissions, studentOf } from '../../src/grader/engine/submissions.js';
 import { cellIndex, setSource, sourcePath, studentVersion, submission, tempDir } from './helpers.js';
 
 const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAssignment } from '../../src/grader/assignment.js';
-import { InvalidNotebookError } from '../../src/grader/errors.js';
+import { buildAssignment } from '../../src/grader/engine/assignment.js';
+import { InvalidNotebookError } from '../../src/grader/engine/errors.js';
 import { replaceRegions } from '../../src/protocol/assignment.js';
-import { computeChecksum, pythonFloatRepr } from '../../src/grader/nbgraderCells.js';
-import { parseNotebook, readNotebook, serializeNotebook, sourceOf, type Cell } from '../../src/grader/notebook.js';
-import { releaseToString } from '../../src/grader/releaseCommand.js';
+import { computeChecksum, pythonFloatRepr } from '../../src/grader/engine/nbgraderCells.js';
+import { parseNotebook, readNotebook, serializeNotebook, sourceOf, type Cell } from '../../src/grader/engine/notebook.js';
+import { releaseToString } from '../../src/grader/commands/release.js';
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 const sourcePath = path.join(fixtures, 'course', 'source', 'tiny.ipynb');
@@ -93,7 +93,7 @@ describe('release (nbgrader generate_assignment semantics)', () => {
   });
 
   it('the CLI writes the release and --check detects a stale student version', async () => {
-    const { main } = await import('../../src/grader/cli.js');
+    const { main } = await import('../../src/grader/commands/cli.js');
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-release-'));
     expect(await main(['release', sourcePath, '-o', out])).toBe(0);
     expect(fs.readFileSync(path.join(out, 'tiny.ipynb'), 'utf8')).toBe(releaseToString(sourcePath));

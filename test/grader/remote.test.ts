@@ -99,7 +99,7 @@ describe('RemoteKernel on a real Jupyter Server', () => {
     }
     // end to end: the source imports helper.py from the course root, so from source/ it cannot
     const validate = (...extra: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'grader', 'cli.ts'), 'validate', sourcePath, '--server', baseUrl, '--token', token, '--json', ...extra], {
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'grader', 'commands', 'cli.ts'), 'validate', sourcePath, '--server', baseUrl, '--token', token, '--json', ...extra], {
         cwd: root,
         encoding: 'utf8',
         timeout: 120_000
@@ -123,7 +123,7 @@ describe('RemoteKernel on a real Jupyter Server', () => {
     });
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', path.join(root, 'src', 'grader', 'cli.ts'), 'grade', '--source', sourcePath, '--submissions', dir, '--db', path.join(dir, 'gb.sqlite'), '--server', baseUrl, '--token', token, '--jobs', '2', '--json', '--quiet'],
+      ['--import', 'tsx', path.join(root, 'src', 'grader', 'commands', 'cli.ts'), 'grade', '--source', sourcePath, '--submissions', dir, '--db', path.join(dir, 'gb.sqlite'), '--server', baseUrl, '--token', token, '--jobs', '2', '--json', '--quiet'],
       { cwd: root, encoding: 'utf8', timeout: 180_000 }
     );
     expect(result.stdout, result.stderr).toMatch(/^\[/);

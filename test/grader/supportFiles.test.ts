@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copySupportFiles } from '../../src/grader/gradingKernel.js';
+import { copySupportFiles } from '../../src/grader/engine/supportFiles.js';
 import { tempDir } from './helpers.js';
 
 function tree(root: string, files: string[]): void {

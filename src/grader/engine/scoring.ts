@@ -3,7 +3,9 @@
  * fixes: stderr output such as warnings costs nothing, and a cell that timed out or whose kernel
  * died scores 0 with that reason instead of crashing the run).
  */
-import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
+import type { ExecuteResult, Output } from '../../kernel/kernelClient.js';
+import type { SourceCell } from './assignment.js';
+import { computeChecksum } from './nbgraderCells.js';
 
 export type CellStatus = 'passed' | 'partial' | 'failed' | 'timeout' | 'kernel-died' | 'memory-limit' | 'process-limit' | 'not-run' | 'missing' | 'manual';
 
@@ -13,6 +15,12 @@ export interface CellScore {
   maxScore: number;
   status: CellStatus;
   /** for failures, the error a learner needs to read (ename: evalue), else '' */
+  message: string;
+}
+
+/** Why a test cell scores nothing whatever it printed: it did not run to the end, or was not trusted. */
+export interface CellFailure {
+  status: CellStatus;
   message: string;
 }
 
@@ -38,7 +46,7 @@ export function errorMessage(error: { ename: string; evalue: string }): string {
 }
 
 /** Points for a test cell from its execution; `points` is the cell's maximum. */
-export function scoreTestCell(gradeId: string, points: number, result: ExecuteResult | undefined, failure?: { status: CellStatus; message: string }): CellScore {
+export function scoreTestCell(gradeId: string, points: number, result: ExecuteResult | undefined, failure?: CellFailure): CellScore {
   const base = { gradeId, maxScore: points };
   if (failure) return { ...base, score: 0, ...failure };
   if (!result) return { ...base, score: 0, status: 'not-run', message: 'the cell did not run' };
@@ -67,4 +75,25 @@ export function scoreTestCell(gradeId: string, points: number, result: ExecuteRe
     return { ...base, score: value, status: value === 0 ? 'failed' : 'partial', message: `the test gave ${value} of ${points} points` };
   }
   return { ...base, score: points, status: 'passed', message: '' };
+}
+
+/**
+ * A cell graded by hand (a written answer, a code answer with points, a task), as nbgrader's
+ * determine_grade: an answer left as released is "no response", 0 points; any other waits for a
+ * person (0 until then).
+ */
+export function manualScore(record: SourceCell, submitted: string): CellScore {
+  const base = { gradeId: record.gradeId, score: 0, maxScore: record.points };
+  const { cellType, grade, gradeId, points } = record;
+  const asReleased =
+    record.solution &&
+    record.releasedChecksum !== '' &&
+    computeChecksum({
+      cell_type: cellType,
+      source: submitted,
+      metadata: { nbgrader: { grade, solution: true, locked: false, grade_id: gradeId, points } }
+    }) === record.releasedChecksum;
+  return asReleased
+    ? { ...base, status: 'failed', message: 'no response: the answer is as it was released' }
+    : { ...base, status: 'manual', message: 'needs manual grading (not autograded)' };
 }

@@ -1,87 +1,18 @@
 /**
- * Kernels for grading: each submission gets a fresh kernel, started in a fresh working directory
- * (a copy of the course folder without instructor material) and under OS limits; or, with
- * --server, a kernel on a Jupyter Server (where the server's own limits apply).
+ * Local grading kernels: each starts in a fresh working directory (a copy of the course folder
+ * without instructor material) and, with limits, in a sandbox (OS limits, isolation).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { KernelClient } from '../kernel/kernelClient.js';
-import { formatKernelCommand, getKernelSpec, type KernelSpec } from '../kernel/kernelSpec.js';
-import { onProcessEnd } from '../kernel/processCleanup.js';
-import { startKernel } from '../kernel/startKernel.js';
-import { isolationProblem, KernelSandbox, type KernelLimits } from './kernelLimits.js';
-
-export interface GradingKernel {
-  readonly client: KernelClient;
-  /** the kernel's working directory */
-  readonly cwd: string;
-  /** true when the kernel hit its memory limit (a death was the OOM killer, not a crash) */
-  memoryExceeded(): boolean;
-  /** after a restart: forget earlier limit events */
-  resetCounters(): void;
-  /** true when the process limit refused a fork/thread since the last call */
-  processLimitHit(): boolean;
-  /** kills the kernel and everything it started (before a restart after a fork bomb) */
-  killAll(): Promise<void>;
-  dispose(): Promise<void>;
-}
-
-export interface KernelFactory {
-  /**
-   * starts a kernel whose working directory mirrors `templateDir`, with the support files of
-   * `overlayDir` copied over it (nbgrader copies the source folder's files over each submission's)
-   */
-  start(kernelName: string, templateDir: string | undefined, overlayDir?: string): Promise<GradingKernel>;
-  readonly description: string;
-}
-
-/** Instructor material at the top of a course folder (nbgrader's layout): never copied. */
-const INSTRUCTOR_DIRS = new Set(['source', 'release', 'submitted', 'autograded', 'feedback']);
-/** Never copied from anywhere: tooling, caches, environments. */
-const TOOLING_DIRS = new Set(['node_modules', '__pycache__', '.git', '.ipynb_checkpoints']);
-const NOTEBOOK_OR_GRADEBOOK = /(\.ipynb|^gradebook\.(db|sqlite3?))$/i;
-const MAX_COPY_BYTES = 256 * 1024 * 1024;
-
-/**
- * Copies the support files of a folder (modules, data) into `dest`, never notebooks, gradebooks
- * or the `hidden` paths. The course folder (`course: true`) also keeps its instructor folders
- * and its dotfiles (a `.env` may hold secrets) to itself; an assignment's source folder gives
- * everything else, as nbgrader does. Symbolic links to files are followed.
- */
-export function copySupportFiles(fromDir: string, dest: string, options: { course: boolean; hidden?: string[] }): void {
-  const hidden = new Set((options.hidden ?? []).map(p => path.resolve(p)));
-  let budget = MAX_COPY_BYTES;
-  const visit = (from: string, to: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(from, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const src = path.join(from, entry.name);
-      const dst = path.join(to, entry.name);
-      if ((options.course && entry.name.startsWith('.')) || hidden.has(src)) continue;
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(src);
-      } catch {
-        continue; // a dangling link
-      }
-      if (stat.isDirectory()) {
-        if (entry.isSymbolicLink() || TOOLING_DIRS.has(entry.name) || entry.name.startsWith('.venv') || depth > 6) continue;
-        if (options.course && depth === 0 && INSTRUCTOR_DIRS.has(entry.name)) continue;
-        fs.mkdirSync(dst, { recursive: true });
-        visit(src, dst, depth + 1);
-      } else if (stat.isFile() && !NOTEBOOK_OR_GRADEBOOK.test(entry.name) && stat.size <= budget) {
-        budget -= stat.size;
-        fs.copyFileSync(src, dst);
-      }
-    }
-  };
-  visit(fromDir, dest, 0);
-}
+import { formatKernelCommand, getKernelSpec, type KernelSpec } from '../../kernel/kernelSpec.js';
+import { onProcessEnd } from '../../kernel/processCleanup.js';
+import { startKernel } from '../../kernel/startKernel.js';
+import { isolationProblem } from '../sandbox/isolation.js';
+import { KernelSandbox } from '../sandbox/kernelSandbox.js';
+import type { KernelLimits } from '../sandbox/limits.js';
+import type { GradingKernel, KernelFactory } from './gradingKernel.js';
+import { copySupportFiles } from './supportFiles.js';
 
 let sequence = 0;
 

@@ -4,8 +4,8 @@
  * into lists), so that writing the same notebook twice gives the same bytes.
  */
 import fs from 'node:fs';
-import type { Output } from '../kernel/kernelClient.js';
-import type { NbgraderMetadata } from '../protocol/assignment.js';
+import type { Output } from '../../kernel/kernelClient.js';
+import type { NbgraderMetadata } from '../../protocol/assignment.js';
 import { InvalidNotebookError } from './errors.js';
 
 export type MultilineString = string | string[];

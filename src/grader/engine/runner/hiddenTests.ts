@@ -3,7 +3,7 @@
  * its outputs, so outputs are cleaned too: student code runs inside the tests and can read its
  * caller's source (linecache, inspect), print it, raise it, or keep it for a later cell.
  */
-import type { ExecuteResult, Output } from '../kernel/kernelClient.js';
+import type { ExecuteResult, Output } from '../../../kernel/kernelClient.js';
 
 const MARK = '[hidden test]';
 /** shorter lines ("pass", "else:", ")") say nothing and would mangle ordinary output */

@@ -1,5 +1,5 @@
 /** A small strict command-line parser: known flags only, typed values, clear errors. */
-import { UsageError } from './errors.js';
+import { UsageError } from '../engine/errors.js';
 
 export interface FlagSpec {
   type: 'boolean' | 'string' | 'number';

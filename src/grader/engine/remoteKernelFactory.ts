@@ -1,7 +1,5 @@
 /** Grading kernels on a Jupyter Server (`--server URL --token T`): the server's limits apply there. */
-import { startRemoteKernel } from '../kernel/remoteKernel.js';
-import type { FlagValues } from './args.js';
-import { UsageError } from './errors.js';
+import { startRemoteKernel } from '../../kernel/remoteKernel.js';
 import type { GradingKernel, KernelFactory } from './gradingKernel.js';
 
 export class RemoteKernelFactory implements KernelFactory {
@@ -32,16 +30,4 @@ export class RemoteKernelFactory implements KernelFactory {
       dispose: () => client.shutdown()
     };
   }
-}
-
-/** The factory `--server URL [--token T] [--server-cwd PATH]` ask for, or undefined for local kernels. */
-export function remoteFactoryFromFlags(flags: FlagValues, command: string): RemoteKernelFactory | undefined {
-  const server = flags.server as string | undefined;
-  if (!server) {
-    if (flags.token) throw new UsageError('--token needs --server URL', command);
-    if (flags['server-cwd']) throw new UsageError('--server-cwd needs --server URL', command);
-    return undefined;
-  }
-  if (flags.cwd) throw new UsageError('--cwd is a folder on this machine; with --server, give the folder on the server with --server-cwd', command);
-  return new RemoteKernelFactory(server, flags.token as string | undefined, flags['server-cwd'] as string | undefined);
 }

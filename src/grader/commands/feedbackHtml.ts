@@ -4,8 +4,8 @@
  * student-visible source, and errors of hidden-test cells only their message. Outputs are shown
  * as text or images only — never as the student's HTML, which could run scripts in the reader.
  */
-import type { SubmissionRecord } from './gradebook.js';
-import type { Output } from '../kernel/kernelClient.js';
+import type { SubmissionRecord } from '../engine/gradebook.js';
+import type { Output } from '../../kernel/kernelClient.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 // eslint-disable-next-line no-control-regex

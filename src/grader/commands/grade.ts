@@ -2,19 +2,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args.js';
-import { buildAssignment, isScored } from './assignment.js';
-import { effectiveCpus } from './effectiveCpus.js';
+import { buildAssignment, isScored } from '../engine/assignment.js';
+import { effectiveCpus } from '../engine/effectiveCpus.js';
 import { cpuTimes, idleHint } from './idleHint.js';
-import { UsageError } from './errors.js';
-import { Gradebook, type SubmissionRecord } from './gradebook.js';
-import { gradeSubmissions, sha256 } from './gradeRun.js';
-import { LocalKernelFactory, type KernelFactory } from './gradingKernel.js';
-import { DEFAULT_LIMITS, type KernelLimits } from './kernelLimits.js';
-import { DEFAULT_MAX_NOTEBOOK_BYTES, readNotebook } from './notebook.js';
-import { DEFAULT_RUN_OPTIONS } from './notebookRunner.js';
+import { UsageError } from '../engine/errors.js';
+import { Gradebook, type SubmissionRecord } from '../engine/gradebook.js';
+import { gradeSubmissions, sha256 } from '../engine/gradeRun.js';
+import type { KernelFactory } from '../engine/gradingKernel.js';
+import { LocalKernelFactory } from '../engine/localKernelFactory.js';
+import { DEFAULT_LIMITS, type KernelLimits } from '../sandbox/limits.js';
+import { DEFAULT_MAX_NOTEBOOK_BYTES, readNotebook } from '../engine/notebook.js';
+import { DEFAULT_RUN_OPTIONS } from '../engine/runner/runOptions.js';
 import { Progress } from './progress.js';
-import { remoteFactoryFromFlags } from './remoteKernelFactory.js';
-import { findSubmissions, studentOf, type SubmissionFile } from './submissions.js';
+import { remoteFactoryFromFlags } from './serverFlags.js';
+import { findSubmissions, studentOf, type SubmissionFile } from '../engine/submissions.js';
 
 export const gradeHelp = `usage: threadline grade --source SOURCE.ipynb (SUBMISSION.ipynb… | --submissions DIR) [options]
 

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args.js';
-import { buildAssignment } from './assignment.js';
-import { UsageError } from './errors.js';
-import { readNotebook, serializeNotebook } from './notebook.js';
+import { buildAssignment } from '../engine/assignment.js';
+import { UsageError } from '../engine/errors.js';
+import { readNotebook, serializeNotebook } from '../engine/notebook.js';
 
 export const releaseHelp = `usage: threadline release SOURCE.ipynb… -o DIR
 

@@ -1,14 +1,14 @@
 /** The `threadline` command line: release, validate, grade, feedback, export. */
-import { AssignmentError, InvalidNotebookError, UsageError } from './errors.js';
+import { AssignmentError, InvalidNotebookError, UsageError } from '../engine/errors.js';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
-  release: { summary: 'write student versions of instructor sources', run: async argv => (await import('./releaseCommand.js')).releaseCommand(argv) },
-  validate: { summary: 'run a notebook and report each exercise pass/fail', run: async argv => (await import('./validateCommand.js')).validateCommand(argv) },
-  grade: { summary: 'autograde submissions into a SQLite gradebook', run: async argv => (await import('./gradeCommand.js')).gradeCommand(argv) },
-  feedback: { summary: 'write per-student HTML feedback from a gradebook', run: async argv => (await import('./feedbackCommand.js')).feedbackCommand(argv) },
-  export: { summary: 'export a gradebook as CSV', run: async argv => (await import('./exportCommand.js')).exportCommand(argv) }
+  release: { summary: 'write student versions of instructor sources', run: async argv => (await import('./release.js')).releaseCommand(argv) },
+  validate: { summary: 'run a notebook and report each exercise pass/fail', run: async argv => (await import('./validate.js')).validateCommand(argv) },
+  grade: { summary: 'autograde submissions into a SQLite gradebook', run: async argv => (await import('./grade.js')).gradeCommand(argv) },
+  feedback: { summary: 'write per-student HTML feedback from a gradebook', run: async argv => (await import('./feedback.js')).feedbackCommand(argv) },
+  export: { summary: 'export a gradebook as CSV', run: async argv => (await import('./export.js')).exportCommand(argv) }
 };
 
 const mainHelp = `usage: threadline COMMAND [options]   (threadline COMMAND --help for details)

@@ -20,7 +20,7 @@ import {
   MarkerError,
   replaceRegions,
   TEXT_STUB
-} from '../protocol/assignment.js';
+} from '../../protocol/assignment.js';
 import { computeChecksum, gradeIdOf, isGrade, isLocked, isSolution, isTask, isTracked, pointsOf, SCHEMA_VERSION } from './nbgraderCells.js';
 import { sourceOf, type Cell, type Notebook } from './notebook.js';
 

@@ -1,14 +1,11 @@
 /**
- * The grading guard (kernel_guard.py): installed silently in each grading kernel before any
- * student code, it puts the kernel's machinery back before each test cell and forgets hidden
- * tests after them. The grader asks for each action with a message type of its own and checks
+ * The grading guard (python/threadline_sandbox/guard.py): installed silently in each grading
+ * kernel before any student code, it puts the kernel's machinery back before each test cell and
+ * forgets hidden tests after them. The grader asks for each action with a message type of its own and checks
  * the answer, an HMAC of its nonce under a per-kernel secret.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const GUARD = fs.readFileSync(fileURLToPath(new URL('../../src/grader/kernel_guard.py', import.meta.url)), 'utf8');
+import { sandboxModuleText } from './pythonPackage.js';
 
 /** The shell message type the guard answers. */
 export const GUARD_REQUEST = 'threadline_guard_request';
@@ -29,7 +26,7 @@ export function canaryName(secret: string): string {
 /** The code that installs the guard; `protectedPaths` can be neither opened nor listed from then on. */
 export function guardSetup(protectedPaths: string[], secret: string): string {
   const args = [protectedPaths, secret, canaryName(secret)].map(arg => JSON.stringify(arg)).join(', ');
-  return `${GUARD}\n_threadline_guard_setup(${args})\ndel _threadline_guard_setup\n`;
+  return `${sandboxModuleText('guard')}\n_threadline_guard_setup(${args})\ndel _threadline_guard_setup\n`;
 }
 
 /**

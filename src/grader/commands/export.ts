@@ -1,8 +1,8 @@
 /** `threadline export --csv`: the gradebook as CSV, one row per student × exercise plus totals. */
 import fs from 'node:fs';
 import { parseArgs } from './args.js';
-import { UsageError } from './errors.js';
-import { Gradebook, type SubmissionRecord } from './gradebook.js';
+import { UsageError } from '../engine/errors.js';
+import { Gradebook, type SubmissionRecord } from '../engine/gradebook.js';
 
 export const exportHelp = `usage: threadline export --csv [FILE] [--db gradebook.sqlite] [--assignment NAME]
 

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import type { CellScore } from './scoring.js';
-import type { CellRun, SubmissionStatus } from './notebookRunner.js';
+import type { CellRun, SubmissionStatus } from './runner/runResult.js';
 
 const SCHEMA_VERSION = 1;
 

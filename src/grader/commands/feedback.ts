@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../engine/errors.js';
 import { feedbackHtml } from './feedbackHtml.js';
-import { Gradebook } from './gradebook.js';
+import { Gradebook } from '../engine/gradebook.js';
 
 export const feedbackHelp = `usage: threadline feedback [--db gradebook.sqlite] -o DIR [--assignment NAME] [--student ID]
 

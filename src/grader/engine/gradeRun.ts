@@ -13,7 +13,8 @@ import type { Gradebook, SubmissionRecord } from './gradebook.js';
 import type { GradingKernel, KernelFactory } from './gradingKernel.js';
 import { planGrading } from './matching.js';
 import { parseNotebook, type Notebook } from './notebook.js';
-import { runPlan, type RunOptions } from './notebookRunner.js';
+import { runPlan } from './runner/runPlan.js';
+import type { RunOptions } from './runner/runOptions.js';
 import type { SubmissionFile } from './submissions.js';
 
 export interface GradeRunOptions extends RunOptions {

@@ -1,12 +1,15 @@
 /** `threadline validate NOTEBOOK.ipynb`: run it and report each exercise (what the Validate button shows). */
 import path from 'node:path';
 import { parseArgs } from './args.js';
-import { UsageError } from './errors.js';
-import { LocalKernelFactory, type KernelFactory } from './gradingKernel.js';
-import { planAsIs } from './matching.js';
-import { readNotebook } from './notebook.js';
-import { DEFAULT_RUN_OPTIONS, runPlan, type NotebookRun } from './notebookRunner.js';
-import { remoteFactoryFromFlags } from './remoteKernelFactory.js';
+import { UsageError } from '../engine/errors.js';
+import type { KernelFactory } from '../engine/gradingKernel.js';
+import { LocalKernelFactory } from '../engine/localKernelFactory.js';
+import { planAsIs } from '../engine/matching.js';
+import { readNotebook } from '../engine/notebook.js';
+import { DEFAULT_RUN_OPTIONS } from '../engine/runner/runOptions.js';
+import type { NotebookRun } from '../engine/runner/runResult.js';
+import { runPlan } from '../engine/runner/runPlan.js';
+import { remoteFactoryFromFlags } from './serverFlags.js';
 
 export const validateHelp = `usage: threadline validate NOTEBOOK.ipynb… [options]
 
