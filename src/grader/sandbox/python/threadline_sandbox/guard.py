@@ -79,8 +79,12 @@ def _threadline_guard_setup(protected, secret, canary_name):
             done = forget()
         else:
             done = action == "verify" and verify(content.get("expect"))
-        answer = hmac.new(key, f"{content.get('nonce', '')}{action}".encode(), hashlib.sha256).hexdigest() if done else ""
-        kernel.session.send(stream, "threadline_guard_reply", {"status": "ok" if done else "error", "answer": answer}, parent, ident)
+        answer = (
+            hmac.new(key, f"{content.get('nonce', '')}{action}".encode(), hashlib.sha256).hexdigest() if done else ""
+        )
+        kernel.session.send(
+            stream, "threadline_guard_reply", {"status": "ok" if done else "error", "answer": answer}, parent, ident
+        )
 
     kernel.shell_handlers["threadline_guard_request"] = handle
 
@@ -88,19 +92,64 @@ def _threadline_guard_setup(protected, secret, canary_name):
     tm = ip.input_transformer_manager
     formatters = ip.display_formatter.formatters
     named = {
-        ip: ("compile", "input_transformer_manager", "displayhook", "display_formatter", "display_pub", "events",
-             "payload_manager", "ast_node_interactivity", "kernel"),
+        ip: (
+            "compile",
+            "input_transformer_manager",
+            "displayhook",
+            "display_formatter",
+            "display_pub",
+            "events",
+            "payload_manager",
+            "ast_node_interactivity",
+            "kernel",
+        ),
         kernel: ("session", "shell", "shell_handlers", "control_handlers", "iopub_socket", "iopub_thread"),
     }
-    objects = [o for o in (ip, kernel, ip.compile, tm, ip.displayhook, ip.display_formatter, ip.display_pub, ip.events,
-                           kernel.session, getattr(kernel, "iopub_socket", None), *formatters.values()) if o is not None]
+    objects = [
+        o
+        for o in (
+            ip,
+            kernel,
+            ip.compile,
+            tm,
+            ip.displayhook,
+            ip.display_formatter,
+            ip.display_pub,
+            ip.events,
+            kernel.session,
+            getattr(kernel, "iopub_socket", None),
+            *formatters.values(),
+        )
+        if o is not None
+    ]
     module_names = {c.__module__ for o in objects for c in type(o).__mro__}
-    module_names |= {"IPython.core.interactiveshell", "IPython.core.ultratb", "IPython.lib.pretty", "IPython.core.formatters",
-                     "IPython.core.displayhook", "IPython.core.displaypub", "IPython.core.async_helpers",
-                     "IPython.core.compilerop", "IPython.core.inputtransformer2", "IPython.core.events",
-                     "IPython.core.display_trap", "IPython.core.builtin_trap", "ipykernel.ipkernel", "ipykernel.kernelbase",
-                     "ipykernel.zmqshell", "ipykernel.iostream", "ipykernel.displayhook", "jupyter_client.session",
-                     "jupyter_client.jsonutil", "json", "json.encoder", "codeop", "traceback", "hmac", "hashlib"}
+    module_names |= {
+        "IPython.core.interactiveshell",
+        "IPython.core.ultratb",
+        "IPython.lib.pretty",
+        "IPython.core.formatters",
+        "IPython.core.displayhook",
+        "IPython.core.displaypub",
+        "IPython.core.async_helpers",
+        "IPython.core.compilerop",
+        "IPython.core.inputtransformer2",
+        "IPython.core.events",
+        "IPython.core.display_trap",
+        "IPython.core.builtin_trap",
+        "ipykernel.ipkernel",
+        "ipykernel.kernelbase",
+        "ipykernel.zmqshell",
+        "ipykernel.iostream",
+        "ipykernel.displayhook",
+        "jupyter_client.session",
+        "jupyter_client.jsonutil",
+        "json",
+        "json.encoder",
+        "codeop",
+        "traceback",
+        "hmac",
+        "hashlib",
+    }
     modules = [sys.modules[name] for name in sorted(module_names) if name in sys.modules and name != "builtins"]
     classes = {c for o in objects for c in type(o).__mro__ if c.__module__ != "builtins"}
     classes |= {v for m in modules for v in vars(m).values() if isinstance(v, type) and v.__module__ == m.__name__}
@@ -109,7 +158,13 @@ def _threadline_guard_setup(protected, secret, canary_name):
     # backend: a post_execute callback and figure formatters); restore() keeps those. Student code
     # cannot pass for one: it would need a module file in these folders, read-only when isolated.
     cwd = os.path.realpath(os.getcwd())
-    library_dirs = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, *sys.path) if p and os.path.realpath(p) != cwd})
+    library_dirs = tuple(
+        {
+            os.path.realpath(p) + os.sep
+            for p in (sys.prefix, sys.base_prefix, *sys.path)
+            if p and os.path.realpath(p) != cwd
+        }
+    )
 
     def from_library(value):
         func = getattr(value, "func", value)  # functools.partial
@@ -117,29 +172,56 @@ def _threadline_guard_setup(protected, secret, canary_name):
         namespace = getattr(func, "__globals__", None)
         module = sys.modules.get(namespace.get("__name__")) if isinstance(namespace, dict) else None
         path = getattr(module, "__file__", None)
-        return module is not None and vars(module) is namespace and isinstance(path, str) and os.path.realpath(path).startswith(library_dirs)
+        return (
+            module is not None
+            and vars(module) is namespace
+            and isinstance(path, str)
+            and os.path.realpath(path).startswith(library_dirs)
+        )
 
     def code_of(mapping):
         """What a patch would replace: functions, classes, descriptors, and modules (a module's
         `sys` or `json` swapped for a proxy would change what the kernel reports)."""
-        return {k: v for k, v in mapping.items() if callable(v) or isinstance(v, (staticmethod, classmethod, property, types.ModuleType))}
+        return {
+            k: v
+            for k, v in mapping.items()
+            if callable(v) or isinstance(v, (staticmethod, classmethod, property, types.ModuleType))
+        }
 
     pretty = sys.modules.get("IPython.lib.pretty")
-    registries = [getattr(pretty, name) for name in ("_type_pprinters", "_deferred_type_pprinters", "_singleton_pprinters")
-                  if isinstance(getattr(pretty, name, None), dict)]
+    registries = [
+        getattr(pretty, name)
+        for name in ("_type_pprinters", "_deferred_type_pprinters", "_singleton_pprinters")
+        if isinstance(getattr(pretty, name, None), dict)
+    ]
     saved_builtins = dict(vars(builtins))
     saved_hooks = (sys.displayhook, sys.excepthook)
     saved_named = [(o, name, getattr(o, name, None)) for o, names in named.items() for name in names]
     # on an instance, what matters is a method replaced there (IPython itself keeps plain
     # callables on the shell, e.g. the sys.excepthook of the last cell)
-    saved_instances = [(o, {k: v for k, v in code_of(vars(o)).items() if callable(getattr(type(o), k, None))})
-                       for o in objects if hasattr(o, "__dict__")]
+    saved_instances = [
+        (o, {k: v for k, v in code_of(vars(o)).items() if callable(getattr(type(o), k, None))})
+        for o in objects
+        if hasattr(o, "__dict__")
+    ]
     saved_code = [(c, code_of(vars(c))) for c in classes] + saved_instances
     saved_modules = [(m, code_of(vars(m))) for m in modules]
-    lists = [tm.cleanup_transforms, tm.line_transforms, tm.token_transformers, ip.input_transformers_post, ip.ast_transformers,
-             *ip.events.callbacks.values()]
-    dicts = [ip.events.callbacks, formatters, kernel.shell_handlers, kernel.control_handlers, *registries,
-             *(d for f in formatters.values() for d in (f.type_printers, f.deferred_printers, f.singleton_printers))]
+    lists = [
+        tm.cleanup_transforms,
+        tm.line_transforms,
+        tm.token_transformers,
+        ip.input_transformers_post,
+        ip.ast_transformers,
+        *ip.events.callbacks.values(),
+    ]
+    dicts = [
+        ip.events.callbacks,
+        formatters,
+        kernel.shell_handlers,
+        kernel.control_handlers,
+        *registries,
+        *(d for f in formatters.values() for d in (f.type_printers, f.deferred_printers, f.singleton_printers)),
+    ]
     saved_lists = [(items, list(items)) for items in lists]
     saved_dicts = [(d, dict(d)) for d in dicts]
     saved_enabled = [(f, f.enabled) for f in formatters.values()]
@@ -195,7 +277,9 @@ def _threadline_guard_setup(protected, secret, canary_name):
             if f.enabled != enabled:
                 fixes.append(lambda f=f, enabled=enabled: setattr(f, "enabled", enabled))
         if sys.gettrace() or sys.getprofile() or threading.gettrace() or threading.getprofile():
-            fixes.append(lambda: (sys.settrace(None), sys.setprofile(None), threading.settrace(None), threading.setprofile(None)))
+            fixes.append(
+                lambda: (sys.settrace(None), sys.setprofile(None), threading.settrace(None), threading.setprofile(None))
+            )
         return fixes
 
     def restore():

@@ -17,6 +17,7 @@ the kernel is also isolated (Linux):
 The launcher stays as the kernel's parent: it waits for it and ends the same way, so the grader
 sees the kernel's own exit. Not root: a user namespace gives the same, where the system allows it.
 """
+
 import ctypes
 import json
 import os
@@ -26,10 +27,11 @@ import signal
 import sys
 
 CONFIG = json.loads(sys.argv[1])
-ARGV = sys.argv[sys.argv.index("--") + 1:]
+ARGV = sys.argv[sys.argv.index("--") + 1 :]
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER = 0x00020000, 0x20000000, 0x10000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
 SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/ssh", "/etc/sudoers", "/etc/sudoers.d")
@@ -42,16 +44,22 @@ def check(result, what):
         raise OSError(ctypes.get_errno(), f"{what}: {os.strerror(ctypes.get_errno())}")
 
 
+def encode(text):
+    return text.encode() if text is not None else None
+
+
 def mount(source, target, fstype=None, flags=0, data=None):
-    encode = lambda text: text.encode() if text is not None else None  # noqa: E731
-    check(libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)), f"mount {target}")
+    check(
+        libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+        f"mount {target}",
+    )
 
 
 def limit(which, value):
     if value is None:
         return
     try:
-        soft, hard = resource.getrlimit(which)
+        _, hard = resource.getrlimit(which)
         value = min(value, hard) if hard != resource.RLIM_INFINITY else value
         resource.setrlimit(which, (value, value))
     except (ValueError, OSError):
@@ -77,7 +85,14 @@ def wait_and_mirror(kernel):
 
 def mount_points():
     """(mount point, flags to keep when remounting it read-only) of every mount."""
-    keep = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21}
+    keep = {
+        "nosuid": MS_NOSUID,
+        "nodev": MS_NODEV,
+        "noexec": MS_NOEXEC,
+        "noatime": 1024,
+        "nodiratime": 2048,
+        "relatime": 1 << 21,
+    }
     with open("/proc/self/mountinfo") as f:
         rows = [line.split() for line in f]
     return [(row[4].replace("\\040", " "), sum(keep.get(option, 0) for option in row[5].split(","))) for row in rows]
@@ -113,8 +128,13 @@ def build_root(new, cwd, connection, hide):
     for name in DEVICES:
         open(f"{new}/dev/{name}", "a").close()
         mount(f"/dev/{name}", f"{new}/dev/{name}", None, MS_BIND)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"),
-                         ("ptmx", "pts/ptmx")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("ptmx", "pts/ptmx"),
+    ):
         os.symlink(target, f"{new}/dev/{name}")
     os.makedirs(new + "/dev/pts")  # a terminal of its own: IPython's `!cmd` runs in one
     mount("devpts", new + "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
