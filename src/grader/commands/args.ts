@@ -20,7 +20,11 @@ export function parseArgs(command: string, argv: string[], specs: Record<string,
   const flags: FlagValues = {};
   const positionals: string[] = [];
   let help = false;
-  const byShort = new Map(Object.entries(specs).filter(([, spec]) => spec.short).map(([name, spec]) => [spec.short!, name]));
+  const byShort = new Map(
+    Object.entries(specs)
+      .filter(([, spec]) => spec.short)
+      .map(([name, spec]) => [spec.short!, name])
+  );
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -57,10 +61,12 @@ export function parseArgs(command: string, argv: string[], specs: Record<string,
       value = true;
     } else {
       const raw = inline ?? argv[++i];
-      if (raw === undefined || (inline === undefined && raw.startsWith('--'))) throw new UsageError(`--${name} needs a value`, command);
+      if (raw === undefined || (inline === undefined && raw.startsWith('--')))
+        throw new UsageError(`--${name} needs a value`, command);
       if (spec.type === 'number') {
         const n = Number(raw);
-        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} needs a positive number, got "${raw}"`, command);
+        if (!Number.isFinite(n) || n <= 0)
+          throw new UsageError(`--${name} needs a positive number, got "${raw}"`, command);
         value = n;
       } else value = raw;
     }

@@ -4,10 +4,22 @@ import { AssignmentError, InvalidNotebookError, UsageError } from '../engine/err
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
-  release: { summary: 'write student versions of instructor sources', run: async argv => (await import('./release.js')).releaseCommand(argv) },
-  validate: { summary: 'run a notebook and report each exercise pass/fail', run: async argv => (await import('./validate.js')).validateCommand(argv) },
-  grade: { summary: 'autograde submissions into a SQLite gradebook', run: async argv => (await import('./grade.js')).gradeCommand(argv) },
-  feedback: { summary: 'write per-student HTML feedback from a gradebook', run: async argv => (await import('./feedback.js')).feedbackCommand(argv) },
+  release: {
+    summary: 'write student versions of instructor sources',
+    run: async argv => (await import('./release.js')).releaseCommand(argv)
+  },
+  validate: {
+    summary: 'run a notebook and report each exercise pass/fail',
+    run: async argv => (await import('./validate.js')).validateCommand(argv)
+  },
+  grade: {
+    summary: 'autograde submissions into a SQLite gradebook',
+    run: async argv => (await import('./grade.js')).gradeCommand(argv)
+  },
+  feedback: {
+    summary: 'write per-student HTML feedback from a gradebook',
+    run: async argv => (await import('./feedback.js')).feedbackCommand(argv)
+  },
   export: { summary: 'export a gradebook as CSV', run: async argv => (await import('./export.js')).exportCommand(argv) }
 };
 
@@ -18,7 +30,8 @@ ${Object.entries(commands)
   .map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`)
   .join('\n')}
 
-exit codes: 0 success, 1 failing exercises / submissions not graded ok / invalid input, 2 wrong usage, 3 the grader itself failed`;
+exit codes: 0 success, 1 failing exercises / submissions not graded ok / invalid input, \
+2 wrong usage, 3 the grader itself failed`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -39,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`threadline ${error.command ?? name}: ${error.message}\nrun \`threadline ${error.command ?? name} --help\` for usage`);
+      const command = error.command ?? name;
+      console.error(`threadline ${command}: ${error.message}\nrun \`threadline ${command} --help\` for usage`);
       return 2;
     }
     if (error instanceof InvalidNotebookError || error instanceof AssignmentError) {

@@ -26,7 +26,8 @@ const field = (value: string | number) => {
 export function gradesCsv(records: SubmissionRecord[]): string {
   const lines = ['assignment,student,grade_id,score,max_score,status,message'];
   for (const r of records) {
-    for (const g of r.grades) lines.push([r.assignment, r.student, g.gradeId, g.score, g.maxScore, g.status, g.message].map(field).join(','));
+    for (const g of r.grades)
+      lines.push([r.assignment, r.student, g.gradeId, g.score, g.maxScore, g.status, g.message].map(field).join(','));
     lines.push([r.assignment, r.student, 'total', r.score, r.maxScore, r.status, r.reason].map(field).join(','));
   }
   return lines.join('\n') + '\n';
@@ -34,8 +35,14 @@ export function gradesCsv(records: SubmissionRecord[]): string {
 
 export async function exportCommand(argv: string[]): Promise<number> {
   // --csv takes an optional file: accept "--csv", "--csv FILE", "--csv=FILE"
-  const normalized = argv.flatMap((arg, i) => (arg === '--csv' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')) ? ['--csv=-'] : [arg]));
-  const args = parseArgs('export', normalized, { csv: { type: 'string' }, db: { type: 'string' }, assignment: { type: 'string' } });
+  const normalized = argv.flatMap((arg, i) =>
+    arg === '--csv' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')) ? ['--csv=-'] : [arg]
+  );
+  const args = parseArgs('export', normalized, {
+    csv: { type: 'string' },
+    db: { type: 'string' },
+    assignment: { type: 'string' }
+  });
   if (args.help) {
     console.log(exportHelp);
     return 0;
@@ -43,7 +50,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (args.flags.csv === undefined) throw new UsageError('choose a format: --csv [FILE]', 'export');
   if (args.positionals.length) throw new UsageError(`unexpected argument ${args.positionals[0]}`, 'export');
   const db = String(args.flags.db ?? 'gradebook.sqlite');
-  if (!fs.existsSync(db)) throw new UsageError(`gradebook ${db} does not exist; run \`threadline grade\` first or pass --db`, 'export');
+  if (!fs.existsSync(db))
+    throw new UsageError(`gradebook ${db} does not exist; run \`threadline grade\` first or pass --db`, 'export');
   const gradebook = new Gradebook(db);
   try {
     const csv = gradesCsv(gradebook.submissions({ assignment: args.flags.assignment as string | undefined }));

@@ -6,7 +6,8 @@ import { UsageError } from '../engine/errors.js';
 import { feedbackHtml } from './feedbackHtml.js';
 import { Gradebook } from '../engine/gradebook.js';
 
-export const feedbackHelp = `usage: threadline feedback [--db gradebook.sqlite] -o DIR [--assignment NAME] [--student ID]
+export const feedbackHelp = `\
+usage: threadline feedback [--db gradebook.sqlite] -o DIR [--assignment NAME] [--student ID]
 
 Writes DIR/<student>/<assignment>.html for every graded submission: the score, each exercise
 with its points, status and the failing test's message, and the notebook's cells with their
@@ -22,7 +23,12 @@ options:
 exit codes: 0 ok (also when nothing matched, with a warning), 2 wrong usage`;
 
 export async function feedbackCommand(argv: string[]): Promise<number> {
-  const args = parseArgs('feedback', argv, { db: { type: 'string' }, output: { type: 'string', short: 'o' }, assignment: { type: 'string' }, student: { type: 'string' } });
+  const args = parseArgs('feedback', argv, {
+    db: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    assignment: { type: 'string' },
+    student: { type: 'string' }
+  });
   if (args.help) {
     console.log(feedbackHelp);
     return 0;
@@ -31,10 +37,14 @@ export async function feedbackCommand(argv: string[]): Promise<number> {
   const out = args.flags.output as string | undefined;
   if (!out) throw new UsageError('-o DIR is required', 'feedback');
   const db = String(args.flags.db ?? 'gradebook.sqlite');
-  if (!fs.existsSync(db)) throw new UsageError(`gradebook ${db} does not exist; run \`threadline grade\` first or pass --db`, 'feedback');
+  if (!fs.existsSync(db))
+    throw new UsageError(`gradebook ${db} does not exist; run \`threadline grade\` first or pass --db`, 'feedback');
   const gradebook = new Gradebook(db);
   try {
-    const records = gradebook.submissions({ assignment: args.flags.assignment as string | undefined, student: args.flags.student as string | undefined });
+    const records = gradebook.submissions({
+      assignment: args.flags.assignment as string | undefined,
+      student: args.flags.student as string | undefined
+    });
     if (records.length === 0) console.error('threadline feedback: no graded submissions matched');
     for (const record of records) {
       const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, '_');

@@ -17,7 +17,8 @@ import { Progress } from './progress.js';
 import { remoteFactoryFromFlags } from './serverFlags.js';
 import { findSubmissions, studentOf, type SubmissionFile } from '../engine/submissions.js';
 
-export const gradeHelp = `usage: threadline grade --source SOURCE.ipynb (SUBMISSION.ipynb… | --submissions DIR) [options]
+export const gradeHelp = `\
+usage: threadline grade --source SOURCE.ipynb (SUBMISSION.ipynb… | --submissions DIR) [options]
 
 Grades each submission in a fresh kernel: locked and test cells are restored from the source
 (hidden tests are sent to the kernel only at grading time), every test cell scores its points
@@ -98,9 +99,15 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   }
   const f = args.flags;
   const source = f.source as string | undefined;
-  if (!source) throw new UsageError('--source SOURCE.ipynb is required (the instructor version with solutions and hidden tests)', 'grade');
-  if (!f.submissions && args.positionals.length === 0) throw new UsageError('give SUBMISSION.ipynb files or --submissions DIR', 'grade');
-  if (f.submissions && args.positionals.length > 0) throw new UsageError('give either SUBMISSION.ipynb files or --submissions DIR, not both', 'grade');
+  if (!source)
+    throw new UsageError(
+      '--source SOURCE.ipynb is required (the instructor version with solutions and hidden tests)',
+      'grade'
+    );
+  if (!f.submissions && args.positionals.length === 0)
+    throw new UsageError('give SUBMISSION.ipynb files or --submissions DIR', 'grade');
+  if (f.submissions && args.positionals.length > 0)
+    throw new UsageError('give either SUBMISSION.ipynb files or --submissions DIR, not both', 'grade');
   if (f.jobs !== undefined && !Number.isInteger(f.jobs)) throw new UsageError('--jobs needs a whole number', 'grade');
   const remote = remoteFactoryFromFlags(f, 'grade');
   if (f.cwd && !fs.existsSync(String(f.cwd))) throw new UsageError(`--cwd ${String(f.cwd)}: no such folder`, 'grade');
@@ -114,14 +121,23 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     : args.positionals.map(file => ({ student: studentOf(file, notebookFile, assignmentDir), path: file }));
   const seen = new Map<string, string>();
   for (const file of files) {
-    if (seen.has(file.student)) throw new UsageError(`two submissions for student "${file.student}": ${seen.get(file.student)} and ${file.path}`, 'grade');
+    if (seen.has(file.student))
+      throw new UsageError(
+        `two submissions for student "${file.student}": ${seen.get(file.student)} and ${file.path}`,
+        'grade'
+      );
     seen.set(file.student, file.path);
   }
 
   const dbPath = String(f.db ?? 'gradebook.sqlite');
   const gradebook = new Gradebook(dbPath);
   const sourceHash = sha256(fs.readFileSync(source));
-  gradebook.upsertAssignment(assignment.name, path.resolve(source), sourceHash, assignment.cells.filter(isScored).map(c => ({ gradeId: c.gradeId, points: c.points })));
+  gradebook.upsertAssignment(
+    assignment.name,
+    path.resolve(source),
+    sourceHash,
+    assignment.cells.filter(isScored).map(c => ({ gradeId: c.gradeId, points: c.points }))
+  );
 
   const limits: KernelLimits | undefined = f['no-limits']
     ? undefined
@@ -132,7 +148,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         maxFileMb: DEFAULT_LIMITS.maxFileMb
       };
   const protectedPaths = [path.resolve(source), path.resolve(dbPath)];
-  if (['source', 'release'].includes(path.basename(path.dirname(path.resolve(source))))) protectedPaths.push(path.dirname(path.resolve(source)));
+  if (['source', 'release'].includes(path.basename(path.dirname(path.resolve(source)))))
+    protectedPaths.push(path.dirname(path.resolve(source)));
   // what the kernels must not see at all: also the gradebook's journals and every submission
   const hidden = [
     ...protectedPaths,
@@ -145,10 +162,19 @@ export async function gradeCommand(argv: string[]): Promise<number> {
 
   const jobs = Number(f.jobs ?? effectiveCpus());
   if (!f.quiet) {
-    const limitText = limits ? `limits: ${limits.memoryMb} MB, ${limits.maxProcesses} processes, ${limits.cpuSeconds} CPU s` : 'no OS limits';
-    console.error(`grading ${files.length} submission(s) of ${assignment.name} (${assignment.maxScore} points) with ${jobs} ${factory.description} at once (${f.server ? 'server limits' : limitText}) into ${dbPath}`);
+    const limitText = limits
+      ? `limits: ${limits.memoryMb} MB, ${limits.maxProcesses} processes, ${limits.cpuSeconds} CPU s`
+      : 'no OS limits';
+    console.error(
+      `grading ${files.length} submission(s) of ${assignment.name} (${assignment.maxScore} points) ` +
+        `with ${jobs} ${factory.description} at once (${f.server ? 'server limits' : limitText}) into ${dbPath}`
+    );
     if (isolation) {
-      console.error(`warning: kernels are not isolated from this machine (${isolation}): a submission could read the source's hidden tests or change the gradebook. Grade as root, allow user namespaces (sysctl kernel.unprivileged_userns_clone=1), or use --server.`);
+      console.error(
+        `warning: kernels are not isolated from this machine (${isolation}): ` +
+          "a submission could read the source's hidden tests or change the gradebook. " +
+          'Grade as root, allow user namespaces (sysctl kernel.unprivileged_userns_clone=1), or use --server.'
+      );
     }
   }
   const progress = new Progress(files.length, `grading ${assignment.name}`, process.stderr, !f.quiet);
@@ -159,16 +185,23 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       return await gradeSubmissions(assignment, sourceHash, files, factory, gradebook, {
         ...DEFAULT_RUN_OPTIONS,
         cellTimeoutMs: f.timeout !== undefined ? Number(f.timeout) * 1000 : DEFAULT_RUN_OPTIONS.cellTimeoutMs,
-        notebookTimeoutMs: f['notebook-timeout'] !== undefined ? Number(f['notebook-timeout']) * 1000 : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
+        notebookTimeoutMs:
+          f['notebook-timeout'] !== undefined
+            ? Number(f['notebook-timeout']) * 1000
+            : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
         protectedPaths,
         jobs,
         lookahead: Number(f.prestart ?? 1),
         regrade: Boolean(f.regrade),
         cwd: f.cwd ? String(f.cwd) : undefined,
         overlay: path.dirname(path.resolve(source)),
-        maxNotebookBytes: f['max-notebook-mb'] !== undefined ? Number(f['max-notebook-mb']) * 1048576 : DEFAULT_MAX_NOTEBOOK_BYTES,
+        maxNotebookBytes:
+          f['max-notebook-mb'] !== undefined ? Number(f['max-notebook-mb']) * 1048576 : DEFAULT_MAX_NOTEBOOK_BYTES,
         onDone: (record, resumed) =>
-          progress.tick(`${record.student}: ${record.score}/${record.maxScore} ${record.status}${resumed ? ' (already graded)' : ''}${record.reason ? ` — ${record.reason}` : ''}`)
+          progress.tick(
+            `${record.student}: ${record.score}/${record.maxScore} ${record.status}` +
+              `${resumed ? ' (already graded)' : ''}${record.reason ? ` — ${record.reason}` : ''}`
+          )
       });
     } finally {
       progress.finish();
@@ -176,7 +209,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     }
   })();
 
-  const hint = remote || f.quiet ? undefined : idleHint(cpuBefore, cpuTimes(), Date.now() - startedAt, jobs, effectiveCpus());
+  const hint =
+    remote || f.quiet ? undefined : idleHint(cpuBefore, cpuTimes(), Date.now() - startedAt, jobs, effectiveCpus());
   if (hint) console.error(`hint: ${hint}`);
 
   if (f.json) {
@@ -188,13 +222,22 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       reason: record.reason,
       score: record.score,
       maxScore: record.maxScore,
-      grades: Object.fromEntries(record.grades.map(g => [g.gradeId, { score: g.score, maxScore: g.maxScore, status: g.status, message: g.message }])),
+      grades: Object.fromEntries(
+        record.grades.map(g => [
+          g.gradeId,
+          { score: g.score, maxScore: g.maxScore, status: g.status, message: g.message }
+        ])
+      ),
       elapsedMs: record.elapsedMs,
       resumed
     }));
     console.log(JSON.stringify(out, null, 2));
   } else {
-    for (const { record } of outcomes) console.log(`${record.student}\t${record.score}/${record.maxScore}\t${record.status}${record.reason ? `\t${record.reason}` : ''}`);
+    for (const { record } of outcomes)
+      console.log(
+        `${record.student}\t${record.score}/${record.maxScore}\t${record.status}` +
+          (record.reason ? `\t${record.reason}` : '')
+      );
   }
   if (outcomes.some(o => o.record.status === 'error')) return 3;
   return outcomes.every(o => o.record.status === 'ok') ? 0 : 1;

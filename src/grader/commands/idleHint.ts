@@ -29,7 +29,13 @@ const MIN_WALL_MS = 10_000;
 const MAX_KERNELS_PER_CORE = 4;
 
 /** A line for the instructor when the cores were mostly idle while `jobs` kernels graded, else undefined. */
-export function idleHint(before: CpuTimes, after: CpuTimes, wallMs: number, jobs: number, cores: number): string | undefined {
+export function idleHint(
+  before: CpuTimes,
+  after: CpuTimes,
+  wallMs: number,
+  jobs: number,
+  cores: number
+): string | undefined {
   const total = after.total - before.total;
   if (wallMs < MIN_WALL_MS || total <= 0) return undefined;
   const busy = (after.busy - before.busy) / total;
@@ -37,7 +43,8 @@ export function idleHint(before: CpuTimes, after: CpuTimes, wallMs: number, jobs
   if (busy >= 0.5 || jobs >= most) return undefined;
   const suggested = Math.min(most, Math.max(jobs + 1, Math.floor(jobs / Math.max(busy, 0.1))));
   return (
-    `the cores were busy ${Math.round(busy * 100)}% of the time: these notebooks mostly wait (sleeps, I/O), so more kernels ` +
-    `than cores would finish sooner; try --jobs ${suggested} (each kernel needs its own memory)`
+    `the cores were busy ${Math.round(busy * 100)}% of the time: ` +
+    'these notebooks mostly wait (sleeps, I/O), so more kernels than cores would finish sooner; ' +
+    `try --jobs ${suggested} (each kernel needs its own memory)`
   );
 }

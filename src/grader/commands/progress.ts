@@ -34,7 +34,10 @@ export class Progress {
     const filled = this.total ? Math.round((this.done / this.total) * width) : width;
     const elapsed = (now - this.started) / 1000;
     const eta = this.done ? (elapsed / this.done) * (this.total - this.done) : 0;
-    const text = `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.done}/${this.total}${running ? `, ${running} running` : ''}, ${elapsed.toFixed(0)} s${this.done && this.done < this.total ? `, ~${eta.toFixed(0)} s left` : ''}`;
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+    const left = this.done && this.done < this.total ? `, ~${eta.toFixed(0)} s left` : '';
+    const count = `${this.done}/${this.total}${running ? `, ${running} running` : ''}`;
+    const text = `${this.label} ${bar} ${count}, ${elapsed.toFixed(0)} s${left}`;
     this.stream.write(`\r${text.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
   }
 

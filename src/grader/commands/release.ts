@@ -39,7 +39,8 @@ export async function releaseCommand(argv: string[]): Promise<number> {
   for (const source of args.positionals) {
     const text = releaseToString(source);
     const target = path.join(out, path.basename(source));
-    if (path.resolve(target) === path.resolve(source)) throw new UsageError(`${source}: the release would overwrite the source; choose another -o DIR`, 'release');
+    if (path.resolve(target) === path.resolve(source))
+      throw new UsageError(`${source}: the release would overwrite the source; choose another -o DIR`, 'release');
     if (args.flags.check) {
       const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
       if (current !== text) {

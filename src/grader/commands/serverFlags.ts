@@ -11,6 +11,10 @@ export function remoteFactoryFromFlags(flags: FlagValues, command: string): Remo
     if (flags['server-cwd']) throw new UsageError('--server-cwd needs --server URL', command);
     return undefined;
   }
-  if (flags.cwd) throw new UsageError('--cwd is a folder on this machine; with --server, give the folder on the server with --server-cwd', command);
+  if (flags.cwd)
+    throw new UsageError(
+      '--cwd is a folder on this machine; with --server, give the folder on the server with --server-cwd',
+      command
+    );
   return new RemoteKernelFactory(server, flags.token as string | undefined, flags['server-cwd'] as string | undefined);
 }

@@ -44,10 +44,17 @@ export interface ValidationReport {
   cellErrors: { cell: number; message: string }[];
 }
 
-export async function validateNotebook(file: string, factory: KernelFactory, options: { cwd?: string; kernel?: string; cellTimeoutMs?: number; notebookTimeoutMs?: number }): Promise<ValidationReport> {
+export async function validateNotebook(
+  file: string,
+  factory: KernelFactory,
+  options: { cwd?: string; kernel?: string; cellTimeoutMs?: number; notebookTimeoutMs?: number }
+): Promise<ValidationReport> {
   const nb = readNotebook(file);
   const plan = planAsIs(nb);
-  const kernel = await factory.start(options.kernel ?? plan.kernelName, options.cwd ?? path.dirname(path.resolve(file)));
+  const kernel = await factory.start(
+    options.kernel ?? plan.kernelName,
+    options.cwd ?? path.dirname(path.resolve(file))
+  );
   try {
     const run = await runPlan(kernel, plan, {
       ...DEFAULT_RUN_OPTIONS,
@@ -75,10 +82,16 @@ export async function validateNotebook(file: string, factory: KernelFactory, opt
 }
 
 function printReport(report: ValidationReport): void {
-  const lines = [`${report.notebook}: ${report.score}/${report.maxScore} points${report.status === 'ok' ? '' : ` [${report.status}: ${report.reason}]`}`];
+  const lines = [
+    `${report.notebook}: ${report.score}/${report.maxScore} points` +
+      (report.status === 'ok' ? '' : ` [${report.status}: ${report.reason}]`)
+  ];
   for (const e of report.exercises) {
     const mark = e.passed ? '✓' : e.status === 'partial' ? '~' : e.status === 'manual' ? '·' : '✗';
-    lines.push(`  ${mark} ${e.gradeId.padEnd(28)} ${String(e.score).padStart(4)}/${e.maxScore}${e.message ? `  ${e.message.split('\n')[0]}` : ''}`);
+    lines.push(
+      `  ${mark} ${e.gradeId.padEnd(28)} ${String(e.score).padStart(4)}/${e.maxScore}` +
+        (e.message ? `  ${e.message.split('\n')[0]}` : '')
+    );
   }
   for (const error of report.cellErrors) lines.push(`  ! cell ${error.cell}: ${error.message.split('\n')[0]}`);
   console.log(lines.join('\n'));
@@ -101,7 +114,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.positionals.length === 0) throw new UsageError('give a NOTEBOOK.ipynb to validate', 'validate');
-  const factory: KernelFactory = remoteFactoryFromFlags(args.flags, 'validate') ?? new LocalKernelFactory(undefined, {}, true);
+  const factory: KernelFactory =
+    remoteFactoryFromFlags(args.flags, 'validate') ?? new LocalKernelFactory(undefined, {}, true);
   const expectFail = Boolean(args.flags['expect-fail']);
   const reports: ValidationReport[] = [];
   let ok = true;
@@ -110,7 +124,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
       cwd: args.flags.cwd as string | undefined,
       kernel: args.flags.kernel as string | undefined,
       cellTimeoutMs: args.flags.timeout !== undefined ? Number(args.flags.timeout) * 1000 : undefined,
-      notebookTimeoutMs: args.flags['notebook-timeout'] !== undefined ? Number(args.flags['notebook-timeout']) * 1000 : undefined
+      notebookTimeoutMs:
+        args.flags['notebook-timeout'] !== undefined ? Number(args.flags['notebook-timeout']) * 1000 : undefined
     });
     reports.push(report);
     if (!args.flags.json) printReport(report);

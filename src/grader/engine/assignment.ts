@@ -21,7 +21,17 @@ import {
   replaceRegions,
   TEXT_STUB
 } from '../../protocol/assignment.js';
-import { computeChecksum, gradeIdOf, isGrade, isLocked, isSolution, isTask, isTracked, pointsOf, SCHEMA_VERSION } from './nbgraderCells.js';
+import {
+  computeChecksum,
+  gradeIdOf,
+  isGrade,
+  isLocked,
+  isSolution,
+  isTask,
+  isTracked,
+  pointsOf,
+  SCHEMA_VERSION
+} from './nbgraderCells.js';
 import { sourceOf, type Cell, type Notebook } from './notebook.js';
 
 /** A tracked cell as recorded at release time (nbgrader's SourceCell + GradeCell). */
@@ -80,27 +90,44 @@ function checkMetadata(nb: Notebook, where: string): void {
     if (version !== undefined && version !== SCHEMA_VERSION) {
       throw new AssignmentError(
         where,
-        Number(version) > SCHEMA_VERSION
-          ? `cell "${id ?? index + 1}" has nbgrader schema_version ${String(version)}, newer than the supported ${SCHEMA_VERSION}: it was made by a newer nbgrader than threadline knows`
-          : `cell "${id ?? index + 1}" has nbgrader schema_version ${String(version)}; run \`nbgrader update\` on it first (version ${SCHEMA_VERSION} is supported)`
+        `cell "${id ?? index + 1}" has nbgrader schema_version ${String(version)}` +
+          (Number(version) > SCHEMA_VERSION
+            ? `, newer than the supported ${SCHEMA_VERSION}: it was made by a newer nbgrader than threadline knows`
+            : `; run \`nbgrader update\` on it first (version ${SCHEMA_VERSION} is supported)`)
       );
     }
-    if (!id) throw new AssignmentError(where, `${label} is a graded/solution/locked cell without a "grade_id"; give it a unique id in the nbgrader metadata`);
-    if (seen.has(id)) throw new AssignmentError(where, `grade_id "${id}" is used by more than one cell; grade ids must be unique`);
+    if (!id)
+      throw new AssignmentError(
+        where,
+        `${label} is a graded/solution/locked cell without a "grade_id"; give it a unique id in the nbgrader metadata`
+      );
+    if (seen.has(id))
+      throw new AssignmentError(where, `grade_id "${id}" is used by more than one cell; grade ids must be unique`);
     seen.add(id);
     if (isGrade(cell)) {
       const points = Number(meta.points);
       if (meta.points === undefined || meta.points === null || !Number.isFinite(points) || points < 0) {
-        throw new AssignmentError(where, `grade cell "${id}" has no valid "points" (got ${JSON.stringify(meta.points)}); set a number ≥ 0`);
+        throw new AssignmentError(
+          where,
+          `grade cell "${id}" has no valid "points" (got ${JSON.stringify(meta.points)}); set a number ≥ 0`
+        );
       }
       if (cell.cell_type !== 'code' && !isSolution(cell)) {
-        throw new AssignmentError(where, `markdown grade cell "${id}" is not marked as a solution cell; only code cells can be autograded tests`);
+        throw new AssignmentError(
+          where,
+          `markdown grade cell "${id}" is not marked as a solution cell; only code cells can be autograded tests`
+        );
       }
     }
     if (!isTask(cell) && cell.cell_type === 'markdown' && isSolution(cell) && !isGrade(cell)) {
-      throw new AssignmentError(where, `markdown solution cell "${id}" is not marked as a grade cell; written answers need points (nbgrader "Manually graded answer")`);
+      throw new AssignmentError(
+        where,
+        `markdown solution cell "${id}" is not marked as a grade cell; ` +
+          'written answers need points (nbgrader "Manually graded answer")'
+      );
     }
-    if (isTask(cell) && cell.cell_type !== 'markdown') throw new AssignmentError(where, `task cell "${id}" must be a markdown cell`);
+    if (isTask(cell) && cell.cell_type !== 'markdown')
+      throw new AssignmentError(where, `task cell "${id}" must be a markdown cell`);
   });
 }
 
@@ -110,14 +137,17 @@ function regions(cell: Cell, index: number, where: string, begin: string, end: s
     cell.source = result.source;
     return result.found;
   } catch (error) {
-    if (error instanceof MarkerError) throw new AssignmentError(where, `cell ${index + 1} (${gradeIdOf(cell) ?? 'no grade_id'}): ${error.message}`);
+    if (error instanceof MarkerError)
+      throw new AssignmentError(where, `cell ${index + 1} (${gradeIdOf(cell) ?? 'no grade_id'}): ${error.message}`);
     throw error;
   }
 }
 
 /** Deterministic nbformat 4.5 cell ids: kept when present, else derived from grade_id or position. */
 function assignCellIds(nb: Notebook, name: string): void {
-  const used = new Set(nb.cells.map(cell => cell.id).filter((id): id is string => typeof id === 'string' && ID_PATTERN.test(id)));
+  const used = new Set(
+    nb.cells.map(cell => cell.id).filter((id): id is string => typeof id === 'string' && ID_PATTERN.test(id))
+  );
   nb.cells.forEach((cell, index) => {
     if (typeof cell.id === 'string' && ID_PATTERN.test(cell.id)) return;
     const gradeId = gradeIdOf(cell);
@@ -134,18 +164,30 @@ export function buildAssignment(source: Notebook, sourcePath: string): Assignmen
   const where = sourcePath;
   const name = path.basename(sourcePath).replace(/\.ipynb$/i, '');
   const nb = clone(source);
-  const language = String(nb.metadata.kernelspec?.language ?? (nb.metadata.language_info as { name?: string } | undefined)?.name ?? 'python');
+  const language = String(
+    nb.metadata.kernelspec?.language ?? (nb.metadata.language_info as { name?: string } | undefined)?.name ?? 'python'
+  );
   const stub = CODE_STUBS[language];
-  if (stub === undefined) throw new AssignmentError(where, `no solution stub for language "${language}"; supported: ${Object.keys(CODE_STUBS).join(', ')}`);
+  if (stub === undefined)
+    throw new AssignmentError(
+      where,
+      `no solution stub for language "${language}"; supported: ${Object.keys(CODE_STUBS).join(', ')}`
+    );
   checkMetadata(nb, where);
 
   nb.cells.forEach((cell, index) => {
     // nbgrader 0.9's AUTOTEST comments become asserts only through its templates; left as
     // comments they would make a test cell pass for everyone
-    if (cell.cell_type === 'code' && sourceOf(cell).split('\n').some(line => /^\s*#.*\bAUTOTEST\b/.test(line))) {
+    if (
+      cell.cell_type === 'code' &&
+      sourceOf(cell)
+        .split('\n')
+        .some(line => /^\s*#.*\bAUTOTEST\b/.test(line))
+    ) {
       throw new AssignmentError(
         where,
-        `cell ${index + 1} (${gradeIdOf(cell) ?? 'no grade_id'}) uses nbgrader's "### AUTOTEST" directives, which threadline does not expand: write those checks out as assert statements`
+        `cell ${index + 1} (${gradeIdOf(cell) ?? 'no grade_id'}) uses nbgrader's "### AUTOTEST" directives, ` +
+          'which threadline does not expand: write those checks out as assert statements'
       );
     }
     // LockCells
@@ -155,9 +197,20 @@ export function buildAssignment(source: Notebook, sourcePath: string): Assignmen
       cell.metadata.editable = false;
     }
     // ClearSolutions
-    const replaced = regions(cell, index, where, BEGIN_SOLUTION, END_SOLUTION, cell.cell_type === 'code' ? stub : TEXT_STUB);
+    const replaced = regions(
+      cell,
+      index,
+      where,
+      BEGIN_SOLUTION,
+      END_SOLUTION,
+      cell.cell_type === 'code' ? stub : TEXT_STUB
+    );
     if (replaced && !isSolution(cell)) {
-      throw new AssignmentError(where, `cell ${index + 1} has a solution region but is not a solution cell; mark it "Autograded answer" (nbgrader solution: true)`);
+      throw new AssignmentError(
+        where,
+        `cell ${index + 1} has a solution region but is not a solution cell; ` +
+          'mark it "Autograded answer" (nbgrader solution: true)'
+      );
     }
     if (isSolution(cell) && !replaced) cell.source = cell.cell_type === 'code' ? stub : TEXT_STUB;
     // ClearOutput
@@ -202,7 +255,10 @@ export function buildAssignment(source: Notebook, sourcePath: string): Assignmen
   nb.cells.forEach((cell, index) => {
     const removed = regions(cell, index, where, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS);
     if (removed && !isGrade(cell)) {
-      throw new AssignmentError(where, `cell ${index + 1} has a hidden-tests region but is not a grade cell; mark it "Autograder tests"`);
+      throw new AssignmentError(
+        where,
+        `cell ${index + 1} has a hidden-tests region but is not a grade cell; mark it "Autograder tests"`
+      );
     }
     const removedScheme = regions(cell, index, where, BEGIN_MARK_SCHEME, END_MARK_SCHEME);
     if (removedScheme && !isTask(cell)) {

@@ -85,7 +85,11 @@ export async function gradeSubmissions(
         bytes = fs.readFileSync(file.path);
       } catch (error) {
         bytes = Buffer.alloc(0);
-        const claimed: Claimed = { file, fileHash: '', invalid: `${file.path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+        const claimed: Claimed = {
+          file,
+          fileHash: '',
+          invalid: `${file.path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`
+        };
         finish(index, invalidRecord(claimed), false);
         continue;
       }
@@ -119,9 +123,13 @@ export async function gradeSubmissions(
     score: 0,
     maxScore: assignment.maxScore,
     elapsedMs: 0,
-    grades: assignment.cells
-      .filter(isScored)
-      .map(cell => ({ gradeId: cell.gradeId, score: 0, maxScore: cell.points, status: 'not-run' as const, message: 'the submission is not a valid notebook' })),
+    grades: assignment.cells.filter(isScored).map(cell => ({
+      gradeId: cell.gradeId,
+      score: 0,
+      maxScore: cell.points,
+      status: 'not-run' as const,
+      message: 'the submission is not a valid notebook'
+    })),
     runs: []
   });
 
@@ -147,7 +155,16 @@ export async function gradeSubmissions(
         const run = await runPlan(kernel, plan, options);
         finish(
           index,
-          { ...base(claimed.file, claimed.fileHash), status: run.status, reason: run.reason, score: run.score, maxScore: run.maxScore, elapsedMs: run.elapsedMs, grades: run.cells, runs: run.runs },
+          {
+            ...base(claimed.file, claimed.fileHash),
+            status: run.status,
+            reason: run.reason,
+            score: run.score,
+            maxScore: run.maxScore,
+            elapsedMs: run.elapsedMs,
+            grades: run.cells,
+            runs: run.runs
+          },
           false
         );
       } catch (error) {
@@ -160,9 +177,13 @@ export async function gradeSubmissions(
             score: 0,
             maxScore: assignment.maxScore,
             elapsedMs: Date.now() - started,
-            grades: assignment.cells
-              .filter(isScored)
-              .map(cell => ({ gradeId: cell.gradeId, score: 0, maxScore: cell.points, status: 'not-run' as const, message: 'not graded: the grader failed' })),
+            grades: assignment.cells.filter(isScored).map(cell => ({
+              gradeId: cell.gradeId,
+              score: 0,
+              maxScore: cell.points,
+              status: 'not-run' as const,
+              message: 'not graded: the grader failed'
+            })),
             runs: []
           },
           false

@@ -53,17 +53,29 @@ export class Gradebook {
         score REAL NOT NULL, max_score REAL NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL,
         PRIMARY KEY (assignment, student, grade_id));
     `);
-    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    this.db
+      .prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)')
+      .run('schema_version', String(SCHEMA_VERSION));
   }
 
   /** Records the assignment; returns true when its source changed since the last run. */
-  upsertAssignment(name: string, sourcePath: string, sourceHash: string, cells: { gradeId: string; points: number }[]): boolean {
-    const previous = this.db.prepare('SELECT source_hash AS hash FROM assignment WHERE name = ?').get(name) as { hash: string } | undefined;
+  upsertAssignment(
+    name: string,
+    sourcePath: string,
+    sourceHash: string,
+    cells: { gradeId: string; points: number }[]
+  ): boolean {
+    const previous = this.db.prepare('SELECT source_hash AS hash FROM assignment WHERE name = ?').get(name) as
+      { hash: string } | undefined;
     const maxScore = cells.reduce((sum, cell) => sum + cell.points, 0);
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO assignment (name, source_path, source_hash, max_score) VALUES (?, ?, ?, ?)').run(name, sourcePath, sourceHash, maxScore);
+      this.db
+        .prepare('INSERT OR REPLACE INTO assignment (name, source_path, source_hash, max_score) VALUES (?, ?, ?, ?)')
+        .run(name, sourcePath, sourceHash, maxScore);
       this.db.prepare('DELETE FROM grade_cell WHERE assignment = ?').run(name);
-      const insert = this.db.prepare('INSERT INTO grade_cell (assignment, grade_id, position, max_score) VALUES (?, ?, ?, ?)');
+      const insert = this.db.prepare(
+        'INSERT INTO grade_cell (assignment, grade_id, position, max_score) VALUES (?, ?, ?, ?)'
+      );
       cells.forEach((cell, position) => insert.run(name, cell.gradeId, position, cell.points));
     })();
     return previous !== undefined && previous.hash !== sourceHash;
@@ -72,7 +84,10 @@ export class Gradebook {
   /** The already graded submission, if its file and source are unchanged (what resume skips). */
   finished(assignment: string, student: string, fileHash: string, sourceHash: string): SubmissionRecord | undefined {
     const row = this.db
-      .prepare("SELECT * FROM submission WHERE assignment = ? AND student = ? AND file_hash = ? AND source_hash = ? AND status != 'error'")
+      .prepare(
+        `SELECT * FROM submission
+         WHERE assignment = ? AND student = ? AND file_hash = ? AND source_hash = ? AND status != 'error'`
+      )
       .get(assignment, student, fileHash, sourceHash) as Record<string, unknown> | undefined;
     return row ? this.toRecord(row) : undefined;
   }
@@ -83,22 +98,37 @@ export class Gradebook {
       this.db.prepare('DELETE FROM grade WHERE assignment = ? AND student = ?').run(record.assignment, record.student);
       this.db
         .prepare(
-          `INSERT OR REPLACE INTO submission (assignment, student, path, file_hash, source_hash, status, reason, score, max_score, elapsed_ms, graded_at, runs_json)
-           VALUES (@assignment, @student, @path, @fileHash, @sourceHash, @status, @reason, @score, @maxScore, @elapsedMs, @gradedAt, @runsJson)`
+          `INSERT OR REPLACE INTO submission (assignment, student, path, file_hash, source_hash, status, reason, score,
+                                               max_score, elapsed_ms, graded_at, runs_json)
+           VALUES (@assignment, @student, @path, @fileHash, @sourceHash, @status, @reason, @score,
+                   @maxScore, @elapsedMs, @gradedAt, @runsJson)`
         )
         .run({ ...record, runsJson: JSON.stringify(record.runs) });
       const insert = this.db.prepare(
-        'INSERT INTO grade (assignment, student, grade_id, position, score, max_score, status, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+        `INSERT INTO grade (assignment, student, grade_id, position, score, max_score, status, message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
       );
       record.grades.forEach((grade, position) =>
-        insert.run(record.assignment, record.student, grade.gradeId, position, grade.score, grade.maxScore, grade.status, grade.message)
+        insert.run(
+          record.assignment,
+          record.student,
+          grade.gradeId,
+          position,
+          grade.score,
+          grade.maxScore,
+          grade.status,
+          grade.message
+        )
       );
     })();
   }
 
   private toRecord(row: Record<string, unknown>): SubmissionRecord {
     const grades = this.db
-      .prepare('SELECT grade_id AS gradeId, score, max_score AS maxScore, status, message FROM grade WHERE assignment = ? AND student = ? ORDER BY position')
+      .prepare(
+        `SELECT grade_id AS gradeId, score, max_score AS maxScore, status, message
+         FROM grade WHERE assignment = ? AND student = ? ORDER BY position`
+      )
       .all(row.assignment, row.student) as CellScore[];
     return {
       assignment: String(row.assignment),
@@ -119,7 +149,11 @@ export class Gradebook {
 
   submissions(filter: { assignment?: string; student?: string } = {}): SubmissionRecord[] {
     const rows = this.db
-      .prepare('SELECT * FROM submission WHERE (@assignment IS NULL OR assignment = @assignment) AND (@student IS NULL OR student = @student) ORDER BY assignment, student')
+      .prepare(
+        `SELECT * FROM submission
+         WHERE (@assignment IS NULL OR assignment = @assignment) AND (@student IS NULL OR student = @student)
+         ORDER BY assignment, student`
+      )
       .all({ assignment: filter.assignment ?? null, student: filter.student ?? null }) as Record<string, unknown>[];
     return rows.map(row => this.toRecord(row));
   }

@@ -27,7 +27,11 @@ function kernelPython(spec: KernelSpec): string {
  * libraries and the course need — an allow-list, since secrets have all kinds of names
  * (DATABASE_URL, AWS_ACCESS_KEY_ID…) — and among those never one that looks secret.
  */
-const KERNEL_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_\w+|TZ|TERM|TMPDIR|PYTHON\w*|VIRTUAL_ENV|CONDA_\w+|LD_LIBRARY_PATH|JUPYTER_\w+|JPY_\w+|IPYTHONDIR|MPL\w+|OMP_NUM_THREADS|OPENBLAS_NUM_THREADS|MKL_NUM_THREADS|CPU_LIMIT|THREADLINE_\w+)$/;
+const KERNEL_ENV = new RegExp(
+  '^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_\\w+|TZ|TERM|TMPDIR|PYTHON\\w*|VIRTUAL_ENV|CONDA_\\w+|' +
+    'LD_LIBRARY_PATH|JUPYTER_\\w+|JPY_\\w+|IPYTHONDIR|MPL\\w+|OMP_NUM_THREADS|OPENBLAS_NUM_THREADS|MKL_NUM_THREADS|' +
+    'CPU_LIMIT|THREADLINE_\\w+)$'
+);
 const SECRET_NAME = /TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH/i;
 
 /** Unsets, for the kernel, every variable of the grader's it should not get. */
@@ -64,13 +68,16 @@ export class LocalKernelFactory implements KernelFactory {
     // a grader stopped by a signal (Ctrl-C, SIGTERM) leaves no working copy behind
     const forgetCwd = inPlace ? () => undefined : onProcessEnd(() => fs.rmSync(cwd, { recursive: true, force: true }));
     if (templateDir && !inPlace) copySupportFiles(templateDir, cwd, { course: true, hidden: this.hidden });
-    if (overlayDir && !inPlace && path.resolve(overlayDir) !== path.resolve(templateDir ?? '')) copySupportFiles(overlayDir, cwd, { course: false, hidden: this.hidden });
+    if (overlayDir && !inPlace && path.resolve(overlayDir) !== path.resolve(templateDir ?? ''))
+      copySupportFiles(overlayDir, cwd, { course: false, hidden: this.hidden });
     let sandbox: KernelSandbox | undefined;
     try {
       const spec = getKernelSpec(kernelName);
       // grading kernels keep no IPython history: no SQLite file shared (and locked) between
       // parallel kernels, and nothing a later student cell could read hidden tests back from
-      let launchSpec = spec.argv.some(arg => arg.includes('ipykernel')) ? { ...spec, argv: [...spec.argv, '--HistoryManager.enabled=False'] } : spec;
+      let launchSpec = spec.argv.some(arg => arg.includes('ipykernel'))
+        ? { ...spec, argv: [...spec.argv, '--HistoryManager.enabled=False'] }
+        : spec;
       if (this.limits) {
         const { argv } = formatKernelCommand(launchSpec, '{connection_file}');
         const python = kernelPython(spec);

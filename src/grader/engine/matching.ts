@@ -88,7 +88,11 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     );
     if (index < 0) continue;
     recognised.set(index, record);
-    note(notes, record.gradeId, `cell ${index + 1} had lost its nbgrader metadata; recognised by its content as "${record.gradeId}" and restored`);
+    note(
+      notes,
+      record.gradeId,
+      `cell ${index + 1} had lost its nbgrader metadata; recognised by its content as "${record.gradeId}" and restored`
+    );
   }
 
   const planned: PlannedCell[] = submission.cells.map((cell, index) => {
@@ -96,19 +100,34 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     const plain: PlannedCell = { submissionIndex: index, cellType: cell.cell_type, source, visibleSource: source };
     const found = recognised.get(index);
     if (found) {
-      return { submissionIndex: index, cellType: found.cellType, source: found.source, visibleSource: releasedSourceOf(found), gradeId: found.gradeId, record: found };
+      return {
+        submissionIndex: index,
+        cellType: found.cellType,
+        source: found.source,
+        visibleSource: releasedSourceOf(found),
+        gradeId: found.gradeId,
+        record: found
+      };
     }
     const id = gradeIdOf(cell);
     if (id === undefined || !cell.metadata.nbgrader) return plain;
     const record = assignment.byId.get(id);
     if (!record) {
       if (cell.metadata.nbgrader.grade || cell.metadata.nbgrader.solution || cell.metadata.nbgrader.locked) {
-        note(notes, id, `cell ${index + 1} claims grade_id "${id}", which the source does not have: it ran as an ordinary cell`);
+        note(
+          notes,
+          id,
+          `cell ${index + 1} claims grade_id "${id}", which the source does not have: it ran as an ordinary cell`
+        );
       }
       return plain;
     }
     if (lastIndex.get(id) !== index) {
-      note(notes, id, `grade_id "${id}" appears more than once; the last copy is graded, cell ${index + 1} ran as an ordinary cell`);
+      note(
+        notes,
+        id,
+        `grade_id "${id}" appears more than once; the last copy is graded, cell ${index + 1} ran as an ordinary cell`
+      );
       return plain;
     }
     if (cell.cell_type !== record.cellType) {
@@ -117,22 +136,39 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     const submitted = roleName(roleOf(cell));
     const assigned = roleName(record);
     if (submitted !== assigned) {
-      note(notes, id, `"${id}" is ${submitted} in this submission but ${assigned} in the assignment (was it released from another version of the source?); it was graded as ${assigned}`);
+      note(
+        notes,
+        id,
+        `"${id}" is ${submitted} in this submission but ${assigned} in the assignment ` +
+          `(was it released from another version of the source?); it was graded as ${assigned}`
+      );
     }
     if (record.locked) {
       const releasedSource = releasedSourceOf(record);
       if (source === record.source && record.hasHiddenTests) {
-        note(notes, id, 'the cell holds the assignment\'s hidden tests: was the instructor\'s version submitted?');
+        note(notes, id, "the cell holds the assignment's hidden tests: was the instructor's version submitted?");
       } else if (source !== releasedSource && submitted === assigned) {
         note(notes, id, 'the locked cell was edited; the original was restored');
       }
-      return { submissionIndex: index, cellType: record.cellType, source: record.source, visibleSource: releasedSource, gradeId: id, record };
+      return {
+        submissionIndex: index,
+        cellType: record.cellType,
+        source: record.source,
+        visibleSource: releasedSource,
+        gradeId: id,
+        record
+      };
     }
     return { submissionIndex: index, cellType: record.cellType, source, visibleSource: source, gradeId: id, record };
   });
 
   for (const moved of outOfOrder(planned.flatMap(cell => (cell.record ? [cell.record] : [])))) {
-    note(notes, moved.gradeId, `"${moved.gradeId}" is not where the assignment has it (graded cells were reordered); the notebook ran in the submission's order`);
+    note(
+      notes,
+      moved.gradeId,
+      `"${moved.gradeId}" is not where the assignment has it (graded cells were reordered); ` +
+        "the notebook ran in the submission's order"
+    );
   }
 
   // Deleted locked cells come back after the nearest tracked cell that precedes them in the
@@ -146,12 +182,27 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
       continue;
     }
     if (!record.locked) {
-      note(notes, record.gradeId, `the ${record.solution ? 'answer' : 'graded'} cell "${record.gradeId}" was deleted from the submission`);
+      note(
+        notes,
+        record.gradeId,
+        `the ${record.solution ? 'answer' : 'graded'} cell "${record.gradeId}" was deleted from the submission`
+      );
       continue;
     }
-    note(notes, record.gradeId, `cell "${record.gradeId}" was deleted from the submission; it was restored from the assignment`);
+    note(
+      notes,
+      record.gradeId,
+      `cell "${record.gradeId}" was deleted from the submission; it was restored from the assignment`
+    );
     const list = restoredAfter.get(anchor) ?? [];
-    list.push({ submissionIndex: null, cellType: record.cellType, source: record.source, visibleSource: releasedSourceOf(record), gradeId: record.gradeId, record });
+    list.push({
+      submissionIndex: null,
+      cellType: record.cellType,
+      source: record.source,
+      visibleSource: releasedSourceOf(record),
+      gradeId: record.gradeId,
+      record
+    });
     restoredAfter.set(anchor, list);
   }
   const cells: PlannedCell[] = [...(restoredAfter.get(undefined) ?? [])];

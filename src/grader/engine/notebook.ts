@@ -68,7 +68,8 @@ export function validateNotebook(data: unknown, path = '<notebook>'): Notebook {
     fail(
       nb.nbformat === undefined
         ? 'there is no "nbformat" field; this JSON file is not a Jupyter notebook'
-        : `nbformat ${JSON.stringify(nb.nbformat)} is not supported; open and save it in JupyterLab to convert it to nbformat 4`
+        : `nbformat ${JSON.stringify(nb.nbformat)} is not supported; ` +
+            'open and save it in JupyterLab to convert it to nbformat 4'
     );
   }
   if (!Array.isArray(nb.cells)) fail('"cells" is missing or not a list');
@@ -87,9 +88,15 @@ export function validateNotebook(data: unknown, path = '<notebook>'): Notebook {
     if (cellMetadata.nbgrader !== undefined && !isRecord(cellMetadata.nbgrader)) {
       return fail(`${where} has nbgrader metadata that is not an object`);
     }
-    const cell: Cell = { ...raw, cell_type: type, source: sourceOf({ source: raw.source }), metadata: cellMetadata as CellMetadata };
+    const cell: Cell = {
+      ...raw,
+      cell_type: type,
+      source: sourceOf({ source: raw.source }),
+      metadata: cellMetadata as CellMetadata
+    };
     if (type === 'code') {
-      if (raw.outputs !== undefined && !Array.isArray(raw.outputs)) return fail(`${where} has outputs that are not a list`);
+      if (raw.outputs !== undefined && !Array.isArray(raw.outputs))
+        return fail(`${where} has outputs that are not a list`);
       cell.outputs = (raw.outputs as Output[] | undefined) ?? [];
       cell.execution_count = typeof raw.execution_count === 'number' ? raw.execution_count : null;
     }
@@ -109,14 +116,18 @@ export function parseNotebook(bytes: Uint8Array, path = '<notebook>', maxBytes =
   if (bytes.byteLength > maxBytes) {
     throw new InvalidNotebookError(
       path,
-      `it is ${(bytes.byteLength / 1048576).toFixed(1)} MB, over the ${(maxBytes / 1048576).toFixed(0)} MB limit; clear its outputs (Edit → Clear Outputs of All Cells) and save again`
+      `it is ${(bytes.byteLength / 1048576).toFixed(1)} MB, over the ${(maxBytes / 1048576).toFixed(0)} MB limit; ` +
+        'clear its outputs (Edit → Clear Outputs of All Cells) and save again'
     );
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new InvalidNotebookError(path, 'it is not UTF-8 text; notebooks are UTF-8 JSON files — re-save it from Jupyter');
+    throw new InvalidNotebookError(
+      path,
+      'it is not UTF-8 text; notebooks are UTF-8 JSON files — re-save it from Jupyter'
+    );
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let data: unknown;
@@ -136,7 +147,10 @@ export function readNotebook(path: string, maxBytes = DEFAULT_MAX_NOTEBOOK_BYTES
     size = fs.statSync(path).size;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InvalidNotebookError(path, code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${code ?? String(error)})`);
+    throw new InvalidNotebookError(
+      path,
+      code === 'ENOENT' ? 'the file does not exist' : `it cannot be read (${code ?? String(error)})`
+    );
   }
   if (size > maxBytes) return parseNotebook(new Uint8Array(maxBytes + 1), path, maxBytes);
   return parseNotebook(fs.readFileSync(path), path, maxBytes);
@@ -152,7 +166,12 @@ function splitLines(text: string): string[] {
 function splitForDisk(nb: Notebook): unknown {
   const textLike = (mime: string) => !(mime === 'application/json' || mime.endsWith('+json'));
   const splitBundle = (bundle: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(bundle).map(([mime, value]) => [mime, typeof value === 'string' && textLike(mime) ? splitLines(value) : value]));
+    Object.fromEntries(
+      Object.entries(bundle).map(([mime, value]) => [
+        mime,
+        typeof value === 'string' && textLike(mime) ? splitLines(value) : value
+      ])
+    );
   return {
     ...nb,
     cells: nb.cells.map(cell => {

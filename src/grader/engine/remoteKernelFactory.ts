@@ -18,7 +18,12 @@ export class RemoteKernelFactory implements KernelFactory {
   }
 
   async start(kernelName: string): Promise<GradingKernel> {
-    const client = await startRemoteKernel({ baseUrl: this.baseUrl, token: this.token, kernelName, path: this.serverCwd });
+    const client = await startRemoteKernel({
+      baseUrl: this.baseUrl,
+      token: this.token,
+      kernelName,
+      path: this.serverCwd
+    });
     return {
       client,
       // a folder on the server, not on this machine

@@ -7,7 +7,17 @@ import type { ExecuteResult, Output } from '../../kernel/kernelClient.js';
 import type { SourceCell } from './assignment.js';
 import { computeChecksum } from './nbgraderCells.js';
 
-export type CellStatus = 'passed' | 'partial' | 'failed' | 'timeout' | 'kernel-died' | 'memory-limit' | 'process-limit' | 'not-run' | 'missing' | 'manual';
+export type CellStatus =
+  | 'passed'
+  | 'partial'
+  | 'failed'
+  | 'timeout'
+  | 'kernel-died'
+  | 'memory-limit'
+  | 'process-limit'
+  | 'not-run'
+  | 'missing'
+  | 'manual';
 
 export interface CellScore {
   gradeId: string;
@@ -46,33 +56,67 @@ export function errorMessage(error: { ename: string; evalue: string }): string {
 }
 
 /** Points for a test cell from its execution; `points` is the cell's maximum. */
-export function scoreTestCell(gradeId: string, points: number, result: ExecuteResult | undefined, failure?: CellFailure): CellScore {
+export function scoreTestCell(
+  gradeId: string,
+  points: number,
+  result: ExecuteResult | undefined,
+  failure?: CellFailure
+): CellScore {
   const base = { gradeId, maxScore: points };
   if (failure) return { ...base, score: 0, ...failure };
   if (!result) return { ...base, score: 0, status: 'not-run', message: 'the cell did not run' };
-  if (result.status === 'timeout') return { ...base, score: 0, status: 'timeout', message: 'the cell ran out of time (it was interrupted)' };
-  if (result.status === 'aborted') return { ...base, score: 0, status: 'not-run', message: 'the cell was skipped after an earlier error' };
-  const error = result.error ?? result.outputs.find((o): o is Extract<Output, { output_type: 'error' }> => o.output_type === 'error');
+  if (result.status === 'timeout')
+    return { ...base, score: 0, status: 'timeout', message: 'the cell ran out of time (it was interrupted)' };
+  if (result.status === 'aborted')
+    return { ...base, score: 0, status: 'not-run', message: 'the cell was skipped after an earlier error' };
+  const error =
+    result.error ??
+    result.outputs.find((o): o is Extract<Output, { output_type: 'error' }> => o.output_type === 'error');
   if (result.status === 'error' || error) {
     const e = error ?? { ename: 'Error', evalue: 'the cell failed' };
-    if (e.ename === 'MemoryError') return { ...base, score: 0, status: 'memory-limit', message: 'MemoryError: the cell used more memory than allowed' };
+    if (e.ename === 'MemoryError')
+      return {
+        ...base,
+        score: 0,
+        status: 'memory-limit',
+        message: 'MemoryError: the cell used more memory than allowed'
+      };
     return { ...base, score: 0, status: 'failed', message: errorMessage(e) };
   }
   // A cell has one result, its last expression's, numbered like the reply. Any other was sent by
   // student code (a thread, a patched hook) to claim points.
   const results = result.outputs.filter(output => output.output_type === 'execute_result');
   if (results.length > 1 || results.some(output => output.execution_count !== result.executionCount)) {
-    return { ...base, score: 0, status: 'failed', message: `the cell showed ${results.length} results, not only its own: something else published one, so it scores nothing` };
+    return {
+      ...base,
+      score: 0,
+      status: 'failed',
+      message:
+        `the cell showed ${results.length} results, not only its own: ` +
+        'something else published one, so it scores nothing'
+    };
   }
   for (const output of results) {
     const text = textPlain(output);
     if (text === undefined) continue;
     const value = parsePythonFloat(text);
     // as nbgrader: non-numbers and negative numbers mean "no partial credit claimed" (full points)
-    if (value === undefined || Number.isNaN(value) || value < 0) return { ...base, score: points, status: 'passed', message: '' };
-    if (value > points) return { ...base, score: points, status: 'passed', message: `the cell returned ${text.trim()}, more than its ${points} points; counted as ${points}` };
+    if (value === undefined || Number.isNaN(value) || value < 0)
+      return { ...base, score: points, status: 'passed', message: '' };
+    if (value > points)
+      return {
+        ...base,
+        score: points,
+        status: 'passed',
+        message: `the cell returned ${text.trim()}, more than its ${points} points; counted as ${points}`
+      };
     if (value === points) return { ...base, score: value, status: 'passed', message: '' };
-    return { ...base, score: value, status: value === 0 ? 'failed' : 'partial', message: `the test gave ${value} of ${points} points` };
+    return {
+      ...base,
+      score: value,
+      status: value === 0 ? 'failed' : 'partial',
+      message: `the test gave ${value} of ${points} points`
+    };
   }
   return { ...base, score: points, status: 'passed', message: '' };
 }

@@ -32,10 +32,15 @@ export function studentOf(file: string, notebookFileName: string, assignmentDirN
  * folder name, as nbgrader's source/<assignment>/) is taken when it is there.
  */
 export function findSubmissions(dir: string, notebookFileName: string, assignmentDirName?: string): SubmissionFile[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--submissions ${dir}: not a folder`, 'grade');
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new UsageError(`--submissions ${dir}: not a folder`, 'grade');
   const found = new Map<string, string>();
   const add = (student: string, file: string) => {
-    if (found.has(student)) throw new UsageError(`student "${student}" has two submissions: ${found.get(student)} and ${file}; keep one`, 'grade');
+    if (found.has(student))
+      throw new UsageError(
+        `student "${student}" has two submissions: ${found.get(student)} and ${file}; keep one`,
+        'grade'
+      );
     found.set(student, file);
   };
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -60,5 +65,7 @@ export function findSubmissions(dir: string, notebookFileName: string, assignmen
       }
     }
   }
-  return [...found].map(([student, file]) => ({ student, path: file })).sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
+  return [...found]
+    .map(([student, file]) => ({ student, path: file }))
+    .sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
 }

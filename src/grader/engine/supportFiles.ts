@@ -36,7 +36,8 @@ export function copySupportFiles(fromDir: string, dest: string, options: { cours
         continue; // a dangling link
       }
       if (stat.isDirectory()) {
-        if (entry.isSymbolicLink() || TOOLING_DIRS.has(entry.name) || entry.name.startsWith('.venv') || depth > 6) continue;
+        if (entry.isSymbolicLink() || TOOLING_DIRS.has(entry.name) || entry.name.startsWith('.venv') || depth > 6)
+          continue;
         if (options.course && depth === 0 && INSTRUCTOR_DIRS.has(entry.name)) continue;
         fs.mkdirSync(dst, { recursive: true });
         visit(src, dst, depth + 1);

@@ -43,5 +43,7 @@ export function withCanary(source: string, secret: string, nonce: string): strin
 
 /** What the real guard answers to `nonce` for `action`. */
 export function guardAnswer(secret: string, nonce: string, action: GuardAction): string {
-  return createHmac('sha256', secret).update(nonce + action).digest('hex');
+  return createHmac('sha256', secret)
+    .update(nonce + action)
+    .digest('hex');
 }

@@ -71,7 +71,12 @@ function recordResult(run: CellRun, result: ExecuteResult): void {
 }
 
 /** The kernel died while the cell ran: by its memory limit or otherwise; a fresh one takes over. */
-async function afterKernelDeath(session: GuardedKernel, cell: PlannedCell, run: CellRun, error: unknown): Promise<CellFailure> {
+async function afterKernelDeath(
+  session: GuardedKernel,
+  cell: PlannedCell,
+  run: CellRun,
+  error: unknown
+): Promise<CellFailure> {
   const status = session.kernel.memoryExceeded() ? 'memory-limit' : 'kernel-died';
   const signal = error instanceof KernelDiedError && error.signal ? ` (${error.signal})` : '';
   const message =

@@ -112,12 +112,19 @@ export class GuardedKernel {
       let again: ExecuteResult | undefined;
       try {
         const timeoutMs = Math.min(this.options.cellTimeoutMs, left);
-        again = await this.client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs, maxOutputBytes: 0 });
+        again = await this.client.execute(code, {
+          silent: true,
+          storeHistory: false,
+          stopOnError: false,
+          timeoutMs,
+          maxOutputBytes: 0
+        });
       } catch {
         again = undefined;
       }
       if (again?.status !== 'ok') {
-        if (!this.client.alive || again?.status === 'timeout') await this.client.restart().then(() => this.quiet(this.setup));
+        if (!this.client.alive || again?.status === 'timeout')
+          await this.client.restart().then(() => this.quiet(this.setup));
         this.log.add('ok', 'after the restart, the cells before it could not all be run again');
         break;
       }

@@ -14,7 +14,9 @@ const WINDOW = 16;
 /** The lines of a test cell only the grader runs: in its source, not in its released version. */
 export function hiddenLines(source: string, visibleSource: string): string[] {
   const visible = new Set(visibleSource.split('\n').map(line => line.trim()));
-  return [...new Set(source.split('\n').map(line => line.trim()))].filter(line => line.length >= MIN_LENGTH && !visible.has(line));
+  return [...new Set(source.split('\n').map(line => line.trim()))].filter(
+    line => line.length >= MIN_LENGTH && !visible.has(line)
+  );
 }
 
 /** The hidden lines of a notebook, and how to clean any text of them. */
@@ -24,7 +26,11 @@ export class HiddenText {
 
   constructor(lines: string[]) {
     // as printed raw, inside a Python repr or inside JSON
-    const spellings = lines.flatMap(line => [line, line.replace(/\\/g, '\\\\').replace(/'/g, "\\'"), JSON.stringify(line).slice(1, -1)]);
+    const spellings = lines.flatMap(line => [
+      line,
+      line.replace(/\\/g, '\\\\').replace(/'/g, "\\'"),
+      JSON.stringify(line).slice(1, -1)
+    ]);
     for (const text of new Set(spellings)) {
       if (text.length < WINDOW) this.short.push(text);
       else for (let i = 0; i + WINDOW <= text.length; i++) this.windows.add(text.slice(i, i + WINDOW));
@@ -58,13 +64,18 @@ export function visibleResult(result: ExecuteResult, hidden: HiddenText, hasHidd
       case 'stream':
         return { ...output, text: clean(output.text) };
       case 'error':
-        return { ...output, evalue: clean(output.evalue), traceback: hasHiddenTests ? [`${output.ename}: ${clean(output.evalue)}`] : output.traceback.map(clean) };
+        return {
+          ...output,
+          evalue: clean(output.evalue),
+          traceback: hasHiddenTests ? [`${output.ename}: ${clean(output.evalue)}`] : output.traceback.map(clean)
+        };
       default: {
         const data: Record<string, unknown> = {};
         for (const [mime, value] of Object.entries(output.data)) {
           if (mime === 'image/png' || mime === 'image/jpeg') data[mime] = value;
           else if (typeof value === 'string' || Array.isArray(value)) {
-            if (mime === 'text/plain' || !hasHiddenTests) data[mime] = clean(Array.isArray(value) ? value.join('') : value);
+            if (mime === 'text/plain' || !hasHiddenTests)
+              data[mime] = clean(Array.isArray(value) ? value.join('') : value);
           } else if (!hasHiddenTests) {
             const json = JSON.stringify(value);
             data[mime] = clean(json) === json ? value : null; // JSON that shows a hidden line
@@ -74,6 +85,10 @@ export function visibleResult(result: ExecuteResult, hidden: HiddenText, hasHidd
       }
     }
   });
-  const error = result.error && { ...result.error, evalue: clean(result.error.evalue), traceback: hasHiddenTests ? [] : result.error.traceback.map(clean) };
+  const error = result.error && {
+    ...result.error,
+    evalue: clean(result.error.evalue),
+    traceback: hasHiddenTests ? [] : result.error.traceback.map(clean)
+  };
   return { ...result, outputs, ...(error ? { error } : {}) };
 }

@@ -31,7 +31,10 @@ export class RunLog {
   /** The worst status of any event, `ok` without one. */
   status(): SubmissionStatus {
     const rank = (status: SubmissionStatus) => SUBMISSION_STATUSES.indexOf(status);
-    return this.events.reduce<SubmissionStatus>((worst, event) => (rank(event.status) > rank(worst) ? event.status : worst), 'ok');
+    return this.events.reduce<SubmissionStatus>(
+      (worst, event) => (rank(event.status) > rank(worst) ? event.status : worst),
+      'ok'
+    );
   }
 
   reason(): string {

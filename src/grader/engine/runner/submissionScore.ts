@@ -20,7 +20,9 @@ function unscored(record: SourceCell, notes: string[] | undefined): CellScore {
   const base = { gradeId: record.gradeId, score: 0, maxScore: record.points };
   // an answer graded by hand may still be there without its metadata: a person looks (as nbgrader)
   if (record.solution || record.task) {
-    const message = 'needs manual grading: no cell of the submission has this grade_id (deleted, or its nbgrader metadata was stripped)';
+    const message =
+      'needs manual grading: no cell of the submission has this grade_id ' +
+      '(deleted, or its nbgrader metadata was stripped)';
     return { ...base, status: 'manual', message };
   }
   return { ...base, status: 'missing', message: notes?.join('; ') ?? 'the cell is missing from the submission' };
