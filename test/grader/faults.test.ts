@@ -17,7 +17,17 @@ import { readNotebook, type Notebook } from '../../src/grader/engine/notebook.js
 import { DEFAULT_RUN_OPTIONS } from '../../src/grader/engine/runner/runOptions.js';
 import { findSubmissions } from '../../src/grader/engine/submissions.js';
 import { venvPython } from '../kernel/helpers.js';
-import { cellIndex, courseDir, setSource, sourcePath, streamText, submission, studentVersion, tempDir, writeSubmissions } from './helpers.js';
+import {
+  cellIndex,
+  courseDir,
+  setSource,
+  sourcePath,
+  streamText,
+  submission,
+  studentVersion,
+  tempDir,
+  writeSubmissions
+} from './helpers.js';
 
 // a secret in the grader's environment that submissions must not see
 process.env.THREADLINE_TEST_TOKEN = 'not-for-students';
@@ -32,28 +42,79 @@ await sandboxProbe.dispose();
 /** The student version (every test fails) plus one cell after the imports. */
 function forged(code: string): Case {
   const nb = studentVersion();
-  nb.cells.splice(cellIndex(nb, 'imports') + 1, 0, { cell_type: 'code', id: 'forge', metadata: {}, source: code, outputs: [], execution_count: null });
+  nb.cells.splice(cellIndex(nb, 'imports') + 1, 0, {
+    cell_type: 'code',
+    id: 'forge',
+    metadata: {},
+    source: code,
+    outputs: [],
+    execution_count: null
+  });
   return { nb, score: 0, status: 'ok' };
 }
 
 const DAEMON_MARKER = path.join(os.tmpdir(), `tl-daemon-${process.pid}.txt`);
 
-type Case = { nb: Notebook | string | Uint8Array; score: number; status: string; cells?: Record<string, [number, string]>; alsoStatus?: string };
+type Case = {
+  nb: Notebook | string | Uint8Array;
+  score: number;
+  status: string;
+  cells?: Record<string, [number, string]>;
+  alsoStatus?: string;
+};
 const cases: Record<string, Case> = {
   correct: { nb: submission(), score: 7, status: 'ok' },
-  stub: { nb: studentVersion(), score: 0, status: 'ok', cells: { test_double: [0, 'failed'], test_count: [0, 'failed'] } },
-  partial: { nb: submission(nb => setSource(nb, 'count_words', "def count_words(text):\n    return len(text.split(' '))")), score: 5, status: 'ok', cells: { test_count: [1, 'partial'] } },
-  os_exit: { nb: submission(nb => setSource(nb, 'double', 'import os\ndef double(x):\n    os._exit(1)')), score: 6, status: 'kernel-died', cells: { test_double: [0, 'kernel-died'], test_gather: [2, 'passed'] } },
-  segfault: { nb: submission(nb => setSource(nb, 'double', 'import ctypes\ndef double(x):\n    return ctypes.string_at(0)')), score: 6, status: 'kernel-died', cells: { test_double: [0, 'kernel-died'] } },
+  stub: {
+    nb: studentVersion(),
+    score: 0,
+    status: 'ok',
+    cells: { test_double: [0, 'failed'], test_count: [0, 'failed'] }
+  },
+  partial: {
+    nb: submission(nb => setSource(nb, 'count_words', "def count_words(text):\n    return len(text.split(' '))")),
+    score: 5,
+    status: 'ok',
+    cells: { test_count: [1, 'partial'] }
+  },
+  os_exit: {
+    nb: submission(nb => setSource(nb, 'double', 'import os\ndef double(x):\n    os._exit(1)')),
+    score: 6,
+    status: 'kernel-died',
+    cells: { test_double: [0, 'kernel-died'], test_gather: [2, 'passed'] }
+  },
+  segfault: {
+    nb: submission(nb => setSource(nb, 'double', 'import ctypes\ndef double(x):\n    return ctypes.string_at(0)')),
+    score: 6,
+    status: 'kernel-died',
+    cells: { test_double: [0, 'kernel-died'] }
+  },
   memory_bomb: {
-    nb: submission(nb => setSource(nb, 'double', "def double(x):\n    hog = [b'x' * (1 << 20) for _ in range(100_000)]\n    return 2 * x")),
+    nb: submission(nb =>
+      setSource(nb, 'double', "def double(x):\n    hog = [b'x' * (1 << 20) for _ in range(100_000)]\n    return 2 * x")
+    ),
     score: 6,
     status: 'memory-limit',
     cells: { test_double: [0, 'memory-limit'], test_count: [3, 'passed'] }
   },
-  big_output: { nb: submission(nb => setSource(nb, 'double', "for _ in range(1000):\n    print('x' * 100_000)\ndef double(x):\n    return 2 * x")), score: 7, status: 'ok' },
-  input_call: { nb: submission(nb => setSource(nb, 'double', "def double(x):\n    return int(input('x? ')) * 0 + 2 * x")), score: 6, status: 'ok', cells: { test_double: [0, 'failed'] } },
-  sys_exit: { nb: submission(nb => setSource(nb, 'double', 'import sys\ndef double(x):\n    sys.exit(3)')), score: 6, status: 'ok', cells: { test_double: [0, 'failed'] } },
+  big_output: {
+    nb: submission(nb =>
+      setSource(nb, 'double', "for _ in range(1000):\n    print('x' * 100_000)\ndef double(x):\n    return 2 * x")
+    ),
+    score: 7,
+    status: 'ok'
+  },
+  input_call: {
+    nb: submission(nb => setSource(nb, 'double', "def double(x):\n    return int(input('x? ')) * 0 + 2 * x")),
+    score: 6,
+    status: 'ok',
+    cells: { test_double: [0, 'failed'] }
+  },
+  sys_exit: {
+    nb: submission(nb => setSource(nb, 'double', 'import sys\ndef double(x):\n    sys.exit(3)')),
+    score: 6,
+    status: 'ok',
+    cells: { test_double: [0, 'failed'] }
+  },
   tampered: {
     nb: submission(nb => {
       setSource(nb, 'double', 'def double(x):\n    return x');
@@ -63,8 +124,18 @@ const cases: Record<string, Case> = {
     status: 'ok',
     cells: { test_double: [0, 'failed'] }
   },
-  deleted_test: { nb: submission(nb => nb.cells.splice(cellIndex(nb, 'test_gather'), 1)), score: 7, status: 'ok', cells: { test_gather: [2, 'passed'] } },
-  deleted_solution: { nb: submission(nb => nb.cells.splice(cellIndex(nb, 'count_words'), 1)), score: 4, status: 'ok', cells: { test_count: [0, 'failed'] } },
+  deleted_test: {
+    nb: submission(nb => nb.cells.splice(cellIndex(nb, 'test_gather'), 1)),
+    score: 7,
+    status: 'ok',
+    cells: { test_gather: [2, 'passed'] }
+  },
+  deleted_solution: {
+    nb: submission(nb => nb.cells.splice(cellIndex(nb, 'count_words'), 1)),
+    score: 4,
+    status: 'ok',
+    cells: { test_count: [0, 'failed'] }
+  },
   duplicated: {
     nb: submission(nb => {
       const i = cellIndex(nb, 'double');
@@ -101,7 +172,12 @@ const cases: Record<string, Case> = {
   },
   // cells pasted into a new notebook: the tests are recognised by their content
   // (the written answer cannot be recognised: it waits for a person, as nbgrader has it)
-  metadata_stripped: { nb: submission(nb => nb.cells.forEach(cell => delete cell.metadata.nbgrader)), score: 7, status: 'ok', cells: { test_count: [3, 'passed'], explain: [0, 'manual'] } },
+  metadata_stripped: {
+    nb: submission(nb => nb.cells.forEach(cell => delete cell.metadata.nbgrader)),
+    score: 7,
+    status: 'ok',
+    cells: { test_count: [3, 'passed'], explain: [0, 'manual'] }
+  },
   type_changed: {
     nb: submission(nb => {
       const cell = nb.cells[cellIndex(nb, 'test_count')]!;
@@ -126,7 +202,11 @@ const cases: Record<string, Case> = {
   },
   builtins_patched: {
     nb: submission(nb =>
-      setSource(nb, 'unique_words', "import builtins\nbuiltins.sorted = lambda *a, **k: ['a', 'b']\ndef unique_words(text):\n    return None")
+      setSource(
+        nb,
+        'unique_words',
+        "import builtins\nbuiltins.sorted = lambda *a, **k: ['a', 'b']\ndef unique_words(text):\n    return None"
+      )
     ),
     score: 6,
     status: 'ok',
@@ -134,9 +214,15 @@ const cases: Record<string, Case> = {
   },
   // one student cell that patches the kernel's machinery to turn failing tests into passes: the
   // guard puts it all back before each test, outside the cell pipeline the patches control
-  forged_line_transform: forged("get_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"),
-  forged_compiler_class: forged("import ast\nfrom IPython.core.compilerop import CachingCompiler\nCachingCompiler.ast_parse = lambda self, source, *a, **k: ast.parse('pass')"),
-  forged_do_execute: forged("_k = get_ipython().kernel\n_run = _k.do_execute\nasync def _quiet(code, silent, *a, **k):\n    return await _run('pass' if not silent else code, silent, *a, **k)\n_k.do_execute = _quiet"),
+  forged_line_transform: forged(
+    "get_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"
+  ),
+  forged_compiler_class: forged(
+    "import ast\nfrom IPython.core.compilerop import CachingCompiler\nCachingCompiler.ast_parse = lambda self, source, *a, **k: ast.parse('pass')"
+  ),
+  forged_do_execute: forged(
+    "_k = get_ipython().kernel\n_run = _k.do_execute\nasync def _quiet(code, silent, *a, **k):\n    return await _run('pass' if not silent else code, silent, *a, **k)\n_k.do_execute = _quiet"
+  ),
   // a thread that patches again right after the guard restored, before the test runs
   forged_thread_race: {
     ...forged(
@@ -147,7 +233,7 @@ const cases: Record<string, Case> = {
   // no thread: a timer signal puts back an AST transformer that drops every assert
   forged_ast_by_timer: {
     ...forged(
-      "import ast, signal\nclass _NoAsserts(ast.NodeTransformer):\n    def visit_Assert(self, node):\n        return ast.Pass()\n_t = _NoAsserts()\ndef _again(*_):\n    if _t not in get_ipython().ast_transformers:\n        get_ipython().ast_transformers.append(_t)\nsignal.signal(signal.SIGALRM, _again)\nsignal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)"
+      'import ast, signal\nclass _NoAsserts(ast.NodeTransformer):\n    def visit_Assert(self, node):\n        return ast.Pass()\n_t = _NoAsserts()\ndef _again(*_):\n    if _t not in get_ipython().ast_transformers:\n        get_ipython().ast_transformers.append(_t)\nsignal.signal(signal.SIGALRM, _again)\nsignal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)'
     ),
     cells: { test_double: [0, 'failed'] }
   },
@@ -159,7 +245,9 @@ const cases: Record<string, Case> = {
     cells: { test_double: [0, 'failed'], test_count: [0, 'failed'] }
   },
   // partial credit: the fixture's test_count ends with its score; shown as -1 it would mean "full"
-  forged_int_printer: forged("get_ipython().display_formatter.formatters['text/plain'].for_type(int, lambda o, p, c: p.text('-1'))"),
+  forged_int_printer: forged(
+    "get_ipython().display_formatter.formatters['text/plain'].for_type(int, lambda o, p, c: p.text('-1'))"
+  ),
   forged_result: forged(
     "_ip = get_ipython()\ndef _fake(info):\n    k = _ip.kernel\n    k.session.send(k.iopub_socket, 'execute_result', {'data': {'text/plain': '-1'}, 'metadata': {}, 'execution_count': 1}, parent=k.get_parent(), ident=b'execute_result')\n_ip.events.register('pre_run_cell', _fake)"
   ),
@@ -228,14 +316,35 @@ const cases: Record<string, Case> = {
   },
   // honest code the guard and the sandbox must leave alone: a builtin added the way
   // gettext.install adds `_`, and IPython's `!cmd` (it needs a terminal)
-  added_builtin: { nb: submission(nb => setSource(nb, 'double', "import builtins\nbuiltins.twice = 2\ndef double(x):\n    return twice * x")), score: 7, status: 'ok' },
-  shell_escape: { nb: submission(nb => setSource(nb, 'double', "said = !echo 2\ndef double(x):\n    return int(said[0]) * x")), score: 7, status: 'ok' },
+  added_builtin: {
+    nb: submission(nb =>
+      setSource(nb, 'double', 'import builtins\nbuiltins.twice = 2\ndef double(x):\n    return twice * x')
+    ),
+    score: 7,
+    status: 'ok'
+  },
+  shell_escape: {
+    nb: submission(nb => setSource(nb, 'double', 'said = !echo 2\ndef double(x):\n    return int(said[0]) * x')),
+    score: 7,
+    status: 'ok'
+  },
   // hooks a package registers (matplotlib's inline backend) survive the guard; a student's do not
   library_hooks: {
     nb: submission(nb => {
-      setSource(nb, 'double', "import linecache\nget_ipython().events.register('post_execute', linecache.checkcache)\nget_ipython().events.register('post_execute', lambda: None)\ndef double(x):\n    return 2 * x");
+      setSource(
+        nb,
+        'double',
+        "import linecache\nget_ipython().events.register('post_execute', linecache.checkcache)\nget_ipython().events.register('post_execute', lambda: None)\ndef double(x):\n    return 2 * x"
+      );
       const later = structuredClone(nb.cells[cellIndex(nb, 'q')]!);
-      Object.assign(later, { cell_type: 'code', id: 'hooks', outputs: [], execution_count: null, metadata: {}, source: "print('HOOKS', sorted(f.__name__ for f in get_ipython().events.callbacks['post_execute']))" });
+      Object.assign(later, {
+        cell_type: 'code',
+        id: 'hooks',
+        outputs: [],
+        execution_count: null,
+        metadata: {},
+        source: "print('HOOKS', sorted(f.__name__ for f in get_ipython().events.callbacks['post_execute']))"
+      });
       nb.cells.splice(cellIndex(nb, 'test_count'), 0, later);
     }),
     score: 7,
@@ -251,7 +360,14 @@ const cases: Record<string, Case> = {
       );
       // and prints what it kept in a later cell, each line but its first character
       const later = structuredClone(nb.cells[cellIndex(nb, 'q')]!);
-      Object.assign(later, { cell_type: 'code', id: 'later', outputs: [], execution_count: null, metadata: {}, source: "import sys\nprint('LATER', *[line[1:] for line in sys.kept.splitlines()], sep='\\n')" });
+      Object.assign(later, {
+        cell_type: 'code',
+        id: 'later',
+        outputs: [],
+        execution_count: null,
+        metadata: {},
+        source: "import sys\nprint('LATER', *[line[1:] for line in sys.kept.splitlines()], sep='\\n')"
+      });
       nb.cells.splice(cellIndex(nb, 'test_count'), 0, later);
     }),
     score: 6,
@@ -299,21 +415,46 @@ const cases: Record<string, Case> = {
   },
   not_json: { nb: '{"cells": [', score: 0, status: 'invalid-notebook' },
   not_utf8: { nb: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), score: 0, status: 'invalid-notebook' },
-  nbformat3: { nb: '{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}', score: 0, status: 'invalid-notebook' },
+  nbformat3: {
+    nb: '{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}',
+    score: 0,
+    status: 'invalid-notebook'
+  },
   empty_file: { nb: '', score: 0, status: 'invalid-notebook' },
-  too_large: { nb: JSON.stringify({ ...submission(), metadata: { padding: 'x'.repeat(2 * 1048576) } }), score: 0, status: 'invalid-notebook' }
+  too_large: {
+    nb: JSON.stringify({ ...submission(), metadata: { padding: 'x'.repeat(2 * 1048576) } }),
+    score: 0,
+    status: 'invalid-notebook'
+  }
 };
 
 const slowCases: typeof cases = {
-  infinite_loop: { nb: submission(nb => setSource(nb, 'double', 'def double(x):\n    while True:\n        pass')), score: 6, status: 'timeout', cells: { test_double: [0, 'timeout'], test_gather: [2, 'passed'] } },
+  infinite_loop: {
+    nb: submission(nb => setSource(nb, 'double', 'def double(x):\n    while True:\n        pass')),
+    score: 6,
+    status: 'timeout',
+    cells: { test_double: [0, 'timeout'], test_gather: [2, 'passed'] }
+  },
   swallows_interrupt: {
-    nb: submission(nb => setSource(nb, 'double', 'def double(x):\n    while True:\n        try:\n            while True:\n                pass\n        except BaseException:\n            pass')),
+    nb: submission(nb =>
+      setSource(
+        nb,
+        'double',
+        'def double(x):\n    while True:\n        try:\n            while True:\n                pass\n        except BaseException:\n            pass'
+      )
+    ),
     score: 6,
     status: 'timeout',
     cells: { test_double: [0, 'timeout'], test_unique: [1, 'passed'] }
   },
   thread_spin: {
-    nb: submission(nb => setSource(nb, 'double', 'import threading\nthreading.Thread(target=lambda: [None for _ in iter(int, 1)], daemon=True).start()\ndef double(x):\n    return 2 * x')),
+    nb: submission(nb =>
+      setSource(
+        nb,
+        'double',
+        'import threading\nthreading.Thread(target=lambda: [None for _ in iter(int, 1)], daemon=True).start()\ndef double(x):\n    return 2 * x'
+      )
+    ),
     score: 7,
     status: 'ok'
   }
@@ -330,7 +471,11 @@ if (forkBombIsContained) {
 /** working directories of the kernels these tests started (other graders may run on the machine) */
 const kernelDirs = new Set<string>();
 
-async function gradeAll(subs: typeof cases, cellTimeoutMs: number, notebookTimeoutMs = 120_000): Promise<Map<string, SubmissionRecord>> {
+async function gradeAll(
+  subs: typeof cases,
+  cellTimeoutMs: number,
+  notebookTimeoutMs = 120_000
+): Promise<Map<string, SubmissionRecord>> {
   const dir = tempDir('tl-faults-');
   writeSubmissions(dir, Object.fromEntries(Object.entries(subs).map(([k, v]) => [k, v.nb])));
   const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
@@ -344,16 +489,23 @@ async function gradeAll(subs: typeof cases, cellTimeoutMs: number, notebookTimeo
       kernelDirs.add(kernel.cwd);
       return kernel;
     };
-    const outcomes = await gradeSubmissions(assignment, sha256(fs.readFileSync(sourcePath)), findSubmissions(dir, 'tiny.ipynb'), factory, db, {
-      ...DEFAULT_RUN_OPTIONS,
-      cellTimeoutMs,
-      notebookTimeoutMs,
-      protectedPaths: [sourcePath, path.dirname(sourcePath)],
-      jobs: 2,
-      regrade: false,
-      cwd: courseDir,
-      maxNotebookBytes: 1048576
-    });
+    const outcomes = await gradeSubmissions(
+      assignment,
+      sha256(fs.readFileSync(sourcePath)),
+      findSubmissions(dir, 'tiny.ipynb'),
+      factory,
+      db,
+      {
+        ...DEFAULT_RUN_OPTIONS,
+        cellTimeoutMs,
+        notebookTimeoutMs,
+        protectedPaths: [sourcePath, path.dirname(sourcePath)],
+        jobs: 2,
+        regrade: false,
+        cwd: courseDir,
+        maxNotebookBytes: 1048576
+      }
+    );
     return new Map(outcomes.map(o => [o.record.student, o.record]));
   } finally {
     db.close();
@@ -367,7 +519,11 @@ function check(results: Map<string, SubmissionRecord>, subs: typeof cases) {
     expect(got, student).toBeDefined();
     const cells = Object.fromEntries(got!.grades.map(g => [g.gradeId, [g.score, g.status]]));
     const status = want.alsoStatus === got!.status ? want.status : got!.status;
-    expect({ student, score: got!.score, status }, JSON.stringify({ reason: got!.reason, cells })).toEqual({ student, score: want.score, status: want.status });
+    expect({ student, score: got!.score, status }, JSON.stringify({ reason: got!.reason, cells })).toEqual({
+      student,
+      score: want.score,
+      status: want.status
+    });
     for (const [id, expected] of Object.entries(want.cells ?? {})) {
       const [score, cellStatus] = cells[id]!;
       const accepted = want.alsoStatus === cellStatus ? expected[1] : cellStatus;
@@ -382,7 +538,11 @@ const notebookCases: typeof cases = {
   slow_notebook: {
     nb: submission(nb => {
       setSource(nb, 'double', 'import time\ntime.sleep(4)\ndef double(x):\n    return 2 * x');
-      setSource(nb, 'gather_squares', 'import time\ntime.sleep(30)\nasync def gather_squares(n):\n    return [i * i for i in range(n)]');
+      setSource(
+        nb,
+        'gather_squares',
+        'import time\ntime.sleep(30)\nasync def gather_squares(n):\n    return [i * i for i in range(n)]'
+      );
     }),
     score: 1,
     status: 'timeout',
@@ -395,7 +555,11 @@ describe('grading faulty submissions with real kernels', () => {
   let slow: Map<string, SubmissionRecord>;
   let overrun: Map<string, SubmissionRecord>;
   beforeAll(async () => {
-    [fast, slow, overrun] = await Promise.all([gradeAll(cases, 20_000), gradeAll(slowCases, 4_000), gradeAll(notebookCases, 20_000, 9_000)]);
+    [fast, slow, overrun] = await Promise.all([
+      gradeAll(cases, 20_000),
+      gradeAll(slowCases, 4_000),
+      gradeAll(notebookCases, 20_000, 9_000)
+    ]);
   }, 300_000);
   afterAll(() => undefined);
 
@@ -422,19 +586,22 @@ describe('grading faulty submissions with real kernels', () => {
     expect(JSON.stringify(echoed)).not.toContain('ouble(-3)');
   });
 
-  it.skipIf(isolationProblem(venvPython) !== null)('isolates each kernel: no hidden file, no gradebook, no cgroup escape, nothing left running', async () => {
-    const said = streamText(fast.get('escapes_the_kernel')!.runs);
-    expect(said).toMatch(/ESCAPE False 0 False PID 1 SEES \d\b/);
-    // the system and its Python read-only, other kernels' connection files out of sight
-    expect(said).toContain('WRITES False False False KERNELS 1');
-    // its working copy and /tmp are capped: it cannot fill a disk
-    expect(said).toContain('FULL True True');
-    const size = () => (fs.existsSync(DAEMON_MARKER) ? fs.statSync(DAEMON_MARKER).size : 0);
-    const before = size();
-    await new Promise(resolve => setTimeout(resolve, 1000));
-    expect(size()).toBe(before);
-    fs.rmSync(DAEMON_MARKER, { force: true });
-  });
+  it.skipIf(isolationProblem(venvPython) !== null)(
+    'isolates each kernel: no hidden file, no gradebook, no cgroup escape, nothing left running',
+    async () => {
+      const said = streamText(fast.get('escapes_the_kernel')!.runs);
+      expect(said).toMatch(/ESCAPE False 0 False PID 1 SEES \d\b/);
+      // the system and its Python read-only, other kernels' connection files out of sight
+      expect(said).toContain('WRITES False False False KERNELS 1');
+      // its working copy and /tmp are capped: it cannot fill a disk
+      expect(said).toContain('FULL True True');
+      const size = () => (fs.existsSync(DAEMON_MARKER) ? fs.statSync(DAEMON_MARKER).size : 0);
+      const before = size();
+      await new Promise(resolve => setTimeout(resolve, 1000));
+      expect(size()).toBe(before);
+      fs.rmSync(DAEMON_MARKER, { force: true });
+    }
+  );
 
   it("keeps the hooks of installed packages, not the student's own", () => {
     const hooks = streamText(fast.get('library_hooks')!.runs);
@@ -444,12 +611,18 @@ describe('grading faulty submissions with real kernels', () => {
 
   it('does not trust a test whose guard gave the wrong answer, or that did not run as written', () => {
     expect(fast.get('forged_guard')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/not trusted/);
-    expect(fast.get('forged_thread_race')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/did not run as written/);
-    expect(fast.get('forged_ast_by_timer')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/did not run as written/);
+    expect(fast.get('forged_thread_race')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(
+      /did not run as written/
+    );
+    expect(fast.get('forged_ast_by_timer')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(
+      /did not run as written/
+    );
   });
 
   it('explains input() and restored cells to the learner', () => {
-    expect(fast.get('input_call')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/StdinNotImplemented|input/i);
+    expect(fast.get('input_call')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(
+      /StdinNotImplemented|input/i
+    );
     expect(fast.get('tampered')!.grades.find(g => g.gradeId === 'test_double')!.message).toMatch(/restored/);
     expect(fast.get('deleted_test')!.grades.find(g => g.gradeId === 'test_gather')!.message).toMatch(/deleted/);
     expect(fast.get('not_utf8')!.reason).toMatch(/UTF-8/);

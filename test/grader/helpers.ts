@@ -21,7 +21,10 @@ export function studentVersion(): Notebook {
 }
 
 /** The student version with the correct answers, then `edit` applied. */
-export function submission(edit: (nb: Notebook) => void = () => {}, answers: Record<string, string> = CORRECT): Notebook {
+export function submission(
+  edit: (nb: Notebook) => void = () => {},
+  answers: Record<string, string> = CORRECT
+): Notebook {
   const nb = studentVersion();
   for (const cell of nb.cells) {
     const answer = cell.id ? answers[cell.id] : undefined;

@@ -1,6 +1,6 @@
 /** The hint after grading: suggested only when the cores mostly idled, with a number of kernels to try. */
 import { describe, expect, it } from 'vitest';
-import { cpuTimes, idleHint } from '../../src/grader/commands/idleHint.js';
+import { cpuTimes, idleHint } from '../../../src/grader/commands/idleHint.js';
 
 const at = (busy: number, total: number) => ({ busy, total });
 

@@ -1,13 +1,21 @@
 /** What a student sees of outputs: no line of the hidden tests, however printed and in whichever cell. */
 import { describe, expect, it } from 'vitest';
-import type { ExecuteResult } from '../../src/kernel/kernelClient.js';
-import { HiddenText, hiddenLines, visibleResult } from '../../src/grader/engine/runner/hiddenTests.js';
+import type { ExecuteResult } from '../../../../src/kernel/kernelClient.js';
+import { HiddenText, hiddenLines, visibleResult } from '../../../../src/grader/engine/runner/hiddenTests.js';
 
 const visible = 'assert double(2) == 4, "double(2) should be 4"';
 const hiddenLine = 'assert double(-3) == -6, "negative numbers"';
 const source = `${visible}\n### BEGIN HIDDEN TESTS\n${hiddenLine}\npass\n### END HIDDEN TESTS`;
 
-const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 3, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, ...over });
+const result = (over: Partial<ExecuteResult>): ExecuteResult => ({
+  status: 'ok',
+  executionCount: 3,
+  outputs: [],
+  incomplete: false,
+  droppedBytes: 0,
+  elapsedMs: 1,
+  ...over
+});
 
 describe('hidden tests in outputs', () => {
   const lines = hiddenLines(source, visible);
@@ -20,8 +28,22 @@ describe('hidden tests in outputs', () => {
   });
 
   it('masks output lines that show a hidden line, whole, in part, in a repr or in JSON, and keeps the rest', () => {
-    const printed = [`caller: ${hiddenLine}`, hiddenLine.slice(1), `'${hiddenLine.replace(/"/g, '\\"')}'`, JSON.stringify({ src: hiddenLine }), visible, 'plain output'].join('\n');
-    expect(hidden.clean(printed).split('\n')).toEqual(['[hidden test]', '[hidden test]', '[hidden test]', '[hidden test]', visible, 'plain output']);
+    const printed = [
+      `caller: ${hiddenLine}`,
+      hiddenLine.slice(1),
+      `'${hiddenLine.replace(/"/g, '\\"')}'`,
+      JSON.stringify({ src: hiddenLine }),
+      visible,
+      'plain output'
+    ].join('\n');
+    expect(hidden.clean(printed).split('\n')).toEqual([
+      '[hidden test]',
+      '[hidden test]',
+      '[hidden test]',
+      '[hidden test]',
+      visible,
+      'plain output'
+    ]);
   });
 
   it('cleans every kind of output; a cell with hidden tests also loses its traceback and rich outputs', () => {
@@ -29,8 +51,18 @@ describe('hidden tests in outputs', () => {
       status: 'error',
       outputs: [
         { output_type: 'stream', name: 'stdout', text: `caller: ${hiddenLine}\n` },
-        { output_type: 'execute_result', execution_count: 3, metadata: {}, data: { 'text/plain': hiddenLine, 'text/html': `<b>${hiddenLine}</b>` } },
-        { output_type: 'error', ename: 'ValueError', evalue: hiddenLine, traceback: [`line 3: ${hiddenLine}`, 'line 4: fine'] }
+        {
+          output_type: 'execute_result',
+          execution_count: 3,
+          metadata: {},
+          data: { 'text/plain': hiddenLine, 'text/html': `<b>${hiddenLine}</b>` }
+        },
+        {
+          output_type: 'error',
+          ename: 'ValueError',
+          evalue: hiddenLine,
+          traceback: [`line 3: ${hiddenLine}`, 'line 4: fine']
+        }
       ],
       error: { ename: 'ValueError', evalue: hiddenLine, traceback: [`line 3: ${hiddenLine}`] }
     });

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { copySupportFiles } from '../../src/grader/engine/supportFiles.js';
-import { tempDir } from './helpers.js';
+import { copySupportFiles } from '../../../src/grader/engine/supportFiles.js';
+import { tempDir } from '../helpers.js';
 
 function tree(root: string, files: string[]): void {
   for (const file of files) {
@@ -13,13 +13,27 @@ function tree(root: string, files: string[]): void {
 }
 
 function listing(root: string): string[] {
-  return (fs.readdirSync(root, { recursive: true }) as string[]).filter(p => fs.statSync(path.join(root, p)).isFile()).sort();
+  return (fs.readdirSync(root, { recursive: true }) as string[])
+    .filter(p => fs.statSync(path.join(root, p)).isFile())
+    .sort();
 }
 
 describe('support files', () => {
   it('from the course folder: no instructor folders, notebooks, gradebooks, dotfiles or hidden paths', () => {
     const course = tempDir('tl-support-course-');
-    tree(course, ['helper.py', 'data/values.csv', 'data/source/kept.txt', 'source/ps1/ps1.ipynb', 'submitted/a/ps1/ps1.ipynb', 'gradebook.db', 'grades.sqlite', '.env', 'lesson.ipynb', 'node_modules/x.js', 'my.db']);
+    tree(course, [
+      'helper.py',
+      'data/values.csv',
+      'data/source/kept.txt',
+      'source/ps1/ps1.ipynb',
+      'submitted/a/ps1/ps1.ipynb',
+      'gradebook.db',
+      'grades.sqlite',
+      '.env',
+      'lesson.ipynb',
+      'node_modules/x.js',
+      'my.db'
+    ]);
     const dest = tempDir('tl-support-dest-');
     copySupportFiles(course, dest, { course: true, hidden: [path.join(course, 'grades.sqlite')] });
     expect(listing(dest)).toEqual(['data/source/kept.txt', 'data/values.csv', 'helper.py', 'my.db']);

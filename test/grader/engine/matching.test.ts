@@ -2,20 +2,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ExecuteResult } from '../../src/kernel/kernelClient.js';
-import { buildAssignment } from '../../src/grader/engine/assignment.js';
-import { planAsIs, planGrading } from '../../src/grader/engine/matching.js';
-import { readNotebook } from '../../src/grader/engine/notebook.js';
-import { parsePythonFloat, scoreTestCell } from '../../src/grader/engine/scoring.js';
-import { findSubmissions, studentOf } from '../../src/grader/engine/submissions.js';
-import { cellIndex, setSource, sourcePath, studentVersion, submission, tempDir } from './helpers.js';
+import type { ExecuteResult } from '../../../src/kernel/kernelClient.js';
+import { buildAssignment } from '../../../src/grader/engine/assignment.js';
+import { planAsIs, planGrading } from '../../../src/grader/engine/matching.js';
+import { readNotebook } from '../../../src/grader/engine/notebook.js';
+import { parsePythonFloat, scoreTestCell } from '../../../src/grader/engine/scoring.js';
+import { findSubmissions, studentOf } from '../../../src/grader/engine/submissions.js';
+import { cellIndex, setSource, sourcePath, studentVersion, submission, tempDir } from '../helpers.js';
 
 const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
-const planIds = (nb = submission()) => planGrading(assignment, nb).cells.map(cell => cell.gradeId ?? `(${cell.cellType})`);
+const planIds = (nb = submission()) =>
+  planGrading(assignment, nb).cells.map(cell => cell.gradeId ?? `(${cell.cellType})`);
 
 describe('planGrading', () => {
   it('restores locked cells with their hidden tests, keeps the student answers', () => {
-    const plan = planGrading(assignment, submission(nb => setSource(nb, 'test_double', 'pass')));
+    const plan = planGrading(
+      assignment,
+      submission(nb => setSource(nb, 'test_double', 'pass'))
+    );
     const test = plan.cells.find(cell => cell.gradeId === 'test_double')!;
     expect(test.source).toContain('double(-3)');
     expect(test.visibleSource).not.toContain('double(-3)');
@@ -34,7 +38,9 @@ describe('planGrading', () => {
     expect(plan.cells.map(cell => cell.submissionIndex)).toEqual(reordered.cells.map((_, i) => i));
     // the cells the student left in place stay there: nothing is dragged along with a moved cell
     expect(plan.cells[1]!.cellType).toBe('markdown');
-    const moved = [...plan.notes].filter(([, texts]) => texts.some(text => /reordered.*submission's order/.test(text))).map(([id]) => id);
+    const moved = [...plan.notes]
+      .filter(([, texts]) => texts.some(text => /reordered.*submission's order/.test(text)))
+      .map(([id]) => id);
     expect(moved).toHaveLength(2);
     expect(['double', 'imports']).toContain(moved[0]);
     expect(['test_gather', 'gather_squares']).toContain(moved[1]);
@@ -69,16 +75,28 @@ describe('planGrading', () => {
 
   it('says so when a cell plays another role than in the assignment (a release from another version)', () => {
     const older = submission(nb => {
-      nb.cells[cellIndex(nb, 'test_double')]!.metadata.nbgrader = { grade: false, solution: true, locked: false, grade_id: 'test_double', schema_version: 3 };
+      nb.cells[cellIndex(nb, 'test_double')]!.metadata.nbgrader = {
+        grade: false,
+        solution: true,
+        locked: false,
+        grade_id: 'test_double',
+        schema_version: 3
+      };
       setSource(nb, 'test_double', 'answer = 42');
     });
     const notes = planGrading(assignment, older).notes.get('test_double') ?? [];
-    expect(notes).toEqual([expect.stringMatching(/is an answer cell in this submission but a test cell in the assignment .*graded as a test cell/)]);
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /is an answer cell in this submission but a test cell in the assignment .*graded as a test cell/
+      )
+    ]);
   });
 
   it('names a locked cell that holds the hidden tests, instead of calling it edited', () => {
     const fromSource = submission(nb => setSource(nb, 'test_double', assignment.byId.get('test_double')!.source));
-    expect(planGrading(assignment, fromSource).notes.get('test_double')).toEqual([expect.stringMatching(/hidden tests: was the instructor's version submitted/)]);
+    expect(planGrading(assignment, fromSource).notes.get('test_double')).toEqual([
+      expect.stringMatching(/hidden tests: was the instructor's version submitted/)
+    ]);
   });
 
   it("runs the assignment's kernel, never one the submission names", () => {
@@ -94,7 +112,18 @@ describe('planGrading', () => {
   it('is the identity on an untouched submission', () => {
     const nb = submission();
     expect(planGrading(assignment, nb).cells.map(cell => cell.submissionIndex)).toEqual(nb.cells.map((_, i) => i));
-    expect(planIds().filter(id => !id.startsWith('('))).toEqual(['imports', 'double', 'test_double', 'gather_squares', 'test_gather', 'count_words', 'test_count', 'unique_words', 'test_unique', 'explain']);
+    expect(planIds().filter(id => !id.startsWith('('))).toEqual([
+      'imports',
+      'double',
+      'test_double',
+      'gather_squares',
+      'test_gather',
+      'count_words',
+      'test_count',
+      'unique_words',
+      'test_unique',
+      'explain'
+    ]);
   });
 
   it('puts deleted locked cells back, and reports deleted answers', () => {
@@ -151,8 +180,19 @@ describe('planGrading', () => {
 });
 
 describe('scoring', () => {
-  const result = (over: Partial<ExecuteResult>): ExecuteResult => ({ status: 'ok', executionCount: 1, outputs: [], incomplete: false, droppedBytes: 0, elapsedMs: 1, ...over });
-  const value = (text: string) => result({ outputs: [{ output_type: 'execute_result', data: { 'text/plain': text }, metadata: {}, execution_count: 1 }] });
+  const result = (over: Partial<ExecuteResult>): ExecuteResult => ({
+    status: 'ok',
+    executionCount: 1,
+    outputs: [],
+    incomplete: false,
+    droppedBytes: 0,
+    elapsedMs: 1,
+    ...over
+  });
+  const value = (text: string) =>
+    result({
+      outputs: [{ output_type: 'execute_result', data: { 'text/plain': text }, metadata: {}, execution_count: 1 }]
+    });
 
   it('gives the points when no error, partial credit for a number in [0, points], nothing for errors', () => {
     expect(scoreTestCell('t', 3, result({})).score).toBe(3);
@@ -161,22 +201,46 @@ describe('scoring', () => {
     expect(scoreTestCell('t', 3, value('True')).score).toBe(3);
     expect(scoreTestCell('t', 3, value('-1')).score).toBe(3);
     expect(scoreTestCell('t', 3, value('7')).score).toBe(3);
-    const failed = scoreTestCell('t', 3, result({ status: 'error', error: { ename: 'AssertionError', evalue: 'nope', traceback: [] } }));
+    const failed = scoreTestCell(
+      't',
+      3,
+      result({ status: 'error', error: { ename: 'AssertionError', evalue: 'nope', traceback: [] } })
+    );
     expect(failed).toMatchObject({ score: 0, status: 'failed', message: 'AssertionError: nope' });
     expect(scoreTestCell('t', 3, result({ status: 'timeout' })).status).toBe('timeout');
-    expect(scoreTestCell('t', 3, result({ status: 'error', error: { ename: 'MemoryError', evalue: '', traceback: [] } })).status).toBe('memory-limit');
+    expect(
+      scoreTestCell('t', 3, result({ status: 'error', error: { ename: 'MemoryError', evalue: '', traceback: [] } }))
+        .status
+    ).toBe('memory-limit');
   });
 
   it('scores nothing when the cell shows a result that is not its own (another count, or a second one)', () => {
     const shown = (...counts: number[]) =>
-      result({ outputs: counts.map(count => ({ output_type: 'execute_result' as const, data: { 'text/plain': '3' }, metadata: {}, execution_count: count })) });
+      result({
+        outputs: counts.map(count => ({
+          output_type: 'execute_result' as const,
+          data: { 'text/plain': '3' },
+          metadata: {},
+          execution_count: count
+        }))
+      });
     expect(scoreTestCell('t', 3, shown(1)).score).toBe(3);
-    expect(scoreTestCell('t', 3, shown(7))).toMatchObject({ score: 0, status: 'failed', message: expect.stringMatching(/not only its own/) });
+    expect(scoreTestCell('t', 3, shown(7))).toMatchObject({
+      score: 0,
+      status: 'failed',
+      message: expect.stringMatching(/not only its own/)
+    });
     expect(scoreTestCell('t', 3, shown(1, 1)).score).toBe(0);
   });
 
   it('does not take points for warnings on stderr', () => {
-    expect(scoreTestCell('t', 2, result({ outputs: [{ output_type: 'stream', name: 'stderr', text: 'DeprecationWarning: old\n' }] })).score).toBe(2);
+    expect(
+      scoreTestCell(
+        't',
+        2,
+        result({ outputs: [{ output_type: 'stream', name: 'stderr', text: 'DeprecationWarning: old\n' }] })
+      ).score
+    ).toBe(2);
   });
 
   it('parses numbers the way Python float() does', () => {
@@ -206,7 +270,9 @@ describe('finding submissions', () => {
     // two assignments with a notebook of the same name: the source's folder says which one
     write('alice/ps2/tiny.ipynb');
     expect(() => findSubmissions(dir, 'tiny.ipynb')).toThrow(/two submissions/);
-    expect(findSubmissions(dir, 'tiny.ipynb', 'ps2').find(s => s.student === 'alice')!.path).toBe(path.join(dir, 'alice/ps2/tiny.ipynb'));
+    expect(findSubmissions(dir, 'tiny.ipynb', 'ps2').find(s => s.student === 'alice')!.path).toBe(
+      path.join(dir, 'alice/ps2/tiny.ipynb')
+    );
     expect(findSubmissions(dir, 'tiny.ipynb', 'ps1').map(s => s.student)).toEqual(['alice', 'bob', 'carol']);
     write('carol/tiny.ipynb');
     expect(() => findSubmissions(dir, 'tiny.ipynb', 'ps1')).toThrow(/two submissions/);
