@@ -218,29 +218,57 @@ const cases: Record<string, Case> = {
     "get_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"
   ),
   forged_compiler_class: forged(
-    "import ast\nfrom IPython.core.compilerop import CachingCompiler\nCachingCompiler.ast_parse = lambda self, source, *a, **k: ast.parse('pass')"
+    'import ast\n' +
+      'from IPython.core.compilerop import CachingCompiler\n' +
+      "CachingCompiler.ast_parse = lambda self, source, *a, **k: ast.parse('pass')"
   ),
   forged_do_execute: forged(
-    "_k = get_ipython().kernel\n_run = _k.do_execute\nasync def _quiet(code, silent, *a, **k):\n    return await _run('pass' if not silent else code, silent, *a, **k)\n_k.do_execute = _quiet"
+    '_k = get_ipython().kernel\n' +
+      '_run = _k.do_execute\n' +
+      'async def _quiet(code, silent, *a, **k):\n' +
+      "    return await _run('pass' if not silent else code, silent, *a, **k)\n" +
+      '_k.do_execute = _quiet'
   ),
   // a thread that patches again right after the guard restored, before the test runs
   forged_thread_race: {
     ...forged(
-      "import threading, time\n_tm = get_ipython().input_transformer_manager\ndef _again():\n    while True:\n        if not any(getattr(f, '__name__', '') == '_nothing' for f in _tm.line_transforms):\n            _tm.line_transforms.append(_nothing)\n        time.sleep(0.001)\ndef _nothing(lines):\n    return ['pass\\n']\nthreading.Thread(target=_again, daemon=True).start()"
+      'import threading, time\n' +
+        '_tm = get_ipython().input_transformer_manager\n' +
+        'def _again():\n' +
+        '    while True:\n' +
+        "        if not any(getattr(f, '__name__', '') == '_nothing' for f in _tm.line_transforms):\n" +
+        '            _tm.line_transforms.append(_nothing)\n' +
+        '        time.sleep(0.001)\n' +
+        'def _nothing(lines):\n' +
+        "    return ['pass\\n']\n" +
+        'threading.Thread(target=_again, daemon=True).start()'
     ),
     cells: { test_double: [0, 'failed'] }
   },
   // no thread: a timer signal puts back an AST transformer that drops every assert
   forged_ast_by_timer: {
     ...forged(
-      'import ast, signal\nclass _NoAsserts(ast.NodeTransformer):\n    def visit_Assert(self, node):\n        return ast.Pass()\n_t = _NoAsserts()\ndef _again(*_):\n    if _t not in get_ipython().ast_transformers:\n        get_ipython().ast_transformers.append(_t)\nsignal.signal(signal.SIGALRM, _again)\nsignal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)'
+      'import ast, signal\n' +
+        'class _NoAsserts(ast.NodeTransformer):\n' +
+        '    def visit_Assert(self, node):\n' +
+        '        return ast.Pass()\n' +
+        '_t = _NoAsserts()\n' +
+        'def _again(*_):\n' +
+        '    if _t not in get_ipython().ast_transformers:\n' +
+        '        get_ipython().ast_transformers.append(_t)\n' +
+        'signal.signal(signal.SIGALRM, _again)\n' +
+        'signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)'
     ),
     cells: { test_double: [0, 'failed'] }
   },
   // a stand-in for the guard itself, which cannot give the real guard's answer
   forged_guard: {
     ...forged(
-      "_k = get_ipython().kernel\ndef _fake(stream, ident, parent):\n    _k.session.send(stream, 'threadline_guard_reply', {'status': 'ok', 'answer': 'ok'}, parent, ident)\n_k.shell_handlers['threadline_guard_request'] = _fake\nget_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"
+      '_k = get_ipython().kernel\n' +
+        'def _fake(stream, ident, parent):\n' +
+        "    _k.session.send(stream, 'threadline_guard_reply', {'status': 'ok', 'answer': 'ok'}, parent, ident)\n" +
+        "_k.shell_handlers['threadline_guard_request'] = _fake\n" +
+        "get_ipython().input_transformer_manager.line_transforms.append(lambda lines: ['pass\\n'])"
     ),
     cells: { test_double: [0, 'failed'], test_count: [0, 'failed'] }
   },
@@ -249,7 +277,12 @@ const cases: Record<string, Case> = {
     "get_ipython().display_formatter.formatters['text/plain'].for_type(int, lambda o, p, c: p.text('-1'))"
   ),
   forged_result: forged(
-    "_ip = get_ipython()\ndef _fake(info):\n    k = _ip.kernel\n    k.session.send(k.iopub_socket, 'execute_result', {'data': {'text/plain': '-1'}, 'metadata': {}, 'execution_count': 1}, parent=k.get_parent(), ident=b'execute_result')\n_ip.events.register('pre_run_cell', _fake)"
+    '_ip = get_ipython()\n' +
+      'def _fake(info):\n' +
+      '    k = _ip.kernel\n' +
+      "    k.session.send(k.iopub_socket, 'execute_result', {'data': {'text/plain': '-1'}, 'metadata': {}, " +
+      "'execution_count': 1}, parent=k.get_parent(), ident=b'execute_result')\n" +
+      "_ip.events.register('pre_run_cell', _fake)"
   ),
   // reads the source with a child process, rewrites the gradebook, leaves its cgroup, leaves a daemon
   escapes_the_kernel: {
@@ -259,7 +292,8 @@ const cases: Record<string, Case> = {
         'double',
         [
           'import glob, os, subprocess, sqlite3, tempfile, time',
-          `leak = 'double(' + '-3)' in subprocess.run(['cat', ${JSON.stringify(sourcePath)}], capture_output=True, text=True).stdout`,
+          `leak = 'double(' + '-3)' in subprocess.run(['cat', ${JSON.stringify(sourcePath)}], ` +
+            'capture_output=True, text=True).stdout',
           'changed = 0',
           "for db in glob.glob(os.path.join(tempfile.gettempdir(), 'tl-faults-*', 'gradebook.sqlite')):",
           '    try:',
@@ -270,7 +304,8 @@ const cases: Record<string, Case> = {
           '        pass',
           'child = os.fork()',
           'if child == 0:  # leave the cgroup (in a child: the kernel itself stays put)',
-          "    moved = any(os.system(f'echo {os.getpid()} > {p} 2>/dev/null') == 0 for p in ('/sys/fs/cgroup/cgroup.procs', '/sys/fs/cgroup/pids/cgroup.procs'))",
+          "    moved = any(os.system(f'echo {os.getpid()} > {p} 2>/dev/null') == 0 for p in " +
+            "('/sys/fs/cgroup/cgroup.procs', '/sys/fs/cgroup/pids/cgroup.procs'))",
           '    os._exit(1 if moved else 0)',
           'escaped = os.waitpid(child, 0)[1] != 0',
           'if os.fork() == 0:',
@@ -293,7 +328,8 @@ const cases: Record<string, Case> = {
           'import ipykernel, sys',
           'runtime = os.listdir(os.path.dirname(ipykernel.get_connection_file()))',
           "print('ESCAPE', leak, changed, escaped, 'PID', os.getpid(), 'SEES', seen)",
-          "print('WRITES', writes('/proc/sys/kernel/hostname'), writes(os.path.join(sys.prefix, 'evil.pth')), writes('/etc/evil'), 'KERNELS', len(runtime))",
+          "print('WRITES', writes('/proc/sys/kernel/hostname'), writes(os.path.join(sys.prefix, 'evil.pth')), " +
+            "writes('/etc/evil'), 'KERNELS', len(runtime))",
           'def fills(folder):  # 32 MB files until the folder refuses: it must, well before 1 GB',
           '    try:',
           '        for i in range(32):',
@@ -334,7 +370,11 @@ const cases: Record<string, Case> = {
       setSource(
         nb,
         'double',
-        "import linecache\nget_ipython().events.register('post_execute', linecache.checkcache)\nget_ipython().events.register('post_execute', lambda: None)\ndef double(x):\n    return 2 * x"
+        'import linecache\n' +
+          "get_ipython().events.register('post_execute', linecache.checkcache)\n" +
+          "get_ipython().events.register('post_execute', lambda: None)\n" +
+          'def double(x):\n' +
+          '    return 2 * x'
       );
       const later = structuredClone(nb.cells[cellIndex(nb, 'q')]!);
       Object.assign(later, {
@@ -356,7 +396,14 @@ const cases: Record<string, Case> = {
       setSource(
         nb,
         'double',
-        "import sys, linecache\ndef double(x):\n    caller = ''.join(linecache.getlines(sys._getframe(1).f_code.co_filename))\n    sys.kept = caller\n    print('ECHO', caller, repr(caller))\n    if x < 0:\n        raise ValueError(caller)\n    return 2 * x"
+        'import sys, linecache\n' +
+          'def double(x):\n' +
+          "    caller = ''.join(linecache.getlines(sys._getframe(1).f_code.co_filename))\n" +
+          '    sys.kept = caller\n' +
+          "    print('ECHO', caller, repr(caller))\n" +
+          '    if x < 0:\n' +
+          '        raise ValueError(caller)\n' +
+          '    return 2 * x'
       );
       // and prints what it kept in a later cell, each line but its first character
       const later = structuredClone(nb.cells[cellIndex(nb, 'q')]!);
@@ -389,11 +436,13 @@ const cases: Record<string, Case> = {
           "        return ''",
           `paths = ['source/tiny.ipynb', '../source/tiny.ipynb', ${JSON.stringify(sourcePath)}]`,
           'try:',
-          `    paths += [os.path.join(${JSON.stringify(path.dirname(sourcePath))}, n) for n in os.listdir(${JSON.stringify(path.dirname(sourcePath))})]`,
+          `    paths += [os.path.join(${JSON.stringify(path.dirname(sourcePath))}, n) ` +
+            `for n in os.listdir(${JSON.stringify(path.dirname(sourcePath))})]`,
           'except Exception:',
           '    pass',
           "needle = 'double(' + '-3)'",
-          "print('LEAKED', any(needle in _read(p) for p in paths), 'SOURCE_DIR', os.path.exists('source'), 'TOKEN', os.environ.get('THREADLINE_TEST_TOKEN'), os.environ.get('DATABASE_URL'))",
+          "print('LEAKED', any(needle in _read(p) for p in paths), 'SOURCE_DIR', os.path.exists('source'), 'TOKEN', " +
+            "os.environ.get('THREADLINE_TEST_TOKEN'), os.environ.get('DATABASE_URL'))",
           'def double(x):',
           '    return 2 * x'
         ].join('\n')
@@ -406,7 +455,12 @@ const cases: Record<string, Case> = {
         execution_count: null,
         metadata: {},
         source:
-          "import linecache, sys\nneedle = 'double(' + '-3)'\ncached = any(needle in ''.join(v[2]) for v in list(linecache.cache.values()) if isinstance(v, tuple) and len(v) > 2 and v[2])\nprint('CACHE', cached, 'HISTORY', any(needle in h for h in In), 'TRACEBACK', needle in repr(getattr(sys, 'last_value', '')))"
+          'import linecache, sys\n' +
+          "needle = 'double(' + '-3)'\n" +
+          "cached = any(needle in ''.join(v[2]) for v in list(linecache.cache.values()) if isinstance(v, tuple) and " +
+          'len(v) > 2 and v[2])\n' +
+          "print('CACHE', cached, 'HISTORY', any(needle in h for h in In), 'TRACEBACK', needle in repr(getattr(sys, " +
+          "'last_value', '')))"
       });
       nb.cells.splice(cellIndex(nb, 'test_count'), 0, after);
     }),
@@ -440,7 +494,13 @@ const slowCases: typeof cases = {
       setSource(
         nb,
         'double',
-        'def double(x):\n    while True:\n        try:\n            while True:\n                pass\n        except BaseException:\n            pass'
+        'def double(x):\n' +
+          '    while True:\n' +
+          '        try:\n' +
+          '            while True:\n' +
+          '                pass\n' +
+          '        except BaseException:\n' +
+          '            pass'
       )
     ),
     score: 6,
@@ -452,7 +512,10 @@ const slowCases: typeof cases = {
       setSource(
         nb,
         'double',
-        'import threading\nthreading.Thread(target=lambda: [None for _ in iter(int, 1)], daemon=True).start()\ndef double(x):\n    return 2 * x'
+        'import threading\n' +
+          'threading.Thread(target=lambda: [None for _ in iter(int, 1)], daemon=True).start()\n' +
+          'def double(x):\n' +
+          '    return 2 * x'
       )
     ),
     score: 7,

@@ -41,7 +41,10 @@ describe('release (nbgrader generate_assignment semantics)', () => {
     const release = buildAssignment(readNotebook(sourcePath), sourcePath).release;
     const gather = release.cells.find(cell => cell.id === 'gather_squares')!;
     expect(sourceOf(gather)).toBe(
-      'async def gather_squares(n):\n    """Square 0..n-1 concurrently with asyncio.gather."""\n    # YOUR CODE HERE\n    raise NotImplementedError()'
+      'async def gather_squares(n):\n' +
+        '    """Square 0..n-1 concurrently with asyncio.gather."""\n' +
+        '    # YOUR CODE HERE\n' +
+        '    raise NotImplementedError()'
     );
     expect(sourceOf(release.cells.find(cell => cell.id === 'explain')!)).toBe('YOUR ANSWER HERE');
   });
@@ -168,7 +171,8 @@ describe('notebook validation', () => {
   it('accepts sources as lists and fills missing outputs', () => {
     const nb = parseNotebook(
       new TextEncoder().encode(
-        '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": ["a\\n", "b"]}]}'
+        '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, ' +
+          '"source": ["a\\n", "b"]}]}'
       )
     );
     expect(sourceOf(nb.cells[0]!)).toBe('a\nb');

@@ -39,7 +39,7 @@ describe('support files', () => {
     expect(listing(dest)).toEqual(['data/source/kept.txt', 'data/values.csv', 'helper.py', 'my.db']);
   });
 
-  it("from an assignment's source folder: what nbgrader gives, dotfiles, data folders and linked files included", () => {
+  it("from an assignment's source folder: what nbgrader gives, dotfiles, data and linked files included", () => {
     const source = tempDir('tl-support-source-');
     tree(source, ['ps1.ipynb', 'words.txt', '.hidden.txt', 'source/x.txt', 'data.db']);
     const outside = tempDir('tl-support-outside-');
