@@ -7,7 +7,7 @@ import { KernelDiedError } from '../../../kernel/errors.js';
 import type { ExecuteResult } from '../../../kernel/kernelClient.js';
 import type { PlannedCell } from '../matching.js';
 import type { CellFailure } from '../scoring.js';
-import type { GuardedKernel } from './guardedKernel.js';
+import type { GradingSession } from './gradingSession.js';
 import { visibleResult, type HiddenText } from './hiddenTests.js';
 import type { CellRun } from './runResult.js';
 
@@ -28,12 +28,12 @@ export interface CellJob {
 }
 
 /** How messages name a cell: its grade_id, else its position in the submission. */
-export function cellLabel(cell: PlannedCell): string {
+function cellLabel(cell: PlannedCell): string {
   return cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`;
 }
 
 /** Sends `code` (the cell's source, or a test with its canary line) and records what it did in `run`. */
-export async function runCodeCell(session: GuardedKernel, job: CellJob, code: string): Promise<CellOutcome> {
+export async function runCodeCell(session: GradingSession, job: CellJob, code: string): Promise<CellOutcome> {
   const { cell, run, hiddenText, remaining } = job;
   const mark = session.log.mark();
   const visible = (result: ExecuteResult) => visibleResult(result, hiddenText, run.hidden);
@@ -72,7 +72,7 @@ function recordResult(run: CellRun, result: ExecuteResult): void {
 
 /** The kernel died while the cell ran: by its memory limit or otherwise; a fresh one takes over. */
 async function afterKernelDeath(
-  session: GuardedKernel,
+  session: GradingSession,
   cell: PlannedCell,
   run: CellRun,
   error: unknown
@@ -91,7 +91,7 @@ async function afterKernelDeath(
 }
 
 /** A fork bomb: its processes would starve every later cell; kill them all, start again. */
-async function afterForkBomb(session: GuardedKernel, cell: PlannedCell, run: CellRun): Promise<CellFailure> {
+async function afterForkBomb(session: GradingSession, cell: PlannedCell, run: CellRun): Promise<CellFailure> {
   const message = 'the cell started more processes or threads than allowed; they were all stopped';
   session.log.add('process-limit', `${cellLabel(cell)}: ${message}`);
   run.status = 'process-limit';
@@ -102,7 +102,7 @@ async function afterForkBomb(session: GuardedKernel, cell: PlannedCell, run: Cel
 }
 
 /** The cell was interrupted; the interrupt may not have stopped it (a loop that swallows KeyboardInterrupt). */
-async function afterTimeout(session: GuardedKernel, cell: PlannedCell, remaining: number): Promise<void> {
+async function afterTimeout(session: GradingSession, cell: PlannedCell, remaining: number): Promise<void> {
   const { cellTimeoutMs, notebookTimeoutMs } = session.options;
   const why =
     remaining < cellTimeoutMs

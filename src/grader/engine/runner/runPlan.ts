@@ -9,7 +9,7 @@ import type { GradingKernel } from '../gradingKernel.js';
 import type { GradingPlan, PlannedCell } from '../matching.js';
 import { manualScore, scoreTestCell, type CellScore } from '../scoring.js';
 import { runCodeCell, type CellJob, type CellOutcome } from './codeCell.js';
-import { GuardedKernel } from './guardedKernel.js';
+import { GradingSession } from './gradingSession.js';
 import { HiddenText, hiddenLines } from './hiddenTests.js';
 import { RunLog } from './runLog.js';
 import type { RunOptions } from './runOptions.js';
@@ -20,7 +20,7 @@ import { isTestCell, runTestCell } from './testCell.js';
 export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options: RunOptions): Promise<NotebookRun> {
   const started = Date.now();
   const log = new RunLog();
-  const session = new GuardedKernel(kernel, options, log, started);
+  const session = new GradingSession(kernel, options, log, started);
   // student code can keep a hidden test's source and print it in any later cell
   const hiddenText = new HiddenText(
     plan.cells.flatMap(cell => (cell.record?.hasHiddenTests ? hiddenLines(cell.source, cell.visibleSource) : []))
@@ -69,7 +69,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
 }
 
 /** Runs a code cell (a test under the guard), then forgets its hidden tests and keeps it for replay. */
-async function runCell(session: GuardedKernel, job: CellJob): Promise<CellOutcome> {
+async function runCell(session: GradingSession, job: CellJob): Promise<CellOutcome> {
   const { cell, run } = job;
   const test = isTestCell(cell);
   const outcome = test ? await runTestCell(session, job, cell.record) : await runCodeCell(session, job, cell.source);

@@ -7,7 +7,7 @@ import type { SourceCell } from '../assignment.js';
 import type { PlannedCell } from '../matching.js';
 import type { CellFailure } from '../scoring.js';
 import { runCodeCell, type CellJob, type CellOutcome } from './codeCell.js';
-import type { GuardedKernel } from './guardedKernel.js';
+import type { GradingSession } from './gradingSession.js';
 
 /** A code cell that scores points when it runs without error (nbgrader: grade, not solution). */
 export type TestCell = PlannedCell & { record: SourceCell };
@@ -17,13 +17,13 @@ export function isTestCell(cell: PlannedCell): cell is TestCell {
 }
 
 /** The submission broke what keeps tests honest: whatever this test reports is not trusted. */
-function untrusted(session: GuardedKernel, record: SourceCell, why: string): CellFailure {
+function untrusted(session: GradingSession, record: SourceCell, why: string): CellFailure {
   const message = `${why}, so the test was not trusted`;
   session.log.add('ok', `${record.gradeId}: ${message}`);
   return { status: 'failed', message };
 }
 
-export async function runTestCell(session: GuardedKernel, job: CellJob, record: SourceCell): Promise<CellOutcome> {
+export async function runTestCell(session: GradingSession, job: CellJob, record: SourceCell): Promise<CellOutcome> {
   const { cell, run } = job;
   // a dead kernel cannot answer: the cell then finds out and restarts it
   if (!(await session.guard('restore')) && session.client.alive) {

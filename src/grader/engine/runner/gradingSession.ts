@@ -1,7 +1,7 @@
 /**
- * The grading kernel as one notebook's run drives it: the guard installed and asked for its
- * actions, the notebook's deadline, and restarts that replay the cells that ran fine, so a
- * kernel that dies costs only the cell where it happened.
+ * One notebook's run on its grading kernel: the guard installed and asked for its actions, the
+ * notebook's deadline, the log of what happened, and restarts that replay the cells that ran
+ * fine, so a kernel that dies costs only the cell where it happened.
  */
 import type { ExecuteResult, KernelClient } from '../../../kernel/kernelClient.js';
 import {
@@ -27,7 +27,7 @@ export interface CanaryTest {
   nonce: string;
 }
 
-export class GuardedKernel {
+export class GradingSession {
   private readonly secret = randomToken();
   private readonly setup: string;
   private readonly deadline: number;
