@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAssignment } from '../src/grader/assignment.js';
+import { buildAssignment } from '../src/grader/engine/assignment.js';
 import { BEGIN_SOLUTION, END_SOLUTION } from '../src/protocol/assignment.js';
-import { readNotebook, serializeNotebook, sourceOf, type Notebook } from '../src/grader/notebook.js';
+import { readNotebook, serializeNotebook, sourceOf, type Notebook } from '../src/grader/engine/notebook.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argValue = (name: string) => {
@@ -24,7 +24,12 @@ const log = (message: string) => process.stderr.write(`[bench grade] ${message}\
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ?? root,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, ms };
@@ -37,7 +42,12 @@ if (!fs.existsSync(nbgraderBin)) {
   log('creating .venv-bench with nbgrader (bench/requirements-nbgrader.txt)…');
   const venv = run('python3', ['-m', 'venv', benchVenv]);
   if (venv.code !== 0) throw new Error(`python3 -m venv failed: ${venv.stderr}`);
-  const pip = run(path.join(benchVenv, 'bin', 'pip'), ['install', '-q', '-r', path.join(root, 'bench', 'requirements-nbgrader.txt')]);
+  const pip = run(path.join(benchVenv, 'bin', 'pip'), [
+    'install',
+    '-q',
+    '-r',
+    path.join(root, 'bench', 'requirements-nbgrader.txt')
+  ]);
   if (pip.code !== 0) throw new Error(`pip install nbgrader failed: ${pip.stderr}`);
 }
 
@@ -48,10 +58,15 @@ const wanted = argValue('notebook');
 let sourcePath = fixtureSource;
 let supportDir = path.join(root, 'test', 'grader', 'fixtures', 'course');
 if (fs.existsSync(courseSources) && wanted !== 'fixture') {
-  const names = fs.readdirSync(courseSources).filter(name => name.endsWith('.ipynb')).sort();
+  const names = fs
+    .readdirSync(courseSources)
+    .filter(name => name.endsWith('.ipynb'))
+    .sort();
   // week 2 (tasks): its source passes all its tests and none of them depends on timing, so both
   // graders must agree exactly even on a loaded machine (09's loop-blocking check does not, there)
-  const pick = wanted ? names.find(name => name.startsWith(wanted)) : (names.find(name => name.startsWith('02-')) ?? names[0]);
+  const pick = wanted
+    ? names.find(name => name.startsWith(wanted))
+    : (names.find(name => name.startsWith('02-')) ?? names[0]);
   if (pick) {
     sourcePath = path.join(courseSources, pick);
     supportDir = path.join(root, 'notebooks');
@@ -60,7 +75,8 @@ if (fs.existsSync(courseSources) && wanted !== 'fixture') {
 const name = path.basename(sourcePath, '.ipynb');
 const source = readNotebook(sourcePath);
 const assignment = buildAssignment(source, sourcePath);
-log(`assignment ${path.relative(root, sourcePath)}: ${assignment.cells.filter(c => c.grade && !c.solution).length} test cells, ${assignment.maxScore} points`);
+const testCellCount = assignment.cells.filter(c => c.grade && !c.solution).length;
+log(`assignment ${path.relative(root, sourcePath)}: ${testCellCount} test cells, ${assignment.maxScore} points`);
 
 // ---------------------------------------------------------------- submissions
 /** The solution a student who got it right writes: the source region without its markers. */
@@ -71,7 +87,7 @@ function answerOf(cellSource: string): string {
     .join('\n');
 }
 let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-bench-grade-'));
 const submissionsDir = path.join(work, 'submissions');
 fs.mkdirSync(submissionsDir);
@@ -90,11 +106,32 @@ for (let i = 0; i < COUNT; i++) {
 log(`${COUNT} submissions (correct / partly correct / failing) in ${submissionsDir}`);
 
 // ---------------------------------------------------------------- threadline
-type OurResult = { student: string; status: string; score: number; elapsedMs: number; grades: Record<string, { score: number }> };
+type OurResult = {
+  student: string;
+  status: string;
+  score: number;
+  elapsedMs: number;
+  grades: Record<string, { score: number }>;
+};
 /** One full threadline run into a fresh gradebook (the machine is shared: it runs before and after nbgrader). */
 function gradeWithThreadline(round: number): { ms: number; results: OurResult[] } {
   const db = path.join(work, `threadline-${round}.sqlite`);
-  const ours = run(process.execPath, [path.join(root, 'bin', 'threadline.js'), 'grade', '--source', sourcePath, '--submissions', submissionsDir, '--db', db, '--jobs', String(JOBS), '--cwd', supportDir, '--json', '--quiet']);
+  const ours = run(process.execPath, [
+    path.join(root, 'bin', 'threadline.js'),
+    'grade',
+    '--source',
+    sourcePath,
+    '--submissions',
+    submissionsDir,
+    '--db',
+    db,
+    '--jobs',
+    String(JOBS),
+    '--cwd',
+    supportDir,
+    '--json',
+    '--quiet'
+  ]);
   if (ours.code !== 0 && ours.code !== 1) throw new Error(`threadline grade failed (${ours.code}): ${ours.stderr}`);
   log(`threadline grade --jobs ${JOBS} (round ${round}): ${(ours.ms / 1000).toFixed(1)} s`);
   return { ms: ours.ms, results: JSON.parse(ours.stdout) as OurResult[] };
@@ -109,16 +146,26 @@ fs.mkdirSync(assignmentDir, { recursive: true });
 fs.copyFileSync(sourcePath, path.join(assignmentDir, `${name}.ipynb`));
 // the same support modules next to the notebook (nbgrader copies them into each autograde folder)
 for (const entry of fs.readdirSync(supportDir, { withFileTypes: true })) {
-  if (entry.isFile() && entry.name.endsWith('.py')) fs.copyFileSync(path.join(supportDir, entry.name), path.join(assignmentDir, entry.name));
+  if (entry.isFile() && entry.name.endsWith('.py'))
+    fs.copyFileSync(path.join(supportDir, entry.name), path.join(assignmentDir, entry.name));
 }
-fs.writeFileSync(path.join(course, 'nbgrader_config.py'), 'c = get_config()\nc.CourseDirectory.course_id = "bench"\nc.Execute.timeout = 30\n');
+fs.writeFileSync(
+  path.join(course, 'nbgrader_config.py'),
+  'c = get_config()\nc.CourseDirectory.course_id = "bench"\nc.Execute.timeout = 30\n'
+);
 // the same kernel for both graders: the threadline spec, pinned to the project's Python
 const kernelDir = path.join(work, 'jupyter', 'kernels', 'threadline');
 fs.mkdirSync(kernelDir, { recursive: true });
-const spec = JSON.parse(fs.readFileSync(path.join(root, 'kernel-spec', 'threadline', 'kernel.json'), 'utf8')) as { argv: string[] };
+const spec = JSON.parse(fs.readFileSync(path.join(root, 'kernel-spec', 'threadline', 'kernel.json'), 'utf8')) as {
+  argv: string[];
+};
 spec.argv[0] = path.join(root, '.venv', 'bin', 'python');
 fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify(spec));
-const nbEnv = { ...process.env, PATH: `${path.join(benchVenv, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`, JUPYTER_PATH: path.join(work, 'jupyter') };
+const nbEnv = {
+  ...process.env,
+  PATH: `${path.join(benchVenv, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+  JUPYTER_PATH: path.join(work, 'jupyter')
+};
 const generated = run(nbgraderBin, ['generate_assignment', 'bench', '--force'], { cwd: course, env: nbEnv });
 if (generated.code !== 0) throw new Error(`nbgrader generate_assignment failed: ${generated.stderr.slice(-2000)}`);
 const releasedByNbgrader = fs.readFileSync(path.join(course, 'release', 'bench', `${name}.ipynb`), 'utf8');
@@ -133,7 +180,9 @@ if (theirs.code !== 0) throw new Error(`nbgrader autograde failed: ${theirs.stde
 log(`nbgrader autograde: ${(theirs.ms / 1000).toFixed(1)} s`);
 const second = gradeWithThreadline(2);
 const ours = { ms: (first.ms + second.ms) / 2 };
-const stable = JSON.stringify(first.results.map(r => [r.student, r.grades])) === JSON.stringify(second.results.map(r => [r.student, r.grades]));
+const stable =
+  JSON.stringify(first.results.map(r => [r.student, r.grades])) ===
+  JSON.stringify(second.results.map(r => [r.student, r.grades]));
 const dump = run(
   path.join(benchVenv, 'bin', 'python'),
   [
@@ -158,7 +207,8 @@ for (const result of ourResults) {
   for (const id of testCells) {
     const a = result.grades[id]?.score;
     const b = nbgraderScores[result.student]?.[id];
-    if (a === undefined || b === undefined || b === null || Math.abs(a - b) > 1e-9) differences.push(`${result.student}/${id}: threadline ${a}, nbgrader ${b}`);
+    if (a === undefined || b === undefined || b === null || Math.abs(a - b) > 1e-9)
+      differences.push(`${result.student}/${id}: threadline ${a}, nbgrader ${b}`);
   }
 }
 const median = (values: number[]) => {
@@ -174,13 +224,28 @@ const speedup = theirs.ms / ours.ms;
 const meanInKernelMs = ourResults.reduce((sum, r) => sum + r.elapsedMs, 0) / ourResults.length;
 const ceiling = theirs.ms / COUNT / (meanInKernelMs / JOBS);
 console.log(`notebook            ${path.relative(root, sourcePath)} (${testCells.length} test cells)`);
-console.log(`submissions         ${COUNT}: autograded totals min ${Math.min(...totals)}, median ${median(totals)}, max ${Math.max(...totals)}`);
-console.log(`threadline --jobs ${JOBS} ${(ours.ms / 1000).toFixed(2)} s  (mean of ${(first.ms / 1000).toFixed(2)} s before and ${(second.ms / 1000).toFixed(2)} s after nbgrader; per submission p50 ${median(ourResults.map(r => r.elapsedMs)).toFixed(0)} ms in its kernel)`);
-console.log(`nbgrader autograde  ${(theirs.ms / 1000).toFixed(2)} s  (${(theirs.ms / COUNT).toFixed(0)} ms per submission)`);
-console.log(`speed-up            ${speedup.toFixed(2)}x  (ceiling for ${JOBS} kernels on this notebook: ${ceiling.toFixed(2)}x, its mean run time being ${meanInKernelMs.toFixed(0)} ms)`);
+console.log(
+  `submissions         ${COUNT}: autograded totals ` +
+    `min ${Math.min(...totals)}, median ${median(totals)}, max ${Math.max(...totals)}`
+);
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+console.log(
+  `threadline --jobs ${JOBS} ${seconds(ours.ms)} s  ` +
+    `(mean of ${seconds(first.ms)} s before and ${seconds(second.ms)} s after nbgrader; ` +
+    `per submission p50 ${median(ourResults.map(r => r.elapsedMs)).toFixed(0)} ms in its kernel)`
+);
+console.log(
+  `nbgrader autograde  ${(theirs.ms / 1000).toFixed(2)} s  (${(theirs.ms / COUNT).toFixed(0)} ms per submission)`
+);
+console.log(
+  `speed-up            ${speedup.toFixed(2)}x  ` +
+    `(ceiling for ${JOBS} kernels on this notebook: ${ceiling.toFixed(2)}x, ` +
+    `its mean run time being ${meanInKernelMs.toFixed(0)} ms)`
+);
 console.log(`release identical   ${releaseIdentical}`);
 console.log(`rounds agree        ${stable}`);
-console.log(`grades identical    ${differences.length === 0}${differences.length ? ` (${differences.length} differ: ${differences.slice(0, 5).join('; ')})` : ''}`);
+const differing = differences.length ? ` (${differences.length} differ: ${differences.slice(0, 5).join('; ')})` : '';
+console.log(`grades identical    ${differences.length === 0}${differing}`);
 fs.rmSync(work, { recursive: true, force: true });
 console.log(
   `BENCH grade ${JSON.stringify({

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../lib/grader/cli.js';
+import '../lib/grader/commands/cli.js';

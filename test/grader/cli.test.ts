@@ -5,15 +5,28 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { courseDir, setSource, sourcePath, studentPath, submission, studentVersion, tempDir, writeSubmissions } from './helpers.js';
+import {
+  courseDir,
+  setSource,
+  sourcePath,
+  studentPath,
+  submission,
+  studentVersion,
+  tempDir,
+  writeSubmissions
+} from './helpers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const cli = path.join(root, 'src', 'grader', 'cli.ts');
+const cli = path.join(root, 'src', 'grader', 'commands', 'cli.ts');
 // by URL, so that the CLI can run from any working directory
 const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 function threadline(args: string[], cwd = root) {
-  const result = spawnSync(process.execPath, ['--import', tsx, cli, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
+  const result = spawnSync(process.execPath, ['--import', tsx, cli, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 180_000
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -29,8 +42,12 @@ describe('threadline CLI', () => {
     expect(bad.stderr).toMatch(/unknown option --jobz \(did you mean --jobs\?\)/);
     expect(threadline(['grade', 'x.ipynb']).stderr).toMatch(/--source SOURCE.ipynb is required/);
     expect(threadline(['frobnicate']).code).toBe(2);
-    expect(threadline(['grade', '--source', sourcePath, '--timeout', 'soon', 'x.ipynb']).stderr).toMatch(/--timeout needs a positive number/);
-    expect(threadline(['grade', '--source', sourcePath, '--server-cwd', 'course', 'x.ipynb']).stderr).toMatch(/--server-cwd needs --server URL/);
+    expect(threadline(['grade', '--source', sourcePath, '--timeout', 'soon', 'x.ipynb']).stderr).toMatch(
+      /--timeout needs a positive number/
+    );
+    expect(threadline(['grade', '--source', sourcePath, '--server-cwd', 'course', 'x.ipynb']).stderr).toMatch(
+      /--server-cwd needs --server URL/
+    );
     const localFolder = threadline(['validate', sourcePath, '--server', 'http://127.0.0.1:9/', '--cwd', courseDir]);
     expect(localFolder.code).toBe(2);
     expect(localFolder.stderr).toMatch(/with --server, give the folder on the server with --server-cwd/);
@@ -42,7 +59,10 @@ describe('threadline CLI', () => {
     expect(source.stdout).toMatch(/✓ test_gather/);
     const student = threadline(['validate', studentPath, '--json']);
     expect(student.code).toBe(1);
-    const [report] = JSON.parse(student.stdout) as { score: number; exercises: { gradeId: string; passed: boolean; message: string }[] }[];
+    const [report] = JSON.parse(student.stdout) as {
+      score: number;
+      exercises: { gradeId: string; passed: boolean; message: string }[];
+    }[];
     expect(report!.score).toBe(0);
     expect(report!.exercises.find(e => e.gradeId === 'test_double')!.message).toBe('NotImplementedError');
     expect(threadline(['validate', studentPath, '--expect-fail']).code).toBe(0);
@@ -53,9 +73,27 @@ describe('threadline CLI', () => {
     const dir = tempDir('tl-cli-');
     writeSubmissions(path.join(dir, 'subs'), { ada: submission(), bo: studentVersion(), cy: '{"broken' });
     const db = path.join(dir, 'gb.sqlite');
-    const graded = threadline(['grade', '--source', sourcePath, '--submissions', path.join(dir, 'subs'), '--db', db, '--cwd', courseDir, '--jobs', '2', '--json']);
+    const graded = threadline([
+      'grade',
+      '--source',
+      sourcePath,
+      '--submissions',
+      path.join(dir, 'subs'),
+      '--db',
+      db,
+      '--cwd',
+      courseDir,
+      '--jobs',
+      '2',
+      '--json'
+    ]);
     expect(graded.code, graded.stderr).toBe(1); // cy is not a notebook
-    const results = JSON.parse(graded.stdout) as { student: string; score: number; status: string; grades: Record<string, { score: number }> }[];
+    const results = JSON.parse(graded.stdout) as {
+      student: string;
+      score: number;
+      status: string;
+      grades: Record<string, { score: number }>;
+    }[];
     expect(results.map(r => [r.student, r.score, r.status])).toEqual([
       ['ada', 7, 'ok'],
       ['bo', 0, 'ok'],
@@ -91,7 +129,10 @@ describe('threadline CLI', () => {
     }
     // a file of the student's that would stand in for what the kernel loads at start-up
     fs.writeFileSync(path.join(course, 'submitted', 'bob', 'ps1', 'ipykernel_launcher.py'), 'raise SystemExit(1)\n');
-    const graded = threadline(['grade', '--source', 'source/ps1/tiny.ipynb', '--submissions', 'submitted', '--json', '--quiet'], course);
+    const graded = threadline(
+      ['grade', '--source', 'source/ps1/tiny.ipynb', '--submissions', 'submitted', '--json', '--quiet'],
+      course
+    );
     const results = JSON.parse(graded.stdout) as { student: string; score: number; status: string }[];
     expect(results.map(r => [r.student, r.score, r.status])).toEqual([
       ['alice', 7, 'ok'],
@@ -104,9 +145,26 @@ describe('threadline CLI', () => {
     const dir = tempDir('tl-sigterm-');
     const tmp = path.join(dir, 'tmp');
     fs.mkdirSync(tmp);
-    writeSubmissions(path.join(dir, 'subs'), { s1: submission(nb => setSource(nb, 'double', 'import time\ntime.sleep(60)')) });
-    const args = ['grade', '--source', sourcePath, '--submissions', path.join(dir, 'subs'), '--db', path.join(dir, 'gb.sqlite'), '--cwd', courseDir, '--quiet'];
-    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd: root, stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } });
+    writeSubmissions(path.join(dir, 'subs'), {
+      s1: submission(nb => setSource(nb, 'double', 'import time\ntime.sleep(60)'))
+    });
+    const args = [
+      'grade',
+      '--source',
+      sourcePath,
+      '--submissions',
+      path.join(dir, 'subs'),
+      '--db',
+      path.join(dir, 'gb.sqlite'),
+      '--cwd',
+      courseDir,
+      '--quiet'
+    ];
+    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
+      cwd: root,
+      stdio: 'ignore',
+      env: { ...process.env, TMPDIR: tmp }
+    });
     const copies = () => fs.readdirSync(tmp).filter(name => name.startsWith('threadline-grade-'));
     const started = Date.now();
     while (copies().length === 0 && Date.now() - started < 60_000) await new Promise(r => setTimeout(r, 100));
@@ -120,17 +178,36 @@ describe('threadline CLI', () => {
 
   it('resumes after kill -9 without duplicates, and --regrade grades everything again', async () => {
     const dir = tempDir('tl-resume-');
-    const slow = (name: string) => submission(nb => setSource(nb, 'double', `import time\ntime.sleep(1.5)\ndef double(x):\n    return 2 * x  # ${name}`));
+    const slow = (name: string) =>
+      submission(nb =>
+        setSource(nb, 'double', `import time\ntime.sleep(1.5)\ndef double(x):\n    return 2 * x  # ${name}`)
+      );
     const students = ['s1', 's2', 's3', 's4', 's5'];
     writeSubmissions(path.join(dir, 'subs'), Object.fromEntries(students.map(s => [s, slow(s)])));
     const db = path.join(dir, 'gb.sqlite');
-    const args = ['grade', '--source', sourcePath, '--submissions', path.join(dir, 'subs'), '--db', db, '--cwd', courseDir, '--jobs', '1', '--json', '--quiet'];
+    const args = [
+      'grade',
+      '--source',
+      sourcePath,
+      '--submissions',
+      path.join(dir, 'subs'),
+      '--db',
+      db,
+      '--cwd',
+      courseDir,
+      '--jobs',
+      '1',
+      '--json',
+      '--quiet'
+    ];
     const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd: root, stdio: 'ignore' });
     const count = () => {
       if (!fs.existsSync(db)) return 0;
       const conn = new Database(db, { readonly: true, fileMustExist: true });
       try {
-        return (conn.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'submission'").get() as { n: number }).n
+        return (
+          conn.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'submission'").get() as { n: number }
+        ).n
           ? (conn.prepare('SELECT count(*) AS n FROM submission').get() as { n: number }).n
           : 0;
       } finally {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Notebook } from '../../src/grader/notebook.js';
+import type { Notebook } from '../../src/grader/engine/notebook.js';
 
 export const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 export const courseDir = path.join(fixtures, 'course');
@@ -21,7 +21,10 @@ export function studentVersion(): Notebook {
 }
 
 /** The student version with the correct answers, then `edit` applied. */
-export function submission(edit: (nb: Notebook) => void = () => {}, answers: Record<string, string> = CORRECT): Notebook {
+export function submission(
+  edit: (nb: Notebook) => void = () => {},
+  answers: Record<string, string> = CORRECT
+): Notebook {
   const nb = studentVersion();
   for (const cell of nb.cells) {
     const answer = cell.id ? answers[cell.id] : undefined;

@@ -2,12 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAssignment } from '../../src/grader/assignment.js';
-import { InvalidNotebookError } from '../../src/grader/errors.js';
+import { buildAssignment } from '../../src/grader/engine/assignment.js';
+import { InvalidNotebookError } from '../../src/grader/engine/errors.js';
 import { replaceRegions } from '../../src/protocol/assignment.js';
-import { computeChecksum, pythonFloatRepr } from '../../src/grader/nbgraderCells.js';
-import { parseNotebook, readNotebook, serializeNotebook, sourceOf, type Cell } from '../../src/grader/notebook.js';
-import { releaseToString } from '../../src/grader/releaseCommand.js';
+import { computeChecksum, pythonFloatRepr } from '../../src/grader/engine/nbgraderCells.js';
+import {
+  parseNotebook,
+  readNotebook,
+  serializeNotebook,
+  sourceOf,
+  type Cell
+} from '../../src/grader/engine/notebook.js';
+import { releaseToString } from '../../src/grader/commands/release.js';
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
 const sourcePath = path.join(fixtures, 'course', 'source', 'tiny.ipynb');
@@ -25,7 +31,9 @@ describe('release (nbgrader generate_assignment semantics)', () => {
 
   it('records the same source-cell checksums as nbgrader (hidden tests included)', () => {
     const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
-    const expected = JSON.parse(fs.readFileSync(path.join(fixtures, 'nbgrader-0.9.6', 'tiny-source-checksums.json'), 'utf8')) as Record<string, string>;
+    const expected = JSON.parse(
+      fs.readFileSync(path.join(fixtures, 'nbgrader-0.9.6', 'tiny-source-checksums.json'), 'utf8')
+    ) as Record<string, string>;
     expect(Object.fromEntries(assignment.cells.map(cell => [cell.gradeId, cell.checksum]))).toEqual(expected);
   });
 
@@ -33,7 +41,10 @@ describe('release (nbgrader generate_assignment semantics)', () => {
     const release = buildAssignment(readNotebook(sourcePath), sourcePath).release;
     const gather = release.cells.find(cell => cell.id === 'gather_squares')!;
     expect(sourceOf(gather)).toBe(
-      'async def gather_squares(n):\n    """Square 0..n-1 concurrently with asyncio.gather."""\n    # YOUR CODE HERE\n    raise NotImplementedError()'
+      'async def gather_squares(n):\n' +
+        '    """Square 0..n-1 concurrently with asyncio.gather."""\n' +
+        '    # YOUR CODE HERE\n' +
+        '    raise NotImplementedError()'
     );
     expect(sourceOf(release.cells.find(cell => cell.id === 'explain')!)).toBe('YOUR ANSWER HERE');
   });
@@ -69,8 +80,12 @@ describe('release (nbgrader generate_assignment semantics)', () => {
   });
 
   it('rejects unterminated or nested markers and solutions outside solution cells', () => {
-    expect(() => replaceRegions('a\n### BEGIN SOLUTION\nb', 'BEGIN SOLUTION', 'END SOLUTION', 'x')).toThrow(/no matching/);
-    expect(() => replaceRegions('### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION', 'BEGIN SOLUTION', 'END SOLUTION', 'x')).toThrow(/nested/);
+    expect(() => replaceRegions('a\n### BEGIN SOLUTION\nb', 'BEGIN SOLUTION', 'END SOLUTION', 'x')).toThrow(
+      /no matching/
+    );
+    expect(() =>
+      replaceRegions('### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION', 'BEGIN SOLUTION', 'END SOLUTION', 'x')
+    ).toThrow(/nested/);
     const nb = readNotebook(sourcePath);
     nb.cells[0]!.source = '### BEGIN SOLUTION\nsecret\n### END SOLUTION';
     expect(() => buildAssignment(nb, sourcePath)).toThrow(/not a solution cell/);
@@ -81,7 +96,9 @@ describe('release (nbgrader generate_assignment semantics)', () => {
     const autotest = readNotebook(sourcePath);
     const test = autotest.cells.find(cell => cell.metadata.nbgrader?.grade && !cell.metadata.nbgrader.solution)!;
     test.source = '### AUTOTEST double(2); double(-1)';
-    expect(() => buildAssignment(autotest, sourcePath)).toThrow(/AUTOTEST.*write those checks out as assert statements/);
+    expect(() => buildAssignment(autotest, sourcePath)).toThrow(
+      /AUTOTEST.*write those checks out as assert statements/
+    );
     // metadata from an older or a newer nbgrader: say which, and what to do
     const versioned = (version: number) => {
       const nb = readNotebook(sourcePath);
@@ -93,7 +110,7 @@ describe('release (nbgrader generate_assignment semantics)', () => {
   });
 
   it('the CLI writes the release and --check detects a stale student version', async () => {
-    const { main } = await import('../../src/grader/cli.js');
+    const { main } = await import('../../src/grader/commands/cli.js');
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-release-'));
     expect(await main(['release', sourcePath, '-o', out])).toBe(0);
     expect(fs.readFileSync(path.join(out, 'tiny.ipynb'), 'utf8')).toBe(releaseToString(sourcePath));
@@ -144,12 +161,20 @@ describe('notebook validation', () => {
     bad('{"nbformat": 3, "worksheets": []}', /nbformat 3 is not supported/);
     bad('[1, 2]', /not a JSON object/);
     bad('{"nbformat": 4, "metadata": {}}', /"cells"/);
-    bad('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}', /cell 1 has no source/);
+    bad(
+      '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}',
+      /cell 1 has no source/
+    );
     bad('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}', /over the/, 10);
   });
 
   it('accepts sources as lists and fills missing outputs', () => {
-    const nb = parseNotebook(new TextEncoder().encode('{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": ["a\\n", "b"]}]}'));
+    const nb = parseNotebook(
+      new TextEncoder().encode(
+        '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, ' +
+          '"source": ["a\\n", "b"]}]}'
+      )
+    );
     expect(sourceOf(nb.cells[0]!)).toBe('a\nb');
     expect(nb.cells[0]!.outputs).toEqual([]);
   });

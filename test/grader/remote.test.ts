@@ -68,7 +68,10 @@ describe('RemoteKernel on a real Jupyter Server', () => {
       expect(ok.outputs).toEqual([
         { output_type: 'stream', name: 'stdout', text: 'hi\n' },
         { output_type: 'stream', name: 'stderr', text: 'warn\n' },
-        expect.objectContaining({ output_type: 'execute_result', data: expect.objectContaining({ 'text/plain': '42' }) })
+        expect.objectContaining({
+          output_type: 'execute_result',
+          data: expect.objectContaining({ 'text/plain': '42' })
+        })
       ]);
       const failed = await kernel.execute('1 / 0');
       expect(failed.status).toBe('error');
@@ -85,7 +88,9 @@ describe('RemoteKernel on a real Jupyter Server', () => {
       await kernel.shutdown();
     }
     expect(kernel.alive).toBe(false);
-    const running = (await (await fetch(`${baseUrl}api/kernels`, { headers: { Authorization: `token ${token}` } })).json()) as unknown[];
+    const running = (await (
+      await fetch(`${baseUrl}api/kernels`, { headers: { Authorization: `token ${token}` } })
+    ).json()) as unknown[];
     expect(running).toEqual([]);
   }, 120_000);
 
@@ -93,17 +98,37 @@ describe('RemoteKernel on a real Jupyter Server', () => {
     const kernel = await RemoteKernel.start({ baseUrl, token, kernelName: 'threadline', path: 'source' });
     try {
       const cwd = await kernel.execute('import os\nprint(os.getcwd())');
-      expect(cwd.outputs[0]).toEqual({ output_type: 'stream', name: 'stdout', text: `${path.join(courseDir, 'source')}\n` });
+      expect(cwd.outputs[0]).toEqual({
+        output_type: 'stream',
+        name: 'stdout',
+        text: `${path.join(courseDir, 'source')}\n`
+      });
     } finally {
       await kernel.shutdown();
     }
     // end to end: the source imports helper.py from the course root, so from source/ it cannot
     const validate = (...extra: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'grader', 'cli.ts'), 'validate', sourcePath, '--server', baseUrl, '--token', token, '--json', ...extra], {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 120_000
-      });
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(root, 'src', 'grader', 'commands', 'cli.ts'),
+          'validate',
+          sourcePath,
+          '--server',
+          baseUrl,
+          '--token',
+          token,
+          '--json',
+          ...extra
+        ],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 120_000
+        }
+      );
     expect(validate().status).toBe(0);
     const elsewhere = validate('--server-cwd', 'source');
     expect(elsewhere.status).toBe(1);
@@ -123,12 +148,34 @@ describe('RemoteKernel on a real Jupyter Server', () => {
     });
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', path.join(root, 'src', 'grader', 'cli.ts'), 'grade', '--source', sourcePath, '--submissions', dir, '--db', path.join(dir, 'gb.sqlite'), '--server', baseUrl, '--token', token, '--jobs', '2', '--json', '--quiet'],
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'src', 'grader', 'commands', 'cli.ts'),
+        'grade',
+        '--source',
+        sourcePath,
+        '--submissions',
+        dir,
+        '--db',
+        path.join(dir, 'gb.sqlite'),
+        '--server',
+        baseUrl,
+        '--token',
+        token,
+        '--jobs',
+        '2',
+        '--json',
+        '--quiet'
+      ],
       { cwd: root, encoding: 'utf8', timeout: 180_000 }
     );
     expect(result.stdout, result.stderr).toMatch(/^\[/);
     const results = JSON.parse(result.stdout) as { student: string; score: number; status: string }[];
-    expect(results.map(r => [r.student, r.score, r.status]), JSON.stringify(results.map(r => (r as { reason?: string }).reason))).toEqual([
+    expect(
+      results.map(r => [r.student, r.score, r.status]),
+      JSON.stringify(results.map(r => (r as { reason?: string }).reason))
+    ).toEqual([
       ['dies', 6, 'kernel-died'],
       ['good', 7, 'ok'],
       ['stub', 0, 'ok']

@@ -1,0 +1,244 @@
+/** `threadline grade`: autograde submissions against an instructor source into a SQLite gradebook. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from './args.js';
+import { buildAssignment, isScored } from '../engine/assignment.js';
+import { effectiveCpus } from '../engine/effectiveCpus.js';
+import { cpuTimes, idleHint } from './idleHint.js';
+import { UsageError } from '../engine/errors.js';
+import { Gradebook, type SubmissionRecord } from '../engine/gradebook.js';
+import { gradeSubmissions, sha256 } from '../engine/gradeRun.js';
+import type { KernelFactory } from '../engine/gradingKernel.js';
+import { LocalKernelFactory } from '../engine/localKernelFactory.js';
+import { DEFAULT_LIMITS, type KernelLimits } from '../sandbox/limits.js';
+import { DEFAULT_MAX_NOTEBOOK_BYTES, readNotebook } from '../engine/notebook.js';
+import { DEFAULT_RUN_OPTIONS } from '../engine/runner/runOptions.js';
+import { Progress } from './progress.js';
+import { remoteFactoryFromFlags } from './serverFlags.js';
+import { findSubmissions, studentOf, type SubmissionFile } from '../engine/submissions.js';
+
+export const gradeHelp = `\
+usage: threadline grade --source SOURCE.ipynb (SUBMISSION.ipynb… | --submissions DIR) [options]
+
+Grades each submission in a fresh kernel: locked and test cells are restored from the source
+(hidden tests are sent to the kernel only at grading time), every test cell scores its points
+if it raises no error (a number between 0 and its points as its last result is partial credit).
+Results go to a SQLite gradebook, one transaction per submission; running the same command
+again skips what is already graded (resume after a crash), --regrade grades everything again.
+
+Submissions: files named <student>.ipynb, or nbgrader's DIR/<student>/<assignment>/<notebook>.ipynb
+(or DIR/<student>/<notebook>.ipynb).
+
+options:
+  --source FILE             the instructor source notebook (solutions, hidden tests; required)
+  --submissions DIR         grade every submission found below DIR
+  --db FILE                 gradebook (default: gradebook.sqlite in the current folder)
+  --jobs N                  kernels at once (default: effective cores = ${effectiveCpus()})
+  --prestart N              kernels each job starts ahead of the submission it grades (default 1;
+                            more helps when notebooks run for less time than a kernel takes to start)
+  --timeout SECONDS         per-cell limit; the cell is interrupted, then the kernel killed (default 30)
+  --notebook-timeout SEC    per-submission limit (default 600)
+  --memory-mb MB            memory per kernel (default ${DEFAULT_LIMITS.memoryMb})
+  --max-processes N         processes/threads per kernel (default ${DEFAULT_LIMITS.maxProcesses})
+  --cpu-seconds SEC         CPU time per kernel process (default ${DEFAULT_LIMITS.cpuSeconds})
+  --no-limits               start kernels without OS limits
+  --max-notebook-mb MB      larger submissions are refused as invalid-notebook (default 20)
+  --cwd DIR                 course folder whose support files (modules, data) the kernel sees,
+                            copied without notebooks (default: each submission's folder with the
+                            source folder's files copied over it, as nbgrader does)
+  --regrade                 grade again what the gradebook already has
+  --json                    print a JSON array of results on stdout
+  --quiet                   no progress output
+  --server URL --token T    run the kernels on a Jupyter Server instead of this machine
+  --server-cwd PATH         with --server: the folder the kernels start in, relative to the
+                            server's root (the course folder there; default: the root)
+  -h, --help                show this help
+
+exit codes: 0 every submission graded with status ok (whatever its score), 1 some submission
+had status timeout, kernel-died, memory-limit or invalid-notebook, 2 wrong usage, 3 the grader
+itself failed (a kernel could not start, the gradebook could not be written)`;
+
+export interface GradeJson {
+  student: string;
+  assignment: string;
+  path: string;
+  status: SubmissionRecord['status'];
+  reason: string;
+  score: number;
+  maxScore: number;
+  grades: Record<string, { score: number; maxScore: number; status: string; message: string }>;
+  elapsedMs: number;
+  resumed: boolean;
+}
+
+export async function gradeCommand(argv: string[]): Promise<number> {
+  const args = parseArgs('grade', argv, {
+    source: { type: 'string' },
+    submissions: { type: 'string' },
+    db: { type: 'string' },
+    jobs: { type: 'number', short: 'j' },
+    prestart: { type: 'number' },
+    timeout: { type: 'number' },
+    'notebook-timeout': { type: 'number' },
+    'memory-mb': { type: 'number' },
+    'max-processes': { type: 'number' },
+    'cpu-seconds': { type: 'number' },
+    'no-limits': { type: 'boolean' },
+    'max-notebook-mb': { type: 'number' },
+    cwd: { type: 'string' },
+    regrade: { type: 'boolean' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+    server: { type: 'string' },
+    'server-cwd': { type: 'string' },
+    token: { type: 'string' }
+  });
+  if (args.help) {
+    console.log(gradeHelp);
+    return 0;
+  }
+  const f = args.flags;
+  const source = f.source as string | undefined;
+  if (!source)
+    throw new UsageError(
+      '--source SOURCE.ipynb is required (the instructor version with solutions and hidden tests)',
+      'grade'
+    );
+  if (!f.submissions && args.positionals.length === 0)
+    throw new UsageError('give SUBMISSION.ipynb files or --submissions DIR', 'grade');
+  if (f.submissions && args.positionals.length > 0)
+    throw new UsageError('give either SUBMISSION.ipynb files or --submissions DIR, not both', 'grade');
+  if (f.jobs !== undefined && !Number.isInteger(f.jobs)) throw new UsageError('--jobs needs a whole number', 'grade');
+  const remote = remoteFactoryFromFlags(f, 'grade');
+  if (f.cwd && !fs.existsSync(String(f.cwd))) throw new UsageError(`--cwd ${String(f.cwd)}: no such folder`, 'grade');
+
+  const assignment = buildAssignment(readNotebook(source), source);
+  const notebookFile = path.basename(source);
+  // nbgrader keeps a source in source/<assignment>/: its folder names the assignment
+  const assignmentDir = path.basename(path.dirname(path.resolve(source)));
+  const files: SubmissionFile[] = f.submissions
+    ? findSubmissions(String(f.submissions), notebookFile, assignmentDir)
+    : args.positionals.map(file => ({ student: studentOf(file, notebookFile, assignmentDir), path: file }));
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    if (seen.has(file.student))
+      throw new UsageError(
+        `two submissions for student "${file.student}": ${seen.get(file.student)} and ${file.path}`,
+        'grade'
+      );
+    seen.set(file.student, file.path);
+  }
+
+  const dbPath = String(f.db ?? 'gradebook.sqlite');
+  const gradebook = new Gradebook(dbPath);
+  const sourceHash = sha256(fs.readFileSync(source));
+  gradebook.upsertAssignment(
+    assignment.name,
+    path.resolve(source),
+    sourceHash,
+    assignment.cells.filter(isScored).map(c => ({ gradeId: c.gradeId, points: c.points }))
+  );
+
+  const limits: KernelLimits | undefined = f['no-limits']
+    ? undefined
+    : {
+        memoryMb: Number(f['memory-mb'] ?? DEFAULT_LIMITS.memoryMb),
+        maxProcesses: Number(f['max-processes'] ?? DEFAULT_LIMITS.maxProcesses),
+        cpuSeconds: Number(f['cpu-seconds'] ?? DEFAULT_LIMITS.cpuSeconds),
+        maxFileMb: DEFAULT_LIMITS.maxFileMb
+      };
+  const protectedPaths = [path.resolve(source), path.resolve(dbPath)];
+  if (['source', 'release'].includes(path.basename(path.dirname(path.resolve(source)))))
+    protectedPaths.push(path.dirname(path.resolve(source)));
+  // what the kernels must not see at all: also the gradebook's journals and every submission
+  const hidden = [
+    ...protectedPaths,
+    ...['-wal', '-shm', '-journal'].map(suffix => path.resolve(dbPath) + suffix),
+    ...(f.submissions ? [path.resolve(String(f.submissions))] : files.map(file => path.resolve(file.path)))
+  ];
+  const local = remote ? undefined : new LocalKernelFactory(limits, {}, false, hidden);
+  const factory: KernelFactory = remote ?? local!;
+  const isolation = local?.isolationProblem(assignment.kernelspec?.name ?? 'threadline');
+
+  const jobs = Number(f.jobs ?? effectiveCpus());
+  if (!f.quiet) {
+    const limitText = limits
+      ? `limits: ${limits.memoryMb} MB, ${limits.maxProcesses} processes, ${limits.cpuSeconds} CPU s`
+      : 'no OS limits';
+    console.error(
+      `grading ${files.length} submission(s) of ${assignment.name} (${assignment.maxScore} points) ` +
+        `with ${jobs} ${factory.description} at once (${f.server ? 'server limits' : limitText}) into ${dbPath}`
+    );
+    if (isolation) {
+      console.error(
+        `warning: kernels are not isolated from this machine (${isolation}): ` +
+          "a submission could read the source's hidden tests or change the gradebook. " +
+          'Grade as root, allow user namespaces (sysctl kernel.unprivileged_userns_clone=1), or use --server.'
+      );
+    }
+  }
+  const progress = new Progress(files.length, `grading ${assignment.name}`, process.stderr, !f.quiet);
+  const startedAt = Date.now();
+  const cpuBefore = cpuTimes();
+  const outcomes = await (async () => {
+    try {
+      return await gradeSubmissions(assignment, sourceHash, files, factory, gradebook, {
+        ...DEFAULT_RUN_OPTIONS,
+        cellTimeoutMs: f.timeout !== undefined ? Number(f.timeout) * 1000 : DEFAULT_RUN_OPTIONS.cellTimeoutMs,
+        notebookTimeoutMs:
+          f['notebook-timeout'] !== undefined
+            ? Number(f['notebook-timeout']) * 1000
+            : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
+        protectedPaths,
+        jobs,
+        lookahead: Number(f.prestart ?? 1),
+        regrade: Boolean(f.regrade),
+        cwd: f.cwd ? String(f.cwd) : undefined,
+        overlay: path.dirname(path.resolve(source)),
+        maxNotebookBytes:
+          f['max-notebook-mb'] !== undefined ? Number(f['max-notebook-mb']) * 1048576 : DEFAULT_MAX_NOTEBOOK_BYTES,
+        onDone: (record, resumed) =>
+          progress.tick(
+            `${record.student}: ${record.score}/${record.maxScore} ${record.status}` +
+              `${resumed ? ' (already graded)' : ''}${record.reason ? ` — ${record.reason}` : ''}`
+          )
+      });
+    } finally {
+      progress.finish();
+      gradebook.close();
+    }
+  })();
+
+  const hint =
+    remote || f.quiet ? undefined : idleHint(cpuBefore, cpuTimes(), Date.now() - startedAt, jobs, effectiveCpus());
+  if (hint) console.error(`hint: ${hint}`);
+
+  if (f.json) {
+    const out: GradeJson[] = outcomes.map(({ record, resumed }) => ({
+      student: record.student,
+      assignment: record.assignment,
+      path: record.path,
+      status: record.status,
+      reason: record.reason,
+      score: record.score,
+      maxScore: record.maxScore,
+      grades: Object.fromEntries(
+        record.grades.map(g => [
+          g.gradeId,
+          { score: g.score, maxScore: g.maxScore, status: g.status, message: g.message }
+        ])
+      ),
+      elapsedMs: record.elapsedMs,
+      resumed
+    }));
+    console.log(JSON.stringify(out, null, 2));
+  } else {
+    for (const { record } of outcomes)
+      console.log(
+        `${record.student}\t${record.score}/${record.maxScore}\t${record.status}` +
+          (record.reason ? `\t${record.reason}` : '')
+      );
+  }
+  if (outcomes.some(o => o.record.status === 'error')) return 3;
+  return outcomes.every(o => o.record.status === 'ok') ? 0 : 1;
+}

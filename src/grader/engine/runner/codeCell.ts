@@ -1,0 +1,113 @@
+/**
+ * Runs one code cell and copes with what it did to the kernel: a kernel that died (a crash, the
+ * OOM killer) or a fork bomb costs a restart, a cell that ran too long is interrupted (and the
+ * kernel restarted when the interrupt did not bring it back).
+ */
+import { KernelDiedError } from '../../../kernel/errors.js';
+import type { ExecuteResult } from '../../../kernel/kernelClient.js';
+import type { PlannedCell } from '../matching.js';
+import type { CellFailure } from '../scoring.js';
+import type { GradingSession } from './gradingSession.js';
+import { visibleResult, type HiddenText } from './hiddenTests.js';
+import type { CellRun } from './runResult.js';
+
+/** What a cell's run gives its score: the kernel's result (what a student may see of it), or why there is none. */
+export interface CellOutcome {
+  result?: ExecuteResult;
+  failure?: CellFailure;
+}
+
+/** One code cell to run: the plan's cell, the record of what it did, and the time it has. */
+export interface CellJob {
+  cell: PlannedCell;
+  run: CellRun;
+  /** what no output may show */
+  hiddenText: HiddenText;
+  /** ms left for the notebook when the cell's turn came */
+  remaining: number;
+}
+
+/** How messages name a cell: its grade_id, else its position in the submission. */
+function cellLabel(cell: PlannedCell): string {
+  return cell.gradeId ?? `cell ${(cell.submissionIndex ?? 0) + 1}`;
+}
+
+/** Sends `code` (the cell's source, or a test with its canary line) and records what it did in `run`. */
+export async function runCodeCell(session: GradingSession, job: CellJob, code: string): Promise<CellOutcome> {
+  const { cell, run, hiddenText, remaining } = job;
+  const mark = session.log.mark();
+  const visible = (result: ExecuteResult) => visibleResult(result, hiddenText, run.hidden);
+  let result: ExecuteResult | undefined;
+  let failure: CellFailure | undefined;
+  try {
+    result = await session.client.execute(code, {
+      timeoutMs: Math.min(session.options.cellTimeoutMs, remaining),
+      maxOutputBytes: session.options.maxOutputBytes,
+      storeHistory: !run.hidden,
+      stopOnError: false
+    });
+  } catch (error) {
+    if (!(error instanceof KernelDiedError) && session.client.alive) throw error;
+    failure = await afterKernelDeath(session, cell, run, error);
+  }
+  if (session.kernel.processLimitHit()) {
+    // the bomb's processes also fill memory and may kill the kernel: the cause is the fork bomb
+    session.log.dropSince(mark);
+    if (result) run.outputs = visible(result).outputs;
+    return { failure: await afterForkBomb(session, cell, run) };
+  }
+  if (!result) return { failure };
+  result = visible(result);
+  recordResult(run, result);
+  if (result.status === 'timeout') await afterTimeout(session, cell, remaining);
+  else if (result.error?.ename === 'MemoryError') session.log.add('memory-limit', `${cellLabel(cell)}: MemoryError`);
+  return { result };
+}
+
+function recordResult(run: CellRun, result: ExecuteResult): void {
+  run.outputs = result.outputs;
+  run.status = result.status === 'ok' ? 'ok' : result.status === 'timeout' ? 'timeout' : 'error';
+  if (result.error) run.message = `${result.error.ename}: ${result.error.evalue}`;
+}
+
+/** The kernel died while the cell ran: by its memory limit or otherwise; a fresh one takes over. */
+async function afterKernelDeath(
+  session: GradingSession,
+  cell: PlannedCell,
+  run: CellRun,
+  error: unknown
+): Promise<CellFailure> {
+  const status = session.kernel.memoryExceeded() ? 'memory-limit' : 'kernel-died';
+  const signal = error instanceof KernelDiedError && error.signal ? ` (${error.signal})` : '';
+  const message =
+    status === 'memory-limit'
+      ? 'the kernel was stopped: it used more memory than allowed'
+      : `the kernel died while running this cell${signal}`;
+  session.log.add(status, `${cellLabel(cell)}: ${message}`);
+  run.status = status;
+  run.message = message;
+  await session.restart();
+  return { status, message };
+}
+
+/** A fork bomb: its processes would starve every later cell; kill them all, start again. */
+async function afterForkBomb(session: GradingSession, cell: PlannedCell, run: CellRun): Promise<CellFailure> {
+  const message = 'the cell started more processes or threads than allowed; they were all stopped';
+  session.log.add('process-limit', `${cellLabel(cell)}: ${message}`);
+  run.status = 'process-limit';
+  run.message = message;
+  await session.kernel.killAll();
+  await session.restart();
+  return { status: 'process-limit', message };
+}
+
+/** The cell was interrupted; the interrupt may not have stopped it (a loop that swallows KeyboardInterrupt). */
+async function afterTimeout(session: GradingSession, cell: PlannedCell, remaining: number): Promise<void> {
+  const { cellTimeoutMs, notebookTimeoutMs } = session.options;
+  const why =
+    remaining < cellTimeoutMs
+      ? `stopped when the notebook ran out of time (${Math.round(notebookTimeoutMs / 1000)} s)`
+      : `ran longer than ${Math.round(cellTimeoutMs / 1000)} s`;
+  session.log.add('timeout', `${cellLabel(cell)}: ${why}`);
+  if (!(await session.responds())) await session.restart();
+}

@@ -1,0 +1,133 @@
+/**
+ * One notebook's run on its grading kernel: the guard installed and asked for its actions, the
+ * notebook's deadline, the log of what happened, and restarts that replay the cells that ran
+ * fine, so a kernel that dies costs only the cell where it happened.
+ */
+import type { ExecuteResult, KernelClient } from '../../../kernel/kernelClient.js';
+import {
+  GUARD_REQUEST,
+  guardAnswer,
+  guardSetup,
+  randomToken,
+  withCanary,
+  type GuardAction
+} from '../../sandbox/kernelGuard.js';
+import type { GradingKernel } from '../gradingKernel.js';
+import type { RunLog } from './runLog.js';
+import type { RunOptions } from './runOptions.js';
+
+/** the guard's setup; its actions get at most this, and never beyond the notebook's deadline */
+const GUARD_TIMEOUT_MS = 10_000;
+/** after a timed-out cell's interrupt, how long the kernel has to answer before it is restarted */
+const HEALTH_CHECK_MS = 5_000;
+
+/** A test's code as sent, and the nonce its canary line calls the guard with. */
+export interface CanaryTest {
+  code: string;
+  nonce: string;
+}
+
+export class GradingSession {
+  private readonly secret = randomToken();
+  private readonly setup: string;
+  private readonly deadline: number;
+  /** cells that ran fine, replayed after a restart */
+  private readonly replay: string[] = [];
+
+  constructor(
+    readonly kernel: GradingKernel,
+    readonly options: RunOptions,
+    readonly log: RunLog,
+    started: number
+  ) {
+    this.setup = guardSetup(options.protectedPaths, this.secret);
+    this.deadline = started + options.notebookTimeoutMs;
+  }
+
+  get client(): KernelClient {
+    return this.kernel.client;
+  }
+
+  /** ms left before the notebook's deadline (≤ 0: out of time) */
+  timeLeft(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** Waits for the kernel and installs the guard, before any student code. */
+  async start(): Promise<void> {
+    await this.client.ready();
+    const installed = await this.quiet(this.setup);
+    if (installed?.status !== 'ok') {
+      const why = installed?.error?.evalue ?? 'no reply';
+      this.log.add('error', `the grading guard could not be installed (${why})`);
+    }
+  }
+
+  /** Runs the grader's own code: silent, not in the history; undefined when the kernel did not answer. */
+  private async quiet(code: string, timeoutMs = GUARD_TIMEOUT_MS): Promise<ExecuteResult | undefined> {
+    try {
+      return await this.client.execute(code, { silent: true, storeHistory: false, stopOnError: false, timeoutMs });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One of the guard's actions; false unless the real guard answered (not a student's stand-in). */
+  async guard(action: GuardAction, extra: Record<string, string> = {}): Promise<boolean> {
+    const nonce = randomToken();
+    const timeoutMs = Math.max(1000, Math.min(GUARD_TIMEOUT_MS, this.timeLeft()));
+    try {
+      const reply = await this.client.shellRequest(GUARD_REQUEST, { action, nonce, ...extra }, timeoutMs);
+      return reply.answer === guardAnswer(this.secret, nonce, action);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A test's source with its canary line, calling the guard's canary with a fresh nonce. */
+  withCanary(source: string): CanaryTest {
+    const nonce = randomToken();
+    return { code: withCanary(source, this.secret, nonce), nonce };
+  }
+
+  /** A cell that ran fine: replayed after a restart. */
+  remember(source: string): void {
+    this.replay.push(source);
+  }
+
+  /** After a timed-out cell's interrupt: does the kernel still answer? */
+  async responds(): Promise<boolean> {
+    if (!this.client.alive) return false;
+    return (await this.quiet('pass', HEALTH_CHECK_MS))?.status === 'ok';
+  }
+
+  /** A fresh kernel with the guard, and the cells that ran fine run again (until one fails). */
+  async restart(): Promise<void> {
+    await this.client.restart();
+    this.kernel.resetCounters();
+    await this.quiet(this.setup);
+    for (const code of this.replay) {
+      const left = this.timeLeft();
+      if (left <= 0) break;
+      let again: ExecuteResult | undefined;
+      try {
+        const timeoutMs = Math.min(this.options.cellTimeoutMs, left);
+        again = await this.client.execute(code, {
+          silent: true,
+          storeHistory: false,
+          stopOnError: false,
+          timeoutMs,
+          maxOutputBytes: 0
+        });
+      } catch {
+        again = undefined;
+      }
+      if (again?.status !== 'ok') {
+        if (!this.client.alive || again?.status === 'timeout')
+          await this.client.restart().then(() => this.quiet(this.setup));
+        this.log.add('ok', 'after the restart, the cells before it could not all be run again');
+        break;
+      }
+    }
+  }
+}
