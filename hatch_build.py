@@ -52,9 +52,15 @@ class SpeedupsBuildHook(BuildHookInterface):
         root = Path(self.root)
         with tempfile.TemporaryDirectory() as scratch:
             try:
-                built = {name: compile_module(name, source, Path(scratch)) for name, source in extension_modules(root).items()}
+                built = {
+                    name: compile_module(name, source, Path(scratch))
+                    for name, source in extension_modules(root).items()
+                }
             except Exception as error:  # a missing compiler or headers: ship the pure-Python twins
-                print(f"threadline: C hot paths not compiled ({error}); the probe will use its pure-Python twins.", file=sys.stderr)
+                print(
+                    f"threadline: C hot paths not compiled ({error}); the probe will use its pure-Python twins.",
+                    file=sys.stderr,
+                )
                 return
             for name, library in built.items():
                 relative = Path(*name.split(".")[:-1], library.name)

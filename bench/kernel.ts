@@ -116,7 +116,12 @@ async function oursRun(k: LocalKernel, code: string, n: number): Promise<Require
     chars = r.outputs.reduce((sum, o) => sum + (o.output_type === 'stream' ? o.text.length : 0), 0);
   }
   const cpu = process.cpuUsage(cpu0);
-  return { times_ms: times, chars, cpu_ms: (cpu.user + cpu.system) / 1000 / n, kernel_cpu_ms: (processCpuMs(k.pid!) - kcpu0) / n };
+  return {
+    times_ms: times,
+    chars,
+    cpu_ms: (cpu.user + cpu.system) / 1000 / n,
+    kernel_cpu_ms: (processCpuMs(k.pid!) - kcpu0) / n
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -153,7 +158,9 @@ try {
       async () => void startPeer.push(...(await peer.run('start', 1)).times_ms)
     );
   }
-  console.log(`start->ready   median  ours ${median(startOurs).toFixed(1)} ms   jupyter_client ${median(startPeer).toFixed(1)} ms`);
+  console.log(
+    `start->ready   median  ours ${median(startOurs).toFixed(1)} ms   jupyter_client ${median(startPeer).toFixed(1)} ms`
+  );
 
   warm = await LocalKernel.start({ kernelName });
   const kernel = warm;
@@ -202,7 +209,8 @@ try {
       }
     );
   }
-  if (charsPeer !== undefined && charsOurs !== charsPeer) throw new Error(`bulk output differs: ours ${charsOurs} chars, jupyter_client ${charsPeer}`);
+  if (charsPeer !== undefined && charsOurs !== charsPeer)
+    throw new Error(`bulk output differs: ours ${charsOurs} chars, jupyter_client ${charsPeer}`);
   console.log(
     `100k-line print median  ours ${median(bulkOurs).toFixed(1)} ms   jupyter_client ${median(bulkPeer).toFixed(1)} ms   (${charsOurs} chars each)\n` +
       `               client CPU per print    ours ${mean(cpu.bulkOurs).toFixed(1)} ms   jupyter_client ${mean(cpu.bulkPeer).toFixed(1)} ms\n` +
@@ -224,7 +232,9 @@ const result = {
     roundtrip: { ours: round(mean(cpu.rtOurs)), jupyter_client: round(mean(cpu.rtPeer)) },
     bulk: { ours: round(mean(cpu.bulkOurs), 1), jupyter_client: round(mean(cpu.bulkPeer), 1) }
   },
-  kernel_cpu_ms: { bulk: { ours: round(mean(kernelCpu.bulkOurs), 1), jupyter_client: round(mean(kernelCpu.bulkPeer), 1) } },
+  kernel_cpu_ms: {
+    bulk: { ours: round(mean(kernelCpu.bulkOurs), 1), jupyter_client: round(mean(kernelCpu.bulkPeer), 1) }
+  },
   start_ratio: round(median(startOurs) / median(startPeer)),
   roundtrip_ratio: round(median(rtOurs) / median(rtPeer)),
   bulk_ratio: round(median(bulkOurs) / median(bulkPeer))

@@ -36,13 +36,18 @@ interface ProbeRun {
 
 class BenchFailedError extends Error {
   constructor(code: number | null, stderr: string) {
-    super(`bench/probe_workloads.py exited with ${code}; is .venv set up (node scripts/setup.mjs)?\n${stderr.slice(-3000)}`);
+    super(
+      `bench/probe_workloads.py exited with ${code}; is .venv set up (node scripts/setup.mjs)?\n${stderr.slice(-3000)}`
+    );
   }
 }
 
 function runWorkloads(modes: string[], env: NodeJS.ProcessEnv): Promise<ProbeRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [path.join(root, 'bench', 'probe_workloads.py'), String(reps), modes.join(',')], { cwd: root, env });
+    const child = spawn(python, [path.join(root, 'bench', 'probe_workloads.py'), String(reps), modes.join(',')], {
+      cwd: root,
+      env
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -61,16 +66,24 @@ function runWorkloads(modes: string[], env: NodeJS.ProcessEnv): Promise<ProbeRun
 const compiledEnv = { ...process.env };
 delete compiledEnv.THREADLINE_PURE_PYTHON;
 const main = await runWorkloads(['plain', 'threadline', 'viztracer'], compiledEnv);
-if (main.implementation !== 'c') console.warn('warning: the probe\'s C hot paths are not built (no C compiler?): both passes are pure Python');
+if (main.implementation !== 'c')
+  console.warn("warning: the probe's C hot paths are not built (no C compiler?): both passes are pure Python");
 const pure = await runWorkloads(['plain', 'threadline'], { ...process.env, THREADLINE_PURE_PYTHON: '1' });
 
-const fmt = (run: ProbeRun, w: Workload, mode: string) => `${run.wall_ratios[w][mode]!.toFixed(3)} [${run.cpu_ratios[w][mode]!.toFixed(3)}]`;
-console.log(`\nratios to the uninstrumented run: elapsed time [process CPU time]; threadline = ${main.implementation} hot paths`);
+const fmt = (run: ProbeRun, w: Workload, mode: string) =>
+  `${run.wall_ratios[w][mode]!.toFixed(3)} [${run.cpu_ratios[w][mode]!.toFixed(3)}]`;
+console.log(
+  `\nratios to the uninstrumented run: elapsed time [process CPU time]; threadline = ${main.implementation} hot paths`
+);
 console.log('workload            plain s  threadline        viztracer         threadline, pure Python');
 for (const w of WORKLOADS) {
-  console.log(`${w.padEnd(20)}${main.wall_medians_s[w].plain!.toFixed(3).padStart(7)}  ${fmt(main, w, 'threadline').padEnd(18)}${fmt(main, w, 'viztracer').padEnd(18)}${fmt(pure, w, 'threadline')}`);
+  console.log(
+    `${w.padEnd(20)}${main.wall_medians_s[w].plain!.toFixed(3).padStart(7)}  ${fmt(main, w, 'threadline').padEnd(18)}${fmt(main, w, 'viztracer').padEnd(18)}${fmt(pure, w, 'threadline')}`
+  );
 }
-console.log(`\nThreadline finishing a trace after the region (median s): ${main.finish_s.worst.threadline} (worst case)`);
+console.log(
+  `\nThreadline finishing a trace after the region (median s): ${main.finish_s.worst.threadline} (worst case)`
+);
 
 const worst = main.wall_ratios.worst.threadline!;
 const vizWorst = main.wall_ratios.worst.viztracer!;
@@ -89,9 +102,12 @@ const summary = {
   pure_python_ratios: Object.fromEntries(WORKLOADS.map(w => [w, pure.wall_ratios[w].threadline!])),
   reps: main.reps
 };
-const target = (value: number | null, max: number) => (value === null ? 'n/a' : value <= max ? 'ok' : `MISSED (target <= ${max})`);
+const target = (value: number | null, max: number) =>
+  value === null ? 'n/a' : value <= max ? 'ok' : `MISSED (target <= ${max})`;
 console.log(`asyncio worst ${summary.asyncio_worst_ratio}: ${target(summary.asyncio_worst_ratio, 1.3)}`);
-console.log(`asyncio realistic ${summary.asyncio_real_ratio}: ${target(summary.asyncio_real_ratio, 1.1)} (CPU time ${summary.cpu_time_ratios.realistic})`);
+console.log(
+  `asyncio realistic ${summary.asyncio_real_ratio}: ${target(summary.asyncio_real_ratio, 1.1)} (CPU time ${summary.cpu_time_ratios.realistic})`
+);
 console.log(`uncontended lock ${summary.lock_ratio}: ${target(summary.lock_ratio, 2.5)}`);
 console.log(`vs VizTracer overhead ${summary.vs_viztracer_overhead}: ${target(summary.vs_viztracer_overhead, 0.33)}`);
 console.log(`BENCH probe ${JSON.stringify(summary)}`);

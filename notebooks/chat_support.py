@@ -19,8 +19,6 @@ from typing import Any
 
 import aiohttp
 
-from local_server import serve  # re-exported: the notebook starts its chat app with chat_support.serve(app)
-
 
 @dataclass
 class SendMeter:
@@ -69,7 +67,7 @@ class ChatTestClient:
         self.ws = ws
 
     @classmethod
-    async def connect(cls, base_url: str, room: str, user: str) -> "ChatTestClient":
+    async def connect(cls, base_url: str, room: str, user: str) -> ChatTestClient:
         session = aiohttp.ClientSession()
         try:
             ws = await session.ws_connect(f"{base_url}/ws/{room}", params={"user": user})

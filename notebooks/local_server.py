@@ -7,8 +7,9 @@ and APIs (``await X.start(...)``/``await x.stop()``, or ``async with X.running(.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 

@@ -25,7 +25,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from aiohttp import web
-
 from local_server import LocalServer
 
 
@@ -51,8 +50,9 @@ def item(item_id: int) -> dict:
 
 
 class LocalAPI(LocalServer):
-    def __init__(self, delay: float = 0.02, slow_delay: float = 1.0, fail_times: int = 2,
-                 max_concurrent: int = 8) -> None:
+    def __init__(
+        self, delay: float = 0.02, slow_delay: float = 1.0, fail_times: int = 2, max_concurrent: int = 8
+    ) -> None:
         self.delay = delay
         self.slow_delay = slow_delay
         self.fail_times = fail_times

@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from aiohttp import web
-
 from local_server import LocalServer
 
 
@@ -57,8 +56,22 @@ def page_title(number: int) -> str:
 
 
 _WORDS = (
-    "threads", "tasks", "locks", "queues", "futures", "events", "loops", "cores",
-    "pipes", "pools", "signals", "timeouts", "retries", "sockets", "streams", "workers",
+    "threads",
+    "tasks",
+    "locks",
+    "queues",
+    "futures",
+    "events",
+    "loops",
+    "cores",
+    "pipes",
+    "pools",
+    "signals",
+    "timeouts",
+    "retries",
+    "sockets",
+    "streams",
+    "workers",
 )
 
 
@@ -113,7 +126,7 @@ class FlakySite(LocalServer):
         self.stats.visits[path] += 1
         return self.stats.visits[path]
 
-    async def _respond(self, path: str, decide: "Callable[[int], tuple[int, str]]") -> web.Response:
+    async def _respond(self, path: str, decide: Callable[[int], tuple[int, str]]) -> web.Response:
         """Serve one request: wait a little, then answer 429 if over the limit, else what ``decide`` says."""
         visit = self._enter(path)
         status = 499  # the client went away before we answered
@@ -121,8 +134,7 @@ class FlakySite(LocalServer):
             await asyncio.sleep(self.delay)  # a little network and server time
             if not visit:
                 status = 429
-                return web.Response(status=429, text="Too Many Requests: slow down",
-                                    headers={"Retry-After": "0.05"})
+                return web.Response(status=429, text="Too Many Requests: slow down", headers={"Retry-After": "0.05"})
             status, body = decide(visit)
             ctype = "text/html" if status == 200 else "text/plain"
             return web.Response(status=status, text=body, content_type=ctype)
@@ -152,7 +164,8 @@ class FlakySite(LocalServer):
     async def _other(self, request: web.Request) -> web.Response:
         path = request.path
         return await self._respond(
-            path, lambda visit: (500, "Internal Server Error") if path in self.broken else (404, "Not Found"))
+            path, lambda visit: (500, "Internal Server Error") if path in self.broken else (404, "Not Found")
+        )
 
 
 def _html(title: str, links: list[int]) -> str:

@@ -54,13 +54,15 @@ class ShopServer:
         self.stats = ServerStats()
         self.flaky_attempts.clear()
 
-    async def start(self) -> "ShopServer":
+    async def start(self) -> ShopServer:
         app = web.Application()
-        app.add_routes([
-            web.get("/items/{item_id}", self._item),
-            web.get("/flaky/{key}", self._flaky),
-            web.get("/ws", self._websocket),
-        ])
+        app.add_routes(
+            [
+                web.get("/items/{item_id}", self._item),
+                web.get("/flaky/{key}", self._flaky),
+                web.get("/ws", self._websocket),
+            ]
+        )
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -74,7 +76,7 @@ class ShopServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "ShopServer":
+    async def __aenter__(self) -> ShopServer:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { cleanCopy } from './cleanCopy.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,7 +33,10 @@ const checkedFile = path.join(root, 'binder', 'checked.sha256');
 function binderDigest() {
   const hash = createHash('sha256');
   const inputs = [
-    ...fs.readdirSync(path.join(root, 'binder')).filter(name => name !== 'checked.sha256').map(name => path.join('binder', name)),
+    ...fs
+      .readdirSync(path.join(root, 'binder'))
+      .filter(name => name !== 'checked.sha256')
+      .map(name => path.join('binder', name)),
     'pyproject.toml',
     'hatch_build.py',
     'install.json',
@@ -42,15 +46,24 @@ function binderDigest() {
     'package-lock.json',
     'kernel-spec/threadline/kernel.json',
     'src/probe/threadline/default_kernel.py',
-    ...fs.readdirSync(path.join(root, 'src', 'probe'), { recursive: true }).filter(f => f.endsWith('.c')).map(f => path.join('src', 'probe', f))
+    ...fs
+      .readdirSync(path.join(root, 'src', 'probe'), { recursive: true })
+      .filter(f => f.endsWith('.c'))
+      .map(f => path.join('src', 'probe', f))
   ].sort();
-  for (const file of inputs) hash.update(file).update('\0').update(fs.readFileSync(path.join(root, file))).update('\0');
+  for (const file of inputs)
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(root, file)))
+      .update('\0');
   return hash.digest('hex');
 }
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', ...options });
-  if (result.status !== 0) throw new Error(`\`${[command, ...args].join(' ')}\` failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new Error(`\`${[command, ...args].join(' ')}\` failed (exit ${result.status ?? result.signal})`);
   return result;
 }
 
@@ -81,7 +94,15 @@ function makeEnvironment() {
   run(python, ['-m', 'venv', env]);
   // Inside this ESM package Node would misread the env's CommonJS scripts (see setup.mjs).
   fs.writeFileSync(path.join(env, 'package.json'), '{ "type": "commonjs" }\n');
-  run(path.join(env, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', path.join(repo, 'binder', 'requirements.txt')]);
+  run(path.join(env, 'bin', 'python'), [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '-r',
+    path.join(repo, 'binder', 'requirements.txt')
+  ]);
 }
 
 function freePort() {
@@ -112,9 +133,16 @@ async function waitForServer(url, token, lab) {
 
 function notebooksToRun() {
   const sources = path.join(repo, 'notebooks', 'source');
-  const all = fs.existsSync(sources) ? fs.readdirSync(sources).filter(name => name.endsWith('.ipynb')).sort() : [];
+  const all = fs.existsSync(sources)
+    ? fs
+        .readdirSync(sources)
+        .filter(name => name.endsWith('.ipynb'))
+        .sort()
+    : [];
   const welcome = all.filter(name => name.startsWith('00-'));
-  const weeks = ['01', '02', '03', '04', '05', '06'].map(week => all.find(name => name.startsWith(`${week}-`))).filter(Boolean);
+  const weeks = ['01', '02', '03', '04', '05', '06']
+    .map(week => all.find(name => name.startsWith(`${week}-`)))
+    .filter(Boolean);
   return [...welcome, ...weeks].map(name => path.join('source', name));
 }
 
@@ -127,19 +155,46 @@ function executeNotebook(relative) {
   const result = spawnSync(
     path.join(repo, 'binder', 'start'),
     // (the CLI of this checkout, built by set-up: the image has no node_modules, as on Binder)
-    [process.execPath, path.join(root, 'bin', 'threadline.js'), 'validate', '--cwd', path.join(repo, 'notebooks'), '--timeout', '120', relative],
-    { cwd: path.join(repo, 'notebooks'), env: containerEnv({ VIRTUAL_ENV: env, JUPYTER_PATH: path.join(env, 'share', 'jupyter') }), encoding: 'utf8' }
+    [
+      process.execPath,
+      path.join(root, 'bin', 'threadline.js'),
+      'validate',
+      '--cwd',
+      path.join(repo, 'notebooks'),
+      '--timeout',
+      '120',
+      relative
+    ],
+    {
+      cwd: path.join(repo, 'notebooks'),
+      env: containerEnv({ VIRTUAL_ENV: env, JUPYTER_PATH: path.join(env, 'share', 'jupyter') }),
+      encoding: 'utf8'
+    }
   );
-  if (result.status !== 0) say(`${relative} failed:\n${(result.stdout + result.stderr).split('\n').slice(-30).join('\n')}`);
+  if (result.status !== 0)
+    say(`${relative} failed:\n${(result.stdout + result.stderr).split('\n').slice(-30).join('\n')}`);
   return result.status === 0;
 }
 
 async function main() {
-  if (process.argv.includes('--if-changed') && fs.existsSync(checkedFile) && fs.readFileSync(checkedFile, 'utf8').trim() === binderDigest()) {
+  if (
+    process.argv.includes('--if-changed') &&
+    fs.existsSync(checkedFile) &&
+    fs.readFileSync(checkedFile, 'utf8').trim() === binderDigest()
+  ) {
     say('binder/ and the set-up are unchanged since their last passing check (binder/checked.sha256): skipped');
     return;
   }
-  const result = { extension_ok: false, kernel_ok: false, probe_c: false, image_slim: false, notebooks_ok: false, notebooks: 0, effective_cpus: null, seconds: 0 };
+  const result = {
+    extension_ok: false,
+    kernel_ok: false,
+    probe_c: false,
+    image_slim: false,
+    notebooks_ok: false,
+    notebooks: 0,
+    effective_cpus: null,
+    seconds: 0
+  };
   let lab;
   try {
     say('copying the repository');
@@ -149,11 +204,20 @@ async function main() {
     say('running binder/postBuild');
     run(path.join(repo, 'binder', 'postBuild'), [], { cwd: repo, env: containerEnv() });
     // the image keeps no build tools: no node_modules, none of requirements-dev.txt's test tools
-    const devTools = spawnSync(path.join(env, 'bin', 'python'), ['-m', 'pip', 'show', '--quiet', 'pytest', 'viztracer', 'hatchling'], { encoding: 'utf8' });
+    const devTools = spawnSync(
+      path.join(env, 'bin', 'python'),
+      ['-m', 'pip', 'show', '--quiet', 'pytest', 'viztracer', 'hatchling'],
+      { encoding: 'utf8' }
+    );
     result.image_slim = !fs.existsSync(path.join(repo, 'node_modules')) && devTools.status !== 0;
 
-    const listing = spawnSync(path.join(env, 'bin', 'jupyter'), ['labextension', 'list'], { env: containerEnv(), encoding: 'utf8' });
-    result.extension_ok = /threadline v\S+\s+\S*enabled\S*\s+\S*OK/.test((listing.stdout + listing.stderr).replace(/\x1b\[[0-9;]*m/g, ''));
+    const listing = spawnSync(path.join(env, 'bin', 'jupyter'), ['labextension', 'list'], {
+      env: containerEnv(),
+      encoding: 'utf8'
+    });
+    result.extension_ok = /threadline v\S+\s+\S*enabled\S*\s+\S*OK/.test(
+      stripVTControlCharacters(listing.stdout + listing.stderr)
+    );
 
     const port = await freePort();
     const token = randomBytes(16).toString('hex');
@@ -161,7 +225,16 @@ async function main() {
     say(`launching JupyterLab through binder/start on ${url}`);
     lab = spawn(
       path.join(repo, 'binder', 'start'),
-      ['jupyter', 'lab', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--IdentityProvider.token=${token}`, `--ServerApp.root_dir=${repo}`, ...(process.getuid() === 0 ? ['--allow-root'] : [])],
+      [
+        'jupyter',
+        'lab',
+        '--no-browser',
+        '--ip=127.0.0.1',
+        `--port=${port}`,
+        `--IdentityProvider.token=${token}`,
+        `--ServerApp.root_dir=${repo}`,
+        ...(process.getuid() === 0 ? ['--allow-root'] : [])
+      ],
       { cwd: repo, env: containerEnv(), stdio: ['ignore', 'ignore', 'pipe'], detached: true }
     );
     let labLog = '';
@@ -172,14 +245,20 @@ async function main() {
       say(labLog);
       throw error;
     }
-    const specs = await (await fetch(`${url}/api/kernelspecs`, { headers: { Authorization: `token ${token}` } })).json();
+    const specs = await (
+      await fetch(`${url}/api/kernelspecs`, { headers: { Authorization: `token ${token}` } })
+    ).json();
     result.kernel_ok = specs.default === 'threadline' && 'threadline' in specs.kernelspecs;
     const lab_page = await fetch(`${url}/lab?token=${token}`);
     result.extension_ok &&= lab_page.ok && (await lab_page.text()).includes('threadline');
 
     const cores = spawnSync(
       path.join(repo, 'binder', 'start'),
-      ['python', '-c', 'import os, threadline, threadline.capture.compiled as c; print(threadline.effective_cpus(), os.environ.get("THREADLINE_EFFECTIVE_CPUS"), threadline.effective_cpus_reason(), c.speedups is not None, sep="\\t")'],
+      [
+        'python',
+        '-c',
+        'import os, threadline, threadline.capture.compiled as c; print(threadline.effective_cpus(), os.environ.get("THREADLINE_EFFECTIVE_CPUS"), threadline.effective_cpus_reason(), c.speedups is not None, sep="\\t")'
+      ],
       { env: containerEnv(), encoding: 'utf8' }
     );
     const [effective, exported, reason, compiled] = cores.stdout.trim().split('\t');
@@ -187,7 +266,9 @@ async function main() {
     result.probe_c = compiled === 'True';
     if (cores.status === 0 && effective === exported) {
       result.effective_cpus = Number(effective);
-      say(`effective cores: ${effective} of ${spawnSync('nproc', ['--all'], { encoding: 'utf8' }).stdout.trim()} host cores (${reason})`);
+      say(
+        `effective cores: ${effective} of ${spawnSync('nproc', ['--all'], { encoding: 'utf8' }).stdout.trim()} host cores (${reason})`
+      );
     } else {
       say(`effective cores could not be read: ${cores.stderr}`);
     }
@@ -209,7 +290,13 @@ async function main() {
     }
   }
   result.seconds = Math.round((Date.now() - started) / 100) / 10;
-  const ok = result.extension_ok && result.kernel_ok && result.probe_c && result.image_slim && result.notebooks_ok && result.effective_cpus !== null;
+  const ok =
+    result.extension_ok &&
+    result.kernel_ok &&
+    result.probe_c &&
+    result.image_slim &&
+    result.notebooks_ok &&
+    result.effective_cpus !== null;
   if (ok) fs.writeFileSync(checkedFile, `${binderDigest()}\n`);
   console.log(`BINDER ${JSON.stringify(result)}`);
   process.exit(ok ? 0 : 1);

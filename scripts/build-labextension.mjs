@@ -29,10 +29,15 @@ function jupyterPython() {
 }
 
 const python = jupyterPython();
-const staging = spawnSync(python, ['-c', 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))'], {
-  encoding: 'utf8'
-});
-if (staging.status !== 0) fail(`${python} cannot import jupyterlab (install JupyterLab 4 into the environment that builds): ${staging.stderr}`);
+const staging = spawnSync(
+  python,
+  ['-c', 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))'],
+  {
+    encoding: 'utf8'
+  }
+);
+if (staging.status !== 0)
+  fail(`${python} cannot import jupyterlab (install JupyterLab 4 into the environment that builds): ${staging.stderr}`);
 const builder = path.join(root, 'node_modules', '@jupyterlab', 'builder', 'lib', 'build-labextension.js');
 if (!fs.existsSync(builder)) fail('node_modules/@jupyterlab/builder is missing: run `npm install` first');
 const built = spawnSync(process.execPath, [builder, '--core-path', staging.stdout.trim(), root], { stdio: 'inherit' });

@@ -8,7 +8,10 @@ import path from 'node:path';
 /** Copies the repository at `root` into `destination` (made, or emptied first). */
 export function cleanCopy(root, destination) {
   fs.rmSync(destination, { recursive: true, force: true });
-  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+  const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8'
+  })
     .stdout.split('\0')
     .filter(Boolean);
   for (const file of files) {

@@ -36,7 +36,9 @@ interface Outcome {
 const course = discoverCourse();
 if (course.length === 0) {
   console.log('no notebooks in notebooks/source');
-  console.log(`COURSE ${JSON.stringify({ notebooks: 0, exercises: 0, concurrency_graded: 0, max_seconds: 0, all_valid: false })}`);
+  console.log(
+    `COURSE ${JSON.stringify({ notebooks: 0, exercises: 0, concurrency_graded: 0, max_seconds: 0, all_valid: false })}`
+  );
   process.exit(1);
 }
 
@@ -44,25 +46,39 @@ const jobs: Job[] = course.flatMap(notebook => [
   { notebook, kind: 'release' } as Job,
   ...Array.from({ length: REPEATS }, (_, repeat): Job => ({ notebook, kind: 'grade', repeat })),
   ...(notebook.usesProcesses
-    ? START_METHODS.filter(method => method !== DEFAULT_METHOD).map((startMethod): Job => ({ notebook, kind: 'method', startMethod }))
+    ? START_METHODS.filter(method => method !== DEFAULT_METHOD).map((startMethod): Job => ({
+        notebook,
+        kind: 'method',
+        startMethod
+      }))
     : [])
 ]);
 
 let finished = 0;
 // Notebooks that measure busy cores are graded alone; everything else two kernels at a time.
-const outcomes = await mapScheduled(jobs, 2, job => job.kind !== 'release' && job.notebook.needsAllCores, async (job): Promise<Outcome> => {
-  try {
-    if (job.kind === 'release') return { job, run: await releaseMatches(job.notebook.source) };
-    if (job.kind === 'grade') return { job, run: await gradeNotebook(job.notebook, { startMethod: DEFAULT_METHOD }) };
-    return { job, run: await gradeNotebook(job.notebook, { startMethod: job.startMethod, solutionOnly: true }) };
-  } catch (error) {
-    return { job, error: error as Error };
-  } finally {
-    finished++;
-    const label = job.kind === 'grade' ? `grade run ${job.repeat + 1}` : job.kind === 'method' ? `grade (${job.startMethod})` : 'release --check';
-    process.stderr.write(`[${finished}/${jobs.length}] ${job.notebook.name} ${label}\n`);
+const outcomes = await mapScheduled(
+  jobs,
+  2,
+  job => job.kind !== 'release' && job.notebook.needsAllCores,
+  async (job): Promise<Outcome> => {
+    try {
+      if (job.kind === 'release') return { job, run: await releaseMatches(job.notebook.source) };
+      if (job.kind === 'grade') return { job, run: await gradeNotebook(job.notebook, { startMethod: DEFAULT_METHOD }) };
+      return { job, run: await gradeNotebook(job.notebook, { startMethod: job.startMethod, solutionOnly: true }) };
+    } catch (error) {
+      return { job, error: error as Error };
+    } finally {
+      finished++;
+      const label =
+        job.kind === 'grade'
+          ? `grade run ${job.repeat + 1}`
+          : job.kind === 'method'
+            ? `grade (${job.startMethod})`
+            : 'release --check';
+      process.stderr.write(`[${finished}/${jobs.length}] ${job.notebook.name} ${label}\n`);
+    }
   }
-});
+);
 
 const isGradeRun = (run: CommandRun | GradeRun | undefined): run is GradeRun => run !== undefined && 'results' in run;
 const fullMarks = (run: GradeRun, notebook: CourseNotebook): boolean => {
@@ -75,7 +91,9 @@ const blankScoresZero = (run: GradeRun, notebook: CourseNotebook): boolean => {
 };
 const grades = (run: GradeRun): string =>
   JSON.stringify(
-    ['solution', 'blank'].map(name => Object.entries(run.results[name]?.grades ?? {}).map(([id, grade]) => [id, grade.score]))
+    ['solution', 'blank'].map(name =>
+      Object.entries(run.results[name]?.grades ?? {}).map(([id, grade]) => [id, grade.score])
+    )
   );
 
 interface Row {
@@ -89,17 +107,24 @@ const rows: Row[] = course.map(notebook => {
   const mine = outcomes.filter(outcome => outcome.job.notebook === notebook);
   const problems = mine.filter(o => o.error).map(o => `${o.job.kind}: ${o.error?.message}`);
   const release = mine.find(o => o.job.kind === 'release')?.run;
-  const repeats = mine.filter(o => o.job.kind === 'grade').map(o => o.run).filter(isGradeRun);
+  const repeats = mine
+    .filter(o => o.job.kind === 'grade')
+    .map(o => o.run)
+    .filter(isGradeRun);
   const methodRuns = mine.filter(o => o.job.kind === 'method');
 
   const releaseOk = release?.exitCode === 0;
-  if (release && !releaseOk) problems.push(`release --check: ${(release.stdout + release.stderr).trim().slice(0, 300)}`);
+  if (release && !releaseOk)
+    problems.push(`release --check: ${(release.stdout + release.stderr).trim().slice(0, 300)}`);
   const solutionsOk = repeats.length === REPEATS && repeats.every(run => fullMarks(run, notebook));
-  for (const run of repeats) if (!fullMarks(run, notebook)) problems.push(`solution: ${describeGrade(run.results.solution)}`);
+  for (const run of repeats)
+    if (!fullMarks(run, notebook)) problems.push(`solution: ${describeGrade(run.results.solution)}`);
   const studentOk = repeats.length === REPEATS && repeats.every(run => blankScoresZero(run, notebook));
-  for (const run of repeats) if (!blankScoresZero(run, notebook)) problems.push(`student version: ${describeGrade(run.results.blank)}`);
+  for (const run of repeats)
+    if (!blankScoresZero(run, notebook)) problems.push(`student version: ${describeGrade(run.results.blank)}`);
   const identical = repeats.length === REPEATS && repeats.every(run => grades(run) === grades(repeats[0]));
-  if (repeats.length === REPEATS && !identical) problems.push(`grades differ between runs: ${repeats.map(grades).join(' | ')}`);
+  if (repeats.length === REPEATS && !identical)
+    problems.push(`grades differ between runs: ${repeats.map(grades).join(' | ')}`);
 
   let methodsOk: boolean | null = null;
   if (notebook.usesProcesses) {
@@ -117,13 +142,30 @@ const rows: Row[] = course.map(notebook => {
   return {
     notebook,
     seconds,
-    checks: { release: releaseOk, solutions: solutionsOk, student: studentOk, repeatable: identical, start_methods: methodsOk },
+    checks: {
+      release: releaseOk,
+      solutions: solutionsOk,
+      student: studentOk,
+      repeatable: identical,
+      start_methods: methodsOk
+    },
     problems
   };
 });
 
 const mark = (value: boolean | null): string => (value === null ? 'n/a' : value ? 'pass' : 'FAIL');
-const header = ['notebook', 'exercises', 'points', 'probe-graded', 'seconds', 'release', 'solutions=full', 'student=0', '3-runs-equal', 'fork/forkserver/spawn'];
+const header = [
+  'notebook',
+  'exercises',
+  'points',
+  'probe-graded',
+  'seconds',
+  'release',
+  'solutions=full',
+  'student=0',
+  '3-runs-equal',
+  'fork/forkserver/spawn'
+];
 const table = [
   header,
   ...rows.map(row => [
@@ -140,10 +182,18 @@ const table = [
   ])
 ];
 const widths = header.map((_, column) => Math.max(...table.map(line => line[column].length)));
-for (const line of table) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+for (const line of table)
+  console.log(
+    line
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd()
+  );
 for (const row of rows) for (const problem of row.problems) console.log(`  ${row.notebook.name}: ${problem}`);
 
-const allValid = rows.every(row => Object.values(row.checks).every(check => check !== false) && row.problems.length === 0);
+const allValid = rows.every(
+  row => Object.values(row.checks).every(check => check !== false) && row.problems.length === 0
+);
 const summary = {
   notebooks: rows.length,
   exercises: rows.reduce((sum, row) => sum + row.notebook.exercises, 0),

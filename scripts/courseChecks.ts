@@ -87,7 +87,10 @@ export function discoverCourse(): CourseNotebook[] {
       };
       const cells = notebook.cells;
       const graded = cells.filter(cell => cell.metadata?.nbgrader?.grade === true);
-      const code = cells.filter(cell => cell.cell_type === 'code').map(cell => text(cell.source)).join('\n');
+      const code = cells
+        .filter(cell => cell.cell_type === 'code')
+        .map(cell => text(cell.source))
+        .join('\n');
       return {
         name: file.replace(/\.ipynb$/, ''),
         source,
@@ -98,7 +101,9 @@ export function discoverCourse(): CourseNotebook[] {
         usesProcesses: PROCESS_USE.test(code) || PROCESS_USE.test(importedSupportCode(code)),
         needsAllCores: /cores_busy\(/.test(code),
         kernelName: notebook.metadata?.kernelspec?.name ?? '',
-        cellsWithOutputs: cells.filter(cell => (cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null).length
+        cellsWithOutputs: cells.filter(
+          cell => (cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null
+        ).length
       };
     });
 }
@@ -162,7 +167,10 @@ function jsonArray(run: CommandRun): unknown[] {
   try {
     parsed = JSON.parse(run.stdout);
   } catch {
-    throw new CourseCheckError(`\`${run.command}\` printed no JSON (exit ${run.exitCode})`, run.stderr.trim().slice(-2000));
+    throw new CourseCheckError(
+      `\`${run.command}\` printed no JSON (exit ${run.exitCode})`,
+      run.stderr.trim().slice(-2000)
+    );
   }
   if (!Array.isArray(parsed)) throw new CourseCheckError(`\`${run.command}\``, 'expected a JSON array');
   return parsed;
@@ -217,7 +225,16 @@ export async function gradeNotebook(
       submissions.push(path.join(dir, 'blank.ipynb'));
       fs.copyFileSync(notebook.student, submissions[1]);
     }
-    const args = ['grade', '--source', notebook.source, '--db', path.join(dir, 'gradebook.sqlite'), '--regrade', '--json', '--quiet'];
+    const args = [
+      'grade',
+      '--source',
+      notebook.source,
+      '--db',
+      path.join(dir, 'gradebook.sqlite'),
+      '--regrade',
+      '--json',
+      '--quiet'
+    ];
     args.push('--jobs', '1', '--cwd', notebooksDir, '--timeout', '120', '--notebook-timeout', '300', ...submissions);
     const env: Record<string, string> = options.startMethod ? { THREADLINE_START_METHOD: options.startMethod } : {};
     const run = await runCli(args, env);
@@ -269,9 +286,13 @@ export async function mapScheduled<T, R>(
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
   const indexed = items.map((item, index) => ({ item, index }));
-  await mapLimit(indexed.filter(x => !alone(x.item)), limit, async x => {
-    results[x.index] = await fn(x.item);
-  });
+  await mapLimit(
+    indexed.filter(x => !alone(x.item)),
+    limit,
+    async x => {
+      results[x.index] = await fn(x.item);
+    }
+  );
   for (const x of indexed.filter(x => alone(x.item))) results[x.index] = await fn(x.item);
   return results;
 }

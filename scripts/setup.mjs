@@ -81,9 +81,14 @@ function step(name, inputs, outputs, make) {
 }
 
 function pythonForRuntime() {
-  const wanted = fs.readFileSync(path.join(root, 'binder', 'runtime.txt'), 'utf8').trim().replace(/^python-/, '');
+  const wanted = fs
+    .readFileSync(path.join(root, 'binder', 'runtime.txt'), 'utf8')
+    .trim()
+    .replace(/^python-/, '');
   for (const candidate of [`python${wanted}`, 'python3']) {
-    const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+    const probe = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], {
+      encoding: 'utf8'
+    });
     if (probe.status === 0 && probe.stdout.trim() === wanted) return candidate;
   }
   fail(`Python ${wanted} (binder/runtime.txt) was not found on PATH; install it and run again.`);
@@ -102,7 +107,10 @@ step('node-modules', ['package.json', 'package-lock.json'], ['node_modules/.pack
   const fresh = !fs.existsSync(path.join(root, 'node_modules'));
   // better-sqlite3 and zeromq may compile from source; Debian's nodejs ships the headers, so
   // node-gyp needs no download (this machine's network reaches package registries only).
-  const headers = ['/usr/include/node/node.h', path.join(path.dirname(process.execPath), '..', 'include', 'node', 'node.h')].find(h => fs.existsSync(h));
+  const headers = [
+    '/usr/include/node/node.h',
+    path.join(path.dirname(process.execPath), '..', 'include', 'node', 'node.h')
+  ].find(h => fs.existsSync(h));
   const nodedir = headers ? path.resolve(path.dirname(headers), '..', '..') : undefined;
   run('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund'], {
     env: { ...process.env, ...(nodedir && !process.env.npm_config_nodedir ? { npm_config_nodedir: nodedir } : {}) }
@@ -110,40 +118,85 @@ step('node-modules', ['package.json', 'package-lock.json'], ['node_modules/.pack
 });
 
 if (!buildOnly) {
-  step('python-venv', ['binder/requirements.txt', 'requirements-dev.txt', 'binder/runtime.txt'], [python, path.join(prefix, 'package.json')], () => {
-    if (!fs.existsSync(python)) run(pythonForRuntime(), ['-m', 'venv', prefix]);
-    markCommonJs(prefix);
-    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'requirements-dev.txt']);
-  });
+  step(
+    'python-venv',
+    ['binder/requirements.txt', 'requirements-dev.txt', 'binder/runtime.txt'],
+    [python, path.join(prefix, 'package.json')],
+    () => {
+      if (!fs.existsSync(python)) run(pythonForRuntime(), ['-m', 'venv', prefix]);
+      markCommonJs(prefix);
+      run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', 'requirements-dev.txt']);
+    }
+  );
 }
 
 // (src/probe is Python: its compiled hot paths must not make TypeScript build again)
-const typescriptSources = fs.readdirSync(path.join(root, 'src')).filter(name => name !== 'probe').map(name => path.join('src', name));
+const typescriptSources = fs
+  .readdirSync(path.join(root, 'src'))
+  .filter(name => name !== 'probe')
+  .map(name => path.join('src', name));
 step('typescript', [...typescriptSources, 'tsconfig.json', 'package.json'], ['lib/lab/index.js'], () => {
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 });
 
 if (fs.existsSync(python)) {
   // what `npm run build:labextension` does after tsc, against the venv's JupyterLab
-  step('labextension', ['lib/lab', 'lib/protocol', 'style', 'schema', 'package.json', 'scripts/build-labextension.mjs'], ['build/labextension/static/style.js'], () => {
-    const PATH = `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}`;
-    run(process.execPath, [path.join(root, 'scripts', 'build-labextension.mjs')], { env: { ...process.env, PATH } });
-  });
+  step(
+    'labextension',
+    ['lib/lab', 'lib/protocol', 'style', 'schema', 'package.json', 'scripts/build-labextension.mjs'],
+    ['build/labextension/static/style.js'],
+    () => {
+      const PATH = `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}`;
+      run(process.execPath, [path.join(root, 'scripts', 'build-labextension.mjs')], { env: { ...process.env, PATH } });
+    }
+  );
 }
 
 if (!buildOnly) {
   // The Python package of pyproject.toml, editable: the probe is imported from src/probe (edits need
   // no reinstall), its C hot paths are compiled next to their sources, and the labextension and the
   // kernel spec are installed into the venv's share/jupyter exactly as the wheel installs them.
-  const cSources = fs.readdirSync(path.join(root, 'src', 'probe'), { recursive: true }).filter(f => f.endsWith('.c')).map(f => path.join('src', 'probe', f));
-  step('python-package', ['pyproject.toml', 'hatch_build.py', 'install.json', 'kernel-spec', 'build/labextension', 'src/probe/threadline/default_kernel.py', ...cSources], [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json')], () => {
-    // (the labextension step above built it: hatch-jupyter-builder need not)
-    const env = { ...process.env, SKIP_JUPYTER_BUILDER: '1' };
-    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--no-build-isolation', '--editable', '.'], { env });
-    if (pythonSays('import threadline.capture.compiled as c; print(c.speedups is not None)') !== 'True') {
-      log("warning: the probe's C hot paths were not compiled (see pip's output above); tracing works, with more overhead. Install gcc and run again.");
+  const cSources = fs
+    .readdirSync(path.join(root, 'src', 'probe'), { recursive: true })
+    .filter(f => f.endsWith('.c'))
+    .map(f => path.join('src', 'probe', f));
+  step(
+    'python-package',
+    [
+      'pyproject.toml',
+      'hatch_build.py',
+      'install.json',
+      'kernel-spec',
+      'build/labextension',
+      'src/probe/threadline/default_kernel.py',
+      ...cSources
+    ],
+    [path.join(prefix, 'share/jupyter/kernels/threadline/kernel.json')],
+    () => {
+      // (the labextension step above built it: hatch-jupyter-builder need not)
+      const env = { ...process.env, SKIP_JUPYTER_BUILDER: '1' };
+      run(
+        python,
+        [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          '--no-deps',
+          '--no-build-isolation',
+          '--editable',
+          '.'
+        ],
+        { env }
+      );
+      if (pythonSays('import threadline.capture.compiled as c; print(c.speedups is not None)') !== 'True') {
+        log(
+          "warning: the probe's C hot paths were not compiled (see pip's output above); tracing works, with more overhead. Install gcc and run again."
+        );
+      }
+      // The course's kernel is the default for new notebooks in this environment (the opt-in step of the README)
+      run(python, ['-m', 'threadline.default_kernel']);
     }
-    // The course's kernel is the default for new notebooks in this environment (the opt-in step of the README)
-    run(python, ['-m', 'threadline.default_kernel']);
-  });
+  );
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test [-- vitest filters]`: every vitest test, then the probe's pytest suite (twice, see
-// below), then one closing line `tests: N passed, N failed` that sums them all.
+// `npm test [-- vitest filters]`: lint (scripts/lint.mjs), every vitest test, then the probe's pytest
+// suite (twice, see below), then one closing line `tests: N passed, N failed` that sums them all.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,16 +13,35 @@ fs.mkdirSync(artifacts, { recursive: true });
 const env = { ...process.env, PATH: `${path.join(root, '.venv', 'bin')}${path.delimiter}${process.env.PATH ?? ''}` };
 const filters = process.argv.slice(2);
 
+let passed = 0;
+let failed = 0;
+
+// Lint and the layout's rules first (a whole run only): one check, counted like a test.
+if (filters.length === 0) {
+  const lint = spawnSync(process.execPath, [path.join(root, 'scripts', 'lint.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+    env
+  });
+  if (lint.status === 0) passed += 1;
+  else failed += 1;
+}
+
 const vitestReport = path.join(artifacts, 'vitest.json');
 fs.rmSync(vitestReport, { force: true });
 const vitest = spawnSync(
   process.execPath,
-  [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...filters],
+  [
+    path.join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestReport}`,
+    ...filters
+  ],
   { cwd: root, stdio: 'inherit', env }
 );
 
-let passed = 0;
-let failed = 0;
 if (fs.existsSync(vitestReport)) {
   const report = JSON.parse(fs.readFileSync(vitestReport, 'utf8'));
   passed += report.numPassedTests;
@@ -60,7 +79,8 @@ function otherPythons() {
   const pyenv = path.join(process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), 'versions');
   const installed = fs.existsSync(pyenv) ? fs.readdirSync(pyenv).filter(name => /^3\.\d+\.\d+$/.test(name)) : [];
   installed.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  for (const version of installed) found.set(version.split('.').slice(0, 2).join('.'), path.join(pyenv, version, 'bin', 'python3'));
+  for (const version of installed)
+    found.set(version.split('.').slice(0, 2).join('.'), path.join(pyenv, version, 'bin', 'python3'));
   for (let minor = 12; minor <= 20; minor++) {
     const onPath = spawnSync('sh', ['-c', `command -v python3.${minor}`], { encoding: 'utf8' }).stdout.trim();
     if (onPath && !found.has(`3.${minor}`)) found.set(`3.${minor}`, onPath);
@@ -74,19 +94,46 @@ function otherPythons() {
 const CRASHING = new Set(['3.12.0', '3.12.1']);
 
 function pytestOn(version, interpreter) {
-  const full = spawnSync(interpreter, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' }).stdout.trim();
+  const full = spawnSync(interpreter, ['-c', 'import platform; print(platform.python_version())'], {
+    encoding: 'utf8'
+  }).stdout.trim();
   if (CRASHING.has(full)) {
-    console.log(`probe on Python ${full}: skipped, its garbage collector crashes now and then on its own (see src/probe/README.md); install a newer ${version}`);
+    console.log(
+      `probe on Python ${full}: skipped, its garbage collector crashes now and then on its own (see src/probe/README.md); install a newer ${version}`
+    );
     return;
   }
   const venv = path.join(root, `.venv-py${version}`);
   const python = path.join(venv, 'bin', 'python');
-  const pip = (...args) => spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...args], { cwd: root, stdio: 'inherit', env: { ...env, SKIP_JUPYTER_BUILDER: '1' } });
-  const ready = () => fs.existsSync(python) && spawnSync(python, ['-c', 'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client, hatchling, editables'], { stdio: 'ignore' }).status === 0;
+  const pip = (...args) =>
+    spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...args], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...env, SKIP_JUPYTER_BUILDER: '1' }
+    });
+  const ready = () =>
+    fs.existsSync(python) &&
+    spawnSync(
+      python,
+      ['-c', 'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client, hatchling, editables'],
+      { stdio: 'ignore' }
+    ).status === 0;
   if (!ready()) {
     console.log(`probe on Python ${version}: making ${path.relative(root, venv)}…`);
     spawnSync(interpreter, ['-m', 'venv', '--clear', venv], { stdio: 'inherit' });
-    pip('-c', 'requirements-dev.txt', 'pytest', 'pytest-timeout', 'jsonschema', 'psutil', 'ipykernel', 'jupyter_client', 'hatchling', 'editables', 'setuptools');
+    pip(
+      '-c',
+      'requirements-dev.txt',
+      'pytest',
+      'pytest-timeout',
+      'jsonschema',
+      'psutil',
+      'ipykernel',
+      'jupyter_client',
+      'hatchling',
+      'editables',
+      'setuptools'
+    );
   }
   // the package itself, editable as in .venv: the probe from src/probe, its C hot paths compiled for
   // this Python, the kernel spec in this venv (its "python" is the interpreter that starts it)
@@ -95,7 +142,10 @@ function pytestOn(version, interpreter) {
     failed += 1;
     return;
   }
-  if (spawnSync(python, ['-c', 'import threadline.capture.compiled as c; assert c.speedups'], { stdio: 'ignore' }).status !== 0) {
+  if (
+    spawnSync(python, ['-c', 'import threadline.capture.compiled as c; assert c.speedups'], { stdio: 'ignore' })
+      .status !== 0
+  ) {
     console.log(`probe on Python ${version}: the C hot paths did not compile`);
     failed += 1;
     return;

@@ -78,7 +78,10 @@ export class ConnectionFile {
   ) {}
 
   /** Writes `info` to a new file kernel-<id>.json in the runtime dir (or `dir`), mode 0600. */
-  static async create(info: ConnectionInfo, options: JupyterPathOptions & { dir?: string } = {}): Promise<ConnectionFile> {
+  static async create(
+    info: ConnectionInfo,
+    options: JupyterPathOptions & { dir?: string } = {}
+  ): Promise<ConnectionFile> {
     const dir = options.dir ?? jupyterRuntimeDir(options);
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, `kernel-${crypto.randomUUID()}.json`);

@@ -25,7 +25,11 @@ export class Execution {
     readonly options: ExecuteOptions,
     displays: DisplayRegistry
   ) {
-    this.collector = new OutputCollector(displays, options.maxOutputBytes ?? Number.POSITIVE_INFINITY, options.onOutput);
+    this.collector = new OutputCollector(
+      displays,
+      options.maxOutputBytes ?? Number.POSITIVE_INFINITY,
+      options.onOutput
+    );
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -54,10 +58,18 @@ export class Execution {
     const reply = this.reply;
     const replyStatus = reply?.status;
     let status: ExecuteResult['status'] =
-      replyStatus === 'ok' || replyStatus === 'error' || replyStatus === 'aborted' ? replyStatus : c.error ? 'error' : 'ok';
+      replyStatus === 'ok' || replyStatus === 'error' || replyStatus === 'aborted'
+        ? replyStatus
+        : c.error
+          ? 'error'
+          : 'ok';
     let error = c.error;
     if (replyStatus === 'error' && typeof reply?.ename === 'string') {
-      error = { ename: reply.ename, evalue: String(reply.evalue ?? ''), traceback: Array.isArray(reply.traceback) ? reply.traceback.map(String) : [] };
+      error = {
+        ename: reply.ename,
+        evalue: String(reply.evalue ?? ''),
+        traceback: Array.isArray(reply.traceback) ? reply.traceback.map(String) : []
+      };
     }
     if (!reply && !this.timedOut) {
       // idle without any execute_reply: nothing says the code succeeded (a thread can fake idle)

@@ -1,7 +1,22 @@
 /** Public API of the kernel layer. */
 export type { ExecuteOptions, ExecuteResult, KernelClient, KernelInfo, MimeBundle, Output } from './kernelClient.js';
-export { KernelDiedError, KernelError, KernelShutdownError, KernelStartError, InvalidKernelSpecError, NoSuchKernelError } from './errors.js';
-export { findKernelSpecs, formatKernelCommand, getKernelSpec, kernelSpecDirs, listKernelSpecs, readKernelSpec, type KernelSpec } from './kernelSpec.js';
+export {
+  KernelDiedError,
+  KernelError,
+  KernelShutdownError,
+  KernelStartError,
+  InvalidKernelSpecError,
+  NoSuchKernelError
+} from './errors.js';
+export {
+  findKernelSpecs,
+  formatKernelCommand,
+  getKernelSpec,
+  kernelSpecDirs,
+  listKernelSpecs,
+  readKernelSpec,
+  type KernelSpec
+} from './kernelSpec.js';
 export { jupyterDataDir, jupyterPath, jupyterRuntimeDir, pythonPrefix } from './jupyterPaths.js';
 export { ConnectionFile, newConnectionInfo, type ConnectionInfo } from './connectionFile.js';
 export { LocalKernel, type ConnectOptions, type LocalKernelOptions } from './localKernel.js';

@@ -104,7 +104,9 @@ export function preferEnvironmentOverUser(options: JupyterPathOptions = {}): boo
   if (!prefix) return false;
   if (fs.existsSync(path.join(prefix, 'pyvenv.cfg')) && ownedByMe(prefix)) return true;
   const conda = env.CONDA_PREFIX;
-  return Boolean(conda && prefix.startsWith(conda) && (env.CONDA_DEFAULT_ENV ?? 'base') !== 'base' && ownedByMe(prefix));
+  return Boolean(
+    conda && prefix.startsWith(conda) && (env.CONDA_DEFAULT_ENV ?? 'base') !== 'base' && ownedByMe(prefix)
+  );
 }
 
 /**

@@ -58,7 +58,8 @@ export class KernelChannels {
       reconnectInterval: 20,
       reconnectMaxInterval: 0
     };
-    const dealer = () => new Dealer({ ...common, routingId: session.session, receiveHighWaterMark: 0, sendHighWaterMark: 0 });
+    const dealer = () =>
+      new Dealer({ ...common, routingId: session.session, receiveHighWaterMark: 0, sendHighWaterMark: 0 });
     const shell = dealer();
     const control = dealer();
     const stdin = dealer();

@@ -26,7 +26,6 @@ class OutputTail {
   }
 }
 
-
 export class KernelProcess {
   readonly exited: Promise<ProcessExit>;
   private exit?: ProcessExit;
@@ -103,7 +102,10 @@ export class KernelProcess {
   async waitExit(ms: number): Promise<boolean> {
     if (this.exit) return true;
     let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([this.exited.then(() => true), new Promise<boolean>(r => (timer = setTimeout(() => r(false), ms)))]);
+    const done = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>(r => (timer = setTimeout(() => r(false), ms)))
+    ]);
     clearTimeout(timer);
     return done;
   }
@@ -139,4 +141,3 @@ export class KernelProcess {
     }
   }
 }
-

@@ -41,7 +41,8 @@ export function findKernelSpecs(options: KernelSpecOptions = {}): Map<string, st
       const resourceDir = path.join(dir, entry.name);
       const key = entry.name.toLowerCase();
       // like jupyter_client: names outside [a-z0-9._-] are only warned about, not skipped
-      if (found.has(key) || !isDirectory(resourceDir) || !fs.existsSync(path.join(resourceDir, 'kernel.json'))) continue;
+      if (found.has(key) || !isDirectory(resourceDir) || !fs.existsSync(path.join(resourceDir, 'kernel.json')))
+        continue;
       found.set(key, resourceDir);
     }
   }
@@ -148,7 +149,11 @@ function pythonIn(prefix: string | undefined): string | undefined {
 function specPython(spec: KernelSpec, options: KernelSpecOptions): string | undefined {
   const kernelsDir = path.dirname(spec.resourceDir);
   const shareJupyter = path.dirname(kernelsDir);
-  if (path.basename(kernelsDir) === 'kernels' && path.basename(shareJupyter) === 'jupyter' && path.basename(path.dirname(shareJupyter)) === 'share') {
+  if (
+    path.basename(kernelsDir) === 'kernels' &&
+    path.basename(shareJupyter) === 'jupyter' &&
+    path.basename(path.dirname(shareJupyter)) === 'share'
+  ) {
     const own = pythonIn(path.dirname(path.dirname(shareJupyter)));
     if (own && !['/usr', '/usr/local'].includes(path.dirname(path.dirname(shareJupyter)))) return own;
   }

@@ -175,7 +175,10 @@ export class LocalKernel implements KernelClient {
         this.info = { ...fresh, key: this.info.key };
       }
       if (!this.connectionFile) {
-        this.connectionFile = await ConnectionFile.create(this.info, { dir: this.options.runtimeDir, prefix: this.options.prefix });
+        this.connectionFile = await ConnectionFile.create(this.info, {
+          dir: this.options.runtimeDir,
+          prefix: this.options.prefix
+        });
       } else {
         await this.connectionFile.rewrite(this.info);
       }
@@ -329,7 +332,8 @@ export class LocalKernel implements KernelClient {
         return;
       }
       case 'stdin':
-        if (message.header.msg_type === 'input_request' && parentId !== undefined) this.onInputRequest(message, this.executions.get(parentId));
+        if (message.header.msg_type === 'input_request' && parentId !== undefined)
+          this.onInputRequest(message, this.executions.get(parentId));
         return;
     }
   }
@@ -407,7 +411,12 @@ export class LocalKernel implements KernelClient {
 
   // ---------------------------------------------------------------- requests
 
-  private request(channel: 'shell' | 'control', type: string, content: object, timeoutMs: number): Promise<JupyterMessage> {
+  private request(
+    channel: 'shell' | 'control',
+    type: string,
+    content: object,
+    timeoutMs: number
+  ): Promise<JupyterMessage> {
     const channels = this.channels;
     if (!channels) return Promise.reject(new KernelDiedError('it is not running'));
     const msg = this.session.message(type, content);
@@ -434,7 +443,11 @@ export class LocalKernel implements KernelClient {
     });
   }
 
-  async shellRequest(type: string, content: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+  async shellRequest(
+    type: string,
+    content: Record<string, unknown>,
+    timeoutMs: number
+  ): Promise<Record<string, unknown>> {
     return (await this.request('shell', type, content, timeoutMs)).content;
   }
 
@@ -448,7 +461,8 @@ export class LocalKernel implements KernelClient {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([channels.stdinConnected, new Promise(r => (timer = setTimeout(r, 5000)))]);
       clearTimeout(timer);
-      if (!this.isAlive || this.channels !== channels) throw new KernelDiedError('it stopped while connecting its stdin channel');
+      if (!this.isAlive || this.channels !== channels)
+        throw new KernelDiedError('it stopped while connecting its stdin channel');
     }
     const msg = this.session.message('execute_request', {
       code,
@@ -527,7 +541,8 @@ export class LocalKernel implements KernelClient {
 
   async restart(): Promise<void> {
     if (this.shutdownPromise) throw new KernelShutdownError('restart');
-    if (!this.spawned) throw new KernelStartError('Cannot restart a kernel this client did not start; restart it where it was started.');
+    if (!this.spawned)
+      throw new KernelStartError('Cannot restart a kernel this client did not start; restart it where it was started.');
     if (this.restarting) return this.restarting;
     this.isAlive = false;
     this.rejectPending(new KernelDiedError('it was restarted while this request was pending'));
@@ -569,7 +584,8 @@ export class LocalKernel implements KernelClient {
         await this.stopProcess(false);
         this.connectionFile?.remove();
       } else {
-        if (wasAlive) await this.request('control', 'shutdown_request', { restart: false }, 2000).catch(() => undefined);
+        if (wasAlive)
+          await this.request('control', 'shutdown_request', { restart: false }, 2000).catch(() => undefined);
         this.closeChannels();
       }
       this.wake();

@@ -42,7 +42,8 @@ export class DisplayRegistry {
 
 function bundleBytes(data: MimeBundle): number {
   let n = 0;
-  for (const v of Object.values(data)) n += typeof v === 'string' ? Buffer.byteLength(v) : Buffer.byteLength(JSON.stringify(v) ?? '');
+  for (const v of Object.values(data))
+    n += typeof v === 'string' ? Buffer.byteLength(v) : Buffer.byteLength(JSON.stringify(v) ?? '');
   return n;
 }
 
@@ -94,7 +95,11 @@ export class OutputCollector {
       case 'update_display_data': {
         const displayId = (content.transient as { display_id?: unknown } | undefined)?.display_id;
         if (typeof displayId === 'string') {
-          this.displays.update(displayId, (content.data ?? {}) as MimeBundle, (content.metadata ?? {}) as Record<string, unknown>);
+          this.displays.update(
+            displayId,
+            (content.data ?? {}) as MimeBundle,
+            (content.metadata ?? {}) as Record<string, unknown>
+          );
         }
         return true;
       }
@@ -137,7 +142,10 @@ export class OutputCollector {
       const room = this.maxBytes - this.keptBytes;
       if (capped && size > room) {
         // keep what fits (cut on a character boundary), count the rest
-        const kept = Buffer.from(text).subarray(0, Math.max(0, room)).toString('utf8').replace(/\uFFFD$/, '');
+        const kept = Buffer.from(text)
+          .subarray(0, Math.max(0, room))
+          .toString('utf8')
+          .replace(/\uFFFD$/, '');
         this.droppedBytes += size - Buffer.byteLength(kept);
         text = kept;
         if (!text) return false;

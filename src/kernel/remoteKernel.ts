@@ -51,7 +51,12 @@ function ignoreOrphanedReconnects(): void {
   if (rejectionGuardInstalled) return;
   rejectionGuardInstalled = true;
   process.on('unhandledRejection', reason => {
-    if (reason instanceof Error && (reason.message === 'Kernel connection disconnected' || /^Canceled future for \w+ message before replies were done$/.test(reason.message))) return;
+    if (
+      reason instanceof Error &&
+      (reason.message === 'Kernel connection disconnected' ||
+        /^Canceled future for \w+ message before replies were done$/.test(reason.message))
+    )
+      return;
     setImmediate(() => {
       throw reason;
     });
@@ -79,7 +84,11 @@ export class RemoteKernel implements KernelClient {
     connection.statusChanged.connect((sender, status) => {
       if (this.closed || this.restartingByUs || sender !== this.connection) return;
       if (status === 'autorestarting' || status === 'dead') {
-        this.failPending(new KernelDiedError(status === 'dead' ? 'the server reports it dead' : 'it died and the server is restarting it'));
+        this.failPending(
+          new KernelDiedError(
+            status === 'dead' ? 'the server reports it dead' : 'it died and the server is restarting it'
+          )
+        );
         if (status === 'dead') this.die(new KernelDiedError('the server reports it dead'));
       }
     });
@@ -104,7 +113,10 @@ export class RemoteKernel implements KernelClient {
     let model: Kernel.IModel;
     try {
       // Jupyter Server starts the kernel in `path` (POST /api/kernels takes it beside the name)
-      const request = { name: options.kernelName ?? '', ...(options.path ? { path: options.path } : {}) } as KernelAPI.IKernelOptions;
+      const request = {
+        name: options.kernelName ?? '',
+        ...(options.path ? { path: options.path } : {})
+      } as KernelAPI.IKernelOptions;
       model = await KernelAPI.startNew(request, serverSettings);
     } catch (error) {
       throw new KernelStartError(
@@ -125,7 +137,10 @@ export class RemoteKernel implements KernelClient {
     const info = await Promise.race([
       this.connection.info,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new KernelStartError(`The remote kernel did not answer kernel_info within ${timeout} ms.`)), timeout);
+        timer = setTimeout(
+          () => reject(new KernelStartError(`The remote kernel did not answer kernel_info within ${timeout} ms.`)),
+          timeout
+        );
       })
     ]).finally(() => clearTimeout(timer));
     return {
@@ -158,7 +173,11 @@ export class RemoteKernel implements KernelClient {
     if (this.closed) throw new KernelShutdownError('execute code');
     if (!this.isAlive) throw new KernelDiedError('it is not running (it died earlier)');
     const started = Date.now();
-    const collector = new OutputCollector(this.displays, options.maxOutputBytes ?? Number.POSITIVE_INFINITY, options.onOutput);
+    const collector = new OutputCollector(
+      this.displays,
+      options.maxOutputBytes ?? Number.POSITIVE_INFINITY,
+      options.onOutput
+    );
     const future = this.connection.requestExecute(
       {
         code,
@@ -177,7 +196,10 @@ export class RemoteKernel implements KernelClient {
       future.onStdin = async msg => {
         if (msg.header.msg_type !== 'input_request') return;
         const content = msg.content as KernelMessage.IInputRequestMsg['content'];
-        future.sendInputReply({ status: 'ok', value: await answer(content.prompt, content.password) }, msg.header as KernelMessage.IInputRequestMsg['header']);
+        future.sendInputReply(
+          { status: 'ok', value: await answer(content.prompt, content.password) },
+          msg.header as KernelMessage.IInputRequestMsg['header']
+        );
       };
     }
     let timedOut = false;
@@ -218,14 +240,26 @@ export class RemoteKernel implements KernelClient {
     }
     const content = reply === 'timeout' ? undefined : (reply.content as unknown as Record<string, unknown>);
     let status: ExecuteResult['status'] =
-      content?.status === 'ok' || content?.status === 'error' || content?.status === 'aborted' ? content.status : collector.error ? 'error' : 'ok';
+      content?.status === 'ok' || content?.status === 'error' || content?.status === 'aborted'
+        ? content.status
+        : collector.error
+          ? 'error'
+          : 'ok';
     let error = collector.error;
     if (content?.status === 'error') {
-      error = { ename: String(content.ename ?? ''), evalue: String(content.evalue ?? ''), traceback: Array.isArray(content.traceback) ? content.traceback.map(String) : [] };
+      error = {
+        ename: String(content.ename ?? ''),
+        evalue: String(content.evalue ?? ''),
+        traceback: Array.isArray(content.traceback) ? content.traceback.map(String) : []
+      };
     }
     if (timedOut) {
       status = 'timeout';
-      error = { ename: 'CellTimeoutError', evalue: `The code did not finish within ${options.timeoutMs} ms and was interrupted.`, traceback: error?.traceback ?? [] };
+      error = {
+        ename: 'CellTimeoutError',
+        evalue: `The code did not finish within ${options.timeoutMs} ms and was interrupted.`,
+        traceback: error?.traceback ?? []
+      };
       if (reply === 'timeout') future.dispose();
     }
     return {
@@ -239,16 +273,28 @@ export class RemoteKernel implements KernelClient {
     };
   }
 
-  async shellRequest(type: string, content: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+  async shellRequest(
+    type: string,
+    content: Record<string, unknown>,
+    timeoutMs: number
+  ): Promise<Record<string, unknown>> {
     if (this.closed) throw new KernelShutdownError(`send ${type}`);
     // a message type of the kernel's own: the services' types only know the standard ones
-    const message = KernelMessage.createMessage({ channel: 'shell', msgType: type, session: this.connection.clientId, content } as never);
+    const message = KernelMessage.createMessage({
+      channel: 'shell',
+      msgType: type,
+      session: this.connection.clientId,
+      content
+    } as never);
     const future = this.connection.sendShellMessage(message as unknown as KernelMessage.IShellMessage, true, true);
     let timer: NodeJS.Timeout | undefined;
     try {
       const reply = await Promise.race([
         future.done,
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no reply to ${type} within ${timeoutMs} ms`)), timeoutMs)))
+        new Promise<never>(
+          (_, reject) =>
+            (timer = setTimeout(() => reject(new Error(`no reply to ${type} within ${timeoutMs} ms`)), timeoutMs))
+        )
       ]);
       return reply.content as Record<string, unknown>;
     } finally {

@@ -58,7 +58,8 @@ export class Session {
   constructor(options: SessionOptions) {
     this.key = Buffer.from(options.key, 'utf8');
     const scheme = options.signatureScheme ?? 'hmac-sha256';
-    if (!scheme.startsWith('hmac-')) throw new Error(`Unsupported signature scheme "${scheme}": only hmac-<digest> is defined by Jupyter.`);
+    if (!scheme.startsWith('hmac-'))
+      throw new Error(`Unsupported signature scheme "${scheme}": only hmac-<digest> is defined by Jupyter.`);
     this.algorithm = scheme.slice('hmac-'.length);
     this.session = options.session ?? crypto.randomUUID();
     this.username = options.username ?? safeUsername();
@@ -70,7 +71,12 @@ export class Session {
     return `${this.idPrefix}_${process.pid}_${++this.counter}`;
   }
 
-  message<C extends object>(msgType: string, content: C, parent: Partial<MessageHeader> = {}, metadata: JsonObject = {}): JupyterMessage<C> {
+  message<C extends object>(
+    msgType: string,
+    content: C,
+    parent: Partial<MessageHeader> = {},
+    metadata: JsonObject = {}
+  ): JupyterMessage<C> {
     return {
       header: {
         msg_id: this.newMessageId(),
@@ -121,7 +127,8 @@ export class Session {
     if (this.key.length > 0) {
       const expected = Buffer.from(this.sign(signed));
       const got = frames[d + 1]!;
-      if (got.length !== expected.length || !crypto.timingSafeEqual(got, expected)) return { ok: false, reason: 'bad-signature' };
+      if (got.length !== expected.length || !crypto.timingSafeEqual(got, expected))
+        return { ok: false, reason: 'bad-signature' };
     }
     try {
       const [header, parent, metadata, content] = signed.map(f => JSON.parse(f.toString('utf8')) as unknown) as [

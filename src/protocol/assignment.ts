@@ -59,7 +59,8 @@ export function replaceRegions(source: string, begin: string, end: string, stub?
   let found = false;
   for (const line of source.split('\n')) {
     if (line.includes(begin)) {
-      if (inside) throw new MarkerError(`nested "${begin}" markers: close the first region with "${end}" before opening another`);
+      if (inside)
+        throw new MarkerError(`nested "${begin}" markers: close the first region with "${end}" before opening another`);
       inside = true;
       found = true;
       const indent = /^\s*/.exec(line)![0];

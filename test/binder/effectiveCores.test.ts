@@ -23,16 +23,29 @@ const notebook = {
       metadata: {},
       execution_count: null,
       outputs: [],
-      source: 'import os, threadline\nprint("EFFECTIVE", threadline.effective_cpus(), "HOST", os.cpu_count(), "WHY", threadline.effective_cpus_reason())'
+      source:
+        'import os, threadline\nprint("EFFECTIVE", threadline.effective_cpus(), "HOST", os.cpu_count(), "WHY", threadline.effective_cpus_reason())'
     }
   ]
 };
 
 /** Executes the notebook with `prefix` before the command (e.g. taskset) and returns what it printed. */
-function effectiveCores(prefix: string[], extraEnv: Record<string, string> = {}): { effective: number; host: number; reason: string } {
+function effectiveCores(
+  prefix: string[],
+  extraEnv: Record<string, string> = {}
+): { effective: number; host: number; reason: string } {
   const input = path.join(scratch, `cores-${Math.random().toString(36).slice(2)}.ipynb`);
   fs.writeFileSync(input, JSON.stringify(notebook));
-  const command = [...prefix, path.join(venvBin, 'jupyter'), 'nbconvert', '--to', 'notebook', '--execute', '--inplace', input];
+  const command = [
+    ...prefix,
+    path.join(venvBin, 'jupyter'),
+    'nbconvert',
+    '--to',
+    'notebook',
+    '--execute',
+    '--inplace',
+    input
+  ];
   const { CPU_LIMIT: _ignored, ...inherited } = process.env;
   const result = spawnSync(command[0], command.slice(1), { env: { ...inherited, ...extraEnv }, encoding: 'utf8' });
   expect(result.status, result.stderr).toBe(0);
@@ -75,12 +88,15 @@ describe('effective cores', () => {
     expect(effective).toBeLessThanOrEqual(host);
   });
 
-  it.runIf(os.cpus().length > 1 && spawnSync('taskset', ['--version']).status === 0)('respects CPU affinity (taskset -c 0)', () => {
-    const { effective, host, reason } = effectiveCores(['taskset', '-c', '0']);
-    expect(effective).toBe(1);
-    expect(host).toBeGreaterThan(1);
-    expect(reason).toMatch(/affinity/i);
-  });
+  it.runIf(os.cpus().length > 1 && spawnSync('taskset', ['--version']).status === 0)(
+    'respects CPU affinity (taskset -c 0)',
+    () => {
+      const { effective, host, reason } = effectiveCores(['taskset', '-c', '0']);
+      expect(effective).toBe(1);
+      expect(host).toBeGreaterThan(1);
+      expect(reason).toMatch(/affinity/i);
+    }
+  );
 
   it('respects CPU_LIMIT as Binder sets it', () => {
     const { effective, reason } = effectiveCores([], { CPU_LIMIT: '1.0' });

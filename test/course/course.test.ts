@@ -32,26 +32,33 @@ describe('course notebooks', () => {
     ]);
     const partial = new Map<string, Partial<NotebookRuns>>();
     // Two kernels at a time; a source whose tests measure busy cores runs alone.
-    await mapScheduled(jobs, 2, job => job.kind === 'source' && job.notebook.needsAllCores, async ({ notebook, kind }) => {
-      const entry = partial.get(notebook.name) ?? {};
-      partial.set(notebook.name, entry);
-      try {
-        if (kind === 'source') {
-          entry.release = await releaseMatches(notebook.source);
-          entry.source = await validateNotebook(notebook.source);
-          // Concurrency checks measure a shared, loaded machine: one more run before calling it a failure
-          // (`npm run course:report` is where run-to-run differences are reported).
-          if (entry.source.result.score !== notebook.points) {
-            console.warn(`${notebook.name}: first run scored ${entry.source.result.score}/${notebook.points} (${describeFailures(entry.source)}); running it again`);
+    await mapScheduled(
+      jobs,
+      2,
+      job => job.kind === 'source' && job.notebook.needsAllCores,
+      async ({ notebook, kind }) => {
+        const entry = partial.get(notebook.name) ?? {};
+        partial.set(notebook.name, entry);
+        try {
+          if (kind === 'source') {
+            entry.release = await releaseMatches(notebook.source);
             entry.source = await validateNotebook(notebook.source);
+            // Concurrency checks measure a shared, loaded machine: one more run before calling it a failure
+            // (`npm run course:report` is where run-to-run differences are reported).
+            if (entry.source.result.score !== notebook.points) {
+              console.warn(
+                `${notebook.name}: first run scored ${entry.source.result.score}/${notebook.points} (${describeFailures(entry.source)}); running it again`
+              );
+              entry.source = await validateNotebook(notebook.source);
+            }
+          } else if (fs.existsSync(notebook.student)) {
+            entry.student = await validateNotebook(notebook.student, { expectFail: true });
           }
-        } else if (fs.existsSync(notebook.student)) {
-          entry.student = await validateNotebook(notebook.student, { expectFail: true });
+        } catch (error) {
+          runs.set(notebook.name, error as Error);
         }
-      } catch (error) {
-        runs.set(notebook.name, error as Error);
       }
-    });
+    );
     for (const [name, entry] of partial) {
       if (!runs.has(name)) runs.set(name, entry as NotebookRuns);
     }

@@ -27,14 +27,21 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-const item = (page: Page, name: string) => page.locator(`.jp-NotebookPanel:not(.lm-mod-hidden) [data-jp-item-name="${name}"]`).first();
+const item = (page: Page, name: string) =>
+  page.locator(`.jp-NotebookPanel:not(.lm-mod-hidden) [data-jp-item-name="${name}"]`).first();
 
 async function runAll(page: Page): Promise<void> {
   await page.locator('.jp-Notebook').first().click();
   await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
   await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
   // idle again once every cell ran
-  await page.waitForFunction(() => document.querySelectorAll('.jp-InputArea-prompt').length > 0 && ![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent?.includes('[*]')), undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll('.jp-InputArea-prompt').length > 0 &&
+      ![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent?.includes('[*]')),
+    undefined,
+    { timeout: 120_000 }
+  );
 }
 
 describe('grading toolbar', () => {
@@ -43,7 +50,10 @@ describe('grading toolbar', () => {
     const errors = collectErrors(page);
     await openNotebook(page, lab, 'tiny.ipynb');
     // the kernel is up (running cells before that asks which kernel to start)
-    await page.getByText(/Python 3 \(Threadline\) \| Idle/).first().waitFor({ timeout: 90_000 });
+    await page
+      .getByText(/Python 3 \(Threadline\) \| Idle/)
+      .first()
+      .waitFor({ timeout: 90_000 });
     await runAll(page);
     await expect(item(page, 'threadline-check').isVisible()).resolves.toBe(true);
     await expect(item(page, 'threadline-validate').isVisible()).resolves.toBe(false);
@@ -51,7 +61,11 @@ describe('grading toolbar', () => {
     const dialog = await page.locator('.jp-Dialog').allTextContents();
     expect(dialog, 'no dialog in the way').toEqual([]);
     await item(page, 'threadline-check').locator('button').click();
-    await page.waitForFunction(() => document.querySelector('.tl-ScoreBadge')?.textContent?.startsWith('Score'), undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => document.querySelector('.tl-ScoreBadge')?.textContent?.startsWith('Score'),
+      undefined,
+      { timeout: 120_000 }
+    );
     const badge = await page.locator('.tl-ScoreBadge').first().textContent();
     expect(badge).toBe('Score 1 / 7');
     const lines = await page.locator('.tl-CheckResult').allTextContents();
@@ -68,11 +82,22 @@ describe('grading toolbar', () => {
   it('Validate runs an instructor source to full marks; Student preview hides solutions and hidden tests', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await openNotebook(page, lab, 'source-tiny.ipynb');
-    await page.waitForFunction(() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) [data-jp-item-name="threadline-validate"]:not(.lm-mod-hidden)') !== null, undefined, {
-      timeout: 60_000
-    });
+    await page.waitForFunction(
+      () =>
+        document.querySelector(
+          '.jp-NotebookPanel:not(.lm-mod-hidden) [data-jp-item-name="threadline-validate"]:not(.lm-mod-hidden)'
+        ) !== null,
+      undefined,
+      {
+        timeout: 60_000
+      }
+    );
     await item(page, 'threadline-validate').locator('button').click();
-    await page.waitForFunction(() => document.querySelector('.tl-ScoreBadge')?.textContent?.startsWith('Score'), undefined, { timeout: 180_000 });
+    await page.waitForFunction(
+      () => document.querySelector('.tl-ScoreBadge')?.textContent?.startsWith('Score'),
+      undefined,
+      { timeout: 180_000 }
+    );
     expect(await page.locator('.tl-ScoreBadge').first().textContent()).toBe('Score 7 / 7');
     expect(await page.locator('.tl-CheckResult-failed').count()).toBe(0);
     await screenshot(page, 'grading-validate');

@@ -46,7 +46,9 @@ describe('LocalKernel.execute', () => {
   });
 
   it('collects stdout and stderr as merged streams', async () => {
-    const r = await kernel.execute("import sys\nprint('a'); sys.stdout.flush()\nprint('b', file=sys.stderr); sys.stderr.flush()\nprint('c')");
+    const r = await kernel.execute(
+      "import sys\nprint('a'); sys.stdout.flush()\nprint('b', file=sys.stderr); sys.stderr.flush()\nprint('c')"
+    );
     expect(r.status).toBe('ok');
     expect(r.incomplete).toBe(false);
     expect(stream(r, 'stdout')).toBe('a\nc\n');
@@ -57,7 +59,11 @@ describe('LocalKernel.execute', () => {
     const r = await kernel.execute("from IPython.display import display, HTML\ndisplay(HTML('<b>x</b>'))\n41 + 1");
     expect(r.outputs).toHaveLength(2);
     expect(r.outputs[0]).toMatchObject({ output_type: 'display_data', data: { 'text/html': '<b>x</b>' } });
-    expect(r.outputs[1]).toMatchObject({ output_type: 'execute_result', data: { 'text/plain': '42' }, execution_count: r.executionCount });
+    expect(r.outputs[1]).toMatchObject({
+      output_type: 'execute_result',
+      data: { 'text/plain': '42' },
+      execution_count: r.executionCount
+    });
     expect(r.executionCount).toBeGreaterThan(0);
   });
 
@@ -71,7 +77,9 @@ describe('LocalKernel.execute', () => {
   });
 
   it('applies clear_output, immediately and with wait=True', async () => {
-    const now = await kernel.execute("from IPython.display import clear_output\nprint('gone', flush=True)\nclear_output()\nprint('kept')");
+    const now = await kernel.execute(
+      "from IPython.display import clear_output\nprint('gone', flush=True)\nclear_output()\nprint('kept')"
+    );
     expect(now.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'kept\n' }]);
     const wait = await kernel.execute("print('old', flush=True)\nclear_output(wait=True)\nprint('new')");
     expect(wait.outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'new\n' }]);
@@ -139,7 +147,9 @@ describe('LocalKernel.execute', () => {
     let started!: () => void;
     const sleeping = new Promise<void>(resolve => (started = resolve));
     // interrupt once the cell is surely running: it says so before sleeping
-    const running = kernel.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(60)", { onOutput: () => started() });
+    const running = kernel.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(60)", {
+      onOutput: () => started()
+    });
     await sleeping;
     await kernel.interrupt();
     const r = await running;
@@ -157,12 +167,15 @@ describe('LocalKernel.execute', () => {
 
   it('answers input() and getpass() through the stdin callback', async () => {
     const prompts: [string, boolean][] = [];
-    const r = await kernel.execute("import getpass\nname = input('Name? ')\npw = getpass.getpass('Secret: ')\nprint('hello', name, len(pw))", {
-      stdin: (prompt, password) => {
-        prompts.push([prompt, password]);
-        return password ? 'hunter2' : 'Ada';
+    const r = await kernel.execute(
+      "import getpass\nname = input('Name? ')\npw = getpass.getpass('Secret: ')\nprint('hello', name, len(pw))",
+      {
+        stdin: (prompt, password) => {
+          prompts.push([prompt, password]);
+          return password ? 'hunter2' : 'Ada';
+        }
       }
-    });
+    );
     expect(r.status).toBe('ok');
     expect(prompts).toEqual([
       ['Name? ', false],
@@ -214,7 +227,9 @@ describe('LocalKernel.execute', () => {
 
   it('streams outputs to onOutput as they arrive', async () => {
     const seen: Output[] = [];
-    const r = await kernel.execute("import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(0.3)", { onOutput: o => seen.push(o) });
+    const r = await kernel.execute('import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(0.3)', {
+      onOutput: o => seen.push(o)
+    });
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen.map(o => (o.output_type === 'stream' ? o.text : '')).join('')).toBe('0\n1\n2\n');
     expect(stream(r, 'stdout')).toBe('0\n1\n2\n');

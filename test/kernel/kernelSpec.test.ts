@@ -14,7 +14,15 @@ const dirs = { a: '', b: '', user: '', prefix: '' };
 function addSpec(base: string, name: string, extra: Record<string, unknown> = {}): string {
   const dir = path.join(base, 'kernels', name);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'kernel.json'), JSON.stringify({ argv: ['python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'], display_name: name, language: 'python', ...extra }));
+  fs.writeFileSync(
+    path.join(dir, 'kernel.json'),
+    JSON.stringify({
+      argv: ['python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+      display_name: name,
+      language: 'python',
+      ...extra
+    })
+  );
   return dir;
 }
 
@@ -29,7 +37,10 @@ beforeAll(() => {
   addSpec(dirs.b, 'mixed');
   addSpec(dirs.user, 'envvsuser');
   addSpec(envShare, 'envvsuser');
-  addSpec(envShare, 'inprefix', { interrupt_mode: 'message', env: { A: '$HOME/x', B: '${TL_TEST_VAR}-y', C: '$$literal', D: '$UNSET_TL_VAR' } });
+  addSpec(envShare, 'inprefix', {
+    interrupt_mode: 'message',
+    env: { A: '$HOME/x', B: '${TL_TEST_VAR}-y', C: '$$literal', D: '$UNSET_TL_VAR' }
+  });
   addSpec(dirs.a, 'bad name');
   // competes with the real .venv's python3: which one wins depends on the env-vs-user rule
   addSpec(dirs.user, 'python3');
@@ -57,9 +68,13 @@ describe('kernel spec discovery', () => {
     expect(specs.get('dup')).toBe(path.join(dirs.a, 'kernels', 'dup'));
     expect(specs.get('onlyb')).toBe(path.join(dirs.b, 'kernels', 'onlyb'));
     expect(specs.get('mixed')).toBe(path.join(dirs.a, 'kernels', 'MiXed'));
-    expect(getKernelSpec('MIXED', { env: env(), prefix: dirs.prefix }).resourceDir).toBe(path.join(dirs.a, 'kernels', 'MiXed'));
+    expect(getKernelSpec('MIXED', { env: env(), prefix: dirs.prefix }).resourceDir).toBe(
+      path.join(dirs.a, 'kernels', 'MiXed')
+    );
     // an older notebook's "python" kernel is python3, as jupyter_client's KernelManager has it
-    expect(getKernelSpec('python', { env: env(), prefix: dirs.prefix }).resourceDir).toBe(path.join(dirs.user, 'kernels', 'python3'));
+    expect(getKernelSpec('python', { env: env(), prefix: dirs.prefix }).resourceDir).toBe(
+      path.join(dirs.user, 'kernels', 'python3')
+    );
     expect(specs.get('bad name')).toBe(path.join(dirs.a, 'kernels', 'bad name')); // jupyter_client only warns
     expect(specs.has('nojson')).toBe(false);
   });
@@ -68,11 +83,15 @@ describe('kernel spec discovery', () => {
     const envDir = path.join(dirs.prefix, 'share', 'jupyter', 'kernels', 'envvsuser');
     const userDir = path.join(dirs.user, 'kernels', 'envvsuser');
     expect(findKernelSpecs({ env: env(), prefix: dirs.prefix }).get('envvsuser')).toBe(userDir);
-    expect(findKernelSpecs({ env: env({ JUPYTER_PREFER_ENV_PATH: '1' }), prefix: dirs.prefix }).get('envvsuser')).toBe(envDir);
+    expect(findKernelSpecs({ env: env({ JUPYTER_PREFER_ENV_PATH: '1' }), prefix: dirs.prefix }).get('envvsuser')).toBe(
+      envDir
+    );
     fs.writeFileSync(path.join(dirs.prefix, 'pyvenv.cfg'), 'home = /usr/bin\n');
     try {
       expect(findKernelSpecs({ env: env(), prefix: dirs.prefix }).get('envvsuser')).toBe(envDir);
-      expect(findKernelSpecs({ env: env({ JUPYTER_PREFER_ENV_PATH: 'no' }), prefix: dirs.prefix }).get('envvsuser')).toBe(userDir);
+      expect(
+        findKernelSpecs({ env: env({ JUPYTER_PREFER_ENV_PATH: 'no' }), prefix: dirs.prefix }).get('envvsuser')
+      ).toBe(userDir);
     } finally {
       fs.rmSync(path.join(dirs.prefix, 'pyvenv.cfg'));
     }
@@ -81,11 +100,18 @@ describe('kernel spec discovery', () => {
   it.each([{}, { JUPYTER_PREFER_ENV_PATH: '0' }])('finds the same specs as `jupyter kernelspec list` (%o)', extra => {
     const venv = path.join(root, '.venv');
     const e = env(extra);
-    const r = spawnSync(path.join(venv, 'bin', 'jupyter'), ['kernelspec', 'list', '--json'], { env: { ...e, PATH: process.env.PATH }, encoding: 'utf8' });
+    const r = spawnSync(path.join(venv, 'bin', 'jupyter'), ['kernelspec', 'list', '--json'], {
+      env: { ...e, PATH: process.env.PATH },
+      encoding: 'utf8'
+    });
     expect(r.status, r.stderr).toBe(0);
     const theirs = JSON.parse(r.stdout) as { kernelspecs: Record<string, { resource_dir: string }> };
-    const want = Object.fromEntries(Object.entries(theirs.kernelspecs).map(([n, s]) => [n, fs.realpathSync(s.resource_dir)]));
-    const ours = Object.fromEntries([...findKernelSpecs({ env: e, prefix: venv })].map(([n, d]) => [n, fs.realpathSync(d)]));
+    const want = Object.fromEntries(
+      Object.entries(theirs.kernelspecs).map(([n, s]) => [n, fs.realpathSync(s.resource_dir)])
+    );
+    const ours = Object.fromEntries(
+      [...findKernelSpecs({ env: e, prefix: venv })].map(([n, d]) => [n, fs.realpathSync(d)])
+    );
     expect(ours).toEqual(want);
   });
 
@@ -111,7 +137,16 @@ describe('kernel spec discovery', () => {
       prefix: dirs.prefix,
       baseEnv: { HOME: '/home/h', TL_TEST_VAR: 'v' }
     });
-    expect(argv).toEqual([path.join(dirs.prefix, 'bin', 'python'), '-m', 'ipykernel_launcher', '-f', '/run/k.json', spec.resourceDir, dirs.prefix, '{unknown}']);
+    expect(argv).toEqual([
+      path.join(dirs.prefix, 'bin', 'python'),
+      '-m',
+      'ipykernel_launcher',
+      '-f',
+      '/run/k.json',
+      spec.resourceDir,
+      dirs.prefix,
+      '{unknown}'
+    ]);
     expect(kernelEnv).toMatchObject({ A: '/home/h/x', B: 'v-y', C: '$literal', D: '$UNSET_TL_VAR', HOME: '/home/h' });
   });
 
@@ -119,7 +154,9 @@ describe('kernel spec discovery', () => {
     fs.writeFileSync(path.join(dirs.prefix, 'pyvenv.cfg'), 'home = /usr/bin\nversion = 3.11.7\n');
     try {
       const spec = getKernelSpec('inprefix', { env: env(), prefix: dirs.prefix });
-      const argv0 = (name: string) => formatKernelCommand({ ...spec, argv: [name, '-f', '{connection_file}'] }, '/k.json', { prefix: dirs.prefix }).argv[0];
+      const argv0 = (name: string) =>
+        formatKernelCommand({ ...spec, argv: [name, '-f', '{connection_file}'] }, '/k.json', { prefix: dirs.prefix })
+          .argv[0];
       const own = path.join(dirs.prefix, 'bin', 'python');
       expect(argv0('python')).toBe(own);
       expect(argv0('python3.11')).toBe(own);

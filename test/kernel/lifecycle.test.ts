@@ -10,14 +10,23 @@ import { KernelDiedError, KernelShutdownError, KernelStartError, NoSuchKernelErr
 import { LocalKernel } from '../../src/kernel/localKernel.js';
 import { getKernelSpec } from '../../src/kernel/kernelSpec.js';
 import { startKernel } from '../../src/kernel/startKernel.js';
-import { eventually, kernelName, processExists, processGroupMembers, root, socketFdCount, venvPython } from './helpers.js';
+import {
+  eventually,
+  kernelName,
+  processExists,
+  processGroupMembers,
+  root,
+  socketFdCount,
+  venvPython
+} from './helpers.js';
 
 /** Resolves with what `p` settles to, or rejects if it takes longer than `ms` (a hang guard, not a timing test). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${ms} ms`)), ms)))]).finally(() =>
-    clearTimeout(timer)
-  );
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${ms} ms`)), ms)))
+  ]).finally(() => clearTimeout(timer));
 }
 
 async function settle<T>(p: Promise<T>): Promise<unknown> {
@@ -70,10 +79,15 @@ describe('kernel lifecycle', () => {
             how === 'process.exit' ? 'process.exit(0);' : 'setInterval(() => undefined, 1000); // wait to be signalled'
           ].join('\n')
         );
-        const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', script], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe']
+        });
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        const exited = new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.once('exit', (code, signal) => resolve([code, signal])));
+        const exited = new Promise<[number | null, NodeJS.Signals | null]>(resolve =>
+          child.once('exit', (code, signal) => resolve([code, signal]))
+        );
         const line = await within(
           new Promise<string>((resolve, reject) => {
             createInterface({ input: child.stdout }).once('line', resolve);
@@ -144,7 +158,9 @@ describe('kernel lifecycle', () => {
       await new Promise<void>(resolve => blocker.listen(oldShell, '127.0.0.1', () => resolve()));
       await kernel.restart();
       expect(kernel.connectionInfo.shell_port).not.toBe(oldShell);
-      expect((await kernel.execute('print("ok")')).outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'ok\n' }]);
+      expect((await kernel.execute('print("ok")')).outputs).toEqual([
+        { output_type: 'stream', name: 'stdout', text: 'ok\n' }
+      ]);
 
       // a restart of a live kernel: the running cell is rejected, not left hanging
       const running = settle(kernel.execute('import time; time.sleep(60)'));
@@ -232,7 +248,9 @@ describe('kernel lifecycle', () => {
       const r = await kernel.execute('import time; time.sleep(60)', { timeoutMs: 1000 });
       expect(r.status).toBe('timeout');
       expect(r.outputs.some(o => o.output_type === 'error' && o.ename === 'KeyboardInterrupt')).toBe(true);
-      expect((await kernel.execute('print("next")')).outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'next\n' }]);
+      expect((await kernel.execute('print("next")')).outputs).toEqual([
+        { output_type: 'stream', name: 'stdout', text: 'next\n' }
+      ]);
     } finally {
       await kernel.shutdown();
     }
@@ -242,17 +260,26 @@ describe('kernel lifecycle', () => {
     await expect(startKernel({ kernelName: 'no-such-kernel' })).rejects.toBeInstanceOf(NoSuchKernelError);
 
     const base = getKernelSpec(kernelName);
-    const missing = await settle(LocalKernel.start({ spec: { ...base, argv: ['/nonexistent/python', '-f', '{connection_file}'] } }));
+    const missing = await settle(
+      LocalKernel.start({ spec: { ...base, argv: ['/nonexistent/python', '-f', '{connection_file}'] } })
+    );
     expect(missing).toBeInstanceOf(KernelStartError);
     expect((missing as Error).message).toContain('/nonexistent/python');
 
-    const crash = await settle(LocalKernel.start({ spec: { ...base, argv: [venvPython, '-c', "import sys; sys.stderr.write('boom at start\\n'); sys.exit(3)"] } }));
+    const crash = await settle(
+      LocalKernel.start({
+        spec: { ...base, argv: [venvPython, '-c', "import sys; sys.stderr.write('boom at start\\n'); sys.exit(3)"] }
+      })
+    );
     expect(crash).toBeInstanceOf(KernelStartError);
     expect((crash as Error).message).toContain('code 3');
     expect((crash as Error).message).toContain('boom at start');
 
     const silent = await settle(
-      LocalKernel.start({ spec: { ...base, argv: [venvPython, '-c', 'import time; time.sleep(60)'] }, startTimeoutMs: 1500 })
+      LocalKernel.start({
+        spec: { ...base, argv: [venvPython, '-c', 'import time; time.sleep(60)'] },
+        startTimeoutMs: 1500
+      })
     );
     expect(silent).toBeInstanceOf(KernelStartError);
     expect((silent as Error).message).toMatch(/did not become ready/);

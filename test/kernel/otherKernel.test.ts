@@ -29,7 +29,11 @@ describe('a kernel other than ipykernel', () => {
   it('runs code and reports the kernel info it gives', async () => {
     expect((await kernel.ready()).implementation).toBe('misbehaving');
     const r = await kernel.execute('hello');
-    expect(r).toMatchObject({ status: 'ok', incomplete: false, outputs: [{ output_type: 'stream', name: 'stdout', text: 'hello\n' }] });
+    expect(r).toMatchObject({
+      status: 'ok',
+      incomplete: false,
+      outputs: [{ output_type: 'stream', name: 'stdout', text: 'hello\n' }]
+    });
   });
 
   it('flags output as incomplete when the idle status never comes, instead of hanging', async () => {

@@ -42,18 +42,32 @@ describe('OutputCollector', () => {
     const second = new OutputCollector(registry);
     second.handle('display_data', { data: { 'text/plain': '2' }, metadata: {}, transient: { display_id: 'd' } });
     expect(first.outputs[0]).toMatchObject({ data: { 'text/plain': '2' }, transient: { display_id: 'd' } });
-    second.handle('update_display_data', { data: { 'text/plain': '3' }, metadata: { m: 1 }, transient: { display_id: 'd' } });
+    second.handle('update_display_data', {
+      data: { 'text/plain': '3' },
+      metadata: { m: 1 },
+      transient: { display_id: 'd' }
+    });
     expect(first.outputs[0]).toMatchObject({ data: { 'text/plain': '3' }, metadata: { m: 1 } });
     expect(second.outputs[0]).toMatchObject({ data: { 'text/plain': '3' } });
-    second.handle('update_display_data', { data: { 'text/plain': 'x' }, metadata: {}, transient: { display_id: 'unknown' } });
+    second.handle('update_display_data', {
+      data: { 'text/plain': 'x' },
+      metadata: {},
+      transient: { display_id: 'unknown' }
+    });
     expect(second.outputs).toHaveLength(1);
   });
 
   it('forgets the oldest display ids beyond its bound', () => {
     const registry = new DisplayRegistry(2);
     const c = new OutputCollector(registry);
-    for (const id of ['a', 'b', 'c']) c.handle('display_data', { data: { 'text/plain': id }, metadata: {}, transient: { display_id: id } });
-    for (const id of ['a', 'b', 'c']) c.handle('update_display_data', { data: { 'text/plain': `${id}2` }, metadata: {}, transient: { display_id: id } });
+    for (const id of ['a', 'b', 'c'])
+      c.handle('display_data', { data: { 'text/plain': id }, metadata: {}, transient: { display_id: id } });
+    for (const id of ['a', 'b', 'c'])
+      c.handle('update_display_data', {
+        data: { 'text/plain': `${id}2` },
+        metadata: {},
+        transient: { display_id: id }
+      });
     expect(c.outputs.map(o => (o as { data: Record<string, unknown> }).data['text/plain'])).toEqual(['a', 'b2', 'c2']);
   });
 

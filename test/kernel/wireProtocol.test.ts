@@ -8,7 +8,12 @@ const key = 'a3f9c0de-5b1e-4f6a-9d2c-7e8b1a2c3d4e';
 describe('wire protocol', () => {
   it('round-trips a message with routing ids and buffers', () => {
     const s = new Session({ key });
-    const msg = s.message('execute_request', { code: 'print("é")', silent: false }, { msg_id: 'parent-1' }, { cellId: 'c1' });
+    const msg = s.message(
+      'execute_request',
+      { code: 'print("é")', silent: false },
+      { msg_id: 'parent-1' },
+      { cellId: 'c1' }
+    );
     msg.identities = [Buffer.from('router-id')];
     msg.buffers = [Buffer.from([0, 1, 2, 255])];
     const frames = s.serialize(msg);
@@ -53,7 +58,14 @@ describe('wire protocol', () => {
     expect(s.deserialize([Buffer.from('junk')])).toEqual({ ok: false, reason: 'no-delimiter' });
     expect(s.deserialize([DELIMITER, Buffer.from('sig')])).toEqual({ ok: false, reason: 'too-few-frames' });
     const noKey = new Session({ key: '' });
-    const bad = [DELIMITER, Buffer.alloc(0), Buffer.from('{not json'), Buffer.from('{}'), Buffer.from('{}'), Buffer.from('{}')];
+    const bad = [
+      DELIMITER,
+      Buffer.alloc(0),
+      Buffer.from('{not json'),
+      Buffer.from('{}'),
+      Buffer.from('{}'),
+      Buffer.from('{}')
+    ];
     expect(noKey.deserialize(bad)).toEqual({ ok: false, reason: 'bad-json' });
   });
 
@@ -77,7 +89,10 @@ msg = s.deserialize(rest)  # raises on a bad signature
 out = s.serialize(s.msg('kernel_info_reply', {'echo': msg['content']}, parent=msg['header']))
 print(json.dumps([f.hex() for f in out]))
 `;
-    const r = spawnSync(venvPython, ['-c', script], { input: JSON.stringify(ourFrames.map(f => f.toString('hex'))), encoding: 'utf8' });
+    const r = spawnSync(venvPython, ['-c', script], {
+      input: JSON.stringify(ourFrames.map(f => f.toString('hex'))),
+      encoding: 'utf8'
+    });
     expect(r.stderr).toBe('');
     const theirFrames = (JSON.parse(r.stdout) as string[]).map(h => Buffer.from(h, 'hex'));
     const back = ours.deserialize(theirFrames);

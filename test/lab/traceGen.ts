@@ -99,7 +99,6 @@ export function generateTrace(opts: GenOptions): Trace {
   const perLane = Math.max(1, Math.floor(opts.spans / workers.length));
   const awaited = [s('asyncio.sleep(0.01)'), s('Queue.get()'), s('aiohttp GET /item'), s('Lock.acquire()')];
   const blockedAt = s('cell.py:27 in worker: time.sleep(0.2)');
-  let maxT = 0;
   // lock holders over time, for waiter counts
   const lockFree = new Array<number>(nLocks).fill(0);
   // step all workers round-robin so that lanes overlap in time and lock waits stay realistic
@@ -147,8 +146,7 @@ export function generateTrace(opts: GenOptions): Trace {
       ks[wi] = k + 1;
     }
   }
-  maxT = Math.max(...nows);
-  maxT = Math.round(maxT);
+  const maxT = Math.round(Math.max(...nows));
   for (const ln of [...taskLanes, ...threadLanes, ...procLanes]) {
     const E = t.ends;
     E.lane.push(ln);

@@ -72,7 +72,12 @@ function record(): { trace: Trace; python: unknown } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-chrome-'));
   try {
     const out = path.join(dir, 'trace.json');
-    const run = spawnSync(python, ['-c', program, out], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+    const run = spawnSync(python, ['-c', program, out], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 120_000
+    });
     if (run.status !== 0) throw new Error(`the probe failed (exit ${run.status}): ${run.stderr}`);
     return { trace: JSON.parse(run.stdout) as Trace, python: JSON.parse(fs.readFileSync(out, 'utf8')) };
   } finally {

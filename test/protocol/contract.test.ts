@@ -5,7 +5,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KERNEL_NAME, METER_COMM_TARGET, TRACE_COMM_TARGET, TRACE_MIME } from '../../src/protocol/names.js';
-import { LaneKind, Outcome, SPAN_KIND_LABELS, SpanKind, TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../../src/protocol/trace.js';
+import {
+  LaneKind,
+  Outcome,
+  SPAN_KIND_LABELS,
+  SpanKind,
+  TABLE_COLUMNS,
+  TRACE_SCHEMA_VERSION
+} from '../../src/protocol/trace.js';
 
 const root = path.resolve(__dirname, '..', '..');
 const python = path.join(root, '.venv', 'bin', 'python');

@@ -48,7 +48,12 @@ json.dump({"trace": t.data, "chunks": chunks}, sys.stdout)
 `;
 
 function record(): { trace: Trace; chunks: TraceChunk[] } {
-  const run = spawnSync(python, ['-c', program], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  const run = spawnSync(python, ['-c', program], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000
+  });
   if (run.status !== 0) throw new Error(`the probe failed (exit ${run.status}): ${run.stderr}`);
   return JSON.parse(run.stdout) as { trace: Trace; chunks: TraceChunk[] };
 }
@@ -78,8 +83,12 @@ describe('trace schema v1 against real probe output', () => {
     expect(chunks.flatMap(c => c.strings)).toEqual(trace.strings);
     for (const [table, columns] of Object.entries(TABLE_COLUMNS)) {
       for (const column of columns) {
-        const joined = chunks.flatMap(c => (c[table as keyof typeof TABLE_COLUMNS] as unknown as Record<string, number[]>)[column as string]);
-        expect(joined, `${table}.${String(column)}`).toEqual((trace[table as keyof typeof TABLE_COLUMNS] as unknown as Record<string, number[]>)[column as string]);
+        const joined = chunks.flatMap(
+          c => (c[table as keyof typeof TABLE_COLUMNS] as unknown as Record<string, number[]>)[column as string]
+        );
+        expect(joined, `${table}.${String(column)}`).toEqual(
+          (trace[table as keyof typeof TABLE_COLUMNS] as unknown as Record<string, number[]>)[column as string]
+        );
       }
     }
   });

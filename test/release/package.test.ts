@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanCopy } from '../../scripts/cleanCopy.mjs';
 import { collectErrors, launchBrowser, openNotebook, root, screenshot, startLab } from '../e2e/labHarness.js';
@@ -28,7 +29,10 @@ const userPython = path.join(userEnv, 'bin', 'python');
 function sh(command: string, args: string[], options: SpawnSyncOptions = {}): string {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) throw new Error(`\`${[command, ...args].join(' ')}\` exited with ${result.status ?? result.signal}:\n${output.slice(-4000)}`);
+  if (result.status !== 0)
+    throw new Error(
+      `\`${[command, ...args].join(' ')}\` exited with ${result.status ?? result.signal}:\n${output.slice(-4000)}`
+    );
   return output;
 }
 
@@ -50,8 +54,6 @@ function folderBytes(folder: string): number {
   return total;
 }
 
-const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, '');
-
 let wheel = '';
 let tarball = '';
 
@@ -59,12 +61,27 @@ beforeAll(() => {
   cleanCopy(root, tree);
   // The wheel exactly as `pip wheel .` builds it: an isolated build environment from PyPI, and
   // hatch-jupyter-builder building the labextension with npm, since a clean tree has none.
-  sh(path.join(root, '.venv', 'bin', 'python'), ['-m', 'pip', 'wheel', '.', '--no-deps', '--disable-pip-version-check', '-w', 'dist'], { cwd: tree });
-  wheel = path.join(tree, 'dist', fs.readdirSync(path.join(tree, 'dist')).find(name => name.endsWith('.whl'))!);
+  sh(
+    path.join(root, '.venv', 'bin', 'python'),
+    ['-m', 'pip', 'wheel', '.', '--no-deps', '--disable-pip-version-check', '-w', 'dist'],
+    { cwd: tree }
+  );
+  wheel = path.join(
+    tree,
+    'dist',
+    fs.readdirSync(path.join(tree, 'dist')).find(name => name.endsWith('.whl'))!
+  );
   // `npm pack` runs prepack (tsc) in the same tree, whose node_modules the wheel's build installed
   tarball = path.join(tree, sh('npm', ['pack', '--silent'], { cwd: tree }).trim().split('\n').at(-1)!);
   sh('python3.11', ['-m', 'venv', userEnv]);
-  sh(userPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `jupyterlab==${LOWEST_JUPYTERLAB}`]);
+  sh(userPython, [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    `jupyterlab==${LOWEST_JUPYTERLAB}`
+  ]);
 }, 900_000);
 
 afterAll(() => {
@@ -76,7 +93,12 @@ describe('the Python wheel', () => {
     expect(path.basename(wheel)).toMatch(/^threadline-\d+\.\d+\.\d+-cp311-cp311-linux_x86_64\.whl$/);
     const listing = sh(path.join(root, '.venv', 'bin', 'python'), ['-m', 'zipfile', '-l', wheel]);
     expect(listing).toMatch(/threadline\/(\w+\/)*_speedups\.cpython-311-x86_64-linux-gnu\.so/);
-    for (const shared of ['labextensions/threadline/package.json', 'labextensions/threadline/install.json', 'labextensions/threadline/static/', 'kernels/threadline/kernel.json']) {
+    for (const shared of [
+      'labextensions/threadline/package.json',
+      'labextensions/threadline/install.json',
+      'labextensions/threadline/static/',
+      'kernels/threadline/kernel.json'
+    ]) {
       expect(listing).toContain(`threadline-${manifest.version}.data/data/share/jupyter/${shared}`);
     }
   });
@@ -85,13 +107,29 @@ describe('the Python wheel', () => {
     const env = userShell(userEnv);
     const config = path.join(userEnv, 'etc', 'jupyter', 'jupyter_server_config.json');
     fs.mkdirSync(path.dirname(config), { recursive: true });
-    fs.writeFileSync(config, JSON.stringify({ ServerApp: { iopub_data_rate_limit: 12345678 }, MultiKernelManager: { default_kernel_name: 'python3' } }, null, 1));
+    fs.writeFileSync(
+      config,
+      JSON.stringify(
+        { ServerApp: { iopub_data_rate_limit: 12345678 }, MultiKernelManager: { default_kernel_name: 'python3' } },
+        null,
+        1
+      )
+    );
     const before = fileDigest(config);
     sh(userPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', wheel], { env });
 
-    expect(plain(sh(path.join(userEnv, 'bin', 'jupyter'), ['labextension', 'list'], { env }))).toMatch(/threadline v\S+ enabled\s+OK \(python, threadline\)/);
-    expect(sh(path.join(userEnv, 'bin', 'jupyter'), ['kernelspec', 'list'], { env })).toMatch(/^\s*threadline\s+\S+kernels\/threadline$/m);
-    expect(sh(userPython, ['-c', 'import threadline, threadline.capture.compiled as c; print(c.speedups is not None)'], { env, cwd: work }).trim()).toBe('True');
+    expect(
+      stripVTControlCharacters(sh(path.join(userEnv, 'bin', 'jupyter'), ['labextension', 'list'], { env }))
+    ).toMatch(/threadline v\S+ enabled\s+OK \(python, threadline\)/);
+    expect(sh(path.join(userEnv, 'bin', 'jupyter'), ['kernelspec', 'list'], { env })).toMatch(
+      /^\s*threadline\s+\S+kernels\/threadline$/m
+    );
+    expect(
+      sh(userPython, ['-c', 'import threadline, threadline.capture.compiled as c; print(c.speedups is not None)'], {
+        env,
+        cwd: work
+      }).trim()
+    ).toBe('True');
     expect(fileDigest(config)).toBe(before);
   });
 
@@ -99,7 +137,13 @@ describe('the Python wheel', () => {
     const env = userShell(userEnv);
     const notebooks = path.join(work, 'notebooks');
     fs.mkdirSync(notebooks, { recursive: true });
-    const source = ['%%timeline', 'import asyncio', 'async def job(i):', '    await asyncio.sleep(0.05 * i)', 'await asyncio.gather(*(job(i) for i in range(3)))'].join('\n');
+    const source = [
+      '%%timeline',
+      'import asyncio',
+      'async def job(i):',
+      '    await asyncio.sleep(0.05 * i)',
+      'await asyncio.gather(*(job(i) for i in range(3)))'
+    ].join('\n');
     const notebook = {
       nbformat: 4,
       nbformat_minor: 5,
@@ -107,11 +151,16 @@ describe('the Python wheel', () => {
       cells: [{ cell_type: 'code', id: 'timeline', metadata: {}, execution_count: null, source, outputs: [] }]
     };
     fs.writeFileSync(path.join(notebooks, 'traced.ipynb'), JSON.stringify(notebook));
-    sh(path.join(userEnv, 'bin', 'jupyter'), ['nbconvert', '--to', 'notebook', '--execute', '--inplace', 'traced.ipynb'], { env, cwd: notebooks });
-    const executed = JSON.parse(fs.readFileSync(path.join(notebooks, 'traced.ipynb'), 'utf8')) as { cells: { outputs: { data?: Record<string, unknown> }[] }[] };
-    const trace = executed.cells[0]!.outputs.find(output => output.data?.['application/vnd.threadline.trace+json'])?.data?.['application/vnd.threadline.trace+json'] as
-      | { lanes: { name: number[] }; strings: string[] }
-      | undefined;
+    sh(
+      path.join(userEnv, 'bin', 'jupyter'),
+      ['nbconvert', '--to', 'notebook', '--execute', '--inplace', 'traced.ipynb'],
+      { env, cwd: notebooks }
+    );
+    const executed = JSON.parse(fs.readFileSync(path.join(notebooks, 'traced.ipynb'), 'utf8')) as {
+      cells: { outputs: { data?: Record<string, unknown> }[] }[];
+    };
+    const trace = executed.cells[0]!.outputs.find(output => output.data?.['application/vnd.threadline.trace+json'])
+      ?.data?.['application/vnd.threadline.trace+json'] as { lanes: { name: number[] }; strings: string[] } | undefined;
     expect(trace, 'the executed cell holds a saved trace').toBeDefined();
     expect(trace!.lanes.name.map(i => trace!.strings[i]).filter(name => name.includes('job')).length).toBe(3);
 
@@ -124,7 +173,9 @@ describe('the Python wheel', () => {
       await openNotebook(page, lab, 'traced.ipynb');
       const timeline = page.locator('.jp-OutputArea-output .tl-Timeline').first();
       await timeline.waitFor({ timeout: 60_000 });
-      await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('.tl-Timeline')?.dataset.paints ?? 0) > 0);
+      await page.waitForFunction(
+        () => Number(document.querySelector<HTMLElement>('.tl-Timeline')?.dataset.paints ?? 0) > 0
+      );
       const tasks = JSON.parse((await timeline.getAttribute('data-task-names')) ?? '[]') as string[];
       expect(tasks.filter(name => name.includes('job')).length, JSON.stringify(tasks)).toBe(3);
       await timeline.scrollIntoViewIfNeeded();
@@ -150,7 +201,9 @@ describe('the npm package', () => {
     const prefix = path.join(work, 'npm-global');
     // Debian's nodejs ships its headers: native modules that must compile need no download
     const nodedir = fs.existsSync('/usr/include/node/node.h') ? { npm_config_nodedir: '/usr' } : {};
-    sh('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { env: { ...process.env, ...nodedir } });
+    sh('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', tarball], {
+      env: { ...process.env, ...nodedir }
+    });
     const bytes = folderBytes(prefix);
     console.log(`npm install -g: ${(bytes / 1024 / 1024).toFixed(1)} MB`);
     expect(bytes).toBeLessThanOrEqual(MAX_CLI_INSTALL_BYTES);

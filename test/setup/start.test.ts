@@ -13,7 +13,9 @@ async function freePort(): Promise<number> {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))
+      );
     });
   });
 }
@@ -34,7 +36,10 @@ describe('npm start', () => {
       const auth = { headers: { Authorization: `token ${token}` } };
       let up = false;
       for (let i = 0; i < 120 && !up; i++) {
-        up = await fetch(`${base}/api/status`, auth).then(r => r.ok, () => false);
+        up = await fetch(`${base}/api/status`, auth).then(
+          r => r.ok,
+          () => false
+        );
         if (!up) await new Promise(resolve => setTimeout(resolve, 500));
       }
       expect(up, log).toBe(true);
@@ -46,7 +51,9 @@ describe('npm start', () => {
 
       // The page config lists the federated extensions JupyterLab will load.
       const page = await (await fetch(`${base}/lab`, auth)).text();
-      const config = JSON.parse(/<script id="jupyter-config-data" type="application\/json">([\s\S]*?)<\/script>/.exec(page)![1]);
+      const config = JSON.parse(
+        /<script id="jupyter-config-data" type="application\/json">([\s\S]*?)<\/script>/.exec(page)![1]
+      );
       const names = config.federated_extensions.map((e: { name: string }) => e.name);
       expect(names).toContain('threadline');
       // The server's root is the course.
@@ -58,7 +65,10 @@ describe('npm start', () => {
   });
 
   it('setup has nothing to redo on a second run', () => {
-    const again = spawnSync(process.execPath, [path.join(root, 'scripts', 'setup.mjs')], { cwd: root, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [path.join(root, 'scripts', 'setup.mjs')], {
+      cwd: root,
+      encoding: 'utf8'
+    });
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/\[threadline setup\] \S+…/);
   });

@@ -5,7 +5,9 @@ import { AssignmentError, InvalidNotebookError, UsageError } from '../engine/err
 
 /** The version of the npm package this CLI was installed from (src/ and lib/ both sit three levels below it). */
 function packageVersion(): string {
-  const manifest = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 

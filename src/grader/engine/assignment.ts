@@ -227,7 +227,7 @@ export function buildAssignment(source: Notebook, sourcePath: string): Assignmen
 
   // ComputeChecksums + SaveCells
   const cells: SourceCell[] = [];
-  nb.cells.forEach((cell, index) => {
+  nb.cells.forEach(cell => {
     if (!(isGrade(cell) || isSolution(cell) || isLocked(cell))) return;
     const meta = cell.metadata.nbgrader!;
     meta.checksum = computeChecksum(cell);

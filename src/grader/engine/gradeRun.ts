@@ -84,7 +84,6 @@ export async function gradeSubmissions(
       try {
         bytes = fs.readFileSync(file.path);
       } catch (error) {
-        bytes = Buffer.alloc(0);
         const claimed: Claimed = {
           file,
           fileHash: '',

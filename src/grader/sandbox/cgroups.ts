@@ -56,7 +56,7 @@ function cgroupParents(): CgroupDir[] {
 /** Removes the empty cgroups of graders that were killed (kill -9) before they could clean up. */
 function removeStaleGroups(parents: CgroupDir[]): void {
   for (const parent of parents) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = fs.readdirSync(parent.dir).filter(name => /^threadline-\d+-/.test(name));
     } catch {

@@ -88,7 +88,7 @@ export class KernelSandbox {
     for (const group of this.groups) {
       // up to 5 s: a fork bomb keeps forking while it is killed
       for (let attempt = 0; attempt < 250; attempt++) {
-        let pids: number[] = [];
+        let pids: number[];
         try {
           pids = fs.readFileSync(path.join(group.dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
         } catch {

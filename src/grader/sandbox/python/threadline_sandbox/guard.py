@@ -267,7 +267,7 @@ def _threadline_guard_setup(protected, secret, canary_name):
                 fixes.append(lambda o=o, name=name, value=value: setattr(o, name, value))
         for items, saved in saved_lists:
             wanted = saved + [x for x in items if not any(x is y for y in saved) and from_library(x)]
-            if len(wanted) != len(items) or any(x is not y for x, y in zip(wanted, items)):
+            if len(wanted) != len(items) or any(x is not y for x, y in zip(wanted, items, strict=True)):
                 fixes.append(lambda items=items, wanted=wanted: items.__setitem__(slice(None), wanted))
         for d, saved in saved_dicts:
             wanted = {**saved, **{k: v for k, v in d.items() if k not in saved and from_library(v)}}
