@@ -31,7 +31,10 @@ export class NoSuchKernelError extends KernelError {
 
 /** A kernel.json that cannot be used (unreadable, not JSON, no argv). */
 export class InvalidKernelSpecError extends KernelError {
-  constructor(readonly specFile: string, reason: string) {
+  constructor(
+    readonly specFile: string,
+    reason: string
+  ) {
     super(`Kernel spec ${specFile} is invalid: ${reason}. Fix or remove that file.`);
   }
 }

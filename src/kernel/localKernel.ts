@@ -8,50 +8,16 @@ import { KernelDiedError, KernelShutdownError, KernelStartError } from './errors
 import { Heartbeat } from './heartbeat.js';
 import { KernelChannels, type ChannelStats, type MessageChannel } from './kernelChannels.js';
 import { Execution } from './execution.js';
+import { ExecutionQueue } from './executionQueue.js';
 import type { ExecuteOptions, ExecuteResult, KernelClient, KernelInfo } from './kernelClient.js';
 import { KernelProcess } from './kernelProcess.js';
+import { ReplyWaiters } from './replyWaiters.js';
 import { formatKernelCommand, getKernelSpec, type KernelSpec } from './kernelSpec.js';
 import { DisplayRegistry } from './outputCollector.js';
+import type { ConnectOptions, LocalKernelOptions } from './localKernelOptions.js';
 import { Session, type JupyterMessage } from './wireProtocol.js';
 
-export interface LocalKernelOptions {
-  /** kernel spec name (case-insensitive); default 'python3' */
-  kernelName?: string;
-  /** an already resolved spec (wins over kernelName) */
-  spec?: KernelSpec;
-  /** working directory of the kernel (default: this process's) */
-  cwd?: string;
-  /** extra environment variables for the kernel, on top of this process's environment */
-  env?: Record<string, string | undefined>;
-  /** Python prefix used for kernel spec discovery and `python` in argv (default: $VIRTUAL_ENV or the repo's .venv) */
-  prefix?: string;
-  /** where connection files go (default: Jupyter's runtime dir) */
-  runtimeDir?: string;
-  /** give up starting after this long (default 60 s) */
-  startTimeoutMs?: number;
-  /** after execute_reply, wait at most this long for `status: idle` (default 5 s), however much output still comes */
-  idleWaitMs?: number;
-  /** after a timeout interrupt, wait this long for the cell to stop (default 5 s) */
-  interruptGraceMs?: number;
-  /** after shutdown_request, wait this long before SIGTERM (default 3 s) */
-  shutdownWaitMs?: number;
-  /** relaunches with fresh ports when a port turned out to be taken (default 3) */
-  portRetries?: number;
-}
-
-export interface ConnectOptions {
-  kernelName?: string;
-  idleWaitMs?: number;
-  interruptGraceMs?: number;
-  startTimeoutMs?: number;
-  /** heartbeat: declare the kernel dead after this much silence (default 900 ms) */
-  heartbeatDeadAfterMs?: number;
-}
-
-interface ReplyWaiter {
-  resolve: (message: JupyterMessage) => void;
-  reject: (error: Error) => void;
-}
+export type { ConnectOptions, LocalKernelOptions } from './localKernelOptions.js';
 
 export class LocalKernel implements KernelClient {
   readonly kernelName: string;
@@ -65,10 +31,8 @@ export class LocalKernel implements KernelClient {
   private readyPromise?: Promise<KernelInfo>;
   private iopubSeen = false;
   private wakers = new Set<() => void>();
-  private readonly replyWaiters = new Map<string, ReplyWaiter>();
-  private readonly executions = new Map<string, Execution>();
-  /** executions in submission order; the head's timeout clock is running */
-  private readonly queue: Execution[] = [];
+  private readonly replies = new ReplyWaiters();
+  private readonly executions: ExecutionQueue;
   private readonly displays = new DisplayRegistry();
   private readonly deathListeners = new Set<(error: Error) => void>();
   private isAlive = false;
@@ -88,6 +52,11 @@ export class LocalKernel implements KernelClient {
     this.kernelName = spec?.name ?? options.kernelName ?? info.kernel_name ?? 'unknown';
     this.info = info;
     this.session = new Session({ key: info.key, signatureScheme: info.signature_scheme });
+    this.executions = new ExecutionQueue({
+      idleWaitMs: options.idleWaitMs ?? 5000,
+      interruptGraceMs: options.interruptGraceMs ?? 5000,
+      interrupt: () => this.interrupt()
+    });
   }
 
   /** Launches a kernel from its spec and waits until it is ready. */
@@ -298,8 +267,8 @@ export class LocalKernel implements KernelClient {
           this.iopubSeen = true;
           this.wake();
         }
-        const exec = parentId === undefined ? undefined : this.executions.get(parentId);
-        if (exec) this.onExecIopub(exec, message);
+        const exec = this.executions.get(parentId);
+        if (exec) this.executions.onIopub(exec, message);
         return;
       }
       case 'shell':
@@ -320,15 +289,10 @@ export class LocalKernel implements KernelClient {
         if (parentId === undefined) return;
         const exec = this.executions.get(parentId);
         if (exec && type === 'execute_reply') {
-          exec.reply = message.content;
-          this.progress(exec);
+          this.executions.onReply(exec, message.content);
           return;
         }
-        const waiter = this.replyWaiters.get(parentId);
-        if (waiter) {
-          this.replyWaiters.delete(parentId);
-          waiter.resolve(message);
-        }
+        this.replies.deliver(parentId, message);
         return;
       }
       case 'stdin':
@@ -336,63 +300,6 @@ export class LocalKernel implements KernelClient {
           this.onInputRequest(message, this.executions.get(parentId));
         return;
     }
-  }
-
-  private onExecIopub(exec: Execution, message: JupyterMessage): void {
-    const type = message.header.msg_type;
-    if (type === 'status') {
-      if (message.content.execution_state === 'idle') {
-        exec.idle = true;
-        this.progress(exec);
-      }
-      return;
-    }
-    exec.collector.handle(type, message.content);
-  }
-
-  /**
-   * Completes an execution when both reply and idle are in; otherwise bounds the wait for the
-   * other, once: output that keeps coming (a thread printing forever) must not extend it.
-   */
-  private progress(exec: Execution): void {
-    if (exec.done) return;
-    if (exec.reply && exec.idle) {
-      this.complete(exec, false);
-      return;
-    }
-    if (exec.timedOut || exec.waitingForRest) return; // a timer already bounds the wait
-    exec.waitingForRest = true;
-    exec.setTimer(this.options.idleWaitMs ?? 5000, () => this.complete(exec, true));
-  }
-
-  private complete(exec: Execution, incomplete: boolean): void {
-    this.executions.delete(exec.msgId);
-    const i = this.queue.indexOf(exec);
-    if (i >= 0) this.queue.splice(i, 1);
-    exec.finish(incomplete);
-    if (i === 0) this.armHead();
-  }
-
-  /** Starts the timeout clock of the oldest pending execution (the one the kernel is running). */
-  private armHead(): void {
-    const head = this.queue[0];
-    if (!head || head.timedOut || head.reply || head.idle) return;
-    const ms = head.options.timeoutMs;
-    if (ms === undefined || !Number.isFinite(ms)) return;
-    head.setTimer(ms, () => void this.onTimeout(head));
-  }
-
-  private async onTimeout(exec: Execution): Promise<void> {
-    if (exec.done) return;
-    exec.timedOut = true;
-    exec.setTimer(this.options.interruptGraceMs ?? 5000, () => this.complete(exec, true));
-    try {
-      await this.interrupt();
-    } catch {
-      // the grace timer still bounds the wait
-    }
-    // the reply/idle of the interrupted cell completes it through progress()
-    if (exec.reply && exec.idle) this.complete(exec, false);
   }
 
   private onInputRequest(message: JupyterMessage, exec: Execution | undefined): void {
@@ -420,27 +327,7 @@ export class LocalKernel implements KernelClient {
     const channels = this.channels;
     if (!channels) return Promise.reject(new KernelDiedError('it is not running'));
     const msg = this.session.message(type, content);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.replyWaiters.delete(msg.header.msg_id);
-        reject(new Error(`no ${type.replace('_request', '_reply')} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.replyWaiters.set(msg.header.msg_id, {
-        resolve: m => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: e => {
-          clearTimeout(timer);
-          reject(e);
-        }
-      });
-      channels.send(channel, msg).catch(err => {
-        clearTimeout(timer);
-        this.replyWaiters.delete(msg.header.msg_id);
-        reject(err as Error);
-      });
-    });
+    return this.replies.wait(msg.header.msg_id, type, timeoutMs, () => channels.send(channel, msg));
   }
 
   async shellRequest(
@@ -474,15 +361,12 @@ export class LocalKernel implements KernelClient {
       stop_on_error: options.stopOnError ?? true
     });
     const exec = new Execution(msg.header.msg_id, options, this.displays);
-    this.executions.set(exec.msgId, exec);
-    this.queue.push(exec);
-    if (this.queue.length === 1) this.armHead();
+    this.executions.add(exec);
     this.channels.send('shell', msg).catch(err => {
-      this.executions.delete(exec.msgId);
-      const i = this.queue.indexOf(exec);
-      if (i >= 0) this.queue.splice(i, 1);
-      exec.fail(new KernelDiedError(`sending the execute request failed (${(err as Error).message})`));
-      if (i === 0) this.armHead();
+      this.executions.abandon(
+        exec,
+        new KernelDiedError(`sending the execute request failed (${(err as Error).message})`)
+      );
     });
     return exec.promise;
   }
@@ -500,11 +384,8 @@ export class LocalKernel implements KernelClient {
   // ---------------------------------------------------------------- death, restart, shutdown
 
   private rejectPending(error: Error): void {
-    for (const exec of this.executions.values()) exec.fail(error);
-    this.executions.clear();
-    this.queue.length = 0;
-    for (const w of this.replyWaiters.values()) w.reject(error);
-    this.replyWaiters.clear();
+    this.executions.failAll(error);
+    this.replies.rejectAll(error);
     this.wake();
   }
 
