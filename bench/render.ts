@@ -15,11 +15,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 
 const pageEntry = `
-import { TimelineView } from './src/lab/timelineView.js';
-import { TraceStore } from './src/lab/traceStore.js';
-import { parsePayload } from './src/lab/traceValidate.js';
-import { LiveRegistry } from './src/lab/liveRegistry.js';
-import { DEFAULT_SETTINGS } from './src/lab/settings.js';
+import { TimelineView } from './src/lab/timeline/timelineView.js';
+import { TraceStore } from './src/lab/trace/traceStore.js';
+import { parsePayload } from './src/lab/trace/traceValidate.js';
+import { LiveRegistry } from './src/lab/trace/liveRegistry.js';
+import { DEFAULT_SETTINGS } from './src/lab/ui/settings.js';
 import { generateTrace, toChunks } from './test/lab/traceGen.js';
 
 const host = document.getElementById('host');

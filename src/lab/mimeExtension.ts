@@ -1,7 +1,7 @@
 /** The MIME renderer extension (package.json `jupyterlab.mimeExtension`): draws saved and live traces. */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { TRACE_MIME } from '../protocol/names.js';
-import { TimelineRenderer } from './timelineRenderer.js';
+import { TimelineRenderer } from './timeline/timelineRenderer.js';
 
 export const rendererFactory: IRenderMime.IRendererFactory = {
   // only text from the payload reaches the page (textContent), never HTML: safe for untrusted notebooks

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatDuration, formatPercent } from '../../src/lab/format.js';
-import { TimeScale, niceStep } from '../../src/lab/timeScale.js';
-import { LaneIndex, Mipmap, KIND_COUNT } from '../../src/lab/laneIndex.js';
-import { readSettings, DEFAULT_SETTINGS } from '../../src/lab/settings.js';
-import { CpuHistory, asMeterSample } from '../../src/lab/cpuHistory.js';
+import { formatCount, formatDuration, formatPercent } from '../../src/lab/ui/format.js';
+import { TimeScale, niceStep } from '../../src/lab/timeline/timeScale.js';
+import { LaneIndex, Mipmap, KIND_COUNT } from '../../src/lab/trace/laneIndex.js';
+import { readSettings, DEFAULT_SETTINGS } from '../../src/lab/ui/settings.js';
+import { CpuHistory, asMeterSample } from '../../src/lab/meters/cpuHistory.js';
 
 describe('format', () => {
   it('picks a unit a person reads at a glance', () => {
@@ -140,7 +140,7 @@ describe('settings and cpu history', () => {
 
 describe('sparklines and file names', () => {
   it('draws values bottom-up inside the box', async () => {
-    const { sparklinePath } = await import('../../src/lab/sparkline.js');
+    const { sparklinePath } = await import('../../src/lab/ui/sparkline.js');
     expect(sparklinePath([], 10, 10)).toBe('');
     const d = sparklinePath([0, 5, 10], 100, 11, 10);
     expect(d).toBe('M0 10.5 L50.0 5.5 L100.0 0.5');
@@ -148,7 +148,7 @@ describe('sparklines and file names', () => {
     expect(sparklinePath([20], 10, 11, 10)).toBe('M0 0.5');
   });
   it('names exports after the traced cell', async () => {
-    const { fileNameFor } = await import('../../src/lab/download.js');
+    const { fileNameFor } = await import('../../src/lab/ui/download.js');
     expect(fileNameFor('%%timeline fetch all (v2)', 'json')).toBe('threadline-fetch-all-v2.json');
     expect(fileNameFor(undefined, 'png')).toBe('threadline.png');
   });
@@ -156,7 +156,7 @@ describe('sparklines and file names', () => {
 
 describe('stepping through a lane', () => {
   it('finds the next and previous span by start time across duration classes', async () => {
-    const { LaneIndex } = await import('../../src/lab/laneIndex.js');
+    const { LaneIndex } = await import('../../src/lab/trace/laneIndex.js');
     const idx = new LaneIndex();
     idx.add(0, 1000, 0, 1); // long
     idx.add(10, 12, 1, 2); // short

@@ -2,9 +2,9 @@
  * Which rows the timeline shows, top to bottom: a header per group (tasks, threads, processes,
  * cores), then its lanes in creation order. Groups can be collapsed. Pure.
  */
-import { LaneKind } from '../protocol/trace.js';
-import type { TraceStore } from './traceStore.js';
-import type { LaneGroup } from './settings.js';
+import { LaneKind } from '../../protocol/trace.js';
+import type { TraceStore } from '../trace/traceStore.js';
+import type { LaneGroup } from '../ui/settings.js';
 
 export type Row =
   | { type: 'group'; group: LaneGroup; label: string; count: number; collapsed: boolean; y: number; h: number }
@@ -90,20 +90,4 @@ export function visibleRows(rows: Row[], top: number, bottom: number): Row[] {
   const out: Row[] = [];
   for (let i = lo; i < rows.length && rows[i].y < bottom; i++) out.push(rows[i]);
   return out;
-}
-
-/** A lane's name for people: tasks often share a coroutine name, so repeats are numbered (#1, #2…). */
-export function laneDisplayName(store: TraceStore, lane: number): string {
-  const { lanes } = store.tables;
-  const name = lanes.name[lane];
-  let label = store.str(name) || `lane ${lane}`;
-  let nth = 0;
-  let total = 0;
-  for (let l = 0; l < lanes.name.length; l++) {
-    if (lanes.name[l] !== name || lanes.kind[l] !== lanes.kind[lane]) continue;
-    total++;
-    if (l <= lane) nth++;
-  }
-  if (total > 1) label += ` #${nth}`;
-  return label;
 }

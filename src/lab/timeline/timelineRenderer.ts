@@ -5,13 +5,13 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { TRACE_MIME } from '../protocol/names.js';
-import { errorBox } from './errorBox.js';
-import { liveRegistry } from './liveRegistry.js';
-import { settingsStore } from './settings.js';
+import { TRACE_MIME } from '../../protocol/names.js';
+import { errorBox } from '../ui/errorBox.js';
+import { liveRegistry } from '../trace/liveRegistry.js';
+import { settingsStore } from '../ui/settings.js';
 import { TimelineView } from './timelineView.js';
-import { TraceStore } from './traceStore.js';
-import { parsePayload } from './traceValidate.js';
+import { TraceStore } from '../trace/traceStore.js';
+import { parsePayload } from '../trace/traceValidate.js';
 
 export class TimelineRenderer extends Widget implements IRenderMime.IRenderer {
   private view: TimelineView | null = null;

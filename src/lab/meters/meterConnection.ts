@@ -7,10 +7,10 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
-import type { MeterCommand } from '../protocol/trace.js';
-import { METER_COMM_TARGET } from '../protocol/names.js';
+import type { MeterCommand } from '../../protocol/trace.js';
+import { METER_COMM_TARGET } from '../../protocol/names.js';
 import { CpuHistory, asMeterSample } from './cpuHistory.js';
-import { settingsStore } from './settings.js';
+import { settingsStore } from '../ui/settings.js';
 
 export type MeterStatus = 'no-kernel' | 'connecting' | 'live' | 'unavailable' | 'paused';
 

@@ -4,15 +4,15 @@
  * there are more spans than pixels, so a frame costs O(visible lanes × width).
  * Bars are written into a pixel buffer (BarLayer) and composited once.
  */
-import { SpanKind } from '../protocol/trace.js';
-import type { LaneIndex } from './laneIndex.js';
-import { KIND_COUNT, RAW_ALWAYS } from './laneIndex.js';
+import { SpanKind } from '../../protocol/trace.js';
+import type { LaneIndex } from '../trace/laneIndex.js';
+import { KIND_COUNT, RAW_ALWAYS } from '../trace/laneIndex.js';
 import type { Row } from './laneLayout.js';
 import { GROUP_LABELS, visibleRows } from './laneLayout.js';
 import type { Palette } from './palette.js';
 import type { TimeScale } from './timeScale.js';
-import type { TraceStore } from './traceStore.js';
-import type { SampleIndex } from './laneSamples.js';
+import type { TraceStore } from '../trace/traceStore.js';
+import type { SampleIndex } from '../trace/laneSamples.js';
 
 export interface Geometry {
   width: number;

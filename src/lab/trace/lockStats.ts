@@ -1,6 +1,6 @@
 /** Lock-contention statistics from the acquisitions table. Pure. */
 import type { TraceStore } from './traceStore.js';
-import { laneDisplayName } from './laneLayout.js';
+import { laneDisplayName } from './laneNames.js';
 
 export interface Waiter {
   lane: number;

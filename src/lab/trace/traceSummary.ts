@@ -1,5 +1,5 @@
 /** The one-line summary of a trace: lanes, max concurrency, blocked time, dropped events. Pure. */
-import { LaneKind, SpanKind } from '../protocol/trace.js';
+import { LaneKind, SpanKind } from '../../protocol/trace.js';
 import type { TraceStore } from './traceStore.js';
 
 export interface BlockedStep {

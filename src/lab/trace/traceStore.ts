@@ -3,8 +3,8 @@
  * order (out-of-order chunks wait, repeats are ignored), plus the per-lane span indexes the
  * renderer draws from. Pure: no DOM.
  */
-import { TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../protocol/trace.js';
-import type { Trace, TraceChunk, TraceMeta, TraceTables } from '../protocol/trace.js';
+import { TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../../protocol/trace.js';
+import type { Trace, TraceChunk, TraceMeta, TraceTables } from '../../protocol/trace.js';
 import { LaneIndex } from './laneIndex.js';
 import { TraceFormatError } from './errors.js';
 

@@ -3,8 +3,8 @@
  * every table and column present, columns of one table equally long, numbers where numbers go.
  * The JSON Schema in src/protocol is the full contract; this is what the renderer needs to be safe.
  */
-import { TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../protocol/trace.js';
-import type { Trace, TraceChunk, TraceMeta } from '../protocol/trace.js';
+import { TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../../protocol/trace.js';
+import type { Trace, TraceChunk, TraceMeta } from '../../protocol/trace.js';
 import { TraceFormatError, TraceVersionError } from './errors.js';
 
 /** What the probe may display before the trace is complete: the renderer then follows the comm. */

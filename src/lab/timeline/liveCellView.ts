@@ -5,13 +5,13 @@
  * cell finishes and the probe's final display (the saved trace) is in the outputs.
  */
 import type { INotebookTracker } from '@jupyterlab/notebook';
-import type { Kernel } from '@jupyterlab/services';
 import type { PanelLayout } from '@lumino/widgets';
 import { Widget } from '@lumino/widgets';
-import { TRACE_MIME } from '../protocol/names.js';
-import { errorBox } from './errorBox.js';
-import { liveRegistry } from './liveRegistry.js';
-import { settingsStore } from './settings.js';
+import { TRACE_MIME } from '../../protocol/names.js';
+import { errorBox } from '../ui/errorBox.js';
+import { liveRegistry } from '../trace/liveRegistry.js';
+import type { TraceOpened } from '../trace/traceComm.js';
+import { settingsStore } from '../ui/settings.js';
 import { TimelineView } from './timelineView.js';
 
 interface FutureLike {
@@ -74,8 +74,8 @@ function findFuture(area: OutputAreaLike): FutureLike | null {
   }
 }
 
-/** Show the live trace under the cell that is running `parentMsgId` on `kernel`, if there is one. */
-export function showLiveInCell(tracker: INotebookTracker, kernel: Kernel.IKernelConnection, parentMsgId: string | undefined, traceId: string): void {
+/** Show the live trace under the cell whose execute request opened its comm, if there is one. */
+export function showLiveInCell(tracker: INotebookTracker, { kernel, parentMsgId, traceId }: TraceOpened): void {
   if (!parentMsgId) return;
   tracker.forEach(panel => {
     if (panel.sessionContext.session?.kernel?.id !== kernel.id) return;

@@ -1,5 +1,5 @@
 /** Recent per-core CPU samples from the meter comm, as a bounded history. Pure. */
-import type { MeterSample } from '../protocol/trace.js';
+import type { MeterSample } from '../../protocol/trace.js';
 
 export class CpuHistory {
   private samples: MeterSample[] = [];

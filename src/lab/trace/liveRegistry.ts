@@ -3,7 +3,7 @@
  * trace_id (the probe's placeholder display) subscribes and repaints as they arrive. One
  * module instance is shared by the plugins and the MIME renderer (same bundle). Pure.
  */
-import type { TraceChunk } from '../protocol/trace.js';
+import type { TraceChunk } from '../../protocol/trace.js';
 import { TraceStore } from './traceStore.js';
 
 export interface LiveTrace {

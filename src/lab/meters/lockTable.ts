@@ -1,8 +1,8 @@
 /** The lock-contention table: per lock acquisitions, wait, hold, contention, waiters over time, top waiters. */
-import { dataTable } from './dataTable.js';
-import { formatCount, formatDuration, formatPercent } from './format.js';
-import type { LockStat } from './lockStats.js';
-import { sparkline } from './sparkline.js';
+import { dataTable } from '../ui/dataTable.js';
+import { formatCount, formatDuration, formatPercent } from '../ui/format.js';
+import type { LockStat } from '../trace/lockStats.js';
+import { sparkline } from '../ui/sparkline.js';
 
 /** The lock's name, then its kind dimmed: how a lock is labelled in cards and table rows. */
 function lockLabel(s: LockStat): HTMLElement[] {

@@ -3,8 +3,8 @@
  * complete ("X") event per span, process/thread names as metadata, per-core CPU as counters,
  * lane ends as instant events. Pure.
  */
-import { LaneKind, Outcome, SPAN_KIND_LABELS, SpanKind } from '../protocol/trace.js';
-import type { Trace } from '../protocol/trace.js';
+import { LaneKind, Outcome, SPAN_KIND_LABELS, SpanKind } from '../../protocol/trace.js';
+import type { Trace } from '../../protocol/trace.js';
 
 export interface ChromeEvent {
   name: string;

@@ -3,26 +3,27 @@
  * pinned details, legend and the lock-contention table. Plain DOM (no Lumino), so the same view
  * runs in JupyterLab and in the benchmark page.
  */
-import { LaneKind, Outcome, SpanKind } from '../protocol/trace.js';
-import { toChromeTrace } from './chromeTrace.js';
-import { downloadBlob, fileNameFor } from './download.js';
-import { formatCount, formatDuration, formatPercent } from './format.js';
-import type { LaneIndex } from './laneIndex.js';
-import { defaultRank } from './laneIndex.js';
-import { GROUP_LABELS, laneDisplayName, layoutRows } from './laneLayout.js';
+import { LaneKind, Outcome, SpanKind } from '../../protocol/trace.js';
+import { toChromeTrace } from '../trace/chromeExport.js';
+import { downloadBlob, fileNameFor } from '../ui/download.js';
+import { formatCount, formatDuration, formatPercent } from '../ui/format.js';
+import type { LaneIndex } from '../trace/laneIndex.js';
+import { defaultRank } from '../trace/laneIndex.js';
+import { GROUP_LABELS, layoutRows } from './laneLayout.js';
+import { laneDisplayName } from '../trace/laneNames.js';
 import type { Layout, Row } from './laneLayout.js';
-import { SampleIndex } from './laneSamples.js';
-import { lockStats } from './lockStats.js';
-import { renderLockTable } from './lockMeterView.js';
+import { SampleIndex } from '../trace/laneSamples.js';
+import { lockStats } from '../trace/lockStats.js';
+import { renderLockTable } from '../meters/lockTable.js';
 import { PaletteCache, onThemeChange, pixelOf } from './palette.js';
 import type { Palette } from './palette.js';
-import type { LaneGroup, ThreadlineSettings } from './settings.js';
+import type { LaneGroup, ThreadlineSettings } from '../ui/settings.js';
 import { TimeScale } from './timeScale.js';
 import { BarLayer, bands, paintTimeline } from './timelinePainter.js';
 import type { PaintStats } from './timelinePainter.js';
-import type { TraceStore } from './traceStore.js';
-import { SummaryTracker } from './traceSummary.js';
-import type { TraceSummary } from './traceSummary.js';
+import type { TraceStore } from '../trace/traceStore.js';
+import { SummaryTracker } from '../trace/traceSummary.js';
+import type { TraceSummary } from '../trace/traceSummary.js';
 
 const LABEL_W = 210;
 const AXIS_H = 22;

@@ -3,11 +3,11 @@
  * quota bites, CPU split by process (the kernel vs its workers). Samples only while shown.
  */
 import { Widget } from '@lumino/widgets';
-import { dataTable } from './dataTable.js';
-import { formatDuration } from './format.js';
+import { dataTable } from '../ui/dataTable.js';
+import { formatDuration } from '../ui/format.js';
 import { cpuIcon } from './icons.js';
 import type { MeterConnection } from './meterConnection.js';
-import { sparkline } from './sparkline.js';
+import { sparkline } from '../ui/sparkline.js';
 
 export class CoreMeterPanel extends Widget {
   constructor(private readonly meter: MeterConnection) {

@@ -2,13 +2,23 @@
  * Registers the `threadline.trace` comm target on the kernel of every notebook (again when the
  * kernel changes; a restart keeps the connection's targets), and feeds the chunks the probe
  * sends into the live registry, where the timeline output for that trace_id picks them up.
+ * Who shows a newly opened trace is passed in (`onOpen`): the model does not import its views.
  */
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { TRACE_COMM_TARGET } from '../protocol/names.js';
+import { TRACE_COMM_TARGET } from '../../protocol/names.js';
 import { liveRegistry } from './liveRegistry.js';
 import { parsePayload } from './traceValidate.js';
-import { showLiveInCell } from './liveCellView.js';
+
+/** A trace comm the probe opened: on which kernel, from which execute request, for which trace. */
+export interface TraceOpened {
+  kernel: Kernel.IKernelConnection;
+  /** msg_id of the execute request whose cell is running the trace */
+  parentMsgId: string | undefined;
+  traceId: string;
+}
+
+export type TraceOpenedHandler = (opened: TraceOpened) => void;
 
 const registered = new WeakSet<Kernel.IKernelConnection>();
 
@@ -23,7 +33,7 @@ function onChunk(kernelId: string, data: unknown): void {
   }
 }
 
-export function registerTraceTarget(tracker: INotebookTracker, kernel: Kernel.IKernelConnection | null | undefined): void {
+export function registerTraceTarget(kernel: Kernel.IKernelConnection | null | undefined, onOpen: TraceOpenedHandler): void {
   if (!kernel || kernel.isDisposed || registered.has(kernel)) return;
   registered.add(kernel);
   kernel.registerCommTarget(TRACE_COMM_TARGET, (comm: Kernel.IComm, open: KernelMessage.ICommOpenMsg) => {
@@ -32,18 +42,19 @@ export function registerTraceTarget(tracker: INotebookTracker, kernel: Kernel.IK
     // the open message may carry the first chunk, or only announce the trace_id
     if ('spans' in data) onChunk(kernel.id, data);
     else if (traceId) liveRegistry.get(traceId).kernelId = kernel.id;
-    if (traceId) showLiveInCell(tracker, kernel, (open.parent_header as { msg_id?: string } | undefined)?.msg_id, traceId);
+    const parentMsgId = (open.parent_header as { msg_id?: string } | undefined)?.msg_id;
+    if (traceId) onOpen({ kernel, parentMsgId, traceId });
     comm.onMsg = msg => onChunk(kernel.id, msg.content.data);
   });
   kernel.disposed.connect(() => registered.delete(kernel));
 }
 
-export function watchNotebooks(tracker: INotebookTracker): void {
+export function watchNotebooks(tracker: INotebookTracker, onOpen: TraceOpenedHandler): void {
   const watch = (panel: NotebookPanel): void => {
     const ctx = panel.sessionContext;
-    ctx.kernelChanged.connect((_, change) => registerTraceTarget(tracker, change.newValue));
-    registerTraceTarget(tracker, ctx.session?.kernel);
-    void ctx.ready.then(() => registerTraceTarget(tracker, ctx.session?.kernel));
+    ctx.kernelChanged.connect((_, change) => registerTraceTarget(change.newValue, onOpen));
+    registerTraceTarget(ctx.session?.kernel, onOpen);
+    void ctx.ready.then(() => registerTraceTarget(ctx.session?.kernel, onOpen));
   };
   tracker.forEach(watch);
   tracker.widgetAdded.connect((_, panel) => watch(panel));

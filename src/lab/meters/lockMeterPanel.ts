@@ -2,11 +2,11 @@
 import type { INotebookTracker } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 import { lockIcon } from './icons.js';
-import { liveRegistry } from './liveRegistry.js';
-import { lockStats } from './lockStats.js';
-import { renderLockTable } from './lockMeterView.js';
-import { settingsStore } from './settings.js';
-import { formatDuration } from './format.js';
+import { liveRegistry } from '../trace/liveRegistry.js';
+import { lockStats } from '../trace/lockStats.js';
+import { renderLockTable } from './lockTable.js';
+import { settingsStore } from '../ui/settings.js';
+import { formatDuration } from '../ui/format.js';
 
 export class LockMeterPanel extends Widget {
   private timer = 0;
