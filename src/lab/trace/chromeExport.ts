@@ -3,7 +3,7 @@
  * complete ("X") event per span, process/thread names as metadata, per-core CPU as counters,
  * lane ends as instant events. Pure.
  */
-import { LaneKind, Outcome, SPAN_KIND_LABELS, SpanKind } from '../../protocol/trace.js';
+import { LANE_KIND_LABELS, LaneKind, OUTCOME_LABELS, Outcome, SPAN_KIND_LABELS, SpanKind } from '../../protocol/trace.js';
 import type { Trace } from '../../protocol/trace.js';
 
 export interface ChromeEvent {
@@ -24,6 +24,12 @@ export interface ChromeTrace {
   otherData: Record<string, string | number>;
 }
 
+/** A span's event name: its kind, then the lock it concerns or what it awaited / where it blocked. */
+function spanName(kind: SpanKind, label: string, lock: string): string {
+  const name = SPAN_KIND_LABELS[kind] ?? `kind ${kind}`;
+  if (lock) return `${name} ${lock}`;
+  return label && kind !== SpanKind.run ? `${name}: ${label}` : name;
+}
 
 export function toChromeTrace(trace: Trace): ChromeTrace {
   const str = (i: number): string => (i >= 0 && i < trace.strings.length ? trace.strings[i] : '');
@@ -45,8 +51,8 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
       events.push({ name: 'process_name', ph: 'M', pid, args: { name: str(lanes.name[l]) || `process ${pid}` } });
       pids.add(pid);
     }
-    const prefix = lanes.kind[l] === LaneKind.task ? 'task' : lanes.kind[l] === LaneKind.thread ? 'thread' : 'process';
-    events.push({ name: 'thread_name', ph: 'M', pid, tid: tidOf(l), args: { name: `${prefix}: ${str(lanes.name[l])}` } });
+    const name = `${LANE_KIND_LABELS[lanes.kind[l]] ?? 'lane'}: ${str(lanes.name[l])}`;
+    events.push({ name: 'thread_name', ph: 'M', pid, tid: tidOf(l), args: { name } });
     events.push({ name: 'thread_sort_index', ph: 'M', pid, tid: tidOf(l), args: { sort_index: l } });
   }
   if (!pids.has(kernelPid)) events.push({ name: 'process_name', ph: 'M', pid: kernelPid, args: { name: 'kernel' } });
@@ -59,8 +65,8 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
     if (label) args[kind === SpanKind.blocked ? 'location' : 'awaiting'] = label;
     if (lock) args.lock = lock;
     events.push({
-      name: lock ? `${SPAN_KIND_LABELS[kind as SpanKind]} ${lock}` : label && kind !== SpanKind.run ? `${SPAN_KIND_LABELS[kind as SpanKind]}: ${label}` : SPAN_KIND_LABELS[kind as SpanKind] ?? `kind ${kind}`,
-      cat: SPAN_KIND_LABELS[kind as SpanKind] ?? 'span',
+      name: spanName(kind, label, lock),
+      cat: SPAN_KIND_LABELS[kind] ?? 'span',
       ph: 'X',
       ts: spans.start[i],
       dur: Math.max(0, spans.end[i] - spans.start[i]),
@@ -73,7 +79,7 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
     const outcome = ends.outcome[i];
     const detail = str(ends.detail[i]);
     events.push({
-      name: outcome === Outcome.error ? 'error' : outcome === Outcome.cancelled ? 'cancelled' : 'done',
+      name: OUTCOME_LABELS[outcome] ?? OUTCOME_LABELS[Outcome.ok],
       ph: 'i',
       s: 't',
       ts: ends.t[i],
@@ -83,7 +89,8 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
     });
   }
   for (let i = 0; i < cpu.t.length; i++) {
-    events.push({ name: `cpu core ${cpu.core[i]}`, ph: 'C', ts: cpu.t[i], pid: kernelPid, args: { util: cpu.util[i] } });
+    const name = `cpu core ${cpu.core[i]}`;
+    events.push({ name, ph: 'C', ts: cpu.t[i], pid: kernelPid, args: { util: cpu.util[i] } });
   }
   return {
     traceEvents: events,
