@@ -4,7 +4,8 @@ import { TraceStore } from '../../src/lab/trace/traceStore.js';
 import { layoutRows } from '../../src/lab/timeline/laneLayout.js';
 import { SampleIndex } from '../../src/lab/trace/laneSamples.js';
 import { TimeScale } from '../../src/lab/timeline/timeScale.js';
-import { BarLayer, paintTimeline } from '../../src/lab/timeline/timelinePainter.js';
+import { BarLayer } from '../../src/lab/timeline/barLayer.js';
+import { paintTimeline } from '../../src/lab/timeline/timelinePainter.js';
 import type { PaintStats } from '../../src/lab/timeline/timelinePainter.js';
 import type { Palette } from '../../src/lab/timeline/palette.js';
 import { SpanKind } from '../../src/protocol/trace.js';
@@ -34,7 +35,7 @@ function paint(store: TraceStore, fit?: [number, number]): { stats: PaintStats; 
   scale.fit(a, b);
   const layout = layoutRows(store, { laneHeight: 18, collapsed: new Set(), shown: new Set(['tasks', 'threads', 'processes', 'cores']) });
   const bars = new BarLayer();
-  bars.colors.set([1, 2, 3, 4, 5, 6]);
+  bars.colors.set([1, 2, 3, 4, 5]);
   const stats = paintTimeline({
     ctx: nullContext(),
     width,

@@ -4,12 +4,15 @@
  */
 import { LaneKind } from '../../protocol/trace.js';
 import type { TraceStore } from '../trace/traceStore.js';
+import { LANE_GROUPS } from '../ui/settings.js';
 import type { LaneGroup } from '../ui/settings.js';
 
 export type Row =
   | { type: 'group'; group: LaneGroup; label: string; count: number; collapsed: boolean; y: number; h: number }
   | { type: 'lane'; lane: number; group: LaneGroup; y: number; h: number }
   | { type: 'core'; core: number; y: number; h: number };
+
+export type LaneRow = Extract<Row, { type: 'lane' }>;
 
 export interface Layout {
   rows: Row[];
@@ -37,6 +40,13 @@ export interface LayoutOptions {
   collapsed: ReadonlySet<LaneGroup>;
   /** groups shown at all */
   shown: ReadonlySet<LaneGroup>;
+}
+
+/** The lane groups a trace has something in, in display order. */
+export function groupsIn(store: TraceStore): LaneGroup[] {
+  const present = new Set(store.tables.lanes.kind.map(groupOf));
+  if (store.tables.cpu.t.length) present.add('cores');
+  return LANE_GROUPS.filter(group => present.has(group));
 }
 
 /** Number of distinct cores in the CPU table. */

@@ -13,6 +13,7 @@ import type { Palette } from './palette.js';
 import type { TimeScale } from './timeScale.js';
 import type { TraceStore } from '../trace/traceStore.js';
 import type { SampleIndex } from '../trace/laneSamples.js';
+import type { BarLayer } from './barLayer.js';
 
 export interface Geometry {
   width: number;
@@ -56,53 +57,6 @@ export function bands(y: number, h: number): { mainY: number; mainH: number; thi
   const thinH = Math.max(2, Math.round(mainH * 0.3));
   return { mainY, mainH, thinY: mainY + Math.round((mainH - thinH) / 2), thinH, lockY: y + h - lockH - 2, lockH };
 }
-
-/**
- * The bars of every lane, written straight into pixels: the cost is bounded by the plot's area,
- * whatever the number of spans. Composited onto the canvas in one drawImage.
- */
-export class BarLayer {
-  width = 0;
-  height = 0;
-  pixels = new Uint32Array(0);
-  /** pixels written this frame: a measure of work */
-  written = 0;
-  colors = new Uint32Array(6);
-
-  resize(width: number, height: number): void {
-    width = Math.max(1, Math.floor(width));
-    height = Math.max(1, Math.floor(height));
-    if (width !== this.width || height !== this.height) {
-      this.width = width;
-      this.height = height;
-      this.pixels = new Uint32Array(width * height);
-    } else this.pixels.fill(0);
-    this.written = 0;
-  }
-
-  /** Fill columns [x0, x1) of rows [y0, y0 + h) with colour slot `slot`. */
-  fill(slot: number, x0: number, x1: number, y0: number, h: number): void {
-    x0 = Math.max(0, x0 | 0);
-    x1 = Math.min(this.width, x1 | 0);
-    const ya = Math.max(0, y0 | 0);
-    const yb = Math.min(this.height, (y0 + h) | 0);
-    if (x1 <= x0 || yb <= ya) return;
-    const c = this.colors[slot];
-    const w = this.width;
-    const px = this.pixels;
-    if (x1 - x0 <= 8) {
-      // narrow runs are the common case when zoomed out: a plain loop beats many fill() calls
-      for (let y = ya; y < yb; y++) {
-        const row = y * w;
-        for (let x = x0; x < x1; x++) px[row + x] = c;
-      }
-    } else {
-      for (let y = ya; y < yb; y++) px.fill(c, y * w + x0, y * w + x1);
-    }
-    this.written += (x1 - x0) * (yb - ya);
-  }
-}
-
 
 export function paintTimeline(p: PaintInput): PaintStats {
   const { ctx, width, height, labelW, axisH, scale, palette: pal } = p;
@@ -272,15 +226,14 @@ type Bands = ReturnType<typeof bands>;
 function fillKind(bars: BarLayer, kind: number, x0: number, x1: number, g: Bands): void {
   switch (kind) {
     case SpanKind.suspended:
-      return bars.fill(1, x0, x1, g.thinY, g.thinH);
+      return bars.fill(SpanKind.suspended, x0, x1, g.thinY, g.thinH);
     case SpanKind.lockWait:
-      return bars.fill(2, x0, x1, g.lockY, g.lockH);
     case SpanKind.lockHold:
-      return bars.fill(3, x0, x1, g.lockY, g.lockH);
+      return bars.fill(kind, x0, x1, g.lockY, g.lockH);
     case SpanKind.blocked:
-      return bars.fill(4, x0, x1, g.mainY - 1, g.mainH + 2);
+      return bars.fill(SpanKind.blocked, x0, x1, g.mainY - 1, g.mainH + 2);
     default:
-      return bars.fill(0, x0, x1, g.mainY, g.mainH);
+      return bars.fill(SpanKind.run, x0, x1, g.mainY, g.mainH);
   }
 }
 
