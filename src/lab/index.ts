@@ -6,6 +6,7 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { TRACE_COMM_TARGET } from '../protocol/names.js';
 import { gradingPlugin } from './grading/gradingPlugin.js';
 import { metersPlugin } from './meters/metersPlugin.js';
 import { settingsStore } from './ui/settings.js';
@@ -36,7 +37,7 @@ const settingsPlugin: JupyterFrontEndPlugin<void> = {
 
 const traceCommPlugin: JupyterFrontEndPlugin<void> = {
   id: 'threadline:trace-comm',
-  description: 'Receives live trace chunks from the Threadline probe over the threadline.trace comm.',
+  description: `Receives live trace chunks from the Threadline probe over the ${TRACE_COMM_TARGET} comm.`,
   autoStart: true,
   requires: [INotebookTracker],
   activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) => watchNotebooks(tracker, opened => showLiveInCell(tracker, opened))

@@ -13,7 +13,7 @@ export const rendererFactory: IRenderMime.IRendererFactory = {
 
 const extension: IRenderMime.IExtension = {
   id: 'threadline:timeline-renderer',
-  description: 'Draws Threadline traces (application/vnd.threadline.trace+json) as a task timeline.',
+  description: `Draws Threadline traces (${TRACE_MIME}) as a task timeline.`,
   rendererFactory,
   rank: 10,
   dataType: 'json'
