@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MarkerError } from '../../src/protocol/assignment.js';
-import { isInstructorSource, studentVersion } from '../../src/lab/grading/studentVersion.js';
+import { MarkerError } from '../../../src/protocol/assignment.js';
+import { isInstructorSource, studentVersion } from '../../../src/lab/grading/studentVersion.js';
 
-const notebooks = path.resolve(__dirname, '..', '..', 'notebooks');
+const notebooks = path.resolve(__dirname, '..', '..', '..', 'notebooks');
 const sources = fs.readdirSync(path.join(notebooks, 'source')).filter(name => name.endsWith('.ipynb'));
 
 type RawCell = { cell_type: string; source: string | string[]; metadata: unknown };

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { generateTrace } from './traceGen.js';
-import { TraceStore } from '../../src/lab/trace/traceStore.js';
-import { layoutRows } from '../../src/lab/timeline/laneLayout.js';
-import { SampleIndex } from '../../src/lab/trace/laneSamples.js';
-import { TimeScale } from '../../src/lab/timeline/timeScale.js';
-import { BarLayer } from '../../src/lab/timeline/barLayer.js';
-import { paintTimeline } from '../../src/lab/timeline/timelinePainter.js';
-import type { PaintStats } from '../../src/lab/timeline/timelinePainter.js';
-import type { Palette } from '../../src/lab/timeline/palette.js';
-import { SpanKind } from '../../src/protocol/trace.js';
+import { generateTrace } from '../traceGen.js';
+import { TraceStore } from '../../../src/lab/trace/traceStore.js';
+import { layoutRows } from '../../../src/lab/timeline/laneLayout.js';
+import { SampleIndex } from '../../../src/lab/trace/laneSamples.js';
+import { TimeScale } from '../../../src/lab/timeline/timeScale.js';
+import { BarLayer } from '../../../src/lab/timeline/barLayer.js';
+import { paintTimeline } from '../../../src/lab/timeline/timelinePainter.js';
+import type { PaintStats } from '../../../src/lab/timeline/timelinePainter.js';
+import type { Palette } from '../../../src/lab/timeline/palette.js';
+import { SpanKind } from '../../../src/protocol/trace.js';
 
 /** A 2D context that draws nothing: the bars go to the BarLayer, which is what we inspect. */
 function nullContext(): CanvasRenderingContext2D {
