@@ -6,8 +6,10 @@
  * than there are pixels, the lane is drawn from a multi-resolution summary (a mipmap of per-kind
  * coverage in power-of-two time bins) instead. Pure: no DOM.
  */
+import { SpanKind } from '../../protocol/trace.js';
 
-export const KIND_COUNT = 5;
+/** Span kinds are 0 … KIND_COUNT - 1 (src/protocol/trace.ts). */
+export const KIND_COUNT = Object.keys(SpanKind).length;
 const CLASS_COUNT = 48;
 /** Lanes with at most this many spans are always drawn span by span. */
 export const RAW_ALWAYS = 256;
@@ -313,6 +315,14 @@ export class LaneIndex {
 }
 
 /** blocked > lock wait > lock hold > suspended > run: what a learner most needs to see. */
+const RANK: Record<SpanKind, number> = {
+  [SpanKind.run]: 0,
+  [SpanKind.suspended]: 1,
+  [SpanKind.lockHold]: 2,
+  [SpanKind.lockWait]: 3,
+  [SpanKind.blocked]: 4
+};
+
 export function defaultRank(kind: number): number {
-  return [0, 1, 3, 2, 4][kind] ?? 0;
+  return RANK[kind as SpanKind] ?? 0;
 }
