@@ -40,7 +40,8 @@ const traceCommPlugin: JupyterFrontEndPlugin<void> = {
   description: `Receives live trace chunks from the Threadline probe over the ${TRACE_COMM_TARGET} comm.`,
   autoStart: true,
   requires: [INotebookTracker],
-  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) => watchNotebooks(tracker, opened => showLiveInCell(tracker, opened))
+  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) =>
+    watchNotebooks(tracker, opened => showLiveInCell(tracker, opened))
 };
 
 export default [settingsPlugin, traceCommPlugin, metersPlugin, gradingPlugin];

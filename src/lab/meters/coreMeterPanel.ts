@@ -59,7 +59,8 @@ export class CoreMeterPanel extends Widget {
         status === 'no-kernel'
           ? 'Open a notebook with a running kernel to see its cores.'
           : status === 'unavailable'
-            ? 'This kernel has no Threadline probe. Choose the “Python 3 (Threadline)” kernel, or run `%load_ext threadline`.'
+            ? 'This kernel has no Threadline probe. ' +
+              'Choose the “Python 3 (Threadline)” kernel, or run `%load_ext threadline`.'
             : 'Waiting for the first sample…'
       );
       this.node.replaceChildren(...parts);
@@ -68,11 +69,16 @@ export class CoreMeterPanel extends Widget {
     const busy = h.busyCores(s);
     this.node.dataset.busy = String(busy);
     this.node.dataset.peakBusy = String(h.peakBusy);
-    p(`${this.meter.kernelName}: ${busy} of ${s.per_core.length} cores busy now, at most ${h.peakBusy} at once recently.`);
-    const eff = p(`Usable by this kernel: ${s.effective_cpus} of ${s.host_cpus} host cores${s.effective_cpus_reason ? ` (${s.effective_cpus_reason})` : ''}.`);
+    const cores = s.per_core.length;
+    p(`${this.meter.kernelName}: ${busy} of ${cores} cores busy now, at most ${h.peakBusy} at once recently.`);
+    const reason = s.effective_cpus_reason ? ` (${s.effective_cpus_reason})` : '';
+    const eff = p(`Usable by this kernel: ${s.effective_cpus} of ${s.host_cpus} host cores${reason}.`);
     if (s.effective_cpus < s.host_cpus) eff.classList.add('tl-mod-note');
     const throttled = h.throttledUs;
-    if (throttled > 0) p(`Throttled for ${formatDuration(throttled)} recently: the CPU quota is being hit, more processes will not help.`, 'tl-PanelLine tl-mod-warn');
+    if (throttled > 0) {
+      const why = 'the CPU quota is being hit, more processes will not help';
+      p(`Throttled for ${formatDuration(throttled)} recently: ${why}.`, 'tl-PanelLine tl-mod-warn');
+    }
     const list = document.createElement('div');
     list.className = 'tl-CoreList';
     s.per_core.forEach((u, core) => {
@@ -84,7 +90,8 @@ export class CoreMeterPanel extends Widget {
       const value = document.createElement('span');
       value.className = 'tl-CoreValue';
       value.textContent = `${Math.round(u)}%`;
-      row.append(name, sparkline(h.series(core), 140, 18, `core ${core} utilisation history, now ${Math.round(u)}%`, 100), value);
+      const label = `core ${core} utilisation history, now ${Math.round(u)}%`;
+      row.append(name, sparkline(h.series(core), 140, 18, label, 100), value);
       list.append(row);
     });
     parts.push(list);

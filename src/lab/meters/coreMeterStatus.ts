@@ -52,7 +52,13 @@ export class CoreMeterStatus extends Widget {
     if (!s || status !== 'live') {
       this.bars.replaceChildren();
       const why =
-        status === 'no-kernel' ? 'no kernel' : status === 'unavailable' ? 'no Threadline probe in this kernel' : status === 'paused' ? 'paused' : 'connecting…';
+        status === 'no-kernel'
+          ? 'no kernel'
+          : status === 'unavailable'
+            ? 'no Threadline probe in this kernel'
+            : status === 'paused'
+              ? 'paused'
+              : 'connecting…';
       this.node.title = `CPU meter: ${why}`;
       this.node.setAttribute('aria-label', this.node.title);
       this.node.classList.toggle('tl-mod-off', true);

@@ -48,14 +48,17 @@ export class LockMeterPanel extends Widget {
     const line = document.createElement('p');
     line.className = 'tl-PanelLine';
     if (!latest) {
-      line.textContent = 'Run a cell under %%timeline (or `with threadline.trace():`) in the active notebook to see its locks here.';
+      line.textContent =
+        'Run a cell under %%timeline (or `with threadline.trace():`) in the active notebook to see its locks here.';
       this.node.replaceChildren(title, line);
       return;
     }
     const store = latest.store;
-    line.textContent = `${store.meta?.label ?? 'latest trace'} — ${store.complete ? 'finished' : 'running'}, ${formatDuration(store.duration)}`;
+    const state = store.complete ? 'finished' : 'running';
+    line.textContent = `${store.meta?.label ?? 'latest trace'} — ${state}, ${formatDuration(store.duration)}`;
     this.node.dataset.locks = String(store.tables.locks.name.length);
-    this.node.replaceChildren(title, line, renderLockTable(lockStats(store), settingsStore.current.contentionWarning, true));
+    const table = renderLockTable(lockStats(store), settingsStore.current.contentionWarning, true);
+    this.node.replaceChildren(title, line, table);
   }
 
   dispose(): void {

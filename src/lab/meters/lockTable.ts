@@ -32,6 +32,11 @@ function contentionMeter(s: LockStat, contentionWarning: number): HTMLElement {
   return wrap;
 }
 
+function waitersSparkline(s: LockStat, width: number, height: number): SVGSVGElement {
+  const label = `waiters over time for ${s.name}, peak ${Math.max(...s.waiters).toFixed(1)}`;
+  return sparkline(s.waiters, width, height, label);
+}
+
 /** One card per lock, for narrow places (the side panel). */
 function renderLockCards(stats: LockStat[], contentionWarning: number): HTMLElement {
   const list = document.createElement('div');
@@ -53,10 +58,11 @@ function renderLockCards(stats: LockStat[], contentionWarning: number): HTMLElem
       dl.append(dt, dd);
     };
     fact('acquisitions', formatCount(s.acquisitions));
-    fact('wait', `${formatDuration(s.totalWaitUs)} total, ${formatDuration(s.meanWaitUs)} mean, ${formatDuration(s.maxWaitUs)} max`);
+    const [total, mean, max] = [s.totalWaitUs, s.meanWaitUs, s.maxWaitUs].map(formatDuration);
+    fact('wait', `${total} total, ${mean} mean, ${max} max`);
     fact('held', formatDuration(s.totalHoldUs));
     fact('contention', contentionMeter(s, contentionWarning));
-    fact('waiters', sparkline(s.waiters, 140, 18, `waiters over time for ${s.name}, peak ${Math.max(...s.waiters).toFixed(1)}`));
+    fact('waiters', waitersSparkline(s, 140, 18));
     fact('waited most', s.topWaiters.map(w => `${w.name} (${formatDuration(w.waitUs)})`).join(', ') || '–');
     card.append(head, dl);
     list.append(card);
@@ -99,7 +105,7 @@ export function renderLockTable(stats: LockStat[], contentionWarning: number, co
     tr.insertCell().textContent = formatDuration(s.maxWaitUs);
     tr.insertCell().textContent = formatDuration(s.totalHoldUs);
     tr.insertCell().append(contentionMeter(s, contentionWarning));
-    tr.insertCell().append(sparkline(s.waiters, 80, 16, `waiters over time for ${s.name}, peak ${Math.max(...s.waiters).toFixed(1)}`));
+    tr.insertCell().append(waitersSparkline(s, 80, 16));
     tr.insertCell().textContent = s.topWaiters.map(w => `${w.name} (${formatDuration(w.waitUs)})`).join(', ') || '–';
   }
   return table;

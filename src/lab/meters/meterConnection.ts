@@ -98,7 +98,8 @@ export class MeterConnection {
   private onKernelStatus(): void {
     const k = this.kernel;
     if (!k) return;
-    if (k.status === 'restarting' || k.status === 'autorestarting' || k.status === 'dead' || k.connectionStatus !== 'connected') {
+    const gone = k.status === 'restarting' || k.status === 'autorestarting' || k.status === 'dead';
+    if (gone || k.connectionStatus !== 'connected') {
       // a restart disposes every comm of the connection: open a new one when the kernel is back
       this.comm = null;
       if (this.statusValue === 'live') this.setStatus('connecting');
@@ -125,7 +126,8 @@ export class MeterConnection {
     }
     if (this.comm || this.retry) return;
     const k = this.kernel;
-    if (k.isDisposed || k.connectionStatus !== 'connected' || k.status === 'restarting' || k.status === 'starting' || k.status === 'unknown') {
+    const notReady = k.status === 'restarting' || k.status === 'starting' || k.status === 'unknown';
+    if (k.isDisposed || k.connectionStatus !== 'connected' || notReady) {
       this.setStatus('connecting');
       return;
     }

@@ -19,7 +19,12 @@ export const metersPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [INotebookTracker],
   optional: [IStatusBar, ICommandPalette],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, statusBar: IStatusBar | null, palette: ICommandPalette | null) => {
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    statusBar: IStatusBar | null,
+    palette: ICommandPalette | null
+  ) => {
     const meter = new MeterConnection(tracker);
     const cpuPanel = new CoreMeterPanel(meter);
     const lockPanel = new LockMeterPanel(tracker);

@@ -63,7 +63,8 @@ export function layoutRows(store: TraceStore, opts: LayoutOptions): Layout {
   const { lanes } = store.tables;
   const byGroup: Record<LaneGroup, number[]> = { tasks: [], threads: [], processes: [], cores: [] };
   for (let l = 0; l < lanes.kind.length; l++) byGroup[groupOf(lanes.kind[l])].push(l);
-  for (const g of ['tasks', 'threads', 'processes'] as const) byGroup[g].sort((a, b) => lanes.start[a] - lanes.start[b] || a - b);
+  const byStart = (a: number, b: number): number => lanes.start[a] - lanes.start[b] || a - b;
+  for (const g of ['tasks', 'threads', 'processes'] as const) byGroup[g].sort(byStart);
   const cores = coreCount(store);
   const rows: Row[] = [];
   const counts: Record<LaneGroup, number> = { tasks: 0, threads: 0, processes: 0, cores: 0 };

@@ -49,8 +49,17 @@ export interface PaintStats {
   mipLanes: number;
 }
 
+export interface Bands {
+  mainY: number;
+  mainH: number;
+  thinY: number;
+  thinH: number;
+  lockY: number;
+  lockH: number;
+}
+
 /** Vertical bands of a lane row: the task/thread state on top, locks in a strip below. */
-export function bands(y: number, h: number): { mainY: number; mainH: number; thinY: number; thinH: number; lockY: number; lockH: number } {
+export function bands(y: number, h: number): Bands {
   const lockH = Math.max(2, Math.round(h * 0.18));
   const mainY = y + 2;
   const mainH = h - lockH - 5;
@@ -177,7 +186,9 @@ export function paintTimeline(p: PaintInput): PaintStats {
   if (cpuRects.length) {
     ctx.fillStyle = pal.cpu;
     ctx.beginPath();
-    for (let i = 0; i < cpuRects.length; i += 4) ctx.rect(cpuRects[i], cpuRects[i + 1], cpuRects[i + 2], cpuRects[i + 3]);
+    for (let i = 0; i < cpuRects.length; i += 4) {
+      ctx.rect(cpuRects[i], cpuRects[i + 1], cpuRects[i + 2], cpuRects[i + 3]);
+    }
     ctx.fill();
   }
 
@@ -202,7 +213,8 @@ export function paintTimeline(p: PaintInput): PaintStats {
     ctx.strokeStyle = pal.focus;
     ctx.lineWidth = dash ? 1 : 2;
     ctx.setLineDash(dash ? [3, 2] : []);
-    ctx.strokeRect(labelW + x0 - 1, (isLock ? g.lockY : g.mainY) - 1, Math.max(3, x1 - x0 + 2), (isLock ? g.lockH : g.mainH) + 2);
+    const [bandY, bandH] = isLock ? [g.lockY, g.lockH] : [g.mainY, g.mainH];
+    ctx.strokeRect(labelW + x0 - 1, bandY - 1, Math.max(3, x1 - x0 + 2), bandH + 2);
     ctx.setLineDash([]);
   }
   ctx.restore();
@@ -219,8 +231,6 @@ export function paintTimeline(p: PaintInput): PaintStats {
   ctx.restore();
   return stats;
 }
-
-type Bands = ReturnType<typeof bands>;
 
 /** Paint one span kind over [x0, x1) in its band of the lane (colour slot = kind). */
 function fillKind(bars: BarLayer, kind: number, x0: number, x1: number, g: Bands): void {

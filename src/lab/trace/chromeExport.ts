@@ -3,7 +3,14 @@
  * complete ("X") event per span, process/thread names as metadata, per-core CPU as counters,
  * lane ends as instant events. Pure.
  */
-import { LANE_KIND_LABELS, LaneKind, OUTCOME_LABELS, Outcome, SPAN_KIND_LABELS, SpanKind } from '../../protocol/trace.js';
+import {
+  LANE_KIND_LABELS,
+  LaneKind,
+  OUTCOME_LABELS,
+  Outcome,
+  SPAN_KIND_LABELS,
+  SpanKind
+} from '../../protocol/trace.js';
 import type { Trace } from '../../protocol/trace.js';
 
 export interface ChromeEvent {

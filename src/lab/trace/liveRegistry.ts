@@ -95,7 +95,9 @@ export class LiveRegistry {
   /** Forget the oldest traces nobody watches, beyond `keep`. */
   private prune(): void {
     if (this.traces.size <= this.keep) return;
-    const idle = [...this.traces.entries()].filter(([id]) => !this.byId.has(id)).sort((a, b) => a[1].updatedAt - b[1].updatedAt);
+    const idle = [...this.traces.entries()]
+      .filter(([id]) => !this.byId.has(id))
+      .sort((a, b) => a[1].updatedAt - b[1].updatedAt);
     for (const [id] of idle.slice(0, this.traces.size - this.keep)) this.traces.delete(id);
   }
 }

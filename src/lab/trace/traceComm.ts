@@ -28,12 +28,16 @@ function onChunk(kernelId: string, data: unknown): void {
     if (payload.kind === 'chunk') liveRegistry.ingest(payload.chunk, kernelId);
   } catch (error) {
     // A bad chunk must not break the notebook; the output for that trace shows the error.
-    const id = typeof data === 'object' && data && 'trace_id' in data ? String((data as { trace_id: unknown }).trace_id) : null;
+    const id =
+      typeof data === 'object' && data && 'trace_id' in data ? String((data as { trace_id: unknown }).trace_id) : null;
     if (id) liveRegistry.fail(id, error instanceof Error ? error : new Error(String(error)), kernelId);
   }
 }
 
-export function registerTraceTarget(kernel: Kernel.IKernelConnection | null | undefined, onOpen: TraceOpenedHandler): void {
+export function registerTraceTarget(
+  kernel: Kernel.IKernelConnection | null | undefined,
+  onOpen: TraceOpenedHandler
+): void {
   if (!kernel || kernel.isDisposed || registered.has(kernel)) return;
   registered.add(kernel);
   kernel.registerCommTarget(TRACE_COMM_TARGET, (comm: Kernel.IComm, open: KernelMessage.ICommOpenMsg) => {

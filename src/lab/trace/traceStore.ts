@@ -73,7 +73,9 @@ export class TraceStore {
 
   /** Apply a chunk; returns true when anything new became visible. */
   applyChunk(chunk: TraceChunk): boolean {
-    if (chunk.version !== TRACE_SCHEMA_VERSION) throw new TraceFormatError(`chunk ${chunk.seq} has version ${chunk.version}`);
+    if (chunk.version !== TRACE_SCHEMA_VERSION) {
+      throw new TraceFormatError(`chunk ${chunk.seq} has version ${chunk.version}`);
+    }
     if (chunk.seq < this.nextSeq || this.pending.has(chunk.seq)) return false;
     this.pending.set(chunk.seq, chunk);
     let changed = false;

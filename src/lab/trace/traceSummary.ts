@@ -40,7 +40,8 @@ export class SummaryTracker {
       this.blockedTotal += d;
       this.blockedCount++;
       if (this.worst.length < 5 || d > this.worst[this.worst.length - 1].duration) {
-        this.worst.push({ span: i, lane: spans.lane[i], start: spans.start[i], duration: d, location: store.str(spans.label[i]) });
+        const location = store.str(spans.label[i]);
+        this.worst.push({ span: i, lane: spans.lane[i], start: spans.start[i], duration: d, location });
         this.worst.sort((a, b) => b.duration - a.duration);
         this.worst.length = Math.min(this.worst.length, 5);
       }
@@ -57,7 +58,9 @@ export class SummaryTracker {
       const by = lanes.created_by[l];
       if (lanes.kind[l] === LaneKind.task && by >= 0 && lanes.kind[by] === LaneKind.thread) loopThreads.add(by);
       const parent = lanes.parent[l];
-      if (lanes.kind[l] === LaneKind.task && parent >= 0 && lanes.kind[parent] === LaneKind.thread) loopThreads.add(parent);
+      if (lanes.kind[l] === LaneKind.task && parent >= 0 && lanes.kind[parent] === LaneKind.thread) {
+        loopThreads.add(parent);
+      }
     }
     for (let l = 0; l < lanes.kind.length; l++) {
       const k = lanes.kind[l];

@@ -61,7 +61,8 @@ function checkTables(x: Record<string, unknown>): void {
       if (!Array.isArray(col)) throw new TraceFormatError(`column ${table}.${column} is missing or not a list`);
       if (length === -1) length = col.length;
       else if (col.length !== length) {
-        throw new TraceFormatError(`columns of table "${table}" differ in length (${column} has ${col.length}, expected ${length})`);
+        const lengths = `${column} has ${col.length}, expected ${length}`;
+        throw new TraceFormatError(`columns of table "${table}" differ in length (${lengths})`);
       }
       for (let i = 0; i < col.length; i++) {
         const v = col[i];

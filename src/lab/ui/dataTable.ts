@@ -1,7 +1,11 @@
 /** An accessible data table: caption, column headers (with an optional tooltip each), empty body. */
 export type Column = string | readonly [text: string, title: string];
 
-export function dataTable(className: string, caption: string, columns: readonly Column[]): { table: HTMLTableElement; body: HTMLTableSectionElement } {
+export function dataTable(
+  className: string,
+  caption: string,
+  columns: readonly Column[]
+): { table: HTMLTableElement; body: HTMLTableSectionElement } {
   const table = document.createElement('table');
   table.className = className;
   const cap = document.createElement('caption');

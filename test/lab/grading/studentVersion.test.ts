@@ -27,7 +27,8 @@ describe('student preview', () => {
   });
 
   it('refuses unpaired markers with a message that names them', () => {
-    const cells = [{ cellType: 'code', source: 'def f():\n    ### BEGIN SOLUTION\n    return 1\n', metadata: { nbgrader: { solution: true } } }];
+    const source = 'def f():\n    ### BEGIN SOLUTION\n    return 1\n';
+    const cells = [{ cellType: 'code', source, metadata: { nbgrader: { solution: true } } }];
     expect(() => studentVersion(cells)).toThrow(MarkerError);
     expect(() => studentVersion(cells)).toThrow(/END SOLUTION/);
   });

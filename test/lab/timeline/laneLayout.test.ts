@@ -9,8 +9,10 @@ describe('lane layout', () => {
     const all = new Set(['tasks', 'threads', 'processes', 'cores'] as const);
     const full = layoutRows(store, { laneHeight: 10, collapsed: new Set(), shown: all });
     expect(full.counts).toEqual({ tasks: 3, threads: 2, processes: 2, cores: 2 });
-    expect(full.rows.filter(r => r.type === 'group').map(r => r.type === 'group' && r.group)).toEqual(['tasks', 'threads', 'processes', 'cores']);
-    const folded = layoutRows(store, { laneHeight: 10, collapsed: new Set(['tasks']), shown: new Set(['tasks', 'threads']) });
+    const groups = full.rows.filter(r => r.type === 'group').map(r => r.type === 'group' && r.group);
+    expect(groups).toEqual(['tasks', 'threads', 'processes', 'cores']);
+    const shown = new Set(['tasks', 'threads'] as const);
+    const folded = layoutRows(store, { laneHeight: 10, collapsed: new Set(['tasks']), shown });
     expect(folded.counts.tasks).toBe(0);
     expect(folded.rows.filter(r => r.type === 'lane').length).toBe(2);
     const vis = visibleRows(full.rows, 25, 45);

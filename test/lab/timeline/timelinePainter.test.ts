@@ -33,7 +33,8 @@ function paint(store: TraceStore, fit?: [number, number]): { stats: PaintStats; 
   const scale = new TimeScale(0, 1, width - labelW);
   const [a, b] = fit ?? [0, store.duration];
   scale.fit(a, b);
-  const layout = layoutRows(store, { laneHeight: 18, collapsed: new Set(), shown: new Set(['tasks', 'threads', 'processes', 'cores']) });
+  const shown = new Set(['tasks', 'threads', 'processes', 'cores'] as const);
+  const layout = layoutRows(store, { laneHeight: 18, collapsed: new Set(), shown });
   const bars = new BarLayer();
   bars.colors.set([1, 2, 3, 4, 5]);
   const stats = paintTimeline({

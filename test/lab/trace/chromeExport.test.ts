@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateTrace } from '../traceGen.js';
 import { toChromeTrace } from '../../../src/lab/trace/chromeExport.js';
+import type { ChromeEvent } from '../../../src/lab/trace/chromeExport.js';
 import { LaneKind } from '../../../src/protocol/trace.js';
 
 describe('Chrome trace export', () => {
@@ -17,7 +18,8 @@ describe('Chrome trace export', () => {
     const names = out.traceEvents.filter(e => e.ph === 'M' && e.name === 'thread_name').map(e => e.args?.name);
     expect(names).toContain('task: Task-1 main()');
     const procLane = trace.lanes.kind.lastIndexOf(LaneKind.process);
-    expect(out.traceEvents.some(e => e.ph === 'M' && e.name === 'process_name' && e.pid === trace.lanes.os_id[procLane])).toBe(true);
+    const named = (e: ChromeEvent): boolean => e.ph === 'M' && e.name === 'process_name';
+    expect(out.traceEvents.some(e => named(e) && e.pid === trace.lanes.os_id[procLane])).toBe(true);
     expect(out.traceEvents.filter(e => e.ph === 'C').length).toBe(trace.cpu.t.length);
     const wait = x.find(e => e.cat === 'lock wait');
     expect(wait?.args?.lock).toBeTypeOf('string');

@@ -16,7 +16,8 @@ describe('lock statistics', () => {
     };
     t.meta.duration_us = 200;
     const none = { lane: [], kind: [], start: [], end: [], label: [], lock: [] };
-    Object.assign(t, { spans: none, ends: { lane: [], t: [], outcome: [], detail: [], cpu_us: [] }, cpu: { t: [], core: [], util: [] } });
+    const noEnds = { lane: [], t: [], outcome: [], detail: [], cpu_us: [] };
+    Object.assign(t, { spans: none, ends: noEnds, cpu: { t: [], core: [], util: [] } });
     const [st] = lockStats(TraceStore.fromTrace(t), 4);
     expect(st.acquisitions).toBe(3);
     expect(st.totalWaitUs).toBe(40);
