@@ -2,7 +2,7 @@
  * The bars of every lane as a pixel buffer, written straight into pixels: the cost is bounded by
  * the plot's area, whatever the number of spans. Colour slot k is span kind k.
  */
-import { KIND_COUNT } from '../trace/laneIndex.js';
+import { KIND_COUNT } from '../trace/coverageMipmap.js';
 
 export class BarLayer {
   width = 0;

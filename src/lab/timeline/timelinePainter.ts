@@ -6,7 +6,8 @@
  */
 import { SpanKind } from '../../protocol/trace.js';
 import type { LaneIndex } from '../trace/laneIndex.js';
-import { KIND_COUNT, RAW_ALWAYS } from '../trace/laneIndex.js';
+import { KIND_COUNT } from '../trace/coverageMipmap.js';
+import { RAW_ALWAYS } from '../trace/laneIndex.js';
 import type { Row } from './laneLayout.js';
 import { GROUP_LABELS, visibleRows } from './laneLayout.js';
 import type { Palette } from './palette.js';

@@ -1,6 +1,6 @@
 /** Time series kept per core (CPU table) and per lane (thread/process samples), grown incrementally. Pure. */
 import type { TraceStore } from './traceStore.js';
-import { lowerBound } from './laneIndex.js';
+import { lowerBound } from './sortedSearch.js';
 
 export class Series {
   n = 0;

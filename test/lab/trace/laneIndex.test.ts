@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LaneIndex, Mipmap, KIND_COUNT } from '../../../src/lab/trace/laneIndex.js';
+import { LaneIndex } from '../../../src/lab/trace/laneIndex.js';
+import { Mipmap, KIND_COUNT } from '../../../src/lab/trace/coverageMipmap.js';
 
 describe('LaneIndex', () => {
   function lane(n: number, gap = 10, dur = 5): LaneIndex {
