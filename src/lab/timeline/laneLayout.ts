@@ -64,12 +64,12 @@ export function layoutRows(store: TraceStore, opts: LayoutOptions): Layout {
   const byGroup: Record<LaneGroup, number[]> = { tasks: [], threads: [], processes: [], cores: [] };
   for (let l = 0; l < lanes.kind.length; l++) byGroup[groupOf(lanes.kind[l])].push(l);
   const byStart = (a: number, b: number): number => lanes.start[a] - lanes.start[b] || a - b;
-  for (const g of ['tasks', 'threads', 'processes'] as const) byGroup[g].sort(byStart);
+  for (const group of LANE_GROUPS) byGroup[group].sort(byStart);
   const cores = coreCount(store);
   const rows: Row[] = [];
   const counts: Record<LaneGroup, number> = { tasks: 0, threads: 0, processes: 0, cores: 0 };
   let y = 0;
-  for (const group of ['tasks', 'threads', 'processes', 'cores'] as const) {
+  for (const group of LANE_GROUPS) {
     const count = group === 'cores' ? cores : byGroup[group].length;
     if (count === 0 || !opts.shown.has(group)) continue;
     const collapsed = opts.collapsed.has(group);

@@ -11,6 +11,7 @@ import type { TraceStore } from '../trace/traceStore.js';
 import { SummaryTracker } from '../trace/traceSummary.js';
 import type { BlockedStep, TraceSummary } from '../trace/traceSummary.js';
 import { el } from '../ui/element.js';
+import { LANE_GROUPS } from '../ui/settings.js';
 import type { LaneGroup, ThreadlineSettings } from '../ui/settings.js';
 import { BarCompositor } from './barCompositor.js';
 import { BarLayer } from './barLayer.js';
@@ -48,7 +49,6 @@ const CANVAS_LABEL =
   'Timeline of tasks, threads and processes. Arrow keys pan and scroll, plus and minus zoom, 0 fits; ' +
   'n and p pin the next and previous span of a lane, Shift+N and Shift+P move to the next and previous lane; ' +
   'Escape clears the pinned span.';
-const ALL_GROUPS: LaneGroup[] = ['tasks', 'threads', 'processes', 'cores'];
 /** Lane names go on the node for tests and assistive tech up to this many lanes. */
 const NAMED_LANES_MAX = 200;
 
@@ -88,7 +88,7 @@ export class TimelineView {
   private stopTheme: (() => void) | null = null;
 
   constructor(private settings: ThreadlineSettings) {
-    this.shown = new Set(settings.defaultLanes.length ? settings.defaultLanes : ALL_GROUPS);
+    this.shown = new Set(settings.defaultLanes.length ? settings.defaultLanes : LANE_GROUPS);
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', 'Threadline task timeline');
     this.node.dataset.labelWidth = String(LABEL_WIDTH);

@@ -25,7 +25,7 @@ export const DEFAULT_SETTINGS: ThreadlineSettings = {
   historySeconds: 60,
   busyThreshold: 50,
   contentionWarning: 0.3,
-  defaultLanes: ['tasks', 'threads', 'processes', 'cores'],
+  defaultLanes: LANE_GROUPS,
   laneHeight: 18,
   statusBarMeter: true
 };
