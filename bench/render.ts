@@ -4,7 +4,8 @@
  * measured side by side in one page, and live append of 10k events/s for 10 s (latency from
  * the moment a chunk "arrives" as JSON text to the end of the paint that shows it).
  * Frame time includes rasterisation (a 1-pixel readback forces it).
- * Last line: BENCH render {"first_paint_1m_ms":…,"frame_ratio_1m_vs_1k":…,"frame_ms_1m_p95":…,"live_latency_p95_ms":…}
+ * Last line:
+ * BENCH render {"first_paint_1m_ms":…,"frame_ratio_1m_vs_1k":…,"frame_ms_1m_p95":…,"live_latency_p95_ms":…}
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +16,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 
 const pageEntry = `
-import { TimelineView } from './src/lab/timelineView.js';
-import { TraceStore } from './src/lab/traceStore.js';
-import { parsePayload } from './src/lab/traceValidate.js';
-import { LiveRegistry } from './src/lab/liveRegistry.js';
-import { DEFAULT_SETTINGS } from './src/lab/settings.js';
+import { TimelineView } from './src/lab/timeline/timelineView.js';
+import { TraceStore } from './src/lab/trace/traceStore.js';
+import { parsePayload } from './src/lab/trace/traceValidate.js';
+import { LiveRegistry } from './src/lab/trace/liveRegistry.js';
+import { DEFAULT_SETTINGS } from './src/lab/ui/settings.js';
 import { generateTrace, toChunks } from './test/lab/traceGen.js';
 
 const host = document.getElementById('host');
@@ -125,7 +126,15 @@ async function main(): Promise<void> {
   const script = bundle.outputFiles[0].text;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--headless']
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--headless'
+    ]
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -134,12 +143,14 @@ async function main(): Promise<void> {
     await page.setContent(`<!doctype html><html><head><style>
       :root { --jp-layout-color0:#fff; --jp-layout-color1:#fafafa; --jp-layout-color2:#eee; --jp-layout-color4:#757575;
         --jp-ui-font-color1:rgba(0,0,0,.87); --jp-ui-font-color2:rgba(0,0,0,.54); --jp-border-color2:#e0e0e0;
-        --jp-brand-color1:#1976d2; --jp-warn-color1:#f57c00; --jp-success-color1:#388e3c; --jp-error-color1:#d32f2f; --jp-ui-font-color0:#000; }
+        --jp-brand-color1:#1976d2; --jp-warn-color1:#f57c00; --jp-success-color1:#388e3c; --jp-error-color1:#d32f2f;
+        --jp-ui-font-color0:#000; }
       body { margin: 0; font: 12px sans-serif; } #host { width: 1300px; }
     </style></head><body><div id="host"></div></body></html>`);
     await page.addScriptTag({ content: script });
 
-    const sizes: [string, number][] = quick ? [['1k', 1_000], ['100k', 100_000]] : [['1k', 1_000], ['100k', 100_000], ['1m', 1_000_000]];
+    const sizes: [string, number][] = [['1k', 1_000], ['100k', 100_000]];
+    if (!quick) sizes.push(['1m', 1_000_000]);
     const rounds = quick ? 1 : 3;
     const frameCount = quick ? 80 : 160;
     const first: Record<string, number[]> = {};
@@ -156,7 +167,8 @@ async function main(): Promise<void> {
     for (const [name] of sizes) {
       console.log(
         `${name.padStart(5)} spans: first paint median ${median(first[name]).toFixed(1)} ms, ` +
-          `frame median ${median(frames[name]).toFixed(2)} ms, p95 ${pct(frames[name], 95).toFixed(2)} ms (${frames[name].length} frames)`
+          `frame median ${median(frames[name]).toFixed(2)} ms, p95 ${pct(frames[name], 95).toFixed(2)} ms ` +
+          `(${frames[name].length} frames)`
       );
     }
     const big = quick ? '100k' : '1m';
@@ -164,10 +176,15 @@ async function main(): Promise<void> {
     console.log(`frame time ratio ${big} vs 1k (medians): ${ratio.toFixed(2)}`);
 
     const liveSeconds = quick ? 3 : 10;
-    const live = (await page.evaluate(`window.live(${liveSeconds}, 10000)`)) as { latencies: number[]; spans: number; complete: boolean };
+    const live = (await page.evaluate(`window.live(${liveSeconds}, 10000)`)) as {
+      latencies: number[];
+      spans: number;
+      complete: boolean;
+    };
     console.log(
       `live: ${live.spans} spans in ${liveSeconds} s (10k events/s), ${live.latencies.length} chunks; ` +
-        `latency median ${median(live.latencies).toFixed(1)} ms, p95 ${pct(live.latencies, 95).toFixed(1)} ms, complete=${live.complete}`
+        `latency median ${median(live.latencies).toFixed(1)} ms, p95 ${pct(live.latencies, 95).toFixed(1)} ms, ` +
+          `complete=${live.complete}`
     );
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     const result = {

@@ -1,21 +1,17 @@
 /**
- * Threadline's JupyterLab plugins: settings, the live trace comm, the CPU meter (status bar +
- * panel) and the lock-contention panel. The timeline renderer itself is the MIME extension
+ * Threadline's JupyterLab plugins: settings, the live trace comm, the meters (meters/) and the
+ * grading toolbar (grading/). The timeline renderer itself is the MIME extension
  * (mimeExtension.ts), loaded by JupyterLab from package.json `jupyterlab.mimeExtension`.
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { Signal } from '@lumino/signaling';
-import { IStatusBar } from '@jupyterlab/statusbar';
-import { CoreMeterPanel } from './coreMeterPanel.js';
-import { CoreMeterStatus } from './coreMeterStatus.js';
+import { TRACE_COMM_TARGET } from '../protocol/names.js';
 import { gradingPlugin } from './grading/gradingPlugin.js';
-import { LockMeterPanel } from './lockMeterPanel.js';
-import { MeterConnection } from './meterConnection.js';
-import { settingsStore } from './settings.js';
-import { watchNotebooks } from './traceComm.js';
+import { metersPlugin } from './meters/metersPlugin.js';
+import { settingsStore } from './ui/settings.js';
+import { showLiveInCell } from './timeline/liveCellView.js';
+import { watchNotebooks } from './trace/traceComm.js';
 
 const SETTINGS_ID = 'threadline:plugin';
 
@@ -41,52 +37,11 @@ const settingsPlugin: JupyterFrontEndPlugin<void> = {
 
 const traceCommPlugin: JupyterFrontEndPlugin<void> = {
   id: 'threadline:trace-comm',
-  description: 'Receives live trace chunks from the Threadline probe over the threadline.trace comm.',
+  description: `Receives live trace chunks from the Threadline probe over the ${TRACE_COMM_TARGET} comm.`,
   autoStart: true,
   requires: [INotebookTracker],
-  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) => watchNotebooks(tracker)
-};
-
-const metersPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'threadline:meters',
-  description: 'Per-core CPU meter (status bar and panel) and lock-contention panel for the active kernel.',
-  autoStart: true,
-  requires: [INotebookTracker],
-  optional: [IStatusBar, ICommandPalette],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, statusBar: IStatusBar | null, palette: ICommandPalette | null) => {
-    const meter = new MeterConnection(tracker);
-    const cpuPanel = new CoreMeterPanel(meter);
-    const lockPanel = new LockMeterPanel(tracker);
-    app.shell.add(cpuPanel, 'right', { rank: 900 });
-    app.shell.add(lockPanel, 'right', { rank: 901 });
-    const openCpu = 'threadline:open-cpu-meter';
-    const openLocks = 'threadline:open-lock-meter';
-    app.commands.addCommand(openCpu, {
-      label: 'Show CPU Cores (Threadline)',
-      caption: 'Per-core CPU history of the active kernel',
-      execute: () => app.shell.activateById(cpuPanel.id)
-    });
-    app.commands.addCommand(openLocks, {
-      label: 'Show Lock Contention (Threadline)',
-      caption: 'Lock contention of the latest trace in the active kernel',
-      execute: () => app.shell.activateById(lockPanel.id)
-    });
-    palette?.addItem({ command: openCpu, category: 'Threadline' });
-    palette?.addItem({ command: openLocks, category: 'Threadline' });
-    if (statusBar) {
-      const activeChanged = new Signal<object, void>(metersPlugin);
-      tracker.currentChanged.connect(() => activeChanged.emit());
-      settingsStore.subscribe(() => activeChanged.emit());
-      const item = new CoreMeterStatus(meter, () => void app.commands.execute(openCpu));
-      statusBar.registerStatusItem('threadline:core-meter', {
-        item,
-        align: 'left',
-        rank: 50,
-        isActive: () => settingsStore.current.statusBarMeter && tracker.currentWidget !== null,
-        activeStateChanged: activeChanged
-      });
-    }
-  }
+  activate: (_app: JupyterFrontEnd, tracker: INotebookTracker) =>
+    watchNotebooks(tracker, opened => showLiveInCell(tracker, opened))
 };
 
 export default [settingsPlugin, traceCommPlugin, metersPlugin, gradingPlugin];

@@ -1,7 +1,7 @@
 /** The MIME renderer extension (package.json `jupyterlab.mimeExtension`): draws saved and live traces. */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { TRACE_MIME } from '../protocol/names.js';
-import { TimelineRenderer } from './timelineRenderer.js';
+import { TimelineRenderer } from './timeline/timelineRenderer.js';
 
 export const rendererFactory: IRenderMime.IRendererFactory = {
   // only text from the payload reaches the page (textContent), never HTML: safe for untrusted notebooks
@@ -13,7 +13,7 @@ export const rendererFactory: IRenderMime.IRendererFactory = {
 
 const extension: IRenderMime.IExtension = {
   id: 'threadline:timeline-renderer',
-  description: 'Draws Threadline traces (application/vnd.threadline.trace+json) as a task timeline.',
+  description: `Draws Threadline traces (${TRACE_MIME}) as a task timeline.`,
   rendererFactory,
   rank: 10,
   dataType: 'json'

@@ -14,6 +14,13 @@ export const TRACE_SCHEMA_VERSION = 1;
 export const LaneKind = { task: 0, thread: 1, process: 2 } as const;
 export type LaneKind = (typeof LaneKind)[keyof typeof LaneKind];
 
+/** How a lane kind is named to people (timeline details, Chrome/Perfetto thread names). */
+export const LANE_KIND_LABELS: Record<LaneKind, string> = {
+  [LaneKind.task]: 'task',
+  [LaneKind.thread]: 'thread',
+  [LaneKind.process]: 'process'
+};
+
 /** What a span on a lane is. */
 export const SpanKind = {
   /** the task/thread was running (an asyncio step, a thread's life) */
@@ -41,6 +48,13 @@ export const SPAN_KIND_LABELS: Record<SpanKind, string> = {
 /** How a lane ended. */
 export const Outcome = { ok: 0, error: 1, cancelled: 2 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** How a lane's end is named to people (timeline details, Chrome/Perfetto instant events). */
+export const OUTCOME_LABELS: Record<Outcome, string> = {
+  [Outcome.ok]: 'done',
+  [Outcome.error]: 'error',
+  [Outcome.cancelled]: 'cancelled'
+};
 
 /** Index into `strings`, or -1 for none. */
 export type StringRef = number;
