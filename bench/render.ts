@@ -149,7 +149,10 @@ async function main(): Promise<void> {
     </style></head><body><div id="host"></div></body></html>`);
     await page.addScriptTag({ content: script });
 
-    const sizes: [string, number][] = [['1k', 1_000], ['100k', 100_000]];
+    const sizes: [string, number][] = [
+      ['1k', 1_000],
+      ['100k', 100_000]
+    ];
     if (!quick) sizes.push(['1m', 1_000_000]);
     const rounds = quick ? 1 : 3;
     const frameCount = quick ? 80 : 160;
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
     console.log(
       `live: ${live.spans} spans in ${liveSeconds} s (10k events/s), ${live.latencies.length} chunks; ` +
         `latency median ${median(live.latencies).toFixed(1)} ms, p95 ${pct(live.latencies, 95).toFixed(1)} ms, ` +
-          `complete=${live.complete}`
+        `complete=${live.complete}`
     );
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     const result = {

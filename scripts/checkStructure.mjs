@@ -24,10 +24,17 @@ const LAYERS = {
   'src/grader/commands': ['src/grader/engine', 'src/grader/sandbox', 'src/kernel', 'src/protocol'],
   'src/lab/ui': ['src/protocol'],
   'src/lab/trace': ['src/lab/ui', 'src/protocol'],
-  'src/lab/timeline': ['src/lab/trace', 'src/lab/ui', 'src/protocol'],
   'src/lab/meters': ['src/lab/trace', 'src/lab/ui', 'src/protocol'],
+  // the timeline shows the lock meter's table under a trace
+  'src/lab/timeline': ['src/lab/meters', 'src/lab/trace', 'src/lab/ui', 'src/protocol'],
   'src/lab/grading': ['src/lab/trace', 'src/lab/ui', 'src/protocol'],
   'src/lab': ['src/lab/timeline', 'src/lab/meters', 'src/lab/grading', 'src/lab/trace', 'src/lab/ui', 'src/protocol']
+};
+
+/** Folder → the packages its files may import (browser code must not reach Node-only ones). */
+const PACKAGES = {
+  'src/protocol': /^$/,
+  'src/lab': /^@(jupyterlab|lumino)\//
 };
 
 const problems = [];
@@ -50,8 +57,21 @@ const files = walk(path.join(root, 'src'));
 const TS_IMPORT =
   /(?:^|\n)\s*(?:import|export)\s(?:type\s)?[^'";]*?from\s*['"](\.[^'"]+)['"]|import\s*\(\s*['"](\.[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"](\.[^'"]+)['"]/g;
 
+const TS_PACKAGE_IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*['"]([^.'"][^'"]*)['"]|import\s*\(\s*['"]([^.'"][^'"]*)['"]\s*\)/g;
+
+function checkPackages(file, text) {
+  const folder = Object.keys(PACKAGES).find(prefix => rel(file).startsWith(`${prefix}/`));
+  if (!folder) return;
+  for (const match of text.matchAll(TS_PACKAGE_IMPORT)) {
+    const name = match[1] ?? match[2];
+    if (!PACKAGES[folder].test(name)) problems.push(`${rel(file)}: imports '${name}', which ${folder} may not use`);
+  }
+}
+
 function tsImports(file) {
   const text = fs.readFileSync(file, 'utf8');
+  checkPackages(file, text);
   const targets = [];
   for (const match of text.matchAll(TS_IMPORT)) {
     const spec = match[1] ?? match[2] ?? match[3];

@@ -48,7 +48,10 @@ export async function startLab(options: { prefix?: string } = {}): Promise<Lab> 
   // no "get notified about Jupyter news?" toast over the screenshots
   const notification = path.join(dir, 'settings', '@jupyterlab', 'apputils-extension');
   fs.mkdirSync(notification, { recursive: true });
-  fs.writeFileSync(path.join(notification, 'notification.jupyterlab-settings'), JSON.stringify({ fetchNews: 'false', checkForUpdates: false }));
+  fs.writeFileSync(
+    path.join(notification, 'notification.jupyterlab-settings'),
+    JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
+  );
   const port = await freePort();
   const env = {
     ...process.env,

@@ -84,11 +84,14 @@ export function generateTrace(opts: GenOptions): Trace {
   const kernel = lane(LaneKind.process, 'kernel (MainProcess)', 'processes', -1, 0, 4242);
   const mainTask = lane(LaneKind.task, 'Task-1 main()', 'asyncio', kernel, 0, -1);
   const taskLanes = [mainTask];
-  for (let i = 1; i < tasks; i++) taskLanes.push(lane(LaneKind.task, `Task-${i + 1} worker(${i})`, 'asyncio', kernel, 100 + i * 10, -1));
+  for (let i = 1; i < tasks; i++)
+    taskLanes.push(lane(LaneKind.task, `Task-${i + 1} worker(${i})`, 'asyncio', kernel, 100 + i * 10, -1));
   const threadLanes: number[] = [];
-  for (let i = 0; i < threads; i++) threadLanes.push(lane(LaneKind.thread, `ThreadPoolExecutor-0_${i}`, 'threads', kernel, 200, 5000 + i));
+  for (let i = 0; i < threads; i++)
+    threadLanes.push(lane(LaneKind.thread, `ThreadPoolExecutor-0_${i}`, 'threads', kernel, 200, 5000 + i));
   const procLanes: number[] = [];
-  for (let i = 0; i < processes; i++) procLanes.push(lane(LaneKind.process, `SpawnProcess-${i + 1}`, 'processes', kernel, 300, 6000 + i));
+  for (let i = 0; i < processes; i++)
+    procLanes.push(lane(LaneKind.process, `SpawnProcess-${i + 1}`, 'processes', kernel, 300, 6000 + i));
   for (let i = 0; i < nLocks; i++) {
     t.locks.name.push(s(i === 0 ? 'counter_lock' : `lock_${i}`));
     t.locks.kind.push(s(i % 2 === 0 ? 'asyncio.Lock' : 'threading.Lock'));
@@ -102,10 +105,12 @@ export function generateTrace(opts: GenOptions): Trace {
   // lock holders over time, for waiter counts
   const lockFree = new Array<number>(nLocks).fill(0);
   // step all workers round-robin so that lanes overlap in time and lock waits stay realistic
-  const counts = workers.map((_, wi) => (wi === workers.length - 1 ? opts.spans - perLane * (workers.length - 1) : perLane));
+  const counts = workers.map((_, wi) =>
+    wi === workers.length - 1 ? opts.spans - perLane * (workers.length - 1) : perLane
+  );
   const nows = workers.map(ln => t.lanes.start[ln] + 50);
   const ks = workers.map(() => 0);
-  for (let active = true; active; ) {
+  for (let active = true; active;) {
     active = false;
     for (let wi = 0; wi < workers.length; wi++) {
       const ln = workers[wi];
@@ -207,7 +212,14 @@ export function toChunks(trace: Trace, n: number, traceId = 'trace-1'): TraceChu
     const final = c === n - 1;
     const meta = first || final ? { ...trace.meta, ...(final ? {} : { duration_us: undefined }) } : undefined;
     if (meta && meta.duration_us === undefined) delete meta.duration_us;
-    chunks.push({ version: TRACE_SCHEMA_VERSION, trace_id: traceId, seq: c, final, ...(meta ? { meta } : {}), ...part });
+    chunks.push({
+      version: TRACE_SCHEMA_VERSION,
+      trace_id: traceId,
+      seq: c,
+      final,
+      ...(meta ? { meta } : {}),
+      ...part
+    });
   }
   return chunks;
 }

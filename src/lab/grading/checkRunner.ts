@@ -10,7 +10,9 @@ import { scoreExercise, testCellInfo, type ExerciseResult } from './exerciseResu
 
 export class NoKernelError extends Error {
   constructor() {
-    super('This notebook has no running kernel. Start one (Kernel → Restart Kernel) and run your cells, then press Check again.');
+    super(
+      'This notebook has no running kernel. Start one (Kernel → Restart Kernel) and run your cells, then press Check again.'
+    );
     this.name = 'NoKernelError';
   }
 }
@@ -29,21 +31,32 @@ export function testCells(panel: NotebookPanel): TestCell[] {
   for (let i = 0; i < model.cells.length; i++) {
     const cell = model.cells.get(i);
     if (cell.type !== 'code') continue;
-    const info = testCellInfo(cell.getMetadata('nbgrader') === undefined ? undefined : { nbgrader: cell.getMetadata('nbgrader') });
+    const info = testCellInfo(
+      cell.getMetadata('nbgrader') === undefined ? undefined : { nbgrader: cell.getMetadata('nbgrader') }
+    );
     if (info) cells.push({ ...info, cellIndex: i, source: cell.sharedModel.getSource() });
   }
   return cells;
 }
 
 /** Runs the test cells' code in the kernel, one after the other. */
-export async function checkNotebook(panel: NotebookPanel, onResult?: (result: ExerciseResult) => void): Promise<ExerciseResult[]> {
+export async function checkNotebook(
+  panel: NotebookPanel,
+  onResult?: (result: ExerciseResult) => void
+): Promise<ExerciseResult[]> {
   const kernel = panel.sessionContext.session?.kernel;
   if (!kernel) throw new NoKernelError();
   const results: ExerciseResult[] = [];
   for (const cell of testCells(panel)) {
     let error: { ename: string; evalue: string } | undefined;
     let lastResult: string | undefined;
-    const future = kernel.requestExecute({ code: cell.source, silent: false, store_history: false, allow_stdin: false, stop_on_error: false });
+    const future = kernel.requestExecute({
+      code: cell.source,
+      silent: false,
+      store_history: false,
+      allow_stdin: false,
+      stop_on_error: false
+    });
     future.onIOPub = (msg: KernelMessage.IIOPubMessage) => {
       if (msg.header.msg_type === 'error') {
         const content = msg.content as KernelMessage.IErrorMsg['content'];
@@ -54,7 +67,8 @@ export async function checkNotebook(panel: NotebookPanel, onResult?: (result: Ex
       }
     };
     const reply = await future.done;
-    if (reply.content.status === 'error' && !error) error = { ename: reply.content.ename, evalue: reply.content.evalue };
+    if (reply.content.status === 'error' && !error)
+      error = { ename: reply.content.ename, evalue: reply.content.evalue };
     const result = scoreExercise(cell, { error, lastResult });
     results.push(result);
     onResult?.(result);
@@ -70,12 +84,16 @@ export async function validateNotebook(panel: NotebookPanel): Promise<ExerciseRe
   await NotebookActions.runAll(panel.content, panel.sessionContext);
   const model = panel.content.model!;
   return testCells(panel).map(cell => {
-    const outputs = model.cells.get(cell.cellIndex).toJSON() as { outputs?: { output_type: string; ename?: string; evalue?: string; data?: Record<string, unknown> }[] };
+    const outputs = model.cells.get(cell.cellIndex).toJSON() as {
+      outputs?: { output_type: string; ename?: string; evalue?: string; data?: Record<string, unknown> }[];
+    };
     const errorOutput = outputs.outputs?.find(o => o.output_type === 'error');
     const resultOutput = outputs.outputs?.find(o => o.output_type === 'execute_result');
     const text = resultOutput?.data?.['text/plain'];
     return scoreExercise(cell, {
-      error: errorOutput ? { ename: String(errorOutput.ename ?? 'Error'), evalue: String(errorOutput.evalue ?? '') } : undefined,
+      error: errorOutput
+        ? { ename: String(errorOutput.ename ?? 'Error'), evalue: String(errorOutput.evalue ?? '') }
+        : undefined,
       lastResult: Array.isArray(text) ? text.join('') : typeof text === 'string' ? text : undefined
     });
   });

@@ -41,11 +41,21 @@ export function scoreExercise(
   const base = { gradeId: info.gradeId, cellIndex: info.cellIndex, points: info.points };
   if (outcome.error) {
     const { ename, evalue } = outcome.error;
-    return { ...base, score: 0, status: 'failed', message: `${ename}${evalue ? `: ${evalue}` : ''}${HINTS[ename] ?? ''}` };
+    return {
+      ...base,
+      score: 0,
+      status: 'failed',
+      message: `${ename}${evalue ? `: ${evalue}` : ''}${HINTS[ename] ?? ''}`
+    };
   }
   const value = outcome.lastResult === undefined ? undefined : pythonFloat(outcome.lastResult);
   if (value !== undefined && value >= 0 && value < info.points) {
-    return { ...base, score: value, status: value === 0 ? 'failed' : 'partial', message: `${value} of ${info.points} points` };
+    return {
+      ...base,
+      score: value,
+      status: value === 0 ? 'failed' : 'partial',
+      message: `${value} of ${info.points} points`
+    };
   }
   return { ...base, score: info.points, status: 'passed', message: '' };
 }

@@ -22,7 +22,11 @@ function cellsOf(panel: NotebookPanel): { cellType: string; source: string; meta
   const out: { cellType: string; source: string; metadata: unknown }[] = [];
   for (let i = 0; i < model.cells.length; i++) {
     const cell = model.cells.get(i);
-    out.push({ cellType: cell.type, source: cell.sharedModel.getSource(), metadata: { nbgrader: cell.getMetadata('nbgrader') } });
+    out.push({
+      cellType: cell.type,
+      source: cell.sharedModel.getSource(),
+      metadata: { nbgrader: cell.getMetadata('nbgrader') }
+    });
   }
   return out;
 }
@@ -60,7 +64,9 @@ export const gradingPlugin: JupyterFrontEndPlugin<void> = {
       store.set(panel, 'running');
       try {
         const results =
-          how === 'check' ? await checkNotebook(panel, result => showCellResult(panel, result)) : await validateNotebook(panel);
+          how === 'check'
+            ? await checkNotebook(panel, result => showCellResult(panel, result))
+            : await validateNotebook(panel);
         if (how === 'validate') results.forEach(result => showCellResult(panel, result));
         store.set(panel, results);
       } catch (error) {
@@ -75,7 +81,10 @@ export const gradingPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CHECK, {
       label: 'Check',
       caption: 'Run the visible tests of each exercise in your kernel and show your score',
-      isEnabled: () => tracker.currentWidget !== null && !running.has(tracker.currentWidget) && testCells(tracker.currentWidget).length > 0,
+      isEnabled: () =>
+        tracker.currentWidget !== null &&
+        !running.has(tracker.currentWidget) &&
+        testCells(tracker.currentWidget).length > 0,
       execute: () => (tracker.currentWidget ? run(tracker.currentWidget, 'check') : undefined)
     });
     app.commands.addCommand(VALIDATE, {

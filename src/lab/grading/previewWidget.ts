@@ -10,7 +10,8 @@ export function previewWidget(title: string, cells: PreviewCell[]): Widget {
   widget.title.closable = true;
   const note = document.createElement('p');
   note.className = 'tl-StudentPreview-note';
-  note.textContent = 'Student version (read-only): solutions are replaced by stubs, hidden tests are removed. Write it with `threadline release`.';
+  note.textContent =
+    'Student version (read-only): solutions are replaced by stubs, hidden tests are removed. Write it with `threadline release`.';
   widget.node.append(note);
   for (const cell of cells) {
     const box = document.createElement('div');

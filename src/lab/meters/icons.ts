@@ -17,6 +17,5 @@ export const cpuIcon = new LabIcon({
 export const lockIcon = new LabIcon({
   name: 'threadline:lock',
   svgstr:
-    SVG_OPEN +
-    '<path d="M12 2a5 5 0 0 0-5 5v3H5v12h14V10h-2V7a5 5 0 0 0-5-5zm-3 8V7a3 3 0 0 1 6 0v3H9z"/></g></svg>'
+    SVG_OPEN + '<path d="M12 2a5 5 0 0 0-5 5v3H5v12h14V10h-2V7a5 5 0 0 0-5-5zm-3 8V7a3 3 0 0 1 6 0v3H9z"/></g></svg>'
 });

@@ -20,7 +20,7 @@ describe('LaneIndex', () => {
     const idx = new LaneIndex();
     for (const s of [50, 10, 30, 20, 40]) idx.add(s, s + 5, 0, s);
     const seen: number[] = [];
-    idx.forEachVisible(0, 100, (s) => seen.push(s));
+    idx.forEachVisible(0, 100, s => seen.push(s));
     expect(seen).toEqual([10, 20, 30, 40, 50]);
   });
   it('hit-tests the span under the cursor, preferring the more telling kind', () => {
