@@ -4,10 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as names from '../../src/protocol/names.js';
 import { KERNEL_NAME, METER_COMM_TARGET, TRACE_COMM_TARGET, TRACE_MIME } from '../../src/protocol/names.js';
+import * as trace from '../../src/protocol/trace.js';
 import {
+  LANE_KIND_LABELS,
   LaneKind,
   Outcome,
+  OUTCOME_LABELS,
   SPAN_KIND_LABELS,
   SpanKind,
   TABLE_COLUMNS,
@@ -53,11 +57,23 @@ describe('src/probe/threadline/schema.py against src/protocol', () => {
       SPAN_LOCK_HOLD: SpanKind.lockHold,
       SPAN_BLOCKED: SpanKind.blocked,
       SPAN_KIND_LABELS,
+      LANE_KIND_LABELS,
       OUTCOME: Outcome,
+      OUTCOME_LABELS,
       OUT_OK: Outcome.ok,
       OUT_ERROR: Outcome.error,
       OUT_CANCELLED: Outcome.cancelled,
       TABLE_COLUMNS
     });
+  });
+
+  it('has a Python twin for every constant src/protocol exports', () => {
+    const twin: Record<string, string> = { LaneKind: 'LANE_KIND', SpanKind: 'SPAN_KIND', Outcome: 'OUTCOME' };
+    const python = schemaPy();
+    for (const [name, value] of Object.entries({ ...names, ...trace })) {
+      expect(python[twin[name] ?? name], `schema.py lacks ${twin[name] ?? name} (src/protocol's ${name})`).toEqual(
+        value
+      );
+    }
   });
 });

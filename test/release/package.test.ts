@@ -103,6 +103,29 @@ describe('the Python wheel', () => {
     }
   });
 
+  it('has an sdist with the C sources and the prebuilt extension, which builds the same platform wheel', () => {
+    const sdistDir = path.join(work, 'sdist');
+    sh(path.join(root, '.venv', 'bin', 'hatchling'), ['build', '--target', 'sdist', '--directory', sdistDir], {
+      cwd: tree
+    });
+    const sdist = path.join(
+      sdistDir,
+      fs.readdirSync(sdistDir).find(name => name.endsWith('.tar.gz'))!
+    );
+    const listing = sh('tar', ['tzf', sdist]);
+    expect(listing).toMatch(/src\/probe\/threadline\/(\w+\/)*_speedups\.c$/m);
+    expect(listing).toMatch(/build\/labextension\/package\.json$/m);
+    const fromSdist = path.join(work, 'from-sdist');
+    const python = path.join(root, '.venv', 'bin', 'python');
+    sh(python, ['-m', 'pip', 'wheel', '--no-deps', '--disable-pip-version-check', '-w', fromSdist, sdist]);
+    const built = path.join(
+      fromSdist,
+      fs.readdirSync(fromSdist).find(name => name.endsWith('.whl'))!
+    );
+    expect(path.basename(built)).toMatch(/-cp311-cp311-linux_x86_64\.whl$/);
+    expect(sh(python, ['-m', 'zipfile', '-l', built])).toMatch(/_speedups\.cpython-311-x86_64-linux-gnu\.so/);
+  });
+
   it(`installs into a JupyterLab ${LOWEST_JUPYTERLAB} environment without touching its configuration, and uninstalls cleanly`, () => {
     const env = userShell(userEnv);
     const config = path.join(userEnv, 'etc', 'jupyter', 'jupyter_server_config.json');

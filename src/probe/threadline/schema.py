@@ -23,6 +23,7 @@ LANE_TASK: Final = 0
 LANE_THREAD: Final = 1
 LANE_PROCESS: Final = 2
 LANE_KIND: Final = {"task": LANE_TASK, "thread": LANE_THREAD, "process": LANE_PROCESS}
+LANE_KIND_LABELS: Final = {LANE_TASK: "task", LANE_THREAD: "thread", LANE_PROCESS: "process"}
 
 SPAN_RUN: Final = 0
 SPAN_SUSPENDED: Final = 1
@@ -48,6 +49,7 @@ OUT_OK: Final = 0
 OUT_ERROR: Final = 1
 OUT_CANCELLED: Final = 2
 OUTCOME: Final = {"ok": OUT_OK, "error": OUT_ERROR, "cancelled": OUT_CANCELLED}
+OUTCOME_LABELS: Final = {OUT_OK: "done", OUT_ERROR: "error", OUT_CANCELLED: "cancelled"}
 
 TABLE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "lanes": ("kind", "name", "group", "parent", "created_by", "site", "start", "os_id"),

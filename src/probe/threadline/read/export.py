@@ -11,18 +11,15 @@ import json
 from typing import Any
 
 from ..schema import (
+    LANE_KIND_LABELS,
     LANE_PROCESS,
-    LANE_TASK,
-    LANE_THREAD,
-    OUT_CANCELLED,
-    OUT_ERROR,
+    OUT_OK,
+    OUTCOME_LABELS,
     SPAN_BLOCKED,
     SPAN_KIND_LABELS,
     SPAN_RUN,
 )
 
-_LANE_PREFIX = {LANE_TASK: "task", LANE_THREAD: "thread", LANE_PROCESS: "process"}
-_OUTCOME_NAME = {OUT_ERROR: "error", OUT_CANCELLED: "cancelled"}
 _MAX_HOPS = 64  # parent links followed to find a lane's process (a cycle would be a broken trace)
 
 
@@ -67,7 +64,7 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
                 }
             )
             pids.add(pid)
-        name = f"{_LANE_PREFIX.get(kind, 'process')}: {text(lanes['name'][lane])}"
+        name = f"{LANE_KIND_LABELS.get(kind, 'process')}: {text(lanes['name'][lane])}"
         events.append({"name": "thread_name", "ph": "M", "pid": pid, "tid": lane + 1, "args": {"name": name}})
         events.append(
             {"name": "thread_sort_index", "ph": "M", "pid": pid, "tid": lane + 1, "args": {"sort_index": lane}}
@@ -105,7 +102,7 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
         events.append(event)
     for lane, t, outcome, detail_ref in zip(ends["lane"], ends["t"], ends["outcome"], ends["detail"], strict=True):
         event = {
-            "name": _OUTCOME_NAME.get(outcome, "done"),
+            "name": OUTCOME_LABELS.get(outcome, OUTCOME_LABELS[OUT_OK]),
             "ph": "i",
             "s": "t",
             "ts": t,
