@@ -137,7 +137,7 @@ describe('the Python wheel', () => {
     );
     expect(path.basename(built)).toMatch(/-cp311-cp311-linux_x86_64\.whl$/);
     expect(sh(python, ['-m', 'zipfile', '-l', built])).toMatch(/_speedups\.cpython-311-x86_64-linux-gnu\.so/);
-   }, 600_000);
+  }, 600_000);
 
   it(`installs into a JupyterLab ${LOWEST_JUPYTERLAB} environment without touching its configuration`, () => {
     const env = userShell(userEnv);
