@@ -3,7 +3,7 @@
 // A copy of the repository's files, a fresh virtualenv made only from binder/runtime.txt and
 // binder/requirements.txt, binder/postBuild run in it, then JupyterLab launched through
 // binder/start on 127.0.0.1. Asserts the extension is enabled and OK, `threadline` is the
-// default kernel, the welcome notebook and one notebook per week execute without error (with
+// default kernel, the welcome notebook, one notebook per week and week 13 execute without error (with
 // solutions, from notebooks/source), and reports the effective cores.
 // Last line: BINDER {"extension_ok":…,"kernel_ok":…,"probe_c":…,"image_slim":…,"notebooks_ok":…,"seconds":…}
 //
@@ -140,7 +140,8 @@ function notebooksToRun() {
         .sort()
     : [];
   const welcome = all.filter(name => name.startsWith('00-'));
-  const weeks = ['01', '02', '03', '04', '05', '06']
+  // one notebook per week, and week 13, which runs pytest and pytest-asyncio from the image
+  const weeks = ['01', '02', '03', '04', '05', '06', '13']
     .map(week => all.find(name => name.startsWith(`${week}-`)))
     .filter(Boolean);
   return [...welcome, ...weeks].map(name => path.join('source', name));
@@ -203,10 +204,11 @@ async function main() {
     makeEnvironment();
     say('running binder/postBuild');
     run(path.join(repo, 'binder', 'postBuild'), [], { cwd: repo, env: containerEnv() });
-    // the image keeps no build tools: no node_modules, none of requirements-dev.txt's test tools
+    // the image keeps no build tools: no node_modules, none of requirements-dev.txt's test tools (pytest itself
+    // belongs to the course: week 13 runs it)
     const devTools = spawnSync(
       path.join(env, 'bin', 'python'),
-      ['-m', 'pip', 'show', '--quiet', 'pytest', 'viztracer', 'hatchling'],
+      ['-m', 'pip', 'show', '--quiet', 'pytest-timeout', 'viztracer', 'hatchling'],
       { encoding: 'utf8' }
     );
     result.image_slim = !fs.existsSync(path.join(repo, 'node_modules')) && devTools.status !== 0;

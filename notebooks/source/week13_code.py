@@ -1,0 +1,1 @@
+../week13_code.py
