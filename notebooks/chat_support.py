@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from local_server import serve as serve  # re-exported: the notebook starts its chat app with chat_support.serve(app)
 
 # re-exported (the `as` keeps linters from removing it): the notebook starts its chat app with chat_support.serve(app)
 from local_server import serve as serve
