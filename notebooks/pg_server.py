@@ -16,6 +16,7 @@ Every server is also stopped when the Python process exits, so a kernel restart 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import glob
 import importlib.util
 import os
@@ -24,6 +25,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import weakref
 from pathlib import Path
@@ -83,6 +85,16 @@ def _run_as() -> str | None:
         return None
     pwd.getpwnam(UNPRIVILEGED_USER)  # KeyError here means the container has no such account
     return UNPRIVILEGED_USER
+
+
+def _stop_with_parent() -> None:
+    """In the server's process before exec: a fast shutdown when the kernel dies without cleaning up.
+
+    Linux's parent-death signal: a killed kernel (SIGKILL, out of memory) runs no exit handler, and the
+    server would otherwise live on. Runs after the switch of user, which would clear the setting.
+    """
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 def _shutdown(process: subprocess.Popen[bytes], folder: Path) -> None:
@@ -145,6 +157,7 @@ class PostgresServer:
                     stdin=subprocess.DEVNULL,
                     user=user,
                     start_new_session=True,  # a Ctrl-C (kernel interrupt) must not reach the server
+                    preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
                 )
             server = cls(folder, port, process, bindir)
         except BaseException:
