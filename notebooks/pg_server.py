@@ -87,14 +87,16 @@ def _run_as() -> str | None:
     return UNPRIVILEGED_USER
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
 def _stop_with_parent() -> None:
     """In the server's process before exec: a fast shutdown when the kernel dies without cleaning up.
 
     Linux's parent-death signal: a killed kernel (SIGKILL, out of memory) runs no exit handler, and the
     server would otherwise live on. Runs after the switch of user, which would clear the setting.
     """
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 def _shutdown(process: subprocess.Popen[bytes], folder: Path) -> None:
