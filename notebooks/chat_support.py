@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from local_server import serve as serve  # re-exported: the notebook starts its chat app with chat_support.serve(app)
 
 
 @dataclass

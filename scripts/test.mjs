@@ -115,7 +115,10 @@ function pytestOn(version, interpreter) {
     fs.existsSync(python) &&
     spawnSync(
       python,
-      ['-c', 'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client, hatchling, editables'],
+      [
+        '-c',
+        'import pytest, pytest_timeout, jsonschema, psutil, ipykernel, jupyter_client, hatchling, hatch_jupyter_builder, editables'
+      ],
       { stdio: 'ignore' }
     ).status === 0;
   if (!ready()) {
@@ -131,6 +134,7 @@ function pytestOn(version, interpreter) {
       'ipykernel',
       'jupyter_client',
       'hatchling',
+      'hatch-jupyter-builder',
       'editables',
       'setuptools'
     );

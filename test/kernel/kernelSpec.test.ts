@@ -57,6 +57,23 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 describe('kernel spec discovery', () => {
+  it('finds the kernels of an activated conda environment (CONDA_PREFIX alone, as on hub images)', () => {
+    const spec = getKernelSpec('inprefix', { env: env({ CONDA_PREFIX: dirs.prefix }) });
+    expect(spec.resourceDir).toBe(path.join(dirs.prefix, 'share', 'jupyter', 'kernels', 'inprefix'));
+  });
+
+  it('says in one line what to install when the threadline kernel is missing', () => {
+    let error: unknown;
+    try {
+      getKernelSpec('threadline', { env: env(), prefix: dirs.prefix });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(NoSuchKernelError);
+    expect((error as Error).message).not.toContain('\n');
+    expect((error as Error).message).toMatch(/pip install threadline/);
+  });
+
   it('searches JUPYTER_PATH in order, then user, env and system directories', () => {
     const paths = jupyterPath({ env: env({ JUPYTER_PREFER_ENV_PATH: '0' }), prefix: dirs.prefix });
     expect(paths.slice(0, 4)).toEqual([dirs.a, dirs.b, dirs.user, path.join(dirs.prefix, 'share', 'jupyter')]);

@@ -36,10 +36,23 @@ function sh(command: string, args: string[], options: SpawnSyncOptions = {}): st
   return output;
 }
 
+/** PATH without this checkout's folders (its .venv, node_modules/.bin). */
+function withoutRepo(PATH = ''): string {
+  return PATH.split(path.delimiter)
+    .filter(dir => dir && !path.resolve(dir).startsWith(root))
+    .join(path.delimiter);
+}
+
 /** The environment of a user's shell with `env` activated, and none of this checkout's. */
 function userShell(env: string): NodeJS.ProcessEnv {
-  const { VIRTUAL_ENV: _venv, JUPYTER_PATH: _path, PYTHONPATH: _pythonPath, ...base } = process.env;
-  return { ...base, VIRTUAL_ENV: env, PATH: `${path.join(env, 'bin')}${path.delimiter}${base.PATH ?? ''}` };
+  const {
+    VIRTUAL_ENV: _venv,
+    JUPYTER_PATH: _path,
+    PYTHONPATH: _pythonPath,
+    CONDA_PREFIX: _conda,
+    ...base
+  } = process.env;
+  return { ...base, VIRTUAL_ENV: env, PATH: `${path.join(env, 'bin')}${path.delimiter}${withoutRepo(base.PATH)}` };
 }
 
 function fileDigest(file: string): string {
@@ -124,9 +137,9 @@ describe('the Python wheel', () => {
     );
     expect(path.basename(built)).toMatch(/-cp311-cp311-linux_x86_64\.whl$/);
     expect(sh(python, ['-m', 'zipfile', '-l', built])).toMatch(/_speedups\.cpython-311-x86_64-linux-gnu\.so/);
-  });
+  }, 600_000);
 
-  it(`installs into a JupyterLab ${LOWEST_JUPYTERLAB} environment without touching its configuration, and uninstalls cleanly`, () => {
+  it(`installs into a JupyterLab ${LOWEST_JUPYTERLAB} environment without touching its configuration`, () => {
     const env = userShell(userEnv);
     const config = path.join(userEnv, 'etc', 'jupyter', 'jupyter_server_config.json');
     fs.mkdirSync(path.dirname(config), { recursive: true });
@@ -209,14 +222,6 @@ describe('the Python wheel', () => {
       await lab.stop();
     }
   }, 240_000);
-
-  it('is removed entirely by pip uninstall', () => {
-    const env = userShell(userEnv);
-    sh(userPython, ['-m', 'pip', 'uninstall', '--yes', '--quiet', 'threadline'], { env });
-    expect(fs.existsSync(path.join(userEnv, 'share', 'jupyter', 'labextensions', 'threadline'))).toBe(false);
-    expect(fs.existsSync(path.join(userEnv, 'share', 'jupyter', 'kernels', 'threadline'))).toBe(false);
-    expect(spawnSync(userPython, ['-c', 'import threadline'], { env, cwd: work }).status).not.toBe(0);
-  });
 });
 
 describe('the npm package', () => {
@@ -233,4 +238,43 @@ describe('the npm package', () => {
     expect(sh(path.join(prefix, 'bin', 'threadline'), ['--version']).trim()).toBe(manifest.version);
     expect(sh(path.join(prefix, 'bin', 'threadline'), ['--help'])).toMatch(/usage: threadline COMMAND/);
   }, 600_000);
+
+  it('finds the kernels as Jupyter does: the jupyter on PATH, or CONDA_PREFIX alone', () => {
+    const cli = path.join(work, 'npm-global', 'bin', 'threadline');
+    const notebooks = path.join(work, 'notebooks');
+    const { VIRTUAL_ENV: _venv, ...shell } = userShell(userEnv);
+    const validate = (env: NodeJS.ProcessEnv) =>
+      spawnSync(cli, ['validate', 'traced.ipynb', '--cwd', notebooks], { cwd: notebooks, env, encoding: 'utf8' });
+    const onPath = validate(shell);
+    expect(onPath.status, onPath.stderr).toBe(0);
+    const conda = validate({ ...shell, PATH: withoutRepo(process.env.PATH), CONDA_PREFIX: userEnv });
+    expect(conda.status, conda.stderr).toBe(0);
+  }, 120_000);
+
+  it('says in one line, without a stack trace, which kernel is missing and what to install', () => {
+    const notebooks = path.join(work, 'notebooks');
+    const notebook = JSON.parse(fs.readFileSync(path.join(notebooks, 'traced.ipynb'), 'utf8')) as {
+      metadata: { kernelspec: { name: string } };
+    };
+    notebook.metadata.kernelspec.name = 'no-such-kernel';
+    fs.writeFileSync(path.join(notebooks, 'missing.ipynb'), JSON.stringify(notebook));
+    const run = spawnSync(path.join(work, 'npm-global', 'bin', 'threadline'), ['validate', 'missing.ipynb'], {
+      cwd: notebooks,
+      env: userShell(userEnv),
+      encoding: 'utf8'
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/no kernel named "no-such-kernel".*ipykernel install/);
+  });
+});
+
+describe('pip uninstall', () => {
+  it('removes everything the wheel installed', () => {
+    const env = userShell(userEnv);
+    sh(userPython, ['-m', 'pip', 'uninstall', '--yes', '--quiet', 'threadline'], { env });
+    expect(fs.existsSync(path.join(userEnv, 'share', 'jupyter', 'labextensions', 'threadline'))).toBe(false);
+    expect(fs.existsSync(path.join(userEnv, 'share', 'jupyter', 'kernels', 'threadline'))).toBe(false);
+    expect(spawnSync(userPython, ['-c', 'import threadline'], { env, cwd: work }).status).not.toBe(0);
+  });
 });
