@@ -143,7 +143,9 @@ class PostgresServer:
         self.folder = folder
         self.port = port
         self.bindir = bindir
-        self.dsn = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        # sslmode=disable: nothing to encrypt on 127.0.0.1, and asyncpg's default ("prefer") builds a TLS context
+        # for every new connection, which blocks the event loop for a moment.
+        self.dsn = f"postgresql://postgres@127.0.0.1:{port}/postgres?sslmode=disable"
         self._process = process
         # Also at interpreter exit, and if the object is dropped without stop().
         self._finalizer = weakref.finalize(self, _shutdown, process, folder)
