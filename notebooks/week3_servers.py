@@ -8,13 +8,18 @@
 
 It counts what a client did to it (requests, requests in flight at once, distinct client connections),
 so an exercise can be checked from the server's side too.
+
+``Mailer`` is the FastAPI exercise's slow receipt sender, and ``max_overlap`` counts how many of the
+PostgreSQL exercise's orders the server ran at the same time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -132,3 +137,41 @@ async def start_shout_server() -> tuple[asyncio.Server, int]:
     """A line-based TCP server (asyncio streams) on 127.0.0.1:<free port>; returns (server, port)."""
     server = await asyncio.start_server(_shout, "127.0.0.1", 0)
     return server, server.sockets[0].getsockname()[1]
+
+
+class Mailer:
+    """Sends order receipts slowly. With ``hold=True`` every receipt waits until ``release()`` is called."""
+
+    def __init__(self, hold: bool = False) -> None:
+        self.sent: list[int] = []
+        self._numbers = itertools.count(1)
+        self._gate = asyncio.Event()
+        if not hold:
+            self._gate.set()
+
+    def next_order_id(self) -> int:
+        return next(self._numbers)
+
+    async def send(self, order_id: int) -> None:
+        await self._gate.wait()
+        await asyncio.sleep(0.05)  # talking to a mail server
+        self.sent.append(order_id)
+
+    def release(self) -> None:
+        self._gate.set()
+
+    async def wait_for(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until `count` receipts have been sent."""
+        async with asyncio.timeout(timeout):
+            while len(self.sent) < count:
+                await asyncio.sleep(0.01)
+
+
+def max_overlap(intervals: Iterable[tuple[Any, Any]]) -> int:
+    """The most (start, end) intervals that contain one same moment (touching ends do not overlap)."""
+    events = sorted(itertools.chain.from_iterable(((start, 1), (end, -1)) for start, end in intervals))
+    most = now = 0
+    for _, step in events:  # at equal times -1 sorts first: an end before a start
+        now += step
+        most = max(most, now)
+    return most

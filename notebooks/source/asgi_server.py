@@ -1,0 +1,1 @@
+../asgi_server.py
