@@ -289,10 +289,6 @@ export class Concurrency {
         this.smoothed.baseline = [...this.baselineSamples].sort((a, b) => a - b)[BASELINE_READINGS >> 1];
     }
     const decision = decide(this.current, this.state, this.smoothed, this.settings);
-    if (process.env.TL_TRACE)
-      process.stderr.write(
-        `TRACE limit=${this.current} running=${this.state.running} backlog=${this.state.backlog} used=${this.smoothed.coresUsed.toFixed(2)} delay=${this.smoothed.delay.toFixed(2)} base=${this.smoothed.baseline?.toFixed(2)} -> ${decision.limit} ${decision.heldBy ?? ''}\n`
-      );
     if (decision.heldBy && this.state.backlog)
       this.held.set(decision.heldBy, (this.held.get(decision.heldBy) ?? 0) + 1);
     if (decision.limit !== this.current) {
