@@ -87,6 +87,14 @@ function machineTimes(): { busy: number; total: number } {
   return { busy, total };
 }
 
+/** Memory left under this process's cgroup v2 limit, bytes, when it has one. */
+function cgroupMemoryLeft(): number | undefined {
+  const max = readText('/sys/fs/cgroup/memory.max')?.trim();
+  const current = Number(readText('/sys/fs/cgroup/memory.current'));
+  if (!max || max === 'max' || !Number.isFinite(current)) return undefined;
+  return Math.max(0, Number(max) - current);
+}
+
 const procReadable = process.platform === 'linux' && fs.existsSync(`/proc/${process.pid}/task`);
 
 /** What our processes did between two readings. */
@@ -134,7 +142,8 @@ export class LoadMeter {
     const machineBusy = machineTotal > 0 ? (machine.busy - this.previousMachine.busy) / machineTotal : 0;
     this.previousAt = now;
     this.previousMachine = machine;
-    const availableBytes = os.freemem();
+    // a container's limit is tighter than the machine's free memory it sees
+    const availableBytes = Math.min(os.freemem(), cgroupMemoryLeft() ?? Infinity);
     if (!procReadable)
       return {
         wallMs,
