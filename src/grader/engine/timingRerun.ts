@@ -8,8 +8,9 @@
 import type { GradingPlan } from './matching.js';
 import type { NotebookRun } from './runner/runResult.js';
 
-/** A test that reads a clock: its verdict can depend on the load. */
-const READS_A_CLOCK = /\b(perf_counter|monotonic|process_time|timeit)\b|\btime\.time\(|\belapsed\b/;
+/** A test that reads a clock, or the probe's loop-blocking check: its verdict can depend on the load. */
+const READS_A_CLOCK =
+  /\b(perf_counter|monotonic|process_time|timeit|assert_loop_not_blocked)\b|\btime\.time\(|\belapsed\b/;
 
 /** Test cells of `plan` that read a clock and failed in `run` (an assertion, not a missing answer). */
 export function timingFailures(plan: GradingPlan, run: NotebookRun): string[] {

@@ -11,7 +11,10 @@ import { Concurrency, defaultSettings } from '../../../src/grader/engine/concurr
 import { Gradebook } from '../../../src/grader/engine/gradebook.js';
 import { gradeSubmissions, sha256 } from '../../../src/grader/engine/gradeRun.js';
 import { LocalKernelFactory } from '../../../src/grader/engine/localKernelFactory.js';
+import type { GradingPlan } from '../../../src/grader/engine/matching.js';
 import { readNotebook } from '../../../src/grader/engine/notebook.js';
+import type { NotebookRun } from '../../../src/grader/engine/runner/runResult.js';
+import { timingFailures } from '../../../src/grader/engine/timingRerun.js';
 import { DEFAULT_RUN_OPTIONS } from '../../../src/grader/engine/runner/runOptions.js';
 import { findSubmissions } from '../../../src/grader/engine/submissions.js';
 import { courseDir, sourcePath, submission, tempDir, writeSubmissions } from '../helpers.js';
@@ -73,4 +76,34 @@ describe('timing tests under a saturated CPU', () => {
     expect(record.grades.find(g => g.gradeId === 'test_unique')).toMatchObject({ score: 0, status: 'failed' });
     expect(record.reason).toBe('');
   }, 120_000);
+});
+
+describe('timingFailures', () => {
+  it('names failed tests that read a clock or check the loop, not missing answers or untimed tests', () => {
+    const cell = (gradeId: string, source: string) => ({ gradeId, source }) as GradingPlan['cells'][number];
+    const plan = {
+      cells: [
+        cell('clock', 'start = time.perf_counter()\nassert time.perf_counter() - start < 0.75'),
+        cell('loop', 't.assert_loop_not_blocked()'),
+        cell('stub', 'elapsed = measure(f)'),
+        cell('plain', 'assert f(2) == 4')
+      ]
+    } as GradingPlan;
+    const failed = (gradeId: string, message: string) => ({
+      gradeId,
+      score: 0,
+      maxScore: 1,
+      status: 'failed',
+      message
+    });
+    const run = {
+      cells: [
+        failed('clock', 'AssertionError: took 0.91 s'),
+        failed('loop', 'AssertionError: the loop was blocked for 120 ms'),
+        failed('stub', 'NotImplementedError: '),
+        failed('plain', 'AssertionError: ')
+      ]
+    } as NotebookRun;
+    expect(timingFailures(plan, run)).toEqual(['clock', 'loop']);
+  });
 });
