@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from './args.js';
 import { buildAssignment, isScored } from '../engine/assignment.js';
+import { Concurrency, defaultSettings, type ConcurrencySummary } from '../engine/concurrency.js';
 import { effectiveCpus } from '../engine/effectiveCpus.js';
 import { cpuTimes, idleHint } from './idleHint.js';
 import { UsageError } from '../engine/errors.js';
@@ -13,9 +14,12 @@ import { LocalKernelFactory } from '../engine/localKernelFactory.js';
 import { DEFAULT_LIMITS, type KernelLimits } from '../sandbox/limits.js';
 import { DEFAULT_MAX_NOTEBOOK_BYTES, readNotebook } from '../engine/notebook.js';
 import { DEFAULT_RUN_OPTIONS } from '../engine/runner/runOptions.js';
-import { Progress } from './progress.js';
+import { formatSeconds, Progress } from './progress.js';
 import { remoteFactoryFromFlags } from './serverFlags.js';
 import { findSubmissions, studentOf, type SubmissionFile } from '../engine/submissions.js';
+
+/** Kernels at once per server when --jobs is not given: the server's load cannot be measured from here. */
+const REMOTE_JOBS_PER_SERVER = 4;
 
 export const gradeHelp = `\
 usage: threadline grade --source SOURCE.ipynb (SUBMISSION.ipynb… | --submissions DIR) [options]
@@ -33,7 +37,10 @@ options:
   --source FILE             the instructor source notebook (solutions, hidden tests; required)
   --submissions DIR         grade every submission found below DIR
   --db FILE                 gradebook (default: gradebook.sqlite in the current folder)
-  --jobs N                  kernels at once (default: effective cores = ${effectiveCpus()})
+  --jobs N                  kernels at once, pinned (default: adaptive — starts at the effective
+                            cores (${effectiveCpus()}) and adds kernels while our processes leave the cores idle,
+                            fewer when they wait for a core or memory runs short; with --server:
+                            ${REMOTE_JOBS_PER_SERVER} per server)
   --prestart N              kernels each job starts ahead of the submission it grades (default 1;
                             more helps when notebooks run for less time than a kernel takes to start)
   --timeout SECONDS         per-cell limit; the cell is interrupted, then the kernel killed (default 30)
@@ -49,7 +56,9 @@ options:
   --regrade                 grade again what the gradebook already has
   --json                    print a JSON array of results on stdout
   --quiet                   no progress output
-  --server URL --token T    run the kernels on a Jupyter Server instead of this machine
+  --server URL --token T    run the kernels on a Jupyter Server (or Enterprise Gateway) instead of
+                            this machine; give --server several times to spread them over servers
+  --servers FILE            servers from a file, one "URL [TOKEN]" a line (tokens stay out of ps)
   --server-cwd PATH         with --server: the folder the kernels start in, relative to the
                             server's root (the course folder there; default: the root)
   -h, --help                show this help
@@ -89,7 +98,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     regrade: { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
-    server: { type: 'string' },
+    server: { type: 'string', multiple: true },
+    servers: { type: 'string' },
     'server-cwd': { type: 'string' },
     token: { type: 'string' }
   });
@@ -160,14 +170,23 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   const factory: KernelFactory = remote ?? local!;
   const isolation = local?.isolationProblem(assignment.kernelspec?.name ?? 'threadline');
 
-  const jobs = Number(f.jobs ?? effectiveCpus());
+  const cores = effectiveCpus();
+  const serverCount = remote?.spread?.().length ?? 0;
+  const concurrency =
+    f.jobs !== undefined
+      ? Concurrency.pinned(Number(f.jobs), cores, !remote)
+      : remote
+        ? Concurrency.pinned(REMOTE_JOBS_PER_SERVER * serverCount, cores, false, 'servers')
+        : Concurrency.adaptive(defaultSettings(cores));
+  const jobs = concurrency.limit;
   if (!f.quiet) {
     const limitText = limits
       ? `limits: ${limits.memoryMb} MB, ${limits.maxProcesses} processes, ${limits.cpuSeconds} CPU s`
       : 'no OS limits';
     console.error(
       `grading ${files.length} submission(s) of ${assignment.name} (${assignment.maxScore} points) ` +
-        `with ${jobs} ${factory.description} at once (${f.server ? 'server limits' : limitText}) into ${dbPath}`
+        `with ${concurrency.mode === 'auto' ? `${jobs} (adapting to the load)` : jobs} ${factory.description} ` +
+        `at once (${remote ? 'server limits' : limitText}) into ${dbPath}`
     );
     if (isolation) {
       console.error(
@@ -177,7 +196,13 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       );
     }
   }
-  const progress = new Progress(files.length, `grading ${assignment.name}`, process.stderr, !f.quiet);
+  const progress = new Progress(
+    files.length,
+    `grading ${assignment.name}`,
+    process.stderr,
+    !f.quiet,
+    () => concurrency.limit
+  );
   const startedAt = Date.now();
   const cpuBefore = cpuTimes();
   const outcomes = await (async () => {
@@ -191,6 +216,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
             : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
         protectedPaths,
         jobs,
+        concurrency,
         lookahead: Number(f.prestart ?? 1),
         regrade: Boolean(f.regrade),
         cwd: f.cwd ? String(f.cwd) : undefined,
@@ -200,7 +226,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
         onDone: (record, resumed) =>
           progress.tick(
             `${record.student}: ${record.score}/${record.maxScore} ${record.status}` +
-              `${resumed ? ' (already graded)' : ''}${record.reason ? ` — ${record.reason}` : ''}`
+              `${resumed ? ' (already graded)' : ''}${record.reason ? ` — ${record.reason}` : ''}`,
+            resumed
           )
       });
     } finally {
@@ -209,8 +236,14 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     }
   })();
 
+  if (!f.quiet) {
+    const graded = outcomes.filter(o => !o.resumed).length;
+    console.error(summaryLine(graded, Date.now() - startedAt, concurrency.summary(), remote?.spread?.()));
+  }
   const hint =
-    remote || f.quiet ? undefined : idleHint(cpuBefore, cpuTimes(), Date.now() - startedAt, jobs, effectiveCpus());
+    remote || f.quiet || concurrency.mode === 'auto'
+      ? undefined
+      : idleHint(cpuBefore, cpuTimes(), Date.now() - startedAt, jobs, cores);
   if (hint) console.error(`hint: ${hint}`);
 
   if (f.json) {
@@ -241,4 +274,21 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   }
   if (outcomes.some(o => o.record.status === 'error')) return 3;
   return outcomes.every(o => o.record.status === 'ok') ? 0 : 1;
+}
+
+/** The end of a run, for the instructor: pace, kernels at once and why not more, where they ran. */
+function summaryLine(
+  graded: number,
+  wallMs: number,
+  summary: ConcurrencySummary,
+  spread: { url: string; kernels: number }[] | undefined
+): string {
+  const perMinute = graded / Math.max(wallMs / 60_000, 1e-3);
+  const where =
+    spread && spread.length > 1 ? `; kernels per server: ${spread.map(s => `${s.url} ${s.kernels}`).join(', ')}` : '';
+  return (
+    `graded ${graded} submission(s) in ${formatSeconds(wallMs / 1000)} (${perMinute.toFixed(1)}/min); ` +
+    `${summary.average.toFixed(1)} kernels at once on average (up to ${summary.max}, ` +
+    `${summary.mode === 'auto' ? 'adaptive' : 'pinned'}); not more because ${summary.why}${where}`
+  );
 }
