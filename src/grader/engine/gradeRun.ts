@@ -104,7 +104,7 @@ export async function gradeSubmissions(
         const notebook = parseNotebook(bytes, file.path, options.maxNotebookBytes);
         const cwd = options.cwd ?? path.dirname(path.resolve(file.path));
         const kernelName = planGrading(assignment, notebook).kernelName;
-        const kernel = factory.start(kernelName, cwd, options.cwd ? undefined : options.overlay);
+        const kernel = factory.start(kernelName, cwd, options.cwd ? undefined : (file.overlay ?? options.overlay));
         kernel.catch(() => undefined); // observed when awaited
         return { index, claimed: { file, fileHash, notebook, kernel } };
       } catch (error) {
