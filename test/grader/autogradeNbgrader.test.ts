@@ -141,7 +141,7 @@ describe('threadline autograde on an nbgrader course', () => {
     expect(theirsExport.code).toBe(0);
     const theirCsv = fs.readFileSync(path.join(theirs, 'grades.csv'), 'utf8').trim().split('\n');
     expect(csv).toEqual(theirCsv);
-  });
+  }, 300_000);
 
   it('skips students already autograded, as nbgrader, and grades again with --student … --force', () => {
     const again = threadline(['autograde', 'ps1'], ours);
@@ -155,7 +155,7 @@ describe('threadline autograde on an nbgrader course', () => {
         .split('\n')
         .map(line => line.split('\t')[0])
     ).toEqual(['carol']);
-  });
+  }, 600_000);
 
   it('grades the rest of a notebook after its kernel died and says so in a gradebook comment', () => {
     const nb = answered(ours, 'problem1', { ...RIGHT, halve: 'import os\nos._exit(1)' });
@@ -170,7 +170,7 @@ describe('threadline autograde on an nbgrader course', () => {
     expect(problem1.grades.test_squares).toEqual([2, false]); // graded after the restart
     expect(problem1.grades.test_halve).toEqual([0, false]);
     expect(problem1.comments.halve).toMatch(/^Threadline, .*kernel died.*nbgrader would have stopped/s);
-  });
+  }, 600_000);
 
   it('refuses a course whose configuration it cannot honour, and says what to do', () => {
     const odd = path.join(base, 'odd');
@@ -184,5 +184,5 @@ describe('threadline autograde on an nbgrader course', () => {
     expect(refused.stderr).toContain('ClearSolutions.begin_solution_delimeter');
     expect(refused.stderr).toContain('nbgrader autograde ps1');
     expect(fs.existsSync(path.join(odd, 'autograded'))).toBe(false);
-  });
+  }, 300_000);
 });

@@ -1,7 +1,9 @@
-/** The `threadline` command line: release, validate, grade, autograde, feedback, export. */
+/** The `threadline` command line: release, validate, grade, autograde, feedback, manual, export. */
 import fs from 'node:fs';
 import { KernelError } from '../../kernel/errors.js';
 import { AssignmentError, InvalidNotebookError, UsageError } from '../engine/errors.js';
+import { ManualGradeError } from '../engine/gradebook.js';
+import { GradebookVersionError } from '../engine/gradebookSchema.js';
 import { NbgraderBridgeError } from '../nbgrader/nbgraderBridge.js';
 
 /** The version of the npm package this CLI was installed from (src/ and lib/ both sit three levels below it). */
@@ -35,7 +37,14 @@ const commands: Record<string, Command> = {
     summary: 'write per-student HTML feedback from a gradebook',
     run: async argv => (await import('./feedback.js')).feedbackCommand(argv)
   },
-  export: { summary: 'export a gradebook as CSV', run: async argv => (await import('./export.js')).exportCommand(argv) }
+  manual: {
+    summary: 'grade a cell by hand (points and a comment) in the gradebook',
+    run: async argv => (await import('./manual.js')).manualCommand(argv)
+  },
+  export: {
+    summary: 'export a gradebook as CSV (per exercise, or one row per assignment for an LMS)',
+    run: async argv => (await import('./export.js')).exportCommand(argv)
+  }
 };
 
 const mainHelp = `usage: threadline COMMAND [options]   (threadline COMMAND --help for details)
@@ -75,7 +84,9 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof InvalidNotebookError ||
       error instanceof AssignmentError ||
       error instanceof KernelError ||
-      error instanceof NbgraderBridgeError
+      error instanceof NbgraderBridgeError ||
+      error instanceof ManualGradeError ||
+      error instanceof GradebookVersionError
     ) {
       console.error(`threadline ${name}: ${error.message}`);
       return 1;
