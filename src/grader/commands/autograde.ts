@@ -128,12 +128,14 @@ export async function autogradeCommand(argv: string[]): Promise<number> {
   const totals = new Map<string, { score: number; max: number; manual: number; status: string[] }>();
 
   const names = [...new Set(prepared.submissions.flatMap(s => s.notebooks.map(nb => nb.name)))].sort();
+  const maxOf = new Map<string, number>();
   for (const name of names) {
     const entries = prepared.submissions.flatMap(s =>
       s.notebooks.filter(nb => nb.name === name).map(nb => ({ submission: s, notebook: nb }))
     );
     const sourcePath = entries[0]!.notebook.source;
     const assignment = buildAssignment(readNotebook(sourcePath), sourcePath);
+    maxOf.set(name, assignment.maxScore);
     const progress = new Progress(entries.length, `grading ${assignmentId}/${name}`, process.stderr, !quiet);
     const isolation = factory.isolationProblem(assignment.kernelspec?.name ?? 'python3');
     if (isolation && !quiet)
@@ -201,12 +203,20 @@ export async function autogradeCommand(argv: string[]): Promise<number> {
   }
   bridge.save({ submissions: [...saved].map(([student, notebooks]) => ({ student, notebooks })) });
 
-  for (const [student, total] of [...totals].filter(([student]) => saved.has(student)))
+  for (const [student, total] of [...totals].filter(([student]) => saved.has(student))) {
+    // as nbgrader: a notebook the student did not submit scores 0 (nbgrader's init_assignment wrote that)
+    const submitted = new Set(saved.get(student)!.map(nb => nb.name));
+    for (const [name, max] of maxOf)
+      if (!submitted.has(name)) {
+        total.max += max;
+        total.status.push(`${name}: not submitted (0 points)`);
+      }
     console.log(
       `${student}\t${total.score}/${total.max}` +
         `${total.manual ? `\t${total.manual} cell(s) to grade by hand` : ''}` +
         `${total.status.length ? `\t${total.status.join('; ')}` : ''}`
     );
+  }
   for (const [student, reason] of failed) console.error(`threadline autograde: ${student} not graded: ${reason}`);
   return failed.size === 0 ? 0 : 1;
 }
