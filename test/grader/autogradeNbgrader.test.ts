@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import {
   answered,
@@ -96,6 +96,8 @@ beforeAll(() => {
   nbgraderRun = run(nbgrader.nbgrader, ['autograde', 'ps1'], theirs, jupyterPath);
   threadlineRun = threadline(['autograde', 'ps1', '--jobs', '2'], ours);
 }, 900_000);
+
+afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
 describe('threadline autograde on an nbgrader course', () => {
   it('writes the same scores, flags, comments and late penalties into the gradebook as nbgrader', () => {

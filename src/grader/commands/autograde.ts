@@ -9,7 +9,7 @@ import { Gradebook } from '../engine/gradebook.js';
 import { gradeSubmissions, sha256 } from '../engine/gradeRun.js';
 import { LocalKernelFactory } from '../engine/localKernelFactory.js';
 import { planGrading } from '../engine/matching.js';
-import { readNotebook, writeNotebook } from '../engine/notebook.js';
+import { DEFAULT_MAX_NOTEBOOK_BYTES, readNotebook, writeNotebook } from '../engine/notebook.js';
 import { DEFAULT_RUN_OPTIONS } from '../engine/runner/runOptions.js';
 import { DEFAULT_LIMITS } from '../sandbox/limits.js';
 import { autogradedNotebook } from '../nbgrader/autogradedNotebook.js';
@@ -160,7 +160,7 @@ export async function autogradeCommand(argv: string[]): Promise<number> {
             protectedPaths: [settings.sourceDir, ...(settings.dbFile ? [path.resolve(settings.dbFile)] : [])],
             jobs,
             regrade: true,
-            maxNotebookBytes: 20 * 1048576,
+            maxNotebookBytes: DEFAULT_MAX_NOTEBOOK_BYTES,
             onDone: record => progress.tick(`${record.student}: ${record.status}`)
           }
         );
@@ -201,7 +201,7 @@ export async function autogradeCommand(argv: string[]): Promise<number> {
     const dest = prepared.submissions.find(s => s.student === student)?.autogradedDir;
     if (dest) fs.rmSync(dest, { recursive: true, force: true });
   }
-  bridge.save({ submissions: [...saved].map(([student, notebooks]) => ({ student, notebooks })) });
+  if (saved.size) bridge.save({ submissions: [...saved].map(([student, notebooks]) => ({ student, notebooks })) });
 
   for (const [student, total] of [...totals].filter(([student]) => saved.has(student))) {
     // as nbgrader: a notebook the student did not submit scores 0 (nbgrader's init_assignment wrote that)
