@@ -46,9 +46,10 @@ notebook), a whole notebook has a time limit too, and a deleted test cell is res
 
 Not supported (refused with a message, use nbgrader autograde for those): custom solution or
 hidden-test markers, Autograde.sanitize_preprocessors/autograde_preprocessors changed,
---no-execute. Differences from nbgrader's flags: --student may be given more than once (exact
-ids; nbgrader takes one pattern), --course-dir as nbgrader's; --notebook, --db and
---Class.trait=value flags are not taken (put them in nbgrader_config.py).
+--no-execute. Flags follow nbgrader's (ASSIGNMENT, --student, --force/-f, --course-dir), except:
+--student takes an exact id and may be given more than once (nbgrader: one glob pattern), so that
+several chosen students share one kernel pool; --notebook, --db and --Class.trait=value are not
+taken: put them in nbgrader_config.py, which both tools read.
 
 options:
   --student ID            grade only this student (repeatable)
@@ -62,9 +63,10 @@ options:
   --quiet                 no progress output
   -h, --help              show this help
 
-exit codes (nbgrader's, plus the grader's own): 0 every submission autograded, 1 some submission
-could not be graded or the configuration asks for what is not supported, 2 wrong usage, 3 the
-grader itself failed`;
+exit codes: 0 every submission autograded, 1 some submission could not be graded (as nbgrader) or
+the configuration asks for what is not supported; and, where nbgrader also says 1, Threadline's
+own: 2 wrong usage, 3 the grader itself failed (so a script can tell a bad submission from a
+broken setup)`;
 
 export async function autogradeCommand(argv: string[]): Promise<number> {
   const args = parseArgs('autograde', argv, {
@@ -129,6 +131,7 @@ export async function autogradeCommand(argv: string[]): Promise<number> {
 
   const names = [...new Set(prepared.submissions.flatMap(s => s.notebooks.map(nb => nb.name)))].sort();
   const maxOf = new Map<string, number>();
+  let graderFailed = false;
   for (const name of names) {
     const entries = prepared.submissions.flatMap(s =>
       s.notebooks.filter(nb => nb.name === name).map(nb => ({ submission: s, notebook: nb }))
@@ -172,6 +175,7 @@ export async function autogradeCommand(argv: string[]): Promise<number> {
     for (const [index, { record }] of outcomes.entries()) {
       const { notebook } = entries[index]!;
       if (record.status === 'invalid-notebook' || record.status === 'error') {
+        graderFailed ||= record.status === 'error';
         failed.set(record.student, `${name}.ipynb: ${record.reason}`);
         continue;
       }
@@ -218,5 +222,6 @@ export async function autogradeCommand(argv: string[]): Promise<number> {
     );
   }
   for (const [student, reason] of failed) console.error(`threadline autograde: ${student} not graded: ${reason}`);
+  if (graderFailed) return 3;
   return failed.size === 0 ? 0 : 1;
 }
