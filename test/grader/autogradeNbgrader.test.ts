@@ -181,6 +181,9 @@ describe('threadline autograde on an nbgrader course', () => {
       path.join(odd, 'nbgrader_config.py'),
       'c.ClearSolutions.begin_solution_delimeter = "BEGIN ANSWER"\n'
     );
+    const help = threadline(['autograde', '--help'], odd);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: threadline autograde ASSIGNMENT');
     const refused = threadline(['autograde', 'ps1'], odd);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('ClearSolutions.begin_solution_delimeter');

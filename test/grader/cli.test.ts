@@ -32,7 +32,7 @@ function threadline(args: string[], cwd = root) {
 
 describe('threadline CLI', () => {
   it('has --help on every command and rejects wrong usage with exit code 2', () => {
-    for (const command of ['release', 'validate', 'grade', 'autograde', 'feedback', 'manual', 'export']) {
+    for (const command of ['release', 'validate', 'grade', 'feedback', 'export']) {
       const help = threadline([command, '--help']);
       expect(help.code, command).toBe(0);
       expect(help.stdout).toContain(`usage: threadline ${command}`);

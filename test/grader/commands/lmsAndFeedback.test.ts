@@ -22,21 +22,25 @@ const threadline = (args: string[]) =>
   });
 
 describe('LMS export', () => {
-  it('gives one row per student and assignment with score, maximum and percent, manual points included', () => {
-    const file = path.join(tempDir('nbgrader-lms-'), 'gradebook.sqlite');
-    const gradebook = new Gradebook(file);
-    gradebook.save(gradedRecord('ada', { q1: [2, 2], essay: [0, 2, 'manual'] }));
-    gradebook.save(gradedRecord('=HYPERLINK("http://x")', { q1: [1, 2], essay: [0, 2, 'manual'] }));
-    gradebook.setManual('week1', 'ada', 'essay', 1.5, undefined);
-    gradebook.close();
-    const result = threadline(['export', '--lms', '--db', file]);
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout.trim().split('\n')).toEqual([
-      'student_id,assignment,score,max_score,percent,status,graded_at',
-      `"'=HYPERLINK(""http://x"")",week1,1,4,25,ok,2026-01-01T00:00:00.000Z`,
-      'ada,week1,3.5,4,87.5,ok,2026-01-01T00:00:00.000Z'
-    ]);
-  });
+  it(
+    'gives one row per student and assignment with score, maximum and percent, manual points included',
+    { timeout: 120_000 },
+    () => {
+      const file = path.join(tempDir('nbgrader-lms-'), 'gradebook.sqlite');
+      const gradebook = new Gradebook(file);
+      gradebook.save(gradedRecord('ada', { q1: [2, 2], essay: [0, 2, 'manual'] }));
+      gradebook.save(gradedRecord('=HYPERLINK("http://x")', { q1: [1, 2], essay: [0, 2, 'manual'] }));
+      gradebook.setManual('week1', 'ada', 'essay', 1.5, undefined);
+      gradebook.close();
+      const result = threadline(['export', '--lms', '--db', file]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout.trim().split('\n')).toEqual([
+        'student_id,assignment,score,max_score,percent,status,graded_at',
+        `"'=HYPERLINK(""http://x"")",week1,1,4,25,ok,2026-01-01T00:00:00.000Z`,
+        'ada,week1,3.5,4,87.5,ok,2026-01-01T00:00:00.000Z'
+      ]);
+    }
+  );
 
   it('never lets a cell start a spreadsheet formula', () => {
     for (const text of ['=1+1', '+1', '-2+3', '@SUM(A1)', '\tx', '\rx'])
@@ -48,50 +52,59 @@ describe('LMS export', () => {
 });
 
 describe('threadline manual', () => {
-  it('grades a cell by hand, lists what waits for a person, and refuses what makes no sense', () => {
-    const file = path.join(tempDir('nbgrader-manual-'), 'gradebook.sqlite');
-    const gradebook = new Gradebook(file);
-    gradebook.save(gradedRecord('ada', { q1: [2, 2], essay: [0, 3, 'manual'] }));
-    gradebook.close();
-    const waiting = threadline(['manual', '--list', '--db', file]);
-    expect(waiting.stdout).toContain('week1\tada\tessay\t\t3\twaiting');
-    const given = threadline([
-      'manual',
-      '--db',
-      file,
-      '--assignment',
-      'week1',
-      '--student',
-      'ada',
-      '--cell',
-      'essay',
-      '--points',
-      '2',
-      '--comment',
-      'Good'
-    ]);
-    expect(given.status, given.stderr).toBe(0);
-    expect(given.stdout.trim()).toBe('ada\tweek1\t4/5');
-    expect(threadline(['manual', '--list', '--db', file]).stdout).toContain('week1\tada\tessay\t2\t3\tgraded by hand');
-    const tooMany = threadline([
-      'manual',
-      '--db',
-      file,
-      '--assignment',
-      'week1',
-      '--student',
-      'ada',
-      '--cell',
-      'essay',
-      '--points',
-      '4'
-    ]);
-    expect(tooMany.status).toBe(1);
-    expect(tooMany.stderr).toContain('essay is worth 0 to 3 points');
-    expect(
-      threadline(['manual', '--db', file, '--assignment', 'week1', '--student', 'ada', '--cell', 'essay']).status
-    ).toBe(2);
-  });
+  it(
+    'grades a cell by hand, lists what waits for a person, and refuses what makes no sense',
+    { timeout: 300_000 },
+    () => {
+      const file = path.join(tempDir('nbgrader-manual-'), 'gradebook.sqlite');
+      const gradebook = new Gradebook(file);
+      gradebook.save(gradedRecord('ada', { q1: [2, 2], essay: [0, 3, 'manual'] }));
+      gradebook.close();
+      const help = threadline(['manual', '--help']);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain('usage: threadline manual');
+      const waiting = threadline(['manual', '--list', '--db', file]);
+      expect(waiting.stdout).toContain('week1\tada\tessay\t\t3\twaiting');
+      const given = threadline([
+        'manual',
+        '--db',
+        file,
+        '--assignment',
+        'week1',
+        '--student',
+        'ada',
+        '--cell',
+        'essay',
+        '--points',
+        '2',
+        '--comment',
+        'Good'
+      ]);
+      expect(given.status, given.stderr).toBe(0);
+      expect(given.stdout.trim()).toBe('ada\tweek1\t4/5');
+      expect(threadline(['manual', '--list', '--db', file]).stdout).toContain(
+        'week1\tada\tessay\t2\t3\tgraded by hand'
+      );
+      const tooMany = threadline([
+        'manual',
+        '--db',
+        file,
+        '--assignment',
+        'week1',
+        '--student',
+        'ada',
+        '--cell',
+        'essay',
+        '--points',
+        '4'
+      ]);
+      expect(tooMany.status).toBe(1);
+      expect(tooMany.stderr).toContain('essay is worth 0 to 3 points');
+      expect(
+        threadline(['manual', '--db', file, '--assignment', 'week1', '--student', 'ada', '--cell', 'essay']).status
+      ).toBe(2);
+    }
+  );
 });
 
 describe('feedback page', () => {
@@ -149,7 +162,7 @@ describe('feedback page', () => {
     expect(html).toContain('Explain the race.');
   });
 
-  it('shows only this student', () => {
+  it('shows only this student', { timeout: 120_000 }, () => {
     const dir = tempDir('nbgrader-feedback-');
     const file = path.join(dir, 'gradebook.sqlite');
     const gradebook = new Gradebook(file);
