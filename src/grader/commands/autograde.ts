@@ -34,7 +34,7 @@ nbgrader does), prepares the folders, creates students and submissions with thei
 writes the gradebook (nbgrader.api) and applies its late-submission plugin. Threadline runs the
 notebooks. Read from the configuration: CourseDirectory (root, source/submitted/autograded
 directories, db_url, student_id_exclude, ignore), Execute.timeout (per cell), the solution and
-hidden-test markers, Autograde.exclude_overwriting, LateSubmissionPlugin / AssignLatePenalties.
+hidden-test markers (checked), LateSubmissionPlugin / AssignLatePenalties.
 
 As nbgrader: a student already autograded is skipped unless --force (or the submission's
 timestamp.txt is newer); students missing a notebook get 0 for it; a student whose notebook cannot
@@ -45,8 +45,10 @@ a dead kernel, a fork bomb or memory exhaustion costs only its cell (nbgrader st
 notebook), a whole notebook has a time limit too, and a deleted test cell is restored and graded.
 
 Not supported (refused with a message, use nbgrader autograde for those): custom solution or
-hidden-test markers, Autograde.sanitize_preprocessors/autograde_preprocessors changed,
---no-execute. Flags follow nbgrader's (ASSIGNMENT, --student, --force/-f, --course-dir), except:
+hidden-test markers, Autograde.exclude_overwriting for the assignment,
+Autograde.sanitize_preprocessors/autograde_preprocessors changed, --no-execute.
+
+Flags follow nbgrader's (ASSIGNMENT, --student, --force/-f, --course-dir), except:
 --student takes an exact id and may be given more than once (nbgrader: one glob pattern), so that
 several chosen students share one kernel pool; --notebook, --db and --Class.trait=value are not
 taken: put them in nbgrader_config.py, which both tools read.
