@@ -15,6 +15,7 @@ import { startGateway, threadlineKernelPath, type RunningGateway } from './_ente
 import { buildAssignment } from '../src/grader/engine/assignment.js';
 import { BEGIN_SOLUTION, END_SOLUTION } from '../src/protocol/assignment.js';
 import { readNotebook, serializeNotebook, sourceOf, type Notebook } from '../src/grader/engine/notebook.js';
+import { nbgraderVenv } from '../scripts/nbgraderVenv.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argValue = (name: string) => {
@@ -40,20 +41,7 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
 }
 
 // ---------------------------------------------------------------- nbgrader's environment
-const benchVenv = path.join(root, '.venv-bench');
-const nbgraderBin = path.join(benchVenv, 'bin', 'nbgrader');
-if (!fs.existsSync(nbgraderBin)) {
-  log('creating .venv-bench with nbgrader (bench/requirements-nbgrader.txt)…');
-  const venv = run('python3', ['-m', 'venv', benchVenv]);
-  if (venv.code !== 0) throw new Error(`python3 -m venv failed: ${venv.stderr}`);
-  const pip = run(path.join(benchVenv, 'bin', 'pip'), [
-    'install',
-    '-q',
-    '-r',
-    path.join(root, 'bench', 'requirements-nbgrader.txt')
-  ]);
-  if (pip.code !== 0) throw new Error(`pip install nbgrader failed: ${pip.stderr}`);
-}
+const { bin: benchBin, python: benchPython, nbgrader: nbgraderBin } = nbgraderVenv(log);
 
 // ---------------------------------------------------------------- the assignment
 const courseSources = path.join(root, 'notebooks', 'source');
@@ -183,7 +171,7 @@ spec.argv[0] = path.join(root, '.venv', 'bin', 'python');
 fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify(spec));
 const nbEnv = {
   ...process.env,
-  PATH: `${path.join(benchVenv, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+  PATH: `${benchBin}${path.delimiter}${process.env.PATH ?? ''}`,
   JUPYTER_PATH: path.join(work, 'jupyter')
 };
 const generated = run(nbgraderBin, ['generate_assignment', 'bench', '--force'], { cwd: course, env: nbEnv });
@@ -205,7 +193,7 @@ const stable =
   JSON.stringify(first.results.map(r => [r.student, r.grades])) ===
   JSON.stringify(second.results.map(r => [r.student, r.grades]));
 const dump = run(
-  path.join(benchVenv, 'bin', 'python'),
+  benchPython,
   [
     '-c',
     `import json

@@ -21,7 +21,15 @@ const LAYERS = {
   'src/kernel': ['src/protocol'],
   'src/grader/sandbox': ['src/kernel', 'src/protocol'],
   'src/grader/engine': ['src/grader/sandbox', 'src/kernel', 'src/protocol'],
-  'src/grader/commands': ['src/grader/engine', 'src/grader/sandbox', 'src/kernel', 'src/protocol'],
+  // the bridge to an nbgrader course: what `autograde` needs beside the engine
+  'src/grader/nbgrader': ['src/grader/engine', 'src/grader/sandbox', 'src/kernel', 'src/protocol'],
+  'src/grader/commands': [
+    'src/grader/nbgrader',
+    'src/grader/engine',
+    'src/grader/sandbox',
+    'src/kernel',
+    'src/protocol'
+  ],
   'src/lab/ui': ['src/protocol'],
   'src/lab/trace': ['src/lab/ui', 'src/protocol'],
   'src/lab/meters': ['src/lab/trace', 'src/lab/ui', 'src/protocol'],

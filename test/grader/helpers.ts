@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { SubmissionRecord } from '../../src/grader/engine/gradebook.js';
 import type { Notebook } from '../../src/grader/engine/notebook.js';
 
 export const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
@@ -60,4 +61,30 @@ export function writeSubmissions(dir: string, subs: Record<string, Notebook | st
 /** Text of all stream outputs of a run's cells. */
 export function streamText(runs: { outputs: { output_type: string; text?: string }[] }[]): string {
   return runs.flatMap(run => run.outputs.filter(o => o.output_type === 'stream').map(o => o.text ?? '')).join('');
+}
+
+/** A graded submission of assignment week1 as the gradebook stores it: grade_id → [score, max, status]. */
+export function gradedRecord(student: string, scores: Record<string, [number, number, string?]>): SubmissionRecord {
+  const grades = Object.entries(scores).map(([gradeId, [score, maxScore, status]]) => ({
+    gradeId,
+    score,
+    maxScore,
+    status: (status ?? (score === maxScore ? 'passed' : 'failed')) as 'passed',
+    message: ''
+  }));
+  return {
+    assignment: 'week1',
+    student,
+    path: `${student}.ipynb`,
+    fileHash: 'f',
+    sourceHash: 's',
+    status: 'ok',
+    reason: '',
+    score: grades.reduce((sum, g) => sum + g.score, 0),
+    maxScore: grades.reduce((sum, g) => sum + g.maxScore, 0),
+    elapsedMs: 5,
+    gradedAt: '2026-01-01T00:00:00.000Z',
+    grades,
+    runs: [{ gradeId: 'q1', cellType: 'code', source: 'x = 1', outputs: [], status: 'ok', hidden: false }]
+  };
 }

@@ -168,6 +168,34 @@ describe('notebook validation', () => {
     bad('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}', /over the/, 10);
   });
 
+  it("checks every cell and output against nbformat's JSON Schema, saying which and why", () => {
+    const nb = (cells: unknown[], extra = '') =>
+      `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}${extra}, "cells": ${JSON.stringify(cells)}}`;
+    const code = (outputs: unknown[], more: Record<string, unknown> = {}) => ({
+      cell_type: 'code',
+      id: 'a',
+      metadata: {},
+      source: 'x',
+      execution_count: null,
+      outputs,
+      ...more
+    });
+    bad(nb([code([{ output_type: 'stream', text: 'hi' }])]), /cell 1, output 1 has no "name" field/);
+    bad(nb([code([{ output_type: 'banner' }])]), /cell 1, output 1 has output_type "banner"/);
+    bad(nb([code([], { execution_count: 'one' })]), /cell 1: "execution_count" must be integer/);
+    bad(nb([code([], { id: 'has space' })]), /cell 1: "id" must match pattern/);
+    bad(nb([{ cell_type: 'markdown', metadata: {}, source: 'a', prompt: 1 }]), /cell 1 has a field "prompt"/);
+    bad(nb([], ', "worksheets": []'), /the notebook has a field "worksheets"/);
+    bad(nb([{ cell_type: 'heading', metadata: {}, source: 'a' }]), /cell 1 has cell_type "heading"/);
+    bad(nb([code([])], '').replace('"metadata": {}', '"metadata": []'), /the notebook: "metadata" must be object/);
+    expect(() =>
+      parseNotebook(new TextEncoder().encode(nb([code([{ output_type: 'stream', name: 'stdout', text: 'hi' }])])))
+    ).not.toThrow();
+    // a code cell a student turned into markdown keeps its outputs on disk: Jupyter and nbgrader open it
+    const turned = parseNotebook(new TextEncoder().encode(nb([{ ...code([]), cell_type: 'markdown' }])));
+    expect(turned.cells[0]).not.toHaveProperty('execution_count');
+  });
+
   it('accepts sources as lists and fills missing outputs', () => {
     const nb = parseNotebook(
       new TextEncoder().encode(

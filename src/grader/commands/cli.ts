@@ -1,7 +1,10 @@
-/** The `threadline` command line: release, validate, grade, feedback, export. */
+/** The `threadline` command line: release, validate, grade, autograde, feedback, manual, export. */
 import fs from 'node:fs';
 import { KernelError } from '../../kernel/errors.js';
 import { AssignmentError, InvalidNotebookError, UsageError } from '../engine/errors.js';
+import { ManualGradeError } from '../engine/gradebook.js';
+import { GradebookVersionError } from '../engine/gradebookSchema.js';
+import { NbgraderBridgeError } from '../nbgrader/nbgraderBridge.js';
 
 /** The version of the npm package this CLI was installed from (src/ and lib/ both sit three levels below it). */
 function packageVersion(): string {
@@ -26,18 +29,29 @@ const commands: Record<string, Command> = {
     summary: 'autograde submissions into a SQLite gradebook',
     run: async argv => (await import('./grade.js')).gradeCommand(argv)
   },
+  autograde: {
+    summary: 'autograde an nbgrader course into its gradebook (as nbgrader autograde)',
+    run: async argv => (await import('./autograde.js')).autogradeCommand(argv)
+  },
   feedback: {
     summary: 'write per-student HTML feedback from a gradebook',
     run: async argv => (await import('./feedback.js')).feedbackCommand(argv)
   },
-  export: { summary: 'export a gradebook as CSV', run: async argv => (await import('./export.js')).exportCommand(argv) }
+  manual: {
+    summary: 'grade a cell by hand (points and a comment) in the gradebook',
+    run: async argv => (await import('./manual.js')).manualCommand(argv)
+  },
+  export: {
+    summary: 'export a gradebook as CSV (per exercise, or one row per assignment for an LMS)',
+    run: async argv => (await import('./export.js')).exportCommand(argv)
+  }
 };
 
 const mainHelp = `usage: threadline COMMAND [options]   (threadline COMMAND --help for details)
 
 commands:
 ${Object.entries(commands)
-  .map(([name, command]) => `  ${name.padEnd(10)}${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(11)}${command.summary}`)
   .join('\n')}
 
 exit codes: 0 success, 1 failing exercises / submissions not graded ok / invalid input, \
@@ -66,7 +80,14 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`threadline ${command}: ${error.message}\nrun \`threadline ${command} --help\` for usage`);
       return 2;
     }
-    if (error instanceof InvalidNotebookError || error instanceof AssignmentError || error instanceof KernelError) {
+    if (
+      error instanceof InvalidNotebookError ||
+      error instanceof AssignmentError ||
+      error instanceof KernelError ||
+      error instanceof NbgraderBridgeError ||
+      error instanceof ManualGradeError ||
+      error instanceof GradebookVersionError
+    ) {
       console.error(`threadline ${name}: ${error.message}`);
       return 1;
     }

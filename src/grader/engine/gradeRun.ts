@@ -113,7 +113,7 @@ export async function gradeSubmissions(
         const cwd = options.cwd ?? path.dirname(path.resolve(file.path));
         const kernelName = planGrading(assignment, notebook).kernelName;
         const startKernel = () => {
-          const kernel = factory.start(kernelName, cwd, options.cwd ? undefined : options.overlay);
+          const kernel = factory.start(kernelName, cwd, options.cwd ? undefined : (file.overlay ?? options.overlay));
           kernel.catch(() => undefined); // observed when awaited
           return kernel;
         };

@@ -6,8 +6,26 @@
 import Database from 'better-sqlite3';
 import type { CellScore } from './scoring.js';
 import type { CellRun, SubmissionStatus } from './runner/runResult.js';
+import { migrate } from './gradebookSchema.js';
 
-const SCHEMA_VERSION = 1;
+/** Points a person gave a cell (threadline manual): they replace the autograder's score. */
+export interface ManualGrade {
+  manualScore: number | null;
+  manualComment: string;
+}
+
+/** A cell's grade as the gradebook holds it: the autograder's, and a person's when there is one. */
+export type GradeRow = CellScore & Partial<ManualGrade>;
+
+/** What counts for a cell: a person's points when given, else the autograder's. */
+export function finalScore(grade: GradeRow): number {
+  return grade.manualScore ?? grade.score;
+}
+
+/** A grade_id the gradebook does not have for that submission, or points out of range. */
+export class ManualGradeError extends Error {
+  override readonly name = 'ManualGradeError';
+}
 
 export interface SubmissionRecord {
   assignment: string;
@@ -23,7 +41,7 @@ export interface SubmissionRecord {
   maxScore: number;
   elapsedMs: number;
   gradedAt: string;
-  grades: CellScore[];
+  grades: GradeRow[];
   /** what each cell did, for feedback (hidden tests already redacted) */
   runs: CellRun[];
 }
@@ -36,26 +54,7 @@ export class Gradebook {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS assignment (
-        name TEXT PRIMARY KEY, source_path TEXT NOT NULL, source_hash TEXT NOT NULL, max_score REAL NOT NULL);
-      CREATE TABLE IF NOT EXISTS grade_cell (
-        assignment TEXT NOT NULL, grade_id TEXT NOT NULL, position INTEGER NOT NULL, max_score REAL NOT NULL,
-        PRIMARY KEY (assignment, grade_id));
-      CREATE TABLE IF NOT EXISTS submission (
-        assignment TEXT NOT NULL, student TEXT NOT NULL, path TEXT NOT NULL, file_hash TEXT NOT NULL,
-        source_hash TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, score REAL NOT NULL,
-        max_score REAL NOT NULL, elapsed_ms INTEGER NOT NULL, graded_at TEXT NOT NULL, runs_json TEXT NOT NULL,
-        PRIMARY KEY (assignment, student));
-      CREATE TABLE IF NOT EXISTS grade (
-        assignment TEXT NOT NULL, student TEXT NOT NULL, grade_id TEXT NOT NULL, position INTEGER NOT NULL,
-        score REAL NOT NULL, max_score REAL NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL,
-        PRIMARY KEY (assignment, student, grade_id));
-    `);
-    this.db
-      .prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)')
-      .run('schema_version', String(SCHEMA_VERSION));
+    migrate(this.db, file);
   }
 
   /** Records the assignment; returns true when its source changed since the last run. */
@@ -95,6 +94,22 @@ export class Gradebook {
   /** Writes one submission and its grades in a single transaction (replacing an earlier grading). */
   save(record: SubmissionRecord): void {
     this.db.transaction(() => {
+      // what a person graded stays when the autograder grades the submission again
+      const manual = new Map(
+        (
+          this.db
+            .prepare(
+              `SELECT grade_id, manual_score, manual_comment, manual_at FROM grade
+               WHERE assignment = ? AND student = ? AND (manual_score IS NOT NULL OR manual_comment != '')`
+            )
+            .all(record.assignment, record.student) as {
+            grade_id: string;
+            manual_score: number | null;
+            manual_comment: string;
+            manual_at: string | null;
+          }[]
+        ).map(row => [row.grade_id, row])
+      );
       this.db.prepare('DELETE FROM grade WHERE assignment = ? AND student = ?').run(record.assignment, record.student);
       this.db
         .prepare(
@@ -105,10 +120,13 @@ export class Gradebook {
         )
         .run({ ...record, runsJson: JSON.stringify(record.runs) });
       const insert = this.db.prepare(
-        `INSERT INTO grade (assignment, student, grade_id, position, score, max_score, status, message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO grade (assignment, student, grade_id, position, score, max_score, status, message,
+                            manual_score, manual_comment, manual_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       );
-      record.grades.forEach((grade, position) =>
+      record.grades.forEach((grade, position) => {
+        const kept = manual.get(grade.gradeId);
+        const manualScore = kept?.manual_score == null ? null : Math.min(kept.manual_score, grade.maxScore);
         insert.run(
           record.assignment,
           record.student,
@@ -117,19 +135,23 @@ export class Gradebook {
           grade.score,
           grade.maxScore,
           grade.status,
-          grade.message
-        )
-      );
+          grade.message,
+          manualScore,
+          kept?.manual_comment ?? '',
+          kept?.manual_at ?? null
+        );
+      });
     })();
   }
 
   private toRecord(row: Record<string, unknown>): SubmissionRecord {
     const grades = this.db
       .prepare(
-        `SELECT grade_id AS gradeId, score, max_score AS maxScore, status, message
+        `SELECT grade_id AS gradeId, score, max_score AS maxScore, status, message,
+                manual_score AS manualScore, manual_comment AS manualComment
          FROM grade WHERE assignment = ? AND student = ? ORDER BY position`
       )
-      .all(row.assignment, row.student) as CellScore[];
+      .all(row.assignment, row.student) as GradeRow[];
     return {
       assignment: String(row.assignment),
       student: String(row.student),
@@ -138,13 +160,53 @@ export class Gradebook {
       sourceHash: String(row.source_hash),
       status: row.status as SubmissionStatus,
       reason: String(row.reason),
-      score: Number(row.score),
+      // a person's points replace the autograder's
+      score: grades.length ? grades.reduce((sum, grade) => sum + finalScore(grade), 0) : Number(row.score),
       maxScore: Number(row.max_score),
       elapsedMs: Number(row.elapsed_ms),
       gradedAt: String(row.graded_at),
       grades,
       runs: JSON.parse(String(row.runs_json)) as CellRun[]
     };
+  }
+
+  /**
+   * Gives a cell of one submission points by hand (null: back to the autograder's score) and a
+   * comment; returns the submission as it now stands.
+   */
+  setManual(
+    assignment: string,
+    student: string,
+    gradeId: string,
+    points: number | null,
+    comment: string | undefined
+  ): SubmissionRecord {
+    this.db.transaction(() => {
+      const row = this.db
+        .prepare('SELECT max_score AS maxScore FROM grade WHERE assignment = ? AND student = ? AND grade_id = ?')
+        .get(assignment, student, gradeId) as { maxScore: number } | undefined;
+      if (!row) {
+        const known = (
+          this.db
+            .prepare('SELECT grade_id FROM grade WHERE assignment = ? AND student = ? ORDER BY position')
+            .all(assignment, student) as { grade_id: string }[]
+        ).map(r => r.grade_id);
+        throw new ManualGradeError(
+          known.length
+            ? `${assignment}/${student} has no graded cell "${gradeId}"; it has: ${known.join(', ')}`
+            : `the gradebook has no graded submission of ${assignment} by ${student}; grade it first (threadline grade)`
+        );
+      }
+      if (points !== null && !(points >= 0 && points <= row.maxScore))
+        throw new ManualGradeError(`${gradeId} is worth 0 to ${row.maxScore} points; ${points} is out of range`);
+      this.db
+        .prepare(
+          `UPDATE grade SET manual_score = ?, manual_comment = COALESCE(?, manual_comment), manual_at = ?
+           WHERE assignment = ? AND student = ? AND grade_id = ?`
+        )
+        .run(points, comment ?? null, new Date().toISOString(), assignment, student, gradeId);
+    })();
+    return this.submissions({ assignment, student })[0]!;
   }
 
   submissions(filter: { assignment?: string; student?: string } = {}): SubmissionRecord[] {

@@ -1,5 +1,5 @@
 /**
- * Notebook files in nbformat 4: reading with validation (size, UTF-8, JSON, shape) and writing
+ * Notebook files in nbformat 4: reading with validation (size, UTF-8, JSON, nbformat's JSON Schema) and writing
  * byte-for-byte the way nbformat does (sorted keys, one-space indent, multi-line strings split
  * into lists), so that writing the same notebook twice gives the same bytes.
  */
@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type { Output } from '../../kernel/kernelClient.js';
 import type { NbgraderMetadata } from '../../protocol/assignment.js';
 import { InvalidNotebookError } from './errors.js';
+import { schemaProblem } from './nbformatSchema.js';
 
 export type MultilineString = string | string[];
 
@@ -53,11 +54,31 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isMultiline(value: unknown): value is MultilineString {
-  return typeof value === 'string' || (Array.isArray(value) && value.every(line => typeof line === 'string'));
+/** Fields of one cell type that another keeps when its type is changed (JupyterLab ignores them). */
+const CODE_ONLY = ['outputs', 'execution_count'];
+
+/**
+ * What Jupyter repairs silently when it opens a file is repaired before checking: missing cell
+ * metadata, outputs, execution counts and nbformat 4.5 cell ids are filled in, a code cell turned
+ * into markdown loses its outputs; a notebook older than 4.5 is checked as its 4.5 upgrade.
+ * nbgrader grades such notebooks, so refusing them would take points from students.
+ */
+function withDefaults(nb: Record<string, unknown>): Record<string, unknown> {
+  const cells = (nb.cells as unknown[]).map((raw, index) => {
+    if (!isRecord(raw)) return raw;
+    const cell: Record<string, unknown> = { metadata: {}, id: `cell-${index}`, ...raw };
+    if (raw.cell_type === 'code') {
+      cell.outputs ??= [];
+      if (cell.execution_count === undefined) cell.execution_count = null;
+      delete cell.attachments;
+    } else for (const key of CODE_ONLY) delete cell[key];
+    return cell;
+  });
+  const minor = typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0;
+  return { metadata: {}, ...nb, nbformat_minor: Math.max(5, minor), cells };
 }
 
-/** Checks the nbformat 4 shape of parsed JSON; returns the notebook with sources joined into strings. */
+/** Checks parsed JSON against nbformat's JSON Schema (v4); returns the notebook with sources joined into strings. */
 export function validateNotebook(data: unknown, path = '<notebook>'): Notebook {
   const fail = (reason: string): never => {
     throw new InvalidNotebookError(path, reason);
@@ -73,45 +94,31 @@ export function validateNotebook(data: unknown, path = '<notebook>'): Notebook {
     );
   }
   if (!Array.isArray(nb.cells)) fail('"cells" is missing or not a list');
-  const metadata = nb.metadata === undefined ? {} : nb.metadata;
-  if (!isRecord(metadata)) fail('"metadata" is not an object');
-  const cells: Cell[] = (nb.cells as unknown[]).map((raw, index) => {
-    const where = `cell ${index + 1}`;
-    if (!isRecord(raw)) return fail(`${where} is not an object`);
-    const type = raw.cell_type;
-    if (type !== 'code' && type !== 'markdown' && type !== 'raw') {
-      return fail(`${where} has cell_type ${JSON.stringify(type)}; expected "code", "markdown" or "raw"`);
-    }
-    if (!isMultiline(raw.source)) return fail(`${where} has no source string (or list of strings)`);
-    const cellMetadata = raw.metadata === undefined ? {} : raw.metadata;
-    if (!isRecord(cellMetadata)) return fail(`${where} has a metadata field that is not an object`);
-    if (cellMetadata.nbgrader !== undefined && !isRecord(cellMetadata.nbgrader)) {
-      return fail(`${where} has nbgrader metadata that is not an object`);
-    }
-    const cell: Cell = {
-      ...raw,
-      cell_type: type,
-      source: sourceOf({ source: raw.source }),
-      metadata: cellMetadata as CellMetadata
-    };
-    if (type === 'code') {
-      if (raw.outputs !== undefined && !Array.isArray(raw.outputs))
-        return fail(`${where} has outputs that are not a list`);
-      cell.outputs = (raw.outputs as Output[] | undefined) ?? [];
+  const problem = schemaProblem(withDefaults(nb));
+  if (problem) fail(`${problem} (nbformat 4 schema); open and save it in JupyterLab to repair it`);
+  (nb.cells as Record<string, unknown>[]).forEach((raw, index) => {
+    const meta = raw.metadata as Record<string, unknown> | undefined;
+    if (meta?.nbgrader !== undefined && !isRecord(meta.nbgrader))
+      fail(`cell ${index + 1} has nbgrader metadata that is not an object`);
+  });
+  const cells: Cell[] = (nb.cells as Record<string, unknown>[]).map(raw => {
+    const cell = { metadata: {}, ...raw, source: sourceOf({ source: raw.source as MultilineString }) } as Cell;
+    if (cell.cell_type === 'code') {
+      cell.outputs ??= [];
       cell.execution_count = typeof raw.execution_count === 'number' ? raw.execution_count : null;
-    }
+    } else for (const key of CODE_ONLY) delete cell[key];
     return cell;
   });
   return {
     ...(nb as object),
     nbformat: 4,
     nbformat_minor: typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 0,
-    metadata: metadata as Notebook['metadata'],
+    metadata: (nb.metadata ?? {}) as Notebook['metadata'],
     cells
   };
 }
 
-/** Parses notebook bytes: size limit, strict UTF-8, JSON, nbformat 4 shape. */
+/** Parses notebook bytes: size limit, strict UTF-8, JSON, nbformat 4 schema. */
 export function parseNotebook(bytes: Uint8Array, path = '<notebook>', maxBytes = DEFAULT_MAX_NOTEBOOK_BYTES): Notebook {
   if (bytes.byteLength > maxBytes) {
     throw new InvalidNotebookError(

@@ -10,6 +10,8 @@ import { UsageError } from './errors.js';
 export interface SubmissionFile {
   student: string;
   path: string;
+  /** support files copied over the submission's folder for this submission only (nbgrader's autograded/<student>/<assignment>) */
+  overlay?: string;
 }
 
 /**
