@@ -1,0 +1,57 @@
+"""Run CPython's own test modules in this process, with or without one ``threadline.trace`` around
+the whole run, and write what happened as JSON (used by test_cpython_suites.py and the benchmark).
+
+    python cpython_suite.py OUT.json [--trace] MODULE_OR_TEST_ID...
+
+A test id (``test.test_asyncio.test_tasks.X.test_y``) runs that test alone: the check reruns the
+tests whose results differ, to tell a real difference from a timing-sensitive test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import resource
+import sys
+import time
+import unittest
+from typing import Any
+
+
+def run(names: list[str], traced: bool) -> dict[str, Any]:
+    suite = unittest.defaultTestLoader.loadTestsFromNames(names)
+    runner = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0)
+    out: dict[str, Any] = {"traced": traced}
+    t0 = time.perf_counter()
+    if traced:
+        import threadline
+
+        with threadline.trace(display=False) as trace:
+            result = runner.run(suite)
+        meta = trace.recorder.meta() if trace.recorder is not None else {}
+        out["trace"] = {"failed": trace.failed, "dropped": meta.get("dropped"), "capacity": meta.get("capacity")}
+    else:
+        result = runner.run(suite)
+    out["seconds"] = time.perf_counter() - t0
+    out["run"] = result.testsRun
+    out["failures"] = sorted(test.id() for test, _ in result.failures)
+    out["errors"] = sorted(test.id() for test, _ in result.errors)
+    out["unexpected_successes"] = sorted(test.id() for test in result.unexpectedSuccesses)
+    out["skipped"] = len(result.skipped)
+    out["details"] = {test.id(): text[-2000:] for test, text in result.failures + result.errors}
+    out["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return out
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    target = args.pop(0)
+    traced = "--trace" in args
+    names = [a for a in args if a != "--trace"]
+    report = run(names, traced)
+    with open(target, "w") as f:
+        json.dump(report, f)
+
+
+if __name__ == "__main__":
+    main()
