@@ -161,7 +161,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             # The task running the traced cell/block (in a notebook: ipykernel's, created before
             # the trace): followed from now on, in the "main" group with the tracing thread.
             lane = rec.add_lane(LANE_TASK, "cell", "main", parent=main_lane, start_us=0)
-            key = self._keys.track(cell_task)
+            key = self._keys.track(cell_task).key
             rec.task_lane[key] = lane
             hook.cell_task = cell_task
             self._cell_task = cell_task

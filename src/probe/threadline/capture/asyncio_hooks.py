@@ -56,19 +56,17 @@ class TaskKeys:
         self.refs: set[TaskRef] = set()
         self._next = count(-1, -1)
         self._gone_extend = gone.extend
-        self.last: Any = None
         serials.clear()
         awaiting.clear()
 
-    def track(self, task: Any) -> int:
-        key = next(self._next)
-        ident = id(task)
+    def track(self, task: Any) -> TaskRef:
+        """A new key for the task, found from its id from now on; its weak reference (``.key``)."""
+        ref = TaskRef(task, self._gone)
+        ref.key = key = next(self._next)
+        ref.ident = ident = id(task)
         serials[ident] = key
-        ref = self.last = TaskRef(task, self._gone)  # for the creation record
-        ref.key = key
-        ref.ident = ident
         self.refs.add(ref)
-        return key
+        return ref
 
     def _gone(self, ref: Any) -> None:
         # Runs while the task is being destroyed, before its memory (and id) can be reused.
@@ -164,12 +162,12 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             creator = serials_get(id(current_tasks_get(self)))
             if creator is None:
                 creator = get_ident()
-            key = track(task)
+            ref = track(task)
             # the name is read at conversion through the weak reference (asyncio.create_task names
             # the task after this returns), and again when the task ends
             code = frame.f_code if frame is not None else None
-            tasks_extend((key, pc(), creator, code, lineno, keys.last))
-            tasks_extend((getattr(coro, "__name__", ""), getattr(coro, "__qualname__", "")))
+            names = (getattr(coro, "__name__", ""), getattr(coro, "__qualname__", ""))
+            tasks_extend((ref.key, pc(), creator, code, lineno, ref, *names))
         except Exception:  # never break create_task
             pass
         return task

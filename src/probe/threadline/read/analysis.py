@@ -316,8 +316,7 @@ class TraceData:
         self.aliases = aliases or {}
         meta = trace["meta"]
         self.duration_us: int = int(meta.get("duration_us") or self._last_time())
-        ends = trace["ends"]
-        self.end_of = dict(zip(ends["lane"], ends["t"], strict=True))
+        self._end_of: dict[int, int] | None = None  # made on first use: a dict per lane is large
         self._runs: dict[int, list[tuple[int, int]]] | None = None
         self._waits: dict[int, list[tuple[int, int]]] | None = None
 
@@ -396,7 +395,10 @@ class TraceData:
             start = runs[0][0]
         else:
             start = lanes["start"][lane]
-        end = self.end_of.get(lane, self.duration_us)
+        if self._end_of is None:
+            ends = self.trace["ends"]
+            self._end_of = dict(zip(ends["lane"], ends["t"], strict=True))
+        end = self._end_of.get(lane, self.duration_us)
         waits = []
         starts = [s for s, _ in runs]
         for req, got in sorted(self._waits.get(lane, [])):

@@ -38,22 +38,18 @@ from ..schema import (
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .tasks import (
-    DESTROYED_PENDING,
     END_FIELDS,
     GONE_FIELDS,
     TASK_FIELDS,
+    close_tasks,
     describe_label,
-    is_default_name,
+    end_tasks,
+    forget_tasks,
     resolve_task_rows,
     task_outcome,
 )
 
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
-
-# An outcome's detail (a result's repr) is kept while the string table is smaller than this: past
-# it, only details already in the table are (thousands of tasks each returning its own value would
-# otherwise cost a string each).
-DETAIL_STRINGS_LIMIT = 20_000
 
 STEP_FIELDS = 5  # task key, t0, t1, what it awaits next (None, a label, a future's class), the code awaiting it
 
@@ -137,6 +133,10 @@ class Recorder:
             self.strings.append(text)
             self._string_index[text] = index
         return index
+
+    def known_string(self, text: str) -> int:
+        """The index of a string already in the table, else -1 (adds nothing)."""
+        return self._string_index.get(text, -1)
 
     def _row(self, table: str, *values: float) -> int:
         cols = self.tables[table]
@@ -253,9 +253,9 @@ class Recorder:
             self._convert_steps(steps)
             convert_acquires(self, acq)
             convert_fast(self, fast)
-            self._end_tasks(ends)
-            self._close_tasks()
-            self._forget_tasks(gone)
+            end_tasks(self, ends)
+            close_tasks(self)
+            forget_tasks(self, gone)
 
     def convert_misc(self) -> None:
         """Only the rare events (threads, processes, locks): cheap, so the sampler can see new lanes
@@ -419,55 +419,10 @@ class Recorder:
             return
         outcome, detail = task_outcome(task)
         try:
-            name = str(task.get_name())
-        except Exception:
+            name = task.get_name()
+        except Exception:  # a task factory's own future type
             name = ""
         self.raw_ends.extend((key, t, outcome, detail, name))
-
-    def _end_task(self, key: int, end: int, outcome: int, detail: str | None, name: str = "") -> None:
-        lane = self.open_tasks.pop(key, None)
-        if lane is None:
-            return
-        if name and not is_default_name(name) and name != self.lane_names[lane]:  # named after its lane was made
-            self.lane_aliases.setdefault(lane, []).append(self.lane_names[lane])
-            self.lane_names[lane] = name
-            self.tables["lanes"]["name"][lane] = self.string(name)
-        self.pending_suspend.pop(lane, None)
-        self.lane_last_end.pop(lane, None)
-        if detail is not None and len(self.strings) >= DETAIL_STRINGS_LIMIT:
-            index = self._string_index.get(detail, -1)
-        else:
-            index = self.string(detail)
-        self._row("ends", lane, end, outcome, index, -1)
-
-    def _end_tasks(self, ends: list[Any]) -> None:
-        t0 = self.t0
-        for i in range(0, len(ends), END_FIELDS):
-            key, t, outcome, detail, name = ends[i : i + END_FIELDS]
-            self._end_task(key, int((t - t0) * 1e6), outcome, detail, name)
-
-    def _close_tasks(self) -> None:
-        """Tasks that finished without a last step the hook saw (a foreign loop, an eager start)."""
-        for ref in list(self.task_refs):
-            task = ref()
-            if task is None or ref.key not in self.open_tasks:
-                continue
-            try:
-                done = task.done()
-            except Exception:  # a foreign future type
-                done = True
-            if done:
-                lane = self.open_tasks[ref.key]
-                outcome, detail = task_outcome(task)
-                self._end_task(ref.key, self.lane_last_end.get(lane, self.now_us()), outcome, detail)
-
-    def _forget_tasks(self, gone: list[Any]) -> None:
-        """Destroyed tasks: a lane still open ends there (the task was dropped while pending)."""
-        t0 = self.t0
-        for i in range(0, len(gone), GONE_FIELDS):
-            key, t = gone[i], gone[i + 1]
-            self._end_task(key, int((t - t0) * 1e6), OUT_ERROR, DESTROYED_PENDING)
-            self.task_lane.pop(key, None)
 
     # ---- output --------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:

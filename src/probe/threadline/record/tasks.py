@@ -18,6 +18,11 @@ TASK_FIELDS = 8  # task key, t, creator (task key or thread ident), code, line, 
 END_FIELDS = 5  # task key, t, outcome, detail, task name: read when the task's last step ended
 GONE_FIELDS = 2  # task key, t: the task object was destroyed
 
+# An outcome's detail (a result's repr) is kept while the string table is smaller than this: past
+# it, only details already in the table are (thousands of tasks each returning its own value would
+# otherwise cost a string each).
+DETAIL_STRINGS_LIMIT = 20_000
+
 # The detail of a task destroyed before it finished (asyncio logs "Task was destroyed but it is
 # pending!"): its lane ends there, as an error.
 DESTROYED_PENDING = "destroyed while pending"
@@ -158,3 +163,60 @@ def task_outcome(task: Any) -> tuple[int, str | None]:
         return OUT_OK, _short(repr(getattr(task, "_result", None)))
     except Exception:
         return OUT_OK, None
+
+
+def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "") -> None:
+    """The ends row of a task's lane, once (its name too, if the task was named after creation)."""
+    lane = rec.open_tasks.pop(key, None)
+    if lane is None:
+        return
+    if name and not is_default_name(name) and name != rec.lane_names[lane]:  # named after its lane was made
+        rec.lane_aliases.setdefault(lane, []).append(rec.lane_names[lane])
+        rec.lane_names[lane] = name
+        rec.tables["lanes"]["name"][lane] = rec.string(name)
+    rec.pending_suspend.pop(lane, None)
+    rec.lane_last_end.pop(lane, None)
+    if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
+        index = rec.known_string(detail)
+    else:
+        index = rec.string(detail)
+    ends = rec.tables["ends"]  # _row without its loop: one of these per task
+    ends["lane"].append(lane)
+    ends["t"].append(end)
+    ends["outcome"].append(outcome)
+    ends["detail"].append(index)
+    ends["cpu_us"].append(-1)
+
+
+def end_tasks(rec: Recorder, ends: list[Any]) -> None:
+    t0 = rec.t0
+    for i in range(0, len(ends), END_FIELDS):
+        key, t, outcome, detail, name = ends[i : i + END_FIELDS]
+        end_task(rec, key, int((t - t0) * 1e6), outcome, detail, str(name))
+
+
+def close_tasks(rec: Recorder) -> None:
+    """Tasks that finished without a last step the hook saw (a foreign loop, an eager start)."""
+    for ref in list(rec.task_refs):
+        task = ref()
+        if task is None or ref.key not in rec.open_tasks:
+            continue
+        try:
+            done = task.done()
+        except Exception:  # a foreign future type
+            done = True
+        if done:
+            lane = rec.open_tasks[ref.key]
+            outcome, detail = task_outcome(task)
+            end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail)
+
+
+def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
+    """Destroyed tasks: a lane still open ends there (the task was dropped while pending)."""
+    t0 = rec.t0
+    open_tasks, task_lane = rec.open_tasks, rec.task_lane
+    for i in range(0, len(gone), GONE_FIELDS):
+        key = gone[i]
+        if key in open_tasks:
+            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_ERROR, DESTROYED_PENDING)
+        task_lane.pop(key, None)
