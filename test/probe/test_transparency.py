@@ -79,3 +79,18 @@ def test_200k_short_tasks_stay_within_100_mb_of_the_untraced_run():
     traced = run("--trace")
     assert traced["lanes"] >= 200_000
     assert traced["max_rss_kb"] - plain["max_rss_kb"] < 100 * 1024, (plain, traced)
+
+
+def test_a_finished_trace_keeps_no_task_of_the_program():
+    async def work():
+        await asyncio.sleep(0)
+
+    async def main():
+        async with threadline.trace(display=False) as t:
+            await asyncio.gather(work(), work())
+        return t, weakref.ref(asyncio.current_task())
+
+    t, cell = asyncio.run(main())
+    gc.collect()
+    assert cell() is None, "the trace kept the task that ran it"
+    assert t.lanes("work") == ["work", "work"]

@@ -223,10 +223,12 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             self.failed = f"{type(exc).__name__}: {exc}"
             report_once("finish", f"could not finish the trace ({self.failed}).")
             return
-        finally:
+        finally:  # a finished trace keeps none of the program's objects
             if self._keys is not None:
                 self._keys.clear()
             self._cell_task = None
+            if self._cell is not None:
+                self._cell.task = self._cell.hook.cell_task = None
         if self.display:
             try:
                 display_trace(self.data)
