@@ -134,7 +134,9 @@ if (withSuite) {
     ratio: Number((traced.seconds / plain.seconds).toFixed(3)),
     tests: plain.run
   };
-  console.log(`\nCPython's concurrency tests (${suite.tests}): ${suite.plain_s} s untraced, ${suite.traced_s} s traced`);
+  console.log(
+    `\nCPython's concurrency tests (${suite.tests}): ${suite.plain_s} s untraced, ${suite.traced_s} s traced`
+  );
 }
 
 const worst = main.wall_ratios.worst.threadline!;
