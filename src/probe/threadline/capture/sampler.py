@@ -96,12 +96,18 @@ class Sampler(threading.Thread):
         samples = self.rec.stack_samples
         if len(samples) > 200_000:
             del samples[:100_000]
-        for ident in self.watch_idents:
-            frame = frames.get(ident)
-            while frame is not None and frame.f_code.co_filename.startswith(PROBE_DIR):
-                frame = frame.f_back
-            if frame is not None:
-                samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
+        try:
+            for ident in self.watch_idents:
+                frame = frames.get(ident)
+                while frame is not None and frame.f_code.co_filename.startswith(PROBE_DIR):
+                    frame = frame.f_back
+                if frame is not None:
+                    samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
+        finally:
+            # The dict holds this thread's own frame, whose locals hold the dict: a cycle that would
+            # keep every sampled frame's locals (the program's objects) alive until the next GC.
+            frames.clear()
+            frame = None
 
     def discover_processes(self) -> None:
         pids = _descendant_pids()

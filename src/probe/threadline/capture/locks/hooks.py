@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 def install(rec: Recorder, patcher: Patcher) -> None:
     bind(rec)
+    # threading's own checks (CPython's test__all__) look at which module its names come from
+    for ours, theirs in ((Lock, threading.Lock), (RLock, threading.RLock), (TracedCondition, threading.Condition)):
+        if theirs is not ours:
+            ours.__module__ = theirs.__module__
     patcher.set(threading, "Lock", Lock)
     patcher.set(threading, "RLock", RLock)
     patcher.set(threading, "Condition", TracedCondition)
