@@ -7,6 +7,8 @@ import gc
 import json
 import subprocess
 import sys
+import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -94,3 +96,27 @@ def test_a_finished_trace_keeps_no_task_of_the_program():
     gc.collect()
     assert cell() is None, "the trace kept the task that ran it"
     assert t.lanes("work") == ["work", "work"]
+
+
+def test_stack_samples_keep_no_frame_alive():
+    class Held:
+        pass
+
+    def sampled(t: threadline.trace) -> weakref.ref:
+        held = Held()
+        t._sampler.sample_stacks(time.perf_counter())  # this frame, with `held` in it, is sampled
+        return weakref.ref(held)
+
+    gc.disable()
+    try:
+        with threadline.trace(display=False) as t:
+            ref = sampled(t)
+            assert ref() is None, "a stack sample kept the sampled frame's locals alive"
+    finally:
+        gc.enable()
+
+
+def test_threadings_replaced_names_keep_their_module():
+    expected = {name: getattr(threading, name).__module__ for name in ("Lock", "RLock", "Condition")}
+    with threadline.trace(display=False):
+        assert {name: getattr(threading, name).__module__ for name in expected} == expected
