@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 
 def install(rec: Recorder, patcher: Patcher) -> None:
     bind(rec)
-    # threading's own checks (CPython's test__all__) look at which module its names come from
-    for ours, theirs in ((Lock, threading.Lock), (RLock, threading.RLock), (TracedCondition, threading.Condition)):
-        if theirs is not ours:
-            ours.__module__ = theirs.__module__
+    # threading's own checks (CPython's test__all__) look at which module its names come from;
+    # "threading" (not _thread's allocate_lock) so that pickle finds them there by name
+    for ours in (Lock, RLock, TracedCondition):
+        ours.__module__ = "threading"
     patcher.set(threading, "Lock", Lock)
     patcher.set(threading, "RLock", RLock)
     patcher.set(threading, "Condition", TracedCondition)
