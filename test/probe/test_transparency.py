@@ -125,7 +125,8 @@ def test_threadings_replaced_names_stay_threadings():
             "threading",
             "_thread",
         }
-        assert pickle.loads(pickle.dumps(threading.Lock)) is threading.Lock
+        for name in ("Lock", "RLock", "Condition"):
+            assert pickle.loads(pickle.dumps(getattr(threading, name))) is getattr(threading, name)
 
 
 def _echo(*args: object, **kwargs: object) -> tuple:
