@@ -5,22 +5,40 @@
  *   (b) a producer/consumer program with a bounded queue, a semaphore and a lock: I/O-bound
  *       producers (1 ms simulated fetch) and light hashing ("realistic"), plus the same pipeline
  *       with no I/O and heavier hashing in the loop ("cpu_heavy", reported beside it),
- *   (c) 4 threads x 100k `with lock` (uncontended: one lock each; contended: one shared lock).
+ *   (c) 4 threads x 100k `with lock` (uncontended: one lock each; contended: one shared lock),
+ *   (d) what CPython's own asyncio tests do: 100 short-lived loops with their executors
+ *       ("short_loops"), 20k tasks of one or two steps ("short_tasks"), subprocess transports,
+ *   (e) CPython's own test.test_asyncio, test_threading, test_queue (and test_concurrent_futures
+ *       where the interpreter has it), once untraced and once in one trace (skip: --no-suite).
  * Each runs uninstrumented, under Threadline and under VizTracer, interleaved; medians of `reps`.
  * Then the same without VizTracer with the probe's pure-Python fallback (THREADLINE_PURE_PYTHON=1,
  * what a machine without a C compiler runs).
  * Ratios are traced / uninstrumented elapsed time (lower is better); process CPU-time ratios are
  * printed and reported beside them.
- * Targets: worst <= 1.3, realistic <= 1.1, uncontended lock <= 2.5, vs_viztracer_overhead <= 0.33.
+ * Targets: worst and short_tasks <= 1.3, realistic, short_loops and subprocesses <= 1.1, uncontended
+ * lock <= 2.5, vs_viztracer_overhead <= 0.33. The suite's ratio is reported (its tests mostly wait).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const python = path.join(root, '.venv', 'bin', 'python');
-const reps = Number(process.argv[2] ?? 5);
-const WORKLOADS = ['worst', 'realistic', 'cpu_heavy', 'lock_uncontended', 'lock_contended'] as const;
+const args = process.argv.slice(2);
+const reps = Number(args.find(a => /^\d+$/.test(a)) ?? 5);
+const withSuite = !args.includes('--no-suite');
+const WORKLOADS = [
+  'worst',
+  'realistic',
+  'cpu_heavy',
+  'lock_uncontended',
+  'lock_contended',
+  'short_loops',
+  'short_tasks',
+  'subprocesses'
+] as const;
 type Workload = (typeof WORKLOADS)[number];
 type PerMode = Record<string, number>;
 
@@ -85,6 +103,42 @@ console.log(
   `\nThreadline finishing a trace after the region (median s): ${main.finish_s.worst.threadline} (worst case)`
 );
 
+/** CPython's own concurrency tests, once untraced and once traced (test/probe/cpython_suite.py). */
+function runSuite(traced: boolean): Promise<{ seconds: number; run: number }> {
+  const out = path.join(os.tmpdir(), `threadline-bench-suite-${process.pid}-${traced ? 'traced' : 'plain'}.json`);
+  const modules = ['test.test_asyncio', 'test.test_threading', 'test.test_queue', 'test.test_concurrent_futures'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      python,
+      [path.join(root, 'test', 'probe', 'cpython_suite.py'), out, ...(traced ? ['--trace'] : []), ...modules],
+      { cwd: os.tmpdir(), env: compiledEnv, stdio: 'ignore' }
+    );
+    child.on('exit', code => {
+      if (code !== 0 || !fs.existsSync(out)) reject(new BenchFailedError(code, 'the CPython test suite run failed'));
+      else {
+        const report = JSON.parse(fs.readFileSync(out, 'utf8')) as { seconds: number; run: number };
+        fs.rmSync(out, { force: true });
+        resolve(report);
+      }
+    });
+  });
+}
+
+let suite: { plain_s: number; traced_s: number; ratio: number; tests: number } | null = null;
+if (withSuite) {
+  const plain = await runSuite(false);
+  const traced = await runSuite(true);
+  suite = {
+    plain_s: Number(plain.seconds.toFixed(1)),
+    traced_s: Number(traced.seconds.toFixed(1)),
+    ratio: Number((traced.seconds / plain.seconds).toFixed(3)),
+    tests: plain.run
+  };
+  console.log(
+    `\nCPython's concurrency tests (${suite.tests}): ${suite.plain_s} s untraced, ${suite.traced_s} s traced`
+  );
+}
+
 const worst = main.wall_ratios.worst.threadline!;
 const vizWorst = main.wall_ratios.worst.viztracer!;
 const summary = {
@@ -95,6 +149,11 @@ const summary = {
   vs_viztracer_overhead: vizWorst > 1 ? Number(((worst - 1) / (vizWorst - 1)).toFixed(3)) : null,
   lock_contended_ratio: main.wall_ratios.lock_contended.threadline!,
   asyncio_cpu_heavy_ratio: main.wall_ratios.cpu_heavy.threadline!,
+  short_loops_ratio: main.wall_ratios.short_loops.threadline!,
+  short_tasks_ratio: main.wall_ratios.short_tasks.threadline!,
+  subprocesses_ratio: main.wall_ratios.subprocesses.threadline!,
+  cpython_suite_ratio: suite?.ratio ?? null,
+  cpython_suite: suite,
   viztracer_real_ratio: main.wall_ratios.realistic.viztracer!,
   viztracer_lock_ratio: main.wall_ratios.lock_uncontended.viztracer!,
   implementation: main.implementation,
@@ -108,6 +167,9 @@ console.log(`asyncio worst ${summary.asyncio_worst_ratio}: ${target(summary.asyn
 console.log(
   `asyncio realistic ${summary.asyncio_real_ratio}: ${target(summary.asyncio_real_ratio, 1.1)} (CPU time ${summary.cpu_time_ratios.realistic})`
 );
+console.log(`short tasks ${summary.short_tasks_ratio}: ${target(summary.short_tasks_ratio, 1.3)}`);
+console.log(`short loops ${summary.short_loops_ratio}: ${target(summary.short_loops_ratio, 1.1)}`);
+console.log(`subprocesses ${summary.subprocesses_ratio}: ${target(summary.subprocesses_ratio, 1.1)}`);
 console.log(`uncontended lock ${summary.lock_ratio}: ${target(summary.lock_ratio, 2.5)}`);
 console.log(`vs VizTracer overhead ${summary.vs_viztracer_overhead}: ${target(summary.vs_viztracer_overhead, 0.33)}`);
 console.log(`BENCH probe ${JSON.stringify(summary)}`);

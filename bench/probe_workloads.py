@@ -20,6 +20,16 @@ from typing import Any
 import threadline
 import threadline.capture.compiled
 
+WORKLOADS = (
+    "worst",
+    "realistic",
+    "cpu_heavy",
+    "lock_uncontended",
+    "lock_contended",
+    "short_loops",
+    "short_tasks",
+    "subprocesses",
+)
 TASKS = 20_000
 AWAITS = 6
 LOCK_ITERS = 100_000
@@ -87,6 +97,58 @@ async def cpu_heavy() -> None:
     await producer_consumer(fetch_latency=0.0, hash_rounds=20)
 
 
+# What CPython's own asyncio tests do, and the other workloads do not: many short-lived loops, each
+# with its default executor, subprocess transports, thousands of short tasks.
+SHORT_LOOPS = 100
+SHORT_TASKS = 20_000
+SUBPROCESSES = 12
+
+
+def _square(i: int) -> int:
+    return i * i
+
+
+async def _one_short_loop() -> None:
+    loop = asyncio.get_running_loop()
+
+    async def step(i: int) -> int:
+        await asyncio.sleep(0)
+        return await loop.run_in_executor(None, _square, i)
+
+    await asyncio.gather(*(step(i) for i in range(20)))
+
+
+def short_loops() -> None:
+    """A loop per test: asyncio.run, a thread-pool executor, a few tasks, closed again."""
+    for _ in range(SHORT_LOOPS):
+        asyncio.run(_one_short_loop())
+
+
+async def _short(i: int) -> int:
+    await asyncio.sleep(0)
+    return i
+
+
+async def short_tasks() -> None:
+    """Thousands of tasks that live for one or two steps (gather of 1,000 at a time)."""
+    for start in range(0, SHORT_TASKS, 1_000):
+        await asyncio.gather(*(_short(i) for i in range(start, start + 1_000)))
+
+
+async def _child() -> bytes:
+    proc = await asyncio.create_subprocess_exec(
+        "/bin/echo", "hi", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+    )
+    out, _ = await proc.communicate()
+    return out
+
+
+async def subprocesses() -> None:
+    """Subprocess transports: children started, piped and waited for through the loop."""
+    for _ in range(SUBPROCESSES // 3):
+        await asyncio.gather(_child(), _child(), _child())
+
+
 def locks(contended: bool) -> None:
     shared = threading.Lock()
     own = [threading.Lock() for _ in range(LOCK_THREADS)]
@@ -116,6 +178,12 @@ def run_workload(name: str) -> None:
         locks(False)
     elif name == "lock_contended":
         locks(True)
+    elif name == "short_loops":
+        short_loops()
+    elif name == "short_tasks":
+        asyncio.run(short_tasks())
+    elif name == "subprocesses":
+        asyncio.run(subprocesses())
     else:
         raise ValueError(name)
 
@@ -167,7 +235,7 @@ def measure(name: str, mode: str) -> tuple[float, float, float]:
 def main() -> None:
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     modes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["plain", "threadline", "viztracer"]
-    workloads = ["worst", "realistic", "cpu_heavy", "lock_uncontended", "lock_contended"]
+    workloads = sys.argv[3].split(",") if len(sys.argv) > 3 else list(WORKLOADS)
     walls: dict[str, dict[str, list[float]]] = {w: {m: [] for m in modes} for w in workloads}
     cpus: dict[str, dict[str, list[float]]] = {w: {m: [] for m in modes} for w in workloads}
     extra: dict[str, dict[str, list[float]]] = {w: {m: [] for m in modes} for w in workloads}

@@ -85,7 +85,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._data: TraceData | None = None
         self._cell_task: Any = None
         self._cell: CellTask | None = None
-        self._tracked: set[Any] = set()
+        self._keys: Any = None  # capture.asyncio_hooks.TaskKeys
         self._started = False
 
     # -- context manager -------------------------------------------------------------------------
@@ -152,7 +152,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         )
         self._patcher = Patcher()
         hook = asyncio_hooks.install(rec, self._patcher, report_once)
-        self._tracked = hook.tracked
+        self._keys = hook.keys
         thread_hooks.install(rec, self._patcher)
         lock_hooks.install(rec, self._patcher)
         lock_adoption.adopt(namespace)
@@ -161,11 +161,11 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             # The task running the traced cell/block (in a notebook: ipykernel's, created before
             # the trace): followed from now on, in the "main" group with the tracing thread.
             lane = rec.add_lane(LANE_TASK, "cell", "main", parent=main_lane, start_us=0)
-            rec.task_lane[cell_task] = lane
-            self._tracked.add(cell_task)
+            key = self._keys.track(cell_task).key
+            rec.task_lane[key] = lane
             hook.cell_task = cell_task
             self._cell_task = cell_task
-            self._cell = CellTask(rec, cell_task, loop, rec.t0, hook)
+            self._cell = CellTask(rec, cell_task, key, loop, rec.t0, hook)
         self._sampler.start()
 
     def _teardown(self) -> None:
@@ -179,7 +179,8 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             lock_hooks.uninstall()
             if self._patcher is not None:
                 self._patcher.undo()
-            self._tracked.discard(self._cell_task)
+            if self._keys is not None:
+                self._keys.forget(self._cell_task)
             if self._cell is not None:
                 self._cell.active = False
             if self._sampler is not None:
@@ -216,13 +217,18 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
                 finally:
                     if self._close_sink is not None:
                         self._close_sink()
-            self._data = TraceData(rec.whole(), dict(rec.lane_aliases))
-            self._tracked.clear()
+            self._data = TraceData(rec.whole(compact=True), dict(rec.lane_aliases))
             _last = self
         except Exception as exc:
             self.failed = f"{type(exc).__name__}: {exc}"
             report_once("finish", f"could not finish the trace ({self.failed}).")
             return
+        finally:  # a finished trace keeps none of the program's objects
+            if self._keys is not None:
+                self._keys.clear()
+            self._cell_task = None
+            if self._cell is not None:
+                self._cell.task = self._cell.hook.cell_task = None
         if self.display:
             try:
                 display_trace(self.data)

@@ -31,28 +31,31 @@ static inline int lookup_attr(PyObject *obj, PyObject *name, PyObject **result) 
 }
 
 static PyObject *s_callback, *s_self, *s_context, *s_args, *s_run, *s_fut_waiter, *s_get_coro, *s_cr_await,
-    *s_cr_code, *s_contended, *s_contended_release;
+    *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name;
 
 /* ---------------------------------------------------------------------------------- StepHook */
 
 typedef struct {
     PyObject_HEAD
-    PyObject *tracked;    /* set of traced tasks */
-    PyObject *steps;      /* list: task, t0, t1, waiter or label, code (five values a step) */
-    PyObject *awaiting;   /* dict task -> label, set by traced primitives */
+    PyObject *tracked;    /* dict id(task) -> key, of the traced tasks alive */
+    PyObject *steps;      /* list: key, t0, t1, label or waiter class, code (five values a step) */
+    PyObject *awaiting;   /* dict key -> label, set by traced primitives */
     PyObject *report;     /* report(handle, exc): asyncio's handling of a failed callback */
     PyObject *on_blocked; /* on_blocked(task, t0): a step longer than the threshold */
+    PyObject *on_done;    /* on_done(task, t1): the task's last step ended */
     PyObject *on_error;   /* on_error(task, exc): a probe bug; stop recording that task */
+    PyObject *task_type;  /* asyncio.Task: a waited-on task is recorded by name */
     PyObject *cell_task;  /* the task running the traced cell, or None */
+    PyObject *keys;       /* capture.asyncio_hooks.TaskKeys, kept for the session */
     double threshold;
     double cell_t0;       /* start of the cell task's running step, -1 outside it */
     vectorcallfunc vectorcall;
 } StepHook;
 
-static int append5(PyObject *list, PyObject *task, double t0, double t1, PyObject *waiter, PyObject *code) {
+static int append5(PyObject *list, PyObject *key, double t0, double t1, PyObject *waiter, PyObject *code) {
     PyObject *a = PyFloat_FromDouble(t0), *b = PyFloat_FromDouble(t1);
     int rc = -1;
-    if (a && b && PyList_Append(list, task) == 0 && PyList_Append(list, a) == 0 && PyList_Append(list, b) == 0 &&
+    if (a && b && PyList_Append(list, key) == 0 && PyList_Append(list, a) == 0 && PyList_Append(list, b) == 0 &&
         PyList_Append(list, waiter) == 0 && PyList_Append(list, code) == 0)
         rc = 0;
     Py_XDECREF(a);
@@ -60,13 +63,26 @@ static int append5(PyObject *list, PyObject *task, double t0, double t1, PyObjec
     return rc;
 }
 
+/* After a step that left no waiter: the task's outcome if that was its last step. */
+static int check_done(StepHook *self, PyObject *task, double t1) {
+    PyObject *done = PyObject_CallMethodNoArgs(task, s_done);
+    if (done == NULL) return -1;
+    int is_done = PyObject_IsTrue(done);
+    Py_DECREF(done);
+    if (is_done <= 0) return is_done;
+    PyObject *r = PyObject_CallFunction(self->on_done, "Od", task, t1);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
 /* What the task waits on after its step; -1 with an exception set on a probe bug. */
-static int record_step(StepHook *self, PyObject *task, double t0, double t1) {
+static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0, double t1) {
     PyObject *waiter = PyObject_GetAttr(task, s_fut_waiter);
     if (waiter == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
         PyErr_Clear();
-        return append5(self->steps, task, t0, t1, Py_None, Py_None);
+        return append5(self->steps, key, t0, t1, Py_None, Py_None);
     }
     int rc = -1;
     if (t1 - t0 >= self->threshold) {
@@ -75,15 +91,26 @@ static int record_step(StepHook *self, PyObject *task, double t0, double t1) {
         Py_DECREF(r);
     }
     if (waiter == Py_None) {
-        rc = append5(self->steps, task, t0, t1, Py_None, Py_None);
+        rc = append5(self->steps, key, t0, t1, Py_None, Py_None);
+        if (rc == 0) rc = check_done(self, task, t1);
         goto done;
     }
-    PyObject *label = PyDict_GetItemWithError(self->awaiting, task); /* borrowed */
+    PyObject *label = PyDict_GetItemWithError(self->awaiting, key); /* borrowed */
     if (label != NULL) {
-        rc = append5(self->steps, task, t0, t1, label, Py_None);
+        rc = append5(self->steps, key, t0, t1, label, Py_None);
         goto done;
     }
     if (PyErr_Occurred()) goto done;
+    if (PyObject_TypeCheck(waiter, (PyTypeObject *)self->task_type)) {
+        PyObject *name = PyObject_CallMethodNoArgs(waiter, s_get_name);
+        PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
+        Py_XDECREF(name);
+        if (text != NULL) {
+            rc = append5(self->steps, key, t0, t1, text, Py_None);
+            Py_DECREF(text);
+        }
+        goto done;
+    }
     /* the innermost coroutine the task is suspended in */
     PyObject *aw = PyObject_CallMethodNoArgs(task, s_get_coro);
     PyObject *code = NULL;
@@ -108,7 +135,7 @@ static int record_step(StepHook *self, PyObject *task, double t0, double t1) {
         }
         PyErr_Clear(); /* generator-based or exotic awaitables */
     }
-    rc = append5(self->steps, task, t0, t1, waiter, code ? code : Py_None);
+    rc = append5(self->steps, key, t0, t1, (PyObject *)Py_TYPE(waiter), code ? code : Py_None);
     Py_XDECREF(code);
 done:
     Py_DECREF(waiter);
@@ -123,15 +150,21 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
     PyObject *handle = args[0];
     PyObject *cb = PyObject_GetAttr(handle, s_callback);
     if (cb == NULL) return NULL;
-    PyObject *task = NULL;
+    PyObject *task = NULL, *key = NULL;
     int traced = 0;
     if (lookup_attr(cb, s_self, &task) < 0) {
         PyErr_Clear();
     } else if (task != NULL) {
-        traced = PySet_Contains(self->tracked, task);
-        if (traced < 0) { /* an unhashable bound object */
+        PyObject *ident = PyLong_FromVoidPtr(task);
+        if (ident != NULL) {
+            key = PyDict_GetItemWithError(self->tracked, ident); /* borrowed */
+            Py_DECREF(ident);
+        }
+        if (key != NULL) {
+            Py_INCREF(key); /* the task may be forgotten during its step */
+            traced = 1;
+        } else {
             PyErr_Clear();
-            traced = 0;
         }
     }
     int is_cell = traced && task == self->cell_task;
@@ -174,6 +207,7 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
     } else if (PyErr_ExceptionMatches(PyExc_SystemExit) || PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
         if (is_cell) self->cell_t0 = -1.0;
         Py_XDECREF(task);
+        Py_XDECREF(key);
         return NULL;
     } else { /* the same handling as asyncio's own Handle._run */
         PyObject *type, *value, *tb;
@@ -187,6 +221,7 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         if (r == NULL) {
             if (is_cell) self->cell_t0 = -1.0;
             Py_XDECREF(task);
+            Py_XDECREF(key);
             return NULL;
         }
         Py_DECREF(r);
@@ -197,7 +232,7 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
     }
     double t1 = now_s();
     if (is_cell) self->cell_t0 = -1.0;
-    if (record_step(self, task, t0, t1) < 0) {
+    if (record_step(self, task, key, t0, t1) < 0) {
         /* a probe bug must not break the learner's loop */
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
@@ -210,15 +245,18 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         Py_XDECREF(r);
     }
     Py_DECREF(task);
+    Py_DECREF(key);
     Py_RETURN_NONE;
 }
 
 static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"tracked", "steps", "awaiting", "threshold", "report", "on_blocked", "on_error", NULL};
-    PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *on_error;
+    static char *kwlist[] = {"tracked",  "steps",   "awaiting", "threshold", "report",
+                             "on_blocked", "on_done", "on_error", "task_type", NULL};
+    PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *on_done, *on_error, *task_type;
     double threshold;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO", kwlist, &PySet_Type, &tracked, &PyList_Type, &steps,
-                                     &PyDict_Type, &awaiting, &threshold, &report, &on_blocked, &on_error))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOOOO!", kwlist, &PyDict_Type, &tracked, &PyList_Type,
+                                     &steps, &PyDict_Type, &awaiting, &threshold, &report, &on_blocked, &on_done,
+                                     &on_error, &PyType_Type, &task_type))
         return NULL;
     StepHook *self = (StepHook *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
@@ -227,8 +265,11 @@ static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     self->awaiting = Py_NewRef(awaiting);
     self->report = Py_NewRef(report);
     self->on_blocked = Py_NewRef(on_blocked);
+    self->on_done = Py_NewRef(on_done);
     self->on_error = Py_NewRef(on_error);
+    self->task_type = Py_NewRef(task_type);
     self->cell_task = Py_NewRef(Py_None);
+    self->keys = Py_NewRef(Py_None);
     self->threshold = threshold;
     self->cell_t0 = -1.0;
     self->vectorcall = (vectorcallfunc)stephook_vectorcall;
@@ -241,8 +282,11 @@ static int stephook_traverse(StepHook *self, visitproc visit, void *arg) {
     Py_VISIT(self->awaiting);
     Py_VISIT(self->report);
     Py_VISIT(self->on_blocked);
+    Py_VISIT(self->on_done);
     Py_VISIT(self->on_error);
+    Py_VISIT(self->task_type);
     Py_VISIT(self->cell_task);
+    Py_VISIT(self->keys);
     return 0;
 }
 
@@ -252,8 +296,11 @@ static int stephook_clear(StepHook *self) {
     Py_CLEAR(self->awaiting);
     Py_CLEAR(self->report);
     Py_CLEAR(self->on_blocked);
+    Py_CLEAR(self->on_done);
     Py_CLEAR(self->on_error);
+    Py_CLEAR(self->task_type);
     Py_CLEAR(self->cell_task);
+    Py_CLEAR(self->keys);
     return 0;
 }
 
@@ -270,7 +317,8 @@ static PyObject *stephook_get(PyObject *self, PyObject *obj, PyObject *type) {
 }
 
 static PyMemberDef stephook_members[] = {
-    {"tracked", T_OBJECT, offsetof(StepHook, tracked), READONLY, "the traced tasks"},
+    {"tracked", T_OBJECT, offsetof(StepHook, tracked), READONLY, "id(task) -> key, of the traced tasks alive"},
+    {"keys", T_OBJECT, offsetof(StepHook, keys), 0, "the traced tasks' keys and weak references"},
     {"cell_task", T_OBJECT, offsetof(StepHook, cell_task), 0, "the task running the traced cell"},
     {"cell_t0", T_DOUBLE, offsetof(StepHook, cell_t0), 0, "start of the cell task's running step, -1 outside it"},
     {NULL}};
@@ -444,7 +492,8 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     } names[] = {{&s_callback, "_callback"},     {&s_self, "__self__"},         {&s_context, "_context"},
                  {&s_args, "_args"},             {&s_run, "run"},               {&s_fut_waiter, "_fut_waiter"},
                  {&s_get_coro, "get_coro"},      {&s_cr_await, "cr_await"},     {&s_cr_code, "cr_code"},
-                 {&s_contended, "_contended"},   {&s_contended_release, "_contended_release"}};
+                 {&s_contended, "_contended"},   {&s_contended_release, "_contended_release"},
+                 {&s_done, "done"},              {&s_get_name, "get_name"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;

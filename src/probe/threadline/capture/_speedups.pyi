@@ -6,18 +6,21 @@ from typing import Any
 class StepHook:
     """asyncio's ``Handle._run`` while tracing: set on ``Handle`` as is (it is a method descriptor)."""
 
-    tracked: set[Any]
+    tracked: dict[int, int]
+    keys: Any
     cell_task: Any
     cell_t0: float
     def __init__(
         self,
-        tracked: set[Any],
+        tracked: dict[int, int],
         steps: list[Any],
-        awaiting: dict[Any, str],
+        awaiting: dict[int, str],
         threshold: float,
         report: Callable[[Any, BaseException], None],
         on_blocked: Callable[[Any, float], None],
+        on_done: Callable[[Any, float], None],
         on_error: Callable[[Any, BaseException], None],
+        task_type: type,
     ) -> None: ...
     def __call__(self, handle: Any) -> None: ...
 

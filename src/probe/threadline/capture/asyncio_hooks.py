@@ -7,6 +7,13 @@ Two class-level patches, both undone when tracing stops:
   alone, so the learner only sees their own.
 * ``Handle._run`` runs every callback of every loop: the step hook (step_hook.py) records the
   steps of traced tasks and what each suspension awaited.
+
+No record holds a task (a tracer must not change what the program observes: a task it drops must
+be destroyed, and "Task was destroyed but it is pending!" reported, exactly when it would be
+untraced). A traced task is known by its key, a negative int unique in the trace (thread idents are
+positive), found from ``id(task)`` while the task lives; a weak reference per task forgets that id
+when the task is destroyed and records the moment (``Recorder.raw_gone``). Outcomes are read when
+the task's last step ends (``Recorder.task_done``), names when it is created.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import weakref
 from asyncio import base_events, events, format_helpers
 from collections.abc import Callable
+from itertools import count
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
@@ -26,15 +35,80 @@ if TYPE_CHECKING:
     from ..record.recorder import Recorder
     from .patching import Patcher
 
-# task -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
-awaiting: dict[Any, str] = {}
+# id(task) -> key, for the traced tasks still alive (the weak reference's callback removes them).
+serials: dict[int, int] = {}
+# task key -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
+awaiting: dict[int, str] = {}
+
+
+class TaskRef(weakref.ref):
+    """A traced task's weak reference: its key, and the id it is found by while it lives."""
+
+    __slots__ = ("key", "ident")  # set after creation: no Python-level __init__ on every task
+    key: int
+    ident: int
+
+
+class TaskKeys:
+    """Keys for traced tasks, and the weak references that notice when each is destroyed."""
+
+    def __init__(self, gone: list[Any]) -> None:
+        self.refs: set[TaskRef] = set()
+        self._next = count(-1, -1)
+        self._gone_extend = gone.extend
+        serials.clear()
+        awaiting.clear()
+
+    def track(self, task: Any) -> TaskRef:
+        """A new key for the task, found from its id from now on; its weak reference (``.key``)."""
+        ref = TaskRef(task, self._gone)
+        ref.key = key = next(self._next)
+        ref.ident = ident = id(task)
+        serials[ident] = key
+        self.refs.add(ref)
+        return ref
+
+    def _gone(self, ref: Any) -> None:
+        # Runs while the task is being destroyed, before its memory (and id) can be reused.
+        if serials.get(ref.ident) == ref.key:
+            del serials[ref.ident]
+        self.refs.discard(ref)
+        self._gone_extend((ref.key, perf_counter()))
+
+    def forget(self, task: Any) -> None:
+        key = serials.pop(id(task), None)
+        if key is not None:
+            self.refs = {ref for ref in self.refs if ref.key != key}
+
+    def clear(self) -> None:
+        """At the end of the trace: no more callbacks, nothing kept."""
+        self.refs.clear()
+        serials.clear()
+        awaiting.clear()
+
+
+def who_of(task: Any) -> int | str:
+    """What a record calls a task: its key when traced, else its name; the thread without a task."""
+    if task is None:
+        return threading.get_ident()
+    key = serials.get(id(task))
+    if key is not None:
+        return key
+    try:
+        return f"task {task.get_name()}"
+    except Exception:
+        return "task"
 
 
 def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None]) -> Any:
-    """Patch asyncio for this recorder; returns the step hook (its ``tracked`` set holds the traced
-    tasks, its ``cell_task`` is the one running the traced cell). ``report(key, message)`` tells the
+    """Patch asyncio for this recorder; returns the step hook (its ``keys`` are the traced tasks',
+    its ``cell_task`` is the one running the traced cell). ``report(key, message)`` tells the
     learner once about a task the probe stopped recording."""
-    tracked: set[Any] = set()
+    keys = TaskKeys(rec.raw_gone)
+    rec.task_refs = keys.refs
+    rec.task_serials = serials
+    track = keys.track
+    serials_get = serials.get
     tasks_extend = rec.raw_tasks.extend
     misc_append = rec.raw_misc.append
     threshold = rec.block_threshold_s
@@ -85,23 +159,38 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if kind == 1:
                 return task
             lineno = frame.f_lineno if frame is not None else 0
-            creator = current_tasks_get(self)
-            if creator is None or (creator not in tracked and creator not in rec.task_lane):
+            creator = serials_get(id(current_tasks_get(self)))
+            if creator is None:
                 creator = get_ident()
-            tracked.add(task)
-            tasks_extend((task, pc(), creator, frame.f_code if frame is not None else None, lineno))
+            ref = track(task)
+            # the name is read at conversion through the weak reference (asyncio.create_task names
+            # the task after this returns), and again when the task ends
+            code = frame.f_code if frame is not None else None
+            names = (getattr(coro, "__name__", ""), getattr(coro, "__qualname__", ""))
+            tasks_extend((ref.key, pc(), creator, code, lineno, ref, *names))
         except Exception:  # never break create_task
             pass
         return task
 
     def on_blocked(task: Any, t0: float) -> None:
-        misc_append(("blocked_hint", task, t0, suspension_site(task)))
+        misc_append(("blocked_hint", serials_get(id(task)), t0, suspension_site(task)))
 
     def on_error(task: Any, exc: BaseException) -> None:
-        tracked.discard(task)
+        keys.forget(task)
         report("step", f"stopped recording a task ({type(exc).__name__}: {exc}).")
 
-    hook = StepHook(tracked, rec.raw_steps, awaiting, threshold, _report_callback_error, on_blocked, on_error)
+    hook = StepHook(
+        serials,
+        rec.raw_steps,
+        awaiting,
+        threshold,
+        _report_callback_error,
+        on_blocked,
+        rec.task_done,
+        on_error,
+        task_type,
+    )
+    hook.keys = keys
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
     patcher.set(events.Handle, "_run", as_handle_run(hook))
     return hook
@@ -135,17 +224,15 @@ def suspension_site(task: Any) -> str | None:
         return None
 
 
-def current_who() -> Any:
-    """The current asyncio task if any, else the thread ident (the 'who' of a lock record)."""
+def current_who() -> int | str:
+    """The current asyncio task's key (see who_of) if any, else the thread ident."""
     try:
         loop = events._get_running_loop()
         if loop is not None:
-            task = asyncio.tasks._current_tasks.get(loop)
-            if task is not None:
-                return task
+            return who_of(asyncio.tasks._current_tasks.get(loop))
     except Exception:
         pass
     return threading.get_ident()
 
 
-__all__ = ["install", "awaiting", "current_who", "suspension_site"]
+__all__ = ["install", "awaiting", "serials", "who_of", "current_who", "suspension_site", "TaskKeys"]

@@ -33,10 +33,11 @@ if TYPE_CHECKING:
 
 
 class CellTask:
-    def __init__(self, rec: Recorder, task: Any, loop: Any, t_start: float, hook: Any) -> None:
+    def __init__(self, rec: Recorder, task: Any, key: int, loop: Any, t_start: float, hook: Any) -> None:
         self.rec = rec
         self.hook = hook  # the step hook: the start of the cell task's running step
-        self.task = task
+        self.task = task  # alive while it runs the trace; records name it by its key
+        self.key = key
         self.t_start = t_start
         self.first_open = True  # the step that was running when tracing started has not ended yet
         self.active = True
@@ -50,17 +51,18 @@ class CellTask:
             return
         self.first_open = False
         t1 = perf_counter()
-        task, rec = self.task, self.rec
+        task, key, rec = self.task, self.key, self.rec
         try:
             if task.done():  # the cell finished without ever suspending: nothing was kept waiting
-                rec.raw_misc.append(("span", task, SPAN_RUN, self.t_start, t1, None, -1))
+                rec.raw_misc.append(("span", key, SPAN_RUN, self.t_start, t1, None, -1))
                 return
             waiter = task._fut_waiter
-            label = None if waiter is None else awaiting.get(task)
+            label = None if waiter is None else awaiting.get(key)
             code = None if waiter is None or label is not None else inner_code(task)
             if t1 - self.t_start >= rec.block_threshold_s:
-                rec.raw_misc.append(("blocked_hint", task, self.t_start, suspension_site(task)))
-            rec.raw_steps.extend((task, self.t_start, t1, label or waiter, code))
+                rec.raw_misc.append(("blocked_hint", key, self.t_start, suspension_site(task)))
+            what = label or (None if waiter is None else type(waiter))
+            rec.raw_steps.extend((key, self.t_start, t1, what, code))
         except Exception:  # never break the learner's loop
             pass
 
@@ -73,17 +75,17 @@ class CellTask:
         if loop is None or tasks._current_tasks.get(loop) is not self.task:
             return
         start = self.hook.cell_t0 if self.hook.cell_t0 >= 0 else None
-        rec, task = self.rec, self.task
+        rec, key = self.rec, self.key
         if start is None:
             if not self.first_open:
                 return
             # One step from start to stop: a synchronous cell, or a block that never awaited.
-            rec.raw_misc.append(("span", task, SPAN_RUN, self.t_start, t_end, None, -1))
+            rec.raw_misc.append(("span", key, SPAN_RUN, self.t_start, t_end, None, -1))
             return
         if t_end - start >= rec.block_threshold_s:
             site, _ = caller_site(3)
-            rec.raw_misc.append(("blocked_hint", task, start, site))
-        rec.raw_steps.extend((task, start, t_end, None, None))
+            rec.raw_misc.append(("blocked_hint", key, start, site))
+        rec.raw_steps.extend((key, start, t_end, None, None))
 
 
 __all__ = ["CellTask"]

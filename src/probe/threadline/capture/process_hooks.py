@@ -56,7 +56,7 @@ class TimedCall:
     def __reduce__(self) -> tuple[Any, ...]:
         return (TimedCall, (self.fn, self.label))
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Tagged:
+    def __call__(self, /, *args: Any, **kwargs: Any) -> Tagged:  # `self` may be one of fn's keywords
         start = time.time()
         value = self.fn(*args, **kwargs)
         return Tagged(value, os.getpid(), start, time.time(), self.label)

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 STACK_INTERVAL_S = 0.05  # two ticks per flush; a 100 ms blocking step gets one or two stack samples
 FLUSH_INTERVAL_S = 0.099  # due on every second tick
 DISCOVER_INTERVAL_S = 2.0
-# Without a live listener, raw events are converted only when this many values wait (about 1M
-# events, ~100 MB at most) or at the end: converting competes with the traced code for the GIL.
-RAW_LIMIT = 4_000_000
+# Without a live listener, raw events are converted in batches once this many values wait (about
+# 50k events, a few MB), and at the end: often enough to keep the raw buffers small whatever the
+# trace's length, rarely enough that converting does not compete with the traced code for the GIL.
+RAW_LIMIT = 250_000
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -95,12 +96,18 @@ class Sampler(threading.Thread):
         samples = self.rec.stack_samples
         if len(samples) > 200_000:
             del samples[:100_000]
-        for ident in self.watch_idents:
-            frame = frames.get(ident)
-            while frame is not None and frame.f_code.co_filename.startswith(PROBE_DIR):
-                frame = frame.f_back
-            if frame is not None:
-                samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
+        try:
+            for ident in self.watch_idents:
+                frame = frames.get(ident)
+                while frame is not None and frame.f_code.co_filename.startswith(PROBE_DIR):
+                    frame = frame.f_back
+                if frame is not None:
+                    samples.append((now, ident, frame.f_code, frame.f_lineno))  # formatted only when used
+        finally:
+            # The dict holds this thread's own frame, whose locals hold the dict: a cycle that would
+            # keep every sampled frame's locals (the program's objects) alive until the next GC.
+            frames.clear()
+            frame = None
 
     def discover_processes(self) -> None:
         pids = _descendant_pids()
@@ -177,7 +184,8 @@ class Sampler(threading.Thread):
     def flush(self, final: bool = False) -> None:
         rec = self.rec
         if self.sink is None and not final:
-            if len(rec.raw_steps) + len(rec.raw_acq) + sum(len(log) for _, log in rec.fast_logs) < RAW_LIMIT:
+            waiting = len(rec.raw_steps) + len(rec.raw_tasks) + len(rec.raw_ends) + len(rec.raw_gone)
+            if waiting + len(rec.raw_acq) + sum(len(log) for _, log in rec.fast_logs) < RAW_LIMIT:
                 rec.convert_misc()
                 return
             rec.convert()

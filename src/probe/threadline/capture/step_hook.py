@@ -2,10 +2,14 @@
 of traced tasks.
 
 A task step is a handle whose callback is bound to the task (``TaskStepMethWrapper`` or the task's
-wakeup function), so one attribute lookup and one set membership test tell whether this callback is
-a traced step. After the step, ``task._fut_waiter`` is the future it now waits on; walking
-``cr_await`` finds the coroutine that created it (``sleep``, ``Queue.get`` …). A bare ``await
-asyncio.sleep(0)`` leaves no waiter, so the cheapest case costs one append of five values.
+wakeup function), so one attribute lookup and one dict lookup (``id(task)`` -> the task's key) tell
+whether this callback is a traced step. After the step, ``task._fut_waiter`` is the future it now
+waits on; walking ``cr_await`` finds the coroutine that created it (``sleep``, ``Queue.get`` …). A
+bare ``await asyncio.sleep(0)`` leaves no waiter, so the cheapest case costs one append of five
+values. A step that leaves no waiter may have been the last: then ``on_done`` reads the outcome.
+
+Records name the task by its key, never hold it or what it waits on: a waited-on future is recorded
+as its class, a waited-on task as the label ``task <name>``.
 
 The C ``_speedups.StepHook`` does this when it was built; ``PyStepHook`` is its Python twin (see
 compiled.py). Both keep the start of the running step of the cell's task in ``cell_t0`` (-1 outside
@@ -41,28 +45,35 @@ def inner_code(task: Any) -> Any:
 class PyStepHook:
     def __init__(
         self,
-        tracked: set[Any],
+        tracked: dict[int, int],
         steps: list[Any],
-        awaiting: dict[Any, str],
+        awaiting: dict[int, str],
         threshold: float,
         report: Callable[[Any, BaseException], None],
         on_blocked: Callable[[Any, float], None],
+        on_done: Callable[[Any, float], None],
         on_error: Callable[[Any, BaseException], None],
+        task_type: type,
     ) -> None:
         self.tracked = tracked
         self.cell_task: Any = None
         self.cell_t0 = -1.0
-        self.handle_run = self._make(tracked, steps.extend, awaiting.get, threshold, report, on_blocked, on_error)
+        self.keys: Any = None
+        self.handle_run = self._make(
+            tracked.get, steps.extend, awaiting.get, threshold, report, on_blocked, on_done, on_error, task_type
+        )
 
     def _make(
         self,
-        tracked: set[Any],
+        tracked_get: Any,
         steps_extend: Any,
         awaiting_get: Any,
         threshold: float,
         report: Any,
         on_blocked: Any,
+        on_done: Any,
         on_error: Any,
+        task_type: type,
     ) -> Callable[[Any], None]:
         pc = perf_counter
         hook = self
@@ -71,10 +82,8 @@ class PyStepHook:
             # the untraced path does exactly what asyncio's own does, without an extra call
             cb = handle._callback
             task = getattr(cb, "__self__", None)
-            try:
-                traced = task in tracked
-            except TypeError:  # an unhashable bound object
-                traced = False
+            key = tracked_get(id(task))
+            traced = key is not None
             t0 = pc() if traced else 0.0
             is_cell = traced and task is hook.cell_task
             if is_cell:
@@ -99,13 +108,18 @@ class PyStepHook:
                     on_blocked(task, t0)
                 # one extend per step, flat (no tuple for the GC to track): atomic under the GIL
                 if waiter is None:
-                    steps_extend((task, t0, t1, None, None))
+                    steps_extend((key, t0, t1, None, None))
+                    if task.done():
+                        on_done(task, t1)
                     return
-                label = awaiting_get(task)
+                label = awaiting_get(key)
                 if label is not None:
-                    steps_extend((task, t0, t1, label, None))
+                    steps_extend((key, t0, t1, label, None))
                     return
-                steps_extend((task, t0, t1, waiter, inner_code(task)))
+                if isinstance(waiter, task_type):
+                    steps_extend((key, t0, t1, "task " + str(waiter.get_name()), None))
+                    return
+                steps_extend((key, t0, t1, type(waiter), inner_code(task)))
             except Exception as exc:  # a probe bug must not break the learner's loop
                 on_error(task, exc)
 

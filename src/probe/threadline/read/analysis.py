@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import json
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,7 @@ class TraceQueries:
     @property
     def data(self) -> dict[str, Any]:
         """The whole trace as a schema-v1 dict (what is saved under the trace MIME type)."""
-        return self._trace_data().trace
+        return self._trace_data().as_lists()
 
     def to_json(self) -> str:
         return json.dumps(self.data, separators=(",", ":"))
@@ -315,10 +316,19 @@ class TraceData:
         self.aliases = aliases or {}
         meta = trace["meta"]
         self.duration_us: int = int(meta.get("duration_us") or self._last_time())
-        ends = trace["ends"]
-        self.end_of = dict(zip(ends["lane"], ends["t"], strict=True))
+        self._end_of: dict[int, int] | None = None  # made on first use: a dict per lane is large
         self._runs: dict[int, list[tuple[int, int]]] | None = None
         self._waits: dict[int, list[tuple[int, int]]] | None = None
+
+    def as_lists(self) -> dict[str, Any]:
+        """The trace with plain lists for columns (a finished trace may keep them as compact arrays
+        until its dict is asked for: JSON and the schema want lists)."""
+        for table in self.trace.values():
+            if isinstance(table, dict):
+                for col, values in table.items():
+                    if isinstance(values, array):
+                        table[col] = values.tolist()
+        return self.trace
 
     def _last_time(self) -> int:
         spans = self.trace["spans"]
@@ -385,7 +395,10 @@ class TraceData:
             start = runs[0][0]
         else:
             start = lanes["start"][lane]
-        end = self.end_of.get(lane, self.duration_us)
+        if self._end_of is None:
+            ends = self.trace["ends"]
+            self._end_of = dict(zip(ends["lane"], ends["t"], strict=True))
+        end = self._end_of.get(lane, self.duration_us)
         waits = []
         starts = [s for s, _ in runs]
         for req, got in sorted(self._waits.get(lane, [])):

@@ -4,6 +4,9 @@ Hooks run on the learner's hot paths, so they only append flat values to plain l
 allocating millions of small tuples wakes the cyclic GC and doubles the cost). A single converter
 (the sampler thread, or the tracing thread at the end) turns those into append-only columnar tables
 under ``self.lock`` and remembers what it already sent, so a chunk holds only new rows.
+
+Nothing here holds the learner's objects: tasks are keys (see capture/asyncio_hooks.py), what a task
+waits on a label or a class, and the only reference to a task is weak (``task_refs``).
 """
 
 from __future__ import annotations
@@ -34,11 +37,21 @@ from ..schema import (
 )
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
-from .tasks import TASK_FIELDS, describe_label, resolve_task_rows, task_name, task_outcome
+from .tasks import (
+    END_FIELDS,
+    GONE_FIELDS,
+    TASK_FIELDS,
+    close_tasks,
+    describe_label,
+    end_tasks,
+    forget_tasks,
+    resolve_task_rows,
+    task_outcome,
+)
 
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 
-STEP_FIELDS = 5  # task, t0, t1, what it awaits next (None, a label str, or a future), the code awaiting it
+STEP_FIELDS = 5  # task key, t0, t1, what it awaits next (None, a label, a future's class), the code awaiting it
 
 
 def _new_tables() -> dict[str, dict[str, array]]:
@@ -71,6 +84,8 @@ class Recorder:
         # Raw, hot: flat lists, see *_FIELDS.
         self.raw_steps: list[Any] = []
         self.raw_tasks: list[Any] = []
+        self.raw_ends: list[Any] = []
+        self.raw_gone: list[Any] = []
         self.raw_acq: list[Any] = []
         # Uncontended threading-lock acquisitions, one log per lock: (lock index, [thread ident,
         # acquired ns, released ns, ...]); only the lock's holder appends (see capture/locks/thread_locks.py).
@@ -80,9 +95,14 @@ class Recorder:
         self.raw_misc: list[tuple[Any, ...]] = []
         self.lock_ids = count()
         self.lock_registry_lock = threading.Lock()
-        # Resolution state (owned by the converter).
-        self.task_lane: dict[Any, int] = {}
-        self.live_tasks: dict[Any, int] = {}
+        # Weak references to the traced tasks alive, and id(task) -> key for them (set by
+        # capture/asyncio_hooks.py).
+        self.task_refs: set[Any] = set()
+        self.task_serials: dict[int, int] = {}
+        # Resolution state (owned by the converter). Task keys -> lanes: until the task is
+        # destroyed, and while its lane has no end.
+        self.task_lane: dict[int, int] = {}
+        self.open_tasks: dict[int, int] = {}
         self.lane_last_end: dict[int, int] = {}
         self.pending_suspend: dict[int, tuple[int, int]] = {}
         self.thread_lanes: dict[int, list[tuple[int, int]]] = {}
@@ -113,6 +133,10 @@ class Recorder:
             self.strings.append(text)
             self._string_index[text] = index
         return index
+
+    def known_string(self, text: str) -> int:
+        """The index of a string already in the table, else -1 (adds nothing)."""
+        return self._string_index.get(text, -1)
 
     def _row(self, table: str, *values: float) -> int:
         cols = self.tables[table]
@@ -196,7 +220,14 @@ class Recorder:
         """Move raw events into the tables (called by one thread at a time)."""
         with self.lock:
             # Consumers before producers: an acquisition or step is always appended after the
-            # record that creates its lane, so taking these first never sees an unknown lane.
+            # record that creates its lane, so taking these first never sees an unknown lane. A
+            # task's end and destruction come after all its other records: taken first, used last.
+            n = len(self.raw_gone) // GONE_FIELDS * GONE_FIELDS
+            gone = self.raw_gone[:n]
+            del self.raw_gone[:n]
+            n = len(self.raw_ends) // END_FIELDS * END_FIELDS
+            ends = self.raw_ends[:n]
+            del self.raw_ends[:n]
             n = len(self.raw_acq) // ACQ_FIELDS * ACQ_FIELDS
             acq = self.raw_acq[:n]
             del self.raw_acq[:n]
@@ -222,7 +253,9 @@ class Recorder:
             self._convert_steps(steps)
             convert_acquires(self, acq)
             convert_fast(self, fast)
-            self._close_tasks()
+            end_tasks(self, ends)
+            close_tasks(self)
+            forget_tasks(self, gone)
 
     def convert_misc(self) -> None:
         """Only the rare events (threads, processes, locks): cheap, so the sampler can see new lanes
@@ -295,13 +328,16 @@ class Recorder:
                 "spans", self.who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock
             )
 
-    def who_lane(self, who: Any, t_us: int) -> int:
-        if isinstance(who, int):
+    def who_lane(self, who: int | str, t_us: int) -> int:
+        """The lane of a record's 'who': a thread ident (positive), a traced task's key (negative),
+        or the name of a task that is not traced (one lane per name)."""
+        if isinstance(who, int) and who >= 0:
             return self.lane_of_ident(who, t_us)
-        lane = self.task_lane.get(who)
+        lane = self.task_lane.get(who)  # type: ignore[call-overload]
         if lane is None:
-            lane = self.add_lane(LANE_TASK, task_name(who), "asyncio", start_us=t_us)
-            self.task_lane[who] = lane
+            name = who if isinstance(who, str) else "task"
+            lane = self.add_lane(LANE_TASK, name, "asyncio", start_us=t_us)
+            self.task_lane[who] = lane  # type: ignore[index]
         return lane
 
     def _convert_steps(self, steps: list[Any]) -> None:
@@ -376,25 +412,17 @@ class Recorder:
             return None
         return max(seen.items(), key=lambda kv: kv[1])[0]
 
-    def _close_tasks(self) -> None:
-        for task, lane in list(self.live_tasks.items()):
-            try:
-                done = task.done()
-            except Exception:  # a foreign future type
-                done = True
-            if not done:
-                continue
-            del self.live_tasks[task]
-            self.task_lane.pop(task, None)
-            end = self.lane_last_end.get(lane, self.now_us())
-            self.pending_suspend.pop(lane, None)
-            outcome, detail = task_outcome(task)
-            self._row("ends", lane, end, outcome, self.string(detail), -1)
-
-    def end_task_lane(self, task: Any, lane: int) -> None:
-        """End a lane whose task is still running when tracing stops (the cell's own task)."""
-        self.live_tasks.pop(task, None)
-        self.pending_suspend.pop(lane, None)
+    def task_done(self, task: Any, t: float) -> None:
+        """Called by the step hook when a traced task's last step ended: its outcome, read now."""
+        key = self.task_serials.get(id(task))
+        if key is None:
+            return
+        outcome, detail = task_outcome(task)
+        try:
+            name = task.get_name()
+        except Exception:  # a task factory's own future type
+            name = ""
+        self.raw_ends.extend((key, t, outcome, detail, name))
 
     # ---- output --------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:
@@ -442,14 +470,16 @@ class Recorder:
             self.seq += 1
             return out
 
-    def whole(self) -> dict[str, Any]:
-        """Everything recorded, as a Trace."""
+    def whole(self, *, compact: bool = False) -> dict[str, Any]:
+        """Everything recorded, as a Trace; ``compact`` keeps the columns as arrays (8 bytes a value
+        instead of a list's 36: what a finished trace keeps until someone asks for its dict)."""
         with self.lock:
             return {
                 "version": TRACE_SCHEMA_VERSION,
                 "meta": self.meta(),
                 "strings": list(self.strings),
                 **{
-                    table: {col: values.tolist() for col, values in cols.items()} for table, cols in self.tables.items()
+                    table: {col: values if compact else values.tolist() for col, values in cols.items()}
+                    for table, cols in self.tables.items()
                 },
             }

@@ -6,7 +6,6 @@ Called by ``Recorder.convert`` under its lock; the hooks in ``capture`` only app
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
@@ -15,7 +14,18 @@ from ..schema import LANE_TASK, OUT_CANCELLED, OUT_ERROR, OUT_OK
 if TYPE_CHECKING:
     from .recorder import Recorder
 
-TASK_FIELDS = 5  # task, t, creator task (or None), creator thread ident, site
+TASK_FIELDS = 8  # task key, t, creator (task key or thread ident), code, line, weak ref, coro name, qualname
+END_FIELDS = 5  # task key, t, outcome, detail, task name: read when the task's last step ended
+GONE_FIELDS = 2  # task key, t: the task object was destroyed
+
+# An outcome's detail (a result's repr) is kept while the string table is smaller than this: past
+# it, only details already in the table are (thousands of tasks each returning its own value would
+# otherwise cost a string each).
+DETAIL_STRINGS_LIMIT = 20_000
+
+# The detail of a task destroyed before it finished (asyncio logs "Task was destroyed but it is
+# pending!"): its lane ends there, as an error.
+DESTROYED_PENDING = "destroyed while pending"
 
 _QUALNAME_LABELS = {
     "sleep": "sleep",
@@ -51,16 +61,12 @@ _QUALNAME_LABELS = {
 
 
 def describe_label(rec: Recorder, waiter: Any) -> int:
-    """String index of a label for what a task waits on."""
+    """String index of a label for what a task waits on: a label already, or (the class of the
+    future it waits on, the code of the innermost coroutine awaiting it)."""
     if isinstance(waiter, str):
         return rec.string(waiter)
-    fut, code = waiter
-    if isinstance(fut, asyncio.Task):
-        try:
-            return rec.string(f"task {fut.get_name()}")
-        except Exception:
-            return rec.string("task")
-    key = code if code is not None else type(fut)
+    fut_type, code = waiter
+    key = code if code is not None else fut_type
     cached = rec.label_cache.get(key)
     if cached is not None:
         return cached
@@ -76,7 +82,7 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
             else:
                 label = f"await {qualname}"
     else:
-        name = type(fut).__name__
+        name = fut_type.__name__
         label = "gather" if name == "_GatheringFuture" else ("future" if name == "Future" else name)
     index = rec.string(label)
     rec.label_cache[key] = index
@@ -92,10 +98,12 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
     created_col, site_col, start_col, os_col = cols["created_by"], cols["site"], cols["start"], cols["os_id"]
     t0 = rec.t0
     for i in range(0, len(tasks), TASK_FIELDS):
-        task, t, creator, code, lineno = tasks[i : i + TASK_FIELDS]
+        key, t, creator, code, lineno, ref, coro_name, qualname = tasks[i : i + TASK_FIELDS]
         start = int((t - t0) * 1e6)
         created_by = rec.who_lane(creator, start) if creator is not None else -1
-        name, aliases = _lane_name(task)
+        task = ref()
+        name, aliases = lane_name(_name_of(task) if task is not None else "", str(coro_name), str(qualname))
+        del task
         site = sites.get((code, lineno))
         if site is None:
             site = sites[(code, lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
@@ -110,36 +118,32 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
         os_col.append(-1)
         rec.lane_names.append(name)
         rec.lane_groups.append("asyncio")
-        rec.lane_aliases[lane] = aliases
-        rec.task_lane[task] = lane
-        rec.live_tasks[task] = lane
+        if aliases:
+            rec.lane_aliases[lane] = aliases
+        rec.task_lane[key] = lane
+        rec.open_tasks[key] = lane
 
 
-def _lane_name(task: Any) -> tuple[str, list[str]]:
-    """Readable lane name: the task's own name if the learner set one, else its coroutine's name.
-    The other names (task name, coroutine name and qualified name) stay as aliases for matching."""
-    try:
-        task_name = str(task.get_name())
-    except Exception:
-        task_name = "task"
-    coro_name = qualname = ""
-    try:
-        coro = task.get_coro()
-        coro_name = getattr(coro, "__name__", "") or ""
-        qualname = getattr(coro, "__qualname__", "") or ""
-    except Exception:
-        pass
-    aliases = [a for a in dict.fromkeys((task_name, coro_name, qualname)) if a]
-    if task_name.startswith("Task-") and task_name[5:].isdigit() and coro_name:
-        return coro_name, aliases
-    return task_name, aliases
-
-
-def task_name(task: Any) -> str:
+def _name_of(task: Any) -> str:
     try:
         return str(task.get_name())
     except Exception:
-        return repr(task)
+        return "task"
+
+
+def is_default_name(task_name: str) -> bool:
+    return task_name.startswith("Task-") and task_name[5:].isdigit()
+
+
+def lane_name(task_name: str, coro_name: str, qualname: str) -> tuple[str, list[str]]:
+    """Readable lane name: the task's own name if the learner set one, else its coroutine's name.
+    The other names (task name, coroutine name and qualified name) stay as aliases for matching."""
+    if (not task_name or is_default_name(task_name)) and coro_name:
+        # a default name ("Task-12") is not kept: it says nothing, and costs memory on every task
+        name, others = coro_name, (qualname,)
+    else:
+        name, others = task_name or "task", (coro_name, qualname)
+    return name, [a for a in dict.fromkeys(others) if a and a != name]
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -159,3 +163,60 @@ def task_outcome(task: Any) -> tuple[int, str | None]:
         return OUT_OK, _short(repr(getattr(task, "_result", None)))
     except Exception:
         return OUT_OK, None
+
+
+def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "") -> None:
+    """The ends row of a task's lane, once (its name too, if the task was named after creation)."""
+    lane = rec.open_tasks.pop(key, None)
+    if lane is None:
+        return
+    if name and not is_default_name(name) and name != rec.lane_names[lane]:  # named after its lane was made
+        rec.lane_aliases.setdefault(lane, []).append(rec.lane_names[lane])
+        rec.lane_names[lane] = name
+        rec.tables["lanes"]["name"][lane] = rec.string(name)
+    rec.pending_suspend.pop(lane, None)
+    rec.lane_last_end.pop(lane, None)
+    if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
+        index = rec.known_string(detail)
+    else:
+        index = rec.string(detail)
+    ends = rec.tables["ends"]  # _row without its loop: one of these per task
+    ends["lane"].append(lane)
+    ends["t"].append(end)
+    ends["outcome"].append(outcome)
+    ends["detail"].append(index)
+    ends["cpu_us"].append(-1)
+
+
+def end_tasks(rec: Recorder, ends: list[Any]) -> None:
+    t0 = rec.t0
+    for i in range(0, len(ends), END_FIELDS):
+        key, t, outcome, detail, name = ends[i : i + END_FIELDS]
+        end_task(rec, key, int((t - t0) * 1e6), outcome, detail, str(name))
+
+
+def close_tasks(rec: Recorder) -> None:
+    """Tasks that finished without a last step the hook saw (a foreign loop, an eager start)."""
+    for ref in list(rec.task_refs):
+        task = ref()
+        if task is None or ref.key not in rec.open_tasks:
+            continue
+        try:
+            done = task.done()
+        except Exception:  # a foreign future type
+            done = True
+        if done:
+            lane = rec.open_tasks[ref.key]
+            outcome, detail = task_outcome(task)
+            end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail)
+
+
+def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
+    """Destroyed tasks: a lane still open ends there (the task was dropped while pending)."""
+    t0 = rec.t0
+    open_tasks, task_lane = rec.open_tasks, rec.task_lane
+    for i in range(0, len(gone), GONE_FIELDS):
+        key = gone[i]
+        if key in open_tasks:
+            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_ERROR, DESTROYED_PENDING)
+        task_lane.pop(key, None)

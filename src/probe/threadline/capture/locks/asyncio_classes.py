@@ -14,7 +14,7 @@ from time import perf_counter
 from types import MethodType
 from typing import Any
 
-from ..asyncio_hooks import awaiting
+from ..asyncio_hooks import awaiting, who_of
 from .registry import state
 from .tracking import decide, idx_of, init_tracking, kind_of, remember, still_tracing
 
@@ -25,7 +25,7 @@ _current_tasks_get = asyncio.tasks._current_tasks.get
 _get_running_loop = asyncio.events._get_running_loop
 
 
-async def _waiting_on(who: Any, label: str, wait: Any) -> Any:
+async def _waiting_on(who: int | str, label: str, wait: Any) -> Any:
     """Await the original method's wait with `who` marked as waiting on `label`, which the step hook
     records as what the suspension awaited. Only slow paths (the task really waits) come here."""
     awaiting[who] = label
@@ -76,7 +76,7 @@ async def _alock_acquire_(self: Any) -> bool:
         idx = idx_of(self, "asyncio.Lock")
         if idx < 0:
             return await _alock_acquire(self)
-    who = _current_tasks_get(_get_running_loop())
+    who = who_of(_current_tasks_get(_get_running_loop()))
     r = pc()
     if not self._locked and not self._waiters:
         self._locked = True
@@ -114,7 +114,7 @@ async def _asem_acquire_(self: Any) -> bool:
         idx = idx_of(self, "asyncio.Semaphore", _ASEM_KINDS)
         if idx < 0:
             return await _asem_acquire(self)
-    who = _current_tasks_get(_get_running_loop())
+    who = who_of(_current_tasks_get(_get_running_loop()))
     r = pc()
     waiters = self._waiters
     # Semaphore.locked() without its generator when nobody waits.
@@ -134,10 +134,10 @@ def _asem_released(self: Any) -> None:
     if idx is not None and idx >= 0:
         holders = self._tl_holders
         if holders:
-            who = _current_tasks_get(_get_running_loop())
+            who = who_of(_current_tasks_get(_get_running_loop()))
             e = pc()
             for i in range(len(holders) - 1, -1, -1):
-                if holders[i][0] is who:
+                if holders[i][0] == who:
                     holder = holders.pop(i)
                     break
             else:
@@ -162,7 +162,7 @@ async def _aevent_wait_(self: Any) -> bool:
     if idx < 0:
         return await _aevent_wait(self)
     d = self.__dict__
-    who = _current_tasks_get(_get_running_loop())
+    who = who_of(_current_tasks_get(_get_running_loop()))
     r = pc()
     if self._value:
         state.record((idx, who, r, r, r, 0))
@@ -213,7 +213,7 @@ async def _acond_aenter_(self: Any) -> None:
 
 
 async def _acond_wait_(self: Any) -> bool:
-    who = _current_tasks_get(_get_running_loop())
+    who = who_of(_current_tasks_get(_get_running_loop()))
     label = self._lock.__dict__.get("_tl_name") if self.__dict__.get("_tl_on") else None
     if not label:
         return await _acond_wait(self)
@@ -231,7 +231,7 @@ async def _aqueue_get_(self: Any) -> Any:
         idx = idx_of(self, "asyncio.Queue", _AQUEUE_KINDS)
         if idx < 0:
             return await _aqueue_get(self)
-    who = _current_tasks_get(_get_running_loop())
+    who = who_of(_current_tasks_get(_get_running_loop()))
     r = pc()
     if self._queue:
         item = self.get_nowait()
@@ -250,7 +250,7 @@ async def _aqueue_put_(self: Any, item: Any) -> None:
         idx = idx_of(self, "asyncio.Queue", _AQUEUE_KINDS)
         if idx < 0:
             return await _aqueue_put(self, item)
-    who = _current_tasks_get(_get_running_loop())
+    who = who_of(_current_tasks_get(_get_running_loop()))
     r = pc()
     if not self.full():
         self.put_nowait(item)

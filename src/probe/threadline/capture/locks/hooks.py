@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 
 def install(rec: Recorder, patcher: Patcher) -> None:
     bind(rec)
+    # threading's own checks (CPython's test__all__) look at which module its names come from, and
+    # pickle (a multiprocessing Manager's registry) finds them there by name while tracing
+    for ours, name in ((Lock, "Lock"), (RLock, "RLock"), (TracedCondition, "Condition")):
+        ours.__module__ = "threading"
+        ours.__name__ = ours.__qualname__ = name
     patcher.set(threading, "Lock", Lock)
     patcher.set(threading, "RLock", RLock)
     patcher.set(threading, "Condition", TracedCondition)

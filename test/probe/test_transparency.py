@@ -1,0 +1,138 @@
+"""The probe must not change what the traced program observes, nor grow with the number of tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import json
+import pickle
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from pathlib import Path
+
+import threadline
+from threadline.record.tasks import DESTROYED_PENDING
+
+HERE = Path(__file__).parent
+
+
+def test_a_dropped_pending_task_is_destroyed_and_reported_as_untraced():
+    messages: list[str] = []
+
+    async def forever():
+        await asyncio.Event().wait()
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: messages.append(ctx["message"]))
+        task = asyncio.ensure_future(forever())
+        ref = weakref.ref(task)
+        await asyncio.sleep(0)
+        del task
+        gc.collect()
+        return ref() is None
+
+    with threadline.trace(display=False) as t:
+        destroyed = asyncio.run(main())
+    assert destroyed, "the probe kept a task the program dropped"
+    assert messages == ["Task was destroyed but it is pending!"]
+    trace = t.data
+    strings = trace["strings"]
+    names = [strings[i] for i in trace["lanes"]["name"]]
+    lane = names.index("forever")
+    ends = trace["ends"]
+    details = {ln: strings[d] for ln, d in zip(ends["lane"], ends["detail"], strict=True) if d >= 0}
+    assert details[lane] == DESTROYED_PENDING
+
+
+def test_finished_tasks_and_their_results_are_not_kept():
+    class Result:
+        pass
+
+    refs: list[weakref.ref] = []
+
+    async def work():
+        await asyncio.sleep(0)
+        result = Result()
+        refs.append(weakref.ref(result))
+        return result
+
+    async def main():
+        task = asyncio.create_task(work())
+        refs.append(weakref.ref(task))
+        await task
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+        gc.collect()
+        assert [r() for r in refs] == [None, None]
+    assert t.lanes("work") == ["work"]
+
+
+def test_200k_short_tasks_stay_within_100_mb_of_the_untraced_run():
+    def run(*flags: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, str(HERE / "short_tasks.py"), *flags], capture_output=True, text=True, check=True
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    plain = run()
+    traced = run("--trace")
+    assert traced["lanes"] >= 200_000
+    assert traced["max_rss_kb"] - plain["max_rss_kb"] < 100 * 1024, (plain, traced)
+
+
+def test_a_finished_trace_keeps_no_task_of_the_program():
+    async def work():
+        await asyncio.sleep(0)
+
+    async def main():
+        async with threadline.trace(display=False) as t:
+            await asyncio.gather(work(), work())
+        return t, weakref.ref(asyncio.current_task())
+
+    t, cell = asyncio.run(main())
+    gc.collect()
+    assert cell() is None, "the trace kept the task that ran it"
+    assert t.lanes("work") == ["work", "work"]
+
+
+def test_stack_samples_keep_no_frame_alive():
+    class Held:
+        pass
+
+    def sampled(t: threadline.trace) -> weakref.ref:
+        held = Held()
+        t._sampler.sample_stacks(time.perf_counter())  # this frame, with `held` in it, is sampled
+        return weakref.ref(held)
+
+    gc.disable()
+    try:
+        with threadline.trace(display=False) as t:
+            ref = sampled(t)
+            assert ref() is None, "a stack sample kept the sampled frame's locals alive"
+    finally:
+        gc.enable()
+
+
+def test_threadings_replaced_names_stay_threadings():
+    with threadline.trace(display=False):
+        # what CPython's test__all__ checks, and what pickle looks up by name
+        assert {threading.Lock.__module__, threading.RLock.__module__, threading.Condition.__module__} <= {
+            "threading",
+            "_thread",
+        }
+        for name in ("Lock", "RLock", "Condition"):
+            assert pickle.loads(pickle.dumps(getattr(threading, name))) is getattr(threading, name)
+
+
+def _echo(*args: object, **kwargs: object) -> tuple:
+    return args, kwargs
+
+
+def test_a_process_pool_call_may_take_any_keyword():
+    with threadline.trace(display=False), concurrent.futures.ProcessPoolExecutor(1) as pool:
+        assert pool.submit(_echo, 1, self=2, fn=3).result() == ((1,), {"self": 2, "fn": 3})
