@@ -38,7 +38,7 @@ export async function runCodeCell(session: GradingSession, job: CellJob, code: s
   const mark = session.log.mark();
   const visible = (result: ExecuteResult) => visibleResult(result, hiddenText, run.hidden);
   let result: ExecuteResult | undefined;
-  let failure: CellFailure | undefined;
+  let deathError: unknown;
   try {
     result = await session.client.execute(code, {
       timeoutMs: Math.min(session.options.cellTimeoutMs, remaining),
@@ -48,15 +48,16 @@ export async function runCodeCell(session: GradingSession, job: CellJob, code: s
     });
   } catch (error) {
     if (!(error instanceof KernelDiedError) && session.client.alive) throw error;
-    failure = await afterKernelDeath(session, cell, run, error);
+    deathError = error;
   }
+  // asked before anything restarts the kernel (a restart forgets the refused forks): the bomb's
+  // processes also fill memory and may kill the kernel, but the cause is the fork bomb
   if (session.kernel.processLimitHit()) {
-    // the bomb's processes also fill memory and may kill the kernel: the cause is the fork bomb
     session.log.dropSince(mark);
     if (result) run.outputs = visible(result).outputs;
     return { failure: await afterForkBomb(session, cell, run) };
   }
-  if (!result) return { failure };
+  if (!result) return { failure: await afterKernelDeath(session, cell, run, deathError) };
   result = visible(result);
   recordResult(run, result);
   if (result.status === 'timeout') await afterTimeout(session, cell, remaining);
