@@ -41,7 +41,9 @@ options:
   --memory-mb MB            memory per kernel (default ${DEFAULT_LIMITS.memoryMb})
   --max-processes N         processes/threads per kernel (default ${DEFAULT_LIMITS.maxProcesses})
   --cpu-seconds SEC         CPU time per kernel process (default ${DEFAULT_LIMITS.cpuSeconds})
-  --no-limits               start kernels without OS limits
+  --no-limits               start kernels without OS limits (and so without isolation or network cut)
+  --allow-network           let kernels use the network (default on Linux: none, not even 127.0.0.1
+                            of this machine; each kernel has a loopback of its own)
   --max-notebook-mb MB      larger submissions are refused as invalid-notebook (default 20)
   --cwd DIR                 course folder whose support files (modules, data) the kernel sees,
                             copied without notebooks (default: each submission's folder with the
@@ -84,6 +86,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     'max-processes': { type: 'number' },
     'cpu-seconds': { type: 'number' },
     'no-limits': { type: 'boolean' },
+    'allow-network': { type: 'boolean' },
     'max-notebook-mb': { type: 'number' },
     cwd: { type: 'string' },
     regrade: { type: 'boolean' },
@@ -156,9 +159,17 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     ...['-wal', '-shm', '-journal'].map(suffix => path.resolve(dbPath) + suffix),
     ...(f.submissions ? [path.resolve(String(f.submissions))] : files.map(file => path.resolve(file.path)))
   ];
-  const local = remote ? undefined : new LocalKernelFactory(limits, {}, false, hidden);
+  const local = remote ? undefined : new LocalKernelFactory(limits, {}, false, hidden, Boolean(f['allow-network']));
   const factory: KernelFactory = remote ?? local!;
-  const isolation = local?.isolationProblem(assignment.kernelspec?.name ?? 'threadline');
+  const kernelName = assignment.kernelspec?.name ?? 'threadline';
+  const isolation = local?.isolationProblem(kernelName);
+  const network = local?.networkProblem(kernelName);
+  // never silent, even with --quiet: a submission could send the hidden tests out
+  if (network)
+    console.error(
+      `warning: kernels keep the network (${network}): a submission could send hidden tests out or reach ` +
+        'local services. Grade on Linux with limits, as root or with user namespaces, or pass --allow-network.'
+    );
 
   const jobs = Number(f.jobs ?? effectiveCpus());
   if (!f.quiet) {
