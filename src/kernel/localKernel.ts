@@ -184,7 +184,13 @@ export class LocalKernel implements KernelClient {
 
   private openChannels(): void {
     this.closeChannels();
-    this.channels = new KernelChannels(this.info, this.session, (channel, message) => this.dispatch(channel, message));
+    this.channels = new KernelChannels(
+      this.info,
+      this.session,
+      (channel, message) => this.dispatch(channel, message),
+      undefined,
+      this.options.maxMessageBytes
+    );
   }
 
   private closeChannels(): void {

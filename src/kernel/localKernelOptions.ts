@@ -18,6 +18,8 @@ export interface LocalKernelOptions {
    * a kernel that has no network (its own network namespace) but sees that folder
    */
   transport?: Transport;
+  /** messages larger than this are not received (default: no limit); a kernel that runs untrusted code gets one */
+  maxMessageBytes?: number;
   /** where connection files go (default: Jupyter's runtime dir) */
   runtimeDir?: string;
   /** give up starting after this long (default 60 s) */

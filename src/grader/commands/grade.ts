@@ -45,6 +45,8 @@ options:
   --allow-network           let kernels use the network (default on Linux: none, not even 127.0.0.1
                             of this machine; each kernel has a loopback of its own)
   --max-notebook-mb MB      larger submissions are refused as invalid-notebook (default 20)
+  --cell-output-kb KB       output kept per cell, cut in the kernel and marked (default ${DEFAULT_RUN_OPTIONS.maxOutputBytes / 1024})
+  --notebook-output-kb KB   output kept per submission, test cells aside (default ${DEFAULT_RUN_OPTIONS.maxNotebookOutputBytes / 1024})
   --cwd DIR                 course folder whose support files (modules, data) the kernel sees,
                             copied without notebooks (default: each submission's folder with the
                             source folder's files copied over it, as nbgrader does)
@@ -73,6 +75,10 @@ export interface GradeJson {
   resumed: boolean;
 }
 
+function kilobytes(flag: unknown): number | undefined {
+  return flag === undefined ? undefined : Math.round(Number(flag) * 1024);
+}
+
 export async function gradeCommand(argv: string[]): Promise<number> {
   const args = parseArgs('grade', argv, {
     source: { type: 'string' },
@@ -88,6 +94,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     'no-limits': { type: 'boolean' },
     'allow-network': { type: 'boolean' },
     'max-notebook-mb': { type: 'number' },
+    'cell-output-kb': { type: 'number' },
+    'notebook-output-kb': { type: 'number' },
     cwd: { type: 'string' },
     regrade: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -200,6 +208,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
           f['notebook-timeout'] !== undefined
             ? Number(f['notebook-timeout']) * 1000
             : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
+        maxOutputBytes: kilobytes(f['cell-output-kb']) ?? DEFAULT_RUN_OPTIONS.maxOutputBytes,
+        maxNotebookOutputBytes: kilobytes(f['notebook-output-kb']) ?? DEFAULT_RUN_OPTIONS.maxNotebookOutputBytes,
         protectedPaths,
         jobs,
         lookahead: Number(f.prestart ?? 1),

@@ -16,6 +16,9 @@ import { copySupportFiles } from './supportFiles.js';
 
 let sequence = 0;
 
+/** the largest message a grading kernel may send: what its output cap lets through, with room to spare */
+const MAX_MESSAGE_BYTES = 16 * 1048576;
+
 /** The Python that runs a kernel spec (its launcher runs on it too); python3 for other kernels. */
 function kernelPython(spec: KernelSpec): string {
   const first = formatKernelCommand(spec, '{connection_file}').argv[0]!;
@@ -109,7 +112,9 @@ export class LocalKernelFactory implements KernelFactory {
       // a grading kernel (with limits) runs untrusted code: it gets only the variables it needs
       const env = { ...(this.limits ? graderOnlyVariables() : {}), PYTHONDONTWRITEBYTECODE: '1', ...this.env };
       const transport = sockets ? ({ transport: 'ipc', dir: sockets } as const) : undefined;
-      const client = await startKernel({ spec: launchSpec, kernelName, cwd, env, transport });
+      // a message the kernel's output cap lets through is a few MB at most (1 MB of text, escaped)
+      const maxMessageBytes = this.limits ? MAX_MESSAGE_BYTES : undefined;
+      const client = await startKernel({ spec: launchSpec, kernelName, cwd, env, transport, maxMessageBytes });
       const socketDir = sockets;
       const box = sandbox;
       return {

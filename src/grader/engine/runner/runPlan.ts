@@ -49,7 +49,8 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       if (remaining <= 0) {
         score = notRunForTime(cell, run, log, options);
       } else {
-        score = cellScore(cell, await runCell(session, { cell, run, hiddenText, remaining }));
+        const job = { cell, run, hiddenText, remaining, test: isTestCell(cell) };
+        score = cellScore(cell, await runCell(session, job));
         options.onCell?.(++done, codeCells);
       }
     }
