@@ -69,7 +69,19 @@ describe.skipIf(isolationProblem(venvPython, false) !== null)('grading kernels w
     const dir = tempDir('tl-network-');
     writeSubmissions(dir, { probe: probing(port) });
     const db = path.join(dir, 'gradebook.sqlite');
-    const run = await threadline(['grade', '--source', sourcePath, '--submissions', dir, '--db', db, '--cwd', courseDir, '--json', ...flags]);
+    const run = await threadline([
+      'grade',
+      '--source',
+      sourcePath,
+      '--submissions',
+      dir,
+      '--db',
+      db,
+      '--cwd',
+      courseDir,
+      '--json',
+      ...flags
+    ]);
     const [result] = JSON.parse(run.stdout || '[]') as { score: number; grades: Record<string, { score: number }> }[];
     return { run, result };
   }

@@ -26,13 +26,21 @@ const cases: Record<string, Notebook> = {
   // the notebook's cap is spent by the first cells; the partial credit that follows still counts
   notebook_cap: submission(nb => {
     setSource(nb, 'double', withDouble("print('a' * 90_000)"));
-    setSource(nb, 'gather_squares', "print('b' * 90_000)\nasync def gather_squares(n):\n    return [i * i for i in range(n)]");
+    setSource(
+      nb,
+      'gather_squares',
+      "print('b' * 90_000)\nasync def gather_squares(n):\n    return [i * i for i in range(n)]"
+    );
     setSource(nb, 'count_words', "print('c' * 90_000)\ndef count_words(text):\n    return len(text.split(' '))");
     setSource(nb, 'unique_words', "print('d' * 90_000)\ndef unique_words(text):\n    return set(text.split())");
   }),
   // the flood happens inside a test, through the student's function
   floods_in_test: submission(nb =>
-    setSource(nb, 'double', "def double(x):\n    print('z' * 50_000_000)\n    display({'y': 'w' * 5_000_000})\n    return 2 * x")
+    setSource(
+      nb,
+      'double',
+      "def double(x):\n    print('z' * 50_000_000)\n    display({'y': 'w' * 5_000_000})\n    return 2 * x"
+    )
   ),
   // around the kernel's cap: 2 s of 15 MB frames straight onto the iopub socket, unsigned
   raw_flood: submission(nb =>
@@ -113,7 +121,9 @@ describe('output floods', () => {
     const kept = ['double', 'gather_squares', 'count_words', 'unique_words'].map(id => cellText(record, id));
     expect(kept[0]!.length + kept[1]!.length).toBe(180_002);
     expect(kept[2]).toMatch(/\[output truncated: the notebook's output limit of 250000 characters was reached/);
-    expect(kept[3]).toMatch(/^\n\[output truncated: the notebook's output limit of 250000 characters was reached[^\n]*\n$/);
+    expect(kept[3]).toMatch(
+      /^\n\[output truncated: the notebook's output limit of 250000 characters was reached[^\n]*\n$/
+    );
   });
 
   it('caps a flood that happens inside a test cell, which still passes', () => {

@@ -8,7 +8,9 @@ export const exportHelp = `usage: threadline export --csv [FILE] [--db gradebook
 
 Prints (or writes to FILE) one CSV row per student and exercise —
 assignment,student,grade_id,score,max_score,status,message — and, per student, a row with
-grade_id "total" holding the submission's total, its status and the reason.
+grade_id "total" holding the submission's total, its status and the reason, followed by every
+repair the grader made to the submission ("repaired test_1: the locked cell was edited…"); an
+exercise's own repairs are in its message.
 
 options:
   --csv [FILE]       CSV output (to stdout when FILE is omitted or "-"); the only format for now
@@ -28,7 +30,9 @@ export function gradesCsv(records: SubmissionRecord[]): string {
   for (const r of records) {
     for (const g of r.grades)
       lines.push([r.assignment, r.student, g.gradeId, g.score, g.maxScore, g.status, g.message].map(field).join(','));
-    lines.push([r.assignment, r.student, 'total', r.score, r.maxScore, r.status, r.reason].map(field).join(','));
+    const repaired = r.repairs.map(repair => `repaired ${repair.gradeId}: ${repair.reason}`);
+    const message = [r.reason, ...repaired].filter(Boolean).join('; ');
+    lines.push([r.assignment, r.student, 'total', r.score, r.maxScore, r.status, message].map(field).join(','));
   }
   return lines.join('\n') + '\n';
 }

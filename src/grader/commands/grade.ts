@@ -70,7 +70,9 @@ export interface GradeJson {
   reason: string;
   score: number;
   maxScore: number;
-  grades: Record<string, { score: number; maxScore: number; status: string; message: string }>;
+  grades: Record<string, { score: number; maxScore: number; status: string; message: string; repairs: string[] }>;
+  /** every repair made to the submission: the cell (grade_id), what was done (kind) and why */
+  repairs: SubmissionRecord['repairs'];
   elapsedMs: number;
   resumed: boolean;
 }
@@ -246,9 +248,16 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       grades: Object.fromEntries(
         record.grades.map(g => [
           g.gradeId,
-          { score: g.score, maxScore: g.maxScore, status: g.status, message: g.message }
+          {
+            score: g.score,
+            maxScore: g.maxScore,
+            status: g.status,
+            message: g.message,
+            repairs: record.repairs.filter(r => r.gradeId === g.gradeId).map(r => r.reason)
+          }
         ])
       ),
+      repairs: record.repairs,
       elapsedMs: record.elapsedMs,
       resumed
     }));

@@ -129,7 +129,8 @@ export async function gradeSubmissions(
       status: 'not-run' as const,
       message: 'the submission is not a valid notebook'
     })),
-    runs: []
+    runs: [],
+    repairs: []
   });
 
   const worker = async () => {
@@ -162,7 +163,8 @@ export async function gradeSubmissions(
             maxScore: run.maxScore,
             elapsedMs: run.elapsedMs,
             grades: run.cells,
-            runs: run.runs
+            runs: run.runs,
+            repairs: run.repairs
           },
           false
         );
@@ -183,7 +185,8 @@ export async function gradeSubmissions(
               status: 'not-run' as const,
               message: 'not graded: the grader failed'
             })),
-            runs: []
+            runs: [],
+            repairs: []
           },
           false
         );

@@ -4,10 +4,11 @@
  * submission either fully recorded or absent, and a rerun finishes the rest without duplicates.
  */
 import Database from 'better-sqlite3';
+import type { Repair } from './matching.js';
 import type { CellScore } from './scoring.js';
 import type { CellRun, SubmissionStatus } from './runner/runResult.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export interface SubmissionRecord {
   assignment: string;
@@ -26,6 +27,8 @@ export interface SubmissionRecord {
   grades: CellScore[];
   /** what each cell did, for feedback (hidden tests already redacted) */
   runs: CellRun[];
+  /** what the grader repaired in the submission (a restored test cell, a duplicate counted once…), and why */
+  repairs: Repair[];
 }
 
 export class Gradebook {
@@ -47,14 +50,18 @@ export class Gradebook {
         assignment TEXT NOT NULL, student TEXT NOT NULL, path TEXT NOT NULL, file_hash TEXT NOT NULL,
         source_hash TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, score REAL NOT NULL,
         max_score REAL NOT NULL, elapsed_ms INTEGER NOT NULL, graded_at TEXT NOT NULL, runs_json TEXT NOT NULL,
-        PRIMARY KEY (assignment, student));
+        repairs_json TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (assignment, student));
       CREATE TABLE IF NOT EXISTS grade (
         assignment TEXT NOT NULL, student TEXT NOT NULL, grade_id TEXT NOT NULL, position INTEGER NOT NULL,
         score REAL NOT NULL, max_score REAL NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL,
         PRIMARY KEY (assignment, student, grade_id));
     `);
+    // version 1 had no repairs: its submissions keep an empty list
+    const columns = this.db.prepare('PRAGMA table_info(submission)').all() as { name: string }[];
+    if (!columns.some(column => column.name === 'repairs_json'))
+      this.db.exec("ALTER TABLE submission ADD COLUMN repairs_json TEXT NOT NULL DEFAULT '[]'");
     this.db
-      .prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)')
+      .prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
       .run('schema_version', String(SCHEMA_VERSION));
   }
 
@@ -99,11 +106,11 @@ export class Gradebook {
       this.db
         .prepare(
           `INSERT OR REPLACE INTO submission (assignment, student, path, file_hash, source_hash, status, reason, score,
-                                               max_score, elapsed_ms, graded_at, runs_json)
+                                               max_score, elapsed_ms, graded_at, runs_json, repairs_json)
            VALUES (@assignment, @student, @path, @fileHash, @sourceHash, @status, @reason, @score,
-                   @maxScore, @elapsedMs, @gradedAt, @runsJson)`
+                   @maxScore, @elapsedMs, @gradedAt, @runsJson, @repairsJson)`
         )
-        .run({ ...record, runsJson: JSON.stringify(record.runs) });
+        .run({ ...record, runsJson: JSON.stringify(record.runs), repairsJson: JSON.stringify(record.repairs) });
       const insert = this.db.prepare(
         `INSERT INTO grade (assignment, student, grade_id, position, score, max_score, status, message)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
@@ -143,7 +150,8 @@ export class Gradebook {
       elapsedMs: Number(row.elapsed_ms),
       gradedAt: String(row.graded_at),
       grades,
-      runs: JSON.parse(String(row.runs_json)) as CellRun[]
+      runs: JSON.parse(String(row.runs_json)) as CellRun[],
+      repairs: JSON.parse(String(row.repairs_json ?? '[]')) as Repair[]
     };
   }
 

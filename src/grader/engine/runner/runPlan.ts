@@ -65,6 +65,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     maxScore: cells.reduce((sum, cell) => sum + cell.maxScore, 0),
     cells,
     runs,
+    repairs: plan.repairs,
     elapsedMs: Date.now() - started
   };
 }

@@ -35,7 +35,10 @@ def _threadline_output_cap(cell_limit, notebook_limit):
             return ""
         used["marked"] = cell
         scope, limit = ("cell", cell_limit) if used["in_cell"] >= cell_limit else ("notebook", notebook_limit)
-        return f"\n[output truncated: the {scope}'s output limit of {limit} characters was reached; the rest is not kept]\n"
+        return (
+            f"\n[output truncated: the {scope}'s output limit of {limit} characters was reached;"
+            " the rest is not kept]\n"
+        )
 
     def bundle_size(data):
         return sum(len(v) if isinstance(v, str) else len(json.dumps(v, default=str)) for v in data.values())
