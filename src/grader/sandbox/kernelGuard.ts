@@ -36,7 +36,8 @@ const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun']);
  * A test cell's code as the grader sends it: the test with a line calling the canary with
  * `nonce`, first — or, where something must come first, right after it: a cell magic's line
  * (%%time, %%capture…: the canary is the first line of its Python body), `from __future__`
- * imports. Only a cell magic whose body is not Python (%%bash, %%writefile…) is sent as it is;
+ * imports. Only a cell magic whose body is not Python (%%bash, %%writefile…) or that reads its
+ * first line (%%timeline: its label) is sent as it is;
  * the guard then checks that nothing changed while it ran, without a canary.
  */
 export function withCanary(source: string, secret: string, nonce: string): string {
