@@ -86,7 +86,7 @@ export class LocalKernelFactory implements KernelFactory {
       copySupportFiles(overlayDir, cwd, { course: false, hidden: this.hidden });
     let sandbox: KernelSandbox | undefined;
     let sockets: string | undefined;
-    let forgetSockets = () => undefined as void;
+    let forgetSockets: () => void = () => undefined;
     try {
       const spec = getKernelSpec(kernelName);
       // grading kernels keep no IPython history: no SQLite file shared (and locked) between
