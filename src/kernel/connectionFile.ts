@@ -1,7 +1,7 @@
 /**
- * The kernel connection file: five free TCP ports on 127.0.0.1, a fresh HMAC key, written with
- * mode 0600 into Jupyter's runtime directory (the key is a secret: anyone who has it can run
- * code in the kernel).
+ * The kernel connection file: five free TCP ports on 127.0.0.1 (or, with ipc, five Unix socket
+ * paths in a folder of the caller's), a fresh HMAC key, written with mode 0600 into Jupyter's
+ * runtime directory (the key is a secret: anyone who has it can run code in the kernel).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import { jupyterRuntimeDir, type JupyterPathOptions } from './jupyterPaths.js';
 import { onProcessEnd } from './processCleanup.js';
 
 export interface ConnectionInfo {
-  /** we launch with tcp on 127.0.0.1; 'ipc' is accepted for kernels started by others */
+  /** tcp on 127.0.0.1 by default; ipc (Unix sockets) for kernels without a network, and kernels started by others */
   transport: 'tcp' | 'ipc';
   ip: string;
   shell_port: number;
@@ -54,11 +54,19 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
   }
 }
 
-export async function newConnectionInfo(kernelName?: string, ip = '127.0.0.1'): Promise<ConnectionInfo> {
-  const [shell, iopub, stdin, control, hb] = (await freePorts(5, ip)) as [number, number, number, number, number];
+/** Where a kernel's sockets go: tcp on 127.0.0.1, or ipc with the sockets `<dir>/k-1`…`k-5`. */
+export type Transport = { transport: 'tcp' } | { transport: 'ipc'; dir: string };
+
+export async function newConnectionInfo(
+  kernelName?: string,
+  where: Transport = { transport: 'tcp' }
+): Promise<ConnectionInfo> {
+  // a socket path is the kernel's alone (its own folder): nothing to probe, unlike a port
+  const ports = where.transport === 'ipc' ? [1, 2, 3, 4, 5] : await freePorts(5, '127.0.0.1');
+  const [shell, iopub, stdin, control, hb] = ports as [number, number, number, number, number];
   return {
-    transport: 'tcp',
-    ip,
+    transport: where.transport,
+    ip: where.transport === 'ipc' ? path.join(where.dir, 'k') : '127.0.0.1',
     shell_port: shell,
     iopub_port: iopub,
     stdin_port: stdin,

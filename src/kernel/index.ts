@@ -18,7 +18,7 @@ export {
   type KernelSpec
 } from './kernelSpec.js';
 export { jupyterDataDir, jupyterPath, jupyterRuntimeDir, pythonPrefix } from './jupyterPaths.js';
-export { ConnectionFile, newConnectionInfo, type ConnectionInfo } from './connectionFile.js';
+export { ConnectionFile, newConnectionInfo, type ConnectionInfo, type Transport } from './connectionFile.js';
 export { LocalKernel, type ConnectOptions, type LocalKernelOptions } from './localKernel.js';
 export { connectKernel, startKernel, type StartKernelOptions } from './startKernel.js';
 export { Session, type JupyterMessage, type MessageHeader } from './wireProtocol.js';

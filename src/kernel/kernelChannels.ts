@@ -23,6 +23,9 @@ export interface ChannelStats {
 
 export type MessageHandler = (channel: MessageChannel, message: JupyterMessage) => void;
 
+/** iopub messages queued here at most, for a kernel whose messages have a size cap */
+const CAPPED_QUEUE = 16;
+
 /** Serializes sends on one socket: each send waits for the previous one to be handed to zmq. */
 class SendQueue {
   private tail: Promise<void> = Promise.resolve();
@@ -49,10 +52,13 @@ export class KernelChannels {
     readonly session: Session,
     private readonly onMessage: MessageHandler,
     /** called (rarely) when a socket fails in a way that is not a bad message */
-    private readonly onSocketError: (channel: MessageChannel, error: Error) => void = () => undefined
+    private readonly onSocketError: (channel: MessageChannel, error: Error) => void = () => undefined,
+    /** a larger message is never received (ZeroMQ drops the connection, which reconnects): a cap on what one costs */
+    maxMessageBytes?: number
   ) {
     const common = {
       linger: 0,
+      ...(maxMessageBytes ? { maxMessageSize: maxMessageBytes } : {}),
       // kernels take a second or more to bind: retry the TCP connect every 20 ms, without
       // exponential back-off (which would add up to its maximum to the start on a slow machine)
       reconnectInterval: 20,
@@ -63,8 +69,10 @@ export class KernelChannels {
     const shell = dealer();
     const control = dealer();
     const stdin = dealer();
-    // no receive limit: a PUB drops messages for a subscriber that is over its high water mark
-    const iopub = new Subscriber({ ...common, receiveHighWaterMark: 0 });
+    // no receive limit: a PUB drops messages for a subscriber that is over its high water mark.
+    // With a size cap (an untrusted kernel), a short queue here: messages then wait in the
+    // kernel's own queue (ZeroMQ's backpressure), and this process holds at most so many of them
+    const iopub = new Subscriber({ ...common, receiveHighWaterMark: maxMessageBytes ? CAPPED_QUEUE : 0 });
     iopub.subscribe();
     // The kernel's stdin ROUTER drops an input_request for a peer it has not met yet, so a
     // frontend that answers input() must be connected there first: watch for the handshake.

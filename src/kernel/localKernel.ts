@@ -62,7 +62,7 @@ export class LocalKernel implements KernelClient {
   /** Launches a kernel from its spec and waits until it is ready. */
   static async start(options: LocalKernelOptions = {}): Promise<LocalKernel> {
     const spec = options.spec ?? getKernelSpec(options.kernelName ?? 'python3', { prefix: options.prefix });
-    const info = await newConnectionInfo(spec.name);
+    const info = await newConnectionInfo(spec.name, options.transport);
     const kernel = new LocalKernel(spec, options, info, true);
     try {
       await kernel.launch(false);
@@ -139,7 +139,7 @@ export class LocalKernel implements KernelClient {
     const retries = this.options.portRetries ?? 3;
     for (let attempt = 0; ; attempt++) {
       if (!reusePorts || attempt > 0) {
-        const fresh = await newConnectionInfo(spec.name);
+        const fresh = await newConnectionInfo(spec.name, this.options.transport);
         // keep the key: it is the kernel's identity towards anyone holding the file
         this.info = { ...fresh, key: this.info.key };
       }
@@ -184,7 +184,13 @@ export class LocalKernel implements KernelClient {
 
   private openChannels(): void {
     this.closeChannels();
-    this.channels = new KernelChannels(this.info, this.session, (channel, message) => this.dispatch(channel, message));
+    this.channels = new KernelChannels(
+      this.info,
+      this.session,
+      (channel, message) => this.dispatch(channel, message),
+      undefined,
+      this.options.maxMessageBytes
+    );
   }
 
   private closeChannels(): void {

@@ -1,4 +1,5 @@
 /** How a LocalKernel is launched (`LocalKernel.start`) or reached (`LocalKernel.connect`). */
+import type { Transport } from './connectionFile.js';
 import type { KernelSpec } from './kernelSpec.js';
 
 export interface LocalKernelOptions {
@@ -12,6 +13,13 @@ export interface LocalKernelOptions {
   env?: Record<string, string | undefined>;
   /** Python prefix used for kernel spec discovery and `python` in argv (default: see jupyterPaths' pythonPrefix) */
   prefix?: string;
+  /**
+   * the kernel's sockets (default tcp on 127.0.0.1); ipc puts them in a folder the caller owns, for
+   * a kernel that has no network (its own network namespace) but sees that folder
+   */
+  transport?: Transport;
+  /** messages larger than this are not received (default: no limit); a kernel that runs untrusted code gets one */
+  maxMessageBytes?: number;
   /** where connection files go (default: Jupyter's runtime dir) */
   runtimeDir?: string;
   /** give up starting after this long (default 60 s) */

@@ -21,6 +21,9 @@ const cli = path.join(root, 'src', 'grader', 'commands', 'cli.ts');
 // by URL, so that the CLI can run from any working directory
 const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
+// each test starts the CLI (tsx, a kernel) several times in a row: minutes on a loaded machine
+const CLI_TIMEOUT_MS = 240_000;
+
 function threadline(args: string[], cwd = root) {
   const result = spawnSync(process.execPath, ['--import', tsx, cli, ...args], {
     cwd,
@@ -31,115 +34,131 @@ function threadline(args: string[], cwd = root) {
 }
 
 describe('threadline CLI', () => {
-  it('has --help on every command and rejects wrong usage with exit code 2', () => {
-    for (const command of ['release', 'validate', 'grade', 'feedback', 'export']) {
-      const help = threadline([command, '--help']);
-      expect(help.code, command).toBe(0);
-      expect(help.stdout).toContain(`usage: threadline ${command}`);
-    }
-    const bad = threadline(['grade', '--source', sourcePath, '--jobz', '2', 'x.ipynb']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/unknown option --jobz \(did you mean --jobs\?\)/);
-    expect(threadline(['grade', 'x.ipynb']).stderr).toMatch(/--source SOURCE.ipynb is required/);
-    expect(threadline(['frobnicate']).code).toBe(2);
-    expect(threadline(['grade', '--source', sourcePath, '--timeout', 'soon', 'x.ipynb']).stderr).toMatch(
-      /--timeout needs a positive number/
-    );
-    expect(threadline(['grade', '--source', sourcePath, '--server-cwd', 'course', 'x.ipynb']).stderr).toMatch(
-      /--server-cwd needs --server URL/
-    );
-    const localFolder = threadline(['validate', sourcePath, '--server', 'http://127.0.0.1:9/', '--cwd', courseDir]);
-    expect(localFolder.code).toBe(2);
-    expect(localFolder.stderr).toMatch(/with --server, give the folder on the server with --server-cwd/);
-  });
+  it(
+    'has --help on every command and rejects wrong usage with exit code 2',
+    () => {
+      for (const command of ['release', 'validate', 'grade', 'feedback', 'export']) {
+        const help = threadline([command, '--help']);
+        expect(help.code, command).toBe(0);
+        expect(help.stdout).toContain(`usage: threadline ${command}`);
+      }
+      const bad = threadline(['grade', '--source', sourcePath, '--jobz', '2', 'x.ipynb']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/unknown option --jobz \(did you mean --jobs\?\)/);
+      expect(threadline(['grade', 'x.ipynb']).stderr).toMatch(/--source SOURCE.ipynb is required/);
+      expect(threadline(['frobnicate']).code).toBe(2);
+      expect(threadline(['grade', '--source', sourcePath, '--timeout', 'soon', 'x.ipynb']).stderr).toMatch(
+        /--timeout needs a positive number/
+      );
+      expect(threadline(['grade', '--source', sourcePath, '--server-cwd', 'course', 'x.ipynb']).stderr).toMatch(
+        /--server-cwd needs --server URL/
+      );
+      const localFolder = threadline(['validate', sourcePath, '--server', 'http://127.0.0.1:9/', '--cwd', courseDir]);
+      expect(localFolder.code).toBe(2);
+      expect(localFolder.stderr).toMatch(/with --server, give the folder on the server with --server-cwd/);
+    },
+    CLI_TIMEOUT_MS
+  );
 
-  it('validate passes the source, and scores the student version 0 without crashing', () => {
-    const source = threadline(['validate', sourcePath, '--cwd', courseDir]);
-    expect(source.code, source.stdout + source.stderr).toBe(0);
-    expect(source.stdout).toMatch(/✓ test_gather/);
-    const student = threadline(['validate', studentPath, '--json']);
-    expect(student.code).toBe(1);
-    const [report] = JSON.parse(student.stdout) as {
-      score: number;
-      exercises: { gradeId: string; passed: boolean; message: string }[];
-    }[];
-    expect(report!.score).toBe(0);
-    expect(report!.exercises.find(e => e.gradeId === 'test_double')!.message).toBe('NotImplementedError');
-    expect(threadline(['validate', studentPath, '--expect-fail']).code).toBe(0);
-    expect(threadline(['validate', sourcePath, '--cwd', courseDir, '--expect-fail']).code).toBe(1);
-  });
+  it(
+    'validate passes the source, and scores the student version 0 without crashing',
+    () => {
+      const source = threadline(['validate', sourcePath, '--cwd', courseDir]);
+      expect(source.code, source.stdout + source.stderr).toBe(0);
+      expect(source.stdout).toMatch(/✓ test_gather/);
+      const student = threadline(['validate', studentPath, '--json']);
+      expect(student.code).toBe(1);
+      const [report] = JSON.parse(student.stdout) as {
+        score: number;
+        exercises: { gradeId: string; passed: boolean; message: string }[];
+      }[];
+      expect(report!.score).toBe(0);
+      expect(report!.exercises.find(e => e.gradeId === 'test_double')!.message).toBe('NotImplementedError');
+      expect(threadline(['validate', studentPath, '--expect-fail']).code).toBe(0);
+      expect(threadline(['validate', sourcePath, '--cwd', courseDir, '--expect-fail']).code).toBe(1);
+    },
+    CLI_TIMEOUT_MS
+  );
 
-  it('grades into a gradebook, prints JSON, writes feedback without hidden tests and exports CSV', () => {
-    const dir = tempDir('tl-cli-');
-    writeSubmissions(path.join(dir, 'subs'), { ada: submission(), bo: studentVersion(), cy: '{"broken' });
-    const db = path.join(dir, 'gb.sqlite');
-    const graded = threadline([
-      'grade',
-      '--source',
-      sourcePath,
-      '--submissions',
-      path.join(dir, 'subs'),
-      '--db',
-      db,
-      '--cwd',
-      courseDir,
-      '--jobs',
-      '2',
-      '--json'
-    ]);
-    expect(graded.code, graded.stderr).toBe(1); // cy is not a notebook
-    const results = JSON.parse(graded.stdout) as {
-      student: string;
-      score: number;
-      status: string;
-      grades: Record<string, { score: number }>;
-    }[];
-    expect(results.map(r => [r.student, r.score, r.status])).toEqual([
-      ['ada', 7, 'ok'],
-      ['bo', 0, 'ok'],
-      ['cy', 0, 'invalid-notebook']
-    ]);
-    expect(results[0]!.grades.test_count!.score).toBe(3);
+  it(
+    'grades into a gradebook, prints JSON, writes feedback without hidden tests and exports CSV',
+    () => {
+      const dir = tempDir('tl-cli-');
+      writeSubmissions(path.join(dir, 'subs'), { ada: submission(), bo: studentVersion(), cy: '{"broken' });
+      const db = path.join(dir, 'gb.sqlite');
+      const graded = threadline([
+        'grade',
+        '--source',
+        sourcePath,
+        '--submissions',
+        path.join(dir, 'subs'),
+        '--db',
+        db,
+        '--cwd',
+        courseDir,
+        '--jobs',
+        '2',
+        '--json'
+      ]);
+      expect(graded.code, graded.stderr).toBe(1); // cy is not a notebook
+      const results = JSON.parse(graded.stdout) as {
+        student: string;
+        score: number;
+        status: string;
+        grades: Record<string, { score: number }>;
+      }[];
+      expect(results.map(r => [r.student, r.score, r.status])).toEqual([
+        ['ada', 7, 'ok'],
+        ['bo', 0, 'ok'],
+        ['cy', 0, 'invalid-notebook']
+      ]);
+      expect(results[0]!.grades.test_count!.score).toBe(3);
 
-    const feedback = threadline(['feedback', '--db', db, '-o', path.join(dir, 'fb')]);
-    expect(feedback.code).toBe(0);
-    const page = fs.readFileSync(path.join(dir, 'fb', 'bo', 'tiny.html'), 'utf8');
-    expect(page).toContain('NotImplementedError');
-    expect(page).toContain('tiny: 0 / 8');
-    expect(page).not.toContain('double(-3)');
-    expect(page).not.toContain('HIDDEN');
+      const feedback = threadline(['feedback', '--db', db, '-o', path.join(dir, 'fb')]);
+      expect(feedback.code).toBe(0);
+      const page = fs.readFileSync(path.join(dir, 'fb', 'bo', 'tiny.html'), 'utf8');
+      expect(page).toContain('NotImplementedError');
+      expect(page).toContain('tiny: 0 / 8');
+      expect(page).not.toContain('double(-3)');
+      expect(page).not.toContain('HIDDEN');
 
-    const csv = threadline(['export', '--csv', '--db', db]);
-    expect(csv.code).toBe(0);
-    const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('assignment,student,grade_id,score,max_score,status,message');
-    expect(lines).toContain('tiny,ada,total,7,8,ok,');
-    expect(lines.filter(line => line.startsWith('tiny,bo,'))).toHaveLength(6);
-  });
+      const csv = threadline(['export', '--csv', '--db', db]);
+      expect(csv.code).toBe(0);
+      const lines = csv.stdout.trim().split('\n');
+      expect(lines[0]).toBe('assignment,student,grade_id,score,max_score,status,message');
+      expect(lines).toContain('tiny,ada,total,7,8,ok,');
+      expect(lines.filter(line => line.startsWith('tiny,bo,'))).toHaveLength(6);
+    },
+    CLI_TIMEOUT_MS
+  );
 
-  it('grades an nbgrader course folder as is: support files come from the source folder', () => {
-    const course = tempDir('tl-nbgrader-layout-');
-    const assignmentDir = path.join(course, 'source', 'ps1');
-    fs.mkdirSync(assignmentDir, { recursive: true });
-    fs.copyFileSync(sourcePath, path.join(assignmentDir, 'tiny.ipynb'));
-    fs.copyFileSync(path.join(courseDir, 'helper.py'), path.join(assignmentDir, 'helper.py'));
-    for (const [student, nb] of Object.entries({ alice: submission(), bob: studentVersion() })) {
-      fs.mkdirSync(path.join(course, 'submitted', student, 'ps1'), { recursive: true });
-      fs.writeFileSync(path.join(course, 'submitted', student, 'ps1', 'tiny.ipynb'), JSON.stringify(nb));
-    }
-    // a file of the student's that would stand in for what the kernel loads at start-up
-    fs.writeFileSync(path.join(course, 'submitted', 'bob', 'ps1', 'ipykernel_launcher.py'), 'raise SystemExit(1)\n');
-    const graded = threadline(
-      ['grade', '--source', 'source/ps1/tiny.ipynb', '--submissions', 'submitted', '--json', '--quiet'],
-      course
-    );
-    const results = JSON.parse(graded.stdout) as { student: string; score: number; status: string }[];
-    expect(results.map(r => [r.student, r.score, r.status])).toEqual([
-      ['alice', 7, 'ok'],
-      ['bob', 0, 'ok']
-    ]);
-    expect(fs.existsSync(path.join(course, 'gradebook.sqlite'))).toBe(true);
-  });
+  it(
+    'grades an nbgrader course folder as is: support files come from the source folder',
+    () => {
+      const course = tempDir('tl-nbgrader-layout-');
+      const assignmentDir = path.join(course, 'source', 'ps1');
+      fs.mkdirSync(assignmentDir, { recursive: true });
+      fs.copyFileSync(sourcePath, path.join(assignmentDir, 'tiny.ipynb'));
+      fs.copyFileSync(path.join(courseDir, 'helper.py'), path.join(assignmentDir, 'helper.py'));
+      for (const [student, nb] of Object.entries({ alice: submission(), bob: studentVersion() })) {
+        fs.mkdirSync(path.join(course, 'submitted', student, 'ps1'), { recursive: true });
+        fs.writeFileSync(path.join(course, 'submitted', student, 'ps1', 'tiny.ipynb'), JSON.stringify(nb));
+      }
+      // a file of the student's that would stand in for what the kernel loads at start-up
+      fs.writeFileSync(path.join(course, 'submitted', 'bob', 'ps1', 'ipykernel_launcher.py'), 'raise SystemExit(1)\n');
+      const graded = threadline(
+        ['grade', '--source', 'source/ps1/tiny.ipynb', '--submissions', 'submitted', '--json', '--quiet'],
+        course
+      );
+      const results = JSON.parse(graded.stdout) as { student: string; score: number; status: string }[];
+      expect(results.map(r => [r.student, r.score, r.status])).toEqual([
+        ['alice', 7, 'ok'],
+        ['bob', 0, 'ok']
+      ]);
+      expect(fs.existsSync(path.join(course, 'gradebook.sqlite'))).toBe(true);
+    },
+    CLI_TIMEOUT_MS
+  );
 
   it('leaves no working copy or kernel behind when stopped with SIGTERM', async () => {
     const dir = tempDir('tl-sigterm-');

@@ -85,6 +85,7 @@ export function gradedRecord(student: string, scores: Record<string, [number, nu
     elapsedMs: 5,
     gradedAt: '2026-01-01T00:00:00.000Z',
     grades,
-    runs: [{ gradeId: 'q1', cellType: 'code', source: 'x = 1', outputs: [], status: 'ok', hidden: false }]
+    runs: [{ gradeId: 'q1', cellType: 'code', source: 'x = 1', outputs: [], status: 'ok', hidden: false }],
+    repairs: []
   };
 }

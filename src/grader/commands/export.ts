@@ -12,7 +12,9 @@ export const exportHelp = `usage: threadline export (--csv [FILE] | --lms [FILE]
 
 --csv: one row per student and exercise —
 assignment,student,grade_id,score,max_score,status,message — and, per student, a row with
-grade_id "total" holding the submission's total, its status and the reason.
+grade_id "total" holding the submission's total, its status and the reason, followed by every
+repair the grader made to the submission ("repaired test_1: the locked cell was edited…"); an
+exercise's own repairs are in its message.
 --lms: one row per student and assignment, for an LMS gradebook import (Canvas, Moodle: map the
 columns when importing) — student_id,assignment,score,max_score,percent,status,graded_at.
 Scores include points given by hand (threadline manual). Text that a spreadsheet would read as
@@ -43,7 +45,9 @@ export function gradesCsv(records: SubmissionRecord[]): string {
       lines.push(
         [r.assignment, r.student, g.gradeId, finalScore(g), g.maxScore, g.status, g.message].map(csvField).join(',')
       );
-    lines.push([r.assignment, r.student, 'total', r.score, r.maxScore, r.status, r.reason].map(csvField).join(','));
+    const repaired = r.repairs.map(repair => `repaired ${repair.gradeId}: ${repair.reason}`);
+    const message = [r.reason, ...repaired].filter(Boolean).join('; ');
+    lines.push([r.assignment, r.student, 'total', r.score, r.maxScore, r.status, message].map(csvField).join(','));
   }
   return lines.join('\n') + '\n';
 }

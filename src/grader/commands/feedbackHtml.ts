@@ -110,6 +110,12 @@ export function feedbackHtml(record: SubmissionRecord): string {
     })
     .join('\n');
   const reason = record.reason ? ` — ${escape(record.reason)}` : '';
+  // what the grader changed in the notebook before running it, so a student knows why it ran differently
+  const repairs = record.repairs.length
+    ? `<h2>What the grader repaired</h2>\n<ul class="repairs">${record.repairs
+        .map(r => `<li><b>${escape(r.gradeId)}</b>: ${escape(r.reason)}</li>`)
+        .join('')}</ul>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(record.assignment)} — ${escape(record.student)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -121,6 +127,7 @@ status <b>${escape(record.status)}</b>${reason}</p>
 <table><thead><tr><th></th><th>exercise</th><th>points</th><th>status</th><th>message</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
+${repairs}
 <h2>Your notebook as it ran</h2>
 ${cells}
 </body></html>

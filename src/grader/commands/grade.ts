@@ -48,8 +48,12 @@ options:
   --memory-mb MB            memory per kernel (default ${DEFAULT_LIMITS.memoryMb})
   --max-processes N         processes/threads per kernel (default ${DEFAULT_LIMITS.maxProcesses})
   --cpu-seconds SEC         CPU time per kernel process (default ${DEFAULT_LIMITS.cpuSeconds})
-  --no-limits               start kernels without OS limits
+  --no-limits               start kernels without OS limits (and so without isolation or network cut)
+  --allow-network           let kernels use the network (default on Linux: none, not even 127.0.0.1
+                            of this machine; each kernel has a loopback of its own)
   --max-notebook-mb MB      larger submissions are refused as invalid-notebook (default 20)
+  --cell-output-kb KB       output kept per cell, cut in the kernel and marked (default ${DEFAULT_RUN_OPTIONS.maxOutputBytes / 1024})
+  --notebook-output-kb KB   output kept per submission, test cells aside (default ${DEFAULT_RUN_OPTIONS.maxNotebookOutputBytes / 1024})
   --cwd DIR                 course folder whose support files (modules, data) the kernel sees,
                             copied without notebooks (default: each submission's folder with the
                             source folder's files copied over it, as nbgrader does)
@@ -75,9 +79,15 @@ export interface GradeJson {
   reason: string;
   score: number;
   maxScore: number;
-  grades: Record<string, { score: number; maxScore: number; status: string; message: string }>;
+  grades: Record<string, { score: number; maxScore: number; status: string; message: string; repairs: string[] }>;
+  /** every repair made to the submission: the cell (grade_id), what was done (kind) and why */
+  repairs: SubmissionRecord['repairs'];
   elapsedMs: number;
   resumed: boolean;
+}
+
+function kilobytes(flag: unknown): number | undefined {
+  return flag === undefined ? undefined : Math.round(Number(flag) * 1024);
 }
 
 export async function gradeCommand(argv: string[]): Promise<number> {
@@ -93,7 +103,10 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     'max-processes': { type: 'number' },
     'cpu-seconds': { type: 'number' },
     'no-limits': { type: 'boolean' },
+    'allow-network': { type: 'boolean' },
     'max-notebook-mb': { type: 'number' },
+    'cell-output-kb': { type: 'number' },
+    'notebook-output-kb': { type: 'number' },
     cwd: { type: 'string' },
     regrade: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -166,9 +179,17 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     ...['-wal', '-shm', '-journal'].map(suffix => path.resolve(dbPath) + suffix),
     ...(f.submissions ? [path.resolve(String(f.submissions))] : files.map(file => path.resolve(file.path)))
   ];
-  const local = remote ? undefined : new LocalKernelFactory(limits, {}, false, hidden);
+  const local = remote ? undefined : new LocalKernelFactory(limits, {}, false, hidden, Boolean(f['allow-network']));
   const factory: KernelFactory = remote ?? local!;
-  const isolation = local?.isolationProblem(assignment.kernelspec?.name ?? 'threadline');
+  const kernelName = assignment.kernelspec?.name ?? 'threadline';
+  const isolation = local?.isolationProblem(kernelName);
+  const network = local?.networkProblem(kernelName);
+  // never silent, even with --quiet: a submission could send the hidden tests out
+  if (network)
+    console.error(
+      `warning: kernels keep the network (${network}): a submission could send hidden tests out or reach ` +
+        'local services. Grade on Linux with limits, as root or with user namespaces, or pass --allow-network.'
+    );
 
   const cores = effectiveCpus();
   const serverCount = remote?.spread?.().length ?? 0;
@@ -214,6 +235,8 @@ export async function gradeCommand(argv: string[]): Promise<number> {
           f['notebook-timeout'] !== undefined
             ? Number(f['notebook-timeout']) * 1000
             : DEFAULT_RUN_OPTIONS.notebookTimeoutMs,
+        maxOutputBytes: kilobytes(f['cell-output-kb']) ?? DEFAULT_RUN_OPTIONS.maxOutputBytes,
+        maxNotebookOutputBytes: kilobytes(f['notebook-output-kb']) ?? DEFAULT_RUN_OPTIONS.maxNotebookOutputBytes,
         protectedPaths,
         jobs,
         concurrency,
@@ -258,9 +281,16 @@ export async function gradeCommand(argv: string[]): Promise<number> {
       grades: Object.fromEntries(
         record.grades.map(g => [
           g.gradeId,
-          { score: g.score, maxScore: g.maxScore, status: g.status, message: g.message }
+          {
+            score: g.score,
+            maxScore: g.maxScore,
+            status: g.status,
+            message: g.message,
+            repairs: record.repairs.filter(r => r.gradeId === g.gradeId).map(r => r.reason)
+          }
         ])
       ),
+      repairs: record.repairs,
       elapsedMs: record.elapsedMs,
       resumed
     }));

@@ -140,7 +140,8 @@ export async function gradeSubmissions(
       status: 'not-run' as const,
       message: 'the submission is not a valid notebook'
     })),
-    runs: []
+    runs: [],
+    repairs: []
   });
 
   const concurrency = options.concurrency ?? Concurrency.pinned(options.jobs, options.jobs, false);
@@ -188,7 +189,8 @@ export async function gradeSubmissions(
           maxScore: run.maxScore,
           elapsedMs: run.elapsedMs,
           grades: run.cells,
-          runs: run.runs
+          runs: run.runs,
+          repairs: run.repairs
         },
         false
       );
@@ -209,7 +211,8 @@ export async function gradeSubmissions(
             status: 'not-run' as const,
             message: 'not graded: the grader failed'
           })),
-          runs: []
+          runs: [],
+          repairs: []
         },
         false
       );

@@ -4,6 +4,7 @@
  * submission either fully recorded or absent, and a rerun finishes the rest without duplicates.
  */
 import Database from 'better-sqlite3';
+import type { Repair } from './matching.js';
 import type { CellScore } from './scoring.js';
 import type { CellRun, SubmissionStatus } from './runner/runResult.js';
 import { migrate } from './gradebookSchema.js';
@@ -44,6 +45,8 @@ export interface SubmissionRecord {
   grades: GradeRow[];
   /** what each cell did, for feedback (hidden tests already redacted) */
   runs: CellRun[];
+  /** what the grader repaired in the submission (a restored test cell, a duplicate counted once…), and why */
+  repairs: Repair[];
 }
 
 export class Gradebook {
@@ -114,11 +117,11 @@ export class Gradebook {
       this.db
         .prepare(
           `INSERT OR REPLACE INTO submission (assignment, student, path, file_hash, source_hash, status, reason, score,
-                                               max_score, elapsed_ms, graded_at, runs_json)
+                                               max_score, elapsed_ms, graded_at, runs_json, repairs_json)
            VALUES (@assignment, @student, @path, @fileHash, @sourceHash, @status, @reason, @score,
-                   @maxScore, @elapsedMs, @gradedAt, @runsJson)`
+                   @maxScore, @elapsedMs, @gradedAt, @runsJson, @repairsJson)`
         )
-        .run({ ...record, runsJson: JSON.stringify(record.runs) });
+        .run({ ...record, runsJson: JSON.stringify(record.runs), repairsJson: JSON.stringify(record.repairs) });
       const insert = this.db.prepare(
         `INSERT INTO grade (assignment, student, grade_id, position, score, max_score, status, message,
                             manual_score, manual_comment, manual_at)
@@ -166,7 +169,8 @@ export class Gradebook {
       elapsedMs: Number(row.elapsed_ms),
       gradedAt: String(row.graded_at),
       grades,
-      runs: JSON.parse(String(row.runs_json)) as CellRun[]
+      runs: JSON.parse(String(row.runs_json)) as CellRun[],
+      repairs: JSON.parse(String(row.repairs_json ?? '[]')) as Repair[]
     };
   }
 

@@ -31,6 +31,10 @@ const MIGRATIONS: Record<number, string> = {
     ALTER TABLE grade ADD COLUMN manual_score REAL;
     ALTER TABLE grade ADD COLUMN manual_comment TEXT NOT NULL DEFAULT '';
     ALTER TABLE grade ADD COLUMN manual_at TEXT;
+  `,
+  // what the grader repaired in each submission, and why (a gradebook from before keeps an empty list)
+  3: `
+    ALTER TABLE submission ADD COLUMN repairs_json TEXT NOT NULL DEFAULT '[]';
   `
 };
 

@@ -16,6 +16,9 @@ import { copySupportFiles } from './supportFiles.js';
 
 let sequence = 0;
 
+/** the largest message a grading kernel may send: what its output cap lets through, with room to spare */
+const MAX_MESSAGE_BYTES = 16 * 1048576;
+
 /** The Python that runs a kernel spec (its launcher runs on it too); python3 for other kernels. */
 function kernelPython(spec: KernelSpec): string {
   const first = formatKernelCommand(spec, '{connection_file}').argv[0]!;
@@ -52,7 +55,9 @@ export class LocalKernelFactory implements KernelFactory {
     /** run in templateDir itself instead of a copy (validate: the instructor's own notebook) */
     private readonly inPlace = false,
     /** files and folders the kernels must not see (sources, gradebook, submissions); needs limits */
-    private readonly hidden?: string[]
+    private readonly hidden?: string[],
+    /** isolated kernels keep the machine's network (else: a network namespace of their own, ZeroMQ over ipc) */
+    private readonly allowNetwork = false
   ) {}
 
   /** Null when kernels will be isolated from the hidden paths (or none were asked), else why not. */
@@ -60,6 +65,15 @@ export class LocalKernelFactory implements KernelFactory {
     if (!this.hidden || !this.limits) return null;
     if (process.platform !== 'linux') return 'kernels can only be isolated on Linux';
     return isolationProblem(kernelPython(getKernelSpec(kernelName)));
+  }
+
+  /** Null when grading kernels will have no network (or allowNetwork asked for it), else why they will. */
+  networkProblem(kernelName: string): string | null {
+    if (this.allowNetwork) return null;
+    if (!this.limits) return 'kernels without limits are not isolated';
+    if (!this.hidden) return 'kernels are not isolated';
+    if (process.platform !== 'linux') return 'network namespaces exist only on Linux';
+    return this.isolationProblem(kernelName) ?? isolationProblem(kernelPython(getKernelSpec(kernelName)), false);
   }
 
   async start(kernelName: string, templateDir: string | undefined, overlayDir?: string): Promise<GradingKernel> {
@@ -71,6 +85,8 @@ export class LocalKernelFactory implements KernelFactory {
     if (overlayDir && !inPlace && path.resolve(overlayDir) !== path.resolve(templateDir ?? ''))
       copySupportFiles(overlayDir, cwd, { course: false, hidden: this.hidden });
     let sandbox: KernelSandbox | undefined;
+    let sockets: string | undefined;
+    let forgetSockets: () => void = () => undefined;
     try {
       const spec = getKernelSpec(kernelName);
       // grading kernels keep no IPython history: no SQLite file shared (and locked) between
@@ -83,11 +99,23 @@ export class LocalKernelFactory implements KernelFactory {
         const python = kernelPython(spec);
         sandbox = new KernelSandbox(this.limits, python, `${++sequence}`);
         const hide = this.hidden && this.isolationProblem(kernelName) === null ? this.hidden : undefined;
-        launchSpec = { ...launchSpec, argv: [...sandbox.argvPrefix(hide), ...argv] };
+        const network = this.allowNetwork || this.networkProblem(kernelName) !== null;
+        // without a network the kernel reaches the grader only through Unix sockets in a folder of its own
+        if (hide && !network) {
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-ipc-'));
+          sockets = dir;
+          forgetSockets = onProcessEnd(() => fs.rmSync(dir, { recursive: true, force: true }));
+        }
+        const isolation = hide ? { hide, network, sockets } : undefined;
+        launchSpec = { ...launchSpec, argv: [...sandbox.argvPrefix(isolation), ...argv] };
       }
       // a grading kernel (with limits) runs untrusted code: it gets only the variables it needs
       const env = { ...(this.limits ? graderOnlyVariables() : {}), PYTHONDONTWRITEBYTECODE: '1', ...this.env };
-      const client = await startKernel({ spec: launchSpec, kernelName, cwd, env });
+      const transport = sockets ? ({ transport: 'ipc', dir: sockets } as const) : undefined;
+      // a message the kernel's output cap lets through is a few MB at most (1 MB of text, escaped)
+      const maxMessageBytes = this.limits ? MAX_MESSAGE_BYTES : undefined;
+      const client = await startKernel({ spec: launchSpec, kernelName, cwd, env, transport, maxMessageBytes });
+      const socketDir = sockets;
       const box = sandbox;
       return {
         client,
@@ -99,12 +127,16 @@ export class LocalKernelFactory implements KernelFactory {
         dispose: async () => {
           await client.shutdown().catch(() => undefined);
           await box?.dispose();
+          if (socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
+          forgetSockets();
           if (!inPlace) fs.rmSync(cwd, { recursive: true, force: true, maxRetries: 3 });
           forgetCwd();
         }
       };
     } catch (error) {
       await sandbox?.dispose();
+      if (sockets) fs.rmSync(sockets, { recursive: true, force: true });
+      forgetSockets();
       if (!inPlace) fs.rmSync(cwd, { recursive: true, force: true });
       forgetCwd();
       throw error;

@@ -32,19 +32,44 @@ export interface PlannedCell {
   record?: SourceCell;
 }
 
+/** What matching did to a submission's cell (or found and could not undo), and why: said, never silent. */
+export type RepairKind =
+  | 'recognised' // a locked cell without its metadata, recognised by content and restored
+  | 'unknown-id' // a grade_id the source does not have: ran as an ordinary cell
+  | 'duplicate' // a grade_id seen twice: graded once (the last copy)
+  | 'cell-type' // a cell type changed: changed back
+  | 'role' // a cell whose role differs from the assignment's: graded as the assignment has it
+  | 'instructor-version' // a test cell holding the hidden tests: the instructor's version submitted?
+  | 'edited' // a locked or test cell edited: the original restored
+  | 'moved' // graded cells reordered: the notebook ran in the submission's order
+  | 'deleted' // a locked or test cell deleted: restored from the assignment
+  | 'answer-deleted'; // an answer cell deleted: nothing to restore, its tests fail
+
+export interface Repair {
+  gradeId: string;
+  kind: RepairKind;
+  reason: string;
+}
+
 export interface GradingPlan {
   cells: PlannedCell[];
   /** per grade_id, what was done to the submission's cell and why */
   notes: Map<string, string[]>;
+  /** the same, in the order found, each with its kind: what --json, the gradebook and feedback show */
+  repairs: Repair[];
   kernelName: string;
   /** the assignment's graded cells in source order: each gets a score row */
   gradedCells: SourceCell[];
 }
 
-function note(notes: Map<string, string[]>, id: string, text: string): void {
-  const list = notes.get(id) ?? [];
-  if (!list.includes(text)) list.push(text);
-  notes.set(id, list);
+type Findings = Pick<GradingPlan, 'notes' | 'repairs'>;
+
+function note(findings: Findings, kind: RepairKind, id: string, text: string): void {
+  const list = findings.notes.get(id) ?? [];
+  if (list.includes(text)) return;
+  list.push(text);
+  findings.notes.set(id, list);
+  findings.repairs.push({ gradeId: id, kind, reason: text });
 }
 
 type Role = Pick<SourceCell, 'grade' | 'solution' | 'locked' | 'task'>;
@@ -61,7 +86,7 @@ function roleOf(cell: Cell): Role {
 }
 
 export function planGrading(assignment: Assignment, submission: Notebook, defaultKernel = 'threadline'): GradingPlan {
-  const notes = new Map<string, string[]>();
+  const findings: Findings = { notes: new Map(), repairs: [] };
   const releasedSourceOf = (record: SourceCell) => sourceOf(assignment.release.cells[record.index]!);
   const knownIdOf = (cell: Cell) => {
     const id = gradeIdOf(cell);
@@ -89,7 +114,9 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     if (index < 0) continue;
     recognised.set(index, record);
     note(
-      notes,
+      findings,
+      'recognised',
+
       record.gradeId,
       `cell ${index + 1} had lost its nbgrader metadata; recognised by its content as "${record.gradeId}" and restored`
     );
@@ -115,7 +142,9 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     if (!record) {
       if (cell.metadata.nbgrader.grade || cell.metadata.nbgrader.solution || cell.metadata.nbgrader.locked) {
         note(
-          notes,
+          findings,
+          'unknown-id',
+
           id,
           `cell ${index + 1} claims grade_id "${id}", which the source does not have: it ran as an ordinary cell`
         );
@@ -124,20 +153,29 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     }
     if (lastIndex.get(id) !== index) {
       note(
-        notes,
+        findings,
+        'duplicate',
+
         id,
         `grade_id "${id}" appears more than once; the last copy is graded, cell ${index + 1} ran as an ordinary cell`
       );
       return plain;
     }
     if (cell.cell_type !== record.cellType) {
-      note(notes, id, `cell type was changed from ${record.cellType} to ${cell.cell_type}; changed back`);
+      note(
+        findings,
+        'cell-type',
+        id,
+        `cell type was changed from ${record.cellType} to ${cell.cell_type}; changed back`
+      );
     }
     const submitted = roleName(roleOf(cell));
     const assigned = roleName(record);
     if (submitted !== assigned) {
       note(
-        notes,
+        findings,
+        'role',
+
         id,
         `"${id}" is ${submitted} in this submission but ${assigned} in the assignment ` +
           `(was it released from another version of the source?); it was graded as ${assigned}`
@@ -146,9 +184,14 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     if (record.locked) {
       const releasedSource = releasedSourceOf(record);
       if (source === record.source && record.hasHiddenTests) {
-        note(notes, id, "the cell holds the assignment's hidden tests: was the instructor's version submitted?");
+        note(
+          findings,
+          'instructor-version',
+          id,
+          "the cell holds the assignment's hidden tests: was the instructor's version submitted?"
+        );
       } else if (source !== releasedSource && submitted === assigned) {
-        note(notes, id, 'the locked cell was edited; the original was restored');
+        note(findings, 'edited', id, 'the locked cell was edited; the original was restored');
       }
       return {
         submissionIndex: index,
@@ -164,7 +207,9 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
 
   for (const moved of outOfOrder(planned.flatMap(cell => (cell.record ? [cell.record] : [])))) {
     note(
-      notes,
+      findings,
+      'moved',
+
       moved.gradeId,
       `"${moved.gradeId}" is not where the assignment has it (graded cells were reordered); ` +
         "the notebook ran in the submission's order"
@@ -183,14 +228,18 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
     }
     if (!record.locked) {
       note(
-        notes,
+        findings,
+        'answer-deleted',
+
         record.gradeId,
         `the ${record.solution ? 'answer' : 'graded'} cell "${record.gradeId}" was deleted from the submission`
       );
       continue;
     }
     note(
-      notes,
+      findings,
+      'deleted',
+
       record.gradeId,
       `cell "${record.gradeId}" was deleted from the submission; it was restored from the assignment`
     );
@@ -215,7 +264,7 @@ export function planGrading(assignment: Assignment, submission: Notebook, defaul
   });
   return {
     cells,
-    notes,
+    ...findings,
     // the assignment's kernel, never one the submission names (a student does not pick where tests run)
     kernelName: assignment.kernelspec?.name ?? defaultKernel,
     gradedCells: assignment.cells.filter(isScored)
@@ -247,7 +296,6 @@ function outOfOrder(records: SourceCell[]): SourceCell[] {
  * tests, or a student version with stubs), its own nbgrader metadata saying what is graded.
  */
 export function planAsIs(nb: Notebook, defaultKernel = 'threadline'): GradingPlan {
-  const notes = new Map<string, string[]>();
   const seen = new Set<string>();
   const gradedCells: SourceCell[] = [];
   const cells = nb.cells.map((cell, index): PlannedCell => {
@@ -274,5 +322,11 @@ export function planAsIs(nb: Notebook, defaultKernel = 'threadline'): GradingPla
     if (isScored(record)) gradedCells.push(record);
     return { ...plain, gradeId: id, record };
   });
-  return { cells, notes, kernelName: nb.metadata.kernelspec?.name ?? defaultKernel, gradedCells };
+  return {
+    cells,
+    notes: new Map(),
+    repairs: [],
+    kernelName: nb.metadata.kernelspec?.name ?? defaultKernel,
+    gradedCells
+  };
 }

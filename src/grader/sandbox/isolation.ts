@@ -1,4 +1,7 @@
-/** Whether this machine lets the launcher isolate a kernel (namespaces, a root of its own): tried once per Python. */
+/**
+ * Whether this machine lets the launcher isolate a kernel (namespaces, network included, a root
+ * of its own): tried once per Python.
+ */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,26 +13,34 @@ const isolationChecked = new Map<string, string | null>();
 /**
  * Why kernels of `python` cannot be isolated on this machine (no namespaces for this user, a
  * locked /proc in a container…), or null when they can: the launcher is tried once, and its
- * "kernel" must be PID 1, see its own packages and not see a file of the grader's.
+ * "kernel" must be PID 1, see its own packages, not see a file of the grader's, and have no
+ * network but a loopback that works.
  */
-export function isolationProblem(python: string): string | null {
-  const known = isolationChecked.get(python);
+export function isolationProblem(python: string, network = true): string | null {
+  const key = `${python}${network ? '' : ' without network'}`;
+  const known = isolationChecked.get(key);
   if (known !== undefined) return known;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-isolation-'));
   const secret = path.join(dir, 'secret.txt');
   fs.writeFileSync(secret, 'hidden tests');
   const work = path.join(dir, 'work');
   fs.mkdirSync(work);
+  const sockets = path.join(dir, 'sockets');
+  fs.mkdirSync(sockets);
+  // without a network: only a loopback, and it works; the sockets' folder is writable
   const check =
-    'import os, site, sys; ' +
-    'print(os.getpid(), os.path.exists(sys.argv[1]), all(os.path.isdir(p) for p in site.getsitepackages()))';
-  const args = [...launcherArgs({ hide: [secret], grader: process.pid }), python, '-c', check, secret];
+    'import os, site, socket, sys; ' +
+    'print(os.getpid(), os.path.exists(sys.argv[1]), all(os.path.isdir(p) for p in site.getsitepackages()), ' +
+    "not sys.argv[2:] or ([n for _, n in socket.if_nameindex()] == ['lo'] " +
+    "and bool(socket.create_server(('127.0.0.1', 0))) and not open(sys.argv[2] + '/w', 'w').close()))";
+  const config = { hide: [secret], network, ...(network ? {} : { sockets }), grader: process.pid };
+  const args = [...launcherArgs(config), python, '-c', check, secret, ...(network ? [] : [sockets])];
   const run = spawnSync(python, args, { cwd: work, encoding: 'utf8', timeout: 20_000 });
   fs.rmSync(dir, { recursive: true, force: true });
   const printed = run.stdout?.trim() ?? '';
   const lastError = run.stderr?.trim().split('\n').at(-1);
   const failure = run.error?.message ?? (lastError || `the check printed ${JSON.stringify(printed)}`);
-  const problem = printed === '1 False True' ? null : failure;
-  isolationChecked.set(python, problem);
+  const problem = printed === '1 False True True' ? null : failure;
+  isolationChecked.set(key, problem);
   return problem;
 }

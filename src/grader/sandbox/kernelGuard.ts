@@ -29,16 +29,37 @@ export function guardSetup(protectedPaths: string[], secret: string): string {
   return `${sandboxModuleText('guard')}\n_threadline_guard_setup(${args})\ndel _threadline_guard_setup\n`;
 }
 
+/** Cell magics whose body is Python that runs once or more: the canary can be the body's first line. */
+const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun']);
+
 /**
- * A test cell's code as the grader sends it: a line calling the canary with `nonce`, then the
- * test. Cells that must start with something else (a cell magic, a __future__ import) are sent
- * as they are and rely on the guard's restore alone.
+ * A test cell's code as the grader sends it: the test with a line calling the canary with
+ * `nonce`, first — or, where something must come first, right after it: a cell magic's line
+ * (%%time, %%capture…: the canary is the first line of its Python body), `from __future__`
+ * imports. Only a cell magic whose body is not Python (%%bash, %%writefile…) or that reads its
+ * first line (%%timeline: its label) is sent as it is;
+ * the guard then checks that nothing changed while it ran, without a canary.
  */
 export function withCanary(source: string, secret: string, nonce: string): string {
-  if (source.trimStart().startsWith('%') || /^\s*from\s+__future__\s+import/m.test(source)) return source;
-  // indented like the first line: IPython strips a cell's common leading indentation
-  const indent = /^[ \t]*(?=\S)/m.exec(source)?.[0] ?? '';
-  return `${indent}${canaryName(secret)}(${JSON.stringify(nonce)})\n${source}`;
+  const lines = source.split('\n');
+  let at = 0;
+  const first = lines.findIndex(line => line.trim() !== '');
+  const magic = first >= 0 ? /^\s*%%(\w+)/.exec(lines[first]!) : null;
+  if (magic) {
+    if (!PYTHON_CELL_MAGICS.has(magic[1]!)) return source;
+    at = first + 1;
+  }
+  for (let i = at; i < lines.length; i++) {
+    if (!/^\s*from\s+__future__\s+import\b/.test(lines[i]!)) continue;
+    at = i + 1;
+    // a parenthesised list of names may go on over several lines
+    if (lines[i]!.includes('(')) while (at < lines.length && !lines[at - 1]!.includes(')')) at++;
+  }
+  // indented like the code it precedes: IPython strips a cell's common leading indentation
+  const body = lines.slice(at).find(line => line.trim() !== '') ?? lines[at - 1] ?? '';
+  const indent = /^[ \t]*/.exec(body)?.[0] ?? '';
+  const call = `${indent}${canaryName(secret)}(${JSON.stringify(nonce)})`;
+  return [...lines.slice(0, at), call, ...lines.slice(at)].join('\n');
 }
 
 /** What the real guard answers to `nonce` for `action`. */

@@ -8,6 +8,13 @@ import { createGroups, type CgroupDir } from './cgroups.js';
 import { launcherArgs, type LauncherConfig } from './launcher.js';
 import type { KernelLimits } from './limits.js';
 
+/** How a kernel is isolated: what stays hidden, whether it has a network, where its ipc sockets go (without one). */
+export interface Isolation {
+  hide: string[];
+  network: boolean;
+  sockets?: string;
+}
+
 /** The limits of one kernel: the argv prefix to launch it with, and what is left after it. */
 export class KernelSandbox {
   private readonly groups: CgroupDir[];
@@ -29,8 +36,11 @@ export class KernelSandbox {
     return this.groups.some(group => group.kind !== 'memory');
   }
 
-  /** Prefix for the kernel argv: python -c LAUNCHER CONFIG -- kernel argv…; `hide`: isolate it (see launcher.ts). */
-  argvPrefix(hide?: string[]): string[] {
+  /**
+   * Prefix for the kernel argv: python -c LAUNCHER CONFIG -- kernel argv…; `isolation`: isolate it
+   * (see launcher.ts), without a network unless it says so.
+   */
+  argvPrefix(isolation?: Isolation): string[] {
     const mb = 1048576;
     const config: LauncherConfig = {
       // with a memory cgroup, RLIMIT_AS only stops absurd reservations (threads reserve stacks)
@@ -41,7 +51,7 @@ export class KernelSandbox {
       nproc: this.limits.maxProcesses,
       cgroups: this.groups.map(group => path.join(group.dir, 'cgroup.procs')),
       grader: process.pid,
-      ...(hide ? { hide } : {})
+      ...(isolation ? { hide: isolation.hide, network: isolation.network, sockets: isolation.sockets } : {})
     };
     return [this.python, ...launcherArgs(config)];
   }

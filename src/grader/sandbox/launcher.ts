@@ -18,6 +18,10 @@ export interface LauncherConfig {
   cgroups?: string[];
   /** isolate the kernel (namespaces, a root of its own); these paths stay hidden even inside it */
   hide?: string[];
+  /** with hide: false gives the kernel a network namespace of its own (a loopback, nothing else) */
+  network?: boolean;
+  /** with hide: a folder the kernel may write in, seen by both sides (its ipc sockets) */
+  sockets?: string;
 }
 
 /** The arguments that make `python` run the launcher; the kernel's own argv follows them. */

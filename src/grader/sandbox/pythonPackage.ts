@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const PACKAGE_PATH = path.join('src', 'grader', 'sandbox', 'python', 'threadline_sandbox');
 
 /** The package's modules the grader sends. */
-export type SandboxModule = 'launcher' | 'guard';
+export type SandboxModule = 'launcher' | 'guard' | 'output_cap';
 
 /** The Python package is not where the grader looks: a broken install. */
 export class SandboxPackageMissingError extends Error {

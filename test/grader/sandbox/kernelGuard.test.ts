@@ -12,13 +12,17 @@ describe('the canary line', () => {
     );
   });
 
-  it('is left out where something else must come first', () => {
-    for (const source of [
-      '%%timeline\nawait f()',
-      '%time f()',
-      'from __future__ import annotations\nassert f(2) == 4'
-    ]) {
+  it('comes right after what must come first: a Python cell magic, __future__ imports', () => {
+    const call = `${canaryName(secret)}("n")`;
+    expect(withCanary('%time f()', secret, 'n')).toBe(`${call}\n%time f()`);
+    expect(withCanary('%%time\nassert f(2) == 4', secret, 'n')).toBe(`%%time\n${call}\nassert f(2) == 4`);
+    expect(withCanary('from __future__ import annotations\nassert f(2) == 4', secret, 'n')).toBe(
+      `from __future__ import annotations\n${call}\nassert f(2) == 4`
+    );
+  });
+
+  it('is left out of a cell magic whose body is not Python (or that reads its first line: %%timeline)', () => {
+    for (const source of ['%%timeline\nawait f()', '%%bash\necho ok'])
       expect(withCanary(source, secret, 'n')).toBe(source);
-    }
   });
 });

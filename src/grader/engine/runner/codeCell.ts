@@ -5,6 +5,7 @@
  */
 import { KernelDiedError } from '../../../kernel/errors.js';
 import type { ExecuteResult } from '../../../kernel/kernelClient.js';
+import { TRUNCATION_NOTE } from '../../sandbox/outputCap.js';
 import type { PlannedCell } from '../matching.js';
 import type { CellFailure } from '../scoring.js';
 import type { GradingSession } from './gradingSession.js';
@@ -25,6 +26,8 @@ export interface CellJob {
   hiddenText: HiddenText;
   /** ms left for the notebook when the cell's turn came */
   remaining: number;
+  /** a test cell (the grader's code): its output is not counted against the notebook's output cap */
+  test: boolean;
 }
 
 /** How messages name a cell: its grade_id, else its position in the submission. */
@@ -34,31 +37,33 @@ function cellLabel(cell: PlannedCell): string {
 
 /** Sends `code` (the cell's source, or a test with its canary line) and records what it did in `run`. */
 export async function runCodeCell(session: GradingSession, job: CellJob, code: string): Promise<CellOutcome> {
-  const { cell, run, hiddenText, remaining } = job;
+  const { cell, run, hiddenText, remaining, test } = job;
   const mark = session.log.mark();
   const visible = (result: ExecuteResult) => visibleResult(result, hiddenText, run.hidden);
   let result: ExecuteResult | undefined;
-  let failure: CellFailure | undefined;
+  let deathError: unknown;
   try {
     result = await session.client.execute(code, {
       timeoutMs: Math.min(session.options.cellTimeoutMs, remaining),
-      maxOutputBytes: session.options.maxOutputBytes,
+      maxOutputBytes: session.outputRoom(test),
       storeHistory: !run.hidden,
       stopOnError: false
     });
   } catch (error) {
     if (!(error instanceof KernelDiedError) && session.client.alive) throw error;
-    failure = await afterKernelDeath(session, cell, run, error);
+    deathError = error;
   }
+  // asked before anything restarts the kernel (a restart forgets the refused forks): the bomb's
+  // processes also fill memory and may kill the kernel, but the cause is the fork bomb
   if (session.kernel.processLimitHit()) {
-    // the bomb's processes also fill memory and may kill the kernel: the cause is the fork bomb
     session.log.dropSince(mark);
     if (result) run.outputs = visible(result).outputs;
     return { failure: await afterForkBomb(session, cell, run) };
   }
-  if (!result) return { failure };
+  if (!result) return { failure: await afterKernelDeath(session, cell, run, deathError) };
   result = visible(result);
   recordResult(run, result);
+  if (!test) session.keptOutput(outputBytes(run.outputs));
   if (result.status === 'timeout') await afterTimeout(session, cell, remaining);
   else if (result.error?.ename === 'MemoryError') session.log.add('memory-limit', `${cellLabel(cell)}: MemoryError`);
   return { result };
@@ -66,6 +71,17 @@ export async function runCodeCell(session: GradingSession, job: CellJob, code: s
 
 function recordResult(run: CellRun, result: ExecuteResult): void {
   run.outputs = result.outputs;
+  // the kernel says where it cut; what the grader cut (a kernel past the kernel's own cap) is said here
+  const said = result.outputs.some(o => o.output_type === 'stream' && TRUNCATION_NOTE.test(o.text));
+  if (result.droppedBytes > 0 && !said)
+    run.outputs = [
+      ...result.outputs,
+      {
+        output_type: 'stream',
+        name: 'stderr',
+        text: `\n[output truncated: ${result.droppedBytes} bytes over the output limit were not kept]\n`
+      }
+    ];
   run.status = result.status === 'ok' ? 'ok' : result.status === 'timeout' ? 'timeout' : 'error';
   if (result.error) run.message = `${result.error.ename}: ${result.error.evalue}`;
 }
@@ -99,6 +115,18 @@ async function afterForkBomb(session: GradingSession, cell: PlannedCell, run: Ce
   await session.kernel.killAll();
   await session.restart();
   return { status: 'process-limit', message };
+}
+
+/** Bytes of text a cell's outputs keep, counted as the kernel's output cap counts them (errors are not). */
+function outputBytes(outputs: CellRun['outputs']): number {
+  let bytes = 0;
+  for (const output of outputs) {
+    if (output.output_type === 'stream') bytes += Buffer.byteLength(output.text);
+    else if (output.output_type !== 'error')
+      for (const value of Object.values(output.data))
+        bytes += Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return bytes;
 }
 
 /** The cell was interrupted; the interrupt may not have stopped it (a loop that swallows KeyboardInterrupt). */

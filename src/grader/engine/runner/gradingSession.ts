@@ -12,6 +12,7 @@ import {
   withCanary,
   type GuardAction
 } from '../../sandbox/kernelGuard.js';
+import { outputCapSetup } from '../../sandbox/outputCap.js';
 import type { GradingKernel } from '../gradingKernel.js';
 import type { RunLog } from './runLog.js';
 import type { RunOptions } from './runOptions.js';
@@ -20,6 +21,9 @@ import type { RunOptions } from './runOptions.js';
 const GUARD_TIMEOUT_MS = 10_000;
 /** after a timed-out cell's interrupt, how long the kernel has to answer before it is restarted */
 const HEALTH_CHECK_MS = 5_000;
+
+/** bytes of output a student's cell may keep however full the notebook's cap is (the kernel's note fits) */
+const NOTE_ROOM = 256;
 
 /** A test's code as sent, and the nonce its canary line calls the guard with. */
 export interface CanaryTest {
@@ -33,6 +37,8 @@ export class GradingSession {
   private readonly deadline: number;
   /** cells that ran fine, replayed after a restart */
   private readonly replay: string[] = [];
+  /** bytes of output kept so far from the student's cells */
+  private outputKept = 0;
 
   constructor(
     readonly kernel: GradingKernel,
@@ -40,7 +46,10 @@ export class GradingSession {
     readonly log: RunLog,
     started: number
   ) {
-    this.setup = guardSetup(options.protectedPaths, this.secret);
+    // the cap first: the guard's snapshot then keeps it in place for every test
+    this.setup =
+      outputCapSetup(options.maxOutputBytes, options.maxNotebookOutputBytes) +
+      guardSetup(options.protectedPaths, this.secret);
     this.deadline = started + options.notebookTimeoutMs;
   }
 
@@ -88,6 +97,18 @@ export class GradingSession {
   withCanary(source: string): CanaryTest {
     const nonce = randomToken();
     return { code: withCanary(source, this.secret, nonce), nonce };
+  }
+
+  /** Bytes of output a cell may keep: its own cap, and for a student's cell within what is left of the notebook's. */
+  outputRoom(test: boolean): number {
+    // never less than a line: room for the kernel's note that the notebook's cap was reached
+    const left = Math.max(NOTE_ROOM, this.options.maxNotebookOutputBytes - this.outputKept);
+    return test ? this.options.maxOutputBytes : Math.min(this.options.maxOutputBytes, left);
+  }
+
+  /** Counts what a student's cell kept against the notebook's cap. */
+  keptOutput(bytes: number): void {
+    this.outputKept += bytes;
   }
 
   /** A cell that ran fine: replayed after a restart. */

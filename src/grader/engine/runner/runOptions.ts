@@ -5,8 +5,10 @@ export interface RunOptions {
   cellTimeoutMs: number;
   /** whole notebook, ms */
   notebookTimeoutMs: number;
-  /** per cell, bytes of output kept */
+  /** per cell, bytes of output kept (the kernel itself keeps as many characters) */
   maxOutputBytes: number;
+  /** per notebook, bytes of output kept from the student's cells (a test cell keeps its own cap) */
+  maxNotebookOutputBytes: number;
   /** paths the submission must not read (instructor sources, gradebook) */
   protectedPaths: string[];
   /** called after each cell (progress) */
@@ -17,5 +19,6 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   cellTimeoutMs: 30_000,
   notebookTimeoutMs: 600_000,
   maxOutputBytes: 1024 * 1024,
+  maxNotebookOutputBytes: 4 * 1024 * 1024,
   protectedPaths: []
 };

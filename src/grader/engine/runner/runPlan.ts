@@ -49,7 +49,8 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
       if (remaining <= 0) {
         score = notRunForTime(cell, run, log, options);
       } else {
-        score = cellScore(cell, await runCell(session, { cell, run, hiddenText, remaining }));
+        const job = { cell, run, hiddenText, remaining, test: isTestCell(cell) };
+        score = cellScore(cell, await runCell(session, job));
         options.onCell?.(++done, codeCells);
       }
     }
@@ -64,6 +65,7 @@ export async function runPlan(kernel: GradingKernel, plan: GradingPlan, options:
     maxScore: cells.reduce((sum, cell) => sum + cell.maxScore, 0),
     cells,
     runs,
+    repairs: plan.repairs,
     elapsedMs: Date.now() - started
   };
 }

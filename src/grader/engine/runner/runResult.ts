@@ -1,6 +1,6 @@
 /** What running a notebook gives: its status, each graded cell's score and what every cell did. */
 import type { Output } from '../../../kernel/kernelClient.js';
-import type { PlannedCell } from '../matching.js';
+import type { PlannedCell, Repair } from '../matching.js';
 import type { CellScore } from '../scoring.js';
 
 /** A submission's status, from the best to the worst: the worst event of its run wins. */
@@ -35,5 +35,7 @@ export interface NotebookRun {
   maxScore: number;
   cells: CellScore[];
   runs: CellRun[];
+  /** what matching repaired in the submission, each with its reason */
+  repairs: Repair[];
   elapsedMs: number;
 }

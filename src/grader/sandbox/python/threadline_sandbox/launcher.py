@@ -11,6 +11,9 @@ the kernel is also isolated (Linux):
   course, a private /tmp and /dev/shm (all three in memory and capped, so a submission cannot
   fill a disk); no sources, gradebook, submissions, other kernels' connection files or home
   folders. /proc/sys and /sys are read-only, so are the cgroups;
+- with "network": false, its own network namespace: no interface but a loopback of its own, so
+  it reaches nothing (no other host, no service of the machine, no other kernel); it talks to the
+  grader over Unix sockets in the folder "sockets", the only writable folder it shares;
 - no capabilities and no way to gain any (setuid binaries included), so it cannot undo any of
   that, even as root; "hide" lists what must stay hidden even inside what it sees.
 
@@ -19,17 +22,21 @@ sees the kernel's own exit. Not root: a user namespace gives the same, where the
 """
 
 import ctypes
+import fcntl
 import json
 import os
 import resource
 import shutil
 import signal
+import socket
+import struct
 import sys
 
 CONFIG = json.loads(sys.argv[1])
 ARGV = sys.argv[sys.argv.index("--") + 1 :]
 
-CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER = 0x00020000, 0x20000000, 0x10000000
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x20000000, 0x10000000, 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
@@ -98,13 +105,22 @@ def mount_points():
     return [(row[4].replace("\\040", " "), sum(keep.get(option, 0) for option in row[5].split(","))) for row in rows]
 
 
-def build_root(new, cwd, connection, hide):
+def loopback_up():
+    """A new network namespace has a loopback that is down: up, the kernel can still talk to itself."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        request = struct.pack("16s24x", b"lo")
+        (flags,) = struct.unpack_from("H", fcntl.ioctl(s, SIOCGIFFLAGS, request), 16)
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
+
+
+def build_root(new, cwd, connection, sockets, hide):
     """Mounts at `new` the tree the kernel will see (see the module's docstring)."""
     wanted = [*SYSTEM, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(ARGV[0])]
     wanted += [p for p in sys.path if p and os.path.isdir(p)]
     # paths are opened first: the private /tmp mounted below may hide some of them
     sources = {}
-    for path in [*wanted, cwd, *([connection] if connection else [])]:
+    shared = [p for p in (connection, sockets) if p]
+    for path in [*wanted, cwd, *shared]:
         real = os.path.realpath(path)
         if os.path.exists(real) and real not in sources:
             sources[real] = os.open(real, os.O_PATH)
@@ -145,7 +161,7 @@ def build_root(new, cwd, connection, hide):
         mount("tmpfs", new + private, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={room}")
     placed = []
     for real in sorted(sources, key=len):
-        if real in (cwd, connection) or any(real.startswith(p + os.sep) for p in placed):
+        if real in (cwd, *shared) or any(real.startswith(p + os.sep) for p in placed):
             continue  # seen through a folder placed before
         place(real)
         placed.append(real)
@@ -172,10 +188,10 @@ def build_root(new, cwd, connection, hide):
     os.makedirs(new + cwd, exist_ok=True)
     mount("tmpfs", new + cwd, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=755,size={used + room}")
     shutil.copytree(copy, new + cwd, symlinks=True, dirs_exist_ok=True)
-    if connection:
-        place(connection)
-    # everything read-only, but the working copy and the private /tmp and /dev/shm
-    writable = {new + cwd, new + "/tmp", new + "/dev/shm", new + "/dev/pts"}
+    for path in shared:
+        place(path)
+    # everything read-only, but the working copy, the private /tmp and /dev/shm, and the sockets' folder
+    writable = {new + cwd, new + "/tmp", new + "/dev/shm", new + "/dev/pts", *([new + sockets] if sockets else [])}
     for point, flags in mount_points():
         if (point == new or point.startswith(new + "/")) and point not in writable:
             try:
@@ -186,13 +202,16 @@ def build_root(new, cwd, connection, hide):
         os.close(fd)
 
 
-def isolate(hide):
+def isolate(hide, network, sockets):
     uid, gid = os.getuid(), os.getgid()
-    check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | (0 if uid == 0 else CLONE_NEWUSER)), "unshare")
+    flags = CLONE_NEWNS | CLONE_NEWPID | (0 if uid == 0 else CLONE_NEWUSER) | (0 if network else CLONE_NEWNET)
+    check(libc.unshare(flags), "unshare")
     if uid != 0:
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
+    if not network:
+        loopback_up()
     kernel = os.fork()
     if kernel:
         wait_and_mirror(kernel)
@@ -203,7 +222,7 @@ def isolate(hide):
     cwd = os.path.realpath(os.getcwd())
     connection = os.path.realpath(ARGV[ARGV.index("-f") + 1]) if "-f" in ARGV else None
     new = "/tmp/.threadline-root"
-    build_root(new, cwd, connection, hide)
+    build_root(new, cwd, connection, sockets and os.path.realpath(sockets), hide)
     os.chroot(new)
     os.chdir(cwd)
     os.makedirs("/tmp/home", exist_ok=True)
@@ -240,7 +259,7 @@ if len(ARGV) > 2 and ARGV[1] == "-m":
     ARGV.insert(1, "-P")
 if CONFIG.get("hide") is not None:
     try:
-        isolate(CONFIG["hide"])
+        isolate(CONFIG["hide"], CONFIG.get("network", True), CONFIG.get("sockets"))
     except OSError as e:
         print(f"threadline: could not isolate the kernel ({e})", file=sys.stderr)
         os._exit(70)
