@@ -5,6 +5,7 @@
  * counted and dropped. Sends are queued per socket because a zeromq v6 socket allows only one
  * pending send at a time.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Dealer, Subscriber, type Socket } from 'zeromq';
 import { channelUrl, type ConnectionInfo } from './connectionFile.js';
 import type { JupyterMessage, Session } from './wireProtocol.js';
@@ -25,6 +26,14 @@ export type MessageHandler = (channel: MessageChannel, message: JupyterMessage) 
 
 /** iopub messages queued here at most, for a kernel whose messages have a size cap */
 const CAPPED_QUEUE = 16;
+
+/**
+ * A reader yields to the event loop after this many bytes: a socket that always has a message
+ * ready resolves receive() at once, and a loop of resolved awaits never lets timers, the other
+ * sockets or Node-API's finalizers run; those finalizers are what frees received frames, so a
+ * flooding kernel would otherwise grow this process by gigabytes.
+ */
+const YIELD_EVERY_BYTES = 4 * 1048576;
 
 /** Serializes sends on one socket: each send waits for the previous one to be handed to zmq. */
 class SendQueue {
@@ -104,6 +113,7 @@ export class KernelChannels {
 
   private async readLoop(channel: MessageChannel): Promise<void> {
     const socket = this.sockets[channel] as Dealer | Subscriber;
+    let bytesSinceYield = 0;
     while (!this.closed) {
       let frames: Buffer[];
       try {
@@ -114,6 +124,11 @@ export class KernelChannels {
         this.onSocketError(channel, err as Error);
         await new Promise(r => setTimeout(r, 10));
         continue;
+      }
+      for (const frame of frames) bytesSinceYield += frame.length;
+      if (bytesSinceYield > YIELD_EVERY_BYTES) {
+        bytesSinceYield = 0;
+        await nextTurn();
       }
       const decoded = this.session.deserialize(frames);
       if (!decoded.ok) {
