@@ -37,6 +37,11 @@ export interface CourseNotebook {
   usesProcesses: boolean;
   /** Its checks measure busy cores (cores_busy): it must run alone, or a neighbour's kernel steals its cores. */
   needsAllCores: boolean;
+  /**
+   * It uses the course's PostgreSQL (pg_server.py), started outside the grading kernels: they reach it only when
+   * graded with --allow-network (a grading kernel has no network by default, not even 127.0.0.1).
+   */
+  usesPostgres: boolean;
   /** metadata.kernelspec.name (the course uses "threadline"). */
   kernelName: string;
   /** Code cells stored with outputs or execution counts (sources are kept clean). */
@@ -65,6 +70,7 @@ interface NotebookCell {
 const PROBE_ASSERTION =
   /\.assert_(max_concurrent|min_concurrent|ran_concurrently|lock_exclusive|lock_used|loop_not_blocked|cores_busy|processes_used|threads_used)\(/;
 const PROCESS_USE = /\bmultiprocessing\b|ProcessPoolExecutor|mp_context\(/;
+const POSTGRES_USE = /\bstart_postgres\(|\bpg_server\b/;
 
 const text = (source: string | string[]): string => (Array.isArray(source) ? source.join('') : source);
 
@@ -113,6 +119,7 @@ export function discoverCourse(): CourseNotebook[] {
         concurrencyGraded: graded.filter(cell => PROBE_ASSERTION.test(text(cell.source))).length,
         usesProcesses: PROCESS_USE.test(code) || PROCESS_USE.test(importedSupportCode(code)),
         needsAllCores: /cores_busy\(/.test(code),
+        usesPostgres: POSTGRES_USE.test(code) || POSTGRES_USE.test(importedSupportCode(code)),
         kernelName: notebook.metadata?.kernelspec?.name ?? '',
         hours: estimatedHours(text(cells.find(cell => cell.cell_type === 'markdown')?.source ?? '')),
         header: text(cells.find(cell => cell.cell_type === 'markdown')?.source ?? ''),
@@ -332,6 +339,7 @@ export async function gradeNotebook(
       '--json',
       '--quiet'
     ];
+    if (notebook.usesPostgres) args.push('--allow-network');
     args.push('--jobs', '1', '--cwd', notebooksDir, '--timeout', '120', '--notebook-timeout', '300', ...submissions);
     const env: Record<string, string> = options.startMethod ? { THREADLINE_START_METHOD: options.startMethod } : {};
     const run = await runCli(args, env, options.python);
