@@ -9,8 +9,6 @@ import os
 import time
 from multiprocessing import shared_memory
 
-import numpy as np
-
 
 def square(x: int) -> int:
     """A tiny job: far cheaper than sending it to another process."""
@@ -95,11 +93,19 @@ def record_square(shared: dict, x: int) -> None:
 
 
 def scale_slice(shm_name: str, length: int, start: int, stop: int, factor: float) -> None:
-    """Multiply items [start, stop) of a float64 array in shared memory by factor, in place."""
+    """Multiply items [start, stop) of a float64 array in shared memory by factor, in place.
+
+    A memoryview cast to "d" (C double, numpy's float64) sees the same bytes a numpy array on the block would,
+    without importing numpy into every worker: under spawn and forkserver each worker imports what its function
+    needs, and numpy alone took about 0.3 s per process on the course's machine, against 0.02 s for Python itself.
+    """
     block = shared_memory.SharedMemory(name=shm_name)
     try:
-        values = np.ndarray((length,), dtype=np.float64, buffer=block.buf)
-        values[start:stop] *= factor
-        del values  # release the view before closing the block
+        values = block.buf.cast("d")
+        try:
+            for i in range(start, stop):
+                values[i] *= factor
+        finally:
+            values.release()  # release the view before closing the block
     finally:
         block.close()

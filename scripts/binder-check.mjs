@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { cleanCopy } from './cleanCopy.mjs';
+import { otherPythons } from './pythons.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, '.threadline', 'binder-sim');
@@ -86,7 +87,11 @@ function makeEnvironment() {
   const match = /^python-(\d+\.\d+)$/.exec(runtime);
   if (!match) throw new Error(`binder/runtime.txt must read python-X.Y, not ${JSON.stringify(runtime)}`);
   const version = match[1];
-  const python = [`python${version}`, 'python3'].find(candidate => {
+  // on PATH, or among pyenv's versions (scripts/pythons.mjs finds those for `npm test` and the course report)
+  const installed = otherPythons()
+    .filter(found => found.version === version)
+    .map(found => found.interpreter);
+  const python = [`python${version}`, 'python3', ...installed].find(candidate => {
     const out = spawnSync(candidate, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
     return out.status === 0 && out.stdout.trim() === version;
   });

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CRASHING, ensureVenv, fullVersion, otherPythons } from './pythons.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const notebooksDir = path.join(root, 'notebooks');
@@ -36,10 +37,26 @@ export interface CourseNotebook {
   usesProcesses: boolean;
   /** Its checks measure busy cores (cores_busy): it must run alone, or a neighbour's kernel steals its cores. */
   needsAllCores: boolean;
+  /**
+   * It uses the course's PostgreSQL (pg_server.py), started outside the grading kernels: they reach it only when
+   * graded with --allow-network (a grading kernel has no network by default, not even 127.0.0.1).
+   */
+  usesPostgres: boolean;
   /** metadata.kernelspec.name (the course uses "threadline"). */
   kernelName: string;
   /** Code cells stored with outputs or execution counts (sources are kept clean). */
   cellsWithOutputs: number;
+  /** The hours of its header's "**Estimated time:** about N hours" (½ allowed), or null without one. */
+  hours: number | null;
+  /** The first markdown cell (the header). */
+  header: string;
+}
+
+/** "about 4½ hours" -> 4.5; "about 1 hour" -> 1. */
+export function estimatedHours(header: string): number | null {
+  const match = /\*\*Estimated time:\*\*\s*about\s+(\d+)?(½)?\s*hours?/.exec(header);
+  if (!match || (match[1] === undefined && match[2] === undefined)) return null;
+  return Number(match[1] ?? 0) + (match[2] ? 0.5 : 0);
 }
 
 interface NotebookCell {
@@ -53,6 +70,7 @@ interface NotebookCell {
 const PROBE_ASSERTION =
   /\.assert_(max_concurrent|min_concurrent|ran_concurrently|lock_exclusive|lock_used|loop_not_blocked|cores_busy|processes_used|threads_used)\(/;
 const PROCESS_USE = /\bmultiprocessing\b|ProcessPoolExecutor|mp_context\(/;
+const POSTGRES_USE = /\bstart_postgres\(|\bpg_server\b/;
 
 const text = (source: string | string[]): string => (Array.isArray(source) ? source.join('') : source);
 
@@ -101,7 +119,10 @@ export function discoverCourse(): CourseNotebook[] {
         concurrencyGraded: graded.filter(cell => PROBE_ASSERTION.test(text(cell.source))).length,
         usesProcesses: PROCESS_USE.test(code) || PROCESS_USE.test(importedSupportCode(code)),
         needsAllCores: /cores_busy\(/.test(code),
+        usesPostgres: POSTGRES_USE.test(code) || POSTGRES_USE.test(importedSupportCode(code)),
         kernelName: notebook.metadata?.kernelspec?.name ?? '',
+        hours: estimatedHours(text(cells.find(cell => cell.cell_type === 'markdown')?.source ?? '')),
+        header: text(cells.find(cell => cell.cell_type === 'markdown')?.source ?? ''),
         cellsWithOutputs: cells.filter(
           cell => (cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null
         ).length
@@ -141,9 +162,55 @@ export interface ValidateRun extends CommandRun {
   result: ValidateResult;
 }
 
-function venvEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const bin = path.join(root, '.venv', 'bin');
-  return { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, ...extra };
+/** A Python the course runs on: its minor version ("3.13") and the virtualenv whose kernels run it. */
+export interface CoursePython {
+  version: string;
+  venv: string;
+}
+
+/** The course's own Python: `.venv` (made by scripts/setup.mjs). */
+export function mainPython(): CoursePython {
+  const venv = path.join(root, '.venv');
+  const full = fullVersion(path.join(venv, 'bin', 'python'));
+  if (!full) throw new CourseCheckError('.venv/bin/python does not run', 'run `node scripts/setup.mjs` first');
+  return { version: full.split('.').slice(0, 2).join('.'), venv };
+}
+
+export interface CoursePythons {
+  pythons: CoursePython[];
+  /** Minor versions found but not run, and why (a known crash of that patch release). */
+  skipped: Record<string, string>;
+  /** Minor versions whose environment could not be made: the course does not run there. */
+  broken: Record<string, string>;
+}
+
+/**
+ * `.venv` and every other CPython 3.12+ on this machine (scripts/pythons.mjs, the venvs `npm test` runs the
+ * probe in), each made ready; patch releases with a known crash of their own are skipped and say so.
+ * COURSE_PYTHONS=3.13 narrows the run (the main Python is always among them).
+ */
+export function coursePythons(log: (message: string) => void): CoursePythons {
+  const main = mainPython();
+  const only = (process.env.COURSE_PYTHONS ?? '').split(',').filter(Boolean);
+  const result: CoursePythons = { pythons: [main], skipped: {}, broken: {} };
+  for (const { version, interpreter } of otherPythons()) {
+    if (version === main.version || (only.length > 0 && !only.includes(version))) continue;
+    const full = fullVersion(interpreter);
+    const crash = CRASHING.get(full);
+    if (crash) {
+      result.skipped[version] = `${full} skipped: ${crash}; install a newer ${version}`;
+      continue;
+    }
+    const made = ensureVenv(version, interpreter, log);
+    if (made.problem !== undefined) result.broken[version] = made.problem;
+    else result.pythons.push({ version, venv: made.venv });
+  }
+  return result;
+}
+
+function venvEnv(extra: Record<string, string>, venv = path.join(root, '.venv')): NodeJS.ProcessEnv {
+  const bin = path.join(venv, 'bin');
+  return { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, VIRTUAL_ENV: venv, ...extra };
 }
 
 let sharedPostgres: Promise<string> | undefined;
@@ -178,12 +245,15 @@ function postgresDsn(): Promise<string> {
   return sharedPostgres;
 }
 
-async function runCli(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
+async function runCli(args: string[], env: Record<string, string> = {}, python?: CoursePython): Promise<CommandRun> {
   const command = `node bin/threadline.js ${args.map(arg => path.relative(root, arg) || arg).join(' ')}`;
   const postgres = { THREADLINE_POSTGRES_DSN: await postgresDsn() };
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: venvEnv({ ...postgres, ...env }) });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: root,
+      env: venvEnv({ ...postgres, ...env }, python?.venv)
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', chunk => (stdout += chunk));
@@ -245,11 +315,11 @@ export interface GradeRun extends CommandRun {
 
 /**
  * Grades the source itself ("solution") and, unless `solutionOnly`, its student version ("blank") with
- * `threadline grade` in a throwaway gradebook, one kernel at a time.
+ * `threadline grade` in a throwaway gradebook, one kernel at a time, with the kernels of `python` (default .venv).
  */
 export async function gradeNotebook(
   notebook: CourseNotebook,
-  options: { startMethod?: StartMethod; solutionOnly?: boolean } = {}
+  options: { startMethod?: StartMethod; solutionOnly?: boolean; python?: CoursePython } = {}
 ): Promise<GradeRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `course-${notebook.name}-`));
   try {
@@ -269,9 +339,10 @@ export async function gradeNotebook(
       '--json',
       '--quiet'
     ];
+    if (notebook.usesPostgres) args.push('--allow-network');
     args.push('--jobs', '1', '--cwd', notebooksDir, '--timeout', '120', '--notebook-timeout', '300', ...submissions);
     const env: Record<string, string> = options.startMethod ? { THREADLINE_START_METHOD: options.startMethod } : {};
-    const run = await runCli(args, env);
+    const run = await runCli(args, env, options.python);
     const results: Record<string, GradeResult> = {};
     for (const result of jsonArray(run) as GradeResult[]) results[result.student] = result;
     return { ...run, results };

@@ -68,6 +68,19 @@ describe('course notebooks', () => {
     expect(course.length, 'no notebooks/source/*.ipynb found').toBeGreaterThan(0);
   });
 
+  // The syllabus is a 60+ hour course: every header estimates its time, and the welcome notebook's total is
+  // the sum of those estimates.
+  it("estimates each notebook's time in its header, at least 60 hours in all, as the welcome notebook says", () => {
+    const missing = course.filter(notebook => notebook.hours === null).map(notebook => notebook.name);
+    expect(missing, 'headers without "**Estimated time:** about N hours"').toEqual([]);
+    const total = course.reduce((sum, notebook) => sum + (notebook.hours ?? 0), 0);
+    if (!process.env.COURSE_ONLY) expect(total).toBeGreaterThanOrEqual(60);
+    const welcome = course.find(notebook => notebook.name.startsWith('00-'));
+    const stated = /comes to about (\d+) hours/.exec(welcome?.header ?? '');
+    if (welcome && !process.env.COURSE_ONLY)
+      expect(Number(stated?.[1]), `${welcome.name}'s header: "comes to about N hours"`).toBe(Math.round(total));
+  });
+
   const get = (name: string): NotebookRuns => {
     const entry = runs.get(name);
     if (entry === undefined) throw new Error(`${name} was not run`);

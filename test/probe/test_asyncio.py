@@ -52,6 +52,40 @@ def test_create_task_gather_records_lanes_steps_and_creator():
     assert "gather" in labels_of(trace, main_lane[0])
 
 
+@pytest.mark.skipif(not hasattr(asyncio, "eager_task_factory"), reason="eager tasks arrived in Python 3.12")
+def test_eager_tasks_first_step_is_recorded():
+    # An eager task runs its first step inside create_task, not through Handle._run: the timeline
+    # must still start its lane there, and a task that never suspends must still be drawn and ended.
+    async def hit():
+        return "cached"
+
+    async def miss():
+        await asyncio.sleep(0.02)
+        return "fetched"
+
+    async def main():
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+        tasks = [asyncio.create_task(miss(), name=f"miss-{i}") for i in range(3)]
+        done = asyncio.create_task(hit(), name="hit")
+        assert done.done()
+        return await asyncio.gather(done, *tasks)
+
+    with threadline.trace(display=False) as t:
+        assert asyncio.run(main()) == ["cached"] + ["fetched"] * 3
+    trace = t.data
+    validate(trace)
+    for i in range(3):
+        (lane,) = lanes_named(trace, f"miss-{i}")
+        runs = spans_of(trace, lane, RUN)
+        assert len(runs) == 2, "the eager first step (up to the sleep), then the step after it"
+        assert labels_of(trace, lane) == ["sleep"]
+    (lane,) = lanes_named(trace, "hit")
+    assert len(spans_of(trace, lane, RUN)) == 1
+    (end,) = [r for r in rows(trace, "ends") if r["lane"] == lane]
+    assert end["outcome"] == 0 and s(trace, end["detail"]) == repr("cached")
+    assert t.max_concurrent("miss-*") == 3
+
+
 def test_errors_cancellation_and_awaiting_another_task():
     async def boom():
         await asyncio.sleep(0)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import threadline
-from threadline.capture.compiled import speedups
+from threadline.capture.compiled import speedups, use_speedups
 from threadline.capture.locks import thread_locks
 
 PURE = bool(os.environ.get("THREADLINE_PURE_PYTHON"))
@@ -159,3 +159,10 @@ def test_a_hollow_or_tampered_c_lock_raises_instead_of_crashing():
         del lock._rel
         with pytest.raises(RuntimeError, match="wraps no lock"):
             lock.__exit__(None, None, None)
+
+
+def test_free_threaded_builds_and_the_switch_get_the_pure_python_twins():
+    assert use_speedups({}, free_threaded=False)
+    assert not use_speedups({"THREADLINE_PURE_PYTHON": "1"}, free_threaded=False)
+    # importing _speedups there would turn the GIL back on for the whole process
+    assert not use_speedups({}, free_threaded=True)

@@ -4,7 +4,8 @@ Two class-level patches, both undone when tracing stops:
 
 * ``BaseEventLoop.create_task`` records the new task (who created it, where) and adds it to the
   set of traced tasks; tasks created by the kernel machinery (ipykernel, tornado, zmq …) are left
-  alone, so the learner only sees their own.
+  alone, so the learner only sees their own. A task made by an eager task factory (3.12+) runs its
+  first step inside ``create_task``, where ``Handle._run`` never sees it: that step is recorded there.
 * ``Handle._run`` runs every callback of every loop: the step hook (step_hook.py) records the
   steps of traced tasks and what each suspension awaited.
 
@@ -29,7 +30,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from ..frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
-from .step_hook import StepHook, as_handle_run
+from .step_hook import StepHook, as_handle_run, inner_code
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -110,6 +111,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     track = keys.track
     serials_get = serials.get
     tasks_extend = rec.raw_tasks.extend
+    steps_extend = rec.raw_steps.extend
     misc_append = rec.raw_misc.append
     threshold = rec.block_threshold_s
     pc = perf_counter
@@ -135,6 +137,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         # BaseEventLoop.create_task of 3.11-3.13 inlined (one Python frame less on every task
         # creation); a task factory, or keywords of a newer Python (3.14's eager_start), go to the
         # original.
+        t0 = t1 = 0.0
         if self._task_factory is None and not kwargs:
             if self._closed:
                 raise RuntimeError("Event loop is closed")
@@ -142,7 +145,10 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if task._source_traceback:
                 del task._source_traceback[-1]
         else:
+            # an eager task (3.12+) runs its first step in here, not through Handle._run
+            t0 = pc()
             task = original_create_task(self, coro, name=name, context=context, **kwargs)
+            t1 = pc()
         try:
             if getattr(coro, "cr_code", None) in housekeeping:
                 return task  # the loop's own housekeeping (shutdown_asyncgens …)
@@ -167,10 +173,26 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             # the task after this returns), and again when the task ends
             code = frame.f_code if frame is not None else None
             names = (getattr(coro, "__name__", ""), getattr(coro, "__qualname__", ""))
-            tasks_extend((ref.key, pc(), creator, code, lineno, ref, *names))
+            tasks_extend((ref.key, t0 or pc(), creator, code, lineno, ref, *names))
+            if t0 and ran_eagerly(coro):
+                eager_step(task, ref.key, t0, t1)
         except Exception:  # never break create_task
             pass
         return task
+
+    def eager_step(task: Any, key: int, t0: float, t1: float) -> None:
+        # the record the step hook makes of a step, for the first one, which ran inside create_task
+        if t1 - t0 >= threshold:
+            on_blocked(task, t0)
+        waiter = task._fut_waiter
+        if waiter is None:
+            steps_extend((key, t0, t1, None, None))
+            if task.done():
+                rec.task_done(task, t1)
+        elif isinstance(waiter, task_type):
+            steps_extend((key, t0, t1, "task " + str(waiter.get_name()), None))
+        else:
+            steps_extend((key, t0, t1, type(waiter), inner_code(task)))
 
     def on_blocked(task: Any, t0: float) -> None:
         misc_append(("blocked_hint", serials_get(id(task)), t0, suspension_site(task)))
@@ -194,6 +216,12 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
     patcher.set(events.Handle, "_run", as_handle_run(hook))
     return hook
+
+
+def ran_eagerly(coro: Any) -> bool:
+    """Whether a new task's coroutine already ran (an eager task factory, 3.12+): it finished, or it
+    started and is suspended."""
+    return getattr(coro, "cr_frame", True) is None or bool(getattr(coro, "cr_suspended", False))
 
 
 def _report_callback_error(handle: Any, exc: BaseException) -> None:
