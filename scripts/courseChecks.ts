@@ -68,7 +68,7 @@ interface NotebookCell {
 }
 
 const PROBE_ASSERTION =
-  /\.assert_(max_concurrent|min_concurrent|ran_concurrently|lock_exclusive|lock_used|loop_not_blocked|cores_busy|processes_used|threads_used)\(/;
+  /\.assert_(max_concurrent|min_concurrent|ran_concurrently|lock_exclusive|lock_used|loop_not_blocked|cores_busy|processes_used|threads_used|returned|raised|cancelled|awaited_by)\(/;
 const PROCESS_USE = /\bmultiprocessing\b|ProcessPoolExecutor|mp_context\(/;
 const POSTGRES_USE = /\bstart_postgres\(|\bpg_server\b/;
 
