@@ -13,7 +13,7 @@ be destroyed, and "Task was destroyed but it is pending!" reported, exactly when
 untraced). A traced task is known by its key, a negative int unique in the trace (thread idents are
 positive), found from ``id(task)`` while the task lives; a weak reference per task forgets that id
 when the task is destroyed and records the moment (``Recorder.raw_gone``). Outcomes are read when
-the task's last step ends (``Recorder.task_done``), names when it is created.
+the task's last step ends (step_hook.py ``record_end``), names when it is created.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from ..frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
+from .compiled import speedups
 from .step_hook import StepHook, as_handle_run
 
 if TYPE_CHECKING:
@@ -49,13 +50,16 @@ class TaskRef(weakref.ref):
     ident: int
 
 
-class TaskKeys:
-    """Keys for traced tasks, and the weak references that notice when each is destroyed."""
+class PyTaskKeys:
+    """Keys for traced tasks, and the weak references that notice when each is destroyed (Python
+    twin of the C ``_speedups.TaskKeys``)."""
 
-    def __init__(self, gone: list[Any]) -> None:
+    def __init__(self, gone: list[Any], serials: dict[int, int], awaiting: dict[int, str]) -> None:
         self.refs: set[TaskRef] = set()
         self._next = count(-1, -1)
         self._gone_extend = gone.extend
+        self._serials = serials
+        self._awaiting = awaiting
         serials.clear()
         awaiting.clear()
 
@@ -64,27 +68,31 @@ class TaskKeys:
         ref = TaskRef(task, self._gone)
         ref.key = key = next(self._next)
         ref.ident = ident = id(task)
-        serials[ident] = key
+        self._serials[ident] = key
         self.refs.add(ref)
         return ref
 
     def _gone(self, ref: Any) -> None:
         # Runs while the task is being destroyed, before its memory (and id) can be reused.
-        if serials.get(ref.ident) == ref.key:
-            del serials[ref.ident]
+        if self._serials.get(ref.ident) == ref.key:
+            del self._serials[ref.ident]
         self.refs.discard(ref)
         self._gone_extend((ref.key, perf_counter()))
 
     def forget(self, task: Any) -> None:
-        key = serials.pop(id(task), None)
+        key = self._serials.pop(id(task), None)
         if key is not None:
-            self.refs = {ref for ref in self.refs if ref.key != key}
+            for ref in [ref for ref in self.refs if ref.key == key]:
+                self.refs.discard(ref)
 
     def clear(self) -> None:
         """At the end of the trace: no more callbacks, nothing kept."""
         self.refs.clear()
-        serials.clear()
-        awaiting.clear()
+        self._serials.clear()
+        self._awaiting.clear()
+
+
+TaskKeys: Any = speedups.TaskKeys if speedups is not None else PyTaskKeys
 
 
 def who_of(task: Any) -> int | str:
@@ -104,7 +112,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     """Patch asyncio for this recorder; returns the step hook (its ``keys`` are the traced tasks',
     its ``cell_task`` is the one running the traced cell). ``report(key, message)`` tells the
     learner once about a task the probe stopped recording."""
-    keys = TaskKeys(rec.raw_gone)
+    keys = TaskKeys(rec.raw_gone, serials, awaiting)
     rec.task_refs = keys.refs
     rec.task_serials = serials
     track = keys.track
@@ -186,9 +194,10 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         threshold,
         _report_callback_error,
         on_blocked,
-        rec.task_done,
+        rec.raw_ends,
         on_error,
         task_type,
+        rec.t0,
     )
     hook.keys = keys
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
@@ -235,4 +244,4 @@ def current_who() -> int | str:
     return threading.get_ident()
 
 
-__all__ = ["install", "awaiting", "serials", "who_of", "current_who", "suspension_site", "TaskKeys"]
+__all__ = ["install", "awaiting", "serials", "who_of", "current_who", "suspension_site", "TaskKeys", "PyTaskKeys"]

@@ -6,6 +6,7 @@ Called by ``Recorder.convert`` under its lock; the hooks in ``capture`` only app
 
 from __future__ import annotations
 
+from array import array
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
@@ -90,38 +91,72 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
 
 
 def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
-    """Turn raw task creations into lanes (called by the converter under rec.lock)."""
-    sites: dict[tuple[Any, int], int] = {}
-    group = rec.string("asyncio")
+    """Turn raw task creations into lanes (called by the converter under rec.lock), column by column:
+    one of these per task, so nothing is looked up twice (names and sites are cached)."""
+    n = len(tasks) // TASK_FIELDS
+    if not n:
+        return
     cols = rec.tables["lanes"]
-    kind_col, name_col, group_col, parent_col = cols["kind"], cols["name"], cols["group"], cols["parent"]
-    created_col, site_col, start_col, os_col = cols["created_by"], cols["site"], cols["start"], cols["os_id"]
+    base = len(cols["kind"])
+    keys = tasks[0::TASK_FIELDS]
     t0 = rec.t0
-    for i in range(0, len(tasks), TASK_FIELDS):
-        key, t, creator, code, lineno, ref, coro_name, qualname = tasks[i : i + TASK_FIELDS]
-        start = int((t - t0) * 1e6)
-        created_by = rec.who_lane(creator, start) if creator is not None else -1
+    starts = [int((t - t0) * 1e6) for t in tasks[1::TASK_FIELDS]]
+    # Lanes first (a creator may be a task of this batch), in creation order.
+    task_lane = rec.task_lane
+    task_lane.update(zip(keys, range(base, base + n), strict=True))
+    rec.open_tasks.update(zip(keys, range(base, base + n), strict=True))
+    names_cache = rec.lane_name_cache
+    sites: dict[tuple[Any, int], int] = {}
+    name_col: list[int] = []
+    site_col: list[int] = []
+    lane_names: list[str] = []
+    aliased: list[tuple[int, list[str]]] = []
+    for i, (code, lineno, ref, coro_name, qualname) in enumerate(
+        zip(
+            tasks[3::TASK_FIELDS],
+            tasks[4::TASK_FIELDS],
+            tasks[5::TASK_FIELDS],
+            tasks[6::TASK_FIELDS],
+            tasks[7::TASK_FIELDS],
+            strict=True,
+        )
+    ):
         task = ref()
-        name, aliases = lane_name(_name_of(task) if task is not None else "", str(coro_name), str(qualname))
-        del task
+        task_name = _name_of(task) if task is not None else ""
+        if task_name and coro_name and is_default_name(task_name):
+            task_name = ""  # named after its coroutine (see lane_name): one cache entry for all of them
+        named = names_cache.get((task_name, coro_name, qualname))
+        if named is None:
+            name, aliases = lane_name(task_name, str(coro_name), str(qualname))
+            named = names_cache[(task_name, coro_name, qualname)] = (name, rec.string(name), aliases)
+        lane_names.append(named[0])
+        name_col.append(named[1])
+        if named[2]:
+            aliased.append((base + i, named[2]))
         site = sites.get((code, lineno))
         if site is None:
             site = sites[(code, lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
-        lane = len(kind_col)
-        kind_col.append(LANE_TASK)
-        name_col.append(rec.string(name))
-        group_col.append(group)
-        parent_col.append(-1)
-        created_col.append(created_by)
         site_col.append(site)
-        start_col.append(start)
-        os_col.append(-1)
-        rec.lane_names.append(name)
-        rec.lane_groups.append("asyncio")
-        if aliases:
-            rec.lane_aliases[lane] = aliases
-        rec.task_lane[key] = lane
-        rec.open_tasks[key] = lane
+    del task
+    cols["kind"].extend(array("q", [LANE_TASK]) * n)
+    cols["name"].extend(name_col)
+    cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
+    cols["parent"].extend(array("q", [-1]) * n)
+    creators = tasks[2::TASK_FIELDS]
+    created = list(map(task_lane.get, creators))  # mostly a task's key (a thread's ident is no key)
+    cols["created_by"].extend([-1 if lane is None else lane for lane in created])
+    cols["site"].extend(site_col)
+    cols["start"].extend(starts)
+    cols["os_id"].extend(array("q", [-1]) * n)
+    rec.lane_names.extend(lane_names)
+    rec.lane_groups.extend(["asyncio"] * n)
+    for lane, aliases in aliased:
+        rec.lane_aliases[lane] = list(aliases)  # its own list: a later rename appends to it
+    if None in created:  # threads and untraced tasks: lanes of their own, made after these
+        created_col = cols["created_by"]
+        for i, lane in enumerate(created):
+            if lane is None and creators[i] is not None:
+                created_col[base + i] = rec.who_lane(creators[i], starts[i])
 
 
 def _name_of(task: Any) -> str:
@@ -165,34 +200,75 @@ def task_outcome(task: Any) -> tuple[int, str | None]:
         return OUT_OK, None
 
 
+def _rename(rec: Recorder, lane: int, name: str) -> None:
+    """A task named after its lane was made (not by default): that name, the old one an alias."""
+    if is_default_name(name):
+        return
+    rec.lane_aliases.setdefault(lane, []).append(rec.lane_names[lane])
+    rec.lane_names[lane] = name
+    rec.tables["lanes"]["name"][lane] = rec.string(name)
+
+
+def _detail_index(rec: Recorder, detail: str | None) -> int:
+    if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
+        return rec.known_string(detail)
+    return rec.string(detail)
+
+
 def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "") -> None:
     """The ends row of a task's lane, once (its name too, if the task was named after creation)."""
     lane = rec.open_tasks.pop(key, None)
     if lane is None:
         return
-    if name and not is_default_name(name) and name != rec.lane_names[lane]:  # named after its lane was made
-        rec.lane_aliases.setdefault(lane, []).append(rec.lane_names[lane])
-        rec.lane_names[lane] = name
-        rec.tables["lanes"]["name"][lane] = rec.string(name)
+    if name and name != rec.lane_names[lane]:
+        _rename(rec, lane, name)
     rec.pending_suspend.pop(lane, None)
     rec.lane_last_end.pop(lane, None)
-    if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
-        index = rec.known_string(detail)
-    else:
-        index = rec.string(detail)
-    ends = rec.tables["ends"]  # _row without its loop: one of these per task
+    ends = rec.tables["ends"]  # _row without its loop
     ends["lane"].append(lane)
     ends["t"].append(end)
     ends["outcome"].append(outcome)
-    ends["detail"].append(index)
+    ends["detail"].append(_detail_index(rec, detail))
     ends["cpu_us"].append(-1)
 
 
 def end_tasks(rec: Recorder, ends: list[Any]) -> None:
+    """The ends rows of tasks whose last step ended (end_task for each, gathered into columns)."""
     t0 = rec.t0
-    for i in range(0, len(ends), END_FIELDS):
-        key, t, outcome, detail, name = ends[i : i + END_FIELDS]
-        end_task(rec, key, int((t - t0) * 1e6), outcome, detail, str(name))
+    open_pop = rec.open_tasks.pop
+    pending_pop, last_end_pop = rec.pending_suspend.pop, rec.lane_last_end.pop
+    lane_names = rec.lane_names
+    string_get = rec.string_index.get
+    lanes: list[int] = []
+    times: list[int] = []
+    outcomes: list[int] = []
+    details: list[int] = []
+    for key, t, outcome, detail, name in zip(
+        ends[0::END_FIELDS],
+        ends[1::END_FIELDS],
+        ends[2::END_FIELDS],
+        ends[3::END_FIELDS],
+        ends[4::END_FIELDS],
+        strict=True,
+    ):
+        lane = open_pop(key, None)
+        if lane is None:
+            continue
+        if name and name != lane_names[lane]:  # (a default name is "" in the record)
+            _rename(rec, lane, str(name))
+        pending_pop(lane, None)
+        last_end_pop(lane, None)
+        lanes.append(lane)
+        times.append(int((t - t0) * 1e6))
+        outcomes.append(outcome)
+        index = string_get(detail, -1)
+        details.append(index if index >= 0 or detail is None else _detail_index(rec, detail))
+    cols = rec.tables["ends"]
+    cols["lane"].extend(lanes)
+    cols["t"].extend(times)
+    cols["outcome"].extend(outcomes)
+    cols["detail"].extend(details)
+    cols["cpu_us"].extend(array("q", [-1]) * len(lanes))
 
 
 def close_tasks(rec: Recorder) -> None:
