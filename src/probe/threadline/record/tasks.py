@@ -238,7 +238,8 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     open_pop = rec.open_tasks.pop
     pending_pop, last_end_pop = rec.pending_suspend.pop, rec.lane_last_end.pop
     lane_names = rec.lane_names
-    string_get = rec.string_index.get
+    strings, string_index = rec.strings, rec.string_index
+    string_get = string_index.get
     lanes: list[int] = []
     times: list[int] = []
     outcomes: list[int] = []
@@ -262,7 +263,10 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
         times.append(int((t - t0) * 1e6))
         outcomes.append(outcome)
         index = string_get(detail, -1)
-        details.append(index if index >= 0 or detail is None else _detail_index(rec, detail))
+        if index < 0 and detail is not None and len(strings) < DETAIL_STRINGS_LIMIT:
+            index = string_index[detail] = len(strings)  # rec.string, inlined: one per task
+            strings.append(detail)
+        details.append(index)
     cols = rec.tables["ends"]
     cols["lane"].extend(lanes)
     cols["t"].extend(times)
