@@ -126,11 +126,14 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     original_create_task = base_events.BaseEventLoop.create_task
 
     task_type = asyncio.Task
-    # Per code object: 0 = asyncio or the probe (look further up), 1 = kernel machinery, 2 = other.
-    code_kind: dict[Any, int] = {}
+    # Per code object, by id (hashing a code object hashes its constants, on every task): 0 =
+    # asyncio or the probe (look further up), 1 = kernel machinery, 2 = other. ``codes`` keeps
+    # them alive, so an id is never reused while it is a key.
+    code_kind: dict[int, int] = {}
+    codes: list[Any] = []
     housekeeping = {
-        base_events.BaseEventLoop.shutdown_asyncgens.__code__,
-        base_events.BaseEventLoop.shutdown_default_executor.__code__,
+        id(base_events.BaseEventLoop.shutdown_asyncgens.__code__),
+        id(base_events.BaseEventLoop.shutdown_default_executor.__code__),
     }
 
     def classify(code: Any) -> int:
@@ -152,15 +155,16 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         else:
             task = original_create_task(self, coro, name=name, context=context, **kwargs)
         try:
-            if getattr(coro, "cr_code", None) in housekeeping:
+            if id(getattr(coro, "cr_code", None)) in housekeeping:
                 return task  # the loop's own housekeeping (shutdown_asyncgens …)
             frame = sys._getframe(1)
             kind = 0
             while frame is not None:
                 code = frame.f_code
-                kind = code_kind.get(code, -1)
+                kind = code_kind.get(id(code), -1)
                 if kind < 0:
-                    kind = code_kind[code] = classify(code)
+                    kind = code_kind[id(code)] = classify(code)
+                    codes.append(code)
                 if kind:
                     break
                 frame = frame.f_back

@@ -113,7 +113,7 @@ class Recorder:
         self.ended_pids: set[int] = set()
         self.lane_names: list[str] = []
         self.lane_groups: list[str] = []
-        self.label_cache: dict[Any, int] = {}
+        self.label_cache: dict[Any, tuple[Any, int]] = {}  # id(code) or a future's class -> (code, label)
         # (task name or "", coroutine name, qualname) -> (lane name, its string index, aliases)
         self.lane_name_cache: dict[tuple[str, str, str], tuple[str, int, list[str]]] = {}
         self.blocked_hint: dict[tuple[Any, int], str] = {}  # (task key, step start us) -> site

@@ -67,10 +67,11 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
     if isinstance(waiter, str):
         return rec.string(waiter)
     fut_type, code = waiter
-    key = code if code is not None else fut_type
+    # a code object by id (its hash hashes its constants); the cache keeps it alive, so the id stays its own
+    key = id(code) if code is not None else fut_type
     cached = rec.label_cache.get(key)
     if cached is not None:
-        return cached
+        return cached[1]
     if code is not None:
         qualname = getattr(code, "co_qualname", code.co_name)
         label = _QUALNAME_LABELS.get(qualname)
@@ -86,7 +87,7 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
         name = fut_type.__name__
         label = "gather" if name == "_GatheringFuture" else ("future" if name == "Future" else name)
     index = rec.string(label)
-    rec.label_cache[key] = index
+    rec.label_cache[key] = (code, index)
     return index
 
 
@@ -106,7 +107,7 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
     task_lane.update(zip(keys, range(base, base + n), strict=True))
     rec.open_tasks.update(zip(keys, range(base, base + n), strict=True))
     names_cache = rec.lane_name_cache
-    sites: dict[tuple[Any, int], int] = {}
+    sites: dict[tuple[int, int], int] = {}
     name_col: list[int] = []
     site_col: list[int] = []
     lane_names: list[str] = []
@@ -133,9 +134,9 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
         name_col.append(named[1])
         if named[2]:
             aliased.append((base + i, named[2]))
-        site = sites.get((code, lineno))
+        site = sites.get((id(code), lineno))  # (the batch keeps its codes alive: ids stay unique)
         if site is None:
-            site = sites[(code, lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
+            site = sites[(id(code), lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
         site_col.append(site)
     del task
     cols["kind"].extend(array("q", [LANE_TASK]) * n)
