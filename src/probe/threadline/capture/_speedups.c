@@ -20,6 +20,9 @@ static inline long long now_ns(void) {
 /* perf_counter() as Python computes it from nanoseconds */
 static inline double now_s(void) { return (double)now_ns() / 1e9; }
 
+/* int((t - base) * 1e6), as Recorder.us computes it */
+static inline long long us_since(double t, double base) { return (long long)((t - base) * 1e6); }
+
 /* getattr(obj, name, None) without making an AttributeError first (plain-function callbacks have
  * no __self__, and they are most callbacks): 1 found, 0 absent, -1 error */
 static inline int lookup_attr(PyObject *obj, PyObject *name, PyObject **result) {
@@ -47,7 +50,7 @@ typedef struct {
     PyObject *awaiting;   /* dict key -> label, set by traced primitives */
     PyObject *report;     /* report(handle, exc): asyncio's handling of a failed callback */
     PyObject *on_blocked; /* on_blocked(task, t0): a step longer than the threshold */
-    PyObject *ends;       /* list: key, t1, outcome, detail, name (five values a task that ended) */
+    PyObject *ends;       /* list: key, end us, outcome, detail, name (five values a task that ended) */
     PyObject *on_error;   /* on_error(task, exc): a probe bug; stop recording that task */
     PyObject *task_type;  /* asyncio.Task: a waited-on task is recorded by name */
     PyObject *cell_task;  /* the task running the traced cell, or None */
@@ -57,9 +60,6 @@ typedef struct {
     double cell_t0;       /* start of the cell task's running step, -1 outside it */
     vectorcallfunc vectorcall;
 } StepHook;
-
-/* int((t - base) * 1e6), as Recorder.us computes it */
-static inline long long us_since(double t, double base) { return (long long)((t - base) * 1e6); }
 
 static int append5(StepHook *self, PyObject *key, double t0, double t1, PyObject *waiter, PyObject *code) {
     PyObject *list = self->steps;
@@ -177,7 +177,7 @@ static int check_done(StepHook *self, PyObject *task, PyObject *key, double t1) 
     } else if (is_default_name(name)) {
         Py_SETREF(name, Py_NewRef(s_empty));
     }
-    PyObject *t = PyFloat_FromDouble(t1), *code = PyLong_FromLong(outcome);
+    PyObject *t = PyLong_FromLongLong(us_since(t1, self->base)), *code = PyLong_FromLong(outcome);
     int rc = -1;
     if (t && code && PyList_Append(self->ends, key) == 0 && PyList_Append(self->ends, t) == 0 &&
         PyList_Append(self->ends, code) == 0 && PyList_Append(self->ends, detail ? detail : Py_None) == 0 &&

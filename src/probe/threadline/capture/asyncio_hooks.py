@@ -121,6 +121,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     misc_append = rec.raw_misc.append
     threshold = rec.block_threshold_s
     pc = perf_counter
+    base = rec.t0  # times in the records: microseconds since the trace's start
     get_ident = threading.get_ident
     current_tasks_get = asyncio.tasks._current_tasks.get
     original_create_task = base_events.BaseEventLoop.create_task
@@ -179,7 +180,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             # the task after this returns), and again when the task ends
             code = frame.f_code if frame is not None else None
             names = (getattr(coro, "__name__", ""), getattr(coro, "__qualname__", ""))
-            tasks_extend((ref.key, pc(), creator, code, lineno, ref, *names))
+            tasks_extend((ref.key, int((pc() - base) * 1e6), creator, code, lineno, ref, *names))
         except Exception:  # never break create_task
             pass
         return task

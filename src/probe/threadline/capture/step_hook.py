@@ -29,8 +29,8 @@ from ..record.tasks import is_default_name, task_outcome
 from .compiled import speedups
 
 
-def record_end(ends: list[Any], task: Any, key: int, t1: float) -> None:
-    """A task's last step ended: (key, t1, outcome, detail, name) read now, the task not kept."""
+def record_end(ends: list[Any], task: Any, key: int, end_us: int) -> None:
+    """A task's last step ended: (key, end us, outcome, detail, name) read now, the task not kept."""
     outcome, detail = task_outcome(task)
     try:
         name = task.get_name()
@@ -39,7 +39,7 @@ def record_end(ends: list[Any], task: Any, key: int, t1: float) -> None:
     else:
         if isinstance(name, str) and is_default_name(name):
             name = ""
-    ends.extend((key, t1, outcome, detail, name))
+    ends.extend((key, end_us, outcome, detail, name))
 
 
 def inner_code(task: Any) -> Any:
@@ -131,7 +131,7 @@ class PyStepHook:
                 if waiter is None:
                     steps_extend((key, a, b, None, None))
                     if task.done():
-                        record_end(ends, task, key, t1)
+                        record_end(ends, task, key, b)
                     return
                 label = awaiting_get(key)
                 if label is not None:

@@ -7,6 +7,9 @@ Called by ``Recorder.convert`` under its lock; the hooks in ``capture`` only app
 from __future__ import annotations
 
 from array import array
+from collections import deque
+from collections.abc import Iterator
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
@@ -15,8 +18,12 @@ from ..schema import LANE_TASK, OUT_CANCELLED, OUT_ERROR, OUT_OK
 if TYPE_CHECKING:
     from .recorder import Recorder
 
-TASK_FIELDS = 8  # task key, t, creator (task key or thread ident), code, line, weak ref, coro name, qualname
-END_FIELDS = 5  # task key, t, outcome, detail, task name: read when the task's last step ended
+# task key, start (µs since the trace's start), creator (task key or thread ident), code, line, weak ref,
+# coro name, qualname
+TASK_FIELDS = 8
+# task key, end (µs since the trace's start), outcome, detail, task name ("" for a default one):
+# read when the task's last step ended
+END_FIELDS = 5
 GONE_FIELDS = 2  # task key, t: the task object was destroyed
 
 # An outcome's detail (a result's repr) is kept while the string table is smaller than this: past
@@ -100,8 +107,7 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
     cols = rec.tables["lanes"]
     base = len(cols["kind"])
     keys = tasks[0::TASK_FIELDS]
-    t0 = rec.t0
-    starts = [int((t - t0) * 1e6) for t in tasks[1::TASK_FIELDS]]
+    starts = tasks[1::TASK_FIELDS]
     # Lanes first (a creator may be a task of this batch), in creation order.
     task_lane = rec.task_lane
     task_lane.update(zip(keys, range(base, base + n), strict=True))
@@ -235,45 +241,41 @@ def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None
 
 def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     """The ends rows of tasks whose last step ended (end_task for each, gathered into columns)."""
-    t0 = rec.t0
-    open_pop = rec.open_tasks.pop
-    pending_pop, last_end_pop = rec.pending_suspend.pop, rec.lane_last_end.pop
-    lane_names = rec.lane_names
+    if not ends:
+        return
+    lanes = list(map(rec.open_tasks.pop, ends[0::END_FIELDS], repeat(None)))
+    times = ends[1::END_FIELDS]
+    outcomes = ends[2::END_FIELDS]
+    texts = ends[3::END_FIELDS]
+    names = ends[4::END_FIELDS]
+    if None in lanes:  # ended before (should not happen): no second row
+        keep = [i for i, lane in enumerate(lanes) if lane is not None]
+        columns = (lanes, times, outcomes, texts, names)
+        lanes, times, outcomes, texts, names = ([column[i] for i in keep] for column in columns)
+    # The last step had no waiter, so no suspension is pending: only the last end goes.
+    _consume(map(rec.lane_last_end.pop, lanes, repeat(None)))
+    if any(names):  # named after their lanes were made
+        lane_names = rec.lane_names
+        for lane, name in zip(lanes, names, strict=True):
+            if name and name != lane_names[lane]:
+                _rename(rec, lane, str(name))
     strings, string_index = rec.strings, rec.string_index
-    string_get = string_index.get
-    lanes: list[int] = []
-    times: list[int] = []
-    outcomes: list[int] = []
-    details: list[int] = []
-    for key, t, outcome, detail, name in zip(
-        ends[0::END_FIELDS],
-        ends[1::END_FIELDS],
-        ends[2::END_FIELDS],
-        ends[3::END_FIELDS],
-        ends[4::END_FIELDS],
-        strict=True,
-    ):
-        lane = open_pop(key, None)
-        if lane is None:
-            continue
-        if name and name != lane_names[lane]:  # (a default name is "" in the record)
-            _rename(rec, lane, str(name))
-        pending_pop(lane, None)
-        last_end_pop(lane, None)
-        lanes.append(lane)
-        times.append(int((t - t0) * 1e6))
-        outcomes.append(outcome)
-        index = string_get(detail, -1)
-        if index < 0 and detail is not None and len(strings) < DETAIL_STRINGS_LIMIT:
-            index = string_index[detail] = len(strings)  # rec.string, inlined: one per task
-            strings.append(detail)
-        details.append(index)
+    details = list(map(string_index.get, texts, repeat(-1)))
+    for i in [i for i, index in enumerate(details) if index < 0 and texts[i] is not None]:
+        if len(strings) >= DETAIL_STRINGS_LIMIT:
+            break  # past it, only details already in the table are kept
+        details[i] = string_index[texts[i]] = len(strings)
+        strings.append(texts[i])
     cols = rec.tables["ends"]
     cols["lane"].extend(lanes)
     cols["t"].extend(times)
     cols["outcome"].extend(outcomes)
     cols["detail"].extend(details)
     cols["cpu_us"].extend(array("q", [-1]) * len(lanes))
+
+
+def _consume(iterator: Iterator[Any]) -> None:
+    deque(iterator, maxlen=0)  # runs a map at C speed, keeping nothing
 
 
 def close_tasks(rec: Recorder) -> None:
