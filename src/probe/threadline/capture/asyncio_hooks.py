@@ -179,8 +179,20 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             # the name is read at conversion through the weak reference (asyncio.create_task names
             # the task after this returns), and again when the task ends
             code = frame.f_code if frame is not None else None
-            names = (getattr(coro, "__name__", ""), getattr(coro, "__qualname__", ""))
-            tasks_extend((ref.key, int((pc() - base) * 1e6), creator, code, lineno, ref, *names))
+            start = int((pc() - base) * 1e6)
+            # one tuple per task (each tracked allocation brings the next GC pass nearer)
+            tasks_extend(
+                (
+                    ref.key,
+                    start,
+                    creator,
+                    code,
+                    lineno,
+                    ref,
+                    getattr(coro, "__name__", ""),
+                    getattr(coro, "__qualname__", ""),
+                )
+            )
         except Exception:  # never break create_task
             pass
         return task
