@@ -1,4 +1,4 @@
-"""The trace buffer: raw events appended by the hooks, converted to schema-v1 columns in batches.
+"""The trace buffer: raw events appended by the hooks, converted to schema-v2 columns in batches.
 
 Hooks run on the learner's hot paths, so they only append flat values to plain lists (no tuples:
 allocating millions of small tuples wakes the cyclic GC and doubles the cost). A single converter
@@ -181,7 +181,7 @@ class Recorder:
 
     def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
         with self.lock:
-            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us)
+            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us, -1, -1)
 
     def add_span(
         self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
@@ -283,7 +283,7 @@ class Recorder:
             end = self.us(t)
             lane = self.lane_of_ident(ident, end)
             self.live_thread_lanes.pop(native_id, None)
-            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6))
+            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6), -1, -1)
             # A thread's life is one run span on its lane.
             start = self.tables["lanes"]["start"][lane]
             self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
@@ -307,7 +307,7 @@ class Recorder:
             if lane is not None and pid not in self.ended_pids:
                 self.ended_pids.add(pid)
                 end = self.us(t)
-                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6))
+                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6), -1, -1)
                 start = self.tables["lanes"]["start"][lane]
                 self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
         elif kind == "process_task":

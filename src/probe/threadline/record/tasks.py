@@ -186,6 +186,8 @@ def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None
     ends["outcome"].append(outcome)
     ends["detail"].append(index)
     ends["cpu_us"].append(-1)
+    ends["reason"].append(-1)
+    ends["by"].append(-1)
 
 
 def end_tasks(rec: Recorder, ends: list[Any]) -> None:
