@@ -12,11 +12,12 @@ from typing import Any
 
 from ..schema import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_RUN
 from .export import write_chrome_trace
+from .fates import FateQueries
 from .render import summary_text
 from .upgrade import upgrade_trace
 
 _LOCK_KINDS = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
-_NOT_COUNTED_GROUPS = ("main", "helpers")
+_NOT_COUNTED_GROUPS = ("main", "helpers", "never awaited")
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,9 @@ class Block:
     location: str
 
 
-class TraceQueries:
-    """Mixin: every query reads ``self._trace_data()`` (a whole schema-v2 trace plus aliases)."""
+class TraceQueries(FateQueries):
+    """Mixin: every query reads ``self._trace_data()`` (a whole schema-v2 trace plus aliases); task
+    fates and the await graph are in fates.py."""
 
     def _trace_data(self) -> TraceData:  # pragma: no cover - overridden
         raise NotImplementedError
