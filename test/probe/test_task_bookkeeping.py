@@ -15,6 +15,7 @@ from threadline import schema
 from threadline.capture.asyncio_hooks import PyTaskKeys
 from threadline.capture.compiled import speedups
 from threadline.capture.step_hook import PyStepHook, as_handle_run
+from threadline.record.tasks import END_FIELDS
 
 IMPLEMENTATIONS = [pytest.param((PyStepHook, PyTaskKeys), id="python")]
 if speedups is not None:
@@ -91,7 +92,7 @@ def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
     gc.collect()
     assert not errors
     by_task = {
-        names[ends[i]]: (ends[i + 2], ends[i + 3], ends[i + 4]) for i in range(0, len(ends), 5) if ends[i] in names
+        names[ends[i]]: tuple(ends[i + 2 : i + END_FIELDS]) for i in range(0, len(ends), END_FIELDS) if ends[i] in names
     }
     step_times = [(steps[i + 1], steps[i + 2]) for i in range(0, len(steps), 5)]
     return {
@@ -109,11 +110,12 @@ def test_a_tasks_end_records_its_outcome_and_name_and_its_destruction(implementa
     seen = _record(implementation)
     ok, error, cancelled = schema.OUT_OK, schema.OUT_ERROR, schema.OUT_CANCELLED
     assert seen["ends"] == {
-        "ok": (ok, repr("x" * 300)[:119] + "…", ""),  # a default name ("Task-3") is recorded as ""
-        "fails": (error, "ValueError: no luck", ""),
-        "cancelled": (cancelled, "cancelled", ""),
-        "named": (ok, "7", "fetch-1"),
-        "dropped": (cancelled, "cancelled", ""),
+        # outcome, detail, name (a default one, "Task-3", as ""), whether cancel() was called
+        "ok": (ok, repr("x" * 300)[:119] + "…", "", False),
+        "fails": (error, "ValueError: no luck", "", False),
+        "cancelled": (cancelled, "cancelled", "", True),
+        "named": (ok, "7", "fetch-1", False),
+        "dropped": (cancelled, "cancelled", "", True),  # by asyncio.run on its way out
     }
     assert seen["gone"] == ["cancelled", "dropped", "fails", "named", "ok"]
     assert seen["left"] == [] and seen["refs"] == 0

@@ -35,7 +35,7 @@ static inline int lookup_attr(PyObject *obj, PyObject *name, PyObject **result) 
 
 static PyObject *s_callback, *s_self, *s_context, *s_args, *s_run, *s_fut_waiter, *s_get_coro, *s_cr_await,
     *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name, *s_cancelled, *s_cancel_message,
-    *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix;
+    *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix, *s_cancelling;
 
 /* schema.py's outcome codes (test_speedups.py checks they agree) */
 enum { OUT_OK = 0, OUT_ERROR = 1, OUT_CANCELLED = 2 };
@@ -100,6 +100,53 @@ static PyObject *prefixed(const char *prefix, PyObject *value) {
     return out;
 }
 
+/* tasks.py _plain: whether repr(value) runs no code of the learner's (builtin values, and small
+ * builtin containers of them). */
+static int is_plain(PyObject *value, int depth) {
+    PyTypeObject *type = Py_TYPE(value);
+    if (value == Py_None || type == &PyLong_Type || type == &PyFloat_Type || type == &PyComplex_Type ||
+        type == &PyBool_Type || type == &PyUnicode_Type || type == &PyBytes_Type)
+        return 1;
+    if (depth >= 3) return 0;
+    if (type == &PyList_Type || type == &PyTuple_Type) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(value);
+        if (n > 32) return 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (!is_plain(PySequence_Fast_GET_ITEM(value, i), depth + 1)) return 0;
+        return 1;
+    }
+    if (type == &PyDict_Type) {
+        if (PyDict_GET_SIZE(value) > 32) return 0;
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(value, &pos, &k, &v))
+            if (!is_plain(k, depth + 1) || !is_plain(v, depth + 1)) return 0;
+        return 1;
+    }
+    if (type == &PySet_Type || type == &PyFrozenSet_Type) {
+        if (PySet_GET_SIZE(value) > 32) return 0;
+        PyObject *items = PySequence_List(value); /* a builtin set's iteration runs no learner code */
+        if (items == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        int plain = is_plain(items, depth);
+        Py_DECREF(items);
+        return plain;
+    }
+    return 0;
+}
+
+/* tasks.py result_text: a task's result for people, without calling a __repr__ of the learner's. */
+static PyObject *result_text(PyObject *value) {
+    if (is_plain(value, 0)) return PyObject_Repr(value);
+    PyObject *qualname = PyType_GetQualName(Py_TYPE(value));
+    if (qualname == NULL) return NULL;
+    PyObject *text = PyUnicode_FromFormat("<%U object>", qualname);
+    Py_DECREF(qualname);
+    return text;
+}
+
 /* tasks.py task_outcome: the outcome code, and the detail (new reference, or NULL for None when
  * reading it failed); -1 on an error that is no Exception. Reads the private fields: exception()
  * would mark the error as retrieved and silence asyncio's "exception was never retrieved". */
@@ -128,7 +175,7 @@ static int task_outcome(PyObject *task, PyObject **detail) {
             Py_XDECREF(rest);
         } else if (exc != NULL) {
             PyObject *result = attr_or_none(task, s_result);
-            if (result != NULL) text = PyObject_Repr(result);
+            if (result != NULL) text = result_text(result);
             Py_XDECREF(result);
         }
         Py_XDECREF(exc);
@@ -177,11 +224,27 @@ static int check_done(StepHook *self, PyObject *task, PyObject *key, double t1) 
     } else if (is_default_name(name)) {
         Py_SETREF(name, Py_NewRef(s_empty));
     }
+    /* tasks.py cancel_requested: a cancelled task that was asked to cancel (Task.cancel) */
+    int requested = 0;
+    if (outcome == OUT_CANCELLED) {
+        PyObject *count = PyObject_CallMethodNoArgs(task, s_cancelling);
+        requested = count ? PyObject_IsTrue(count) : 0;
+        Py_XDECREF(count);
+        if (requested < 0 || count == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+                Py_XDECREF(detail);
+                Py_DECREF(name);
+                return -1;
+            }
+            PyErr_Clear(); /* a foreign task type */
+            requested = 0;
+        }
+    }
     PyObject *t = PyLong_FromLongLong(us_since(t1, self->base)), *code = PyLong_FromLong(outcome);
     int rc = -1;
     if (t && code && PyList_Append(self->ends, key) == 0 && PyList_Append(self->ends, t) == 0 &&
         PyList_Append(self->ends, code) == 0 && PyList_Append(self->ends, detail ? detail : Py_None) == 0 &&
-        PyList_Append(self->ends, name) == 0)
+        PyList_Append(self->ends, name) == 0 && PyList_Append(self->ends, requested ? Py_True : Py_False) == 0)
         rc = 0;
     Py_XDECREF(t);
     Py_XDECREF(code);
@@ -219,10 +282,12 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         PyObject *name = PyObject_CallMethodNoArgs(waiter, s_get_name);
         PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
         Py_XDECREF(name);
-        if (text != NULL) {
-            rc = append5(self, key, t0, t1, text, Py_None);
-            Py_DECREF(text);
-        }
+        /* the awaited task's key (an await-graph edge), None when it is not traced */
+        PyObject *ident = text ? PyLong_FromVoidPtr(waiter) : NULL;
+        PyObject *target = ident ? PyDict_GetItemWithError(self->tracked, ident) : NULL; /* borrowed */
+        Py_XDECREF(ident);
+        if (text != NULL && !PyErr_Occurred()) rc = append5(self, key, t0, t1, text, target ? target : Py_None);
+        Py_XDECREF(text);
         goto done;
     }
     /* the innermost coroutine the task is suspended in */
@@ -796,7 +861,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_get_coro, "get_coro"},      {&s_cr_await, "cr_await"},     {&s_cr_code, "cr_code"},
                  {&s_contended, "_contended"},   {&s_contended_release, "_contended_release"},
                  {&s_done, "done"},              {&s_get_name, "get_name"},     {&s_cancelled, "cancelled"},
-                 {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"},
+                 {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"},
                  {&s_empty, ""},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);

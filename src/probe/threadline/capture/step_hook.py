@@ -12,7 +12,8 @@ last: then the task's outcome and name are appended to ``ends`` (``record_end``;
 as ``Task-12`` as ""), read now, so no record keeps the task.
 
 Records name the task by its key, never hold it or what it waits on: a waited-on future is recorded
-as its class, a waited-on task as the label ``task <name>``.
+as its class, a waited-on task as the label ``task <name>`` with its key in place of the code (an
+edge of the await graph, record/fates.py).
 
 The C ``_speedups.StepHook`` does this when it was built; ``PyStepHook`` is its Python twin (see
 compiled.py). Both keep the start of the running step of the cell's task in ``cell_t0`` (-1 outside
@@ -25,12 +26,14 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
-from ..record.tasks import is_default_name, task_outcome
+from ..record.tasks import cancel_requested, is_default_name, task_outcome
+from ..schema import OUT_CANCELLED
 from .compiled import speedups
 
 
 def record_end(ends: list[Any], task: Any, key: int, end_us: int) -> None:
-    """A task's last step ended: (key, end us, outcome, detail, name) read now, the task not kept."""
+    """A task's last step ended: (key, end us, outcome, detail, name, cancel requested) read now, the
+    task not kept."""
     outcome, detail = task_outcome(task)
     try:
         name = task.get_name()
@@ -39,7 +42,7 @@ def record_end(ends: list[Any], task: Any, key: int, end_us: int) -> None:
     else:
         if isinstance(name, str) and is_default_name(name):
             name = ""
-    ends.extend((key, end_us, outcome, detail, name))
+    ends.extend((key, end_us, outcome, detail, name, outcome == OUT_CANCELLED and cancel_requested(task)))
 
 
 def inner_code(task: Any) -> Any:
@@ -138,7 +141,7 @@ class PyStepHook:
                     steps_extend((key, a, b, label, None))
                     return
                 if isinstance(waiter, task_type):
-                    steps_extend((key, a, b, "task " + str(waiter.get_name()), None))
+                    steps_extend((key, a, b, "task " + str(waiter.get_name()), tracked_get(id(waiter))))
                     return
                 steps_extend((key, a, b, type(waiter), inner_code(task)))
             except Exception as exc:  # a probe bug must not break the learner's loop

@@ -13,7 +13,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
-from ..schema import LANE_TASK, OUT_CANCELLED, OUT_ERROR, OUT_OK
+from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED, OUT_ERROR, OUT_OK
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 # task key, start (µs since the trace's start), creator (task key or thread ident), code, line, weak ref,
 # coro name, qualname
 TASK_FIELDS = 8
-# task key, end (µs since the trace's start), outcome, detail, task name ("" for a default one):
-# read when the task's last step ended
-END_FIELDS = 5
+# task key, end (µs since the trace's start), outcome, detail, task name ("" for a default one),
+# whether it was asked to cancel: read when the task's last step ended
+END_FIELDS = 6
 GONE_FIELDS = 2  # task key, t: the task object was destroyed
 
 # An outcome's detail (a result's repr) is kept while the string table is smaller than this: past
@@ -31,9 +31,6 @@ GONE_FIELDS = 2  # task key, t: the task object was destroyed
 # otherwise cost a string each).
 DETAIL_STRINGS_LIMIT = 20_000
 
-# The detail of a task destroyed before it finished (asyncio logs "Task was destroyed but it is
-# pending!"): its lane ends there, as an error.
-DESTROYED_PENDING = "destroyed while pending"
 
 _QUALNAME_LABELS = {
     "sleep": "sleep",
@@ -202,9 +199,18 @@ def task_outcome(task: Any) -> tuple[int, str | None]:
         exc = getattr(task, "_exception", None)
         if exc is not None:
             return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
-        return OUT_OK, _short(repr(getattr(task, "_result", None)))
+        return OUT_OK, _short(result_text(getattr(task, "_result", None)))
     except Exception:
         return OUT_OK, None
+
+
+def cancel_requested(task: Any) -> bool:
+    """Whether a cancelled task was asked to cancel (``Task.cancel``), rather than only having had
+    what it awaited cancelled under it."""
+    try:
+        return bool(task.cancelling())
+    except Exception:  # a foreign task type
+        return False
 
 
 def _rename(rec: Recorder, lane: int, name: str) -> None:
@@ -222,36 +228,67 @@ def _detail_index(rec: Recorder, detail: str | None) -> int:
     return rec.string(detail)
 
 
-def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "") -> None:
+_PLAIN = frozenset({int, float, complex, bool, str, bytes, type(None)})
+_CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether repr(value) runs no code of the learner's: builtin values, and small builtin
+    containers of them."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind not in _CONTAINERS or depth >= 3 or len(value) > 32:
+        return False
+    items = [x for pair in value.items() for x in pair] if kind is dict else value
+    return all(_plain(x, depth + 1) for x in items)
+
+
+def result_text(value: Any) -> str:
+    """A task's result for people, without calling a __repr__ of the learner's (a tracer must not:
+    it may count its calls or change state): the repr of plain values, else the type's name."""
+    return repr(value) if _plain(value) else f"<{type(value).__qualname__} object>"
+
+
+def end_task(
+    rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "", cancel_called: bool = False
+) -> None:
     """The ends row of a task's lane, once (its name too, if the task was named after creation)."""
     lane = rec.open_tasks.pop(key, None)
     if lane is None:
         return
+    if cancel_called:
+        rec.fates.cancel_called(key)
     if name and name != rec.lane_names[lane]:
         _rename(rec, lane, name)
     rec.pending_suspend.pop(lane, None)
     rec.lane_last_end.pop(lane, None)
+    reason, by = rec.fates.ended(rec, key, lane, end, outcome)
     ends = rec.tables["ends"]  # _row without its loop
     ends["lane"].append(lane)
     ends["t"].append(end)
     ends["outcome"].append(outcome)
     ends["detail"].append(_detail_index(rec, detail))
     ends["cpu_us"].append(-1)
+    ends["reason"].append(reason)
+    ends["by"].append(by)
 
 
 def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     """The ends rows of tasks whose last step ended (end_task for each, gathered into columns)."""
     if not ends:
         return
-    lanes = list(map(rec.open_tasks.pop, ends[0::END_FIELDS], repeat(None)))
+    keys = ends[0::END_FIELDS]
+    lanes = list(map(rec.open_tasks.pop, keys, repeat(None)))
     times = ends[1::END_FIELDS]
     outcomes = ends[2::END_FIELDS]
     texts = ends[3::END_FIELDS]
     names = ends[4::END_FIELDS]
+    asked = ends[5::END_FIELDS]
     if None in lanes:  # ended before (should not happen): no second row
         keep = [i for i, lane in enumerate(lanes) if lane is not None]
-        columns = (lanes, times, outcomes, texts, names)
-        lanes, times, outcomes, texts, names = ([column[i] for i in keep] for column in columns)
+        columns = (keys, lanes, times, outcomes, texts, names, asked)
+        keys, lanes, times, outcomes, texts, names, asked = ([column[i] for i in keep] for column in columns)
     # The last step had no waiter, so no suspension is pending: only the last end goes.
     _consume(map(rec.lane_last_end.pop, lanes, repeat(None)))
     if any(names):  # named after their lanes were made
@@ -272,6 +309,9 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     cols["outcome"].extend(outcomes)
     cols["detail"].extend(details)
     cols["cpu_us"].extend(array("q", [-1]) * len(lanes))
+    why = rec.fates.ended_columns(rec, keys, lanes, times, outcomes, asked)
+    cols["reason"].extend(why[0] if why else array("q", [-1]) * len(lanes))
+    cols["by"].extend(why[1] if why else array("q", [-1]) * len(lanes))
 
 
 def _consume(iterator: Iterator[Any]) -> None:
@@ -291,15 +331,17 @@ def close_tasks(rec: Recorder) -> None:
         if done:
             lane = rec.open_tasks[ref.key]
             outcome, detail = task_outcome(task)
-            end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail)
+            asked = outcome == OUT_CANCELLED and cancel_requested(task)
+            end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail, cancel_called=asked)
 
 
 def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
-    """Destroyed tasks: a lane still open ends there (the task was dropped while pending)."""
+    """Destroyed tasks: a lane still open ends there (the task was dropped while pending: asyncio
+    logs "Task was destroyed but it is pending!")."""
     t0 = rec.t0
     open_tasks, task_lane = rec.open_tasks, rec.task_lane
     for i in range(0, len(gone), GONE_FIELDS):
         key = gone[i]
         if key in open_tasks:
-            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_ERROR, DESTROYED_PENDING)
+            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_DESTROYED, None)
         task_lane.pop(key, None)
