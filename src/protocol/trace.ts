@@ -1,14 +1,18 @@
 /**
- * Trace schema v1: what the probe records and the extension draws.
+ * Trace schema v2: what the probe records and the extension draws.
  *
  * Columnar and compact: every table is an object of equal-length arrays (one per field), and
  * every name is an index into `strings`. All tables are append-only, so the live path sends
  * only new rows (a `TraceChunk`) and a receiver rebuilds the trace by concatenation; a saved
  * trace is one chunk holding everything. Times are integer microseconds since `meta.t0_unix_us`.
  * The JSON Schema of the same contract is `traceSchema.json`; the probe is validated against it.
+ *
+ * v2 added task fates (outcomes `destroyed` and `neverAwaited`, the `reason` and `by` of an end) and
+ * the `awaits` table (who awaits whom). A reader upgrades a v1 trace by filling the new columns
+ * with -1 and adding an empty `awaits` table.
  */
 
-export const TRACE_SCHEMA_VERSION = 1;
+export const TRACE_SCHEMA_VERSION = 2;
 
 /** What a lane is. */
 export const LaneKind = { task: 0, thread: 1, process: 2 } as const;
@@ -45,15 +49,20 @@ export const SPAN_KIND_LABELS: Record<SpanKind, string> = {
   [SpanKind.blocked]: 'blocked loop'
 };
 
-/** How a lane ended. */
-export const Outcome = { ok: 0, error: 1, cancelled: 2 } as const;
+/**
+ * How a lane ended. `destroyed`: a task garbage-collected while still pending; `neverAwaited`: a
+ * coroutine object destroyed without ever running (its lane is a task lane in group "never awaited").
+ */
+export const Outcome = { ok: 0, error: 1, cancelled: 2, destroyed: 3, neverAwaited: 4 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** How a lane's end is named to people (timeline details, Chrome/Perfetto instant events). */
 export const OUTCOME_LABELS: Record<Outcome, string> = {
   [Outcome.ok]: 'done',
   [Outcome.error]: 'error',
-  [Outcome.cancelled]: 'cancelled'
+  [Outcome.cancelled]: 'cancelled',
+  [Outcome.destroyed]: 'destroyed while pending',
+  [Outcome.neverAwaited]: 'never awaited'
 };
 
 /** Index into `strings`, or -1 for none. */
@@ -110,6 +119,28 @@ export interface EndTable {
   detail: StringRef[];
   /** CPU time used by the lane's thread or process, -1 when not measured (tasks) */
   cpu_us: number[];
+  /**
+   * why it was cancelled, for people, -1 when unknown or not cancelled: "TaskGroup abort",
+   * "timeout", "cancel()", "shutdown", "gather cancelled" (other text allowed)
+   */
+  reason: StringRef[];
+  /**
+   * the lane that caused the end, -1 unknown: for a TaskGroup abort the child whose exception
+   * aborted the group, for cancel() the lane that called it (-1 for a timeout)
+   */
+  by: number[];
+}
+
+/**
+ * One row per task-to-task await: lane `lane` awaited task lane `target` from `start` to `end`
+ * (-1 while still awaiting). gather() and a TaskGroup's `async with` give one row per child. Awaits on
+ * anything else (futures, locks, queues, sleep) are the `label` of the suspended span.
+ */
+export interface AwaitTable {
+  lane: number[];
+  target: number[];
+  start: number[];
+  end: number[];
 }
 
 export interface SpanTable {
@@ -171,6 +202,7 @@ export interface TraceTables {
   acquires: AcquireTable;
   cpu: CpuTable;
   samples: SampleTable;
+  awaits: AwaitTable;
 }
 
 /** A whole trace, as saved in the notebook under TRACE_MIME. */
@@ -213,10 +245,11 @@ export type MeterCommand = { type: 'config'; interval_ms: number } | { type: 'st
 
 export const TABLE_COLUMNS: { [K in Exclude<keyof TraceTables, 'strings'>]: (keyof TraceTables[K])[] } = {
   lanes: ['kind', 'name', 'group', 'parent', 'created_by', 'site', 'start', 'os_id'],
-  ends: ['lane', 't', 'outcome', 'detail', 'cpu_us'],
+  ends: ['lane', 't', 'outcome', 'detail', 'cpu_us', 'reason', 'by'],
   spans: ['lane', 'kind', 'start', 'end', 'label', 'lock'],
   locks: ['name', 'kind', 'site'],
   acquires: ['lock', 'lane', 'requested', 'acquired', 'released', 'waiters'],
   cpu: ['t', 'core', 'util'],
-  samples: ['lane', 't', 'core', 'cpu']
+  samples: ['lane', 't', 'core', 'cpu'],
+  awaits: ['lane', 'target', 'start', 'end']
 };

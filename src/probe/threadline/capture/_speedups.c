@@ -20,6 +20,9 @@ static inline long long now_ns(void) {
 /* perf_counter() as Python computes it from nanoseconds */
 static inline double now_s(void) { return (double)now_ns() / 1e9; }
 
+/* int((t - base) * 1e6), as Recorder.us computes it */
+static inline long long us_since(double t, double base) { return (long long)((t - base) * 1e6); }
+
 /* getattr(obj, name, None) without making an AttributeError first (plain-function callbacks have
  * no __self__, and they are most callbacks): 1 found, 0 absent, -1 error */
 static inline int lookup_attr(PyObject *obj, PyObject *name, PyObject **result) {
@@ -31,29 +34,36 @@ static inline int lookup_attr(PyObject *obj, PyObject *name, PyObject **result) 
 }
 
 static PyObject *s_callback, *s_self, *s_context, *s_args, *s_run, *s_fut_waiter, *s_get_coro, *s_cr_await,
-    *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name;
+    *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name, *s_cancelled, *s_cancel_message,
+    *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix, *s_cancelling;
+
+/* schema.py's outcome codes (test_speedups.py checks they agree) */
+enum { OUT_OK = 0, OUT_ERROR = 1, OUT_CANCELLED = 2 };
+#define DETAIL_LIMIT 120
 
 /* ---------------------------------------------------------------------------------- StepHook */
 
 typedef struct {
     PyObject_HEAD
     PyObject *tracked;    /* dict id(task) -> key, of the traced tasks alive */
-    PyObject *steps;      /* list: key, t0, t1, label or waiter class, code (five values a step) */
+    PyObject *steps;      /* list: key, start us, end us, label or waiter class, code (five values a step) */
     PyObject *awaiting;   /* dict key -> label, set by traced primitives */
     PyObject *report;     /* report(handle, exc): asyncio's handling of a failed callback */
     PyObject *on_blocked; /* on_blocked(task, t0): a step longer than the threshold */
-    PyObject *on_done;    /* on_done(task, t1): the task's last step ended */
+    PyObject *ends;       /* list: key, end us, outcome, detail, name (five values a task that ended) */
     PyObject *on_error;   /* on_error(task, exc): a probe bug; stop recording that task */
     PyObject *task_type;  /* asyncio.Task: a waited-on task is recorded by name */
     PyObject *cell_task;  /* the task running the traced cell, or None */
     PyObject *keys;       /* capture.asyncio_hooks.TaskKeys, kept for the session */
     double threshold;
+    double base;          /* the trace's start (perf_counter): step times are microseconds since */
     double cell_t0;       /* start of the cell task's running step, -1 outside it */
     vectorcallfunc vectorcall;
 } StepHook;
 
-static int append5(PyObject *list, PyObject *key, double t0, double t1, PyObject *waiter, PyObject *code) {
-    PyObject *a = PyFloat_FromDouble(t0), *b = PyFloat_FromDouble(t1);
+static int append5(StepHook *self, PyObject *key, double t0, double t1, PyObject *waiter, PyObject *code) {
+    PyObject *list = self->steps;
+    PyObject *a = PyLong_FromLongLong(us_since(t0, self->base)), *b = PyLong_FromLongLong(us_since(t1, self->base));
     int rc = -1;
     if (a && b && PyList_Append(list, key) == 0 && PyList_Append(list, a) == 0 && PyList_Append(list, b) == 0 &&
         PyList_Append(list, waiter) == 0 && PyList_Append(list, code) == 0)
@@ -63,17 +73,184 @@ static int append5(PyObject *list, PyObject *key, double t0, double t1, PyObject
     return rc;
 }
 
-/* After a step that left no waiter: the task's outcome if that was its last step. */
-static int check_done(StepHook *self, PyObject *task, double t1) {
+/* text, or its first DETAIL_LIMIT - 1 characters and an ellipsis (tasks.py _short) */
+static PyObject *shorten(PyObject *text) {
+    if (text == NULL || PyUnicode_GET_LENGTH(text) <= DETAIL_LIMIT) return text;
+    PyObject *head = PyUnicode_Substring(text, 0, DETAIL_LIMIT - 1);
+    Py_DECREF(text);
+    if (head == NULL) return NULL;
+    PyObject *out = PyUnicode_Concat(head, s_ellipsis);
+    Py_DECREF(head);
+    return out;
+}
+
+/* getattr(obj, name, None) */
+static PyObject *attr_or_none(PyObject *obj, PyObject *name) {
+    PyObject *value = NULL;
+    if (lookup_attr(obj, name, &value) < 0) return NULL;
+    return value != NULL ? value : Py_NewRef(Py_None);
+}
+
+/* f"{prefix}{value}" (format(value, ""), as an f-string does) */
+static PyObject *prefixed(const char *prefix, PyObject *value) {
+    PyObject *text = PyObject_Format(value, s_empty);
+    if (text == NULL) return NULL;
+    PyObject *out = PyUnicode_FromFormat("%s%U", prefix, text);
+    Py_DECREF(text);
+    return out;
+}
+
+/* tasks.py _plain: whether repr(value) runs no code of the learner's (builtin values, and small
+ * builtin containers of them). */
+static int is_plain(PyObject *value, int depth) {
+    PyTypeObject *type = Py_TYPE(value);
+    if (value == Py_None || type == &PyLong_Type || type == &PyFloat_Type || type == &PyComplex_Type ||
+        type == &PyBool_Type || type == &PyUnicode_Type || type == &PyBytes_Type)
+        return 1;
+    if (depth >= 3) return 0;
+    if (type == &PyList_Type || type == &PyTuple_Type) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(value);
+        if (n > 32) return 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (!is_plain(PySequence_Fast_GET_ITEM(value, i), depth + 1)) return 0;
+        return 1;
+    }
+    if (type == &PyDict_Type) {
+        if (PyDict_GET_SIZE(value) > 32) return 0;
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(value, &pos, &k, &v))
+            if (!is_plain(k, depth + 1) || !is_plain(v, depth + 1)) return 0;
+        return 1;
+    }
+    if (type == &PySet_Type || type == &PyFrozenSet_Type) {
+        if (PySet_GET_SIZE(value) > 32) return 0;
+        PyObject *items = PySequence_List(value); /* a builtin set's iteration runs no learner code */
+        if (items == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        int plain = is_plain(items, depth);
+        Py_DECREF(items);
+        return plain;
+    }
+    return 0;
+}
+
+/* tasks.py result_text: a task's result for people, without calling a __repr__ of the learner's. */
+static PyObject *result_text(PyObject *value) {
+    if (is_plain(value, 0)) return PyObject_Repr(value);
+    PyObject *qualname = PyType_GetQualName(Py_TYPE(value));
+    if (qualname == NULL) return NULL;
+    PyObject *text = PyUnicode_FromFormat("<%U object>", qualname);
+    Py_DECREF(qualname);
+    return text;
+}
+
+/* tasks.py task_outcome: the outcome code, and the detail (new reference, or NULL for None when
+ * reading it failed); -1 on an error that is no Exception. Reads the private fields: exception()
+ * would mark the error as retrieved and silence asyncio's "exception was never retrieved". */
+static int task_outcome(PyObject *task, PyObject **detail) {
+    *detail = NULL;
+    PyObject *text = NULL;
+    int outcome = OUT_OK;
+    PyObject *flag = PyObject_CallMethodNoArgs(task, s_cancelled);
+    int cancelled = flag ? PyObject_IsTrue(flag) : -1;
+    Py_XDECREF(flag);
+    if (cancelled > 0) {
+        outcome = OUT_CANCELLED;
+        PyObject *message = attr_or_none(task, s_cancel_message);
+        int has = message ? PyObject_IsTrue(message) : -1;
+        if (has > 0) text = prefixed("cancelled: ", message);
+        else if (has == 0) text = PyUnicode_FromString("cancelled");
+        Py_XDECREF(message);
+    } else if (cancelled == 0) {
+        PyObject *exc = attr_or_none(task, s_exception);
+        if (exc != NULL && exc != Py_None) {
+            outcome = OUT_ERROR;
+            PyObject *type_name = PyType_GetName(Py_TYPE(exc));
+            PyObject *rest = type_name ? prefixed(": ", exc) : NULL;
+            if (rest != NULL) text = PyUnicode_Concat(type_name, rest);
+            Py_XDECREF(type_name);
+            Py_XDECREF(rest);
+        } else if (exc != NULL) {
+            PyObject *result = attr_or_none(task, s_result);
+            if (result != NULL) text = result_text(result);
+            Py_XDECREF(result);
+        }
+        Py_XDECREF(exc);
+    }
+    text = shorten(text);
+    if (text == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) return -1;
+        PyErr_Clear();
+        return OUT_OK;
+    }
+    *detail = text;
+    return outcome;
+}
+
+/* A default task name ("Task-12") is recorded as "": it says nothing (tasks.py is_default_name). */
+static int is_default_name(PyObject *name) {
+    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) < 6 || PyUnicode_READ_CHAR(name, 0) != 'T' ||
+        PyUnicode_Tailmatch(name, s_task_prefix, 0, 5, -1) != 1)
+        return 0;
+    for (Py_ssize_t i = 5, n = PyUnicode_GET_LENGTH(name); i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(name, i);
+        if (!Py_UNICODE_ISDIGIT(c)) return 0;
+    }
+    return 1;
+}
+
+/* After a step that left no waiter: the task's outcome and name if that was its last step
+ * (step_hook.py record_end). */
+static int check_done(StepHook *self, PyObject *task, PyObject *key, double t1) {
     PyObject *done = PyObject_CallMethodNoArgs(task, s_done);
     if (done == NULL) return -1;
     int is_done = PyObject_IsTrue(done);
     Py_DECREF(done);
     if (is_done <= 0) return is_done;
-    PyObject *r = PyObject_CallFunction(self->on_done, "Od", task, t1);
-    if (r == NULL) return -1;
-    Py_DECREF(r);
-    return 0;
+    PyObject *detail;
+    int outcome = task_outcome(task, &detail);
+    if (outcome < 0) return -1;
+    PyObject *name = PyObject_CallMethodNoArgs(task, s_get_name);
+    if (name == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+            Py_XDECREF(detail);
+            return -1;
+        }
+        PyErr_Clear(); /* a task factory's own future type */
+        name = Py_NewRef(s_empty);
+    } else if (is_default_name(name)) {
+        Py_SETREF(name, Py_NewRef(s_empty));
+    }
+    /* tasks.py cancel_requested: a cancelled task that was asked to cancel (Task.cancel) */
+    int requested = 0;
+    if (outcome == OUT_CANCELLED) {
+        PyObject *count = PyObject_CallMethodNoArgs(task, s_cancelling);
+        requested = count ? PyObject_IsTrue(count) : 0;
+        Py_XDECREF(count);
+        if (requested < 0 || count == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+                Py_XDECREF(detail);
+                Py_DECREF(name);
+                return -1;
+            }
+            PyErr_Clear(); /* a foreign task type */
+            requested = 0;
+        }
+    }
+    PyObject *t = PyLong_FromLongLong(us_since(t1, self->base)), *code = PyLong_FromLong(outcome);
+    int rc = -1;
+    if (t && code && PyList_Append(self->ends, key) == 0 && PyList_Append(self->ends, t) == 0 &&
+        PyList_Append(self->ends, code) == 0 && PyList_Append(self->ends, detail ? detail : Py_None) == 0 &&
+        PyList_Append(self->ends, name) == 0 && PyList_Append(self->ends, requested ? Py_True : Py_False) == 0)
+        rc = 0;
+    Py_XDECREF(t);
+    Py_XDECREF(code);
+    Py_XDECREF(detail);
+    Py_DECREF(name);
+    return rc;
 }
 
 /* What the task waits on after its step; -1 with an exception set on a probe bug. */
@@ -82,7 +259,7 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
     if (waiter == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
         PyErr_Clear();
-        return append5(self->steps, key, t0, t1, Py_None, Py_None);
+        return append5(self, key, t0, t1, Py_None, Py_None);
     }
     int rc = -1;
     if (t1 - t0 >= self->threshold) {
@@ -91,13 +268,13 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         Py_DECREF(r);
     }
     if (waiter == Py_None) {
-        rc = append5(self->steps, key, t0, t1, Py_None, Py_None);
-        if (rc == 0) rc = check_done(self, task, t1);
+        rc = append5(self, key, t0, t1, Py_None, Py_None);
+        if (rc == 0) rc = check_done(self, task, key, t1);
         goto done;
     }
     PyObject *label = PyDict_GetItemWithError(self->awaiting, key); /* borrowed */
     if (label != NULL) {
-        rc = append5(self->steps, key, t0, t1, label, Py_None);
+        rc = append5(self, key, t0, t1, label, Py_None);
         goto done;
     }
     if (PyErr_Occurred()) goto done;
@@ -105,10 +282,12 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         PyObject *name = PyObject_CallMethodNoArgs(waiter, s_get_name);
         PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
         Py_XDECREF(name);
-        if (text != NULL) {
-            rc = append5(self->steps, key, t0, t1, text, Py_None);
-            Py_DECREF(text);
-        }
+        /* the awaited task's key (an await-graph edge), None when it is not traced */
+        PyObject *ident = text ? PyLong_FromVoidPtr(waiter) : NULL;
+        PyObject *target = ident ? PyDict_GetItemWithError(self->tracked, ident) : NULL; /* borrowed */
+        Py_XDECREF(ident);
+        if (text != NULL && !PyErr_Occurred()) rc = append5(self, key, t0, t1, text, target ? target : Py_None);
+        Py_XDECREF(text);
         goto done;
     }
     /* the innermost coroutine the task is suspended in */
@@ -135,7 +314,7 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         }
         PyErr_Clear(); /* generator-based or exotic awaitables */
     }
-    rc = append5(self->steps, key, t0, t1, (PyObject *)Py_TYPE(waiter), code ? code : Py_None);
+    rc = append5(self, key, t0, t1, (PyObject *)Py_TYPE(waiter), code ? code : Py_None);
     Py_XDECREF(code);
 done:
     Py_DECREF(waiter);
@@ -250,13 +429,13 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
 }
 
 static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"tracked",  "steps",   "awaiting", "threshold", "report",
-                             "on_blocked", "on_done", "on_error", "task_type", NULL};
-    PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *on_done, *on_error, *task_type;
-    double threshold;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOOOO!", kwlist, &PyDict_Type, &tracked, &PyList_Type,
-                                     &steps, &PyDict_Type, &awaiting, &threshold, &report, &on_blocked, &on_done,
-                                     &on_error, &PyType_Type, &task_type))
+    static char *kwlist[] = {"tracked",    "steps", "awaiting", "threshold", "report",
+                             "on_blocked", "ends",  "on_error", "task_type", "base", NULL};
+    PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *ends, *on_error, *task_type;
+    double threshold, base;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO!OO!d", kwlist, &PyDict_Type, &tracked, &PyList_Type,
+                                     &steps, &PyDict_Type, &awaiting, &threshold, &report, &on_blocked, &PyList_Type,
+                                     &ends, &on_error, &PyType_Type, &task_type, &base))
         return NULL;
     StepHook *self = (StepHook *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
@@ -265,12 +444,13 @@ static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     self->awaiting = Py_NewRef(awaiting);
     self->report = Py_NewRef(report);
     self->on_blocked = Py_NewRef(on_blocked);
-    self->on_done = Py_NewRef(on_done);
+    self->ends = Py_NewRef(ends);
     self->on_error = Py_NewRef(on_error);
     self->task_type = Py_NewRef(task_type);
     self->cell_task = Py_NewRef(Py_None);
     self->keys = Py_NewRef(Py_None);
     self->threshold = threshold;
+    self->base = base;
     self->cell_t0 = -1.0;
     self->vectorcall = (vectorcallfunc)stephook_vectorcall;
     return (PyObject *)self;
@@ -282,7 +462,7 @@ static int stephook_traverse(StepHook *self, visitproc visit, void *arg) {
     Py_VISIT(self->awaiting);
     Py_VISIT(self->report);
     Py_VISIT(self->on_blocked);
-    Py_VISIT(self->on_done);
+    Py_VISIT(self->ends);
     Py_VISIT(self->on_error);
     Py_VISIT(self->task_type);
     Py_VISIT(self->cell_task);
@@ -296,7 +476,7 @@ static int stephook_clear(StepHook *self) {
     Py_CLEAR(self->awaiting);
     Py_CLEAR(self->report);
     Py_CLEAR(self->on_blocked);
-    Py_CLEAR(self->on_done);
+    Py_CLEAR(self->ends);
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->task_type);
     Py_CLEAR(self->cell_task);
@@ -336,6 +516,193 @@ static PyTypeObject StepHookType = {
     .tp_call = PyVectorcall_Call,
     .tp_descr_get = stephook_get,
     .tp_members = stephook_members,
+};
+
+/* ---------------------------------------------------------------------------------- TaskKeys */
+
+/* A traced task's weak reference (asyncio_hooks.py TaskRef): its key, and the id it is found by. */
+typedef struct {
+    PyWeakReference ref;
+    long long key;
+    Py_ssize_t ident;
+} TaskRef;
+
+static PyMemberDef taskref_members[] = {{"key", T_LONGLONG, offsetof(TaskRef, key), READONLY, "the task's key"},
+                                        {"ident", T_PYSSIZET, offsetof(TaskRef, ident), READONLY, "id(task)"},
+                                        {NULL}};
+
+static PyTypeObject TaskRefType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.TaskRef",
+    .tp_doc = "a traced task's weak reference: its key, and the id it is found by while it lives",
+    .tp_basicsize = sizeof(TaskRef),
+    .tp_flags = Py_TPFLAGS_DEFAULT, /* the GC support of weakref.ref, inherited */
+    .tp_members = taskref_members,
+};
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *refs;     /* set of the TaskRefs of the traced tasks alive */
+    PyObject *serials;  /* dict id(task) -> key */
+    PyObject *awaiting; /* dict key -> label */
+    PyObject *gone;     /* list: key, t (two values a destroyed task) */
+    PyObject *callback; /* this object's _gone, bound once */
+    long long next;
+} TaskKeys;
+
+static PyObject *ident_of(Py_ssize_t ident) { return PyLong_FromSsize_t(ident); }
+
+/* A new key for the task, found from its id from now on; its weak reference (asyncio_hooks.py
+ * PyTaskKeys.track). */
+static PyObject *taskkeys_track(TaskKeys *self, PyObject *task) {
+    PyObject *args = PyTuple_Pack(2, task, self->callback);
+    if (args == NULL) return NULL;
+    /* weakref.ref.__new__ for our subtype (its __init__ only checks the arguments again) */
+    TaskRef *ref = (TaskRef *)TaskRefType.tp_new(&TaskRefType, args, NULL);
+    Py_DECREF(args);
+    if (ref == NULL) return NULL;
+    ref->key = self->next--;
+    ref->ident = (Py_ssize_t)task;
+    PyObject *ident = ident_of(ref->ident), *key = PyLong_FromLongLong(ref->key);
+    if (ident == NULL || key == NULL || PyDict_SetItem(self->serials, ident, key) < 0 ||
+        PySet_Add(self->refs, (PyObject *)ref) < 0) {
+        Py_XDECREF(ident);
+        Py_XDECREF(key);
+        Py_DECREF(ref);
+        return NULL;
+    }
+    Py_DECREF(ident);
+    Py_DECREF(key);
+    return (PyObject *)ref;
+}
+
+/* Runs while the task is being destroyed, before its memory (and id) can be reused. */
+static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
+    if (!PyObject_TypeCheck(arg, &TaskRefType)) {
+        PyErr_SetString(PyExc_TypeError, "threadline: _gone takes a TaskRef");
+        return NULL;
+    }
+    TaskRef *ref = (TaskRef *)arg;
+    PyObject *ident = ident_of(ref->ident);
+    if (ident == NULL) return NULL;
+    PyObject *known = PyDict_GetItemWithError(self->serials, ident); /* borrowed */
+    int rc = 0;
+    if (known != NULL) {
+        long long key = PyLong_AsLongLong(known);
+        if (key == -1 && PyErr_Occurred()) rc = -1;
+        else if (key == ref->key) rc = PyDict_DelItem(self->serials, ident);
+    } else if (PyErr_Occurred()) {
+        rc = -1;
+    }
+    Py_DECREF(ident);
+    if (rc < 0 || PySet_Discard(self->refs, arg) < 0) return NULL;
+    PyObject *key = PyLong_FromLongLong(ref->key), *t = PyFloat_FromDouble(now_s());
+    if (key && t && PyList_Append(self->gone, key) == 0 && PyList_Append(self->gone, t) == 0) rc = 1;
+    Py_XDECREF(key);
+    Py_XDECREF(t);
+    if (rc != 1) return NULL;
+    Py_RETURN_NONE;
+}
+
+/* Stop following a task (a probe error, or the cell's task at the end). */
+static PyObject *taskkeys_forget(TaskKeys *self, PyObject *task) {
+    PyObject *ident = ident_of((Py_ssize_t)task);
+    if (ident == NULL) return NULL;
+    PyObject *key = PyDict_GetItemWithError(self->serials, ident); /* borrowed */
+    long long k = key != NULL ? PyLong_AsLongLong(key) : -1;
+    if (key == NULL || (k == -1 && PyErr_Occurred()) || PyDict_DelItem(self->serials, ident) < 0) {
+        Py_DECREF(ident);
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    }
+    Py_DECREF(ident);
+    PyObject *items = PySequence_List(self->refs);
+    if (items == NULL) return NULL;
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items) && rc >= 0; i++) {
+        PyObject *ref = PyList_GET_ITEM(items, i);
+        if (((TaskRef *)ref)->key == k) rc = PySet_Discard(self->refs, ref);
+    }
+    Py_DECREF(items);
+    if (rc < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *taskkeys_clear_all(TaskKeys *self, PyObject *unused) {
+    if (PySet_Clear(self->refs) < 0 || PyDict_Size(self->serials) < 0) return NULL;
+    PyDict_Clear(self->serials);
+    PyDict_Clear(self->awaiting);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef taskkeys_gone_def = {"_gone", (PyCFunction)taskkeys_gone, METH_O, "the task was destroyed"};
+
+static PyObject *taskkeys_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"gone", "serials", "awaiting", NULL};
+    PyObject *gone, *serials, *awaiting;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!", kwlist, &PyList_Type, &gone, &PyDict_Type, &serials,
+                                     &PyDict_Type, &awaiting))
+        return NULL;
+    TaskKeys *self = (TaskKeys *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->gone = Py_NewRef(gone);
+    self->serials = Py_NewRef(serials);
+    self->awaiting = Py_NewRef(awaiting);
+    self->next = -1;
+    self->refs = PySet_New(NULL);
+    self->callback = PyCFunction_New(&taskkeys_gone_def, (PyObject *)self);
+    if (self->refs == NULL || self->callback == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    PyDict_Clear(serials);
+    PyDict_Clear(awaiting);
+    return (PyObject *)self;
+}
+
+static int taskkeys_traverse(TaskKeys *self, visitproc visit, void *arg) {
+    Py_VISIT(self->refs);
+    Py_VISIT(self->serials);
+    Py_VISIT(self->awaiting);
+    Py_VISIT(self->gone);
+    Py_VISIT(self->callback);
+    return 0;
+}
+
+static int taskkeys_clear(TaskKeys *self) {
+    Py_CLEAR(self->refs);
+    Py_CLEAR(self->serials);
+    Py_CLEAR(self->awaiting);
+    Py_CLEAR(self->gone);
+    Py_CLEAR(self->callback);
+    return 0;
+}
+
+static void taskkeys_dealloc(TaskKeys *self) {
+    PyObject_GC_UnTrack(self);
+    taskkeys_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef taskkeys_methods[] = {
+    {"track", (PyCFunction)taskkeys_track, METH_O, "a new key for the task; its weak reference"},
+    {"forget", (PyCFunction)taskkeys_forget, METH_O, "stop following the task"},
+    {"clear", (PyCFunction)taskkeys_clear_all, METH_NOARGS, "at the end of the trace: nothing kept"},
+    {NULL}};
+
+static PyMemberDef taskkeys_members[] = {
+    {"refs", T_OBJECT, offsetof(TaskKeys, refs), READONLY, "the weak references of the traced tasks alive"},
+    {NULL}};
+
+static PyTypeObject TaskKeysType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.TaskKeys",
+    .tp_doc = "keys for traced tasks, and the weak references that notice when each is destroyed",
+    .tp_basicsize = sizeof(TaskKeys),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = taskkeys_new,
+    .tp_dealloc = (destructor)taskkeys_dealloc,
+    .tp_traverse = (traverseproc)taskkeys_traverse,
+    .tp_clear = (inquiry)taskkeys_clear,
+    .tp_methods = taskkeys_methods,
+    .tp_members = taskkeys_members,
 };
 
 /* ---------------------------------------------------------------------------------- LockCore */
@@ -493,16 +860,23 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_args, "_args"},             {&s_run, "run"},               {&s_fut_waiter, "_fut_waiter"},
                  {&s_get_coro, "get_coro"},      {&s_cr_await, "cr_await"},     {&s_cr_code, "cr_code"},
                  {&s_contended, "_contended"},   {&s_contended_release, "_contended_release"},
-                 {&s_done, "done"},              {&s_get_name, "get_name"}};
+                 {&s_done, "done"},              {&s_get_name, "get_name"},     {&s_cancelled, "cancelled"},
+                 {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"},
+                 {&s_empty, ""},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;
     }
-    if (PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0) return NULL;
+    TaskRefType.tp_base = &_PyWeakref_RefType;
+    if (PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
+        PyType_Ready(&TaskKeysType) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL) return NULL;
     if (PyModule_AddObjectRef(m, "StepHook", (PyObject *)&StepHookType) < 0 ||
-        PyModule_AddObjectRef(m, "LockCore", (PyObject *)&LockCoreType) < 0) {
+        PyModule_AddObjectRef(m, "LockCore", (PyObject *)&LockCoreType) < 0 ||
+        PyModule_AddObjectRef(m, "TaskKeys", (PyObject *)&TaskKeysType) < 0 ||
+        PyModule_AddObjectRef(m, "TaskRef", (PyObject *)&TaskRefType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -1,4 +1,5 @@
-"""Types of the C hot paths in _speedups.c (the Python twins: step_hook.PyStepHook, locks.core.PyLockCore)."""
+"""Types of the C hot paths in _speedups.c (the Python twins: step_hook.PyStepHook,
+asyncio_hooks.PyTaskKeys, locks.core.PyLockCore)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -18,11 +19,28 @@ class StepHook:
         threshold: float,
         report: Callable[[Any, BaseException], None],
         on_blocked: Callable[[Any, float], None],
-        on_done: Callable[[Any, float], None],
+        ends: list[Any],
         on_error: Callable[[Any, BaseException], None],
         task_type: type,
+        base: float,
     ) -> None: ...
     def __call__(self, handle: Any) -> None: ...
+
+class TaskRef:
+    """A traced task's weak reference (a ``weakref.ref``): its key, and the id it is found by."""
+
+    key: int
+    ident: int
+    def __call__(self) -> Any: ...
+
+class TaskKeys:
+    """Keys for traced tasks, and the weak references that notice when each is destroyed."""
+
+    refs: set[TaskRef]
+    def __init__(self, gone: list[Any], serials: dict[int, int], awaiting: dict[int, str]) -> None: ...
+    def track(self, task: Any) -> TaskRef: ...
+    def forget(self, task: Any) -> None: ...
+    def clear(self) -> None: ...
 
 class LockCore:
     """State and uncontended ``with`` of a traced ``threading.Lock``; the slow paths are Python methods

@@ -14,7 +14,7 @@ be destroyed, and "Task was destroyed but it is pending!" reported, exactly when
 untraced). A traced task is known by its key, a negative int unique in the trace (thread idents are
 positive), found from ``id(task)`` while the task lives; a weak reference per task forgets that id
 when the task is destroyed and records the moment (``Recorder.raw_gone``). Outcomes are read when
-the task's last step ends (``Recorder.task_done``), names when it is created.
+the task's last step ends (step_hook.py ``record_end``), names when it is created.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from ..frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
-from .step_hook import StepHook, as_handle_run, inner_code
+from .compiled import speedups
+from .step_hook import StepHook, as_handle_run, inner_code, record_end
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -50,13 +51,16 @@ class TaskRef(weakref.ref):
     ident: int
 
 
-class TaskKeys:
-    """Keys for traced tasks, and the weak references that notice when each is destroyed."""
+class PyTaskKeys:
+    """Keys for traced tasks, and the weak references that notice when each is destroyed (Python
+    twin of the C ``_speedups.TaskKeys``)."""
 
-    def __init__(self, gone: list[Any]) -> None:
+    def __init__(self, gone: list[Any], serials: dict[int, int], awaiting: dict[int, str]) -> None:
         self.refs: set[TaskRef] = set()
         self._next = count(-1, -1)
         self._gone_extend = gone.extend
+        self._serials = serials
+        self._awaiting = awaiting
         serials.clear()
         awaiting.clear()
 
@@ -65,27 +69,31 @@ class TaskKeys:
         ref = TaskRef(task, self._gone)
         ref.key = key = next(self._next)
         ref.ident = ident = id(task)
-        serials[ident] = key
+        self._serials[ident] = key
         self.refs.add(ref)
         return ref
 
     def _gone(self, ref: Any) -> None:
         # Runs while the task is being destroyed, before its memory (and id) can be reused.
-        if serials.get(ref.ident) == ref.key:
-            del serials[ref.ident]
+        if self._serials.get(ref.ident) == ref.key:
+            del self._serials[ref.ident]
         self.refs.discard(ref)
         self._gone_extend((ref.key, perf_counter()))
 
     def forget(self, task: Any) -> None:
-        key = serials.pop(id(task), None)
+        key = self._serials.pop(id(task), None)
         if key is not None:
-            self.refs = {ref for ref in self.refs if ref.key != key}
+            for ref in [ref for ref in self.refs if ref.key == key]:
+                self.refs.discard(ref)
 
     def clear(self) -> None:
         """At the end of the trace: no more callbacks, nothing kept."""
         self.refs.clear()
-        serials.clear()
-        awaiting.clear()
+        self._serials.clear()
+        self._awaiting.clear()
+
+
+TaskKeys: Any = speedups.TaskKeys if speedups is not None else PyTaskKeys
 
 
 def who_of(task: Any) -> int | str:
@@ -105,7 +113,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     """Patch asyncio for this recorder; returns the step hook (its ``keys`` are the traced tasks',
     its ``cell_task`` is the one running the traced cell). ``report(key, message)`` tells the
     learner once about a task the probe stopped recording."""
-    keys = TaskKeys(rec.raw_gone)
+    keys = TaskKeys(rec.raw_gone, serials, awaiting)
     rec.task_refs = keys.refs
     rec.task_serials = serials
     track = keys.track
@@ -115,16 +123,20 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     misc_append = rec.raw_misc.append
     threshold = rec.block_threshold_s
     pc = perf_counter
+    base = rec.t0  # times in the records: microseconds since the trace's start
     get_ident = threading.get_ident
     current_tasks_get = asyncio.tasks._current_tasks.get
     original_create_task = base_events.BaseEventLoop.create_task
 
     task_type = asyncio.Task
-    # Per code object: 0 = asyncio or the probe (look further up), 1 = kernel machinery, 2 = other.
-    code_kind: dict[Any, int] = {}
+    # Per code object, by id (hashing a code object hashes its constants, on every task): 0 =
+    # asyncio or the probe (look further up), 1 = kernel machinery, 2 = other. ``codes`` keeps
+    # them alive, so an id is never reused while it is a key.
+    code_kind: dict[int, int] = {}
+    codes: list[Any] = []
     housekeeping = {
-        base_events.BaseEventLoop.shutdown_asyncgens.__code__,
-        base_events.BaseEventLoop.shutdown_default_executor.__code__,
+        id(base_events.BaseEventLoop.shutdown_asyncgens.__code__),
+        id(base_events.BaseEventLoop.shutdown_default_executor.__code__),
     }
 
     def classify(code: Any) -> int:
@@ -150,15 +162,16 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             task = original_create_task(self, coro, name=name, context=context, **kwargs)
             t1 = pc()
         try:
-            if getattr(coro, "cr_code", None) in housekeeping:
+            if id(getattr(coro, "cr_code", None)) in housekeeping:
                 return task  # the loop's own housekeeping (shutdown_asyncgens …)
             frame = sys._getframe(1)
             kind = 0
             while frame is not None:
                 code = frame.f_code
-                kind = code_kind.get(code, -1)
+                kind = code_kind.get(id(code), -1)
                 if kind < 0:
-                    kind = code_kind[code] = classify(code)
+                    kind = code_kind[id(code)] = classify(code)
+                    codes.append(code)
                 if kind:
                     break
                 frame = frame.f_back
@@ -172,8 +185,20 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             # the name is read at conversion through the weak reference (asyncio.create_task names
             # the task after this returns), and again when the task ends
             code = frame.f_code if frame is not None else None
-            names = (getattr(coro, "__name__", ""), getattr(coro, "__qualname__", ""))
-            tasks_extend((ref.key, t0 or pc(), creator, code, lineno, ref, *names))
+            start = int(((t0 or pc()) - base) * 1e6)
+            # one tuple per task (each tracked allocation brings the next GC pass nearer)
+            tasks_extend(
+                (
+                    ref.key,
+                    start,
+                    creator,
+                    code,
+                    lineno,
+                    ref,
+                    getattr(coro, "__name__", ""),
+                    getattr(coro, "__qualname__", ""),
+                )
+            )
             if t0 and ran_eagerly(coro):
                 eager_step(task, ref.key, t0, t1)
         except Exception:  # never break create_task
@@ -184,15 +209,16 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         # the record the step hook makes of a step, for the first one, which ran inside create_task
         if t1 - t0 >= threshold:
             on_blocked(task, t0)
+        a, b = int((t0 - base) * 1e6), int((t1 - base) * 1e6)
         waiter = task._fut_waiter
         if waiter is None:
-            steps_extend((key, t0, t1, None, None))
+            steps_extend((key, a, b, None, None))
             if task.done():
-                rec.task_done(task, t1)
+                record_end(rec.raw_ends, task, key, b)
         elif isinstance(waiter, task_type):
-            steps_extend((key, t0, t1, "task " + str(waiter.get_name()), None))
+            steps_extend((key, a, b, "task " + str(waiter.get_name()), serials_get(id(waiter))))
         else:
-            steps_extend((key, t0, t1, type(waiter), inner_code(task)))
+            steps_extend((key, a, b, type(waiter), inner_code(task)))
 
     def on_blocked(task: Any, t0: float) -> None:
         misc_append(("blocked_hint", serials_get(id(task)), t0, suspension_site(task)))
@@ -208,9 +234,10 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         threshold,
         _report_callback_error,
         on_blocked,
-        rec.task_done,
+        rec.raw_ends,
         on_error,
         task_type,
+        rec.t0,
     )
     hook.keys = keys
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
@@ -263,4 +290,4 @@ def current_who() -> int | str:
     return threading.get_ident()
 
 
-__all__ = ["install", "awaiting", "serials", "who_of", "current_who", "suspension_site", "TaskKeys"]
+__all__ = ["install", "awaiting", "serials", "who_of", "current_who", "suspension_site", "TaskKeys", "PyTaskKeys"]

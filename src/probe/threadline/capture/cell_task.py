@@ -62,7 +62,7 @@ class CellTask:
             if t1 - self.t_start >= rec.block_threshold_s:
                 rec.raw_misc.append(("blocked_hint", key, self.t_start, suspension_site(task)))
             what = label or (None if waiter is None else type(waiter))
-            rec.raw_steps.extend((key, self.t_start, t1, what, code))
+            rec.raw_steps.extend((key, rec.us(self.t_start), rec.us(t1), what, code))
         except Exception:  # never break the learner's loop
             pass
 
@@ -85,7 +85,7 @@ class CellTask:
         if t_end - start >= rec.block_threshold_s:
             site, _ = caller_site(3)
             rec.raw_misc.append(("blocked_hint", key, start, site))
-        rec.raw_steps.extend((key, start, t_end, None, None))
+        rec.raw_steps.extend((key, rec.us(start), rec.us(t_end), None, None))
 
 
 __all__ = ["CellTask"]

@@ -6,10 +6,14 @@ wakeup function), so one attribute lookup and one dict lookup (``id(task)`` -> t
 whether this callback is a traced step. After the step, ``task._fut_waiter`` is the future it now
 waits on; walking ``cr_await`` finds the coroutine that created it (``sleep``, ``Queue.get`` …). A
 bare ``await asyncio.sleep(0)`` leaves no waiter, so the cheapest case costs one append of five
-values. A step that leaves no waiter may have been the last: then ``on_done`` reads the outcome.
+values. Step times are recorded as microseconds since the trace's start (``base``), as the spans
+table holds them: the converter only slices them. A step that leaves no waiter may have been the
+last: then the task's outcome and name are appended to ``ends`` (``record_end``; a default name such
+as ``Task-12`` as ""), read now, so no record keeps the task.
 
 Records name the task by its key, never hold it or what it waits on: a waited-on future is recorded
-as its class, a waited-on task as the label ``task <name>``.
+as its class, a waited-on task as the label ``task <name>`` with its key in place of the code (an
+edge of the await graph, record/fates.py).
 
 The C ``_speedups.StepHook`` does this when it was built; ``PyStepHook`` is its Python twin (see
 compiled.py). Both keep the start of the running step of the cell's task in ``cell_t0`` (-1 outside
@@ -22,7 +26,23 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
+from ..record.tasks import cancel_requested, is_default_name, task_outcome
+from ..schema import OUT_CANCELLED
 from .compiled import speedups
+
+
+def record_end(ends: list[Any], task: Any, key: int, end_us: int) -> None:
+    """A task's last step ended: (key, end us, outcome, detail, name, cancel requested) read now, the
+    task not kept."""
+    outcome, detail = task_outcome(task)
+    try:
+        name = task.get_name()
+    except Exception:  # a task factory's own future type
+        name = ""
+    else:
+        if isinstance(name, str) and is_default_name(name):
+            name = ""
+    ends.extend((key, end_us, outcome, detail, name, outcome == OUT_CANCELLED and cancel_requested(task)))
 
 
 def inner_code(task: Any) -> Any:
@@ -51,16 +71,17 @@ class PyStepHook:
         threshold: float,
         report: Callable[[Any, BaseException], None],
         on_blocked: Callable[[Any, float], None],
-        on_done: Callable[[Any, float], None],
+        ends: list[Any],
         on_error: Callable[[Any, BaseException], None],
         task_type: type,
+        base: float,
     ) -> None:
         self.tracked = tracked
         self.cell_task: Any = None
         self.cell_t0 = -1.0
         self.keys: Any = None
         self.handle_run = self._make(
-            tracked.get, steps.extend, awaiting.get, threshold, report, on_blocked, on_done, on_error, task_type
+            tracked.get, steps.extend, awaiting.get, threshold, report, on_blocked, ends, on_error, task_type, base
         )
 
     def _make(
@@ -71,9 +92,10 @@ class PyStepHook:
         threshold: float,
         report: Any,
         on_blocked: Any,
-        on_done: Any,
+        ends: list[Any],
         on_error: Any,
         task_type: type,
+        base: float,
     ) -> Callable[[Any], None]:
         pc = perf_counter
         hook = self
@@ -103,23 +125,25 @@ class PyStepHook:
                 hook.cell_t0 = -1.0
             waiter = None
             try:
+                a = int((t0 - base) * 1e6)  # microseconds since the trace's start (Recorder.us)
+                b = int((t1 - base) * 1e6)
                 waiter = task._fut_waiter
                 if t1 - t0 >= threshold:
                     on_blocked(task, t0)
                 # one extend per step, flat (no tuple for the GC to track): atomic under the GIL
                 if waiter is None:
-                    steps_extend((key, t0, t1, None, None))
+                    steps_extend((key, a, b, None, None))
                     if task.done():
-                        on_done(task, t1)
+                        record_end(ends, task, key, b)
                     return
                 label = awaiting_get(key)
                 if label is not None:
-                    steps_extend((key, t0, t1, label, None))
+                    steps_extend((key, a, b, label, None))
                     return
                 if isinstance(waiter, task_type):
-                    steps_extend((key, t0, t1, "task " + str(waiter.get_name()), None))
+                    steps_extend((key, a, b, "task " + str(waiter.get_name()), tracked_get(id(waiter))))
                     return
-                steps_extend((key, t0, t1, type(waiter), inner_code(task)))
+                steps_extend((key, a, b, type(waiter), inner_code(task)))
             except Exception as exc:  # a probe bug must not break the learner's loop
                 on_error(task, exc)
 
@@ -134,4 +158,4 @@ def as_handle_run(hook: Any) -> Any:
     return hook.handle_run if isinstance(hook, PyStepHook) else hook
 
 
-__all__ = ["StepHook", "PyStepHook", "as_handle_run", "inner_code"]
+__all__ = ["StepHook", "PyStepHook", "as_handle_run", "inner_code", "record_end"]

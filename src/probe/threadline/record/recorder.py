@@ -1,4 +1,4 @@
-"""The trace buffer: raw events appended by the hooks, converted to schema-v1 columns in batches.
+"""The trace buffer: raw events appended by the hooks, converted to schema-v2 columns in batches.
 
 Hooks run on the learner's hot paths, so they only append flat values to plain lists (no tuples:
 allocating millions of small tuples wakes the cyclic GC and doubles the cost). A single converter
@@ -19,6 +19,7 @@ import uuid
 from array import array
 from collections.abc import Callable
 from itertools import count
+from operator import sub
 from time import perf_counter
 from typing import Any
 
@@ -37,6 +38,7 @@ from ..schema import (
 )
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
+from .fates import Fates
 from .tasks import (
     END_FIELDS,
     GONE_FIELDS,
@@ -46,12 +48,13 @@ from .tasks import (
     end_tasks,
     forget_tasks,
     resolve_task_rows,
-    task_outcome,
 )
 
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 
-STEP_FIELDS = 5  # task key, t0, t1, what it awaits next (None, a label, a future's class), the code awaiting it
+# task key, start and end (microseconds since the trace's start, as Recorder.us), what it awaits next
+# (None, a label, a future's class), the code awaiting it
+STEP_FIELDS = 5
 
 
 def _new_tables() -> dict[str, dict[str, array]]:
@@ -76,7 +79,7 @@ class Recorder:
         self.events = 0
         self.lock = threading.RLock()
         self.strings: list[str] = []
-        self._string_index: dict[str, int] = {}
+        self.string_index: dict[str, int] = {}
         self.tables = _new_tables()
         self._sent_rows = dict.fromkeys(TABLE_COLUMNS, 0)
         self._sent_strings = 0
@@ -111,9 +114,12 @@ class Recorder:
         self.ended_pids: set[int] = set()
         self.lane_names: list[str] = []
         self.lane_groups: list[str] = []
-        self.label_cache: dict[Any, int] = {}
-        self.blocked_hint: dict[tuple[Any, float], str] = {}
+        self.label_cache: dict[Any, tuple[Any, int]] = {}  # id(code) or a future's class -> (code, label)
+        # (task name or "", coroutine name, qualname) -> (lane name, its string index, aliases)
+        self.lane_name_cache: dict[tuple[str, str, str], tuple[str, int, list[str]]] = {}
+        self.blocked_hint: dict[tuple[Any, int], str] = {}  # (task key, step start us) -> site
         self.lane_aliases: dict[int, list[str]] = {}
+        self.fates = Fates()  # cancel reasons, never-awaited coroutines, await edges
         self.stack_samples: list[tuple[float, int, Any, int]] = []  # (t, thread ident, code, line)
         self.thread_name_of: Callable[[int], str | None] = lambda ident: None
 
@@ -127,16 +133,16 @@ class Recorder:
     def string(self, text: str | None) -> int:
         if text is None:
             return -1
-        index = self._string_index.get(text)
+        index = self.string_index.get(text)
         if index is None:
             index = len(self.strings)
             self.strings.append(text)
-            self._string_index[text] = index
+            self.string_index[text] = index
         return index
 
     def known_string(self, text: str) -> int:
         """The index of a string already in the table, else -1 (adds nothing)."""
-        return self._string_index.get(text, -1)
+        return self.string_index.get(text, -1)
 
     def _row(self, table: str, *values: float) -> int:
         cols = self.tables[table]
@@ -181,7 +187,7 @@ class Recorder:
 
     def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
         with self.lock:
-            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us)
+            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us, -1, -1)
 
     def add_span(
         self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
@@ -253,6 +259,7 @@ class Recorder:
             self._convert_steps(steps)
             convert_acquires(self, acq)
             convert_fast(self, fast)
+            self.fates.convert(self)
             end_tasks(self, ends)
             close_tasks(self)
             forget_tasks(self, gone)
@@ -283,7 +290,7 @@ class Recorder:
             end = self.us(t)
             lane = self.lane_of_ident(ident, end)
             self.live_thread_lanes.pop(native_id, None)
-            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6))
+            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6), -1, -1)
             # A thread's life is one run span on its lane.
             start = self.tables["lanes"]["start"][lane]
             self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
@@ -307,7 +314,7 @@ class Recorder:
             if lane is not None and pid not in self.ended_pids:
                 self.ended_pids.add(pid)
                 end = self.us(t)
-                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6))
+                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6), -1, -1)
                 start = self.tables["lanes"]["start"][lane]
                 self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
         elif kind == "process_task":
@@ -319,8 +326,10 @@ class Recorder:
             start = int(t_start_unix * 1e6) - self.t0_unix_us
             end = int(t_end_unix * 1e6) - self.t0_unix_us
             self.event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
+        elif kind in Fates.KINDS:
+            self.fates.take(item)
         elif kind == "blocked_hint":
-            self.blocked_hint[(item[1], item[2])] = item[3]
+            self.blocked_hint[(item[1], self.us(item[2]))] = item[3]
         elif kind == "span":
             _, who, span_kind, t_start, t_end, label, lock = item
             start = self.us(t_start)
@@ -341,17 +350,15 @@ class Recorder:
         return lane
 
     def _convert_steps(self, steps: list[Any]) -> None:
-        """Steps become run spans in bulk; only steps that await something are looked at one by one."""
+        """Steps become run spans column by column; only steps that await something, or end a
+        suspension, or held the loop too long, are looked at one by one."""
         if not steps:
             return
-        t0 = self.t0
-        task_lane_get = self.task_lane.get
-        lanes = list(map(task_lane_get, steps[0::STEP_FIELDS]))
-        starts = [int((a - t0) * 1e6) for a in steps[1::STEP_FIELDS]]
-        ends = [int((b - t0) * 1e6) for b in steps[2::STEP_FIELDS]]
+        lanes = list(map(self.task_lane.get, steps[0::STEP_FIELDS]))
+        starts = steps[1::STEP_FIELDS]
+        ends = steps[2::STEP_FIELDS]
         waiters = steps[3::STEP_FIELDS]
         codes = steps[4::STEP_FIELDS]
-        n = len(lanes)
         if None in lanes:  # steps of tasks that are no longer known (should not happen): drop them
             keep = [i for i, lane in enumerate(lanes) if lane is not None]
             lanes = [lanes[i] for i in keep]
@@ -360,26 +367,23 @@ class Recorder:
             waiters = [waiters[i] for i in keep]
             codes = [codes[i] for i in keep]
             steps = [v for i in keep for v in steps[i * STEP_FIELDS : (i + 1) * STEP_FIELDS]]
-            n = len(lanes)
+        n = len(lanes)
         spans = self.tables["spans"]
-        s_lane, s_kind, s_start, s_end, s_label, s_lock = (spans[c] for c in TABLE_COLUMNS["spans"])
-        room = max(0, self.capacity - self.events)
-        take = min(n, room)
-        s_lane.extend(lanes[:take])
-        s_kind.extend([SPAN_RUN] * take)
-        s_start.extend(starts[:take])
-        s_end.extend(ends[:take])
-        s_label.extend([-1] * take)
-        s_lock.extend([-1] * take)
+        take = min(n, max(0, self.capacity - self.events))
+        if take:
+            spans["lane"].extend(lanes[:take] if take < n else lanes)
+            spans["kind"].extend(array("q", [SPAN_RUN]) * take)
+            spans["start"].extend(starts[:take] if take < n else starts)
+            spans["end"].extend(ends[:take] if take < n else ends)
+            spans["label"].extend(array("q", [-1]) * take)
+            spans["lock"].extend(array("q", [-1]) * take)
         self.events += take
         self.dropped += n - take
-        last_end = self.lane_last_end
-        for lane, end in zip(lanes, ends, strict=True):
-            last_end[lane] = end
-        # Suspensions: from the end of a step that left the task waiting to the start of its next step.
+        self.lane_last_end.update(zip(lanes, ends, strict=True))
+        # Suspensions: from the end of a step that left the task waiting to the start of its next
+        # step. Only a lane whose previous step waited has one pending.
         pending = self.pending_suspend
-        for i in range(n):
-            waiter = waiters[i]
+        for i, waiter in enumerate(waiters):
             lane = lanes[i]
             if waiter is None and lane not in pending:
                 continue
@@ -391,15 +395,23 @@ class Recorder:
                     ends[i],
                     describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])),
                 )
+                if codes[i].__class__ is int:  # suspended on a traced task: its key
+                    self.fates.awaited_task(lane, codes[i], ends[i], self)
         # Steps that held the loop too long.
         threshold_us = int(self.block_threshold_s * 1e6)
-        for i in range(n):
-            if ends[i] - starts[i] >= threshold_us:
-                a = steps[i * STEP_FIELDS + 1]
-                b = steps[i * STEP_FIELDS + 2]
-                task = steps[i * STEP_FIELDS]
-                location = self._blocked_location(a, b) or self.blocked_hint.pop((task, a), None) or "unknown location"
-                self.event_row("spans", lanes[i], SPAN_BLOCKED, starts[i], ends[i], self.string(location), -1)
+        lengths = list(map(sub, ends, starts))
+        if max(lengths) < threshold_us:  # the usual case: no step is looked at
+            return
+        for i, length in enumerate(lengths):
+            if length < threshold_us:
+                continue
+            task, start, end = steps[i * STEP_FIELDS], starts[i], ends[i]
+            location = (
+                self._blocked_location(self.t0 + start / 1e6, self.t0 + end / 1e6)
+                or self.blocked_hint.pop((task, start), None)
+                or "unknown location"
+            )
+            self.event_row("spans", lanes[i], SPAN_BLOCKED, start, end, self.string(location), -1)
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
@@ -411,18 +423,6 @@ class Recorder:
         if not seen:
             return None
         return max(seen.items(), key=lambda kv: kv[1])[0]
-
-    def task_done(self, task: Any, t: float) -> None:
-        """Called by the step hook when a traced task's last step ended: its outcome, read now."""
-        key = self.task_serials.get(id(task))
-        if key is None:
-            return
-        outcome, detail = task_outcome(task)
-        try:
-            name = task.get_name()
-        except Exception:  # a task factory's own future type
-            name = ""
-        self.raw_ends.extend((key, t, outcome, detail, name))
 
     # ---- output --------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:

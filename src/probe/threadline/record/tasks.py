@@ -6,16 +6,24 @@ Called by ``Recorder.convert`` under its lock; the hooks in ``capture`` only app
 
 from __future__ import annotations
 
+from array import array
+from collections import deque
+from collections.abc import Iterator
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
-from ..schema import LANE_TASK, OUT_CANCELLED, OUT_ERROR, OUT_OK
+from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED, OUT_ERROR, OUT_OK
 
 if TYPE_CHECKING:
     from .recorder import Recorder
 
-TASK_FIELDS = 8  # task key, t, creator (task key or thread ident), code, line, weak ref, coro name, qualname
-END_FIELDS = 5  # task key, t, outcome, detail, task name: read when the task's last step ended
+# task key, start (µs since the trace's start), creator (task key or thread ident), code, line, weak ref,
+# coro name, qualname
+TASK_FIELDS = 8
+# task key, end (µs since the trace's start), outcome, detail, task name ("" for a default one),
+# whether it was asked to cancel: read when the task's last step ended
+END_FIELDS = 6
 GONE_FIELDS = 2  # task key, t: the task object was destroyed
 
 # An outcome's detail (a result's repr) is kept while the string table is smaller than this: past
@@ -23,9 +31,6 @@ GONE_FIELDS = 2  # task key, t: the task object was destroyed
 # otherwise cost a string each).
 DETAIL_STRINGS_LIMIT = 20_000
 
-# The detail of a task destroyed before it finished (asyncio logs "Task was destroyed but it is
-# pending!"): its lane ends there, as an error.
-DESTROYED_PENDING = "destroyed while pending"
 
 _QUALNAME_LABELS = {
     "sleep": "sleep",
@@ -66,10 +71,11 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
     if isinstance(waiter, str):
         return rec.string(waiter)
     fut_type, code = waiter
-    key = code if code is not None else fut_type
+    # a code object by id (its hash hashes its constants); the cache keeps it alive, so the id stays its own
+    key = id(code) if code is not None else fut_type
     cached = rec.label_cache.get(key)
     if cached is not None:
-        return cached
+        return cached[1]
     if code is not None:
         qualname = getattr(code, "co_qualname", code.co_name)
         label = _QUALNAME_LABELS.get(qualname)
@@ -85,43 +91,76 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
         name = fut_type.__name__
         label = "gather" if name == "_GatheringFuture" else ("future" if name == "Future" else name)
     index = rec.string(label)
-    rec.label_cache[key] = index
+    rec.label_cache[key] = (code, index)
     return index
 
 
 def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
-    """Turn raw task creations into lanes (called by the converter under rec.lock)."""
-    sites: dict[tuple[Any, int], int] = {}
-    group = rec.string("asyncio")
+    """Turn raw task creations into lanes (called by the converter under rec.lock), column by column:
+    one of these per task, so nothing is looked up twice (names and sites are cached)."""
+    n = len(tasks) // TASK_FIELDS
+    if not n:
+        return
     cols = rec.tables["lanes"]
-    kind_col, name_col, group_col, parent_col = cols["kind"], cols["name"], cols["group"], cols["parent"]
-    created_col, site_col, start_col, os_col = cols["created_by"], cols["site"], cols["start"], cols["os_id"]
-    t0 = rec.t0
-    for i in range(0, len(tasks), TASK_FIELDS):
-        key, t, creator, code, lineno, ref, coro_name, qualname = tasks[i : i + TASK_FIELDS]
-        start = int((t - t0) * 1e6)
-        created_by = rec.who_lane(creator, start) if creator is not None else -1
+    base = len(cols["kind"])
+    keys = tasks[0::TASK_FIELDS]
+    starts = tasks[1::TASK_FIELDS]
+    # Lanes first (a creator may be a task of this batch), in creation order.
+    task_lane = rec.task_lane
+    task_lane.update(zip(keys, range(base, base + n), strict=True))
+    rec.open_tasks.update(zip(keys, range(base, base + n), strict=True))
+    names_cache = rec.lane_name_cache
+    sites: dict[tuple[int, int], int] = {}
+    name_col: list[int] = []
+    site_col: list[int] = []
+    lane_names: list[str] = []
+    aliased: list[tuple[int, list[str]]] = []
+    for i, (code, lineno, ref, coro_name, qualname) in enumerate(
+        zip(
+            tasks[3::TASK_FIELDS],
+            tasks[4::TASK_FIELDS],
+            tasks[5::TASK_FIELDS],
+            tasks[6::TASK_FIELDS],
+            tasks[7::TASK_FIELDS],
+            strict=True,
+        )
+    ):
         task = ref()
-        name, aliases = lane_name(_name_of(task) if task is not None else "", str(coro_name), str(qualname))
-        del task
-        site = sites.get((code, lineno))
+        task_name = _name_of(task) if task is not None else ""
+        if task_name and coro_name and is_default_name(task_name):
+            task_name = ""  # named after its coroutine (see lane_name): one cache entry for all of them
+        named = names_cache.get((task_name, coro_name, qualname))
+        if named is None:
+            name, aliases = lane_name(task_name, str(coro_name), str(qualname))
+            named = names_cache[(task_name, coro_name, qualname)] = (name, rec.string(name), aliases)
+        lane_names.append(named[0])
+        name_col.append(named[1])
+        if named[2]:
+            aliased.append((base + i, named[2]))
+        site = sites.get((id(code), lineno))  # (the batch keeps its codes alive: ids stay unique)
         if site is None:
-            site = sites[(code, lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
-        lane = len(kind_col)
-        kind_col.append(LANE_TASK)
-        name_col.append(rec.string(name))
-        group_col.append(group)
-        parent_col.append(-1)
-        created_col.append(created_by)
+            site = sites[(id(code), lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
         site_col.append(site)
-        start_col.append(start)
-        os_col.append(-1)
-        rec.lane_names.append(name)
-        rec.lane_groups.append("asyncio")
-        if aliases:
-            rec.lane_aliases[lane] = aliases
-        rec.task_lane[key] = lane
-        rec.open_tasks[key] = lane
+    del task
+    cols["kind"].extend(array("q", [LANE_TASK]) * n)
+    cols["name"].extend(name_col)
+    cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
+    cols["parent"].extend(array("q", [-1]) * n)
+    creators = tasks[2::TASK_FIELDS]
+    created = list(map(task_lane.get, creators))  # mostly a task's key (a thread's ident is no key)
+    cols["created_by"].extend([-1 if lane is None else lane for lane in created])
+    cols["site"].extend(site_col)
+    cols["start"].extend(starts)
+    cols["os_id"].extend(array("q", [-1]) * n)
+    rec.lane_names.extend(lane_names)
+    rec.lane_groups.extend(["asyncio"] * n)
+    for lane, aliases in aliased:
+        rec.lane_aliases[lane] = list(aliases)  # its own list: a later rename appends to it
+    if None in created:  # threads and untraced tasks: lanes of their own, made after these
+        created_col = cols["created_by"]
+        for i, lane in enumerate(created):
+            if lane is None and creators[i] is not None:
+                created_col[base + i] = rec.who_lane(creators[i], starts[i])
 
 
 def _name_of(task: Any) -> str:
@@ -160,39 +199,123 @@ def task_outcome(task: Any) -> tuple[int, str | None]:
         exc = getattr(task, "_exception", None)
         if exc is not None:
             return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
-        return OUT_OK, _short(repr(getattr(task, "_result", None)))
+        return OUT_OK, _short(result_text(getattr(task, "_result", None)))
     except Exception:
         return OUT_OK, None
 
 
-def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "") -> None:
+def cancel_requested(task: Any) -> bool:
+    """Whether a cancelled task was asked to cancel (``Task.cancel``), rather than only having had
+    what it awaited cancelled under it."""
+    try:
+        return bool(task.cancelling())
+    except Exception:  # a foreign task type
+        return False
+
+
+def _rename(rec: Recorder, lane: int, name: str) -> None:
+    """A task named after its lane was made (not by default): that name, the old one an alias."""
+    if is_default_name(name):
+        return
+    rec.lane_aliases.setdefault(lane, []).append(rec.lane_names[lane])
+    rec.lane_names[lane] = name
+    rec.tables["lanes"]["name"][lane] = rec.string(name)
+
+
+def _detail_index(rec: Recorder, detail: str | None) -> int:
+    if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
+        return rec.known_string(detail)
+    return rec.string(detail)
+
+
+_PLAIN = frozenset({int, float, complex, bool, str, bytes, type(None)})
+_CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether repr(value) runs no code of the learner's: builtin values, and small builtin
+    containers of them."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind not in _CONTAINERS or depth >= 3 or len(value) > 32:
+        return False
+    items = [x for pair in value.items() for x in pair] if kind is dict else value
+    return all(_plain(x, depth + 1) for x in items)
+
+
+def result_text(value: Any) -> str:
+    """A task's result for people, without calling a __repr__ of the learner's (a tracer must not:
+    it may count its calls or change state): the repr of plain values, else the type's name."""
+    return repr(value) if _plain(value) else f"<{type(value).__qualname__} object>"
+
+
+def end_task(
+    rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "", cancel_called: bool = False
+) -> None:
     """The ends row of a task's lane, once (its name too, if the task was named after creation)."""
     lane = rec.open_tasks.pop(key, None)
     if lane is None:
         return
-    if name and not is_default_name(name) and name != rec.lane_names[lane]:  # named after its lane was made
-        rec.lane_aliases.setdefault(lane, []).append(rec.lane_names[lane])
-        rec.lane_names[lane] = name
-        rec.tables["lanes"]["name"][lane] = rec.string(name)
+    if cancel_called:
+        rec.fates.cancel_called(key)
+    if name and name != rec.lane_names[lane]:
+        _rename(rec, lane, name)
     rec.pending_suspend.pop(lane, None)
     rec.lane_last_end.pop(lane, None)
-    if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
-        index = rec.known_string(detail)
-    else:
-        index = rec.string(detail)
-    ends = rec.tables["ends"]  # _row without its loop: one of these per task
+    reason, by = rec.fates.ended(rec, key, lane, end, outcome)
+    ends = rec.tables["ends"]  # _row without its loop
     ends["lane"].append(lane)
     ends["t"].append(end)
     ends["outcome"].append(outcome)
-    ends["detail"].append(index)
+    ends["detail"].append(_detail_index(rec, detail))
     ends["cpu_us"].append(-1)
+    ends["reason"].append(reason)
+    ends["by"].append(by)
 
 
 def end_tasks(rec: Recorder, ends: list[Any]) -> None:
-    t0 = rec.t0
-    for i in range(0, len(ends), END_FIELDS):
-        key, t, outcome, detail, name = ends[i : i + END_FIELDS]
-        end_task(rec, key, int((t - t0) * 1e6), outcome, detail, str(name))
+    """The ends rows of tasks whose last step ended (end_task for each, gathered into columns)."""
+    if not ends:
+        return
+    keys = ends[0::END_FIELDS]
+    lanes = list(map(rec.open_tasks.pop, keys, repeat(None)))
+    times = ends[1::END_FIELDS]
+    outcomes = ends[2::END_FIELDS]
+    texts = ends[3::END_FIELDS]
+    names = ends[4::END_FIELDS]
+    asked = ends[5::END_FIELDS]
+    if None in lanes:  # ended before (should not happen): no second row
+        keep = [i for i, lane in enumerate(lanes) if lane is not None]
+        columns = (keys, lanes, times, outcomes, texts, names, asked)
+        keys, lanes, times, outcomes, texts, names, asked = ([column[i] for i in keep] for column in columns)
+    # The last step had no waiter, so no suspension is pending: only the last end goes.
+    _consume(map(rec.lane_last_end.pop, lanes, repeat(None)))
+    if any(names):  # named after their lanes were made
+        lane_names = rec.lane_names
+        for lane, name in zip(lanes, names, strict=True):
+            if name and name != lane_names[lane]:
+                _rename(rec, lane, str(name))
+    strings, string_index = rec.strings, rec.string_index
+    details = list(map(string_index.get, texts, repeat(-1)))
+    for i in [i for i, index in enumerate(details) if index < 0 and texts[i] is not None]:
+        if len(strings) >= DETAIL_STRINGS_LIMIT:
+            break  # past it, only details already in the table are kept
+        details[i] = string_index[texts[i]] = len(strings)
+        strings.append(texts[i])
+    cols = rec.tables["ends"]
+    cols["lane"].extend(lanes)
+    cols["t"].extend(times)
+    cols["outcome"].extend(outcomes)
+    cols["detail"].extend(details)
+    cols["cpu_us"].extend(array("q", [-1]) * len(lanes))
+    why = rec.fates.ended_columns(rec, keys, lanes, times, outcomes, asked)
+    cols["reason"].extend(why[0] if why else array("q", [-1]) * len(lanes))
+    cols["by"].extend(why[1] if why else array("q", [-1]) * len(lanes))
+
+
+def _consume(iterator: Iterator[Any]) -> None:
+    deque(iterator, maxlen=0)  # runs a map at C speed, keeping nothing
 
 
 def close_tasks(rec: Recorder) -> None:
@@ -208,15 +331,17 @@ def close_tasks(rec: Recorder) -> None:
         if done:
             lane = rec.open_tasks[ref.key]
             outcome, detail = task_outcome(task)
-            end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail)
+            asked = outcome == OUT_CANCELLED and cancel_requested(task)
+            end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail, cancel_called=asked)
 
 
 def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
-    """Destroyed tasks: a lane still open ends there (the task was dropped while pending)."""
+    """Destroyed tasks: a lane still open ends there (the task was dropped while pending: asyncio
+    logs "Task was destroyed but it is pending!")."""
     t0 = rec.t0
     open_tasks, task_lane = rec.open_tasks, rec.task_lane
     for i in range(0, len(gone), GONE_FIELDS):
         key = gone[i]
         if key in open_tasks:
-            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_ERROR, DESTROYED_PENDING)
+            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_DESTROYED, None)
         task_lane.pop(key, None)

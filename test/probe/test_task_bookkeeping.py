@@ -1,0 +1,165 @@
+"""Per-task bookkeeping of the step hook, C (_speedups) against its Python twins: keys and weak
+references (TaskKeys), and what a task's end records (outcome, detail, name), read at its last step."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from asyncio import events
+from time import perf_counter
+from typing import Any
+
+import pytest
+
+from threadline import schema
+from threadline.capture.asyncio_hooks import PyTaskKeys
+from threadline.capture.compiled import speedups
+from threadline.capture.step_hook import PyStepHook, as_handle_run
+from threadline.record.tasks import END_FIELDS
+
+IMPLEMENTATIONS = [pytest.param((PyStepHook, PyTaskKeys), id="python")]
+if speedups is not None:
+    IMPLEMENTATIONS.append(pytest.param((speedups.StepHook, speedups.TaskKeys), id="c"))
+
+
+async def _ok() -> str:
+    await asyncio.sleep(0)
+    return "x" * 300
+
+
+async def _fails() -> None:
+    await asyncio.sleep(0)
+    raise ValueError("no luck")
+
+
+async def _forever() -> None:
+    await asyncio.sleep(3600)
+
+
+async def _named() -> int:
+    await asyncio.sleep(0)
+    return 7
+
+
+def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
+    """Runs a few tasks with the hook as Handle._run; what steps, ends and destructions recorded."""
+    hook_type, keys_type = implementation
+    tracked: dict[int, int] = {}
+    awaiting: dict[int, str] = {}
+    steps: list[Any] = []
+    ends: list[Any] = []
+    gone: list[Any] = []
+    errors: list[BaseException] = []
+    keys = keys_type(gone, tracked, awaiting)
+    base = perf_counter()
+    hook = hook_type(
+        tracked,
+        steps,
+        awaiting,
+        10.0,
+        lambda handle, exc: errors.append(exc),
+        lambda task, t0: None,
+        ends,
+        lambda task, exc: errors.append(exc),
+        asyncio.Task,
+        base,
+    )
+    names: dict[int, str] = {}
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        tasks = {
+            "ok": loop.create_task(_ok()),
+            "fails": loop.create_task(_fails()),
+            "cancelled": loop.create_task(_forever()),
+            "named": loop.create_task(_named(), name="fetch-1"),
+            "dropped": loop.create_task(_forever()),
+        }
+        for label, task in tasks.items():
+            names[keys.track(task).key] = label
+        await asyncio.sleep(0)
+        tasks["cancelled"].cancel()
+        dropped = tasks.pop("dropped")
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        del dropped  # still pending: asyncio.run cancels it on the way out
+
+    original = events.Handle.__dict__["_run"]
+    events.Handle._run = as_handle_run(hook)
+    try:
+        asyncio.run(main())
+    finally:
+        events.Handle._run = original
+    gc.collect()
+    assert not errors
+    by_task = {
+        names[ends[i]]: tuple(ends[i + 2 : i + END_FIELDS]) for i in range(0, len(ends), END_FIELDS) if ends[i] in names
+    }
+    step_times = [(steps[i + 1], steps[i + 2]) for i in range(0, len(steps), 5)]
+    return {
+        "ends": by_task,
+        "gone": sorted(names[gone[i]] for i in range(0, len(gone), 2)),
+        "left": sorted(names[key] for key in tracked.values()),
+        "refs": len(keys.refs),
+        "step_times": step_times,
+        "elapsed_us": int((perf_counter() - base) * 1e6),
+    }
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_a_tasks_end_records_its_outcome_and_name_and_its_destruction(implementation):
+    seen = _record(implementation)
+    ok, error, cancelled = schema.OUT_OK, schema.OUT_ERROR, schema.OUT_CANCELLED
+    assert seen["ends"] == {
+        # outcome, detail, name (a default one, "Task-3", as ""), whether cancel() was called
+        "ok": (ok, repr("x" * 300)[:119] + "…", "", False),
+        "fails": (error, "ValueError: no luck", "", False),
+        "cancelled": (cancelled, "cancelled", "", True),
+        "named": (ok, "7", "fetch-1", False),
+        "dropped": (cancelled, "cancelled", "", True),  # by asyncio.run on its way out
+    }
+    assert seen["gone"] == ["cancelled", "dropped", "fails", "named", "ok"]
+    assert seen["left"] == [] and seen["refs"] == 0
+    # step times are microseconds since the hook's base, in order
+    assert all(0 <= a <= b <= seen["elapsed_us"] for a, b in seen["step_times"])
+    assert all(isinstance(a, int) and isinstance(b, int) for a, b in seen["step_times"])
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_c_and_python_bookkeeping_agree():
+    c = _record((speedups.StepHook, speedups.TaskKeys))
+    py = _record((PyStepHook, PyTaskKeys))
+    assert c["ends"] == py["ends"] and c["gone"] == py["gone"] and len(c["step_times"]) == len(py["step_times"])
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_forget_stops_following_a_task_and_clear_keeps_nothing(implementation):
+    _, keys_type = implementation
+    tracked: dict[int, int] = {}
+    awaiting: dict[int, str] = {7: "stale"}
+    gone: list[Any] = []
+    keys = keys_type(gone, tracked, awaiting)
+    assert awaiting == {}, "a new trace starts with no labels"
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        a, b = loop.create_task(_named()), loop.create_task(_named())
+        ref_a, ref_b = keys.track(a), keys.track(b)
+        assert ref_a.key == -1 and ref_b.key == -2 and ref_a() is a
+        assert tracked == {id(a): -1, id(b): -2}
+        keys.forget(a)
+        assert tracked == {id(b): -2} and keys.refs == {ref_b}
+        keys.forget(a)  # twice: nothing to do
+        await asyncio.gather(a, b)
+        awaiting[-2] = "label"
+        keys.clear()
+        assert tracked == {} and awaiting == {} and len(keys.refs) == 0
+        del ref_a, ref_b  # the probe keeps none: the tasks' destruction is not watched any more
+
+    asyncio.run(main())
+    gc.collect()
+    assert gone == [], "a forgotten or cleared task leaves no record"
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_the_c_outcome_codes_are_the_schemas():
+    assert (schema.OUT_OK, schema.OUT_ERROR, schema.OUT_CANCELLED) == (0, 1, 2)  # the enum in _speedups.c
