@@ -1,5 +1,6 @@
 /**
- * Trace schema v1: what the probe records and the extension draws.
+ * Trace schema v2: what the probe records and the extension draws (v2 added task fates and the
+ * await graph: `ends.reason`, `ends.by`, the `awaits` table; a v1 trace is upgraded on load).
  *
  * Columnar and compact: every table is an object of equal-length arrays (one per field), and
  * every name is an index into `strings`. All tables are append-only, so the live path sends
@@ -8,7 +9,7 @@
  * The JSON Schema of the same contract is `traceSchema.json`; the probe is validated against it.
  */
 
-export const TRACE_SCHEMA_VERSION = 1;
+export const TRACE_SCHEMA_VERSION = 2;
 
 /** What a lane is. */
 export const LaneKind = { task: 0, thread: 1, process: 2 } as const;
@@ -46,14 +47,24 @@ export const SPAN_KIND_LABELS: Record<SpanKind, string> = {
 };
 
 /** How a lane ended. */
-export const Outcome = { ok: 0, error: 1, cancelled: 2 } as const;
+export const Outcome = {
+  ok: 0,
+  error: 1,
+  cancelled: 2,
+  /** a task destroyed (garbage-collected) while still pending */
+  destroyed: 3,
+  /** a coroutine that was never awaited: its lane (kind task, group "never awaited") ends when it is destroyed */
+  neverAwaited: 4
+} as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** How a lane's end is named to people (timeline details, Chrome/Perfetto instant events). */
 export const OUTCOME_LABELS: Record<Outcome, string> = {
   [Outcome.ok]: 'done',
   [Outcome.error]: 'error',
-  [Outcome.cancelled]: 'cancelled'
+  [Outcome.cancelled]: 'cancelled',
+  [Outcome.destroyed]: 'destroyed while pending',
+  [Outcome.neverAwaited]: 'never awaited'
 };
 
 /** Index into `strings`, or -1 for none. */
@@ -110,6 +121,16 @@ export interface EndTable {
   detail: StringRef[];
   /** CPU time used by the lane's thread or process, -1 when not measured (tasks) */
   cpu_us: number[];
+  /**
+   * why it was cancelled, for people, -1 when unknown or not cancelled: "TaskGroup abort",
+   * "timeout", "cancel()", "shutdown", "gather cancelled" (free text allowed)
+   */
+  reason: StringRef[];
+  /**
+   * the lane that caused the end, -1 unknown: for a TaskGroup abort the child whose exception
+   * aborted the group, for cancel() the lane that called it (-1 for a timeout)
+   */
+  by: number[];
 }
 
 export interface SpanTable {
@@ -121,6 +142,18 @@ export interface SpanTable {
   label: StringRef[];
   /** lock index for lockWait/lockHold, -1 otherwise */
   lock: number[];
+}
+
+/**
+ * One row per task → task await: lane `lane` awaited task lane `target` from `start` to `end`
+ * (-1 while still awaiting). gather() and TaskGroup children give one row per child. Awaits on
+ * anything else (futures, locks, queues, sleep) are the `label` of the suspended span.
+ */
+export interface AwaitTable {
+  lane: number[];
+  target: number[];
+  start: number[];
+  end: number[];
 }
 
 /** One row per synchronisation primitive seen. A lock's index is its position. */
@@ -171,6 +204,7 @@ export interface TraceTables {
   acquires: AcquireTable;
   cpu: CpuTable;
   samples: SampleTable;
+  awaits: AwaitTable;
 }
 
 /** A whole trace, as saved in the notebook under TRACE_MIME. */
@@ -213,10 +247,11 @@ export type MeterCommand = { type: 'config'; interval_ms: number } | { type: 'st
 
 export const TABLE_COLUMNS: { [K in Exclude<keyof TraceTables, 'strings'>]: (keyof TraceTables[K])[] } = {
   lanes: ['kind', 'name', 'group', 'parent', 'created_by', 'site', 'start', 'os_id'],
-  ends: ['lane', 't', 'outcome', 'detail', 'cpu_us'],
+  ends: ['lane', 't', 'outcome', 'detail', 'cpu_us', 'reason', 'by'],
   spans: ['lane', 'kind', 'start', 'end', 'label', 'lock'],
   locks: ['name', 'kind', 'site'],
   acquires: ['lock', 'lane', 'requested', 'acquired', 'released', 'waiters'],
   cpu: ['t', 'core', 'util'],
-  samples: ['lane', 't', 'core', 'cpu']
+  samples: ['lane', 't', 'core', 'cpu'],
+  awaits: ['lane', 'target', 'start', 'end']
 };
