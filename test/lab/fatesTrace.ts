@@ -64,33 +64,33 @@ export function taskGroupTrace(): Trace {
   };
 
   lane('main', 0);
-  for (const name of ['boom', 'slow1', 'slow2']) lane(name, 100);
-  lane('killer', 200);
-  lane('victim', 200);
-  lane('timed', 200);
-  lane('lost', 300);
-  lane('forgotten()', 400, 'never awaited');
-  lane('bg', 500);
+  for (const name of ['boom', 'slow1', 'slow2']) lane(name, 5_000);
+  lane('killer', 6_000);
+  lane('victim', 6_000);
+  lane('timed', 6_000);
+  lane('lost', 6_500);
+  lane('forgotten()', 7_000, 'never awaited');
+  lane('bg', 7_500);
 
-  span(LANES.main, SpanKind.run, 0, 100);
-  span(LANES.main, SpanKind.suspended, 100, 50_000, 'TaskGroup.__aexit__()');
+  span(LANES.main, SpanKind.run, 0, 5_000);
+  span(LANES.main, SpanKind.suspended, 5_000, 50_000, 'TaskGroup.__aexit__()');
   span(LANES.main, SpanKind.run, 50_000, 50_200);
-  span(LANES.boom, SpanKind.run, 100, 150);
-  span(LANES.boom, SpanKind.suspended, 150, 20_000, 'asyncio.sleep(0.02)');
+  span(LANES.boom, SpanKind.run, 5_000, 5_050);
+  span(LANES.boom, SpanKind.suspended, 5_050, 20_000, 'asyncio.sleep(0.02)');
   span(LANES.boom, SpanKind.run, 20_000, 20_100);
   for (const slow of [LANES.slow1, LANES.slow2]) {
-    span(slow, SpanKind.run, 100, 200);
-    span(slow, SpanKind.suspended, 200, 20_150, 'asyncio.sleep(1)');
+    span(slow, SpanKind.run, 5_000, 5_100);
+    span(slow, SpanKind.suspended, 5_100, 20_150, 'asyncio.sleep(1)');
     span(slow, SpanKind.run, 20_150, 20_200);
   }
-  span(LANES.killer, SpanKind.suspended, 200, 5_000, 'victim');
-  span(LANES.victim, SpanKind.suspended, 200, 5_000, 'Queue.get()');
-  span(LANES.timed, SpanKind.suspended, 200, 30_000, 'asyncio.sleep(10)');
-  span(LANES.lost, SpanKind.suspended, 300, 40_000, 'Future');
-  span(LANES.bg, SpanKind.suspended, 500, 60_000, 'asyncio.sleep(3600)');
+  span(LANES.killer, SpanKind.suspended, 6_000, 12_000, 'victim');
+  span(LANES.victim, SpanKind.suspended, 6_000, 12_000, 'Queue.get()');
+  span(LANES.timed, SpanKind.suspended, 6_000, 30_000, 'asyncio.sleep(10)');
+  span(LANES.lost, SpanKind.suspended, 6_500, 40_000, 'Future');
+  span(LANES.bg, SpanKind.suspended, 7_500, 60_000, 'asyncio.sleep(3600)');
 
-  end(LANES.victim, 5_000, Outcome.cancelled, 'cancelled', 'cancel()', LANES.killer);
-  end(LANES.killer, 5_100, Outcome.ok, 'None');
+  end(LANES.victim, 12_000, Outcome.cancelled, 'cancelled', 'cancel()', LANES.killer);
+  end(LANES.killer, 12_100, Outcome.ok, 'None');
   end(LANES.boom, 20_100, Outcome.error, 'ValueError: boom');
   end(LANES.slow1, 20_200, Outcome.cancelled, 'cancelled', 'TaskGroup abort', LANES.boom);
   end(LANES.slow2, 20_200, Outcome.cancelled, 'cancelled', 'TaskGroup abort', LANES.boom);
@@ -100,10 +100,10 @@ export function taskGroupTrace(): Trace {
   end(LANES.main, 50_200, Outcome.ok, "'done'");
 
   // rows are written when the await ends, so not in start order
-  awaits(LANES.killer, LANES.victim, 200, 5_000);
-  awaits(LANES.main, LANES.boom, 100, 20_100);
-  awaits(LANES.main, LANES.slow1, 100, 20_200);
-  awaits(LANES.main, LANES.slow2, 100, 20_200);
+  awaits(LANES.killer, LANES.victim, 6_000, 12_000);
+  awaits(LANES.main, LANES.boom, 5_000, 20_100);
+  awaits(LANES.main, LANES.slow1, 5_000, 20_200);
+  awaits(LANES.main, LANES.slow2, 5_000, 20_200);
 
   return {
     version: TRACE_SCHEMA_VERSION,

@@ -59,8 +59,8 @@ describe('await connectors', () => {
   });
 
   it('only those that start in view are drawn', () => {
-    expect(connectors(store, [150, 60_000])).toHaveLength(1); // killer → victim starts at 200 µs
-    expect(connectors(store, [1_000, 60_000])).toHaveLength(0);
+    expect(connectors(store, [5_500, 60_000])).toHaveLength(1); // killer → victim starts at 6 ms
+    expect(connectors(store, [6_500, 60_000])).toHaveLength(0);
   });
 
   it('none when the lanes are folded away or scrolled out of view', () => {

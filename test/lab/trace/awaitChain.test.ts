@@ -29,12 +29,12 @@ describe('await chain at a moment (pstree in time)', () => {
   });
 
   it('changes with time: before, during and after an await', () => {
-    expect(awaitChain(store, LANES.killer, 150).lanes).toEqual([LANES.killer]);
-    expect(chainText(store, awaitChain(store, LANES.killer, 3_000), name)).toBe(
+    expect(awaitChain(store, LANES.killer, 5_900).lanes).toEqual([LANES.killer]);
+    expect(chainText(store, awaitChain(store, LANES.killer, 9_000), name)).toBe(
       'killer → awaits victim → awaits Queue.get()'
     );
-    // the await ends at 5 ms: from then on killer awaits nothing
-    expect(awaitChain(store, LANES.killer, 5_000).lanes).toEqual([LANES.killer]);
+    // the await ends at 12 ms: from then on killer awaits nothing
+    expect(awaitChain(store, LANES.killer, 12_000).lanes).toEqual([LANES.killer]);
     // after boom raised, main no longer awaits it
     expect(awaitChain(store, LANES.main, 20_150).alsoAwaits).not.toContain(LANES.boom);
     expect(awaitChain(store, LANES.main, 30_000)).toMatchObject({ lanes: [LANES.main], rows: [] });
@@ -46,10 +46,10 @@ describe('await chain at a moment (pstree in time)', () => {
     // victim awaits killer while killer awaits victim: a deadlock
     trace.awaits.lane.push(LANES.victim);
     trace.awaits.target.push(LANES.killer);
-    trace.awaits.start.push(1_000);
+    trace.awaits.start.push(7_000);
     trace.awaits.end.push(-1);
     const s = TraceStore.fromTrace(trace);
-    const chain = awaitChain(s, LANES.killer, 2_000);
+    const chain = awaitChain(s, LANES.killer, 8_000);
     expect(chain.cycle).toBe(true);
     // up from killer: victim awaits it; down: killer awaits victim, already in the chain
     expect(chainText(s, chain, l => laneDisplayName(s, l))).toMatch(
@@ -67,10 +67,10 @@ describe('await chain at a moment (pstree in time)', () => {
 describe('await index', () => {
   it('finds the awaits that start in a window, whatever order the rows came in', () => {
     const idx = store.awaits();
-    const [lo, hi] = idx.startingIn(0, 150);
+    const [lo, hi] = idx.startingIn(0, 5_000);
     const rows = Array.from({ length: hi - lo }, (_, i) => idx.rowAt(lo + i));
     expect(rows.map(r => store.tables.awaits.target[r]).sort()).toEqual([LANES.boom, LANES.slow1, LANES.slow2]);
-    const [a, b] = idx.startingIn(150, 1_000);
+    const [a, b] = idx.startingIn(5_001, 10_000);
     expect(b - a).toBe(1);
     expect(store.tables.awaits.target[idx.rowAt(a)]).toBe(LANES.victim);
   });
