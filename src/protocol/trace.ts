@@ -1,12 +1,15 @@
 /**
- * Trace schema v2: what the probe records and the extension draws (v2 added task fates and the
- * await graph: `ends.reason`, `ends.by`, the `awaits` table; a v1 trace is upgraded on load).
+ * Trace schema v2: what the probe records and the extension draws.
  *
  * Columnar and compact: every table is an object of equal-length arrays (one per field), and
  * every name is an index into `strings`. All tables are append-only, so the live path sends
  * only new rows (a `TraceChunk`) and a receiver rebuilds the trace by concatenation; a saved
  * trace is one chunk holding everything. Times are integer microseconds since `meta.t0_unix_us`.
  * The JSON Schema of the same contract is `traceSchema.json`; the probe is validated against it.
+ *
+ * v2 added task fates (outcomes `destroyed` and `neverAwaited`, the `reason` and `by` of an end) and
+ * the `awaits` table (who awaits whom). A reader upgrades a v1 trace by filling the new columns
+ * with -1 and adding an empty `awaits` table.
  */
 
 export const TRACE_SCHEMA_VERSION = 2;
@@ -46,16 +49,11 @@ export const SPAN_KIND_LABELS: Record<SpanKind, string> = {
   [SpanKind.blocked]: 'blocked loop'
 };
 
-/** How a lane ended. */
-export const Outcome = {
-  ok: 0,
-  error: 1,
-  cancelled: 2,
-  /** a task destroyed (garbage-collected) while still pending */
-  destroyed: 3,
-  /** a coroutine that was never awaited: its lane (kind task, group "never awaited") ends when it is destroyed */
-  neverAwaited: 4
-} as const;
+/**
+ * How a lane ended. `destroyed`: a task garbage-collected while still pending; `neverAwaited`: a
+ * coroutine object destroyed without ever running (its lane is a task lane in group "never awaited").
+ */
+export const Outcome = { ok: 0, error: 1, cancelled: 2, destroyed: 3, neverAwaited: 4 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** How a lane's end is named to people (timeline details, Chrome/Perfetto instant events). */
@@ -123,7 +121,7 @@ export interface EndTable {
   cpu_us: number[];
   /**
    * why it was cancelled, for people, -1 when unknown or not cancelled: "TaskGroup abort",
-   * "timeout", "cancel()", "shutdown", "gather cancelled" (free text allowed)
+   * "timeout", "cancel()", "shutdown", "gather cancelled" (other text allowed)
    */
   reason: StringRef[];
   /**
@@ -131,6 +129,18 @@ export interface EndTable {
    * aborted the group, for cancel() the lane that called it (-1 for a timeout)
    */
   by: number[];
+}
+
+/**
+ * One row per task-to-task await: lane `lane` awaited task lane `target` from `start` to `end`
+ * (-1 while still awaiting). gather() and a TaskGroup's `async with` give one row per child. Awaits on
+ * anything else (futures, locks, queues, sleep) are the `label` of the suspended span.
+ */
+export interface AwaitTable {
+  lane: number[];
+  target: number[];
+  start: number[];
+  end: number[];
 }
 
 export interface SpanTable {
@@ -142,18 +152,6 @@ export interface SpanTable {
   label: StringRef[];
   /** lock index for lockWait/lockHold, -1 otherwise */
   lock: number[];
-}
-
-/**
- * One row per task → task await: lane `lane` awaited task lane `target` from `start` to `end`
- * (-1 while still awaiting). gather() and TaskGroup children give one row per child. Awaits on
- * anything else (futures, locks, queues, sleep) are the `label` of the suspended span.
- */
-export interface AwaitTable {
-  lane: number[];
-  target: number[];
-  start: number[];
-  end: number[];
 }
 
 /** One row per synchronisation primitive seen. A lock's index is its position. */

@@ -9,6 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from threadline.schema import TABLE_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "src" / "protocol" / "traceSchema.json").read_text())
 
@@ -16,7 +18,7 @@ SCHEMA = json.loads((ROOT / "src" / "protocol" / "traceSchema.json").read_text()
 def validate(doc: dict[str, Any]) -> None:
     """Validate a Trace or TraceChunk against the schema, plus the equal-length-columns rule."""
     jsonschema.validate(doc, SCHEMA)
-    for table in ("lanes", "ends", "spans", "locks", "acquires", "cpu", "samples"):
+    for table in TABLE_COLUMNS:
         lengths = {len(col) for col in doc[table].values()}
         assert len(lengths) <= 1, f"columns of {table} differ in length: {lengths}"
 

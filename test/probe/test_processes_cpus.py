@@ -116,7 +116,7 @@ def _synthetic(cpu_rows, sample_rows):
         return {c: [] for c in cols}
 
     trace = {
-        "version": 1,
+        "version": 2,
         "meta": {
             "t0_unix_us": 0,
             "pid": 1,
@@ -140,7 +140,7 @@ def _synthetic(cpu_rows, sample_rows):
             "start": [0, 0],
             "os_id": [10, 11],
         },
-        "ends": empty("lane", "t", "outcome", "detail", "cpu_us"),
+        "ends": empty("lane", "t", "outcome", "detail", "cpu_us", "reason", "by"),
         "spans": empty("lane", "kind", "start", "end", "label", "lock"),
         "locks": empty("name", "kind", "site"),
         "acquires": empty("lock", "lane", "requested", "acquired", "released", "waiters"),
@@ -151,6 +151,7 @@ def _synthetic(cpu_rows, sample_rows):
             "core": [0] * len(sample_rows),
             "cpu": [r[2] for r in sample_rows],
         },
+        "awaits": empty("lane", "target", "start", "end"),
     }
     validate(trace)
     return threadline.Trace(trace)

@@ -15,7 +15,7 @@ import weakref
 from pathlib import Path
 
 import threadline
-from threadline.record.tasks import DESTROYED_PENDING
+from threadline.schema import OUT_DESTROYED
 
 HERE = Path(__file__).parent
 
@@ -44,8 +44,8 @@ def test_a_dropped_pending_task_is_destroyed_and_reported_as_untraced():
     names = [strings[i] for i in trace["lanes"]["name"]]
     lane = names.index("forever")
     ends = trace["ends"]
-    details = {ln: strings[d] for ln, d in zip(ends["lane"], ends["detail"], strict=True) if d >= 0}
-    assert details[lane] == DESTROYED_PENDING
+    outcomes = dict(zip(ends["lane"], ends["outcome"], strict=True))
+    assert outcomes[lane] == OUT_DESTROYED
 
 
 def test_finished_tasks_and_their_results_are_not_kept():

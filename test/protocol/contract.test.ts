@@ -63,6 +63,8 @@ describe('src/probe/threadline/schema.py against src/protocol', () => {
       OUT_OK: Outcome.ok,
       OUT_ERROR: Outcome.error,
       OUT_CANCELLED: Outcome.cancelled,
+      OUT_DESTROYED: Outcome.destroyed,
+      OUT_NEVER_AWAITED: Outcome.neverAwaited,
       TABLE_COLUMNS
     });
   });

@@ -1,4 +1,4 @@
-// The probe implements trace schema v1: real traces recorded by the Python probe (run with the
+// The probe implements trace schema v2: real traces recorded by the Python probe (run with the
 // project's .venv) must validate against src/protocol/traceSchema.json, both the saved Trace and
 // every live TraceChunk, and chunks concatenate to the whole trace.
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ const schema: object = JSON.parse(fs.readFileSync(path.join(root, 'src', 'protoc
 const ajv = new Ajv2020.default({ allErrors: true });
 const validate = ajv.compile(schema);
 
-describe('trace schema v1 against real probe output', () => {
+describe('trace schema v2 against real probe output', () => {
   const { trace, chunks } = recordProbeTrace();
 
   it('validates the whole trace', () => {

@@ -1,4 +1,4 @@
-"""The contract with the extension and the grader, as the probe writes it: trace schema v1 codes and
+"""The contract with the extension and the grader, as the probe writes it: trace schema v2 codes and
 the names of the MIME type, comm targets and kernel.
 
 ``src/protocol/names.ts`` and ``src/protocol/trace.ts`` are the source; this module spells the same
@@ -17,7 +17,7 @@ METER_COMM_TARGET: Final = "threadline.meter"
 KERNEL_NAME: Final = "threadline"
 
 # ---- trace.ts ------------------------------------------------------------------------------------
-TRACE_SCHEMA_VERSION: Final = 1
+TRACE_SCHEMA_VERSION: Final = 2
 
 LANE_TASK: Final = 0
 LANE_THREAD: Final = 1
@@ -48,15 +48,30 @@ SPAN_KIND_LABELS: Final = {
 OUT_OK: Final = 0
 OUT_ERROR: Final = 1
 OUT_CANCELLED: Final = 2
-OUTCOME: Final = {"ok": OUT_OK, "error": OUT_ERROR, "cancelled": OUT_CANCELLED}
-OUTCOME_LABELS: Final = {OUT_OK: "done", OUT_ERROR: "error", OUT_CANCELLED: "cancelled"}
+OUT_DESTROYED: Final = 3
+OUT_NEVER_AWAITED: Final = 4
+OUTCOME: Final = {
+    "ok": OUT_OK,
+    "error": OUT_ERROR,
+    "cancelled": OUT_CANCELLED,
+    "destroyed": OUT_DESTROYED,
+    "neverAwaited": OUT_NEVER_AWAITED,
+}
+OUTCOME_LABELS: Final = {
+    OUT_OK: "done",
+    OUT_ERROR: "error",
+    OUT_CANCELLED: "cancelled",
+    OUT_DESTROYED: "destroyed while pending",
+    OUT_NEVER_AWAITED: "never awaited",
+}
 
 TABLE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "lanes": ("kind", "name", "group", "parent", "created_by", "site", "start", "os_id"),
-    "ends": ("lane", "t", "outcome", "detail", "cpu_us"),
+    "ends": ("lane", "t", "outcome", "detail", "cpu_us", "reason", "by"),
     "spans": ("lane", "kind", "start", "end", "label", "lock"),
     "locks": ("name", "kind", "site"),
     "acquires": ("lock", "lane", "requested", "acquired", "released", "waiters"),
     "cpu": ("t", "core", "util"),
     "samples": ("lane", "t", "core", "cpu"),
+    "awaits": ("lane", "target", "start", "end"),
 }

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
-from .capture import asyncio_hooks, process_hooks, thread_hooks
+from .capture import asyncio_hooks, await_graph, fates, process_hooks, thread_hooks
 from .capture.cell_task import CellTask
 from .capture.locks import adoption as lock_adoption
 from .capture.locks import hooks as lock_hooks
@@ -153,6 +153,8 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._patcher = Patcher()
         hook = asyncio_hooks.install(rec, self._patcher, report_once)
         self._keys = hook.keys
+        fates.install(rec, self._patcher)
+        await_graph.install(rec, self._patcher)
         thread_hooks.install(rec, self._patcher)
         lock_hooks.install(rec, self._patcher)
         lock_adoption.adopt(namespace)
@@ -211,6 +213,8 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         try:
             rec.duration_us = max(0, rec.us(t_end))
             rec.convert()
+            with rec.lock:
+                rec.fates.finish(rec)
             if self._sink is not None:
                 try:
                     self._sink(rec.chunk(final=True))

@@ -105,10 +105,12 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         PyObject *name = PyObject_CallMethodNoArgs(waiter, s_get_name);
         PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
         Py_XDECREF(name);
-        if (text != NULL) {
-            rc = append5(self->steps, key, t0, t1, text, Py_None);
-            Py_DECREF(text);
-        }
+        /* the awaited task's key (an await-graph edge), None when it is not traced */
+        PyObject *ident = text ? PyLong_FromVoidPtr(waiter) : NULL;
+        PyObject *target = ident ? PyDict_GetItemWithError(self->tracked, ident) : NULL; /* borrowed */
+        Py_XDECREF(ident);
+        if (text != NULL && !PyErr_Occurred()) rc = append5(self->steps, key, t0, t1, text, target ? target : Py_None);
+        Py_XDECREF(text);
         goto done;
     }
     /* the innermost coroutine the task is suspended in */

@@ -9,7 +9,8 @@ bare ``await asyncio.sleep(0)`` leaves no waiter, so the cheapest case costs one
 values. A step that leaves no waiter may have been the last: then ``on_done`` reads the outcome.
 
 Records name the task by its key, never hold it or what it waits on: a waited-on future is recorded
-as its class, a waited-on task as the label ``task <name>``.
+as its class, a waited-on task as the label ``task <name>`` with its key in place of the code (an
+edge of the await graph, record/fates.py).
 
 The C ``_speedups.StepHook`` does this when it was built; ``PyStepHook`` is its Python twin (see
 compiled.py). Both keep the start of the running step of the cell's task in ``cell_t0`` (-1 outside
@@ -117,7 +118,7 @@ class PyStepHook:
                     steps_extend((key, t0, t1, label, None))
                     return
                 if isinstance(waiter, task_type):
-                    steps_extend((key, t0, t1, "task " + str(waiter.get_name()), None))
+                    steps_extend((key, t0, t1, "task " + str(waiter.get_name()), tracked_get(id(waiter))))
                     return
                 steps_extend((key, t0, t1, type(waiter), inner_code(task)))
             except Exception as exc:  # a probe bug must not break the learner's loop

@@ -12,10 +12,12 @@ from typing import Any
 
 from ..schema import LANE_PROCESS, LANE_TASK, LANE_THREAD, SPAN_BLOCKED, SPAN_RUN
 from .export import write_chrome_trace
+from .fates import FateQueries
 from .render import summary_text
+from .upgrade import upgrade_trace
 
 _LOCK_KINDS = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
-_NOT_COUNTED_GROUPS = ("main", "helpers")
+_NOT_COUNTED_GROUPS = ("main", "helpers", "never awaited")
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,9 @@ class Block:
     location: str
 
 
-class TraceQueries:
-    """Mixin: every query reads ``self._trace_data()`` (a whole schema-v1 trace plus aliases)."""
+class TraceQueries(FateQueries):
+    """Mixin: every query reads ``self._trace_data()`` (a whole schema-v2 trace plus aliases); task
+    fates and the await graph are in fates.py."""
 
     def _trace_data(self) -> TraceData:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -45,7 +48,7 @@ class TraceQueries:
     # -- data access ---------------------------------------------------------------------------
     @property
     def data(self) -> dict[str, Any]:
-        """The whole trace as a schema-v1 dict (what is saved under the trace MIME type)."""
+        """The whole trace as a schema-v2 dict (what is saved under the trace MIME type)."""
         return self._trace_data().as_lists()
 
     def to_json(self) -> str:
@@ -428,10 +431,10 @@ def _subtract(interval: tuple[int, int], holes: Iterable[tuple[int, int]]) -> li
 
 
 class Trace(TraceQueries):
-    """A finished trace (e.g. loaded from a saved notebook output)."""
+    """A finished trace (e.g. loaded from a saved notebook output; an older schema is upgraded)."""
 
     def __init__(self, trace: dict[str, Any], aliases: dict[int, list[str]] | None = None) -> None:
-        self._data = TraceData(trace, aliases)
+        self._data = TraceData(upgrade_trace(trace), aliases)
 
     def _trace_data(self) -> TraceData:
         return self._data

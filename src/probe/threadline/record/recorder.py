@@ -1,4 +1,4 @@
-"""The trace buffer: raw events appended by the hooks, converted to schema-v1 columns in batches.
+"""The trace buffer: raw events appended by the hooks, converted to schema-v2 columns in batches.
 
 Hooks run on the learner's hot paths, so they only append flat values to plain lists (no tuples:
 allocating millions of small tuples wakes the cyclic GC and doubles the cost). A single converter
@@ -27,6 +27,7 @@ from ..schema import (
     LANE_PROCESS,
     LANE_TASK,
     LANE_THREAD,
+    OUT_CANCELLED,
     OUT_ERROR,
     OUT_OK,
     SPAN_BLOCKED,
@@ -37,6 +38,7 @@ from ..schema import (
 )
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
+from .fates import CANCEL_CALLED, Fates, cancel_requested
 from .tasks import (
     END_FIELDS,
     GONE_FIELDS,
@@ -114,6 +116,7 @@ class Recorder:
         self.label_cache: dict[Any, int] = {}
         self.blocked_hint: dict[tuple[Any, float], str] = {}
         self.lane_aliases: dict[int, list[str]] = {}
+        self.fates = Fates()  # cancel reasons, never-awaited coroutines, await edges
         self.stack_samples: list[tuple[float, int, Any, int]] = []  # (t, thread ident, code, line)
         self.thread_name_of: Callable[[int], str | None] = lambda ident: None
 
@@ -181,7 +184,7 @@ class Recorder:
 
     def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
         with self.lock:
-            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us)
+            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us, -1, -1)
 
     def add_span(
         self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
@@ -253,6 +256,7 @@ class Recorder:
             self._convert_steps(steps)
             convert_acquires(self, acq)
             convert_fast(self, fast)
+            self.fates.convert(self)
             end_tasks(self, ends)
             close_tasks(self)
             forget_tasks(self, gone)
@@ -283,7 +287,7 @@ class Recorder:
             end = self.us(t)
             lane = self.lane_of_ident(ident, end)
             self.live_thread_lanes.pop(native_id, None)
-            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6))
+            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6), -1, -1)
             # A thread's life is one run span on its lane.
             start = self.tables["lanes"]["start"][lane]
             self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
@@ -307,7 +311,7 @@ class Recorder:
             if lane is not None and pid not in self.ended_pids:
                 self.ended_pids.add(pid)
                 end = self.us(t)
-                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6))
+                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6), -1, -1)
                 start = self.tables["lanes"]["start"][lane]
                 self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
         elif kind == "process_task":
@@ -319,6 +323,8 @@ class Recorder:
             start = int(t_start_unix * 1e6) - self.t0_unix_us
             end = int(t_end_unix * 1e6) - self.t0_unix_us
             self.event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
+        elif kind in Fates.KINDS:
+            self.fates.take(item)
         elif kind == "blocked_hint":
             self.blocked_hint[(item[1], item[2])] = item[3]
         elif kind == "span":
@@ -391,6 +397,8 @@ class Recorder:
                     ends[i],
                     describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])),
                 )
+                if codes[i].__class__ is int:  # suspended on a traced task: its key
+                    self.fates.awaited_task(lane, codes[i], ends[i], self)
         # Steps that held the loop too long.
         threshold_us = int(self.block_threshold_s * 1e6)
         for i in range(n):
@@ -418,6 +426,8 @@ class Recorder:
         if key is None:
             return
         outcome, detail = task_outcome(task)
+        if outcome == OUT_CANCELLED and cancel_requested(task):  # unless a hook knows better
+            self.raw_misc.append(("cancel", key, t, CANCEL_CALLED, None, False))
         try:
             name = task.get_name()
         except Exception:  # a task factory's own future type

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
-from ..schema import LANE_TASK, OUT_CANCELLED, OUT_ERROR, OUT_OK
+from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED, OUT_ERROR, OUT_OK
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -23,9 +23,6 @@ GONE_FIELDS = 2  # task key, t: the task object was destroyed
 # otherwise cost a string each).
 DETAIL_STRINGS_LIMIT = 20_000
 
-# The detail of a task destroyed before it finished (asyncio logs "Task was destroyed but it is
-# pending!"): its lane ends there, as an error.
-DESTROYED_PENDING = "destroyed while pending"
 
 _QUALNAME_LABELS = {
     "sleep": "sleep",
@@ -176,6 +173,7 @@ def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None
         rec.tables["lanes"]["name"][lane] = rec.string(name)
     rec.pending_suspend.pop(lane, None)
     rec.lane_last_end.pop(lane, None)
+    reason, by = rec.fates.ended(rec, key, lane, end, outcome)
     if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
         index = rec.known_string(detail)
     else:
@@ -186,6 +184,8 @@ def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None
     ends["outcome"].append(outcome)
     ends["detail"].append(index)
     ends["cpu_us"].append(-1)
+    ends["reason"].append(reason)
+    ends["by"].append(by)
 
 
 def end_tasks(rec: Recorder, ends: list[Any]) -> None:
@@ -212,11 +212,12 @@ def close_tasks(rec: Recorder) -> None:
 
 
 def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
-    """Destroyed tasks: a lane still open ends there (the task was dropped while pending)."""
+    """Destroyed tasks: a lane still open ends there (the task was dropped while pending: asyncio
+    logs "Task was destroyed but it is pending!")."""
     t0 = rec.t0
     open_tasks, task_lane = rec.open_tasks, rec.task_lane
     for i in range(0, len(gone), GONE_FIELDS):
         key = gone[i]
         if key in open_tasks:
-            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_ERROR, DESTROYED_PENDING)
+            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_DESTROYED, None)
         task_lane.pop(key, None)
