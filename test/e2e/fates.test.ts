@@ -2,8 +2,8 @@
  * Task fates and the await graph in a real JupyterLab: a saved v2 trace of the TaskGroup demo shows
  * a marker per fate, the await connectors, the fate in the tooltip and the details, the fate counts
  * in the summary line, and the await chain of a clicked suspended bar; a v1 trace saved by the
- * previous version still opens. With the probe recording fates, a live TaskGroup cell whose child
- * `boom` raises while `slow1` and `slow2` sleep shows the same from real data.
+ * previous version still opens. A live TaskGroup cell whose child `boom` raises while `slow1` and
+ * `slow2` sleep shows the same from the probe's real data.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,6 @@ import {
   collectErrors,
   launchBrowser,
   openNotebook,
-  root,
   screenshot,
   startLab,
   writeNotebook
@@ -192,60 +191,48 @@ async function runFirstCell(page: Page): Promise<void> {
 }
 
 describe('live kernel', () => {
-  // the probe records fates and awaits once the `fates` branch is in
-  const probeSources = fs.readdirSync(path.join(root, 'src', 'probe', 'threadline'), { recursive: true }) as string[];
-  const probeReady = probeSources.some(
-    f =>
-      f.endsWith('.py') &&
-      /["']awaits["']/.test(fs.readFileSync(path.join(root, 'src', 'probe', 'threadline', f), 'utf8'))
-  );
+  it('a TaskGroup whose child raises: boom raised, slow1 and slow2 cancelled by it, main awaits all three', async () => {
+    writeNotebook(lab.dir, 'taskgroup.ipynb', [{ source: TASKGROUP_CELL }]);
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await openNotebook(page, lab, 'taskgroup.ipynb');
+    await runFirstCell(page);
+    const tl = page.locator('.jp-OutputArea-output .tl-Timeline').first();
+    await painted(tl);
+    await expect.poll(async () => tl.getAttribute('data-complete'), { timeout: 60_000 }).toBe('true');
+    await expect(page.locator('.jp-OutputArea-output').first().textContent()).resolves.toContain('caught');
+    const summary = (await tl.locator('.tl-Summary').textContent()) ?? '';
+    expect(summary).toMatch(/tasks: .*1 raised, 2 cancelled/);
+    const names = JSON.parse((await tl.getAttribute('data-task-names')) ?? '[]') as string[];
+    for (const name of ['boom', 'slow1', 'slow2'])
+      expect(
+        names.some(n => n.includes(name)),
+        JSON.stringify(names)
+      ).toBe(true);
+    expect(Number(await tl.getAttribute('data-awaits'))).toBeGreaterThanOrEqual(3);
+    expect(Number(await tl.getAttribute('data-await-arrows'))).toBeGreaterThanOrEqual(3);
+    expect(Number(await tl.getAttribute('data-fate-markers'))).toBeGreaterThanOrEqual(3);
 
-  it.runIf(probeReady)(
-    'a TaskGroup whose child raises: boom raised, slow1 and slow2 cancelled by it, main awaits all three',
-    async () => {
-      writeNotebook(lab.dir, 'taskgroup.ipynb', [{ source: TASKGROUP_CELL }]);
-      const page = await context.newPage();
-      const errors = collectErrors(page);
-      await openNotebook(page, lab, 'taskgroup.ipynb');
-      await runFirstCell(page);
-      const tl = page.locator('.jp-OutputArea-output .tl-Timeline').first();
-      await painted(tl);
-      await expect.poll(async () => tl.getAttribute('data-complete'), { timeout: 60_000 }).toBe('true');
-      await expect(page.locator('.jp-OutputArea-output').first().textContent()).resolves.toContain('caught');
-      const summary = (await tl.locator('.tl-Summary').textContent()) ?? '';
-      expect(summary).toMatch(/tasks: .*1 raised, 2 cancelled/);
-      const names = JSON.parse((await tl.getAttribute('data-task-names')) ?? '[]') as string[];
-      for (const name of ['boom', 'slow1', 'slow2'])
-        expect(
-          names.some(n => n.includes(name)),
-          JSON.stringify(names)
-        ).toBe(true);
-      expect(Number(await tl.getAttribute('data-awaits'))).toBeGreaterThanOrEqual(3);
-      expect(Number(await tl.getAttribute('data-await-arrows'))).toBeGreaterThanOrEqual(3);
-      expect(Number(await tl.getAttribute('data-fate-markers'))).toBeGreaterThanOrEqual(3);
-
-      // pin spans from the keyboard until slow1's suspended bar is pinned: its fate and await chain show
-      const canvas = tl.locator('canvas.tl-Canvas');
-      await canvas.focus();
-      const details = tl.locator('.tl-Details');
-      const title = async (): Promise<string> =>
-        (await details
-          .locator('.tl-InfoTitle')
-          .textContent()
-          .catch(() => '')) ?? '';
-      await page.keyboard.press('n');
-      for (let i = 0; i < 12 && !/slow1/.test(await title()); i++) await page.keyboard.press('Shift+N');
-      for (let i = 0; i < 6 && !/slow1.* — suspended/.test(await title()); i++) await page.keyboard.press('n');
-      expect(await title()).toMatch(/slow1.* — suspended/);
-      const text = (await details.textContent()) ?? '';
-      expect(text).toMatch(/fatecancelled: TaskGroup abort, because boom.* raised ValueError/);
-      expect(text).toMatch(/await chain.* → awaits slow1.* → awaits .*sleep/);
-      await tl.scrollIntoViewIfNeeded();
-      await shoot(tl, 'fates-live-taskgroup');
-      await screenshot(page, 'fates-live-taskgroup-page');
-      expect(ours(errors)).toEqual([]);
-      await page.close();
-    },
-    300_000
-  );
+    // pin spans from the keyboard until slow1's suspended bar is pinned: its fate and await chain show
+    const canvas = tl.locator('canvas.tl-Canvas');
+    await canvas.focus();
+    const details = tl.locator('.tl-Details');
+    const title = async (): Promise<string> =>
+      (await details
+        .locator('.tl-InfoTitle')
+        .textContent()
+        .catch(() => '')) ?? '';
+    await page.keyboard.press('n');
+    for (let i = 0; i < 12 && !/slow1/.test(await title()); i++) await page.keyboard.press('Shift+N');
+    for (let i = 0; i < 6 && !/slow1.* — suspended/.test(await title()); i++) await page.keyboard.press('n');
+    expect(await title()).toMatch(/slow1.* — suspended/);
+    const text = (await details.textContent()) ?? '';
+    expect(text).toMatch(/fatecancelled: TaskGroup abort, because boom.* raised ValueError/);
+    expect(text).toMatch(/await chain.* → awaits slow1.* → awaits .*sleep/);
+    await tl.scrollIntoViewIfNeeded();
+    await shoot(tl, 'fates-live-taskgroup');
+    await screenshot(page, 'fates-live-taskgroup-page');
+    expect(ours(errors)).toEqual([]);
+    await page.close();
+  }, 300_000);
 });

@@ -166,7 +166,9 @@ export function paintTimeline(p: PaintInput): PaintStats {
     const size = Math.min(10, g.mainH);
     const ex = scale.x(lEnd);
     if (fate !== 'running' && ex >= -size && ex <= plotW + size) {
-      markers.push({ x: labelW + ex, y: g.mainY + g.mainH / 2, size, fate });
+      // kept whole inside the plot: a lane that ends with the trace ends at its right edge
+      const mx = Math.max(size / 2, Math.min(plotW - size / 2 - 1, ex));
+      markers.push({ x: labelW + mx, y: g.mainY + g.mainH / 2, size, fate });
     }
     // thread/process CPU samples: drawn over the bars (after compositing) as a level in the lane,
     // so 4 threads sharing the GIL look half full where 4 processes look full
