@@ -24,8 +24,8 @@ export class Legend {
   readonly node = el('div', 'tl-Legend');
   private readonly toggles = el('span', 'tl-GroupToggles');
   private togglesFor = '';
-  private readonly markers: [Fate, HTMLCanvasElement][] = [];
-  private readonly arrow = el('canvas', 'tl-LegendMarker');
+  private readonly markers: [Fate, HTMLImageElement][] = [];
+  private readonly arrow = marker();
   private markersPalette: Palette | null = null;
 
   /** `shown`: the lane groups shown, changed in place; `onChange`: after a toggle */
@@ -42,10 +42,10 @@ export class Legend {
     for (const fate of FATES) {
       if (fate === 'running') continue;
       const item = el('span', 'tl-LegendItem tl-LegendFate');
-      const marker = el('canvas', 'tl-LegendMarker');
+      const img = marker();
       item.dataset.fate = fate;
-      item.append(marker, document.createTextNode(FATE_LABELS[fate]));
-      this.markers.push([fate, marker]);
+      item.append(img, document.createTextNode(FATE_LABELS[fate]));
+      this.markers.push([fate, img]);
       this.node.append(item);
     }
     const awaits = el('span', 'tl-LegendItem');
@@ -60,23 +60,20 @@ export class Legend {
   showMarkers(palette: Palette): void {
     if (palette === this.markersPalette) return;
     this.markersPalette = palette;
-    for (const [fate, canvas] of this.markers) {
-      const ctx = sized(canvas, 12, 12);
-      if (ctx) drawFateMarker(ctx, fate, 6, 6, 9, palette);
-    }
-    const ctx = sized(this.arrow, 10, 14);
-    if (!ctx) return;
-    ctx.strokeStyle = ctx.fillStyle = palette.awaits;
-    ctx.beginPath();
-    ctx.arc(5, 2.5, 2, 0, Math.PI * 2);
-    ctx.moveTo(5, 3);
-    ctx.lineTo(5, 13);
-    ctx.stroke();
-    ctx.beginPath();
-    ctx.moveTo(5, 14);
-    ctx.lineTo(1.5, 8.5);
-    ctx.lineTo(8.5, 8.5);
-    ctx.fill();
+    for (const [fate, img] of this.markers) drawInto(img, 12, 12, ctx => drawFateMarker(ctx, fate, 6, 6, 9, palette));
+    drawInto(this.arrow, 10, 14, ctx => {
+      ctx.strokeStyle = ctx.fillStyle = palette.awaits;
+      ctx.beginPath();
+      ctx.arc(5, 2.5, 2, 0, Math.PI * 2);
+      ctx.moveTo(5, 3);
+      ctx.lineTo(5, 13);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(5, 14);
+      ctx.lineTo(1.5, 8.5);
+      ctx.lineTo(8.5, 8.5);
+      ctx.fill();
+    });
   }
 
   /** A checkbox per lane group present in the trace, to show or hide it (keyboard reachable). */
@@ -102,14 +99,24 @@ export class Legend {
   }
 }
 
-/** A legend canvas of css size w × h, sharp on high-DPI screens; its context, cleared. */
-function sized(canvas: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D | null {
+/** A legend symbol: an image, so the timeline's only canvas stays the timeline. */
+function marker(): HTMLImageElement {
+  const img = el('img', 'tl-LegendMarker');
+  img.alt = '';
+  return img;
+}
+
+/** Set `img` to what `draw` paints on a w × h (css px) canvas, sharp on high-DPI screens. */
+function drawInto(img: HTMLImageElement, w: number, h: number, draw: (ctx: CanvasRenderingContext2D) => void): void {
   const dpr = window.devicePixelRatio || 1;
+  const canvas = document.createElement('canvas');
   canvas.width = Math.round(w * dpr);
   canvas.height = Math.round(h * dpr);
-  canvas.style.width = `${w}px`;
-  canvas.style.height = `${h}px`;
   const ctx = canvas.getContext('2d');
-  ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return ctx;
+  if (!ctx) return;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  draw(ctx);
+  img.src = canvas.toDataURL();
+  img.style.width = `${w}px`;
+  img.style.height = `${h}px`;
 }

@@ -49,7 +49,9 @@ export interface PaintInfo {
 }
 
 const CANVAS_LABEL =
-  'Timeline of tasks, threads and processes. Arrow keys pan and scroll, plus and minus zoom, 0 fits; ' +
+  'Timeline of tasks, threads and processes; a mark at the end of a lane says how it ended, and arrows go ' +
+  'from a task to the tasks it awaits (the summary above and the pinned details say the same in words). ' +
+  'Arrow keys pan and scroll, plus and minus zoom, 0 fits; ' +
   'n and p pin the next and previous span of a lane, Shift+N and Shift+P move to the next and previous lane; ' +
   'Escape clears the pinned span.';
 /** Lane names go on the node for tests and assistive tech up to this many lanes. */
