@@ -29,7 +29,7 @@ export function awaitChain(store: TraceStore, lane: number, t: number): AwaitCha
   const seen = new Set(lanes);
   // up: the latest awaiter at each level (a task awaited by several shows one of them)
   for (let cur = lane; ;) {
-    const up = latest(table.start, awaits.awaitersAt(cur, t));
+    const up = awaits.awaiterAt(cur, t);
     if (up < 0 || seen.has(table.lane[up])) break;
     cur = table.lane[up];
     lanes.unshift(cur);
@@ -37,11 +37,12 @@ export function awaitChain(store: TraceStore, lane: number, t: number): AwaitCha
     seen.add(cur);
   }
   const focus = lanes.length - 1;
+  const followed = awaits.activeAt(lane, t);
   const alsoAwaits = awaits
     .awaitingAt(lane, t)
-    .filter(row => row !== awaits.activeAt(lane, t))
+    .filter(row => row !== followed)
     .map(row => table.target[row]);
-  for (let row = awaits.activeAt(lane, t); row >= 0; row = awaits.activeAt(lanes[lanes.length - 1], t)) {
+  for (let row = followed; row >= 0; row = awaits.activeAt(lanes[lanes.length - 1], t)) {
     const target = table.target[row];
     lanes.push(target);
     rows.push(row);
@@ -50,12 +51,6 @@ export function awaitChain(store: TraceStore, lane: number, t: number): AwaitCha
   }
   const index = store.index()[lanes[lanes.length - 1]];
   return { lanes, focus, rows, leafSpan: index ? index.hit(t, 0, leafRank) : -1, cycle: false, alsoAwaits };
-}
-
-function latest(start: readonly number[], rows: readonly number[]): number {
-  let best = -1;
-  for (const row of rows) if (best < 0 || start[row] > start[best]) best = row;
-  return best;
 }
 
 /** What the task waits on tells most: a lock wait, then an await, then a blocking step; a lock held least. */

@@ -60,39 +60,28 @@ export class AwaitIndex {
 
   /** The row of `lane`'s await that was under way at t (the latest started), or -1. */
   activeAt(lane: number, t: number): number {
-    return this.latestActive(this.byLane.get(lane), t);
+    return this.latest(this.awaitingAt(lane, t));
   }
 
-  /** The rows of lanes awaiting `target` at t. */
-  awaitersAt(target: number, t: number): number[] {
-    return (this.byTarget.get(target) ?? []).filter(row => this.isActive(row, t));
+  /** The row of the await on `target` under way at t (the latest started), or -1. */
+  awaiterAt(target: number, t: number): number {
+    return this.latest(this.active(this.byTarget.get(target), t));
   }
 
   /** The rows of every task `lane` was awaiting at t (several under gather or a TaskGroup). */
   awaitingAt(lane: number, t: number): number[] {
-    return (this.byLane.get(lane) ?? []).filter(row => this.isActive(row, t));
+    return this.active(this.byLane.get(lane), t);
   }
 
-  /** Every row in which `lane` awaits another task (in row order). */
-  rowsOf(lane: number): readonly number[] {
-    return this.byLane.get(lane) ?? [];
-  }
-
-  /** Every row in which another task awaits `target` (in row order). */
-  rowsAwaiting(target: number): readonly number[] {
-    return this.byTarget.get(target) ?? [];
-  }
-
-  private isActive(row: number, t: number): boolean {
+  private active(rows: number[] | undefined, t: number): number[] {
     const { start, end } = this.table!;
-    return start[row] <= t && (end[row] < 0 || t < end[row]);
+    return (rows ?? []).filter(row => start[row] <= t && (end[row] < 0 || t < end[row]));
   }
 
-  private latestActive(rows: number[] | undefined, t: number): number {
+  private latest(rows: number[]): number {
+    const { start } = this.table!;
     let best = -1;
-    for (const row of rows ?? []) {
-      if (this.isActive(row, t) && (best < 0 || this.table!.start[row] > this.table!.start[best])) best = row;
-    }
+    for (const row of rows) if (best < 0 || start[row] > start[best]) best = row;
     return best;
   }
 
