@@ -78,6 +78,9 @@ describe('await connectors', () => {
     expect(drawn.length).toBeGreaterThan(MAX_ARROWS / 2);
     expect(drawn.length).toBeLessThanOrEqual(MAX_ARROWS);
     expect(drawn.every(c => c.x >= LABEL_W && c.x <= LABEL_W + PLOT_W + 1)).toBe(true);
+    // never two for the same lanes in one pixel column
+    const keys = drawn.map(c => `${c.x}|${big.tables.awaits.lane[c.row]}|${big.tables.awaits.target[c.row]}`);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   it('the pinned chain’s connectors are drawn in a second, stronger pass', () => {
@@ -94,8 +97,9 @@ describe('await connectors', () => {
     const all = connectors(store);
     paintAwaitArrows(ctx, all, palette, new Set([all[0].row]));
     const strong = calls.slice(calls.indexOf('lineWidth=2.5'));
-    // the strong pass draws one stem (moveTo + lineTo, then the dot) and one head
+    // the strong pass draws one stem (a line), one dot and one head (two lines)
     expect(strong.filter(c => c === 'lineTo')).toHaveLength(1 + 2);
+    expect(strong.filter(c => c === 'rect')).toHaveLength(1);
     expect(calls.filter(c => c === 'lineTo')).toHaveLength(all.length * 3);
   });
 });
