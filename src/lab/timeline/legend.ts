@@ -64,11 +64,11 @@ export class Legend {
     drawInto(this.arrow, 10, 14, ctx => {
       ctx.strokeStyle = ctx.fillStyle = palette.awaits;
       ctx.beginPath();
-      ctx.arc(5, 2.5, 2, 0, Math.PI * 2);
       ctx.moveTo(5, 3);
       ctx.lineTo(5, 13);
       ctx.stroke();
       ctx.beginPath();
+      ctx.rect(3, 0.5, 4, 4);
       ctx.moveTo(5, 14);
       ctx.lineTo(1.5, 8.5);
       ctx.lineTo(8.5, 8.5);
