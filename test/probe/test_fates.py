@@ -259,3 +259,20 @@ def test_a_coroutine_never_awaited_gets_a_lane_and_the_same_warning():
     data = t.data
     groups = [data["strings"][g] for g in data["lanes"]["group"]]
     assert "never awaited" in groups
+
+
+def test_a_child_spawned_while_the_taskgroup_exits_is_awaited_by_the_parent_too():
+    async def leaf():
+        await asyncio.sleep(0.01)
+
+    async def spawner(tg):
+        await asyncio.sleep(0.005)  # the parent is waiting in `async with`'s exit by now
+        tg.create_task(leaf())
+
+    async def main():
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(spawner(tg))
+
+    t = _run_traced(main)
+    assert t.await_edges() == [("main", "spawner"), ("main", "leaf")]
+    assert set(t.task_outcomes().values()) == {"returned"}

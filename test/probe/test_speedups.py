@@ -54,10 +54,14 @@ PROGRAM = textwrap.dedent(
         async with lock:
             results.append(await queue.get())
 
+    async def child():
+        await asyncio.sleep(0.001)
+
     async def main():
         queue, sem, lock, results = asyncio.Queue(), asyncio.Semaphore(2), asyncio.Lock(), []
         async with threadline.trace(display=False) as t:
             await asyncio.gather(*(fetch(f"f{i}", queue, sem, lock, results) for i in range(4)))
+            await asyncio.create_task(child())  # the step hook sees the awaited task
             time.sleep(0.12)  # blocks the loop inside the cell task
             await asyncio.sleep(0)
         return t
@@ -83,6 +87,7 @@ PROGRAM = textwrap.dedent(
         "blocked": [b.location.rsplit("/", 1)[-1] for b in t.blocked_loop()],
         "thread_lock": u.lock_stats("shared").acquisitions,
         "exclusive": u.lock_stats("shared").exclusive,
+        "edges": t.await_edges(),
     }))
     """
 )
@@ -108,6 +113,7 @@ def test_compiled_and_pure_python_record_the_same_trace(tmp_path):
     assert compiled["thread_lock"] == 150 and compiled["exclusive"]
     assert len(compiled["blocked"]) == 1 and "program.py" in compiled["blocked"][0]
     assert {"asyncio.Semaphore sem", "sleep"} <= set(compiled["awaited"])
+    assert compiled["edges"] == [["cell", name] for name in ("fetch", "fetch #2", "fetch #3", "fetch #4", "child")]
 
 
 def test_a_failing_callback_reaches_the_loops_exception_handler_and_the_loop_goes_on():

@@ -136,3 +136,30 @@ def _echo(*args: object, **kwargs: object) -> tuple:
 def test_a_process_pool_call_may_take_any_keyword():
     with threadline.trace(display=False), concurrent.futures.ProcessPoolExecutor(1) as pool:
         assert pool.submit(_echo, 1, self=2, fn=3).result() == ((1,), {"self": 2, "fn": 3})
+
+
+def test_a_task_result_is_repr_d_only_as_often_as_untraced():
+    # CPython's test_runners (3.12+) checks asyncio never calls repr() on a task's result; 3.11's
+    # asyncio itself does, twice
+    class Result:
+        calls = 0
+
+        def __repr__(self):
+            Result.calls += 1
+            return "Result()"
+
+    async def plain():
+        return [1, "two", (3.0, None)]
+
+    async def main():
+        return Result(), await asyncio.create_task(plain())
+
+    asyncio.run(main())
+    untraced, Result.calls = Result.calls, 0
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+    assert Result.calls == untraced
+    trace = t.data
+    details = [trace["strings"][d] for d in trace["ends"]["detail"] if d >= 0]
+    assert "[1, 'two', (3.0, None)]" in details, "plain values are shown"
+    assert "<tuple object>" in details, "a tuple holding the learner's object is not"

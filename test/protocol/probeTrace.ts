@@ -1,6 +1,7 @@
 /**
  * One real trace recorded by the Python probe (the project's .venv), shared by the contract tests:
- * tasks that await, finish, fail and get cancelled; a blocked loop; an asyncio lock, semaphore and
+ * tasks that await, finish, fail and get cancelled (a TaskGroup aborted by its failing child), one
+ * destroyed while pending, a coroutine never awaited; a blocked loop; an asyncio lock, semaphore and
  * queue; threads on a contended lock held long enough to draw; a pool of processes. It comes with
  * the live chunks the probe streamed while recording, and the probe's own Chrome export of it.
  */
@@ -13,7 +14,7 @@ import type { Trace, TraceChunk } from '../../src/protocol/trace.js';
 export const root = path.resolve(__dirname, '..', '..');
 
 const program = String.raw`
-import asyncio, json, sys, threading, time
+import asyncio, gc, json, sys, threading, time
 import multiprocessing as mp
 import threadline
 
@@ -30,7 +31,22 @@ async def fails():
     await asyncio.sleep(0)
     raise ValueError("on purpose")
 
+async def forever():
+    await asyncio.Event().wait()
+
 async def main():
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: None)
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tg.create_task(fails())
+            tg.create_task(asyncio.sleep(10))
+    except* ValueError:
+        pass
+    dropped = asyncio.ensure_future(forever())
+    await asyncio.sleep(0)
+    del dropped
+    gc.collect()
+    fails()  # never awaited
     lock, sem, q = asyncio.Lock(), asyncio.Semaphore(2), asyncio.Queue()
     stuck = asyncio.create_task(asyncio.sleep(10), name="stuck")
     await asyncio.gather(*(worker(i, lock, sem, q) for i in range(5)), fails(), return_exceptions=True)

@@ -25,6 +25,11 @@ describe('trace schema v2 against real probe output', () => {
     expect(trace.spans.kind).toContain(4);
     expect(trace.acquires.lock.length).toBeGreaterThan(100);
     expect(trace.cpu.t.length).toBeGreaterThan(0);
+    // every task fate, a reason and who caused it, and who awaited whom
+    expect(new Set(trace.ends.outcome)).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect(trace.ends.reason.filter(r => r >= 0).map(r => trace.strings[r])).toContain('TaskGroup abort');
+    expect(trace.ends.by.some(lane => lane >= 0)).toBe(true);
+    expect(trace.awaits.lane.length).toBeGreaterThan(2);
   });
 
   it('validates every live chunk, and the chunks concatenate to the trace', () => {

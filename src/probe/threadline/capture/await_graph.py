@@ -11,7 +11,8 @@ else, and are patched for the length of the trace:
 * a TaskGroup's ``async with`` ending: ``__aexit__`` waits for every child still running (a future
   of its own stands for them). Its wrapper is a plain function that records, then returns the
   original coroutine, so tracebacks and what is awaited are unchanged. Each edge lasts until that
-  child ends.
+  child ends. A child created while the parent already waits there (by another child) is awaited
+  from its creation.
 
 Python 3.14 tracks the same relation itself (``asyncio.capture_call_graph``); these patches only
 need gather's ``_children`` and TaskGroup's ``_parent_task`` and ``_tasks``, which it keeps.
@@ -40,10 +41,19 @@ def install(rec: Recorder, patcher: Patcher) -> None:
     gathering = tasks._GatheringFuture
     original_add_done_callback = gathering.add_done_callback
     original_aexit = taskgroups.TaskGroup.__aexit__
+    original_create_task = taskgroups.TaskGroup.create_task
 
     def keys_of(futures: Any) -> tuple[int, ...]:
         keys = (serials_get(id(f)) for f in futures if not f.done())
         return tuple(dict.fromkeys(k for k in keys if k is not None))
+
+    def awaited(group: Any, children: Any) -> None:
+        """The group's parent waits (in ``async with``'s exit) for these children to end."""
+        parent = serials_get(id(group._parent_task))
+        if parent is not None:
+            targets = keys_of(children)
+            if targets:
+                misc_append(("await", parent, targets, perf_counter(), True))
 
     @functools.wraps(original_add_done_callback)
     def add_done_callback(self: Any, fn: Any, **kwargs: Any) -> None:
@@ -60,19 +70,26 @@ def install(rec: Recorder, patcher: Patcher) -> None:
     @functools.wraps(original_aexit)
     def __aexit__(self: Any, et: Any, exc: Any, tb: Any) -> Any:  # noqa: N807 - the method it replaces
         try:
-            parent = serials_get(id(self._parent_task))
-            if parent is not None:
-                targets = keys_of(self._tasks)
-                if targets:
-                    misc_append(("await", parent, targets, perf_counter(), True))
+            awaited(self, self._tasks)
         except Exception:
             pass
         return original_aexit(self, et, exc, tb)
+
+    @functools.wraps(original_create_task)
+    def create_task(self: Any, coro: Any, **kwargs: Any) -> Any:
+        task = original_create_task(self, coro, **kwargs)
+        try:
+            if self._exiting:
+                awaited(self, (task,))
+        except Exception:
+            pass
+        return task
 
     if hasattr(inspect, "markcoroutinefunction"):  # 3.12+: still a coroutine function to inspect
         inspect.markcoroutinefunction(__aexit__)
     patcher.set(gathering, "add_done_callback", add_done_callback)
     patcher.set(taskgroups.TaskGroup, "__aexit__", __aexit__)
+    patcher.set(taskgroups.TaskGroup, "create_task", create_task)
 
 
 __all__ = ["install"]

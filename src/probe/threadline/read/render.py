@@ -9,6 +9,11 @@ from ..schema import (
     LANE_PROCESS,
     LANE_TASK,
     LANE_THREAD,
+    OUT_CANCELLED,
+    OUT_DESTROYED,
+    OUT_ERROR,
+    OUT_NEVER_AWAITED,
+    OUT_OK,
     SPAN_BLOCKED,
     SPAN_LOCK_HOLD,
     SPAN_LOCK_WAIT,
@@ -28,6 +33,14 @@ COLORS = {
     SPAN_BLOCKED: "#7f1d1d",
 }
 DRAW_ORDER = (SPAN_SUSPENDED, SPAN_RUN, SPAN_LOCK_HOLD, SPAN_LOCK_WAIT, SPAN_BLOCKED)
+# How the summary counts task ends (read/fates.py words them the same way).
+FATE_WORDS = (
+    (OUT_OK, "returned"),
+    (OUT_ERROR, "raised"),
+    (OUT_CANCELLED, "cancelled"),
+    (OUT_DESTROYED, "destroyed while pending"),
+    (OUT_NEVER_AWAITED, "never awaited"),
+)
 
 
 def _s(trace: dict[str, Any], i: int) -> str:
@@ -40,7 +53,7 @@ def summary_text(trace: dict[str, Any]) -> str:
     lanes = trace["lanes"]
     groups = [_s(trace, g) for g in lanes["group"]]
     kinds = lanes["kind"]
-    tasks = sum(1 for k, g in zip(kinds, groups, strict=True) if k == LANE_TASK and g != "main")
+    tasks = sum(1 for k, g in zip(kinds, groups, strict=True) if k == LANE_TASK and g not in ("main", "never awaited"))
     threads = sum(1 for k, g in zip(kinds, groups, strict=True) if k == LANE_THREAD and g == "threads")
     procs = sum(1 for k, g in zip(kinds, groups, strict=True) if k == LANE_PROCESS and g == "processes")
     blocked = [
@@ -57,6 +70,12 @@ def summary_text(trace: dict[str, Any]) -> str:
         f"{len(trace['locks']['name'])} lock(s), {len(trace['acquires']['lock'])} acquisition(s)",
         f"cores: {meta['effective_cpus']:g} effective of {meta['host_cpus']} ({meta['effective_cpus_reason']})",
     ]
+    fates = [
+        o for lane, o in zip(trace["ends"]["lane"], trace["ends"]["outcome"], strict=True) if kinds[lane] == LANE_TASK
+    ]
+    if fates:
+        counted = [f"{fates.count(code)} {word}" for code, word in FATE_WORDS if code in fates]
+        lines.append("task ends: " + ", ".join(counted))
     if blocked:
         worst = max(blocked)
         lines.append(f"event loop blocked {len(blocked)}× (longest {worst[0] / 1000:.0f} ms at {worst[1]})")

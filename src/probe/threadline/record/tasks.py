@@ -157,9 +157,31 @@ def task_outcome(task: Any) -> tuple[int, str | None]:
         exc = getattr(task, "_exception", None)
         if exc is not None:
             return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
-        return OUT_OK, _short(repr(getattr(task, "_result", None)))
+        return OUT_OK, _short(result_text(getattr(task, "_result", None)))
     except Exception:
         return OUT_OK, None
+
+
+_PLAIN = frozenset({int, float, complex, bool, str, bytes, type(None)})
+_CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether repr(value) runs no code of the learner's: builtin values, and small builtin
+    containers of them."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind not in _CONTAINERS or depth >= 3 or len(value) > 32:
+        return False
+    items = [x for pair in value.items() for x in pair] if kind is dict else value
+    return all(_plain(x, depth + 1) for x in items)
+
+
+def result_text(value: Any) -> str:
+    """A task's result for people, without calling a __repr__ of the learner's (a tracer must not:
+    it may count its calls or change state): the repr of plain values, else the type's name."""
+    return repr(value) if _plain(value) else f"<{type(value).__qualname__} object>"
 
 
 def end_task(rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "") -> None:
