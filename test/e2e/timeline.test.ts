@@ -87,7 +87,7 @@ describe('saved traces', () => {
     expect(await tl.getAttribute('data-spans')).toBe('20000');
     expect(await tl.getAttribute('data-complete')).toBe('true');
     await expect(tl.locator('.tl-Summary').textContent()).resolves.toMatch(
-      /6 tasks · 2 threads · 2 processes · max concurrency 8/
+      /6 tasks: 5 returned, 1 cancelled · 2 threads · 2 processes · max concurrency 8/
     );
     await expect(tl.locator('.tl-Blocks').textContent()).resolves.toMatch(/cell\.py:27/);
     expect(await tl.locator('.tl-LockTable tbody tr').count()).toBe(2);
@@ -184,7 +184,7 @@ describe('saved traces', () => {
   });
 
   it('shows a readable error box for a malformed or newer payload, and the notebook keeps working', async () => {
-    const newer = { ...generateTrace({ spans: 10 }), version: 2 };
+    const newer = { ...generateTrace({ spans: 10 }), version: 3 };
     writeNotebook(lab.dir, 'bad.ipynb', [
       {
         source: 'bad',
@@ -218,7 +218,7 @@ describe('saved traces', () => {
     await expect.poll(async () => boxes.count(), { timeout: 60_000 }).toBe(2);
     await expect(boxes.nth(0).textContent()).resolves.toMatch(/could not be read: "strings" is missing/);
     await expect(boxes.nth(1).textContent()).resolves.toMatch(
-      /schema version 2.*reads version 1.*Update the extension/
+      /schema version 3.*reads version 2.*Update the extension/
     );
     await expect.poll(async () => page.locator('.jp-Cell').count()).toBe(4);
     // a live placeholder whose kernel is gone says so instead of showing an empty chart

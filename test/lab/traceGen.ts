@@ -1,9 +1,11 @@
 /**
  * Synthetic, schema-valid traces for tests and benchmarks: a kernel process with worker
  * threads and processes, asyncio tasks alternating running/suspended, lock waits and holds
- * with matching acquisitions, blocked-loop steps, per-core CPU samples. Deterministic (seeded).
+ * with matching acquisitions, blocked-loop steps, per-core CPU samples, and the await graph: the
+ * main task awaits every worker (gather) and some worker awaits are on another worker task.
+ * Deterministic (seeded).
  */
-import { LaneKind, SpanKind, TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../../src/protocol/trace.js';
+import { LaneKind, Outcome, SpanKind, TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../../src/protocol/trace.js';
 import type { Trace, TraceChunk, TraceTables } from '../../src/protocol/trace.js';
 
 export interface GenOptions {
@@ -16,6 +18,8 @@ export interface GenOptions {
   seed?: number;
   /** every k-th task step blocks the loop (0 = never) */
   blockEvery?: number;
+  /** one in this many suspended task spans awaits another task (0 = none); default 16 */
+  awaitEvery?: number;
   label?: string;
 }
 
@@ -47,6 +51,9 @@ export function generateTrace(opts: GenOptions): Trace {
   const nLocks = opts.locks ?? 2;
   const cores = opts.cores ?? 4;
   const blockEvery = opts.blockEvery ?? 97;
+  const awaitEvery = opts.awaitEvery ?? 16;
+  // a stream of its own, so the await graph leaves every other table as it was before v2
+  const randAwait = rng((opts.seed ?? 42) + 1);
   const t = emptyTables();
   const strings = new Map<string, number>();
   const s = (x: string): number => {
@@ -70,6 +77,13 @@ export function generateTrace(opts: GenOptions): Trace {
     L.start.push(start);
     L.os_id.push(osId);
     return L.kind.length - 1;
+  };
+  const awaitRow = (ln: number, target: number, start: number, end: number): void => {
+    const A = t.awaits;
+    A.lane.push(ln);
+    A.target.push(target);
+    A.start.push(Math.round(start));
+    A.end.push(Math.round(end));
   };
   const span = (ln: number, kind: SpanKind, start: number, end: number, label = -1, lock = -1): void => {
     const S = t.spans;
@@ -145,20 +159,36 @@ export function generateTrace(opts: GenOptions): Trace {
       if (isThread) span(ln, SpanKind.run, now, now + dur);
       else if (blocked) span(ln, SpanKind.blocked, now, now + dur, blockedAt);
       else if (step % 2 === 0) span(ln, SpanKind.run, now, now + dur);
-      else span(ln, SpanKind.suspended, now, now + dur, awaited[Math.floor(rand() * awaited.length)]);
+      else {
+        let label = awaited[Math.floor(rand() * awaited.length)];
+        if (wi > 0 && taskLanes.length > 2 && awaitEvery > 0 && randAwait() * awaitEvery < 1) {
+          // a worker awaiting another worker (never main, which awaits them all)
+          const target =
+            taskLanes[1 + ((wi + Math.floor(randAwait() * (taskLanes.length - 2))) % (taskLanes.length - 1))];
+          label = t.lanes.name[target];
+          awaitRow(ln, target, now, now + dur);
+        }
+        span(ln, SpanKind.suspended, now, now + dur, label);
+      }
       now += dur + (isThread ? 10 : 1);
       nows[wi] = now;
       ks[wi] = k + 1;
     }
   }
   const maxT = Math.round(Math.max(...nows));
+  // main awaits every worker, as gather() does: one row per child
+  for (const ln of taskLanes.slice(1)) awaitRow(mainTask, ln, t.lanes.start[ln], maxT);
+  const cancelled = tasks > 2 ? taskLanes[taskLanes.length - 1] : -1;
+  const cancelReason = s('cancel()');
   for (const ln of [...taskLanes, ...threadLanes, ...procLanes]) {
     const E = t.ends;
     E.lane.push(ln);
     E.t.push(maxT);
-    E.outcome.push(ln === taskLanes[taskLanes.length - 1] && tasks > 2 ? 2 : 0);
+    E.outcome.push(ln === cancelled ? Outcome.cancelled : Outcome.ok);
     E.detail.push(-1);
     E.cpu_us.push(t.lanes.kind[ln] === LaneKind.task ? -1 : Math.round(maxT * 0.8));
+    E.reason.push(ln === cancelled ? cancelReason : -1);
+    E.by.push(ln === cancelled ? mainTask : -1);
   }
   for (let ts = 0; ts <= maxT; ts += Math.max(1000, Math.round(maxT / 200))) {
     for (let c = 0; c < cores; c++) {

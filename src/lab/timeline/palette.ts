@@ -16,6 +16,14 @@ export interface Palette {
   /** CPU use of a thread or process, drawn over its bar */
   cpu: string;
   focus: string;
+  /** task fates, drawn as end markers */
+  returned: string;
+  raised: string;
+  cancelled: string;
+  destroyed: string;
+  neverAwaited: string;
+  /** the await connectors between lanes */
+  awaits: string;
   font: string;
 }
 
@@ -34,7 +42,14 @@ const VARS: Record<Exclude<keyof Palette, 'font'>, [string, string]> = {
   blocked: ['--jp-error-color1', '#d32f2f'],
   core: ['--jp-brand-color1', '#1976d2'],
   cpu: ['--jp-brand-color0', '#0d47a1'],
-  focus: ['--jp-ui-font-color0', 'rgba(0,0,0,1)']
+  focus: ['--jp-ui-font-color0', 'rgba(0,0,0,1)'],
+  returned: ['--jp-success-color1', '#388e3c'],
+  raised: ['--jp-error-color1', '#d32f2f'],
+  cancelled: ['--jp-warn-color1', '#f57c00'],
+  destroyed: ['--jp-ui-font-color2', 'rgba(0,0,0,0.54)'],
+  // no JupyterLab variable is purple: style/base.css sets this one for light and dark themes
+  neverAwaited: ['--tl-never-awaited-color', '#8e24aa'],
+  awaits: ['--jp-ui-font-color1', 'rgba(0,0,0,0.87)']
 };
 
 export function resolvePalette(el: Element): Palette {

@@ -1,6 +1,8 @@
 /** What the timeline says about a span (tooltip, pinned details) and about anything else under the pointer. */
-import { LANE_KIND_LABELS, OUTCOME_LABELS, SPAN_KIND_LABELS, SpanKind } from '../../protocol/trace.js';
+import { LANE_KIND_LABELS, LaneKind, OUTCOME_LABELS, SPAN_KIND_LABELS, SpanKind } from '../../protocol/trace.js';
+import { awaitChain, chainText } from '../trace/awaitChain.js';
 import type { SampleIndex } from '../trace/laneSamples.js';
+import { describeFate, fateOf } from '../trace/taskFates.js';
 import type { TraceStore } from '../trace/traceStore.js';
 import { el } from '../ui/element.js';
 import { formatDuration, formatPercent } from '../ui/format.js';
@@ -13,8 +15,11 @@ export interface Describer {
   laneLabel: (lane: number) => string;
 }
 
-/** A span: its lane and kind, times, label and lock; `full` adds the lane's origin and end. */
-export function describeSpan({ store, laneLabel }: Describer, span: number, full: boolean): HTMLElement {
+/**
+ * A span: its lane and kind, times, label and lock, and a task's fate; `full` adds the lane's
+ * origin and end and, for a task, its await chain at time `at` (default: the span's middle).
+ */
+export function describeSpan({ store, laneLabel }: Describer, span: number, full: boolean, at?: number): HTMLElement {
   const { spans, lanes, locks, ends } = store.tables;
   const lane = spans.lane[span];
   const kind = spans.kind[span];
@@ -34,15 +39,25 @@ export function describeSpan({ store, laneLabel }: Describer, span: number, full
   else line('label', label);
   const lock = spans.lock[span];
   if (lock >= 0) line('lock', `${store.str(locks.name[lock])} (${store.str(locks.kind[lock])})`);
+  const isTask = lanes.kind[lane] === LaneKind.task;
+  if (isTask && fateOf(store, lane) !== 'running') line('fate', describeFate(store, lane, laneLabel));
   if (!full) return box;
+  if (isTask) {
+    const t = at ?? (spans.start[span] + spans.end[span]) / 2;
+    const chain = awaitChain(store, lane, t);
+    if (chain.lanes.length > 1 || kind === SpanKind.suspended) {
+      line('await chain', `${chainText(store, chain, laneLabel)} (at ${formatDuration(t)})`);
+    }
+    line('also awaits', chain.alsoAwaits.map(laneLabel).join(', '));
+  }
   line('lane kind', LANE_KIND_LABELS[lanes.kind[lane]] ?? '');
   line('created at', store.str(lanes.site[lane]));
   const by = lanes.created_by[lane];
   if (by >= 0) line('created by', laneLabel(by));
   const end = ends.lane.lastIndexOf(lane);
   if (end < 0) return box;
-  line('ended', `${formatDuration(ends.t[end])}, ${OUTCOME_LABELS[ends.outcome[end]] ?? ''}`);
-  line('detail', store.str(ends.detail[end]));
+  line('ended', `${formatDuration(ends.t[end])}${isTask ? '' : `, ${OUTCOME_LABELS[ends.outcome[end]] ?? ''}`}`);
+  if (!isTask) line('detail', store.str(ends.detail[end]));
   const cpu = ends.cpu_us[end];
   if (cpu >= 0) {
     const life = ends.t[end] - lanes.start[lane];
@@ -61,9 +76,18 @@ export function describeHit(
     return el('div', '', `${GROUP_LABELS[row.group]}: click to ${row.collapsed ? 'expand' : 'collapse'}`);
   }
   if (!row || x < 0) return null;
-  if (row.type === 'lane') return el('div', '', describer.laneLabel(row.lane));
+  if (row.type === 'lane') return describeLane(describer, row.lane);
   const series = describer.samples.cores[row.core];
   const i = series ? series.at(describer.scale.t(x)) : -1;
   if (!series || i < 0) return null;
   return el('div', '', `core ${row.core}: ${Math.round(series.v[i])}% busy at ${formatDuration(series.t[i])}`);
+}
+
+/** A lane's name and, for a task that ended, its fate (hovering past the last span, over the end marker). */
+function describeLane({ store, laneLabel }: Describer, lane: number): HTMLElement {
+  const box = el('div', '', laneLabel(lane));
+  if (store.tables.lanes.kind[lane] === LaneKind.task && fateOf(store, lane) !== 'running') {
+    box.append(el('div', 'tl-InfoVal', describeFate(store, lane, laneLabel)));
+  }
+  return box;
 }

@@ -1,6 +1,7 @@
 /** The line above the canvas: what the trace holds, and links to the steps that blocked the event loop. */
 import { LANE_KIND_LABELS, LaneKind } from '../../protocol/trace.js';
 import type { TraceMeta } from '../../protocol/trace.js';
+import { formatFates } from '../trace/taskFates.js';
 import type { BlockedStep, TraceSummary } from '../trace/traceSummary.js';
 import { el } from '../ui/element.js';
 import { formatCount, formatDuration } from '../ui/format.js';
@@ -31,7 +32,9 @@ export class SummaryLine {
 
   show(s: TraceSummary, meta: TraceMeta | null): void {
     const parts: string[] = [];
-    if (s.tasks) parts.push(plural(s.tasks, LANE_KIND_LABELS[LaneKind.task]));
+    // "3 tasks: 1 returned, 1 raised, 1 cancelled"
+    const fates = formatFates(s.fates);
+    if (s.tasks) parts.push(`${plural(s.tasks, LANE_KIND_LABELS[LaneKind.task])}${fates ? `: ${fates}` : ''}`);
     if (s.threads) parts.push(plural(s.threads, LANE_KIND_LABELS[LaneKind.thread]));
     if (s.processes) parts.push(plural(s.processes, LANE_KIND_LABELS[LaneKind.process]));
     parts.push(`max concurrency ${s.maxConcurrency}`);

@@ -15,6 +15,9 @@ import type { TimeScale } from './timeScale.js';
 import type { TraceStore } from '../trace/traceStore.js';
 import type { SampleIndex } from '../trace/laneSamples.js';
 import type { BarLayer } from './barLayer.js';
+import { fateOf } from '../trace/taskFates.js';
+import type { Fate } from '../trace/taskFates.js';
+import { drawFateMarker } from './fateMarkers.js';
 
 export interface Geometry {
   width: number;
@@ -48,6 +51,10 @@ export interface PaintStats {
   pixels: number;
   rawLanes: number;
   mipLanes: number;
+  /** fate markers drawn at lane ends */
+  markers: number;
+  /** await connectors drawn (by the view, after the painter) */
+  arrows: number;
 }
 
 export interface Bands {
@@ -70,7 +77,7 @@ export function bands(y: number, h: number): Bands {
 
 export function paintTimeline(p: PaintInput): PaintStats {
   const { ctx, width, height, labelW, axisH, scale, palette: pal } = p;
-  const stats: PaintStats = { pixels: 0, rawLanes: 0, mipLanes: 0 };
+  const stats: PaintStats = { pixels: 0, rawLanes: 0, mipLanes: 0, markers: 0, arrows: 0 };
   const plotW = Math.max(1, width - labelW);
   ctx.save();
   ctx.fillStyle = pal.bg;
@@ -98,6 +105,7 @@ export function paintTimeline(p: PaintInput): PaintStats {
   const bars = p.bars;
   bars.resize(plotW, height - axisH);
   const cpuRects: number[] = [];
+  const markers: { x: number; y: number; size: number; fate: Fate }[] = [];
   const top = p.scrollY;
   const bottom = p.scrollY + height - axisH;
   const duration = p.store.duration;
@@ -153,6 +161,15 @@ export function paintTimeline(p: PaintInput): PaintStats {
       ctx.fillStyle = pal.grid;
       ctx.fillRect(labelW + lx0, g.thinY + g.thinH / 2 - 0.5, Math.max(1, lx1 - lx0), 1);
     }
+    // how it ended, at its end: drawn over the bars once they are composited
+    const fate = fateOf(p.store, lane);
+    const size = Math.min(10, g.mainH);
+    const ex = scale.x(lEnd);
+    if (fate !== 'running' && ex >= -size && ex <= plotW + size) {
+      // kept whole inside the plot: a lane that ends with the trace ends at its right edge
+      const mx = Math.max(size / 2, Math.min(plotW - size / 2 - 1, ex));
+      markers.push({ x: labelW + mx, y: g.mainY + g.mainH / 2, size, fate });
+    }
     // thread/process CPU samples: drawn over the bars (after compositing) as a level in the lane,
     // so 4 threads sharing the GIL look half full where 4 processes look full
     const ls = p.samples.lanes.get(lane);
@@ -192,6 +209,8 @@ export function paintTimeline(p: PaintInput): PaintStats {
     }
     ctx.fill();
   }
+  for (const m of markers) drawFateMarker(ctx, m.fate, m.x, m.y, m.size, pal);
+  stats.markers = markers.length;
 
   // hover and pinned outlines
   for (const [span, dash] of [

@@ -5,6 +5,7 @@
  * and paints the canvas; input, viewport, texts and widgets are each in their own file.
  */
 import { LaneKind } from '../../protocol/trace.js';
+import { awaitChain } from '../trace/awaitChain.js';
 import type { LaneIndex } from '../trace/laneIndex.js';
 import { SampleIndex } from '../trace/laneSamples.js';
 import type { TraceStore } from '../trace/traceStore.js';
@@ -13,6 +14,7 @@ import type { BlockedStep, TraceSummary } from '../trace/traceSummary.js';
 import { el } from '../ui/element.js';
 import { LANE_GROUPS } from '../ui/settings.js';
 import type { LaneGroup, ThreadlineSettings } from '../ui/settings.js';
+import { connectorsInView, paintAwaitArrows } from './awaitArrows.js';
 import { BarCompositor } from './barCompositor.js';
 import { BarLayer } from './barLayer.js';
 import { bindCanvasInput } from './canvasInput.js';
@@ -22,10 +24,11 @@ import { hitTest } from './hitTest.js';
 import type { Hit } from './hitTest.js';
 import { LaneLabels } from './laneLabels.js';
 import { groupsIn, layoutRows } from './laneLayout.js';
-import type { Layout } from './laneLayout.js';
+import type { LaneRow, Layout } from './laneLayout.js';
 import { Legend } from './legend.js';
 import { LockSection } from './lockSection.js';
 import { PaletteCache, onThemeChange } from './palette.js';
+import type { Palette } from './palette.js';
 import type { Scene } from './scene.js';
 import { describeHit, describeSpan } from './spanInfo.js';
 import type { Describer } from './spanInfo.js';
@@ -46,7 +49,9 @@ export interface PaintInfo {
 }
 
 const CANVAS_LABEL =
-  'Timeline of tasks, threads and processes. Arrow keys pan and scroll, plus and minus zoom, 0 fits; ' +
+  'Timeline of tasks, threads and processes; a mark at the end of a lane says how it ended, and arrows go ' +
+  'from a task to the tasks it awaits (the summary above and the pinned details say the same in words). ' +
+  'Arrow keys pan and scroll, plus and minus zoom, 0 fits; ' +
   'n and p pin the next and previous span of a lane, Shift+N and Shift+P move to the next and previous lane; ' +
   'Escape clears the pinned span.';
 /** Lane names go on the node for tests and assistive tech up to this many lanes. */
@@ -74,12 +79,15 @@ export class TimelineView {
   private live = false;
   private layout: Layout = { rows: [], height: 0, counts: { tasks: 0, threads: 0, processes: 0, cores: 0 } };
   private layoutKey = '';
+  private rowOfLane = new Map<number, LaneRow>();
   private lanes: LaneIndex[] = [];
   private samples = new SampleIndex();
   private summary = new SummaryTracker();
   private labels: LaneLabels | null = null;
   private hoverSpan = -1;
   private pinnedSpan = -1;
+  /** the await rows of the pinned span's await chain, drawn stronger */
+  private chainRows = new Set<number>();
   private frame = 0;
   private paintedRevision = -1;
   private width = 0;
@@ -198,11 +206,21 @@ export class TimelineView {
     this.update();
   }
 
-  /** Pin the details of a span below the canvas (-1 clears). */
-  pin(span: number): void {
+  /**
+   * Pin the details of a span below the canvas (-1 clears), with a task's await chain at time `at`
+   * (where it was clicked; by default the span's middle).
+   */
+  pin(span: number, at?: number): void {
+    const { store } = this;
     this.pinnedSpan = span;
-    if (span >= 0 && this.store) this.details.show(describeSpan(this.describer(this.store), span, true));
-    else this.details.clear();
+    this.chainRows = new Set();
+    if (span >= 0 && store) {
+      const { spans, lanes } = store.tables;
+      const t = Math.min(spans.end[span], Math.max(spans.start[span], at ?? (spans.start[span] + spans.end[span]) / 2));
+      this.details.show(describeSpan(this.describer(store), span, true, t));
+      if (lanes.kind[spans.lane[span]] === LaneKind.task)
+        this.chainRows = new Set(awaitChain(store, spans.lane[span], t).rows);
+    } else this.details.clear();
     this.update();
   }
 
@@ -248,6 +266,7 @@ export class TimelineView {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const palette = this.palette.get(this.node);
     this.compositor.usePalette(this.bars, palette);
+    this.legend.showMarkers(palette);
     const stats = paintTimeline({
       ctx,
       width,
@@ -268,14 +287,45 @@ export class TimelineView {
       laneLabel: lane => this.laneLabel(lane),
       live: this.growing
     });
+    stats.arrows = this.paintArrows(ctx, store, width, height, palette);
     if (this.paintedRevision !== store.revision) {
       this.paintedRevision = store.revision;
       this.renderTexts(store);
     }
     this.paints++;
     this.node.dataset.paints = String(this.paints);
+    this.node.dataset.awaitArrows = String(stats.arrows);
+    this.node.dataset.fateMarkers = String(stats.markers);
     this.onPaint?.({ revision: store.revision, spans: store.spanCount, ms: performance.now() - started, stats });
     return stats;
+  }
+
+  /** The await connectors in view, over the bars and clipped to the rows' area; returns how many. */
+  private paintArrows(
+    ctx: CanvasRenderingContext2D,
+    store: TraceStore,
+    width: number,
+    height: number,
+    palette: Palette
+  ): number {
+    const bodyH = height - AXIS_HEIGHT;
+    const connectors = connectorsInView({
+      awaits: store.awaits(),
+      table: store.tables.awaits,
+      scale: this.viewport.scale,
+      labelW: LABEL_WIDTH,
+      axisH: AXIS_HEIGHT,
+      scrollY: this.viewport.scrollY,
+      bodyH,
+      rowOf: lane => this.rowOfLane.get(lane)
+    });
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(LABEL_WIDTH, AXIS_HEIGHT, width - LABEL_WIDTH, bodyH);
+    ctx.clip();
+    paintAwaitArrows(ctx, connectors, palette, this.chainRows);
+    ctx.restore();
+    return connectors.length;
   }
 
   /** A live trace that has not ended yet. */
@@ -290,6 +340,7 @@ export class TimelineView {
     if (key !== this.layoutKey) {
       this.layout = layoutRows(store, { laneHeight, collapsed: this.collapsed, shown: this.shown });
       this.layoutKey = key;
+      this.rowOfLane = new Map(this.layout.rows.flatMap(row => (row.type === 'lane' ? [[row.lane, row]] : [])));
     }
     return this.layout;
   }
@@ -322,6 +373,8 @@ export class TimelineView {
     data.threadLanes = String(summary.threads);
     data.processLanes = String(summary.processes);
     data.spans = String(store.spanCount);
+    data.fates = JSON.stringify(summary.fates);
+    data.awaits = String(store.tables.awaits.lane.length);
     data.revision = String(store.revision);
     data.live = String(this.growing);
     data.complete = String(store.complete);
@@ -364,8 +417,8 @@ export class TimelineView {
   }
 
   /** A click on a group's header folds or unfolds it; anywhere else it pins what is there. */
-  private click({ row, span }: Hit): void {
-    if (row?.type !== 'group') return this.pin(span);
+  private click({ row, span, x }: Hit): void {
+    if (row?.type !== 'group') return this.pin(span, this.viewport.scale.t(x));
     if (this.collapsed.has(row.group)) this.collapsed.delete(row.group);
     else this.collapsed.add(row.group);
     this.update();

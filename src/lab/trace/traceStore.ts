@@ -5,6 +5,7 @@
  */
 import { TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../../protocol/trace.js';
 import type { Trace, TraceChunk, TraceMeta, TraceTables } from '../../protocol/trace.js';
+import { AwaitIndex } from './awaitIndex.js';
 import { LaneIndex } from './laneIndex.js';
 import { TraceFormatError } from './errors.js';
 
@@ -38,7 +39,9 @@ export class TraceStore {
   private lanesIndexed: LaneIndex[] = [];
   private spansIndexed = 0;
   private laneEnd: number[] = [];
+  private laneEndRow: number[] = [];
   private endsIndexed = 0;
+  private readonly awaitIndex = new AwaitIndex();
   private maxTime = 0;
 
   constructor(readonly traceId: string | null = null) {
@@ -123,10 +126,23 @@ export class TraceStore {
     this.spansIndexed = n;
     for (let i = this.endsIndexed; i < ends.lane.length; i++) {
       this.laneEnd[ends.lane[i]] = ends.t[i];
+      this.laneEndRow[ends.lane[i]] = i;
       if (ends.t[i] > this.maxTime) this.maxTime = ends.t[i];
     }
     this.endsIndexed = ends.lane.length;
     return this.lanesIndexed;
+  }
+
+  /** The lane's row in the ends table, -1 while it is still alive. */
+  endRow(lane: number): number {
+    this.index();
+    return this.laneEndRow[lane] ?? -1;
+  }
+
+  /** The task → task awaits, indexed by time and by lane (brought up to date). */
+  awaits(): AwaitIndex {
+    this.awaitIndex.update(this.tables.awaits);
+    return this.awaitIndex;
   }
 
   /** When the lane ended, or undefined while it is still alive. */

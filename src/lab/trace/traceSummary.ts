@@ -1,5 +1,7 @@
-/** The one-line summary of a trace: lanes, max concurrency, blocked time, dropped events. Pure. */
+/** The one-line summary of a trace: lanes and task fates, max concurrency, blocked time, dropped events. Pure. */
 import { LaneKind, SpanKind } from '../../protocol/trace.js';
+import { countFates } from './taskFates.js';
+import type { Fate } from './taskFates.js';
 import type { TraceStore } from './traceStore.js';
 
 export interface BlockedStep {
@@ -12,6 +14,8 @@ export interface BlockedStep {
 
 export interface TraceSummary {
   tasks: number;
+  /** how many tasks met each fate */
+  fates: Record<Fate, number>;
   threads: number;
   processes: number;
   /** tasks and threads alive at the same moment, at most (event-loop threads not counted) */
@@ -82,6 +86,7 @@ export class SummaryTracker {
     }
     return {
       tasks,
+      fates: countFates(store),
       threads,
       processes,
       maxConcurrency,

@@ -1,11 +1,13 @@
 /**
- * Structural check of a payload against trace schema v1, fast enough for 1M spans: the version,
+ * Structural check of a payload against the trace schema, fast enough for 1M spans: the version,
  * every table and column present, columns of one table equally long, numbers where numbers go.
  * The JSON Schema in src/protocol is the full contract; this is what the renderer needs to be safe.
+ * Saved traces and live chunks of an older version are upgraded first (`traceUpgrade.ts`).
  */
 import { TABLE_COLUMNS, TRACE_SCHEMA_VERSION } from '../../protocol/trace.js';
 import type { Trace, TraceChunk, TraceMeta } from '../../protocol/trace.js';
 import { TraceFormatError, TraceVersionError } from './errors.js';
+import { OLDEST_READABLE_VERSION, upgradeTrace } from './traceUpgrade.js';
 
 /** What the probe may display before the trace is complete: the renderer then follows the comm. */
 export interface LivePlaceholder {
@@ -74,13 +76,15 @@ function checkTables(x: Record<string, unknown>): void {
 
 function checkVersion(x: Record<string, unknown>): void {
   const v = x.version;
-  if (typeof v === 'number' && v > TRACE_SCHEMA_VERSION) throw new TraceVersionError(v, TRACE_SCHEMA_VERSION);
-  if (v !== TRACE_SCHEMA_VERSION) throw new TraceVersionError(v, TRACE_SCHEMA_VERSION);
+  if (!Number.isInteger(v) || (v as number) < OLDEST_READABLE_VERSION || (v as number) > TRACE_SCHEMA_VERSION) {
+    throw new TraceVersionError(v, TRACE_SCHEMA_VERSION);
+  }
 }
 
-/** Classify and check what arrived under the trace MIME type or over the trace comm. */
-export function parsePayload(x: unknown): Payload {
-  if (!isObject(x)) throw new TraceFormatError('the payload is not a JSON object');
+/** Classify and check what arrived under the trace MIME type or over the trace comm (upgraded to the current version). */
+export function parsePayload(payload: unknown): Payload {
+  if (!isObject(payload)) throw new TraceFormatError('the payload is not a JSON object');
+  let x = payload;
   if (x.live === true && 'trace_id' in x && !('spans' in x)) {
     if (typeof x.trace_id !== 'string') throw new TraceFormatError('trace_id should be a string');
     if (x.version !== undefined) checkVersion(x);
@@ -90,6 +94,7 @@ export function parsePayload(x: unknown): Payload {
     };
   }
   checkVersion(x);
+  x = upgradeTrace(x);
   checkTables(x);
   if ('trace_id' in x) {
     if (typeof x.trace_id !== 'string') throw new TraceFormatError('trace_id should be a string');

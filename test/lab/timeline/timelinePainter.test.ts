@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { taskGroupTrace } from '../fatesTrace.js';
 import { generateTrace } from '../traceGen.js';
 import { TraceStore } from '../../../src/lab/trace/traceStore.js';
 import { layoutRows } from '../../../src/lab/timeline/laneLayout.js';
@@ -102,5 +103,15 @@ describe('timeline painter level of detail', () => {
     expect(narrow.stats.mipLanes).toBe(0);
     expect(narrow.stats.rawLanes).toBeGreaterThan(0);
     expect(narrow.stats.pixels).toBeLessThanOrEqual(narrow.bars.width * narrow.bars.height);
+  });
+});
+
+describe('fate markers', () => {
+  it('marks the end of every lane that ended and is in view, none on a lane still running', () => {
+    const store = TraceStore.fromTrace(taskGroupTrace());
+    // 10 task lanes, one of them (bg) still running
+    expect(paint(store).stats.markers).toBe(9);
+    // from 41 ms on, only lost (40 ms) and the lanes ending later are in view: forgotten() and main
+    expect(paint(store, [41_000, 60_000]).stats.markers).toBe(2);
   });
 });

@@ -26,7 +26,15 @@ describe('summary', () => {
     const t = generateTrace({ spans: 10, tasks: 2, threads: 0, processes: 0 });
     // task 2 starts exactly when task 1 ends
     t.lanes.start = [0, 0, 500];
-    t.ends = { lane: [1, 2], t: [500, 900], outcome: [0, 0], detail: [-1, -1], cpu_us: [-1, -1] };
+    t.ends = {
+      lane: [1, 2],
+      t: [500, 900],
+      outcome: [0, 0],
+      detail: [-1, -1],
+      cpu_us: [-1, -1],
+      reason: [-1, -1],
+      by: [-1, -1]
+    };
     expect(new SummaryTracker().update(TraceStore.fromTrace(t)).maxConcurrency).toBe(1);
   });
 });

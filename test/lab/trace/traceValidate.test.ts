@@ -37,7 +37,7 @@ describe('parsePayload', () => {
     expect(() => parsePayload(badCell)).toThrow(/lanes.start\[0\]/);
   });
   it('tells a newer version apart from garbage', () => {
-    expect(() => parsePayload({ ...trace, version: 2 })).toThrow(TraceVersionError);
-    expect(() => parsePayload({ ...trace, version: 2 })).toThrow(/version 2.*reads version 1/);
+    expect(() => parsePayload({ ...trace, version: 3 })).toThrow(TraceVersionError);
+    expect(() => parsePayload({ ...trace, version: 3 })).toThrow(/version 3.*reads version 2/);
   });
 });
