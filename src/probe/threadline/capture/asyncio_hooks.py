@@ -109,6 +109,13 @@ def who_of(task: Any) -> int | str:
         return "task"
 
 
+# Raw records are converted by the sampler thread, but a loop that creates tasks fast can starve it
+# (every GIL hand-over it waits for costs up to the switch interval): past this many values of task
+# records (10k tasks, with their steps and ends about as many raw values as the sampler's limit),
+# the creating thread converts them itself, so memory stays bounded whatever the scheduling.
+TASK_VALUES_LIMIT = 40_000
+
+
 def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None]) -> Any:
     """Patch asyncio for this recorder; returns the step hook (its ``keys`` are the traced tasks',
     its ``cell_task`` is the one running the traced cell). ``report(key, message)`` tells the
@@ -118,7 +125,8 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     rec.task_serials = serials
     track = keys.track
     serials_get = serials.get
-    tasks_extend = rec.raw_tasks.extend
+    raw_tasks = rec.raw_tasks
+    tasks_extend = raw_tasks.extend
     steps_extend = rec.raw_steps.extend
     misc_append = rec.raw_misc.append
     threshold = rec.block_threshold_s
@@ -201,6 +209,8 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             )
             if t0 and ran_eagerly(coro):
                 eager_step(task, ref.key, t0, t1)
+            if len(raw_tasks) >= TASK_VALUES_LIMIT:
+                rec.convert()
         except Exception:  # never break create_task
             pass
         return task

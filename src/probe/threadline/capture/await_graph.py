@@ -44,8 +44,8 @@ def install(rec: Recorder, patcher: Patcher) -> None:
     original_create_task = taskgroups.TaskGroup.create_task
 
     def keys_of(futures: Any) -> tuple[int, ...]:
-        keys = (serials_get(id(f)) for f in futures if not f.done())
-        return tuple(dict.fromkeys(k for k in keys if k is not None))
+        keys = [serials_get(id(f)) for f in futures if not f.done()]
+        return tuple(k for k in dict.fromkeys(keys) if k is not None)
 
     def awaited(group: Any, children: Any) -> None:
         """The group's parent waits (in ``async with``'s exit) for these children to end."""

@@ -16,6 +16,7 @@ Called by ``Recorder.convert`` under its lock.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
@@ -37,7 +38,8 @@ class Fates:
     def __init__(self) -> None:
         self.items: list[tuple[Any, ...]] = []  # raw records taken from raw_misc, not yet converted
         self.reasons: dict[int, tuple[str, int, bool]] = {}  # task key -> (reason, by lane, strong)
-        self.until_resumed: dict[int, list[tuple[int, int]]] = {}  # awaiter lane -> [(target lane, t)]
+        # awaiter lane -> [(t, [target lanes])]: one entry per wait (a gather's children together)
+        self.until_resumed: dict[int, list[tuple[int, list[int]]]] = {}
         self.until_ended: dict[int, list[tuple[int, int]]] = {}  # target lane -> [(awaiter lane, start)]
         self.scanned = 0  # span rows looked at for resumptions
 
@@ -48,7 +50,7 @@ class Fates:
         """A step ended with the task suspended on another traced task."""
         target = rec.task_lane.get(target_key)
         if target is not None:
-            self.until_resumed.setdefault(lane, []).append((target, t_us))
+            self.until_resumed.setdefault(lane, []).append((t_us, [target]))
 
     def convert(self, rec: Recorder) -> None:
         """The records taken so far (after the steps, before the ends of this batch)."""
@@ -66,45 +68,58 @@ class Fates:
                 if lane is None:
                     continue
                 start = rec.us(t)
-                for key in targets:
-                    target = rec.task_lane.get(key)
-                    if target is None:
-                        continue
-                    if until_target_ends:
-                        self.until_ended.setdefault(target, []).append((lane, start))
-                    else:
-                        self.until_resumed.setdefault(lane, []).append((target, start))
+                lanes = [x for x in map(rec.task_lane.get, targets) if x is not None]
+                if not until_target_ends:
+                    self.until_resumed.setdefault(lane, []).append((start, lanes))
+                    continue
+                for target in lanes:
+                    self.until_ended.setdefault(target, []).append((lane, start))
             else:
                 _never_awaited(rec, item)
         self._resumed(rec)
 
     def _resumed(self, rec: Recorder) -> None:
-        """Close the edges whose awaiter resumed: the suspended spans added since the last look."""
+        """Close the edges whose awaiter resumed: its suspended spans added since the last look
+        (found with ``array.index``, in C: only the awaiters' own rows are looked at)."""
         spans = rec.tables["spans"]
-        total = len(spans["lane"])
+        lanes, kinds, starts, ends = spans["lane"], spans["kind"], spans["start"], spans["end"]
+        total = len(lanes)
         first, self.scanned = self.scanned, total
         waiting = self.until_resumed
-        if not waiting or first >= total:
+        if first >= total:
             return
-        lanes, kinds, starts, ends = (spans[c][first:total] for c in ("lane", "kind", "start", "end"))
-        for lane, kind, start, end in zip(lanes, kinds, starts, ends, strict=True):
-            if kind != SPAN_SUSPENDED or lane not in waiting:
-                continue
-            still = []
-            for target, t in waiting[lane]:
-                if t <= start:  # the suspension this edge began in: ended now
-                    _edge(rec, lane, target, start, end)
-                else:
-                    still.append((target, t))
-            if still:
-                waiting[lane] = still
+        for lane in list(waiting):
+            edges = sorted(waiting[lane], key=itemgetter(0))  # a gather's wait is added after the steps
+            i = first
+            while edges:
+                try:
+                    i = lanes.index(lane, i, total)
+                except ValueError:
+                    break
+                start = starts[i]
+                if kinds[i] == SPAN_SUSPENDED and edges[0][0] <= start:
+                    # the suspension these waits began in ended now
+                    while edges and edges[0][0] <= start:
+                        targets = edges.pop(0)[1]
+                        n = len(targets)
+                        _edges(rec, [lane] * n, targets, [start] * n, [ends[i]] * n)
+                i += 1
+            if edges:
+                waiting[lane] = edges
             else:
                 del waiting[lane]
 
     def ended(self, rec: Recorder, key: int, lane: int, t_us: int, outcome: int) -> tuple[int, int]:
         """A task's end: its (reason, by) string index and lane; the edges that waited for it end."""
-        for awaiter, start in self.until_ended.pop(lane, ()):
-            _edge(rec, awaiter, lane, start, max(start, t_us))
+        waited = self.until_ended.pop(lane, None)
+        if waited:
+            _edges(
+                rec,
+                [a for a, _ in waited],
+                [lane] * len(waited),
+                [s for _, s in waited],
+                [max(s, t_us) for _, s in waited],
+            )
         note = self.reasons.pop(key, None)
         if note is None or outcome != OUT_CANCELLED:
             return -1, -1
@@ -132,18 +147,23 @@ class Fates:
 
     def finish(self, rec: Recorder) -> None:
         """At the end of the trace: the edges still open, with end -1."""
-        for awaiter, edges in self.until_resumed.items():
-            for target, t in edges:
-                _edge(rec, awaiter, target, t, -1)
+        for awaiter, waits in self.until_resumed.items():
+            for start, targets in waits:
+                n = len(targets)
+                _edges(rec, [awaiter] * n, targets, [start] * n, [-1] * n)
         for target, edges in self.until_ended.items():
-            for awaiter, start in edges:
-                _edge(rec, awaiter, target, start, -1)
+            _edges(rec, [a for a, _ in edges], [target] * len(edges), [s for _, s in edges], [-1] * len(edges))
         self.until_resumed.clear()
         self.until_ended.clear()
 
 
-def _edge(rec: Recorder, lane: int, target: int, start: int, end: int) -> None:
-    rec._row("awaits", lane, target, start, end)
+def _edges(rec: Recorder, lanes: list[int], targets: list[int], starts: list[int], ends: list[int]) -> None:
+    """Rows of the awaits table, a column at a time (a gather of thousands ends at once)."""
+    awaits = rec.tables["awaits"]
+    awaits["lane"].extend(lanes)
+    awaits["target"].extend(targets)
+    awaits["start"].extend(starts)
+    awaits["end"].extend(ends)
 
 
 def _never_awaited(rec: Recorder, item: tuple[Any, ...]) -> None:
