@@ -4,11 +4,12 @@
  * jupyter_server 1, which JupyterLab 4's .venv cannot have), the threadline kernel spec pinned to
  * the project's Python, and a process that stops by itself (`timeout`) if whoever started it dies.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServerProcess, type ServerProcess } from './_serverProcess.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const venv = path.join(root, '.venv-eg');
@@ -53,15 +54,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface RunningGateway {
-  url: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
+export type RunningGateway = ServerProcess;
 
 /**
  * Starts Enterprise Gateway with `token`, its kernels in `cwd`, kernel specs from `jupyterPath`;
- * it ends by itself after `lifetimeSeconds` whatever happens to the caller.
+ * it ends by itself after `lifetimeSeconds` whatever happens to the caller. Ready when its log
+ * says where it listens: it binds a free port near the one given itself (port_retries), so a port
+ * another process took meanwhile only moves it to the next.
  */
 export async function startGateway(options: {
   token: string;
@@ -69,64 +68,33 @@ export async function startGateway(options: {
   jupyterPath: string;
   lifetimeSeconds: number;
   maxKernels?: number;
+  /** the user it refuses kernels to (default nobody: the gateway's own default, root, would refuse tests and CI run as root) */
+  unauthorizedUser?: string;
+  timeoutMs?: number;
 }): Promise<RunningGateway> {
   const bin = ensureGatewayVenv();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/`;
-  const child = spawn(
-    'timeout',
-    [
+  const server = await startServerProcess({
+    name: 'Enterprise Gateway',
+    command: 'timeout',
+    args: async () => [
       '-k',
       '5',
       String(options.lifetimeSeconds),
       bin,
       '--EnterpriseGatewayApp.ip=127.0.0.1',
-      `--EnterpriseGatewayApp.port=${port}`,
-      '--EnterpriseGatewayApp.port_retries=0',
+      // it logs the port it bound, but "0" when asked for port 0: a free port to start from instead
+      `--EnterpriseGatewayApp.port=${await freePort()}`,
+      '--EnterpriseGatewayApp.port_retries=20',
       `--EnterpriseGatewayApp.auth_token=${options.token}`,
-      // the gateway refuses kernels for root unless told otherwise (tests and CI run as root)
-      ...(process.getuid?.() === 0 ? ['--EnterpriseGatewayApp.unauthorized_users=nobody'] : []),
+      `--EnterpriseGatewayApp.unauthorized_users=${options.unauthorizedUser ?? 'nobody'}`,
       ...(options.maxKernels ? [`--EnterpriseGatewayApp.max_kernels=${options.maxKernels}`] : []),
       '--RemoteMappingKernelManager.cull_idle_timeout=300'
     ],
-    {
-      cwd: options.cwd,
-      env: { ...process.env, JUPYTER_PATH: options.jupyterPath, PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'ignore', 'pipe']
-    }
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+    cwd: options.cwd,
+    env: { ...process.env, JUPYTER_PATH: options.jupyterPath, PYTHONUNBUFFERED: '1' },
+    // "Jupyter Enterprise Gateway 3.3.0 is available at http://127.0.0.1:PORT"
+    ready: /is available at (http:\/\/127\.0\.0\.1:\d+)/,
+    timeoutMs: options.timeoutMs
   });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await new Promise(resolve => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve(undefined);
-      }, 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
-  };
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Enterprise Gateway exited (${child.exitCode}): ${stderr}`);
-    try {
-      const response = await fetch(`${url}api/kernelspecs`, { headers: { Authorization: `token ${options.token}` } });
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Enterprise Gateway did not answer within 90 s: ${stderr}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
-  return { url, process: child, stop };
+  return server;
 }

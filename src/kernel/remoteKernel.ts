@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { KernelDiedError, KernelShutdownError, KernelStartError } from './errors.js';
 import type { ExecuteOptions, ExecuteResult, KernelClient, KernelInfo } from './kernelClient.js';
 import { DisplayRegistry, OutputCollector } from './outputCollector.js';
+import { startRefusal } from './remoteStartRefusal.js';
 
 export interface RemoteKernelOptions {
   /** server base URL, e.g. http://127.0.0.1:8888/ or https://hub.example.org/user/alice/ */
@@ -63,11 +64,24 @@ function ignoreOrphanedReconnects(): void {
   });
 }
 
+/** how long one kernel_info request may go unanswered before it is sent again */
+const KERNEL_INFO_WAIT_MS = 3000;
+
 export class RemoteKernel implements KernelClient {
   readonly kernelName: string;
-  private isAlive = true;
+  private isAlive = false;
   private closed = false;
   private restartingByUs = false;
+  /**
+   * The session id of the kernel process in use. Every message a kernel sends carries its
+   * process's session, so a reply from another session means the server replaced the process.
+   */
+  private kernelSession = '';
+  /** sessions of kernel processes that are gone: their late messages mean nothing */
+  private readonly pastSessions = new Set<string>();
+  /** the server's own restarter is bringing a dead kernel back: asking it to restart too would race it */
+  private serverRestarting = false;
+  private kernelInfo?: KernelInfo;
   private readonly displays = new DisplayRegistry();
   private readonly deathListeners = new Set<(error: Error) => void>();
   private readonly pending = new Set<(error: Error) => void>();
@@ -80,17 +94,26 @@ export class RemoteKernel implements KernelClient {
     this.watch(connection);
   }
 
+  /**
+   * Deaths the server tells of: its restarter saw the process die and starts another
+   * ('restarting', then 'autorestarting'), or it gave up ('dead'); or, if that status was lost
+   * with a dropped WebSocket, a shell reply from a kernel process that is not ours.
+   */
   private watch(connection: Kernel.IKernelConnection): void {
     connection.statusChanged.connect((sender, status) => {
       if (this.closed || this.restartingByUs || sender !== this.connection) return;
-      if (status === 'autorestarting' || status === 'dead') {
-        this.failPending(
-          new KernelDiedError(
-            status === 'dead' ? 'the server reports it dead' : 'it died and the server is restarting it'
-          )
-        );
-        if (status === 'dead') this.die(new KernelDiedError('the server reports it dead'));
-      }
+      if (status === 'restarting' || status === 'autorestarting') {
+        this.serverRestarting = true;
+        this.die(new KernelDiedError('it died and the server is restarting it'));
+      } else if (status === 'dead') this.die(new KernelDiedError('the server reports it dead'));
+    });
+    connection.anyMessage.connect((sender, { msg, direction }) => {
+      if (direction !== 'recv' || msg.channel !== 'shell' || sender !== this.connection) return;
+      if (this.closed || this.restartingByUs || !this.kernelSession) return;
+      const session = msg.header.session;
+      if (session === this.kernelSession || this.pastSessions.has(session)) return;
+      this.serverRestarting = true;
+      this.die(new KernelDiedError('the server replaced the kernel process'));
     });
   }
 
@@ -100,7 +123,8 @@ export class RemoteKernel implements KernelClient {
     const connection = await RemoteKernel.connectNew(options);
     const kernel = new RemoteKernel(connection, options);
     try {
-      await kernel.ready();
+      await kernel.newKernelAnswers(Date.now() + kernel.startTimeoutMs);
+      kernel.isAlive = true;
     } catch (error) {
       await kernel.shutdown();
       throw error;
@@ -119,12 +143,13 @@ export class RemoteKernel implements KernelClient {
       } as KernelAPI.IKernelOptions;
       model = await KernelAPI.startNew(request, serverSettings);
     } catch (error) {
-      throw new KernelStartError(
-        `Could not start kernel "${options.kernelName ?? '(server default)'}" on ${options.baseUrl}: ${(error as Error).message}. ` +
-          'Check the URL, the token (--token) and that the server has that kernel spec.'
-      );
+      throw new KernelStartError(startRefusal(options, error));
     }
     return new KernelConnection({ model, serverSettings, handleComms: false });
+  }
+
+  private get startTimeoutMs(): number {
+    return this.options.startTimeoutMs ?? 60_000;
   }
 
   get alive(): boolean {
@@ -132,23 +157,49 @@ export class RemoteKernel implements KernelClient {
   }
 
   async ready(): Promise<KernelInfo> {
-    const timeout = this.options.startTimeoutMs ?? 60_000;
-    let timer: NodeJS.Timeout | undefined;
-    const info = await Promise.race([
-      this.connection.info,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new KernelStartError(`The remote kernel did not answer kernel_info within ${timeout} ms.`)),
-          timeout
+    if (this.closed) throw new KernelShutdownError('wait for readiness');
+    if (!this.isAlive || !this.kernelInfo) throw new KernelDiedError('it is not running (it died earlier)');
+    return this.kernelInfo;
+  }
+
+  /**
+   * Waits until a kernel process other than the ones before answers kernel_info (its busy/idle
+   * on iopub included: the services wait for both) and makes it the kernel in use. A request
+   * sent while the WebSocket reconnects, or to a kernel still starting, is sent again.
+   */
+  private async newKernelAnswers(deadline: number): Promise<KernelInfo> {
+    const before = this.kernelSession;
+    for (;;) {
+      const connection = this.connection;
+      if (connection.isDisposed || connection.status === 'dead')
+        throw new KernelDiedError('the server reports it dead');
+      let timer: NodeJS.Timeout | undefined;
+      const reply = await Promise.race([
+        connection.requestKernelInfo().catch(() => undefined),
+        new Promise<undefined>(resolve => {
+          timer = setTimeout(() => resolve(undefined), KERNEL_INFO_WAIT_MS);
+        })
+      ]).finally(() => clearTimeout(timer));
+      const session = reply?.header.session;
+      if (reply?.content.status === 'ok' && session && session !== before && !this.pastSessions.has(session)) {
+        if (before) this.pastSessions.add(before);
+        this.kernelSession = session;
+        const info = reply.content;
+        this.kernelInfo = {
+          protocolVersion: info.protocol_version,
+          implementation: info.implementation,
+          languageInfo: info.language_info as KernelInfo['languageInfo'],
+          banner: info.banner
+        };
+        return this.kernelInfo;
+      }
+      if (Date.now() > deadline)
+        throw new KernelStartError(
+          `The remote kernel did not answer kernel_info within ${Math.round(this.startTimeoutMs / 1000)} s. ` +
+            'The server may be overloaded (raise startTimeoutMs) or the kernel is stuck starting.'
         );
-      })
-    ]).finally(() => clearTimeout(timer));
-    return {
-      protocolVersion: info.protocol_version,
-      implementation: info.implementation,
-      languageInfo: info.language_info as KernelInfo['languageInfo'],
-      banner: info.banner
-    };
+      await new Promise(resolve => setTimeout(resolve, 250));
+    }
   }
 
   private failPending(error: Error): void {
@@ -209,14 +260,6 @@ export class RemoteKernel implements KernelClient {
       failPending = reject;
     });
     this.pending.add(failPending);
-    // the statusChanged signal can be missed when the WebSocket drops while the server restarts a
-    // dead kernel: look at the status too while waiting
-    const watchdog = setInterval(() => {
-      const status = this.connection.status;
-      if (!this.restartingByUs && (status === 'dead' || status === 'autorestarting' || status === 'restarting')) {
-        failPending(new KernelDiedError(`the server reports it ${status}`));
-      }
-    }, 1000);
     const timeout = new Promise<'timeout'>(resolve => {
       if (options.timeoutMs === undefined) return;
       timer = setTimeout(() => {
@@ -235,7 +278,6 @@ export class RemoteKernel implements KernelClient {
       throw new KernelDiedError(`the execution was cancelled (${(error as Error).message})`);
     } finally {
       clearTimeout(timer);
-      clearInterval(watchdog);
       this.pending.delete(failPending);
     }
     const content = reply === 'timeout' ? undefined : (reply.content as unknown as Record<string, unknown>);
@@ -308,25 +350,35 @@ export class RemoteKernel implements KernelClient {
     await this.connection.interrupt();
   }
 
+  /**
+   * A fresh kernel process. After a death the server's restarter is already starting one: that
+   * one is waited for, never a second restart asked for (two restarts of one kernel at once
+   * launch two processes on one connection file: one dies on its ports, the restarter restarts
+   * it again and again, and our state lands in whichever answered). Otherwise the server is asked
+   * to restart it. When no new process answers in time, or the server gave up on it, the kernel
+   * is replaced by a new one on the same server.
+   */
   async restart(): Promise<void> {
     if (this.closed) throw new KernelShutdownError('restart');
     this.failPending(new KernelDiedError('it was restarted while this request was pending'));
     this.restartingByUs = true;
+    this.isAlive = false;
     try {
+      const connection = this.connection;
+      if (connection.isDisposed || connection.status === 'dead') await this.replaceKernel();
+      else if (!this.serverRestarting)
+        // refused: most likely its restarter saw the process die just now; waited for below
+        await connection.restart().catch(() => undefined);
       try {
-        await this.connection.restart();
+        await this.newKernelAnswers(Date.now() + this.startTimeoutMs);
       } catch (error) {
-        // the server refuses while its own restarter is bringing a dead kernel back: wait for that,
-        // and if it gives up, replace the kernel with a new one on the same server
-        try {
-          await this.waitUntilAnswering(20_000, error as Error);
-        } catch {
-          await this.replaceKernel();
-        }
+        if (this.closed) throw error;
+        await this.replaceKernel();
+        await this.newKernelAnswers(Date.now() + this.startTimeoutMs);
       }
+      this.serverRestarting = false;
       this.displays.clear();
       this.isAlive = true;
-      await this.ready();
     } finally {
       this.restartingByUs = false;
     }
@@ -335,23 +387,9 @@ export class RemoteKernel implements KernelClient {
   private async replaceKernel(): Promise<void> {
     const old = this.connection;
     await old.shutdown().catch(() => undefined);
-    old.dispose();
+    if (!old.isDisposed) old.dispose();
     this.connection = await RemoteKernel.connectNew({ ...this.options, kernelName: this.kernelName });
     this.watch(this.connection);
-  }
-
-  private async waitUntilAnswering(timeoutMs: number, cause: Error): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      await new Promise(resolve => setTimeout(resolve, 250));
-      if (this.connection.status === 'dead') break;
-      const reply = await Promise.race([
-        this.connection.requestKernelInfo().catch(() => undefined),
-        new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), 2000))
-      ]);
-      if (reply) return;
-    }
-    throw new KernelDiedError(`the server could not restart it (${cause.message})`);
   }
 
   async shutdown(): Promise<void> {

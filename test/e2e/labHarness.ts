@@ -2,16 +2,14 @@
  * A real JupyterLab from .venv on 127.0.0.1 (token, temp notebook and settings dirs) and Debian's
  * Chromium through playwright-core, for the extension's end-to-end tests.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { startJupyterServer } from '../../bench/_jupyterServer.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const artifacts = path.join(root, 'test-artifacts');
@@ -21,17 +19,6 @@ export interface Lab {
   token: string;
   dir: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 /**
@@ -52,7 +39,6 @@ export async function startLab(options: { prefix?: string } = {}): Promise<Lab> 
     path.join(notification, 'notification.jupyterlab-settings'),
     JSON.stringify({ fetchNews: 'false', checkForUpdates: false })
   );
-  const port = await freePort();
   const env = {
     ...process.env,
     PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -63,63 +49,30 @@ export async function startLab(options: { prefix?: string } = {}): Promise<Lab> 
     // the course's kernel: the probe is loaded with --ext threadline
     ...(options.prefix ? {} : { JUPYTER_PATH: path.join(root, '.venv', 'share', 'jupyter') })
   };
-  const proc: ChildProcess = spawn(
-    path.join(prefix, 'bin', 'jupyter'),
-    [
-      'lab',
-      '--no-browser',
-      '--ServerApp.ip=127.0.0.1',
-      `--ServerApp.port=${port}`,
-      '--ServerApp.port_retries=0',
-      `--IdentityProvider.token=${token}`,
-      `--ServerApp.root_dir=${nbDir}`,
+  const server = await startJupyterServer({
+    app: 'lab',
+    prefix,
+    token,
+    rootDir: nbDir,
+    env,
+    // stop by itself if a test run is killed
+    idleSeconds: 900,
+    args: [
       '--MultiKernelManager.default_kernel_name=threadline',
       '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
-      // stop by itself if a test run is killed
-      '--ServerApp.shutdown_no_activity_timeout=900',
-      '--MappingKernelManager.cull_idle_timeout=900',
-      // CI containers run as root
-      ...(process.getuid?.() === 0 ? ['--allow-root'] : [])
-    ],
-    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }
-  );
-  let log = '';
-  proc.stdout?.on('data', d => (log += d));
-  proc.stderr?.on('data', d => (log += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`JupyterLab exited early (${proc.exitCode}):\n${log.slice(-3000)}`);
-    try {
-      const r = await fetch(`${url}/api/status?token=${token}`);
-      if (r.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      proc.kill('SIGTERM');
-      throw new Error(`JupyterLab did not start within 90 s:\n${log.slice(-3000)}`);
-    }
-    await new Promise(r => setTimeout(r, 300));
-  }
+      '--MappingKernelManager.cull_idle_timeout=900'
+    ]
+  }).catch(error => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   return {
-    url,
+    url: server.url.replace(/\/$/, ''),
     token,
     dir: nbDir,
     async stop() {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise<void>(resolve => {
-          const t = setTimeout(() => {
-            proc.kill('SIGKILL');
-            resolve();
-          }, 10_000);
-          proc.on('exit', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      }
+      const log = server.output();
+      await server.stop();
       fs.mkdirSync(artifacts, { recursive: true });
       fs.writeFileSync(path.join(artifacts, 'e2e-jupyterlab.log'), log);
       fs.rmSync(dir, { recursive: true, force: true });

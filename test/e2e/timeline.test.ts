@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SERVER_START_TIMEOUT_MS } from '../../bench/_serverProcess.js';
 import { TRACE_MIME } from '../../src/protocol/names.js';
 import { generateTrace } from '../lab/traceGen.js';
 import {
@@ -29,7 +30,7 @@ let context: BrowserContext;
 beforeAll(async () => {
   [lab, browser] = await Promise.all([startLab(), launchBrowser()]);
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-}, 180_000);
+}, SERVER_START_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
   await context?.close();

@@ -24,9 +24,10 @@ const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader
 // each test starts the CLI (tsx, a kernel) several times in a row: minutes on a loaded machine
 const CLI_TIMEOUT_MS = 240_000;
 
-function threadline(args: string[], cwd = root) {
+function threadline(args: string[], cwd = root, env: NodeJS.ProcessEnv = process.env) {
   const result = spawnSync(process.execPath, ['--import', tsx, cli, ...args], {
     cwd,
+    env,
     encoding: 'utf8',
     timeout: 180_000
   });
@@ -188,15 +189,21 @@ describe('threadline CLI', () => {
     const started = Date.now();
     while (copies().length === 0 && Date.now() - started < 60_000) await new Promise(r => setTimeout(r, 100));
     expect(copies().length).toBeGreaterThan(0);
-    await new Promise(r => setTimeout(r, 1500)); // the kernel is running the sleeping cell
+    // a kernel runs (its command line names the folder it must not see)
+    const kernels = () => spawnSync('pgrep', ['-f', dir]).stdout.toString().trim();
+    while (!kernels() && Date.now() - started < 60_000) await new Promise(r => setTimeout(r, 100));
+    expect(kernels()).not.toBe('');
     child.kill('SIGTERM');
     await new Promise(r => child.once('exit', r));
     expect(copies()).toEqual([]);
     expect(spawnSync('pgrep', ['-f', dir]).stdout.toString().trim()).toBe('');
   }, 120_000);
 
-  it('resumes after kill -9 without duplicates, and --regrade grades everything again', async () => {
+  it('resumes after kill -9 without duplicates and without its working copies, and --regrade grades everything again', async () => {
     const dir = tempDir('tl-resume-');
+    const tmp = path.join(dir, 'tmp');
+    fs.mkdirSync(tmp);
+    const env = { ...process.env, TMPDIR: tmp };
     const slow = (name: string) =>
       submission(nb =>
         setSource(nb, 'double', `import time\ntime.sleep(1.5)\ndef double(x):\n    return 2 * x  # ${name}`)
@@ -219,7 +226,7 @@ describe('threadline CLI', () => {
       '--json',
       '--quiet'
     ];
-    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd: root, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], { cwd: root, stdio: 'ignore', env });
     const count = () => {
       if (!fs.existsSync(db)) return 0;
       const conn = new Database(db, { readonly: true, fileMustExist: true });
@@ -245,8 +252,13 @@ describe('threadline CLI', () => {
     const before = count();
     expect(before).toBeGreaterThanOrEqual(2);
     expect(before).toBeLessThan(students.length);
+    // SIGKILL runs no clean-up: its kernels' working copies are still there, named after it
+    const copiesOf = (pid: number) =>
+      fs.readdirSync(tmp).filter(name => new RegExp(`^threadline-\\w+-\\d+-${pid}-`).test(name));
+    expect(copiesOf(child.pid!).length).toBeGreaterThan(0);
 
-    const rerun = threadline(args);
+    const rerun = threadline(args, root, env);
+    expect(copiesOf(child.pid!)).toEqual([]);
     expect(rerun.code, rerun.stderr).toBe(0);
     const results = JSON.parse(rerun.stdout) as { student: string; score: number; resumed: boolean }[];
     expect(results.map(r => [r.student, r.score])).toEqual(students.map(s => [s, 7]));

@@ -1,62 +1,30 @@
 /** The remote backend against a real `jupyter server` on 127.0.0.1 with a token. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJupyterServer, type JupyterServer } from '../../bench/_jupyterServer.js';
+import { SERVER_START_TIMEOUT_MS } from '../../bench/_serverProcess.js';
 import { RemoteKernel } from '../../src/kernel/remoteKernel.js';
 import { courseDir, setSource, sourcePath, studentVersion, submission, tempDir, writeSubmissions } from './helpers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const token = randomBytes(16).toString('hex');
-let server: ChildProcess;
+let server: JupyterServer | undefined;
 let baseUrl = '';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}/`;
-  const args = [
-    'server',
-    `--ServerApp.ip=127.0.0.1`,
-    `--ServerApp.port=${port}`,
-    '--ServerApp.port_retries=0',
-    `--IdentityProvider.token=${token}`,
-    '--ServerApp.open_browser=False',
-    `--ServerApp.root_dir=${courseDir}`,
-    // stops by itself if the test run is killed
-    '--ServerApp.shutdown_no_activity_timeout=180',
-    '--MappingKernelManager.cull_idle_timeout=300'
-  ];
-  if (process.getuid?.() === 0) args.push('--allow-root');
-  server = spawn(path.join(root, '.venv', 'bin', 'jupyter'), args, { cwd: courseDir, stdio: 'ignore' });
-  // minutes, not seconds, on a loaded machine (it missed 60 s at a load average of 28)
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${baseUrl}api/status`, { headers: { Authorization: `token ${token}` } });
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('jupyter server did not start within 180 s');
-    await new Promise(r => setTimeout(r, 250));
-  }
-}, 240_000);
+  // stops by itself if the test run is killed; kernels are culled the same way
+  server = await startJupyterServer({
+    token,
+    rootDir: courseDir,
+    args: ['--MappingKernelManager.cull_idle_timeout=300']
+  });
+  baseUrl = server.url;
+}, SERVER_START_TIMEOUT_MS + 30_000);
 
 afterAll(async () => {
-  server?.kill('SIGTERM');
-  await new Promise(r => setTimeout(r, 500));
-  server?.kill('SIGKILL');
+  await server?.stop();
 });
 
 describe('RemoteKernel on a real Jupyter Server', () => {

@@ -4,60 +4,56 @@
  * listens. Every submission gets the grade local kernels give it, every live server takes some,
  * the dead one none (its kernels start elsewhere).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureGatewayVenv,
-  freePort,
   startGateway,
   threadlineKernelPath,
   type RunningGateway
 } from '../../bench/_enterpriseGateway.js';
+import { startJupyterServer, type JupyterServer } from '../../bench/_jupyterServer.js';
+import { SERVER_START_TIMEOUT_MS } from '../../bench/_serverProcess.js';
+import { RemoteKernel } from '../../src/kernel/remoteKernel.js';
 import { courseDir, setSource, sourcePath, studentVersion, submission, tempDir, writeSubmissions } from './helpers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const token = randomBytes(16).toString('hex');
 const gateways: RunningGateway[] = [];
-let jupyter: ChildProcess | undefined;
-let jupyterUrl = '';
+let jupyter: JupyterServer | undefined;
+/** a gateway that refuses kernels to the user running the tests */
+let refusing: RunningGateway | undefined;
+/**
+ * An address where nothing listens: port 1 (tcpmux) is reserved and only root could bind it, so,
+ * unlike a port found free a moment ago, no other process can start listening there meanwhile.
+ * (A listener of ours that drops connections would not do: while spawnSync runs the grader, this
+ * process accepts nothing and the grader's requests would hang.)
+ */
+const deadUrl = 'http://127.0.0.1:1/';
 
 beforeAll(async () => {
   ensureGatewayVenv();
   const jupyterPath = threadlineKernelPath(tempDir('tl-servers-jupyter-'));
-  for (let i = 0; i < 2; i++)
-    gateways.push(await startGateway({ token, cwd: courseDir, jupyterPath, lifetimeSeconds: 600 }));
-  const port = await freePort();
-  jupyterUrl = `http://127.0.0.1:${port}/`;
-  const args = [
-    'server',
-    '--ServerApp.ip=127.0.0.1',
-    `--ServerApp.port=${port}`,
-    '--ServerApp.port_retries=0',
-    `--IdentityProvider.token=${token}`,
-    '--ServerApp.open_browser=False',
-    `--ServerApp.root_dir=${courseDir}`,
-    '--ServerApp.shutdown_no_activity_timeout=180',
-    ...(process.getuid?.() === 0 ? ['--allow-root'] : [])
-  ];
-  jupyter = spawn(path.join(root, '.venv', 'bin', 'jupyter'), args, { cwd: courseDir, stdio: 'ignore' });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const up = await fetch(`${jupyterUrl}api/status`, { headers: { Authorization: `token ${token}` } }).then(
-      r => r.ok,
-      () => false
-    );
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('jupyter server did not start within 60 s');
-    await new Promise(r => setTimeout(r, 250));
-  }
-}, 600_000);
+  const started = await Promise.allSettled([
+    startGateway({ token, cwd: courseDir, jupyterPath, lifetimeSeconds: 900 }),
+    startGateway({ token, cwd: courseDir, jupyterPath, lifetimeSeconds: 900 }),
+    startJupyterServer({ token, rootDir: courseDir }),
+    startGateway({ token, cwd: courseDir, jupyterPath, lifetimeSeconds: 900, unauthorizedUser: os.userInfo().username })
+  ]);
+  for (const outcome of started.slice(0, 2))
+    if (outcome.status === 'fulfilled') gateways.push(outcome.value as RunningGateway);
+  if (started[2]!.status === 'fulfilled') jupyter = started[2].value as JupyterServer;
+  if (started[3]!.status === 'fulfilled') refusing = started[3].value as RunningGateway;
+  const failed = started.find(outcome => outcome.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}, SERVER_START_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
-  await Promise.all(gateways.map(g => g.stop()));
-  jupyter?.kill('SIGTERM');
+  await Promise.all([...gateways.map(g => g.stop()), jupyter?.stop(), refusing?.stop()]);
 });
 
 function grade(dir: string, db: string, ...extra: string[]) {
@@ -103,18 +99,17 @@ describe('grade --servers: kernels spread over Enterprise Gateways and a Jupyter
       good2: submission(),
       stub2: studentVersion()
     });
-    const dead = `http://127.0.0.1:${await freePort()}/`;
     const list = path.join(work, 'servers.txt');
     fs.writeFileSync(
       list,
       [
         `# dead first: its kernels must start elsewhere`,
-        `${dead} ${token}`,
+        `${deadUrl} ${token}`,
         ...gateways.map(g => `${g.url} ${token}`),
         ''
       ].join('\n')
     );
-    const remote = grade(dir, 'remote.sqlite', '--servers', list, '--server', jupyterUrl, '--token', token);
+    const remote = grade(dir, 'remote.sqlite', '--servers', list, '--server', jupyter!.url, '--token', token);
     const local = grade(dir, 'local.sqlite', '--cwd', courseDir, '--quiet');
     const view = (rs: typeof local.results) => rs.map(r => [r.student, r.status, r.score, r.grades]);
     expect(view(remote.results), remote.stderr).toEqual(view(local.results));
@@ -128,8 +123,18 @@ describe('grade --servers: kernels spread over Enterprise Gateways and a Jupyter
     ]);
     const spread = /kernels per server: (.*)/.exec(remote.stderr)?.[1] ?? '';
     const counts = new Map(spread.split(', ').map(entry => entry.split(' ') as [string, string]));
-    expect(counts.get(dead), spread).toBe('0');
-    for (const url of [...gateways.map(g => g.url), jupyterUrl])
+    expect(counts.get(deadUrl), spread).toBe('0');
+    for (const url of [...gateways.map(g => g.url), jupyter!.url])
       expect(Number(counts.get(url)), spread).toBeGreaterThan(0);
   }, 600_000);
+
+  it("says why a gateway refused the kernel, in the gateway's words, and what to do", async () => {
+    // Enterprise Gateway gives its reason in the status line only, with an empty message
+    await expect(RemoteKernel.start({ baseUrl: refusing!.url, token, kernelName: 'threadline' })).rejects.toThrow(
+      new RegExp(
+        `answered 403: User '${os.userInfo().username}' is not authorized to start kernel .*` +
+          'change them there, or grade on another server'
+      )
+    );
+  });
 });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_START_TIMEOUT_MS } from '../../bench/_serverProcess.js';
 import { collectErrors, launchBrowser, openNotebook, screenshot, startLab, type Lab } from '../e2e/labHarness.js';
 import { courseDir, CORRECT, sourcePath, submission } from './helpers.js';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   // a learner who solved the first exercise only
   fs.writeFileSync(path.join(lab.dir, 'tiny.ipynb'), JSON.stringify(submission(() => {}, { double: CORRECT.double! })));
   browser = await launchBrowser();
-}, 180_000);
+}, SERVER_START_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
   await browser?.close();

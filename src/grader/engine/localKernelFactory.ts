@@ -3,7 +3,6 @@
  * without instructor material) and, with limits, in a sandbox (OS limits, isolation).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { formatKernelCommand, getKernelSpec, type KernelSpec } from '../../kernel/kernelSpec.js';
 import { onProcessEnd } from '../../kernel/processCleanup.js';
@@ -12,6 +11,7 @@ import { isolationProblem } from '../sandbox/isolation.js';
 import { KernelSandbox } from '../sandbox/kernelSandbox.js';
 import type { KernelLimits } from '../sandbox/limits.js';
 import type { GradingKernel, KernelFactory } from './gradingKernel.js';
+import { makeScratchDir } from './scratchDirs.js';
 import { copySupportFiles } from './supportFiles.js';
 
 let sequence = 0;
@@ -78,7 +78,7 @@ export class LocalKernelFactory implements KernelFactory {
 
   async start(kernelName: string, templateDir: string | undefined, overlayDir?: string): Promise<GradingKernel> {
     const inPlace = this.inPlace && templateDir !== undefined;
-    const cwd = inPlace ? path.resolve(templateDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-grade-'));
+    const cwd = inPlace ? path.resolve(templateDir) : makeScratchDir('grade');
     // a grader stopped by a signal (Ctrl-C, SIGTERM) leaves no working copy behind
     const forgetCwd = inPlace ? () => undefined : onProcessEnd(() => fs.rmSync(cwd, { recursive: true, force: true }));
     if (templateDir && !inPlace) copySupportFiles(templateDir, cwd, { course: true, hidden: this.hidden });
@@ -102,7 +102,7 @@ export class LocalKernelFactory implements KernelFactory {
         const network = this.allowNetwork || this.networkProblem(kernelName) !== null;
         // without a network the kernel reaches the grader only through Unix sockets in a folder of its own
         if (hide && !network) {
-          const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-ipc-'));
+          const dir = makeScratchDir('ipc');
           sockets = dir;
           forgetSockets = onProcessEnd(() => fs.rmSync(dir, { recursive: true, force: true }));
         }

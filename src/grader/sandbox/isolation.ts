@@ -35,7 +35,8 @@ export function isolationProblem(python: string, network = true): string | null 
     "and bool(socket.create_server(('127.0.0.1', 0))) and not open(sys.argv[2] + '/w', 'w').close()))";
   const config = { hide: [secret], network, ...(network ? {} : { sockets }), grader: process.pid };
   const args = [...launcherArgs(config), python, '-c', check, secret, ...(network ? [] : [sockets])];
-  const run = spawnSync(python, args, { cwd: work, encoding: 'utf8', timeout: 20_000 });
+  // minutes: a check that merely ran slow on a loaded machine must not take the isolation away
+  const run = spawnSync(python, args, { cwd: work, encoding: 'utf8', timeout: 120_000 });
   fs.rmSync(dir, { recursive: true, force: true });
   const printed = run.stdout?.trim() ?? '';
   const lastError = run.stderr?.trim().split('\n').at(-1);

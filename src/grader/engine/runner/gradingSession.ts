@@ -22,6 +22,9 @@ const GUARD_TIMEOUT_MS = 10_000;
 /** after a timed-out cell's interrupt, how long the kernel has to answer before it is restarted */
 const HEALTH_CHECK_MS = 5_000;
 
+/** restarts after the kernel died again during the replay, before the replay is given up */
+const REPLAY_ATTEMPTS = 3;
+
 /** bytes of output a student's cell may keep however full the notebook's cap is (the kernel's note fits) */
 const NOTE_ROOM = 256;
 
@@ -122,14 +125,33 @@ export class GradingSession {
     return (await this.quiet('pass', HEALTH_CHECK_MS))?.status === 'ok';
   }
 
-  /** A fresh kernel with the guard, and the cells that ran fine run again (until one fails). */
+  /**
+   * A fresh kernel with the guard, and the cells that ran fine run again (until one fails). A
+   * kernel that dies while that happens (a remote server's restart gone wrong, a replayed cell's
+   * thread) is restarted and the replay begun again, a few times.
+   */
   async restart(): Promise<void> {
-    await this.client.restart();
-    this.kernel.resetCounters();
-    await this.quiet(this.setup);
+    for (let attempt = 1; ; attempt++) {
+      await this.client.restart();
+      this.kernel.resetCounters();
+      const outcome = await this.replayCells();
+      if (outcome === 'done') return;
+      if (outcome === 'died' && attempt < REPLAY_ATTEMPTS && this.timeLeft() > 0) continue;
+      if (outcome !== 'failed') await this.client.restart().then(() => this.quiet(this.setup));
+      this.log.add('ok', 'after the restart, the cells before it could not all be run again');
+      return;
+    }
+  }
+
+  /** The guard and the replayed cells on a fresh kernel: how far that got ('done' too when the notebook's time is up). */
+  private async replayCells(): Promise<'done' | 'failed' | 'died' | 'timeout'> {
+    const installed = await this.quiet(this.setup);
+    if (!this.client.alive) return 'died';
+    if (installed?.status !== 'ok')
+      this.log.add('error', 'the grading guard could not be installed again after a restart');
     for (const code of this.replay) {
       const left = this.timeLeft();
-      if (left <= 0) break;
+      if (left <= 0) return 'done';
       let again: ExecuteResult | undefined;
       try {
         const timeoutMs = Math.min(this.options.cellTimeoutMs, left);
@@ -143,12 +165,10 @@ export class GradingSession {
       } catch {
         again = undefined;
       }
-      if (again?.status !== 'ok') {
-        if (!this.client.alive || again?.status === 'timeout')
-          await this.client.restart().then(() => this.quiet(this.setup));
-        this.log.add('ok', 'after the restart, the cells before it could not all be run again');
-        break;
-      }
+      if (!this.client.alive) return 'died';
+      if (again?.status === 'timeout') return 'timeout';
+      if (again?.status !== 'ok') return 'failed';
     }
+    return 'done';
   }
 }
