@@ -3,6 +3,10 @@
 Each workload runs uninstrumented, under Threadline and under VizTracer (log_async=True), interleaved,
 several repetitions; only the workload itself is timed (the tracer's start/stop and Threadline's
 finishing of the trace are reported separately). Prints one JSON object on the last line.
+
+Every measurement runs in a fresh interpreter (after one untimed warm-up run of the workload): a
+tracer may leave state behind after it stops (VizTracer's thread hooks made later untraced runs of
+the thread-heavy workloads up to 7x slower), which must not count against the next mode.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import gc
 import hashlib
 import json
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -101,7 +106,7 @@ async def cpu_heavy() -> None:
 # with its default executor, subprocess transports, thousands of short tasks.
 SHORT_LOOPS = 100
 SHORT_TASKS = 20_000
-SUBPROCESSES = 12
+SUBPROCESSES = 30
 
 
 def _square(i: int) -> int:
@@ -232,7 +237,21 @@ def measure(name: str, mode: str) -> tuple[float, float, float]:
     raise ValueError(mode)
 
 
+def measure_fresh(name: str, mode: str) -> tuple[float, float, float]:
+    """measure() in a new interpreter with the same environment (THREADLINE_PURE_PYTHON included)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", name, mode], check=True, capture_output=True, text=True
+    ).stdout
+    wall, cpu, outside = json.loads(out.strip().splitlines()[-1])
+    return wall, cpu, outside
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--one"]:
+        name, mode = sys.argv[2], sys.argv[3]
+        measure(name, "plain")  # warm up imports and caches
+        print(json.dumps(measure(name, mode)))
+        return
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     modes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["plain", "threadline", "viztracer"]
     workloads = sys.argv[3].split(",") if len(sys.argv) > 3 else list(WORKLOADS)
@@ -240,11 +259,10 @@ def main() -> None:
     cpus: dict[str, dict[str, list[float]]] = {w: {m: [] for m in modes} for w in workloads}
     extra: dict[str, dict[str, list[float]]] = {w: {m: [] for m in modes} for w in workloads}
     for w in workloads:
-        measure(w, "plain")  # warm up imports and caches
         for rep in range(reps):
             # rotate the order so no mode always runs first (or right after another one)
             for m in modes[rep % len(modes) :] + modes[: rep % len(modes)]:
-                wall, cpu, outside = measure(w, m)
+                wall, cpu, outside = measure_fresh(w, m)
                 walls[w][m].append(wall)
                 cpus[w][m].append(cpu)
                 extra[w][m].append(outside)

@@ -212,7 +212,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             return
         try:
             rec.duration_us = max(0, rec.us(t_end))
-            rec.convert()
+            rec.convert(final=True)
             with rec.lock:
                 rec.fates.finish(rec)
             if self._sink is not None:

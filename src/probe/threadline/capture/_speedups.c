@@ -705,6 +705,253 @@ static PyTypeObject TaskKeysType = {
     .tp_members = taskkeys_members,
 };
 
+/* ------------------------------------------------------------------------------- TaskCreator */
+
+/* BaseEventLoop.create_task while tracing (asyncio_hooks.py create_task, its Python twin, which
+ * this calls for what it does not do itself: a task factory, keywords of a newer Python, an eager
+ * start). Makes the task as asyncio does, then records who created it and where, unless the code
+ * creating it is the kernel's machinery or the loop's own housekeeping. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *slow;          /* the Python create_task */
+    PyObject *task_type;     /* asyncio.Task */
+    TaskKeys *keys;          /* keys and weak references of the traced tasks */
+    PyObject *raw_tasks;     /* list: TASK_FIELDS values a task (record/tasks.py) */
+    PyObject *code_kind;     /* dict id(code) -> 0 asyncio or the probe, 1 kernel machinery, 2 other */
+    PyObject *codes;         /* list: keeps the codes in code_kind alive, so an id stays their own */
+    PyObject *classify;      /* classify(code) -> kind, for a code seen the first time */
+    PyObject *housekeeping;  /* set of id(code) of the loop's own coroutines (shutdown_asyncgens …) */
+    PyObject *current_tasks; /* asyncio.tasks._current_tasks: loop -> its running task */
+    PyObject *convert;       /* Recorder.convert, once limit values wait */
+    Py_ssize_t limit;
+    double base;
+    vectorcallfunc vectorcall;
+} TaskCreator;
+
+static PyObject *s_task_factory, *s_closed, *s_source_traceback, *s_name, *s_qualname, *s_loop;
+
+/* The kind of the first frame up from the caller that is not asyncio's or the probe's, and that
+ * frame (a new reference, or NULL at the top); -1 on error. */
+static int creating_frame(TaskCreator *self, PyFrameObject **found) {
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed: the caller of create_task */
+    Py_XINCREF(frame);
+    int kind = 0;
+    while (frame != NULL) {
+        PyCodeObject *code = PyFrame_GetCode(frame);
+        PyObject *ident = PyLong_FromVoidPtr(code);
+        PyObject *known = ident ? PyDict_GetItemWithError(self->code_kind, ident) : NULL; /* borrowed */
+        if (known != NULL) {
+            kind = (int)PyLong_AsLong(known);
+        } else if (ident != NULL && !PyErr_Occurred()) {
+            PyObject *k = PyObject_CallOneArg(self->classify, (PyObject *)code);
+            kind = k ? (int)PyLong_AsLong(k) : -1;
+            if (k == NULL || PyDict_SetItem(self->code_kind, ident, k) < 0 ||
+                PyList_Append(self->codes, (PyObject *)code) < 0)
+                kind = -1;
+            Py_XDECREF(k);
+        } else {
+            kind = -1;
+        }
+        Py_XDECREF(ident);
+        Py_DECREF(code);
+        if (kind < 0 || PyErr_Occurred()) {
+            Py_DECREF(frame);
+            return -1;
+        }
+        if (kind) break;
+        Py_SETREF(frame, PyFrame_GetBack(frame));
+    }
+    *found = frame;
+    return kind;
+}
+
+/* Records a task made here: the raw task record, as the Python twin appends it. */
+static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, PyObject *task) {
+    PyObject *code = NULL;
+    if (lookup_attr(coro, s_cr_code, &code) < 0) return -1;
+    if (code != NULL) {
+        PyObject *ident = PyLong_FromVoidPtr(code);
+        Py_DECREF(code);
+        int own = ident ? PySet_Contains(self->housekeeping, ident) : -1;
+        Py_XDECREF(ident);
+        if (own != 0) return own < 0 ? -1 : 0;
+    }
+    PyFrameObject *frame = NULL;
+    int kind = creating_frame(self, &frame);
+    if (kind < 0) return -1;
+    if (kind == 1) {
+        Py_XDECREF(frame);
+        return 0;
+    }
+    int lineno = frame ? PyFrame_GetLineNumber(frame) : 0;
+    PyObject *frame_code = frame ? (PyObject *)PyFrame_GetCode(frame) : Py_NewRef(Py_None);
+    Py_XDECREF(frame);
+    /* the creator: the running task's key, else the thread */
+    PyObject *creator = NULL;
+    PyObject *current = PyDict_GetItemWithError(self->current_tasks, loop); /* borrowed */
+    if (current != NULL) {
+        PyObject *ident = PyLong_FromVoidPtr(current);
+        creator = ident ? PyDict_GetItemWithError(self->keys->serials, ident) : NULL;
+        Py_XINCREF(creator);
+        Py_XDECREF(ident);
+    }
+    if (creator == NULL && !PyErr_Occurred()) creator = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+    PyObject *ref = creator ? taskkeys_track(self->keys, task) : NULL;
+    PyObject *start = ref ? PyLong_FromLongLong(us_since(now_s(), self->base)) : NULL;
+    PyObject *line = start ? PyLong_FromLong(lineno) : NULL;
+    PyObject *name = NULL, *qualname = NULL;
+    int rc = -1;
+    if (line != NULL && lookup_attr(coro, s_name, &name) >= 0 && lookup_attr(coro, s_qualname, &qualname) >= 0) {
+        PyObject *values[8] = {PyLong_FromLongLong(((TaskRef *)ref)->key),
+                               start,
+                               creator,
+                               frame_code,
+                               line,
+                               ref,
+                               name ? name : s_empty,
+                               qualname ? qualname : s_empty};
+        rc = values[0] ? 0 : -1;
+        for (int i = 0; i < 8 && rc == 0; i++) rc = PyList_Append(self->raw_tasks, values[i]);
+        Py_XDECREF(values[0]);
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(qualname);
+    Py_XDECREF(line);
+    Py_XDECREF(start);
+    Py_XDECREF(ref);
+    Py_XDECREF(creator);
+    Py_DECREF(frame_code);
+    if (rc == 0 && PyList_GET_SIZE(self->raw_tasks) >= self->limit) {
+        PyObject *r = PyObject_CallNoArgs(self->convert);
+        if (r == NULL) return -1;
+        Py_DECREF(r);
+    }
+    return rc;
+}
+
+static PyObject *taskcreator_vectorcall(TaskCreator *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    int fast = nargs == 2;
+    for (Py_ssize_t i = 0; fast && kwnames && i < PyTuple_GET_SIZE(kwnames); i++) {
+        PyObject *kw = PyTuple_GET_ITEM(kwnames, i);
+        fast = PyUnicode_Compare(kw, s_name) == 0 || PyUnicode_Compare(kw, s_context) == 0;
+    }
+    PyObject *factory = NULL;
+    if (fast && lookup_attr(args[0], s_task_factory, &factory) < 0) return NULL;
+    if (factory != Py_None) fast = 0;
+    Py_XDECREF(factory);
+    if (!fast) return PyObject_Vectorcall(self->slow, args, nargsf, kwnames);
+    PyObject *loop = args[0], *coro = args[1];
+    PyObject *closed = PyObject_GetAttr(loop, s_closed);
+    int is_closed = closed ? PyObject_IsTrue(closed) : -1;
+    Py_XDECREF(closed);
+    if (is_closed != 0) {
+        if (is_closed > 0) PyErr_SetString(PyExc_RuntimeError, "Event loop is closed");
+        return NULL;
+    }
+    /* Task(coro, loop=loop, name=…, context=…) */
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    PyObject *stack[4] = {coro, loop, nkw > 0 ? args[2] : NULL, nkw > 1 ? args[3] : NULL};
+    PyObject *names = PyTuple_New(1 + nkw);
+    if (names == NULL) return NULL;
+    PyTuple_SET_ITEM(names, 0, Py_NewRef(s_loop));
+    for (Py_ssize_t i = 0; i < nkw; i++) PyTuple_SET_ITEM(names, i + 1, Py_NewRef(PyTuple_GET_ITEM(kwnames, i)));
+    PyObject *task = PyObject_Vectorcall(self->task_type, stack, 1, names);
+    Py_DECREF(names);
+    if (task == NULL) return NULL;
+    PyObject *tb = PyObject_GetAttr(task, s_source_traceback);
+    int drop = tb ? PyObject_IsTrue(tb) : -1;
+    if (drop > 0) drop = PySequence_DelItem(tb, -1);
+    Py_XDECREF(tb);
+    if (drop < 0) {
+        Py_DECREF(task);
+        return NULL;
+    }
+    /* never break create_task: a recording error only leaves this task out */
+    if (record_creation(self, loop, coro, task) < 0) PyErr_Clear();
+    return task;
+}
+
+static PyObject *taskcreator_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"slow",          "task_type",     "keys",    "raw_tasks", "classify", "housekeeping",
+                             "current_tasks", "convert",       "limit",   "base",      NULL};
+    PyObject *slow, *task_type, *keys, *raw_tasks, *classify, *housekeeping, *current_tasks, *convert;
+    Py_ssize_t limit;
+    double base;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!O!OO!O!Ond", kwlist, &slow, &PyType_Type, &task_type,
+                                     &TaskKeysType, &keys, &PyList_Type, &raw_tasks, &classify, &PySet_Type,
+                                     &housekeeping, &PyDict_Type, &current_tasks, &convert, &limit, &base))
+        return NULL;
+    TaskCreator *self = (TaskCreator *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->slow = Py_NewRef(slow);
+    self->task_type = Py_NewRef(task_type);
+    self->keys = (TaskKeys *)Py_NewRef(keys);
+    self->raw_tasks = Py_NewRef(raw_tasks);
+    self->classify = Py_NewRef(classify);
+    self->housekeeping = Py_NewRef(housekeeping);
+    self->current_tasks = Py_NewRef(current_tasks);
+    self->convert = Py_NewRef(convert);
+    self->code_kind = PyDict_New();
+    self->codes = PyList_New(0);
+    self->limit = limit;
+    self->base = base;
+    self->vectorcall = (vectorcallfunc)taskcreator_vectorcall;
+    if (self->code_kind == NULL || self->codes == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int taskcreator_traverse(TaskCreator *self, visitproc visit, void *arg) {
+    Py_VISIT(self->slow);
+    Py_VISIT(self->task_type);
+    Py_VISIT(self->keys);
+    Py_VISIT(self->raw_tasks);
+    Py_VISIT(self->code_kind);
+    Py_VISIT(self->codes);
+    Py_VISIT(self->classify);
+    Py_VISIT(self->housekeeping);
+    Py_VISIT(self->current_tasks);
+    Py_VISIT(self->convert);
+    return 0;
+}
+
+static int taskcreator_clear(TaskCreator *self) {
+    Py_CLEAR(self->slow);
+    Py_CLEAR(self->task_type);
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->raw_tasks);
+    Py_CLEAR(self->code_kind);
+    Py_CLEAR(self->codes);
+    Py_CLEAR(self->classify);
+    Py_CLEAR(self->housekeeping);
+    Py_CLEAR(self->current_tasks);
+    Py_CLEAR(self->convert);
+    return 0;
+}
+
+static void taskcreator_dealloc(TaskCreator *self) {
+    PyObject_GC_UnTrack(self);
+    taskcreator_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject TaskCreatorType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.TaskCreator",
+    .tp_doc = "BaseEventLoop.create_task, recording who created each task and where",
+    .tp_basicsize = sizeof(TaskCreator),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR,
+    .tp_new = taskcreator_new,
+    .tp_dealloc = (destructor)taskcreator_dealloc,
+    .tp_traverse = (traverseproc)taskcreator_traverse,
+    .tp_clear = (inquiry)taskcreator_clear,
+    .tp_vectorcall_offset = offsetof(TaskCreator, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_descr_get = stephook_get,
+};
+
 /* ---------------------------------------------------------------------------------- LockCore */
 
 typedef struct {
@@ -847,10 +1094,43 @@ static PyTypeObject LockCoreType = {
     .tp_members = lockcore_members,
 };
 
+/* ------------------------------------------------------------------------------------ pack_q */
+
+/* A list of ints as native int64s, for array('q').frombytes (record/columns.py extend_q): appending
+ * a list to an array item by item parses each item like an argument, five times slower. */
+static PyObject *pack_q(PyObject *module, PyObject *values) {
+    if (!PyList_Check(values)) {
+        PyErr_SetString(PyExc_TypeError, "pack_q takes a list of ints");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(values);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(long long));
+    if (out == NULL) return NULL;
+    long long *dst = (long long *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(values, i);
+        if (!PyLong_Check(item)) {
+            PyErr_Format(PyExc_TypeError, "pack_q: item %zd is %.100s, not an int", i, Py_TYPE(item)->tp_name);
+            Py_DECREF(out);
+            return NULL;
+        }
+        dst[i] = PyLong_AsLongLong(item);
+        if (dst[i] == -1 && PyErr_Occurred()) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static PyMethodDef speedups_functions[] = {
+    {"pack_q", (PyCFunction)pack_q, METH_O, "a list of ints as native int64 bytes"}, {NULL}};
+
 /* ---------------------------------------------------------------------------------- module */
 
 static struct PyModuleDef speedups_module = {
-    PyModuleDef_HEAD_INIT, .m_name = "_speedups", .m_doc = "C hot paths of the threadline probe", .m_size = -1};
+    PyModuleDef_HEAD_INIT, .m_name = "_speedups", .m_doc = "C hot paths of the threadline probe", .m_size = -1,
+    .m_methods = speedups_functions};
 
 PyMODINIT_FUNC PyInit__speedups(void) {
     struct {
@@ -862,21 +1142,24 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_contended, "_contended"},   {&s_contended_release, "_contended_release"},
                  {&s_done, "done"},              {&s_get_name, "get_name"},     {&s_cancelled, "cancelled"},
                  {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"},
-                 {&s_empty, ""},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
+                 {&s_empty, ""},                 {&s_task_factory, "_task_factory"}, {&s_closed, "_closed"},
+                 {&s_source_traceback, "_source_traceback"}, {&s_name, "__name__"}, {&s_qualname, "__qualname__"},
+                 {&s_loop, "loop"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;
     }
     TaskRefType.tp_base = &_PyWeakref_RefType;
     if (PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
-        PyType_Ready(&TaskKeysType) < 0)
+        PyType_Ready(&TaskKeysType) < 0 || PyType_Ready(&TaskCreatorType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL) return NULL;
     if (PyModule_AddObjectRef(m, "StepHook", (PyObject *)&StepHookType) < 0 ||
         PyModule_AddObjectRef(m, "LockCore", (PyObject *)&LockCoreType) < 0 ||
         PyModule_AddObjectRef(m, "TaskKeys", (PyObject *)&TaskKeysType) < 0 ||
-        PyModule_AddObjectRef(m, "TaskRef", (PyObject *)&TaskRefType) < 0) {
+        PyModule_AddObjectRef(m, "TaskRef", (PyObject *)&TaskRefType) < 0 ||
+        PyModule_AddObjectRef(m, "TaskCreator", (PyObject *)&TaskCreatorType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -62,3 +62,26 @@ class LockCore:
     _depth: int
     def __enter__(self) -> bool: ...
     def __exit__(self, et: object, ev: object, tb: object) -> None: ...
+
+class TaskCreator:
+    """``BaseEventLoop.create_task`` while tracing (asyncio_hooks.py ``create_task`` is its twin, and
+    does what this does not: task factories, newer keywords, eager starts)."""
+
+    def __init__(
+        self,
+        *,
+        slow: Callable[..., Any],
+        task_type: type,
+        keys: TaskKeys,
+        raw_tasks: list[Any],
+        classify: Callable[[Any], int],
+        housekeeping: set[int],
+        current_tasks: dict[Any, Any],
+        convert: Callable[[], None],
+        limit: int,
+        base: float,
+    ) -> None: ...
+    def __call__(self, loop: Any, coro: Any, *, name: Any = None, context: Any = None, **kwargs: Any) -> Any: ...
+
+def pack_q(values: list[int]) -> bytes:
+    """A list of ints as native int64 bytes (for ``array('q').frombytes``)."""

@@ -250,6 +250,19 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         rec.t0,
     )
     hook.keys = keys
+    if speedups is not None:  # the C twin, which calls create_task above for what it does not do
+        create_task = speedups.TaskCreator(
+            slow=create_task,
+            task_type=task_type,
+            keys=keys,
+            raw_tasks=raw_tasks,
+            classify=classify,
+            housekeeping=housekeeping,
+            current_tasks=asyncio.tasks._current_tasks,
+            convert=rec.convert,
+            limit=TASK_VALUES_LIMIT,
+            base=base,
+        )
     patcher.set(base_events.BaseEventLoop, "create_task", create_task)
     patcher.set(events.Handle, "_run", as_handle_run(hook))
     return hook

@@ -190,7 +190,7 @@ class Sampler(threading.Thread):
                 return
             rec.convert()
             return
-        rec.convert()
+        rec.convert(final=final)
         if self.sink is not None and (final or rec.seq == 0 or rec.has_new_rows()):
             self.sink(rec.chunk(final=final))
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_NEVER_AWAITED, SPAN_SUSPENDED
+from .columns import extend_q
 from .tasks import lane_name
 
 if TYPE_CHECKING:
@@ -160,10 +161,8 @@ class Fates:
 def _edges(rec: Recorder, lanes: list[int], targets: list[int], starts: list[int], ends: list[int]) -> None:
     """Rows of the awaits table, a column at a time (a gather of thousands ends at once)."""
     awaits = rec.tables["awaits"]
-    awaits["lane"].extend(lanes)
-    awaits["target"].extend(targets)
-    awaits["start"].extend(starts)
-    awaits["end"].extend(ends)
+    for column, values in (("lane", lanes), ("target", targets), ("start", starts), ("end", ends)):
+        extend_q(awaits[column], values)
 
 
 def _never_awaited(rec: Recorder, item: tuple[Any, ...]) -> None:

@@ -18,8 +18,8 @@ import time
 import uuid
 from array import array
 from collections.abc import Callable
-from itertools import count
-from operator import sub
+from itertools import compress, count, repeat
+from operator import is_not, sub
 from time import perf_counter
 from typing import Any
 
@@ -37,6 +37,7 @@ from ..schema import (
     TRACE_SCHEMA_VERSION,
 )
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
+from .columns import extend_q
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
 from .tasks import (
@@ -55,6 +56,10 @@ _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 # task key, start and end (microseconds since the trace's start, as Recorder.us), what it awaits next
 # (None, a label, a future's class), the code awaiting it
 STEP_FIELDS = 5
+
+# How often a conversion looks for tasks that finished unseen (close_tasks: it visits every live
+# task, so doing it on every batch of a program with 20k live tasks cost more than the batch).
+CLOSE_TASKS_INTERVAL_S = 0.5
 
 
 def _new_tables() -> dict[str, dict[str, array]]:
@@ -120,6 +125,7 @@ class Recorder:
         self.blocked_hint: dict[tuple[Any, int], str] = {}  # (task key, step start us) -> site
         self.lane_aliases: dict[int, list[str]] = {}
         self.fates = Fates()  # cancel reasons, never-awaited coroutines, await edges
+        self.tasks_closed_at = 0.0  # perf_counter() of the last close_tasks
         self.stack_samples: list[tuple[float, int, Any, int]] = []  # (t, thread ident, code, line)
         self.thread_name_of: Callable[[int], str | None] = lambda ident: None
 
@@ -222,8 +228,8 @@ class Recorder:
         return lane
 
     # ---- conversion ----------------------------------------------------------------------
-    def convert(self) -> None:
-        """Move raw events into the tables (called by one thread at a time)."""
+    def convert(self, final: bool = False) -> None:
+        """Move raw events into the tables (called by one thread at a time; ``final`` at the end)."""
         with self.lock:
             # Consumers before producers: an acquisition or step is always appended after the
             # record that creates its lane, so taking these first never sees an unknown lane. A
@@ -261,7 +267,10 @@ class Recorder:
             convert_fast(self, fast)
             self.fates.convert(self)
             end_tasks(self, ends)
-            close_tasks(self)
+            now = perf_counter()
+            if final or now - self.tasks_closed_at >= CLOSE_TASKS_INTERVAL_S:
+                self.tasks_closed_at = now
+                close_tasks(self)
             forget_tasks(self, gone)
 
     def convert_misc(self) -> None:
@@ -354,39 +363,38 @@ class Recorder:
         suspension, or held the loop too long, are looked at one by one."""
         if not steps:
             return
-        lanes = list(map(self.task_lane.get, steps[0::STEP_FIELDS]))
+        try:
+            lanes = list(map(self.task_lane.__getitem__, steps[0::STEP_FIELDS]))
+        except KeyError:  # steps of tasks that are no longer known (should not happen): drop them
+            known = self.task_lane
+            steps = [
+                v for i in range(0, len(steps), STEP_FIELDS) if steps[i] in known for v in steps[i : i + STEP_FIELDS]
+            ]
+            lanes = list(map(known.__getitem__, steps[0::STEP_FIELDS]))
         starts = steps[1::STEP_FIELDS]
         ends = steps[2::STEP_FIELDS]
         waiters = steps[3::STEP_FIELDS]
         codes = steps[4::STEP_FIELDS]
-        if None in lanes:  # steps of tasks that are no longer known (should not happen): drop them
-            keep = [i for i, lane in enumerate(lanes) if lane is not None]
-            lanes = [lanes[i] for i in keep]
-            starts = [starts[i] for i in keep]
-            ends = [ends[i] for i in keep]
-            waiters = [waiters[i] for i in keep]
-            codes = [codes[i] for i in keep]
-            steps = [v for i in keep for v in steps[i * STEP_FIELDS : (i + 1) * STEP_FIELDS]]
         n = len(lanes)
         spans = self.tables["spans"]
         take = min(n, max(0, self.capacity - self.events))
         if take:
-            spans["lane"].extend(lanes[:take] if take < n else lanes)
+            extend_q(spans["lane"], lanes[:take] if take < n else lanes)
             spans["kind"].extend(array("q", [SPAN_RUN]) * take)
-            spans["start"].extend(starts[:take] if take < n else starts)
-            spans["end"].extend(ends[:take] if take < n else ends)
+            extend_q(spans["start"], starts[:take] if take < n else starts)
+            extend_q(spans["end"], ends[:take] if take < n else ends)
             spans["label"].extend(array("q", [-1]) * take)
             spans["lock"].extend(array("q", [-1]) * take)
         self.events += take
         self.dropped += n - take
         self.lane_last_end.update(zip(lanes, ends, strict=True))
         # Suspensions: from the end of a step that left the task waiting to the start of its next
-        # step. Only a lane whose previous step waited has one pending.
+        # step. Only the steps of a lane that has a suspension pending, or gets one in this batch,
+        # are looked at (found at C speed: a loop of tasks that never wait has none).
         pending = self.pending_suspend
-        for i, waiter in enumerate(waiters):
-            lane = lanes[i]
-            if waiter is None and lane not in pending:
-                continue
+        waiting = set(pending).union(compress(lanes, map(is_not, waiters, repeat(None))))
+        for i in compress(range(n), map(waiting.__contains__, lanes)) if waiting else ():
+            lane, waiter = lanes[i], waiters[i]
             susp = pending.pop(lane, None)
             if susp is not None:
                 self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)

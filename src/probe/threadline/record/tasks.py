@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED, OUT_ERROR, OUT_OK
+from .columns import extend_q
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -143,14 +144,14 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
         site_col.append(site)
     del task
     cols["kind"].extend(array("q", [LANE_TASK]) * n)
-    cols["name"].extend(name_col)
+    extend_q(cols["name"], name_col)
     cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
     cols["parent"].extend(array("q", [-1]) * n)
     creators = tasks[2::TASK_FIELDS]
     created = list(map(task_lane.get, creators))  # mostly a task's key (a thread's ident is no key)
-    cols["created_by"].extend([-1 if lane is None else lane for lane in created])
-    cols["site"].extend(site_col)
-    cols["start"].extend(starts)
+    extend_q(cols["created_by"], [-1 if lane is None else lane for lane in created] if None in created else created)
+    extend_q(cols["site"], site_col)
+    extend_q(cols["start"], starts)
     cols["os_id"].extend(array("q", [-1]) * n)
     rec.lane_names.extend(lane_names)
     rec.lane_groups.extend(["asyncio"] * n)
@@ -279,14 +280,14 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     if not ends:
         return
     keys = ends[0::END_FIELDS]
-    lanes = list(map(rec.open_tasks.pop, keys, repeat(None)))
+    lanes = list(map(rec.open_tasks.pop, keys, repeat(-1)))
     times = ends[1::END_FIELDS]
     outcomes = ends[2::END_FIELDS]
     texts = ends[3::END_FIELDS]
     names = ends[4::END_FIELDS]
     asked = ends[5::END_FIELDS]
-    if None in lanes:  # ended before (should not happen): no second row
-        keep = [i for i, lane in enumerate(lanes) if lane is not None]
+    if -1 in lanes:  # ended before (should not happen): no second row
+        keep = [i for i, lane in enumerate(lanes) if lane >= 0]
         columns = (keys, lanes, times, outcomes, texts, names, asked)
         keys, lanes, times, outcomes, texts, names, asked = ([column[i] for i in keep] for column in columns)
     # The last step had no waiter, so no suspension is pending: only the last end goes.
@@ -304,14 +305,18 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
         details[i] = string_index[texts[i]] = len(strings)
         strings.append(texts[i])
     cols = rec.tables["ends"]
-    cols["lane"].extend(lanes)
-    cols["t"].extend(times)
-    cols["outcome"].extend(outcomes)
-    cols["detail"].extend(details)
+    extend_q(cols["lane"], lanes)
+    extend_q(cols["t"], times)
+    extend_q(cols["outcome"], outcomes)
+    extend_q(cols["detail"], details)
     cols["cpu_us"].extend(array("q", [-1]) * len(lanes))
     why = rec.fates.ended_columns(rec, keys, lanes, times, outcomes, asked)
-    cols["reason"].extend(why[0] if why else array("q", [-1]) * len(lanes))
-    cols["by"].extend(why[1] if why else array("q", [-1]) * len(lanes))
+    if why:
+        extend_q(cols["reason"], why[0])
+        extend_q(cols["by"], why[1])
+    else:
+        cols["reason"].extend(array("q", [-1]) * len(lanes))
+        cols["by"].extend(array("q", [-1]) * len(lanes))
 
 
 def _consume(iterator: Iterator[Any]) -> None:
