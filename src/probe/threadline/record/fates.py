@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..frames import location_of_frame
-from ..schema import LANE_TASK, OUT_CANCELLED, OUT_NEVER_AWAITED, SPAN_SUSPENDED
+from ..schema import LANE_TASK, OUT_CANCELLED, OUT_NEVER_AWAITED
 from .columns import extend_q
 from .tasks import lane_name
 
@@ -42,7 +42,8 @@ class Fates:
         # awaiter lane -> [(t, [target lanes])]: one entry per wait (a gather's children together)
         self.until_resumed: dict[int, list[tuple[int, list[int]]]] = {}
         self.until_ended: dict[int, list[tuple[int, int]]] = {}  # target lane -> [(awaiter lane, start)]
-        self.scanned = 0  # span rows looked at for resumptions
+        # (lane, start, end) of the suspensions that ended since the last look (Recorder appends)
+        self.suspensions: list[tuple[int, int, int]] = []
 
     def take(self, item: tuple[Any, ...]) -> None:
         self.items.append(item)
@@ -80,34 +81,20 @@ class Fates:
         self._resumed(rec)
 
     def _resumed(self, rec: Recorder) -> None:
-        """Close the edges whose awaiter resumed: its suspended spans added since the last look
-        (found with ``array.index``, in C: only the awaiters' own rows are looked at)."""
-        spans = rec.tables["spans"]
-        lanes, kinds, starts, ends = spans["lane"], spans["kind"], spans["start"], spans["end"]
-        total = len(lanes)
-        first, self.scanned = self.scanned, total
+        """Close the edges whose awaiter resumed: the suspensions that ended since the last look."""
+        ended, self.suspensions = self.suspensions, []
         waiting = self.until_resumed
-        if first >= total:
-            return
-        for lane in list(waiting):
-            edges = sorted(waiting[lane], key=itemgetter(0))  # a gather's wait is added after the steps
-            i = first
-            while edges:
-                try:
-                    i = lanes.index(lane, i, total)
-                except ValueError:
-                    break
-                start = starts[i]
-                if kinds[i] == SPAN_SUSPENDED and edges[0][0] <= start:
-                    # the suspension these waits began in ended now
-                    while edges and edges[0][0] <= start:
-                        targets = edges.pop(0)[1]
-                        n = len(targets)
-                        _edges(rec, [lane] * n, targets, [start] * n, [ends[i]] * n)
-                i += 1
-            if edges:
-                waiting[lane] = edges
-            else:
+        for lane, start, end in ended if waiting else ():
+            edges = waiting.get(lane)
+            if not edges:
+                continue
+            edges.sort(key=itemgetter(0))  # a gather's wait is added after the steps
+            # the suspension these waits began in ended now
+            while edges and edges[0][0] <= start:
+                targets = edges.pop(0)[1]
+                n = len(targets)
+                _edges(rec, [lane] * n, targets, [start] * n, [end] * n)
+            if not edges:
                 del waiting[lane]
 
     def ended(self, rec: Recorder, key: int, lane: int, t_us: int, outcome: int) -> tuple[int, int]:

@@ -398,6 +398,7 @@ class Recorder:
             susp = pending.pop(lane, None)
             if susp is not None:
                 self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
+                self.fates.suspensions.append((lane, susp[0], starts[i]))
             if waiter is not None:
                 pending[lane] = (
                     ends[i],
