@@ -172,3 +172,30 @@ def test_free_threaded_builds_and_the_switch_get_the_pure_python_twins():
     assert not use_speedups({"THREADLINE_PURE_PYTHON": "1"}, free_threaded=False)
     # importing _speedups there would turn the GIL back on for the whole process
     assert not use_speedups({}, free_threaded=True)
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_step_columns_and_pack_q_agree_with_their_python_twins():
+    from struct import pack
+
+    from threadline.record.step_columns import py_step_columns
+
+    # tasks -1 and -2 are known (lanes 4 and 7), -9 is not; -2 waits once, lane 4 had a suspension
+    # pending from an earlier batch; one step of -1 is 500 us long
+    steps = [-1, 10, 20, None, None, -2, 21, 30, "asyncio.Lock", None, -9, 31, 40, None, None]
+    steps += [-2, 41, 50, None, None, -1, 51, 551, None, None, -2, 560, 570, int, None]
+    results = []
+    for implementation in (speedups.step_columns, py_step_columns):
+        last_end: dict[int, int] = {9: 1}
+        columns = implementation(steps, {-1: 4, -2: 7}, last_end, {4: (5, 0)}, 400)
+        results.append((columns, last_end))
+    (c, c_last), (py, py_last) = results
+    assert c == py
+    assert c_last == py_last == {9: 1, 4: 551, 7: 570}
+    lanes, starts, ends, look, long = c
+    assert lanes == pack("5q", 4, 7, 7, 4, 7) and starts == pack("5q", 10, 21, 41, 51, 560)
+    assert ends == pack("5q", 20, 30, 50, 551, 570)
+    assert look == [0, 1, 3, 4, 5] and long == [4]
+    assert speedups.pack_q([1, -(2**63), 2**63 - 1]) == pack("3q", 1, -(2**63), 2**63 - 1)
+    with pytest.raises(TypeError):
+        speedups.pack_q([1, "2"])

@@ -1123,8 +1123,93 @@ static PyObject *pack_q(PyObject *module, PyObject *values) {
     return out;
 }
 
+/* ------------------------------------------------------------------------------ step_columns */
+
+#define STEP_FIELDS 5 /* record/recorder.py STEP_FIELDS */
+
+/* The run spans of a batch of raw steps, as record/step_columns.py py_step_columns makes them
+ * (its twin, with the contract): (lanes, starts, ends) as int64 bytes for the steps of known
+ * tasks, the indices of the steps to look at one by one (their lane has a suspension pending, or
+ * gets one in the batch), those of steps at least threshold_us long; lane_last_end updated. */
+static PyObject *step_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
+        !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "step_columns(steps: list, task_lane: dict, lane_last_end: dict, "
+                                         "pending: dict, threshold_us: int)");
+        return NULL;
+    }
+    PyObject *steps = args[0], *task_lane = args[1], *last_end = args[2], *pending = args[3];
+    long long threshold = PyLong_AsLongLong(args[4]);
+    if (threshold == -1 && PyErr_Occurred()) return NULL;
+    Py_ssize_t total = PyList_GET_SIZE(steps) / STEP_FIELDS, n = 0;
+    PyObject *lanes = PyBytes_FromStringAndSize(NULL, total * 8), *starts = PyBytes_FromStringAndSize(NULL, total * 8),
+             *ends = PyBytes_FromStringAndSize(NULL, total * 8), *look = PyList_New(0), *longs = PyList_New(0),
+             *waiting = PySet_New(NULL);
+    Py_ssize_t *index = PyMem_Malloc((total + 1) * sizeof(Py_ssize_t)); /* kept step -> raw step */
+    PyObject **lane_of = PyMem_Malloc((total + 1) * sizeof(PyObject *)); /* borrowed from task_lane */
+    PyObject *result = NULL;
+    if (!lanes || !starts || !ends || !look || !longs || !waiting || !index || !lane_of) goto done;
+    long long *lane_col = (long long *)PyBytes_AS_STRING(lanes), *start_col = (long long *)PyBytes_AS_STRING(starts),
+              *end_col = (long long *)PyBytes_AS_STRING(ends);
+    PyObject **raw = PySequence_Fast_ITEMS(steps);
+    for (Py_ssize_t i = 0; i < total; i++) {
+        PyObject **step = raw + i * STEP_FIELDS;
+        PyObject *lane = PyDict_GetItemWithError(task_lane, step[0]); /* borrowed */
+        if (lane == NULL) {
+            if (PyErr_Occurred()) goto done;
+            continue; /* a task no longer known (should not happen): its steps are dropped */
+        }
+        long long l = PyLong_AsLongLong(lane), a = PyLong_AsLongLong(step[1]), b = PyLong_AsLongLong(step[2]);
+        if (PyErr_Occurred() || PyDict_SetItem(last_end, lane, step[2]) < 0) goto done;
+        if (step[3] != Py_None && PySet_Add(waiting, lane) < 0) goto done;
+        if (b - a >= threshold) {
+            PyObject *at = PyLong_FromSsize_t(i);
+            if (at == NULL || PyList_Append(longs, at) < 0) {
+                Py_XDECREF(at);
+                goto done;
+            }
+            Py_DECREF(at);
+        }
+        lane_col[n] = l;
+        start_col[n] = a;
+        end_col[n] = b;
+        index[n] = i;
+        lane_of[n++] = lane;
+    }
+    if (PyDict_GET_SIZE(pending) > 0 || PySet_GET_SIZE(waiting) > 0) {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            int hit = PySet_Contains(waiting, lane_of[k]);
+            if (hit == 0) hit = PyDict_Contains(pending, lane_of[k]);
+            if (hit < 0) goto done;
+            if (!hit) continue;
+            PyObject *at = PyLong_FromSsize_t(index[k]);
+            if (at == NULL || PyList_Append(look, at) < 0) {
+                Py_XDECREF(at);
+                goto done;
+            }
+            Py_DECREF(at);
+        }
+    }
+    if (n < total && (_PyBytes_Resize(&lanes, n * 8) < 0 || _PyBytes_Resize(&starts, n * 8) < 0 ||
+                      _PyBytes_Resize(&ends, n * 8) < 0))
+        goto done;
+    result = PyTuple_Pack(5, lanes, starts, ends, look, longs);
+done:
+    PyMem_Free(index);
+    PyMem_Free(lane_of);
+    Py_XDECREF(lanes);
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    Py_XDECREF(look);
+    Py_XDECREF(longs);
+    Py_XDECREF(waiting);
+    return result;
+}
+
 static PyMethodDef speedups_functions[] = {
-    {"pack_q", (PyCFunction)pack_q, METH_O, "a list of ints as native int64 bytes"}, {NULL}};
+    {"pack_q", (PyCFunction)pack_q, METH_O, "a list of ints as native int64 bytes"},
+    {"step_columns", (PyCFunction)(void (*)(void))step_columns, METH_FASTCALL, "the run spans of a batch of raw steps"},
+    {NULL}};
 
 /* ---------------------------------------------------------------------------------- module */
 

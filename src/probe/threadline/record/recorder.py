@@ -18,8 +18,7 @@ import time
 import uuid
 from array import array
 from collections.abc import Callable
-from itertools import compress, count, repeat
-from operator import is_not, sub
+from itertools import count
 from time import perf_counter
 from typing import Any
 
@@ -37,9 +36,9 @@ from ..schema import (
     TRACE_SCHEMA_VERSION,
 )
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
-from .columns import extend_q
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
+from .step_columns import STEP_FIELDS, step_columns
 from .tasks import (
     END_FIELDS,
     GONE_FIELDS,
@@ -53,9 +52,6 @@ from .tasks import (
 
 _FLOAT_COLUMNS = {("cpu", "util"), ("samples", "cpu")}
 
-# task key, start and end (microseconds since the trace's start, as Recorder.us), what it awaits next
-# (None, a label, a future's class), the code awaiting it
-STEP_FIELDS = 5
 
 # How often a conversion looks for tasks that finished unseen (close_tasks: it visits every live
 # task, so doing it on every batch of a program with 20k live tasks cost more than the batch).
@@ -359,68 +355,49 @@ class Recorder:
         return lane
 
     def _convert_steps(self, steps: list[Any]) -> None:
-        """Steps become run spans column by column; only steps that await something, or end a
-        suspension, or held the loop too long, are looked at one by one."""
+        """Steps become run spans column by column (step_columns.py); only steps that await
+        something, or end a suspension, or held the loop too long, are looked at one by one."""
         if not steps:
             return
-        try:
-            lanes = list(map(self.task_lane.__getitem__, steps[0::STEP_FIELDS]))
-        except KeyError:  # steps of tasks that are no longer known (should not happen): drop them
-            known = self.task_lane
-            steps = [
-                v for i in range(0, len(steps), STEP_FIELDS) if steps[i] in known for v in steps[i : i + STEP_FIELDS]
-            ]
-            lanes = list(map(known.__getitem__, steps[0::STEP_FIELDS]))
-        starts = steps[1::STEP_FIELDS]
-        ends = steps[2::STEP_FIELDS]
-        waiters = steps[3::STEP_FIELDS]
-        codes = steps[4::STEP_FIELDS]
-        n = len(lanes)
+        threshold_us = int(self.block_threshold_s * 1e6)
+        task_lane = self.task_lane
+        lanes, starts, ends, look, long = step_columns(
+            steps, task_lane, self.lane_last_end, self.pending_suspend, threshold_us
+        )
+        n = len(lanes) // 8
         spans = self.tables["spans"]
         take = min(n, max(0, self.capacity - self.events))
         if take:
-            extend_q(spans["lane"], lanes[:take] if take < n else lanes)
+            spans["lane"].frombytes(lanes[: take * 8])
             spans["kind"].extend(array("q", [SPAN_RUN]) * take)
-            extend_q(spans["start"], starts[:take] if take < n else starts)
-            extend_q(spans["end"], ends[:take] if take < n else ends)
+            spans["start"].frombytes(starts[: take * 8])
+            spans["end"].frombytes(ends[: take * 8])
             spans["label"].extend(array("q", [-1]) * take)
             spans["lock"].extend(array("q", [-1]) * take)
         self.events += take
         self.dropped += n - take
-        self.lane_last_end.update(zip(lanes, ends, strict=True))
-        # Suspensions: from the end of a step that left the task waiting to the start of its next
-        # step. Only the steps of a lane that has a suspension pending, or gets one in this batch,
-        # are looked at (found at C speed: a loop of tasks that never wait has none).
+        # Suspensions: from the end of a step that left the task waiting to the start of its next step.
         pending = self.pending_suspend
-        waiting = set(pending).union(compress(lanes, map(is_not, waiters, repeat(None))))
-        for i in compress(range(n), map(waiting.__contains__, lanes)) if waiting else ():
-            lane, waiter = lanes[i], waiters[i]
+        for i in look:
+            key, start, end, waiter, code = steps[i * STEP_FIELDS : (i + 1) * STEP_FIELDS]
+            lane = task_lane[key]
             susp = pending.pop(lane, None)
             if susp is not None:
-                self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], starts[i], susp[1], -1)
-                self.fates.suspensions.append((lane, susp[0], starts[i]))
+                self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], start, susp[1], -1)
+                self.fates.suspensions.append((lane, susp[0], start))
             if waiter is not None:
-                pending[lane] = (
-                    ends[i],
-                    describe_label(self, waiter if waiter.__class__ is str else (waiter, codes[i])),
-                )
-                if codes[i].__class__ is int:  # suspended on a traced task: its key
-                    self.fates.awaited_task(lane, codes[i], ends[i], self)
+                pending[lane] = (end, describe_label(self, waiter if waiter.__class__ is str else (waiter, code)))
+                if code.__class__ is int:  # suspended on a traced task: its key
+                    self.fates.awaited_task(lane, code, end, self)
         # Steps that held the loop too long.
-        threshold_us = int(self.block_threshold_s * 1e6)
-        lengths = list(map(sub, ends, starts))
-        if max(lengths) < threshold_us:  # the usual case: no step is looked at
-            return
-        for i, length in enumerate(lengths):
-            if length < threshold_us:
-                continue
-            task, start, end = steps[i * STEP_FIELDS], starts[i], ends[i]
+        for i in long:
+            key, start, end = steps[i * STEP_FIELDS : i * STEP_FIELDS + 3]
             location = (
                 self._blocked_location(self.t0 + start / 1e6, self.t0 + end / 1e6)
-                or self.blocked_hint.pop((task, start), None)
+                or self.blocked_hint.pop((key, start), None)
                 or "unknown location"
             )
-            self.event_row("spans", lanes[i], SPAN_BLOCKED, start, end, self.string(location), -1)
+            self.event_row("spans", task_lane[key], SPAN_BLOCKED, start, end, self.string(location), -1)
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
