@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import weakref
 from asyncio import events
 from pathlib import Path
 
@@ -199,3 +200,26 @@ def test_step_columns_and_pack_q_agree_with_their_python_twins():
     assert speedups.pack_q([1, -(2**63), 2**63 - 1]) == pack("3q", 1, -(2**63), 2**63 - 1)
     with pytest.raises(TypeError):
         speedups.pack_q([1, "2"])
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_task_names_agree_with_their_python_twin():
+    from threadline.record.tasks import py_task_names
+
+    class Odd:
+        def get_name(self) -> str:
+            raise RuntimeError("a foreign task type")
+
+    class Named:
+        def __init__(self, name: object) -> None:
+            self.name = name
+
+        def get_name(self) -> object:
+            return self.name
+
+    things = [Named("Task-12"), Named("Task-12"), Named("worker-1"), Named(7), Odd()]
+    refs = [weakref.ref(thing) for thing in things] + [weakref.ref(Named("gone"))]
+    coro_names = ["main", "", "work", "work", "work", "work"]
+    expected = ["", "Task-12", "worker-1", "7", "task", ""]
+    assert py_task_names(refs, coro_names) == expected
+    assert speedups.task_names(refs, coro_names) == expected

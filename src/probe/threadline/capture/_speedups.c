@@ -551,9 +551,10 @@ typedef struct {
 
 static PyObject *ident_of(Py_ssize_t ident) { return PyLong_FromSsize_t(ident); }
 
-/* A new key for the task, found from its id from now on; its weak reference (asyncio_hooks.py
- * PyTaskKeys.track). */
-static PyObject *taskkeys_track(TaskKeys *self, PyObject *task) {
+/* A new key for the task, found from its id from now on: its weak reference, and in *key_out (when
+ * not NULL) a new reference to the key object the id maps to, so records can share it (a dict
+ * finds an identical key without comparing). */
+static PyObject *track_task(TaskKeys *self, PyObject *task, PyObject **key_out) {
     PyObject *args = PyTuple_Pack(2, task, self->callback);
     if (args == NULL) return NULL;
     /* weakref.ref.__new__ for our subtype (its __init__ only checks the arguments again) */
@@ -571,9 +572,13 @@ static PyObject *taskkeys_track(TaskKeys *self, PyObject *task) {
         return NULL;
     }
     Py_DECREF(ident);
-    Py_DECREF(key);
+    if (key_out != NULL) *key_out = key;
+    else Py_DECREF(key);
     return (PyObject *)ref;
 }
+
+/* asyncio_hooks.py PyTaskKeys.track */
+static PyObject *taskkeys_track(TaskKeys *self, PyObject *task) { return track_task(self, task, NULL); }
 
 /* Runs while the task is being destroyed, before its memory (and id) can be reused. */
 static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
@@ -719,6 +724,7 @@ typedef struct {
     PyObject *raw_tasks;     /* list: TASK_FIELDS values a task (record/tasks.py) */
     PyObject *code_kind;     /* dict id(code) -> 0 asyncio or the probe, 1 kernel machinery, 2 other */
     PyObject *codes;         /* list: keeps the codes in code_kind alive, so an id stays their own */
+    PyObject *lines;         /* dict (id(code), instruction) -> line, of codes in codes */
     PyObject *classify;      /* classify(code) -> kind, for a code seen the first time */
     PyObject *housekeeping;  /* set of id(code) of the loop's own coroutines (shutdown_asyncgens …) */
     PyObject *current_tasks; /* asyncio.tasks._current_tasks: loop -> its running task */
@@ -728,7 +734,7 @@ typedef struct {
     vectorcallfunc vectorcall;
 } TaskCreator;
 
-static PyObject *s_task_factory, *s_closed, *s_source_traceback, *s_name, *s_qualname, *s_loop;
+static PyObject *s_task, *s_task_factory, *s_closed, *s_source_traceback, *s_name, *s_qualname, *s_loop;
 
 /* The kind of the first frame up from the caller that is not asyncio's or the probe's, and that
  * frame (a new reference, or NULL at the top); -1 on error. */
@@ -765,6 +771,22 @@ static int creating_frame(TaskCreator *self, PyFrameObject **found) {
     return kind;
 }
 
+/* The frame's line, by (code, instruction) from a cache: working it out walks the code's line
+ * table, which cost more than all the rest of recording a task. */
+static PyObject *line_of(TaskCreator *self, PyFrameObject *frame, PyObject *code) {
+    PyObject *at = Py_BuildValue("(ni)", (Py_ssize_t)code, PyFrame_GetLasti(frame));
+    if (at == NULL) return NULL;
+    PyObject *line = PyDict_GetItemWithError(self->lines, at); /* borrowed */
+    if (line != NULL) {
+        Py_DECREF(at);
+        return Py_NewRef(line);
+    }
+    line = PyErr_Occurred() ? NULL : PyLong_FromLong(PyFrame_GetLineNumber(frame));
+    if (line != NULL && PyDict_SetItem(self->lines, at, line) < 0) Py_CLEAR(line);
+    Py_DECREF(at);
+    return line;
+}
+
 /* Records a task made here: the raw task record, as the Python twin appends it. */
 static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, PyObject *task) {
     PyObject *code = NULL;
@@ -783,9 +805,13 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
         Py_XDECREF(frame);
         return 0;
     }
-    int lineno = frame ? PyFrame_GetLineNumber(frame) : 0;
     PyObject *frame_code = frame ? (PyObject *)PyFrame_GetCode(frame) : Py_NewRef(Py_None);
+    PyObject *line = frame ? line_of(self, frame, frame_code) : PyLong_FromLong(0);
     Py_XDECREF(frame);
+    if (line == NULL) {
+        Py_DECREF(frame_code);
+        return -1;
+    }
     /* the creator: the running task's key, else the thread */
     PyObject *creator = NULL;
     PyObject *current = PyDict_GetItemWithError(self->current_tasks, loop); /* borrowed */
@@ -796,13 +822,13 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
         Py_XDECREF(ident);
     }
     if (creator == NULL && !PyErr_Occurred()) creator = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
-    PyObject *ref = creator ? taskkeys_track(self->keys, task) : NULL;
+    PyObject *key = NULL;
+    PyObject *ref = creator ? track_task(self->keys, task, &key) : NULL;
     PyObject *start = ref ? PyLong_FromLongLong(us_since(now_s(), self->base)) : NULL;
-    PyObject *line = start ? PyLong_FromLong(lineno) : NULL;
     PyObject *name = NULL, *qualname = NULL;
     int rc = -1;
-    if (line != NULL && lookup_attr(coro, s_name, &name) >= 0 && lookup_attr(coro, s_qualname, &qualname) >= 0) {
-        PyObject *values[8] = {PyLong_FromLongLong(((TaskRef *)ref)->key),
+    if (start != NULL && lookup_attr(coro, s_name, &name) >= 0 && lookup_attr(coro, s_qualname, &qualname) >= 0) {
+        PyObject *values[8] = {key,
                                start,
                                creator,
                                frame_code,
@@ -810,13 +836,13 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
                                ref,
                                name ? name : s_empty,
                                qualname ? qualname : s_empty};
-        rc = values[0] ? 0 : -1;
+        rc = 0;
         for (int i = 0; i < 8 && rc == 0; i++) rc = PyList_Append(self->raw_tasks, values[i]);
-        Py_XDECREF(values[0]);
     }
+    Py_XDECREF(key);
     Py_XDECREF(name);
     Py_XDECREF(qualname);
-    Py_XDECREF(line);
+    Py_DECREF(line);
     Py_XDECREF(start);
     Py_XDECREF(ref);
     Py_XDECREF(creator);
@@ -894,10 +920,11 @@ static PyObject *taskcreator_new(PyTypeObject *type, PyObject *args, PyObject *k
     self->convert = Py_NewRef(convert);
     self->code_kind = PyDict_New();
     self->codes = PyList_New(0);
+    self->lines = PyDict_New();
     self->limit = limit;
     self->base = base;
     self->vectorcall = (vectorcallfunc)taskcreator_vectorcall;
-    if (self->code_kind == NULL || self->codes == NULL) {
+    if (self->code_kind == NULL || self->codes == NULL || self->lines == NULL) {
         Py_DECREF(self);
         return NULL;
     }
@@ -911,6 +938,7 @@ static int taskcreator_traverse(TaskCreator *self, visitproc visit, void *arg) {
     Py_VISIT(self->raw_tasks);
     Py_VISIT(self->code_kind);
     Py_VISIT(self->codes);
+    Py_VISIT(self->lines);
     Py_VISIT(self->classify);
     Py_VISIT(self->housekeeping);
     Py_VISIT(self->current_tasks);
@@ -925,6 +953,7 @@ static int taskcreator_clear(TaskCreator *self) {
     Py_CLEAR(self->raw_tasks);
     Py_CLEAR(self->code_kind);
     Py_CLEAR(self->codes);
+    Py_CLEAR(self->lines);
     Py_CLEAR(self->classify);
     Py_CLEAR(self->housekeeping);
     Py_CLEAR(self->current_tasks);
@@ -1206,8 +1235,69 @@ done:
     return result;
 }
 
+/* -------------------------------------------------------------------------------- task_names */
+
+/* The names of the tasks behind weak references, as record/tasks.py py_task_names reads them (its
+ * twin): "" for a task gone, or with a default name ("Task-12") when its coroutine has a name,
+ * "task" for one whose get_name fails. */
+static PyObject *task_names(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyList_Check(args[0]) || !PyList_Check(args[1]) ||
+        PyList_GET_SIZE(args[0]) != PyList_GET_SIZE(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "task_names(refs: list, coro_names: list) of one length");
+        return NULL;
+    }
+    PyObject *refs = args[0], *coro_names = args[1];
+    Py_ssize_t n = PyList_GET_SIZE(refs);
+    PyObject *names = PyList_New(n);
+    if (names == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *ref = PyList_GET_ITEM(refs, i), *task = NULL;
+        if (!PyWeakref_Check(ref)) {
+            PyErr_SetString(PyExc_TypeError, "task_names takes a list of weak references");
+            Py_DECREF(names);
+            return NULL;
+        }
+#if PY_VERSION_HEX >= 0x030D0000
+        if (PyWeakref_GetRef(ref, &task) < 0) {
+            Py_DECREF(names);
+            return NULL;
+        }
+#else
+        task = Py_NewRef(PyWeakref_GET_OBJECT(ref));
+        if (task == Py_None) Py_CLEAR(task);
+#endif
+        PyObject *name = task ? PyObject_CallMethodNoArgs(task, s_get_name) : Py_NewRef(s_empty);
+        Py_XDECREF(task);
+        if (name == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+                Py_DECREF(names);
+                return NULL;
+            }
+            PyErr_Clear(); /* a foreign task type */
+            name = Py_NewRef(s_task);
+        } else if (!PyUnicode_Check(name)) {
+            Py_SETREF(name, PyObject_Str(name));
+            if (name == NULL) {
+                Py_DECREF(names);
+                return NULL;
+            }
+        }
+        PyObject *coro_name = PyList_GET_ITEM(coro_names, i);
+        int named_coro = PyObject_IsTrue(coro_name);
+        if (named_coro < 0) {
+            Py_DECREF(name);
+            Py_DECREF(names);
+            return NULL;
+        }
+        if (named_coro && is_default_name(name)) Py_SETREF(name, Py_NewRef(s_empty));
+        PyList_SET_ITEM(names, i, name);
+    }
+    return names;
+}
+
 static PyMethodDef speedups_functions[] = {
     {"pack_q", (PyCFunction)pack_q, METH_O, "a list of ints as native int64 bytes"},
+    {"task_names", (PyCFunction)(void (*)(void))task_names, METH_FASTCALL, "the names of the tasks behind weak references"},
     {"step_columns", (PyCFunction)(void (*)(void))step_columns, METH_FASTCALL, "the run spans of a batch of raw steps"},
     {NULL}};
 
@@ -1229,7 +1319,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"},
                  {&s_empty, ""},                 {&s_task_factory, "_task_factory"}, {&s_closed, "_closed"},
                  {&s_source_traceback, "_source_traceback"}, {&s_name, "__name__"}, {&s_qualname, "__qualname__"},
-                 {&s_loop, "loop"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
+                 {&s_loop, "loop"}, {&s_task, "task"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;

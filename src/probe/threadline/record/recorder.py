@@ -118,6 +118,8 @@ class Recorder:
         self.label_cache: dict[Any, tuple[Any, int]] = {}  # id(code) or a future's class -> (code, label)
         # (task name or "", coroutine name, qualname) -> (lane name, its string index, aliases)
         self.lane_name_cache: dict[tuple[str, str, str], tuple[str, int, list[str]]] = {}
+        # (id(code), line) -> (code, site string index): a task creation site, the code kept alive
+        self.site_cache: dict[tuple[int, int], tuple[Any, int]] = {}
         self.blocked_hint: dict[tuple[Any, int], str] = {}  # (task key, step start us) -> site
         self.lane_aliases: dict[int, list[str]] = {}
         self.fates = Fates()  # cancel reasons, never-awaited coroutines, await edges

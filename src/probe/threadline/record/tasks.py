@@ -9,9 +9,11 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ..capture.compiled import speedups
 from ..frames import location_of_frame
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED, OUT_ERROR, OUT_OK
 from .columns import extend_q
@@ -110,58 +112,69 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
     task_lane = rec.task_lane
     task_lane.update(zip(keys, range(base, base + n), strict=True))
     rec.open_tasks.update(zip(keys, range(base, base + n), strict=True))
-    names_cache = rec.lane_name_cache
-    sites: dict[tuple[int, int], int] = {}
-    name_col: list[int] = []
-    site_col: list[int] = []
-    lane_names: list[str] = []
-    aliased: list[tuple[int, list[str]]] = []
-    for i, (code, lineno, ref, coro_name, qualname) in enumerate(
-        zip(
-            tasks[3::TASK_FIELDS],
-            tasks[4::TASK_FIELDS],
-            tasks[5::TASK_FIELDS],
-            tasks[6::TASK_FIELDS],
-            tasks[7::TASK_FIELDS],
-            strict=True,
-        )
-    ):
-        task = ref()
-        task_name = _name_of(task) if task is not None else ""
-        if task_name and coro_name and is_default_name(task_name):
-            task_name = ""  # named after its coroutine (see lane_name): one cache entry for all of them
-        named = names_cache.get((task_name, coro_name, qualname))
-        if named is None:
-            name, aliases = lane_name(task_name, str(coro_name), str(qualname))
-            named = names_cache[(task_name, coro_name, qualname)] = (name, rec.string(name), aliases)
-        lane_names.append(named[0])
-        name_col.append(named[1])
-        if named[2]:
-            aliased.append((base + i, named[2]))
-        site = sites.get((id(code), lineno))  # (the batch keeps its codes alive: ids stay unique)
-        if site is None:
-            site = sites[(id(code), lineno)] = rec.string(location_of_frame(code, lineno)) if code is not None else -1
-        site_col.append(site)
-    del task
+    # Names and sites from caches, at C speed; only what a cache misses is worked out.
+    refs, coro_names, qualnames = tasks[5::TASK_FIELDS], tasks[6::TASK_FIELDS], tasks[7::TASK_FIELDS]
+    name_keys = list(zip(task_names(refs, coro_names), coro_names, qualnames, strict=True))
+    named = list(map(rec.lane_name_cache.get, name_keys))
+    for i in compress(range(n), map(is_, named, repeat(None))):
+        named[i] = rec.lane_name_cache.get(name_keys[i]) or _lane_name_entry(rec, *name_keys[i])
+    lane_names = list(map(itemgetter(0), named))
+    aliased = [(base + i, named[i][2]) for i in compress(range(n), map(itemgetter(2), named))]
+    codes, linenos = tasks[3::TASK_FIELDS], tasks[4::TASK_FIELDS]
+    site_keys = list(zip(map(id, codes), linenos, strict=True))
+    sites = list(map(rec.site_cache.get, site_keys))
+    for i in compress(range(n), map(is_, sites, repeat(None))):
+        sites[i] = rec.site_cache.get(site_keys[i]) or _site_entry(rec, codes[i], linenos[i])
     cols["kind"].extend(array("q", [LANE_TASK]) * n)
-    extend_q(cols["name"], name_col)
+    extend_q(cols["name"], list(map(itemgetter(1), named)))
     cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
     cols["parent"].extend(array("q", [-1]) * n)
     creators = tasks[2::TASK_FIELDS]
-    created = list(map(task_lane.get, creators))  # mostly a task's key (a thread's ident is no key)
-    extend_q(cols["created_by"], [-1 if lane is None else lane for lane in created] if None in created else created)
-    extend_q(cols["site"], site_col)
+    created = list(map(task_lane.get, creators, repeat(-1)))  # mostly a task's (a thread's ident is no key)
+    extend_q(cols["created_by"], created)
+    extend_q(cols["site"], list(map(itemgetter(1), sites)))
     extend_q(cols["start"], starts)
     cols["os_id"].extend(array("q", [-1]) * n)
     rec.lane_names.extend(lane_names)
     rec.lane_groups.extend(["asyncio"] * n)
     for lane, aliases in aliased:
         rec.lane_aliases[lane] = list(aliases)  # its own list: a later rename appends to it
-    if None in created:  # threads and untraced tasks: lanes of their own, made after these
+    if -1 in created:  # threads and untraced tasks: lanes of their own, made after these
         created_col = cols["created_by"]
         for i, lane in enumerate(created):
-            if lane is None and creators[i] is not None:
+            if lane < 0 and creators[i] is not None:
                 created_col[base + i] = rec.who_lane(creators[i], starts[i])
+
+
+def _lane_name_entry(rec: Recorder, task_name: str, coro_name: Any, qualname: Any) -> tuple[str, int, list[str]]:
+    """A lane name cache entry: (name, its string index, aliases)."""
+    name, aliases = lane_name(task_name, str(coro_name), str(qualname))
+    entry = rec.lane_name_cache[(task_name, coro_name, qualname)] = (name, rec.string(name), aliases)
+    return entry
+
+
+def _site_entry(rec: Recorder, code: Any, lineno: int) -> tuple[Any, int]:
+    """A site cache entry: (the code, kept so its id stays its own; the site's string index)."""
+    entry = rec.site_cache[(id(code), lineno)] = (
+        code,
+        rec.string(location_of_frame(code, lineno)) if code is not None else -1,
+    )
+    return entry
+
+
+def py_task_names(refs: list[Any], coro_names: list[Any]) -> list[str]:
+    """The names of the tasks behind weak references (twin of ``_speedups.task_names``): "" for a
+    task gone, or with a default name ("Task-12") when its coroutine has a name (the lane is named
+    after the coroutine then, see lane_name)."""
+    names = []
+    for ref, coro_name in zip(refs, coro_names, strict=True):
+        task = ref()
+        name = _name_of(task) if task is not None else ""
+        names.append("" if name and coro_name and is_default_name(name) else name)
+    return names
+
+
+task_names = speedups.task_names if speedups is not None else py_task_names
 
 
 def _name_of(task: Any) -> str:
