@@ -114,17 +114,18 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
     rec.open_tasks.update(zip(keys, range(base, base + n), strict=True))
     # Names and sites from caches, at C speed; only what a cache misses is worked out.
     refs, coro_names, qualnames = tasks[5::TASK_FIELDS], tasks[6::TASK_FIELDS], tasks[7::TASK_FIELDS]
-    name_keys = list(zip(task_names(refs, coro_names), coro_names, qualnames, strict=True))
-    named = list(map(rec.lane_name_cache.get, name_keys))
+    # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
+    task_name_col = task_names(refs, coro_names)
+    named = list(map(rec.lane_name_cache.get, zip(task_name_col, coro_names, qualnames, strict=True)))
     for i in compress(range(n), map(is_, named, repeat(None))):
-        named[i] = rec.lane_name_cache.get(name_keys[i]) or _lane_name_entry(rec, *name_keys[i])
+        key = (task_name_col[i], coro_names[i], qualnames[i])
+        named[i] = rec.lane_name_cache.get(key) or _lane_name_entry(rec, *key)
     lane_names = list(map(itemgetter(0), named))
     aliased = [(base + i, named[i][2]) for i in compress(range(n), map(itemgetter(2), named))]
     codes, linenos = tasks[3::TASK_FIELDS], tasks[4::TASK_FIELDS]
-    site_keys = list(zip(map(id, codes), linenos, strict=True))
-    sites = list(map(rec.site_cache.get, site_keys))
+    sites = list(map(rec.site_cache.get, zip(map(id, codes), linenos, strict=True)))
     for i in compress(range(n), map(is_, sites, repeat(None))):
-        sites[i] = rec.site_cache.get(site_keys[i]) or _site_entry(rec, codes[i], linenos[i])
+        sites[i] = rec.site_cache.get((id(codes[i]), linenos[i])) or _site_entry(rec, codes[i], linenos[i])
     cols["kind"].extend(array("q", [LANE_TASK]) * n)
     extend_q(cols["name"], list(map(itemgetter(1), named)))
     cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
