@@ -223,3 +223,19 @@ def test_task_names_agree_with_their_python_twin():
     expected = ["", "Task-12", "worker-1", "7", "task", ""]
     assert py_task_names(refs, coro_names) == expected
     assert speedups.task_names(refs, coro_names) == expected
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_raw_buffers_are_out_of_the_cyclic_gc_and_still_lists():
+    import gc
+
+    from threadline.record.raw_buffers import raw_buffer
+
+    buffer = raw_buffer()
+    buffer.extend([1, "two", None])
+    assert type(buffer) is list and not gc.is_tracked(buffer) and buffer == [1, "two", None]
+    with threadline.trace(display=False) as t:
+        asyncio.run(asyncio.sleep(0))
+        assert not gc.is_tracked(t.recorder.raw_steps)
+    with pytest.raises(TypeError):
+        speedups.untrack((1, 2))

@@ -1295,8 +1295,24 @@ static PyObject *task_names(PyObject *module, PyObject *const *args, Py_ssize_t 
     return names;
 }
 
+/* ----------------------------------------------------------------------------------- untrack */
+
+/* Takes a raw buffer (a list) out of the cyclic GC: each of its passes would walk every value in
+ * it, and a buffer holds up to hundreds of thousands. Safe because a buffer is never part of a
+ * cycle: what it holds (ints, strings, classes, codes, weak references) holds nothing back, and
+ * the buffer goes when its recorder does. */
+static PyObject *untrack(PyObject *module, PyObject *list) {
+    if (!PyList_CheckExact(list)) {
+        PyErr_SetString(PyExc_TypeError, "untrack takes a list");
+        return NULL;
+    }
+    if (PyObject_GC_IsTracked(list)) PyObject_GC_UnTrack(list);
+    return Py_NewRef(list);
+}
+
 static PyMethodDef speedups_functions[] = {
     {"pack_q", (PyCFunction)pack_q, METH_O, "a list of ints as native int64 bytes"},
+    {"untrack", (PyCFunction)untrack, METH_O, "a raw buffer (list) taken out of the cyclic GC"},
     {"task_names", (PyCFunction)(void (*)(void))task_names, METH_FASTCALL, "the names of the tasks behind weak references"},
     {"step_columns", (PyCFunction)(void (*)(void))step_columns, METH_FASTCALL, "the run spans of a batch of raw steps"},
     {NULL}};

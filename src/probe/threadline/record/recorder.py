@@ -38,6 +38,7 @@ from ..schema import (
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
+from .raw_buffers import raw_buffer
 from .step_columns import STEP_FIELDS, step_columns
 from .tasks import (
     END_FIELDS,
@@ -85,12 +86,12 @@ class Recorder:
         self._sent_rows = dict.fromkeys(TABLE_COLUMNS, 0)
         self._sent_strings = 0
         self.seq = 0
-        # Raw, hot: flat lists, see *_FIELDS.
-        self.raw_steps: list[Any] = []
-        self.raw_tasks: list[Any] = []
-        self.raw_ends: list[Any] = []
-        self.raw_gone: list[Any] = []
-        self.raw_acq: list[Any] = []
+        # Raw, hot: flat lists, see *_FIELDS (raw_buffers.py: out of the cyclic GC).
+        self.raw_steps: list[Any] = raw_buffer()
+        self.raw_tasks: list[Any] = raw_buffer()
+        self.raw_ends: list[Any] = raw_buffer()
+        self.raw_gone: list[Any] = raw_buffer()
+        self.raw_acq: list[Any] = raw_buffer()
         # Uncontended threading-lock acquisitions, one log per lock: (lock index, [thread ident,
         # acquired ns, released ns, ...]); only the lock's holder appends (see capture/locks/thread_locks.py).
         self.fast_logs: list[tuple[int, list[int]]] = []

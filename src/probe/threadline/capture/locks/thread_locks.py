@@ -13,6 +13,7 @@ import threading
 from time import perf_counter, perf_counter_ns
 from typing import Any
 
+from ...record.raw_buffers import raw_buffer
 from .core import LockCore
 from .registry import creation, register, state
 
@@ -257,7 +258,7 @@ def _fresh_activate(lock: Any) -> bool:
                 lock._globals = None
                 rec = state.rec
                 if rec is not None:
-                    rec.fast_logs.append((lock._idx, lock._log))
+                    rec.fast_logs.append((lock._idx, raw_buffer(lock._log)))
                 lock.__class__ = TracedRLock if isinstance(lock, TracedRLock) else TracedLock
     return state.rec is not None
 
