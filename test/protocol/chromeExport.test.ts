@@ -19,4 +19,24 @@ describe('Chrome Trace Event export: probe (Python) and lab (TypeScript)', () =>
   it('gives the same events and metadata from both exporters', () => {
     expect(fromPython).toEqual(toChromeTrace(trace));
   });
+
+  it('shows task fates and await edges: why a task was cancelled and by whom, who awaited whom', () => {
+    const events = toChromeTrace(trace).traceEvents;
+    const cancelled = events.filter(e => e.ph === 'i' && e.args?.reason);
+    // the TaskGroup's sleeping child, cancelled because its sibling failed
+    expect(cancelled.some(e => String(e.args?.reason).includes('TaskGroup') && e.args?.by === 'fails')).toBe(true);
+    const starts = events.filter(e => e.ph === 's');
+    const finishes = events.filter(e => e.ph === 'f');
+    expect(trace.awaits.lane.length).toBeGreaterThan(0);
+    expect(starts).toHaveLength(trace.awaits.lane.length);
+    expect(finishes.map(e => e.id)).toEqual(starts.map(e => e.id));
+    // each arrow goes from the awaiting task's lane to the awaited one's, when the wait began
+    starts.forEach((s, i) => {
+      expect([s.tid, finishes[i].tid, s.ts]).toEqual([
+        trace.awaits.lane[i] + 1,
+        trace.awaits.target[i] + 1,
+        trace.awaits.start[i]
+      ]);
+    });
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Export a trace as Chrome Trace Event JSON (opens in Perfetto and chrome://tracing): one
  * complete ("X") event per span, process/thread names as metadata, per-core CPU as counters,
- * lane ends as instant events. Pure.
+ * lane ends as instant events (with why a task was cancelled and by whom), and each await edge
+ * as a flow arrow from the awaiting task to the one it awaits, at the moment the wait began. Pure.
  */
 import {
   LANE_KIND_LABELS,
@@ -15,13 +16,17 @@ import type { Trace } from '../../protocol/trace.js';
 
 export interface ChromeEvent {
   name: string;
-  ph: 'X' | 'M' | 'C' | 'i';
+  ph: 'X' | 'M' | 'C' | 'i' | 's' | 'f';
   pid: number;
   tid?: number;
   ts?: number;
   dur?: number;
   cat?: string;
   s?: 'g' | 'p' | 't';
+  /** a flow's id (its start "s" and finish "f" events share it) */
+  id?: number;
+  /** a flow finish binds to the slice enclosing its time ("e") */
+  bp?: 'e';
   args?: Record<string, string | number>;
 }
 
@@ -84,7 +89,12 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
   }
   for (let i = 0; i < ends.lane.length; i++) {
     const outcome = ends.outcome[i];
+    const args: Record<string, string | number> = {};
     const detail = str(ends.detail[i]);
+    if (detail) args.detail = detail;
+    const reason = str(ends.reason[i]);
+    if (reason) args.reason = reason;
+    if (ends.by[i] >= 0) args.by = str(lanes.name[ends.by[i]]);
     events.push({
       name: OUTCOME_LABELS[outcome] ?? OUTCOME_LABELS[Outcome.ok],
       ph: 'i',
@@ -92,8 +102,15 @@ export function toChromeTrace(trace: Trace): ChromeTrace {
       ts: ends.t[i],
       pid: pidOf(ends.lane[i]),
       tid: tidOf(ends.lane[i]),
-      ...(detail ? { args: { detail } } : {})
+      ...(Object.keys(args).length ? { args } : {})
     });
+  }
+  const { awaits } = trace;
+  for (let i = 0; i < awaits.lane.length; i++) {
+    const [from, to, ts] = [awaits.lane[i], awaits.target[i], awaits.start[i]];
+    const flow = { name: 'await', cat: 'await', id: i + 1, ts };
+    events.push({ ...flow, ph: 's', pid: pidOf(from), tid: tidOf(from) });
+    events.push({ ...flow, ph: 'f', bp: 'e', pid: pidOf(to), tid: tidOf(to) });
   }
   for (let i = 0; i < cpu.t.length; i++) {
     const name = `cpu core ${cpu.core[i]}`;

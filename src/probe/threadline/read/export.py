@@ -25,8 +25,9 @@ _MAX_HOPS = 64  # parent links followed to find a lane's process (a cycle would 
 
 def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
     """The trace as a Chrome Trace Event document: processes are Chrome processes, tasks and threads
-    are threads of the process they run in; spans are complete events, lane ends instant events and
-    per-core CPU counters."""
+    are threads of the process they run in; spans are complete events, lane ends instant events
+    (with why a task was cancelled and by whom), await edges flow arrows from the awaiting task to
+    the awaited one when the wait began, and per-core CPU counters."""
     strings = trace["strings"]
     lanes, spans, ends, locks, cpu, meta = (
         trace["lanes"],
@@ -100,7 +101,9 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
         if args:
             event["args"] = args
         events.append(event)
-    for lane, t, outcome, detail_ref in zip(ends["lane"], ends["t"], ends["outcome"], ends["detail"], strict=True):
+    for lane, t, outcome, detail_ref, reason_ref, by in zip(
+        ends["lane"], ends["t"], ends["outcome"], ends["detail"], ends["reason"], ends["by"], strict=True
+    ):
         event = {
             "name": OUTCOME_LABELS.get(outcome, OUTCOME_LABELS[OUT_OK]),
             "ph": "i",
@@ -109,10 +112,18 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
             "pid": pid_of(lane),
             "tid": lane + 1,
         }
-        detail = text(detail_ref)
-        if detail:
-            event["args"] = {"detail": detail}
+        end_args = {"detail": text(detail_ref), "reason": text(reason_ref)}
+        if by >= 0:
+            end_args["by"] = text(lanes["name"][by])
+        end_args = {key: value for key, value in end_args.items() if value}
+        if end_args:
+            event["args"] = end_args
         events.append(event)
+    awaits = trace["awaits"]
+    for i, (source, target, ts) in enumerate(zip(awaits["lane"], awaits["target"], awaits["start"], strict=True)):
+        flow = {"name": "await", "cat": "await", "id": i + 1, "ts": ts}
+        events.append({**flow, "ph": "s", "pid": pid_of(source), "tid": source + 1})
+        events.append({**flow, "ph": "f", "bp": "e", "pid": pid_of(target), "tid": target + 1})
     for t, core, util in zip(cpu["t"], cpu["core"], cpu["util"], strict=True):
         events.append({"name": f"cpu core {core}", "ph": "C", "ts": t, "pid": kernel_pid, "args": {"util": util}})
     other: dict[str, Any] = {
