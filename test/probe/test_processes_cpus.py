@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import subprocess
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -11,6 +14,8 @@ from conftest import rows, s, validate
 from workers import burn, nap, square
 
 import threadline
+from threadline.capture.sampler import Sampler
+from threadline.record.recorder import Recorder
 
 LANE_PROCESS = 2
 # a hung kernel or worker must fail the test, not stall the suite
@@ -68,6 +73,73 @@ def test_cpu_samples_and_cores_busy():
     assert any(r["util"] > 0 for r in cpu)
     assert 0 <= t.cores_busy(10) <= (os.cpu_count() or 1)
     assert t.cores_busy(10) >= 1, "the pool kept at least one core busy"
+
+
+def _burn_then_wait(ready, stop):
+    while time.process_time() < 0.1:
+        pass
+    ready.set()
+    stop.wait(120)
+
+
+def _first_look_samples(started_during_trace: bool) -> list[float]:
+    """The CPU samples of a busy child after the sampler looked at it once (the child has burnt 0.1 s
+    of CPU and waits, so nothing depends on timing)."""
+    ctx = mp.get_context("fork")
+    ready, stop = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=_burn_then_wait, args=(ready, stop))
+    if not started_during_trace:
+        child.start()
+        assert ready.wait(120)
+    rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
+    sampler = Sampler(rec, sink=None, watch_idents=[], main_native={}, on_error=lambda exc: None)
+    try:
+        if started_during_trace:
+            child.start()
+            assert ready.wait(120)
+        rec.raw_misc.append(("process_start", child.pid, "burner", time.perf_counter(), None, None, "processes"))
+        rec.convert_misc()
+        sampler.sample(time.perf_counter())
+        lane = rec.pid_lane[child.pid]
+        samples = rec.tables["samples"]
+        return [cpu for at, cpu in zip(samples["lane"], samples["cpu"], strict=True) if at == lane]
+    finally:
+        stop.set()
+        child.join()
+
+
+def test_a_process_started_during_the_trace_is_sampled_at_the_first_look():
+    # A fork pool whose work took less than two sampling intervals (~0.2 s) was never seen on a core:
+    # the first look only took a baseline. Started during the trace, it used no CPU before its start.
+    samples = _first_look_samples(started_during_trace=True)
+    assert len(samples) == 1 and samples[0] > 0, samples
+
+
+def test_a_process_older_than_the_trace_gets_no_invented_baseline():
+    # its CPU before the trace is not the trace's: its first sample comes from the second look
+    assert _first_look_samples(started_during_trace=False) == []
+
+
+def test_the_first_tick_measures_the_cores_since_the_trace_began():
+    # psutil.cpu_percent() keeps its last reading per calling thread: the sampler thread's first call
+    # found none and gave every core 0 %, so a pool that ran within the first ~0.1 s kept no core busy.
+    # In a fresh interpreter, so that no earlier thread with the same ident left a reading behind.
+    script = """
+import threading, time
+from threadline.capture.sampler import Sampler
+from threadline.record.recorder import Recorder
+rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
+sampler = Sampler(rec, sink=None, watch_idents=[], main_native={}, on_error=print)
+start = time.process_time()
+while time.process_time() - start < 0.2:  # this process keeps a core busy
+    pass
+tick = threading.Thread(target=sampler.sample, args=(time.perf_counter(),))
+tick.start()
+tick.join()
+print(max(rec.tables["cpu"]["util"]))
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert float(run.stdout) > 0, run.stdout + run.stderr
 
 
 def test_effective_cpus(monkeypatch):

@@ -31,6 +31,30 @@ RAW_LIMIT = 250_000
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def core_times() -> list[tuple[float, float]]:
+    """(busy, total) seconds of each core since boot. Differences are taken here, not with
+    psutil.cpu_percent(), which keeps its last reading per calling thread: the sampler thread's
+    first call found none (every core 0 % at its first tick), and stop() samples from another thread."""
+    out = []
+    for times in psutil.cpu_times(percpu=True):
+        # guest time is counted in user time too
+        total = sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+        out.append((total - times.idle - getattr(times, "iowait", 0.0), total))
+    return out
+
+
+def started_ago(pid: int) -> float | None:
+    """Seconds since a process started (its start time in /proc/<pid>/stat, clock ticks since boot,
+    the clock of CLOCK_BOOTTIME), or None where the system cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            data = fh.read()
+        now = time.clock_gettime(time.CLOCK_BOOTTIME)
+        return max(0.0, now - int(data[data.rfind(b")") + 2 :].split()[19]) / _CLK_TCK)
+    except (OSError, AttributeError, IndexError, ValueError):
+        return None
+
+
 def read_thread_stat(tid: int) -> tuple[int, float] | None:
     """(core last run on, CPU seconds) of one of our threads, from /proc/self/task/<tid>/stat."""
     try:
@@ -70,8 +94,7 @@ class Sampler(threading.Thread):
         self.main_native = main_native  # native id -> lane of threads sampled from the start
         self.known_pids: set[int] = set()
         self.candidates: set[int] = set()
-        psutil.cpu_percent(percpu=True)  # the first psutil sample is meaningless: discard it
-        self.last_cpu_t = perf_counter()
+        self.core_times = core_times()
 
     def run(self) -> None:
         next_flush = perf_counter() + FLUSH_INTERVAL_S
@@ -143,7 +166,12 @@ class Sampler(threading.Thread):
     def sample(self, now: float) -> None:
         rec = self.rec
         t_us = rec.us(now)
-        per_core = psutil.cpu_percent(percpu=True)
+        cores = core_times()
+        per_core = [
+            min(100.0, max(0.0, (busy - busy0) / (total - total0) * 100)) if total > total0 else 0.0
+            for (busy, total), (busy0, total0) in zip(cores, self.core_times, strict=False)
+        ]
+        self.core_times = cores
         rec.add_cpu(t_us, per_core)
         # Threads: ours plus the tracing thread.
         lanes = dict(self.main_native)
@@ -165,6 +193,8 @@ class Sampler(threading.Thread):
             entry = self.procs.get(pid)
             try:
                 proc = entry[0] if entry else psutil.Process(pid)
+                if entry is None:
+                    entry = self.first_look(proc, now)
                 with proc.oneshot():
                     status = proc.status()
                     times = proc.cpu_times()
@@ -180,6 +210,18 @@ class Sampler(threading.Thread):
             self.procs[pid] = (proc, now, cpu_s)
             if entry is not None and now > entry[1]:
                 rec.add_sample(lane, t_us, core, max(0.0, (cpu_s - entry[2]) / (now - entry[1]) * 100))
+
+    def first_look(self, proc: psutil.Process, now: float) -> tuple[psutil.Process, float, float] | None:
+        """The baseline of a process seen for the first time: one started during the trace had used
+        no CPU at its start, so this look already gives a sample (without it, a worker's first
+        sample came a whole interval later, and a pool that did its work within ~0.2 s was never
+        seen on a core). A process older than the trace gives none until the next look."""
+        ago = started_ago(proc.pid)
+        # the start time is whole clock ticks (rounded down): a worker forked just after the trace
+        # began may look a tick older than it
+        if ago is None or now - ago < self.rec.t0 - 1 / _CLK_TCK:
+            return None
+        return (proc, now - ago, 0.0)
 
     def flush(self, final: bool = False) -> None:
         rec = self.rec
