@@ -14,6 +14,7 @@ import pytest
 from threadline import schema
 from threadline.capture.asyncio_hooks import PyTaskKeys
 from threadline.capture.compiled import speedups
+from threadline.capture.idents import ident
 from threadline.capture.step_hook import PyStepHook, as_handle_run
 from threadline.record.tasks import END_FIELDS
 
@@ -145,9 +146,9 @@ def test_forget_stops_following_a_task_and_clear_keeps_nothing(implementation):
         a, b = loop.create_task(_named()), loop.create_task(_named())
         ref_a, ref_b = keys.track(a), keys.track(b)
         assert ref_a.key == -1 and ref_b.key == -2 and ref_a() is a
-        assert tracked == {id(a): -1, id(b): -2}
+        assert tracked == {ident(a): -1, ident(b): -2}
         keys.forget(a)
-        assert tracked == {id(b): -2} and keys.refs == {ref_b}
+        assert tracked == {ident(b): -2} and keys.refs == {ref_b}
         keys.forget(a)  # twice: nothing to do
         await asyncio.gather(a, b)
         awaiting[-2] = "label"
@@ -163,3 +164,11 @@ def test_forget_stops_following_a_task_and_clear_keeps_nothing(implementation):
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
 def test_the_c_outcome_codes_are_the_schemas():
     assert (schema.OUT_OK, schema.OUT_ERROR, schema.OUT_CANCELLED) == (0, 1, 2)  # the enum in _speedups.c
+
+
+def test_idents_are_unique_and_spread_over_a_table():
+    # keyed by plain ids (multiples of 16), 4,096 tasks would share 256 of a 4,096-slot table's first probes
+    alive = [object() for _ in range(4096)]
+    idents = [ident(obj) for obj in alive]
+    assert len(set(idents)) == len(alive)
+    assert len({i & 4095 for i in idents}) > 2048

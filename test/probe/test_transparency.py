@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import gc
 import json
 import pickle
@@ -163,3 +164,40 @@ def test_a_task_result_is_repr_d_only_as_often_as_untraced():
     details = [trace["strings"][d] for d in trace["ends"]["detail"] if d >= 0]
     assert "[1, 'two', (3.0, None)]" in details, "plain values are shown"
     assert "<tuple object>" in details, "a tuple holding the learner's object is not"
+
+
+def _callbacks_in_contexts() -> tuple[list[object], list[str]]:
+    """What callbacks see of their context: with arguments or none, in a copied context, and an
+    error (entering a context already entered) handled as asyncio handles it."""
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="outside")
+    seen: list[object] = []
+    errors: list[str] = []
+
+    async def read() -> str:
+        await asyncio.sleep(0)
+        return var.get()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda loop, ctx: errors.append(f"{type(ctx['exception']).__name__}"))
+        ctx = contextvars.copy_context()
+        ctx.run(var.set, "inside")
+        done = loop.create_future()
+        loop.call_soon(lambda *args: seen.append((var.get(), args)), 1, 2, context=ctx)
+        loop.call_soon(lambda: seen.append((var.get(), ())))
+        loop.call_soon(ctx.run, var.get, context=ctx)
+        loop.call_soon(done.set_result, None)
+        await done
+        seen.append(await asyncio.create_task(read(), context=ctx))
+        seen.append(await asyncio.create_task(read()))
+
+    asyncio.run(main())
+    return seen, errors
+
+
+def test_callbacks_run_in_their_contexts_as_untraced():
+    untraced = _callbacks_in_contexts()
+    with threadline.trace(display=False):
+        traced = _callbacks_in_contexts()
+    assert untraced == ([("inside", (1, 2)), ("outside", ()), "inside", "outside"], ["RuntimeError"])
+    assert traced == untraced

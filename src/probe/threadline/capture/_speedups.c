@@ -37,6 +37,60 @@ static PyObject *s_callback, *s_self, *s_context, *s_args, *s_run, *s_fut_waiter
     *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name, *s_cancelled, *s_cancel_message,
     *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix, *s_cancelling;
 
+/* An attribute that is a data descriptor of the object's type (a slot, a getset), for the last two
+ * types seen: what PyObject_GetAttr returns for a type with the generic getattr (a data descriptor
+ * comes before the instance's dict), without looking the name up through the type's MRO on every
+ * callback. A type changed since (its version tag) is looked up again. */
+typedef struct {
+    PyTypeObject *type[2]; /* strong references: a type's address is not reused while cached */
+    unsigned int version[2];
+    PyObject *descr[2];
+    int next;
+} AttrCache;
+
+static PyObject *cached_attr(AttrCache *cache, PyObject *obj, PyObject *name) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    for (int i = 0; i < 2; i++)
+        if (cache->type[i] == tp && cache->version[i] == tp->tp_version_tag && tp->tp_version_tag != 0)
+            return Py_TYPE(cache->descr[i])->tp_descr_get(cache->descr[i], obj, (PyObject *)tp);
+    if (tp->tp_getattro != PyObject_GenericGetAttr) return PyObject_GetAttr(obj, name);
+    PyObject *descr = _PyType_Lookup(tp, name); /* borrowed; gives the type a version tag */
+    if (descr == NULL || Py_TYPE(descr)->tp_descr_get == NULL || Py_TYPE(descr)->tp_descr_set == NULL ||
+        tp->tp_version_tag == 0)
+        return PyObject_GetAttr(obj, name);
+    int i = cache->next;
+    cache->next = 1 - i;
+    Py_XSETREF(cache->type[i], (PyTypeObject *)Py_NewRef(tp));
+    Py_XSETREF(cache->descr[i], Py_NewRef(descr));
+    cache->version[i] = tp->tp_version_tag;
+    return Py_TYPE(descr)->tp_descr_get(descr, obj, (PyObject *)tp);
+}
+
+static void clear_attr_cache(AttrCache *cache) {
+    for (int i = 0; i < 2; i++) {
+        Py_CLEAR(cache->type[i]);
+        Py_CLEAR(cache->descr[i]);
+    }
+}
+
+static int traverse_attr_cache(AttrCache *cache, visitproc visit, void *arg) {
+    for (int i = 0; i < 2; i++) {
+        Py_VISIT(cache->type[i]);
+        Py_VISIT(cache->descr[i]);
+    }
+    return 0;
+}
+
+/* What a live task is found by (idents.py ident): its address turned right by 4 bits, so that a dict
+ * of thousands of tasks spreads them over its table (an int hashes to itself, addresses are
+ * multiples of 16). */
+static unsigned long long ident_value(const void *p) {
+    unsigned long long a = (unsigned long long)(uintptr_t)p;
+    return (a >> 4) | (a << 60);
+}
+
+static PyObject *ident_of(const void *p) { return PyLong_FromUnsignedLongLong(ident_value(p)); }
+
 /* schema.py's outcome codes (test_speedups.py checks they agree) */
 enum { OUT_OK = 0, OUT_ERROR = 1, OUT_CANCELLED = 2 };
 #define DETAIL_LIMIT 120
@@ -45,7 +99,7 @@ enum { OUT_OK = 0, OUT_ERROR = 1, OUT_CANCELLED = 2 };
 
 typedef struct {
     PyObject_HEAD
-    PyObject *tracked;    /* dict id(task) -> key, of the traced tasks alive */
+    PyObject *tracked;    /* dict ident(task) -> key, of the traced tasks alive */
     PyObject *steps;      /* list: key, start us, end us, label or waiter class, code (five values a step) */
     PyObject *awaiting;   /* dict key -> label, set by traced primitives */
     PyObject *report;     /* report(handle, exc): asyncio's handling of a failed callback */
@@ -58,6 +112,7 @@ typedef struct {
     double threshold;
     double base;          /* the trace's start (perf_counter): step times are microseconds since */
     double cell_t0;       /* start of the cell task's running step, -1 outside it */
+    AttrCache callback_attr, context_attr, args_attr, self_attr, waiter_attr; /* Handle's slots, … */
     vectorcallfunc vectorcall;
 } StepHook;
 
@@ -255,7 +310,7 @@ static int check_done(StepHook *self, PyObject *task, PyObject *key, double t1) 
 
 /* What the task waits on after its step; -1 with an exception set on a probe bug. */
 static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0, double t1) {
-    PyObject *waiter = PyObject_GetAttr(task, s_fut_waiter);
+    PyObject *waiter = cached_attr(&self->waiter_attr, task, s_fut_waiter);
     if (waiter == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
         PyErr_Clear();
@@ -283,7 +338,7 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
         Py_XDECREF(name);
         /* the awaited task's key (an await-graph edge), None when it is not traced */
-        PyObject *ident = text ? PyLong_FromVoidPtr(waiter) : NULL;
+        PyObject *ident = text ? ident_of(waiter) : NULL;
         PyObject *target = ident ? PyDict_GetItemWithError(self->tracked, ident) : NULL; /* borrowed */
         Py_XDECREF(ident);
         if (text != NULL && !PyErr_Occurred()) rc = append5(self, key, t0, t1, text, target ? target : Py_None);
@@ -327,14 +382,21 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         return NULL;
     }
     PyObject *handle = args[0];
-    PyObject *cb = PyObject_GetAttr(handle, s_callback);
+    PyObject *cb = cached_attr(&self->callback_attr, handle, s_callback);
     if (cb == NULL) return NULL;
     PyObject *task = NULL, *key = NULL;
     int traced = 0;
-    if (lookup_attr(cb, s_self, &task) < 0) {
-        PyErr_Clear();
-    } else if (task != NULL) {
-        PyObject *ident = PyLong_FromVoidPtr(task);
+    /* the object the callback is bound to: a task's wakeup is a builtin method, its step a wrapper */
+    if (PyCFunction_Check(cb)) {
+        task = Py_XNewRef(PyCFunction_GET_SELF(cb));
+    } else if (PyMethod_Check(cb)) {
+        task = Py_NewRef(PyMethod_GET_SELF(cb));
+    } else if (!PyFunction_Check(cb)) {
+        task = cached_attr(&self->self_attr, cb, s_self);
+        if (task == NULL) PyErr_Clear();
+    }
+    if (task != NULL) {
+        PyObject *ident = ident_of(task);
         if (ident != NULL) {
             key = PyDict_GetItemWithError(self->tracked, ident); /* borrowed */
             Py_DECREF(ident);
@@ -352,32 +414,32 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
 
     /* self._context.run(self._callback, *self._args) */
     PyObject *result = NULL;
-    PyObject *context = PyObject_GetAttr(handle, s_context);
-    PyObject *cb_args = context ? PyObject_GetAttr(handle, s_args) : NULL;
-    if (cb_args != NULL) {
-        if (cb_args == Py_None) {
-            PyObject *stack[2] = {context, cb};
-            result = PyObject_VectorcallMethod(s_run, stack, 2, NULL);
+    PyObject *context = cached_attr(&self->context_attr, handle, s_context);
+    PyObject *cb_args = context ? cached_attr(&self->args_attr, handle, s_args) : NULL;
+    PyObject *seq = cb_args == NULL || cb_args == Py_None ? NULL : PySequence_Fast(cb_args, "Handle._args must be a sequence");
+    if (cb_args != NULL && (cb_args == Py_None || seq != NULL)) {
+        Py_ssize_t n = seq ? PySequence_Fast_GET_SIZE(seq) : 0;
+        PyObject **items = seq ? PySequence_Fast_ITEMS(seq) : NULL;
+        if (PyContext_CheckExact(context)) { /* what Context.run does, without looking up its method */
+            if (PyContext_Enter(context) == 0) {
+                result = PyObject_Vectorcall(cb, items, (size_t)n, NULL);
+                if (PyContext_Exit(context) < 0) Py_CLEAR(result);
+            }
         } else {
-            PyObject *seq = PySequence_Fast(cb_args, "Handle._args must be a sequence");
-            if (seq != NULL) {
-                Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-                PyObject *small[8];
-                PyObject **stack = n + 2 <= 8 ? small : PyMem_Malloc((n + 2) * sizeof(PyObject *));
-                if (stack == NULL) {
-                    PyErr_NoMemory();
-                } else {
-                    stack[0] = context;
-                    stack[1] = cb;
-                    PyObject **items = PySequence_Fast_ITEMS(seq);
-                    for (Py_ssize_t i = 0; i < n; i++) stack[i + 2] = items[i];
-                    result = PyObject_VectorcallMethod(s_run, stack, (size_t)(n + 2), NULL);
-                    if (stack != small) PyMem_Free(stack);
-                }
-                Py_DECREF(seq);
+            PyObject *small[8];
+            PyObject **stack = n + 2 <= 8 ? small : PyMem_Malloc((n + 2) * sizeof(PyObject *));
+            if (stack == NULL) {
+                PyErr_NoMemory();
+            } else {
+                stack[0] = context;
+                stack[1] = cb;
+                for (Py_ssize_t i = 0; i < n; i++) stack[i + 2] = items[i];
+                result = PyObject_VectorcallMethod(s_run, stack, (size_t)(n + 2), NULL);
+                if (stack != small) PyMem_Free(stack);
             }
         }
     }
+    Py_XDECREF(seq);
     Py_XDECREF(context);
     Py_XDECREF(cb_args);
     Py_DECREF(cb);
@@ -467,7 +529,9 @@ static int stephook_traverse(StepHook *self, visitproc visit, void *arg) {
     Py_VISIT(self->task_type);
     Py_VISIT(self->cell_task);
     Py_VISIT(self->keys);
-    return 0;
+    return traverse_attr_cache(&self->callback_attr, visit, arg) ||
+           traverse_attr_cache(&self->context_attr, visit, arg) || traverse_attr_cache(&self->args_attr, visit, arg) ||
+           traverse_attr_cache(&self->self_attr, visit, arg) || traverse_attr_cache(&self->waiter_attr, visit, arg);
 }
 
 static int stephook_clear(StepHook *self) {
@@ -481,6 +545,11 @@ static int stephook_clear(StepHook *self) {
     Py_CLEAR(self->task_type);
     Py_CLEAR(self->cell_task);
     Py_CLEAR(self->keys);
+    clear_attr_cache(&self->callback_attr);
+    clear_attr_cache(&self->context_attr);
+    clear_attr_cache(&self->args_attr);
+    clear_attr_cache(&self->self_attr);
+    clear_attr_cache(&self->waiter_attr);
     return 0;
 }
 
@@ -497,7 +566,7 @@ static PyObject *stephook_get(PyObject *self, PyObject *obj, PyObject *type) {
 }
 
 static PyMemberDef stephook_members[] = {
-    {"tracked", T_OBJECT, offsetof(StepHook, tracked), READONLY, "id(task) -> key, of the traced tasks alive"},
+    {"tracked", T_OBJECT, offsetof(StepHook, tracked), READONLY, "ident(task) -> key, of the traced tasks alive"},
     {"keys", T_OBJECT, offsetof(StepHook, keys), 0, "the traced tasks' keys and weak references"},
     {"cell_task", T_OBJECT, offsetof(StepHook, cell_task), 0, "the task running the traced cell"},
     {"cell_t0", T_DOUBLE, offsetof(StepHook, cell_t0), 0, "start of the cell task's running step, -1 outside it"},
@@ -524,11 +593,11 @@ static PyTypeObject StepHookType = {
 typedef struct {
     PyWeakReference ref;
     long long key;
-    Py_ssize_t ident;
+    unsigned long long ident;
 } TaskRef;
 
 static PyMemberDef taskref_members[] = {{"key", T_LONGLONG, offsetof(TaskRef, key), READONLY, "the task's key"},
-                                        {"ident", T_PYSSIZET, offsetof(TaskRef, ident), READONLY, "id(task)"},
+                                        {"ident", T_ULONGLONG, offsetof(TaskRef, ident), READONLY, "ident(task)"},
                                         {NULL}};
 
 static PyTypeObject TaskRefType = {
@@ -542,14 +611,13 @@ static PyTypeObject TaskRefType = {
 typedef struct {
     PyObject_HEAD
     PyObject *refs;     /* set of the TaskRefs of the traced tasks alive */
-    PyObject *serials;  /* dict id(task) -> key */
+    PyObject *serials;  /* dict ident(task) -> key */
     PyObject *awaiting; /* dict key -> label */
     PyObject *gone;     /* list: key, t (two values a destroyed task) */
     PyObject *callback; /* this object's _gone, bound once */
     long long next;
 } TaskKeys;
 
-static PyObject *ident_of(Py_ssize_t ident) { return PyLong_FromSsize_t(ident); }
 
 /* A new key for the task, found from its id from now on: its weak reference, and in *key_out (when
  * not NULL) a new reference to the key object the id maps to, so records can share it (a dict
@@ -562,8 +630,8 @@ static PyObject *track_task(TaskKeys *self, PyObject *task, PyObject **key_out) 
     Py_DECREF(args);
     if (ref == NULL) return NULL;
     ref->key = self->next--;
-    ref->ident = (Py_ssize_t)task;
-    PyObject *ident = ident_of(ref->ident), *key = PyLong_FromLongLong(ref->key);
+    ref->ident = ident_value(task);
+    PyObject *ident = PyLong_FromUnsignedLongLong(ref->ident), *key = PyLong_FromLongLong(ref->key);
     if (ident == NULL || key == NULL || PyDict_SetItem(self->serials, ident, key) < 0 ||
         PySet_Add(self->refs, (PyObject *)ref) < 0) {
         Py_XDECREF(ident);
@@ -587,7 +655,7 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
         return NULL;
     }
     TaskRef *ref = (TaskRef *)arg;
-    PyObject *ident = ident_of(ref->ident);
+    PyObject *ident = PyLong_FromUnsignedLongLong(ref->ident);
     if (ident == NULL) return NULL;
     PyObject *known = PyDict_GetItemWithError(self->serials, ident); /* borrowed */
     int rc = 0;
@@ -610,7 +678,7 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
 
 /* Stop following a task (a probe error, or the cell's task at the end). */
 static PyObject *taskkeys_forget(TaskKeys *self, PyObject *task) {
-    PyObject *ident = ident_of((Py_ssize_t)task);
+    PyObject *ident = ident_of(task);
     if (ident == NULL) return NULL;
     PyObject *key = PyDict_GetItemWithError(self->serials, ident); /* borrowed */
     long long k = key != NULL ? PyLong_AsLongLong(key) : -1;
@@ -816,7 +884,7 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
     PyObject *creator = NULL;
     PyObject *current = PyDict_GetItemWithError(self->current_tasks, loop); /* borrowed */
     if (current != NULL) {
-        PyObject *ident = PyLong_FromVoidPtr(current);
+        PyObject *ident = ident_of(current);
         creator = ident ? PyDict_GetItemWithError(self->keys->serials, ident) : NULL;
         Py_XINCREF(creator);
         Py_XDECREF(ident);

@@ -12,7 +12,7 @@ Two class-level patches, both undone when tracing stops:
 No record holds a task (a tracer must not change what the program observes: a task it drops must
 be destroyed, and "Task was destroyed but it is pending!" reported, exactly when it would be
 untraced). A traced task is known by its key, a negative int unique in the trace (thread idents are
-positive), found from ``id(task)`` while the task lives; a weak reference per task forgets that id
+positive), found from ``ident(task)`` (idents.py) while the task lives; a weak reference per task forgets that id
 when the task is destroyed and records the moment (``Recorder.raw_gone``). Outcomes are read when
 the task's last step ends (step_hook.py ``record_end``), names when it is created.
 """
@@ -31,16 +31,22 @@ from typing import TYPE_CHECKING, Any
 
 from ..frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
 from .compiled import speedups
+from .idents import ident
 from .step_hook import StepHook, as_handle_run, inner_code, record_end
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
     from .patching import Patcher
 
-# id(task) -> key, for the traced tasks still alive (the weak reference's callback removes them).
+# ident(task) -> key, for the traced tasks still alive (the weak reference's callback removes them).
 serials: dict[int, int] = {}
 # task key -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
 awaiting: dict[int, str] = {}
+
+
+def key_of(obj: Any) -> int | None:
+    """The key of a traced task alive (None for anything else)."""
+    return serials.get(ident(obj))
 
 
 class TaskRef(weakref.ref):
@@ -68,8 +74,8 @@ class PyTaskKeys:
         """A new key for the task, found from its id from now on; its weak reference (``.key``)."""
         ref = TaskRef(task, self._gone)
         ref.key = key = next(self._next)
-        ref.ident = ident = id(task)
-        self._serials[ident] = key
+        ref.ident = found_by = ident(task)
+        self._serials[found_by] = key
         self.refs.add(ref)
         return ref
 
@@ -81,7 +87,7 @@ class PyTaskKeys:
         self._gone_extend((ref.key, perf_counter()))
 
     def forget(self, task: Any) -> None:
-        key = self._serials.pop(id(task), None)
+        key = self._serials.pop(ident(task), None)
         if key is not None:
             for ref in [ref for ref in self.refs if ref.key == key]:
                 self.refs.discard(ref)
@@ -100,7 +106,7 @@ def who_of(task: Any) -> int | str:
     """What a record calls a task: its key when traced, else its name; the thread without a task."""
     if task is None:
         return threading.get_ident()
-    key = serials.get(id(task))
+    key = key_of(task)
     if key is not None:
         return key
     try:
@@ -186,7 +192,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if kind == 1:
                 return task
             lineno = frame.f_lineno if frame is not None else 0
-            creator = serials_get(id(current_tasks_get(self)))
+            creator = serials_get(ident(current_tasks_get(self)))
             if creator is None:
                 creator = get_ident()
             ref = track(task)
@@ -226,12 +232,12 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if task.done():
                 record_end(rec.raw_ends, task, key, b)
         elif isinstance(waiter, task_type):
-            steps_extend((key, a, b, "task " + str(waiter.get_name()), serials_get(id(waiter))))
+            steps_extend((key, a, b, "task " + str(waiter.get_name()), serials_get(ident(waiter))))
         else:
             steps_extend((key, a, b, type(waiter), inner_code(task)))
 
     def on_blocked(task: Any, t0: float) -> None:
-        misc_append(("blocked_hint", serials_get(id(task)), t0, suspension_site(task)))
+        misc_append(("blocked_hint", serials_get(ident(task)), t0, suspension_site(task)))
 
     def on_error(task: Any, exc: BaseException) -> None:
         keys.forget(task)
@@ -313,4 +319,14 @@ def current_who() -> int | str:
     return threading.get_ident()
 
 
-__all__ = ["install", "awaiting", "serials", "who_of", "current_who", "suspension_site", "TaskKeys", "PyTaskKeys"]
+__all__ = [
+    "install",
+    "awaiting",
+    "serials",
+    "key_of",
+    "who_of",
+    "current_who",
+    "suspension_site",
+    "TaskKeys",
+    "PyTaskKeys",
+]

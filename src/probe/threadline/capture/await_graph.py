@@ -28,7 +28,7 @@ from asyncio import taskgroups, tasks
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from .asyncio_hooks import serials
+from .asyncio_hooks import key_of
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -37,19 +37,18 @@ if TYPE_CHECKING:
 
 def install(rec: Recorder, patcher: Patcher) -> None:
     misc_append = rec.raw_misc.append
-    serials_get = serials.get
     gathering = tasks._GatheringFuture
     original_add_done_callback = gathering.add_done_callback
     original_aexit = taskgroups.TaskGroup.__aexit__
     original_create_task = taskgroups.TaskGroup.create_task
 
     def keys_of(futures: Any) -> tuple[int, ...]:
-        keys = [serials_get(id(f)) for f in futures if not f.done()]
+        keys = [key_of(f) for f in futures if not f.done()]
         return tuple(k for k in dict.fromkeys(keys) if k is not None)
 
     def awaited(group: Any, children: Any) -> None:
         """The group's parent waits (in ``async with``'s exit) for these children to end."""
-        parent = serials_get(id(group._parent_task))
+        parent = key_of(group._parent_task)
         if parent is not None:
             targets = keys_of(children)
             if targets:
@@ -58,7 +57,7 @@ def install(rec: Recorder, patcher: Patcher) -> None:
     @functools.wraps(original_add_done_callback)
     def add_done_callback(self: Any, fn: Any, **kwargs: Any) -> None:
         try:
-            awaiter = serials_get(id(getattr(fn, "__self__", None)))
+            awaiter = key_of(getattr(fn, "__self__", None))
             if awaiter is not None:
                 targets = keys_of(self._children)
                 if targets:

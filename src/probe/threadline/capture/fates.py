@@ -32,7 +32,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from ..frames import is_user_file
-from .asyncio_hooks import current_who, serials
+from .asyncio_hooks import current_who, key_of
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -55,7 +55,6 @@ class _Cause(threading.local):
 
 def install(rec: Recorder, patcher: Patcher) -> None:
     misc_append = rec.raw_misc.append
-    serials_get = serials.get
     task_type = asyncio.Task
     gathering = tasks._GatheringFuture
     cause = _Cause()
@@ -69,7 +68,7 @@ def install(rec: Recorder, patcher: Patcher) -> None:
         """The task, and what it awaits (a task, a gather's children), are cancelled for `reason`."""
         if task.done():
             return
-        key = serials_get(id(task))
+        key = key_of(task)
         if key is not None:
             misc_append(("cancel", key, t, reason, by, True))
         if depth >= _CHAIN_DEPTH:
@@ -118,7 +117,7 @@ def install(rec: Recorder, patcher: Patcher) -> None:
         # a child's end aborts the group (its exception), else the body of `async with` raised or
         # the parent was cancelled: then the parent is the cause
         culprit = cause.child if cause.child is not None else self._parent_task
-        by = serials_get(id(culprit)) if culprit is not None else None
+        by = key_of(culprit) if culprit is not None else None
         applying(TASKGROUP_ABORT, by, lambda: list(self._tasks), original_abort, self)
 
     @functools.wraps(original_on_timeout)

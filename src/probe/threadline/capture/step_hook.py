@@ -2,7 +2,7 @@
 of traced tasks.
 
 A task step is a handle whose callback is bound to the task (``TaskStepMethWrapper`` or the task's
-wakeup function), so one attribute lookup and one dict lookup (``id(task)`` -> the task's key) tell
+wakeup function), so one attribute lookup and one dict lookup (``ident(task)`` -> the task's key) tell
 whether this callback is a traced step. After the step, ``task._fut_waiter`` is the future it now
 waits on; walking ``cr_await`` finds the coroutine that created it (``sleep``, ``Queue.get`` …). A
 bare ``await asyncio.sleep(0)`` leaves no waiter, so the cheapest case costs one append of five
@@ -29,6 +29,7 @@ from typing import Any
 from ..record.tasks import cancel_requested, is_default_name, task_outcome
 from ..schema import OUT_CANCELLED
 from .compiled import speedups
+from .idents import ident
 
 
 def record_end(ends: list[Any], task: Any, key: int, end_us: int) -> None:
@@ -104,7 +105,7 @@ class PyStepHook:
             # the untraced path does exactly what asyncio's own does, without an extra call
             cb = handle._callback
             task = getattr(cb, "__self__", None)
-            key = tracked_get(id(task))
+            key = tracked_get(ident(task))
             traced = key is not None
             t0 = pc() if traced else 0.0
             is_cell = traced and task is hook.cell_task
@@ -141,7 +142,7 @@ class PyStepHook:
                     steps_extend((key, a, b, label, None))
                     return
                 if isinstance(waiter, task_type):
-                    steps_extend((key, a, b, "task " + str(waiter.get_name()), tracked_get(id(waiter))))
+                    steps_extend((key, a, b, "task " + str(waiter.get_name()), tracked_get(ident(waiter))))
                     return
                 steps_extend((key, a, b, type(waiter), inner_code(task)))
             except Exception as exc:  # a probe bug must not break the learner's loop
