@@ -45,16 +45,15 @@ async def _named() -> int:
 def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
     """Runs a few tasks with the hook as Handle._run; what steps, ends and destructions recorded."""
     hook_type, keys_type = implementation
-    tracked: dict[int, int] = {}
     awaiting: dict[int, str] = {}
     steps: list[Any] = []
     ends: list[Any] = []
     gone: list[Any] = []
     errors: list[BaseException] = []
-    keys = keys_type(gone, tracked, awaiting)
+    keys = keys_type(gone, awaiting)
     base = perf_counter()
     hook = hook_type(
-        tracked,
+        keys,
         steps,
         awaiting,
         10.0,
@@ -99,7 +98,7 @@ def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
     return {
         "ends": by_task,
         "gone": sorted(names[gone[i]] for i in range(0, len(gone), 2)),
-        "left": sorted(names[key] for key in tracked.values()),
+        "left": len(keys),
         "refs": len(keys.refs),
         "step_times": step_times,
         "elapsed_us": int((perf_counter() - base) * 1e6),
@@ -119,7 +118,7 @@ def test_a_tasks_end_records_its_outcome_and_name_and_its_destruction(implementa
         "dropped": (cancelled, "cancelled", "", True),  # by asyncio.run on its way out
     }
     assert seen["gone"] == ["cancelled", "dropped", "fails", "named", "ok"]
-    assert seen["left"] == [] and seen["refs"] == 0
+    assert seen["left"] == 0 and seen["refs"] == 0
     # step times are microseconds since the hook's base, in order
     assert all(0 <= a <= b <= seen["elapsed_us"] for a, b in seen["step_times"])
     assert all(isinstance(a, int) and isinstance(b, int) for a, b in seen["step_times"])
@@ -135,10 +134,9 @@ def test_c_and_python_bookkeeping_agree():
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
 def test_forget_stops_following_a_task_and_clear_keeps_nothing(implementation):
     _, keys_type = implementation
-    tracked: dict[int, int] = {}
     awaiting: dict[int, str] = {7: "stale"}
     gone: list[Any] = []
-    keys = keys_type(gone, tracked, awaiting)
+    keys = keys_type(gone, awaiting)
     assert awaiting == {}, "a new trace starts with no labels"
 
     async def main() -> None:
@@ -146,14 +144,14 @@ def test_forget_stops_following_a_task_and_clear_keeps_nothing(implementation):
         a, b = loop.create_task(_named()), loop.create_task(_named())
         ref_a, ref_b = keys.track(a), keys.track(b)
         assert ref_a.key == -1 and ref_b.key == -2 and ref_a() is a
-        assert tracked == {ident(a): -1, ident(b): -2}
+        assert (keys.key_of(a), keys.key_of(b), keys.key_of(main), len(keys)) == (-1, -2, None, 2)
         keys.forget(a)
-        assert tracked == {ident(b): -2} and keys.refs == {ref_b}
+        assert (keys.key_of(a), keys.key_of(b), len(keys)) == (None, -2, 1) and keys.refs == {ref_b}
         keys.forget(a)  # twice: nothing to do
         await asyncio.gather(a, b)
         awaiting[-2] = "label"
         keys.clear()
-        assert tracked == {} and awaiting == {} and len(keys.refs) == 0
+        assert len(keys) == 0 and keys.key_of(b) is None and awaiting == {} and len(keys.refs) == 0
         del ref_a, ref_b  # the probe keeps none: the tasks' destruction is not watched any more
 
     asyncio.run(main())
@@ -172,3 +170,36 @@ def test_idents_are_unique_and_spread_over_a_table():
     idents = [ident(obj) for obj in alive]
     assert len(set(idents)) == len(alive)
     assert len({i & 4095 for i in idents}) > 2048
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_keys_stay_found_as_tasks_come_and_go(implementation):
+    # thousands of objects tracked, destroyed and forgotten in a scrambled order, new ones tracked
+    # in between (reusing freed addresses): every one alive is found by its own key, no other
+    _, keys_type = implementation
+
+    class Obj:
+        pass
+
+    gone: list[Any] = []
+    keys = keys_type(gone, {})
+    alive = {}
+    destroyed_unforgotten = 0
+    for round_ in range(3):
+        for _ in range(3000):
+            obj = Obj()
+            alive[keys.track(obj).key] = obj
+        order = sorted(alive, key=lambda key: (key * 7919 + round_) % 1009)
+        for i, key in enumerate(order[: len(order) // 2]):
+            obj = alive.pop(key)
+            if i % 3 == 0:
+                keys.forget(obj)
+            else:
+                destroyed_unforgotten += 1
+            del obj
+        assert len(keys) == len(alive)
+        assert all(keys.key_of(obj) == key for key, obj in alive.items())
+        assert keys.key_of(Obj()) is None
+    assert len(gone) // 2 == destroyed_unforgotten, "a destruction is recorded unless the object was forgotten"
+    keys.clear()
+    assert len(keys) == 0 and all(keys.key_of(obj) is None for obj in alive.values())

@@ -89,17 +89,101 @@ static unsigned long long ident_value(const void *p) {
     return (a >> 4) | (a << 60);
 }
 
-static PyObject *ident_of(const void *p) { return PyLong_FromUnsignedLongLong(ident_value(p)); }
-
 /* schema.py's outcome codes (test_speedups.py checks they agree) */
 enum { OUT_OK = 0, OUT_ERROR = 1, OUT_CANCELLED = 2 };
 #define DETAIL_LIMIT 120
+
+/* ---------------------------------------------------------------------------------- key table */
+
+/* ident(task) -> key of the traced tasks alive, looked up on every callback: open addressing on the
+ * ident (linear probing, deletion by backward shift), so a lookup makes no int object and compares
+ * no ints (a dict keyed by ints made one and compared two on every hit). */
+typedef struct {
+    unsigned long long ident; /* 0: empty (no object lives at address 0) */
+    PyObject *key;
+} KeySlot;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *refs;     /* set of the TaskRefs of the traced tasks alive */
+    KeySlot *slots;     /* the table: a power of two of them, at most half used */
+    size_t mask, used;
+    PyObject *awaiting; /* dict key -> label */
+    PyObject *gone;     /* list: key, t (two values a destroyed task) */
+    PyObject *callback; /* this object's _gone, bound once */
+    long long next;
+} TaskKeys;
+
+static PyTypeObject TaskKeysType;
+
+static size_t find_slot(TaskKeys *self, unsigned long long ident) {
+    size_t i = (size_t)ident & self->mask;
+    while (self->slots[i].ident != 0 && self->slots[i].ident != ident) i = (i + 1) & self->mask;
+    return i;
+}
+
+/* The key of the task with this ident (borrowed), or NULL. */
+static PyObject *key_for(TaskKeys *self, unsigned long long ident) {
+    if (self->slots == NULL) return NULL;
+    return self->slots[find_slot(self, ident)].key;
+}
+
+static int set_key(TaskKeys *self, unsigned long long ident, PyObject *key) {
+    if (self->slots == NULL || (self->used + 1) * 2 > self->mask + 1) {
+        size_t size = self->slots == NULL ? 1024 : (self->mask + 1) * 2;
+        KeySlot *old = self->slots;
+        size_t old_size = old == NULL ? 0 : self->mask + 1;
+        self->slots = PyMem_Calloc(size, sizeof(KeySlot));
+        if (self->slots == NULL) {
+            self->slots = old;
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->mask = size - 1;
+        for (size_t i = 0; i < old_size; i++)
+            if (old[i].ident != 0) self->slots[find_slot(self, old[i].ident)] = old[i];
+        PyMem_Free(old);
+    }
+    KeySlot *slot = &self->slots[find_slot(self, ident)];
+    if (slot->ident == 0) self->used++;
+    slot->ident = ident;
+    Py_XSETREF(slot->key, Py_NewRef(key));
+    return 0;
+}
+
+static void delete_key(TaskKeys *self, unsigned long long ident) {
+    if (self->slots == NULL) return;
+    size_t i = find_slot(self, ident), mask = self->mask;
+    if (self->slots[i].ident == 0) return;
+    PyObject *key = self->slots[i].key;
+    /* move back each later entry of the run that would no longer be found past the hole */
+    for (size_t j = (i + 1) & mask; self->slots[j].ident != 0; j = (j + 1) & mask) {
+        size_t home = (size_t)self->slots[j].ident & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            self->slots[i] = self->slots[j];
+            i = j;
+        }
+    }
+    self->slots[i].ident = 0;
+    self->slots[i].key = NULL;
+    self->used--;
+    Py_DECREF(key);
+}
+
+static void clear_keys(TaskKeys *self) {
+    KeySlot *slots = self->slots;
+    size_t size = slots == NULL ? 0 : self->mask + 1;
+    self->slots = NULL;
+    self->mask = self->used = 0;
+    for (size_t i = 0; i < size; i++) Py_XDECREF(slots[i].key);
+    PyMem_Free(slots);
+}
 
 /* ---------------------------------------------------------------------------------- StepHook */
 
 typedef struct {
     PyObject_HEAD
-    PyObject *tracked;    /* dict ident(task) -> key, of the traced tasks alive */
+    TaskKeys *tracked;    /* the traced tasks alive, found by ident */
     PyObject *steps;      /* list: key, start us, end us, label or waiter class, code (five values a step) */
     PyObject *awaiting;   /* dict key -> label, set by traced primitives */
     PyObject *report;     /* report(handle, exc): asyncio's handling of a failed callback */
@@ -108,7 +192,6 @@ typedef struct {
     PyObject *on_error;   /* on_error(task, exc): a probe bug; stop recording that task */
     PyObject *task_type;  /* asyncio.Task: a waited-on task is recorded by name */
     PyObject *cell_task;  /* the task running the traced cell, or None */
-    PyObject *keys;       /* capture.asyncio_hooks.TaskKeys, kept for the session */
     double threshold;
     double base;          /* the trace's start (perf_counter): step times are microseconds since */
     double cell_t0;       /* start of the cell task's running step, -1 outside it */
@@ -338,10 +421,8 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
         Py_XDECREF(name);
         /* the awaited task's key (an await-graph edge), None when it is not traced */
-        PyObject *ident = text ? ident_of(waiter) : NULL;
-        PyObject *target = ident ? PyDict_GetItemWithError(self->tracked, ident) : NULL; /* borrowed */
-        Py_XDECREF(ident);
-        if (text != NULL && !PyErr_Occurred()) rc = append5(self, key, t0, t1, text, target ? target : Py_None);
+        PyObject *target = key_for(self->tracked, ident_value(waiter)); /* borrowed */
+        if (text != NULL) rc = append5(self, key, t0, t1, text, target ? target : Py_None);
         Py_XDECREF(text);
         goto done;
     }
@@ -396,16 +477,10 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         if (task == NULL) PyErr_Clear();
     }
     if (task != NULL) {
-        PyObject *ident = ident_of(task);
-        if (ident != NULL) {
-            key = PyDict_GetItemWithError(self->tracked, ident); /* borrowed */
-            Py_DECREF(ident);
-        }
+        key = key_for(self->tracked, ident_value(task)); /* borrowed */
         if (key != NULL) {
             Py_INCREF(key); /* the task may be forgotten during its step */
             traced = 1;
-        } else {
-            PyErr_Clear();
         }
     }
     int is_cell = traced && task == self->cell_task;
@@ -491,17 +566,17 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
 }
 
 static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"tracked",    "steps", "awaiting", "threshold", "report",
+    static char *kwlist[] = {"keys",       "steps", "awaiting", "threshold", "report",
                              "on_blocked", "ends",  "on_error", "task_type", "base", NULL};
     PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *ends, *on_error, *task_type;
     double threshold, base;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO!OO!d", kwlist, &PyDict_Type, &tracked, &PyList_Type,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO!OO!d", kwlist, &TaskKeysType, &tracked, &PyList_Type,
                                      &steps, &PyDict_Type, &awaiting, &threshold, &report, &on_blocked, &PyList_Type,
                                      &ends, &on_error, &PyType_Type, &task_type, &base))
         return NULL;
     StepHook *self = (StepHook *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
-    self->tracked = Py_NewRef(tracked);
+    self->tracked = (TaskKeys *)Py_NewRef(tracked);
     self->steps = Py_NewRef(steps);
     self->awaiting = Py_NewRef(awaiting);
     self->report = Py_NewRef(report);
@@ -510,7 +585,6 @@ static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     self->on_error = Py_NewRef(on_error);
     self->task_type = Py_NewRef(task_type);
     self->cell_task = Py_NewRef(Py_None);
-    self->keys = Py_NewRef(Py_None);
     self->threshold = threshold;
     self->base = base;
     self->cell_t0 = -1.0;
@@ -528,7 +602,6 @@ static int stephook_traverse(StepHook *self, visitproc visit, void *arg) {
     Py_VISIT(self->on_error);
     Py_VISIT(self->task_type);
     Py_VISIT(self->cell_task);
-    Py_VISIT(self->keys);
     return traverse_attr_cache(&self->callback_attr, visit, arg) ||
            traverse_attr_cache(&self->context_attr, visit, arg) || traverse_attr_cache(&self->args_attr, visit, arg) ||
            traverse_attr_cache(&self->self_attr, visit, arg) || traverse_attr_cache(&self->waiter_attr, visit, arg);
@@ -544,7 +617,6 @@ static int stephook_clear(StepHook *self) {
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->task_type);
     Py_CLEAR(self->cell_task);
-    Py_CLEAR(self->keys);
     clear_attr_cache(&self->callback_attr);
     clear_attr_cache(&self->context_attr);
     clear_attr_cache(&self->args_attr);
@@ -566,8 +638,7 @@ static PyObject *stephook_get(PyObject *self, PyObject *obj, PyObject *type) {
 }
 
 static PyMemberDef stephook_members[] = {
-    {"tracked", T_OBJECT, offsetof(StepHook, tracked), READONLY, "ident(task) -> key, of the traced tasks alive"},
-    {"keys", T_OBJECT, offsetof(StepHook, keys), 0, "the traced tasks' keys and weak references"},
+    {"keys", T_OBJECT, offsetof(StepHook, tracked), READONLY, "the traced tasks' keys and weak references"},
     {"cell_task", T_OBJECT, offsetof(StepHook, cell_task), 0, "the task running the traced cell"},
     {"cell_t0", T_DOUBLE, offsetof(StepHook, cell_t0), 0, "start of the cell task's running step, -1 outside it"},
     {NULL}};
@@ -608,16 +679,6 @@ static PyTypeObject TaskRefType = {
     .tp_members = taskref_members,
 };
 
-typedef struct {
-    PyObject_HEAD
-    PyObject *refs;     /* set of the TaskRefs of the traced tasks alive */
-    PyObject *serials;  /* dict ident(task) -> key */
-    PyObject *awaiting; /* dict key -> label */
-    PyObject *gone;     /* list: key, t (two values a destroyed task) */
-    PyObject *callback; /* this object's _gone, bound once */
-    long long next;
-} TaskKeys;
-
 
 /* A new key for the task, found from its id from now on: its weak reference, and in *key_out (when
  * not NULL) a new reference to the key object the id maps to, so records can share it (a dict
@@ -631,15 +692,12 @@ static PyObject *track_task(TaskKeys *self, PyObject *task, PyObject **key_out) 
     if (ref == NULL) return NULL;
     ref->key = self->next--;
     ref->ident = ident_value(task);
-    PyObject *ident = PyLong_FromUnsignedLongLong(ref->ident), *key = PyLong_FromLongLong(ref->key);
-    if (ident == NULL || key == NULL || PyDict_SetItem(self->serials, ident, key) < 0 ||
-        PySet_Add(self->refs, (PyObject *)ref) < 0) {
-        Py_XDECREF(ident);
+    PyObject *key = PyLong_FromLongLong(ref->key);
+    if (key == NULL || set_key(self, ref->ident, key) < 0 || PySet_Add(self->refs, (PyObject *)ref) < 0) {
         Py_XDECREF(key);
         Py_DECREF(ref);
         return NULL;
     }
-    Py_DECREF(ident);
     if (key_out != NULL) *key_out = key;
     else Py_DECREF(key);
     return (PyObject *)ref;
@@ -655,19 +713,14 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
         return NULL;
     }
     TaskRef *ref = (TaskRef *)arg;
-    PyObject *ident = PyLong_FromUnsignedLongLong(ref->ident);
-    if (ident == NULL) return NULL;
-    PyObject *known = PyDict_GetItemWithError(self->serials, ident); /* borrowed */
+    PyObject *known = key_for(self, ref->ident); /* borrowed */
     int rc = 0;
     if (known != NULL) {
         long long key = PyLong_AsLongLong(known);
-        if (key == -1 && PyErr_Occurred()) rc = -1;
-        else if (key == ref->key) rc = PyDict_DelItem(self->serials, ident);
-    } else if (PyErr_Occurred()) {
-        rc = -1;
+        if (key == -1 && PyErr_Occurred()) return NULL;
+        if (key == ref->key) delete_key(self, ref->ident);
     }
-    Py_DECREF(ident);
-    if (rc < 0 || PySet_Discard(self->refs, arg) < 0) return NULL;
+    if (PySet_Discard(self->refs, arg) < 0) return NULL;
     PyObject *key = PyLong_FromLongLong(ref->key), *t = PyFloat_FromDouble(now_s());
     if (key && t && PyList_Append(self->gone, key) == 0 && PyList_Append(self->gone, t) == 0) rc = 1;
     Py_XDECREF(key);
@@ -678,15 +731,11 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
 
 /* Stop following a task (a probe error, or the cell's task at the end). */
 static PyObject *taskkeys_forget(TaskKeys *self, PyObject *task) {
-    PyObject *ident = ident_of(task);
-    if (ident == NULL) return NULL;
-    PyObject *key = PyDict_GetItemWithError(self->serials, ident); /* borrowed */
-    long long k = key != NULL ? PyLong_AsLongLong(key) : -1;
-    if (key == NULL || (k == -1 && PyErr_Occurred()) || PyDict_DelItem(self->serials, ident) < 0) {
-        Py_DECREF(ident);
-        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
-    }
-    Py_DECREF(ident);
+    PyObject *key = key_for(self, ident_value(task)); /* borrowed */
+    if (key == NULL) Py_RETURN_NONE;
+    long long k = PyLong_AsLongLong(key);
+    if (k == -1 && PyErr_Occurred()) return NULL;
+    delete_key(self, ident_value(task));
     PyObject *items = PySequence_List(self->refs);
     if (items == NULL) return NULL;
     int rc = 0;
@@ -700,24 +749,32 @@ static PyObject *taskkeys_forget(TaskKeys *self, PyObject *task) {
 }
 
 static PyObject *taskkeys_clear_all(TaskKeys *self, PyObject *unused) {
-    if (PySet_Clear(self->refs) < 0 || PyDict_Size(self->serials) < 0) return NULL;
-    PyDict_Clear(self->serials);
+    if (PySet_Clear(self->refs) < 0) return NULL;
+    clear_keys(self);
     PyDict_Clear(self->awaiting);
     Py_RETURN_NONE;
 }
 
+/* asyncio_hooks.py key_of: the key of a traced task alive, else None */
+static PyObject *taskkeys_key_of(TaskKeys *self, PyObject *obj) {
+    PyObject *key = key_for(self, ident_value(obj));
+    return Py_NewRef(key ? key : Py_None);
+}
+
+static Py_ssize_t taskkeys_len(TaskKeys *self) { return (Py_ssize_t)self->used; }
+
+static PySequenceMethods taskkeys_as_sequence = {.sq_length = (lenfunc)taskkeys_len};
+
 static PyMethodDef taskkeys_gone_def = {"_gone", (PyCFunction)taskkeys_gone, METH_O, "the task was destroyed"};
 
 static PyObject *taskkeys_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"gone", "serials", "awaiting", NULL};
-    PyObject *gone, *serials, *awaiting;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!", kwlist, &PyList_Type, &gone, &PyDict_Type, &serials,
-                                     &PyDict_Type, &awaiting))
+    static char *kwlist[] = {"gone", "awaiting", NULL};
+    PyObject *gone, *awaiting;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!", kwlist, &PyList_Type, &gone, &PyDict_Type, &awaiting))
         return NULL;
     TaskKeys *self = (TaskKeys *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->gone = Py_NewRef(gone);
-    self->serials = Py_NewRef(serials);
     self->awaiting = Py_NewRef(awaiting);
     self->next = -1;
     self->refs = PySet_New(NULL);
@@ -726,14 +783,12 @@ static PyObject *taskkeys_new(PyTypeObject *type, PyObject *args, PyObject *kwds
         Py_DECREF(self);
         return NULL;
     }
-    PyDict_Clear(serials);
     PyDict_Clear(awaiting);
     return (PyObject *)self;
 }
 
 static int taskkeys_traverse(TaskKeys *self, visitproc visit, void *arg) {
     Py_VISIT(self->refs);
-    Py_VISIT(self->serials);
     Py_VISIT(self->awaiting);
     Py_VISIT(self->gone);
     Py_VISIT(self->callback);
@@ -742,7 +797,7 @@ static int taskkeys_traverse(TaskKeys *self, visitproc visit, void *arg) {
 
 static int taskkeys_clear(TaskKeys *self) {
     Py_CLEAR(self->refs);
-    Py_CLEAR(self->serials);
+    clear_keys(self);
     Py_CLEAR(self->awaiting);
     Py_CLEAR(self->gone);
     Py_CLEAR(self->callback);
@@ -758,6 +813,7 @@ static void taskkeys_dealloc(TaskKeys *self) {
 static PyMethodDef taskkeys_methods[] = {
     {"track", (PyCFunction)taskkeys_track, METH_O, "a new key for the task; its weak reference"},
     {"forget", (PyCFunction)taskkeys_forget, METH_O, "stop following the task"},
+    {"key_of", (PyCFunction)taskkeys_key_of, METH_O, "the key of a traced task alive, else None"},
     {"clear", (PyCFunction)taskkeys_clear_all, METH_NOARGS, "at the end of the trace: nothing kept"},
     {NULL}};
 
@@ -776,6 +832,7 @@ static PyTypeObject TaskKeysType = {
     .tp_clear = (inquiry)taskkeys_clear,
     .tp_methods = taskkeys_methods,
     .tp_members = taskkeys_members,
+    .tp_as_sequence = &taskkeys_as_sequence,
 };
 
 /* ------------------------------------------------------------------------------- TaskCreator */
@@ -884,10 +941,7 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
     PyObject *creator = NULL;
     PyObject *current = PyDict_GetItemWithError(self->current_tasks, loop); /* borrowed */
     if (current != NULL) {
-        PyObject *ident = ident_of(current);
-        creator = ident ? PyDict_GetItemWithError(self->keys->serials, ident) : NULL;
-        Py_XINCREF(creator);
-        Py_XDECREF(ident);
+        creator = Py_XNewRef(key_for(self->keys, ident_value(current)));
     }
     if (creator == NULL && !PyErr_Occurred()) creator = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
     PyObject *key = NULL;

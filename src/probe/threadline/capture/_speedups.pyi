@@ -7,13 +7,12 @@ from typing import Any
 class StepHook:
     """asyncio's ``Handle._run`` while tracing: set on ``Handle`` as is (it is a method descriptor)."""
 
-    tracked: dict[int, int]
-    keys: Any
+    keys: TaskKeys
     cell_task: Any
     cell_t0: float
     def __init__(
         self,
-        tracked: dict[int, int],
+        keys: TaskKeys,
         steps: list[Any],
         awaiting: dict[int, str],
         threshold: float,
@@ -37,8 +36,10 @@ class TaskKeys:
     """Keys for traced tasks, and the weak references that notice when each is destroyed."""
 
     refs: set[TaskRef]
-    def __init__(self, gone: list[Any], serials: dict[int, int], awaiting: dict[int, str]) -> None: ...
+    def __init__(self, gone: list[Any], awaiting: dict[int, str]) -> None: ...
     def track(self, task: Any) -> TaskRef: ...
+    def key_of(self, obj: Any) -> int | None: ...
+    def __len__(self) -> int: ...
     def forget(self, task: Any) -> None: ...
     def clear(self) -> None: ...
 

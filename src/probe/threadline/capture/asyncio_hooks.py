@@ -38,15 +38,18 @@ if TYPE_CHECKING:
     from ..record.recorder import Recorder
     from .patching import Patcher
 
-# ident(task) -> key, for the traced tasks still alive (the weak reference's callback removes them).
-serials: dict[int, int] = {}
 # task key -> label, set by traced asyncio primitives while a task waits on them ("asyncio.Lock lock").
 awaiting: dict[int, str] = {}
 
 
+class _Tracing:
+    keys: Any = None  # the TaskKeys of the trace running, or of the last one (empty since its end)
+
+
 def key_of(obj: Any) -> int | None:
     """The key of a traced task alive (None for anything else)."""
-    return serials.get(ident(obj))
+    keys = _Tracing.keys
+    return keys.key_of(obj) if keys is not None else None
 
 
 class TaskRef(weakref.ref):
@@ -61,13 +64,12 @@ class PyTaskKeys:
     """Keys for traced tasks, and the weak references that notice when each is destroyed (Python
     twin of the C ``_speedups.TaskKeys``)."""
 
-    def __init__(self, gone: list[Any], serials: dict[int, int], awaiting: dict[int, str]) -> None:
+    def __init__(self, gone: list[Any], awaiting: dict[int, str]) -> None:
         self.refs: set[TaskRef] = set()
+        self.serials: dict[int, int] = {}  # ident(task) -> key, for the traced tasks alive
         self._next = count(-1, -1)
         self._gone_extend = gone.extend
-        self._serials = serials
         self._awaiting = awaiting
-        serials.clear()
         awaiting.clear()
 
     def track(self, task: Any) -> TaskRef:
@@ -75,19 +77,25 @@ class PyTaskKeys:
         ref = TaskRef(task, self._gone)
         ref.key = key = next(self._next)
         ref.ident = found_by = ident(task)
-        self._serials[found_by] = key
+        self.serials[found_by] = key
         self.refs.add(ref)
         return ref
 
+    def key_of(self, obj: Any) -> int | None:
+        return self.serials.get(ident(obj))
+
+    def __len__(self) -> int:
+        return len(self.serials)
+
     def _gone(self, ref: Any) -> None:
         # Runs while the task is being destroyed, before its memory (and id) can be reused.
-        if self._serials.get(ref.ident) == ref.key:
-            del self._serials[ref.ident]
+        if self.serials.get(ref.ident) == ref.key:
+            del self.serials[ref.ident]
         self.refs.discard(ref)
         self._gone_extend((ref.key, perf_counter()))
 
     def forget(self, task: Any) -> None:
-        key = self._serials.pop(ident(task), None)
+        key = self.serials.pop(ident(task), None)
         if key is not None:
             for ref in [ref for ref in self.refs if ref.key == key]:
                 self.refs.discard(ref)
@@ -95,7 +103,7 @@ class PyTaskKeys:
     def clear(self) -> None:
         """At the end of the trace: no more callbacks, nothing kept."""
         self.refs.clear()
-        self._serials.clear()
+        self.serials.clear()
         self._awaiting.clear()
 
 
@@ -126,11 +134,10 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     """Patch asyncio for this recorder; returns the step hook (its ``keys`` are the traced tasks',
     its ``cell_task`` is the one running the traced cell). ``report(key, message)`` tells the
     learner once about a task the probe stopped recording."""
-    keys = TaskKeys(rec.raw_gone, serials, awaiting)
+    keys = _Tracing.keys = TaskKeys(rec.raw_gone, awaiting)
     rec.task_refs = keys.refs
-    rec.task_serials = serials
     track = keys.track
-    serials_get = serials.get
+    key_of_task = keys.key_of
     raw_tasks = rec.raw_tasks
     tasks_extend = raw_tasks.extend
     steps_extend = rec.raw_steps.extend
@@ -192,7 +199,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if kind == 1:
                 return task
             lineno = frame.f_lineno if frame is not None else 0
-            creator = serials_get(ident(current_tasks_get(self)))
+            creator = key_of_task(current_tasks_get(self))
             if creator is None:
                 creator = get_ident()
             ref = track(task)
@@ -232,19 +239,19 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if task.done():
                 record_end(rec.raw_ends, task, key, b)
         elif isinstance(waiter, task_type):
-            steps_extend((key, a, b, "task " + str(waiter.get_name()), serials_get(ident(waiter))))
+            steps_extend((key, a, b, "task " + str(waiter.get_name()), key_of_task(waiter)))
         else:
             steps_extend((key, a, b, type(waiter), inner_code(task)))
 
     def on_blocked(task: Any, t0: float) -> None:
-        misc_append(("blocked_hint", serials_get(ident(task)), t0, suspension_site(task)))
+        misc_append(("blocked_hint", key_of_task(task), t0, suspension_site(task)))
 
     def on_error(task: Any, exc: BaseException) -> None:
         keys.forget(task)
         report("step", f"stopped recording a task ({type(exc).__name__}: {exc}).")
 
     hook = StepHook(
-        serials,
+        keys,
         rec.raw_steps,
         awaiting,
         threshold,
@@ -255,7 +262,6 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         task_type,
         rec.t0,
     )
-    hook.keys = keys
     if speedups is not None:  # the C twin, which calls create_task above for what it does not do
         create_task = speedups.TaskCreator(
             slow=create_task,
@@ -322,7 +328,6 @@ def current_who() -> int | str:
 __all__ = [
     "install",
     "awaiting",
-    "serials",
     "key_of",
     "who_of",
     "current_who",

@@ -66,7 +66,7 @@ def inner_code(task: Any) -> Any:
 class PyStepHook:
     def __init__(
         self,
-        tracked: dict[int, int],
+        keys: Any,
         steps: list[Any],
         awaiting: dict[int, str],
         threshold: float,
@@ -77,12 +77,11 @@ class PyStepHook:
         task_type: type,
         base: float,
     ) -> None:
-        self.tracked = tracked
+        self.keys = keys  # asyncio_hooks.PyTaskKeys: ident(task) -> key in its serials
         self.cell_task: Any = None
         self.cell_t0 = -1.0
-        self.keys: Any = None
         self.handle_run = self._make(
-            tracked.get, steps.extend, awaiting.get, threshold, report, on_blocked, ends, on_error, task_type, base
+            keys.serials.get, steps.extend, awaiting.get, threshold, report, on_blocked, ends, on_error, task_type, base
         )
 
     def _make(

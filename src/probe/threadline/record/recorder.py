@@ -100,10 +100,8 @@ class Recorder:
         self.raw_misc: list[tuple[Any, ...]] = []
         self.lock_ids = count()
         self.lock_registry_lock = threading.Lock()
-        # Weak references to the traced tasks alive, and id(task) -> key for them (set by
-        # capture/asyncio_hooks.py).
+        # Weak references to the traced tasks alive (set by capture/asyncio_hooks.py).
         self.task_refs: set[Any] = set()
-        self.task_serials: dict[int, int] = {}
         # Resolution state (owned by the converter). Task keys -> lanes: until the task is
         # destroyed, and while its lane has no end.
         self.task_lane: dict[int, int] = {}
