@@ -176,19 +176,35 @@ def test_free_threaded_builds_and_the_switch_get_the_pure_python_twins():
 
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
-def test_step_columns_and_pack_q_agree_with_their_python_twins():
+def test_step_buffers_step_columns_and_pack_q_agree_with_their_python_twins():
+    from array import array
     from struct import pack
 
+    from threadline.record.step_buffer import PyStepBuffer, pack_steps
     from threadline.record.step_columns import py_step_columns
 
-    # tasks -1 and -2 are known (lanes 4 and 7), -9 is not; -2 waits once, lane 4 had a suspension
+    # tasks -1 and -2 are known (lanes 4 and 7), -9 is not; -2 waits twice, lane 4 had a suspension
     # pending from an earlier batch; one step of -1 is 500 us long
-    steps = [-1, 10, 20, None, None, -2, 21, 30, "asyncio.Lock", None, -9, 31, 40, None, None]
-    steps += [-2, 41, 50, None, None, -1, 51, 551, None, None, -2, 560, 570, int, None]
+    steps = [(-1, 10, 20, None, None), (-2, 21, 30, "asyncio.Lock", None), (-9, 31, 40, None, None)]
+    steps += [(-2, 41, 50, None, None), (-1, 51, 551, None, None), (-2, 560, 570, int, -1)]
+    taken = []
+    for buffer in (speedups.StepBuffer(), PyStepBuffer()):
+        for step in steps:
+            buffer.extend(step)
+        assert len(buffer) == 6
+        taken.append(buffer.take())
+        assert len(buffer) == 0 and buffer.take() == (b"", [])
+    rows, extras = taken[0]
+    assert taken[1] == (rows, extras) == pack_steps([value for step in steps for value in step])
+    assert extras == ["asyncio.Lock", None, int, -1]
+    assert rows == pack(
+        "24q", -1, 10, 20, -1, -2, 21, 30, 0, -9, 31, 40, -1, -2, 41, 50, -1, -1, 51, 551, -1, -2, 560, 570, 1
+    )
+    key_lanes = array("q", [4, 7, -1])  # key -3 forgotten; -9 never known
     results = []
     for implementation in (speedups.step_columns, py_step_columns):
         last_end: dict[int, int] = {9: 1}
-        columns = implementation(steps, {-1: 4, -2: 7}, last_end, {4: (5, 0)}, 400)
+        columns = implementation(rows, key_lanes, last_end, {4: (5, 0)}, 400)
         results.append((columns, last_end))
     (c, c_last), (py, py_last) = results
     assert c == py
@@ -197,6 +213,8 @@ def test_step_columns_and_pack_q_agree_with_their_python_twins():
     assert lanes == pack("5q", 4, 7, 7, 4, 7) and starts == pack("5q", 10, 21, 41, 51, 560)
     assert ends == pack("5q", 20, 30, 50, 551, 570)
     assert look == [0, 1, 3, 4, 5] and long == [4]
+    with pytest.raises(TypeError):
+        speedups.StepBuffer().extend((-1, 2, 3))
     assert speedups.pack_q([1, -(2**63), 2**63 - 1]) == pack("3q", 1, -(2**63), 2**63 - 1)
     with pytest.raises(TypeError):
         speedups.pack_q([1, "2"])
@@ -236,6 +254,6 @@ def test_raw_buffers_are_out_of_the_cyclic_gc_and_still_lists():
     assert type(buffer) is list and not gc.is_tracked(buffer) and buffer == [1, "two", None]
     with threadline.trace(display=False) as t:
         asyncio.run(asyncio.sleep(0))
-        assert not gc.is_tracked(t.recorder.raw_steps)
+        assert not gc.is_tracked(t.recorder.raw_tasks) and not gc.is_tracked(t.recorder.raw_steps.take()[1])
     with pytest.raises(TypeError):
         speedups.untrack((1, 2))

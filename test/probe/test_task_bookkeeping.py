@@ -16,11 +16,12 @@ from threadline.capture.asyncio_hooks import PyTaskKeys
 from threadline.capture.compiled import speedups
 from threadline.capture.idents import ident
 from threadline.capture.step_hook import PyStepHook, as_handle_run
+from threadline.record.step_buffer import ROW_FIELDS, PyStepBuffer
 from threadline.record.tasks import END_FIELDS
 
-IMPLEMENTATIONS = [pytest.param((PyStepHook, PyTaskKeys), id="python")]
+IMPLEMENTATIONS = [pytest.param((PyStepHook, PyTaskKeys, PyStepBuffer), id="python")]
 if speedups is not None:
-    IMPLEMENTATIONS.append(pytest.param((speedups.StepHook, speedups.TaskKeys), id="c"))
+    IMPLEMENTATIONS.append(pytest.param((speedups.StepHook, speedups.TaskKeys, speedups.StepBuffer), id="c"))
 
 
 async def _ok() -> str:
@@ -44,9 +45,9 @@ async def _named() -> int:
 
 def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
     """Runs a few tasks with the hook as Handle._run; what steps, ends and destructions recorded."""
-    hook_type, keys_type = implementation
+    hook_type, keys_type, buffer_type = implementation
     awaiting: dict[int, str] = {}
-    steps: list[Any] = []
+    steps = buffer_type()
     ends: list[Any] = []
     gone: list[Any] = []
     errors: list[BaseException] = []
@@ -94,7 +95,8 @@ def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
     by_task = {
         names[ends[i]]: tuple(ends[i + 2 : i + END_FIELDS]) for i in range(0, len(ends), END_FIELDS) if ends[i] in names
     }
-    step_times = [(steps[i + 1], steps[i + 2]) for i in range(0, len(steps), 5)]
+    rows = memoryview(steps.take()[0]).cast("q")
+    step_times = [(rows[i + 1], rows[i + 2]) for i in range(0, len(rows), ROW_FIELDS)]
     return {
         "ends": by_task,
         "gone": sorted(names[gone[i]] for i in range(0, len(gone), 2)),
@@ -126,14 +128,14 @@ def test_a_tasks_end_records_its_outcome_and_name_and_its_destruction(implementa
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
 def test_c_and_python_bookkeeping_agree():
-    c = _record((speedups.StepHook, speedups.TaskKeys))
-    py = _record((PyStepHook, PyTaskKeys))
+    c = _record((speedups.StepHook, speedups.TaskKeys, speedups.StepBuffer))
+    py = _record((PyStepHook, PyTaskKeys, PyStepBuffer))
     assert c["ends"] == py["ends"] and c["gone"] == py["gone"] and len(c["step_times"]) == len(py["step_times"])
 
 
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
 def test_forget_stops_following_a_task_and_clear_keeps_nothing(implementation):
-    _, keys_type = implementation
+    _, keys_type, _ = implementation
     awaiting: dict[int, str] = {7: "stale"}
     gone: list[Any] = []
     keys = keys_type(gone, awaiting)
@@ -176,7 +178,7 @@ def test_idents_are_unique_and_spread_over_a_table():
 def test_keys_stay_found_as_tasks_come_and_go(implementation):
     # thousands of objects tracked, destroyed and forgotten in a scrambled order, new ones tracked
     # in between (reusing freed addresses): every one alive is found by its own key, no other
-    _, keys_type = implementation
+    _, keys_type, _ = implementation
 
     class Obj:
         pass

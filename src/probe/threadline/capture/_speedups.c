@@ -179,12 +179,139 @@ static void clear_keys(TaskKeys *self) {
     PyMem_Free(slots);
 }
 
+/* ------------------------------------------------------------------------------- StepBuffer */
+
+/* The raw steps of asyncio tasks (record/step_buffer.py, its twin PyStepBuffer): four int64 a step
+ * (task key, start us, end us, aux) in one growing block, so a step makes no int objects and no list
+ * slots. A step that awaits something has aux >= 0: its waiter and code are extras[2 aux],
+ * extras[2 aux + 1]; else aux is -1. */
+typedef struct {
+    PyObject_HEAD
+    long long *rows;
+    Py_ssize_t n, room; /* steps held, steps the block has room for */
+    PyObject *extras;   /* list, out of the cyclic GC like the other raw buffers */
+} StepBuffer;
+
+static PyObject *new_extras(void) {
+    PyObject *extras = PyList_New(0);
+    if (extras != NULL) PyObject_GC_UnTrack(extras);
+    return extras;
+}
+
+static int buffer_add(StepBuffer *self, long long key, long long start, long long end, PyObject *waiter,
+                      PyObject *code) {
+    if (self->n == self->room) {
+        Py_ssize_t room = self->room < 1024 ? 1024 : self->room * 2;
+        long long *rows = PyMem_Realloc(self->rows, (size_t)room * 4 * sizeof(long long));
+        if (rows == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->rows = rows;
+        self->room = room;
+    }
+    long long aux = -1;
+    if (waiter != Py_None || code != Py_None) {
+        aux = PyList_GET_SIZE(self->extras) / 2;
+        if (PyList_Append(self->extras, waiter) < 0 || PyList_Append(self->extras, code) < 0) return -1;
+    }
+    long long *row = self->rows + self->n * 4;
+    row[0] = key;
+    row[1] = start;
+    row[2] = end;
+    row[3] = aux;
+    self->n++;
+    return 0;
+}
+
+/* extend((key, start us, end us, waiter, code)): a step recorded from Python */
+static PyObject *stepbuffer_extend(StepBuffer *self, PyObject *values) {
+    if (!PyTuple_Check(values) || PyTuple_GET_SIZE(values) != 5) {
+        PyErr_SetString(PyExc_TypeError, "StepBuffer.extend takes (key, start us, end us, waiter, code)");
+        return NULL;
+    }
+    long long v[3];
+    for (int i = 0; i < 3; i++) {
+        v[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(values, i));
+        if (v[i] == -1 && PyErr_Occurred()) return NULL;
+    }
+    if (buffer_add(self, v[0], v[1], v[2], PyTuple_GET_ITEM(values, 3), PyTuple_GET_ITEM(values, 4)) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* take() -> (rows as int64 bytes, extras): the steps so far, the buffer left empty */
+static PyObject *stepbuffer_take(StepBuffer *self, PyObject *unused) {
+    PyObject *rows = PyBytes_FromStringAndSize((const char *)self->rows, self->n * 4 * (Py_ssize_t)sizeof(long long));
+    PyObject *extras = rows ? new_extras() : NULL;
+    if (extras == NULL) {
+        Py_XDECREF(rows);
+        return NULL;
+    }
+    PyObject *taken = PyTuple_Pack(2, rows, self->extras);
+    Py_DECREF(rows);
+    if (taken == NULL) {
+        Py_DECREF(extras);
+        return NULL;
+    }
+    Py_SETREF(self->extras, extras);
+    self->n = 0;
+    if (self->room > 65536) { /* a burst is over: give its memory back */
+        PyMem_Free(self->rows);
+        self->rows = NULL;
+        self->room = 0;
+    }
+    return taken;
+}
+
+static Py_ssize_t stepbuffer_len(StepBuffer *self) { return self->n; }
+
+static PyObject *stepbuffer_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    if (PyTuple_GET_SIZE(args) > 0 || (kwds != NULL && PyDict_GET_SIZE(kwds) > 0)) {
+        PyErr_SetString(PyExc_TypeError, "StepBuffer() takes no arguments");
+        return NULL;
+    }
+    StepBuffer *self = (StepBuffer *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->extras = new_extras();
+    if (self->extras == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static void stepbuffer_dealloc(StepBuffer *self) {
+    Py_XDECREF(self->extras);
+    PyMem_Free(self->rows);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef stepbuffer_methods[] = {
+    {"extend", (PyCFunction)stepbuffer_extend, METH_O, "record a step: (key, start us, end us, waiter, code)"},
+    {"take", (PyCFunction)stepbuffer_take, METH_NOARGS, "(rows as int64 bytes, extras): the steps so far"},
+    {NULL}};
+
+static PySequenceMethods stepbuffer_as_sequence = {.sq_length = (lenfunc)stepbuffer_len};
+
+/* not in the cyclic GC: it holds labels, classes, codes and ints, never itself */
+static PyTypeObject StepBufferType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.StepBuffer",
+    .tp_doc = "the raw steps of asyncio tasks: four int64 a step, and the extras of steps that await",
+    .tp_basicsize = sizeof(StepBuffer),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = stepbuffer_new,
+    .tp_dealloc = (destructor)stepbuffer_dealloc,
+    .tp_methods = stepbuffer_methods,
+    .tp_as_sequence = &stepbuffer_as_sequence,
+};
+
 /* ---------------------------------------------------------------------------------- StepHook */
 
 typedef struct {
     PyObject_HEAD
     TaskKeys *tracked;    /* the traced tasks alive, found by ident */
-    PyObject *steps;      /* list: key, start us, end us, label or waiter class, code (five values a step) */
+    StepBuffer *steps;    /* key, start us, end us, then label or waiter class, code or awaited key */
     PyObject *awaiting;   /* dict key -> label, set by traced primitives */
     PyObject *report;     /* report(handle, exc): asyncio's handling of a failed callback */
     PyObject *on_blocked; /* on_blocked(task, t0): a step longer than the threshold */
@@ -200,15 +327,9 @@ typedef struct {
 } StepHook;
 
 static int append5(StepHook *self, PyObject *key, double t0, double t1, PyObject *waiter, PyObject *code) {
-    PyObject *list = self->steps;
-    PyObject *a = PyLong_FromLongLong(us_since(t0, self->base)), *b = PyLong_FromLongLong(us_since(t1, self->base));
-    int rc = -1;
-    if (a && b && PyList_Append(list, key) == 0 && PyList_Append(list, a) == 0 && PyList_Append(list, b) == 0 &&
-        PyList_Append(list, waiter) == 0 && PyList_Append(list, code) == 0)
-        rc = 0;
-    Py_XDECREF(a);
-    Py_XDECREF(b);
-    return rc;
+    long long k = PyLong_AsLongLong(key);
+    if (k == -1 && PyErr_Occurred()) return -1;
+    return buffer_add(self->steps, k, us_since(t0, self->base), us_since(t1, self->base), waiter, code);
 }
 
 /* text, or its first DETAIL_LIMIT - 1 characters and an ellipsis (tasks.py _short) */
@@ -570,14 +691,14 @@ static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds
                              "on_blocked", "ends",  "on_error", "task_type", "base", NULL};
     PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *ends, *on_error, *task_type;
     double threshold, base;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO!OO!d", kwlist, &TaskKeysType, &tracked, &PyList_Type,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO!OO!d", kwlist, &TaskKeysType, &tracked, &StepBufferType,
                                      &steps, &PyDict_Type, &awaiting, &threshold, &report, &on_blocked, &PyList_Type,
                                      &ends, &on_error, &PyType_Type, &task_type, &base))
         return NULL;
     StepHook *self = (StepHook *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->tracked = (TaskKeys *)Py_NewRef(tracked);
-    self->steps = Py_NewRef(steps);
+    self->steps = (StepBuffer *)Py_NewRef(steps);
     self->awaiting = Py_NewRef(awaiting);
     self->report = Py_NewRef(report);
     self->on_blocked = Py_NewRef(on_blocked);
@@ -1276,84 +1397,104 @@ static PyObject *pack_q(PyObject *module, PyObject *values) {
 
 /* ------------------------------------------------------------------------------ step_columns */
 
-#define STEP_FIELDS 5 /* record/recorder.py STEP_FIELDS */
-
-/* The run spans of a batch of raw steps, as record/step_columns.py py_step_columns makes them
- * (its twin, with the contract): (lanes, starts, ends) as int64 bytes for the steps of known
- * tasks, the indices of the steps to look at one by one (their lane has a suspension pending, or
- * gets one in the batch), those of steps at least threshold_us long; lane_last_end updated. */
+/* The run spans of a batch of raw steps (StepBuffer.take's rows), as record/step_columns.py
+ * py_step_columns makes them (its twin, with the contract): (lanes, starts, ends) as int64 bytes
+ * for the steps of known tasks (key k's lane at key_lanes[-k - 1], -1 once forgotten); the indices
+ * of the rows to look at one by one (their lane has a suspension pending, or gets one in the
+ * batch), those of rows at least threshold_us long; each lane's last end in lane_last_end. */
 static PyObject *step_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) ||
-        !PyDict_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError, "step_columns(steps: list, task_lane: dict, lane_last_end: dict, "
+    if (nargs != 5 || !PyBytes_Check(args[0]) || !PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "step_columns(rows: bytes, key_lanes: array('q'), lane_last_end: dict, "
                                          "pending: dict, threshold_us: int)");
         return NULL;
     }
-    PyObject *steps = args[0], *task_lane = args[1], *last_end = args[2], *pending = args[3];
+    PyObject *last_end = args[2], *pending = args[3];
     long long threshold = PyLong_AsLongLong(args[4]);
     if (threshold == -1 && PyErr_Occurred()) return NULL;
-    Py_ssize_t total = PyList_GET_SIZE(steps) / STEP_FIELDS, n = 0;
+    Py_buffer key_lanes;
+    if (PyObject_GetBuffer(args[1], &key_lanes, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    if (key_lanes.itemsize != 8 || key_lanes.format == NULL || strcmp(key_lanes.format, "q") != 0) {
+        PyBuffer_Release(&key_lanes);
+        PyErr_SetString(PyExc_TypeError, "step_columns: key_lanes must be an array('q')");
+        return NULL;
+    }
+    const long long *lane_of_key = key_lanes.buf;
+    Py_ssize_t known = key_lanes.len / 8;
+    const long long *rows = (const long long *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t total = PyBytes_GET_SIZE(args[0]) / 32, n = 0;
     PyObject *lanes = PyBytes_FromStringAndSize(NULL, total * 8), *starts = PyBytes_FromStringAndSize(NULL, total * 8),
-             *ends = PyBytes_FromStringAndSize(NULL, total * 8), *look = PyList_New(0), *longs = PyList_New(0),
-             *waiting = PySet_New(NULL);
-    Py_ssize_t *index = PyMem_Malloc((total + 1) * sizeof(Py_ssize_t)); /* kept step -> raw step */
-    PyObject **lane_of = PyMem_Malloc((total + 1) * sizeof(PyObject *)); /* borrowed from task_lane */
+             *ends = PyBytes_FromStringAndSize(NULL, total * 8), *look = PyList_New(0), *longs = PyList_New(0);
+    Py_ssize_t *index = PyMem_Malloc((total + 1) * sizeof(Py_ssize_t)); /* kept step -> row */
+    unsigned char *flags = NULL; /* by lane: 1 waiting (a suspension pending or begun), 2 last end set */
     PyObject *result = NULL;
-    if (!lanes || !starts || !ends || !look || !longs || !waiting || !index || !lane_of) goto done;
+    if (!lanes || !starts || !ends || !look || !longs || !index) goto done;
     long long *lane_col = (long long *)PyBytes_AS_STRING(lanes), *start_col = (long long *)PyBytes_AS_STRING(starts),
               *end_col = (long long *)PyBytes_AS_STRING(ends);
-    PyObject **raw = PySequence_Fast_ITEMS(steps);
+    long long top = -1;
     for (Py_ssize_t i = 0; i < total; i++) {
-        PyObject **step = raw + i * STEP_FIELDS;
-        PyObject *lane = PyDict_GetItemWithError(task_lane, step[0]); /* borrowed */
-        if (lane == NULL) {
-            if (PyErr_Occurred()) goto done;
-            continue; /* a task no longer known (should not happen): its steps are dropped */
-        }
-        long long l = PyLong_AsLongLong(lane), a = PyLong_AsLongLong(step[1]), b = PyLong_AsLongLong(step[2]);
-        if (PyErr_Occurred() || PyDict_SetItem(last_end, lane, step[2]) < 0) goto done;
-        if (step[3] != Py_None && PySet_Add(waiting, lane) < 0) goto done;
-        if (b - a >= threshold) {
-            PyObject *at = PyLong_FromSsize_t(i);
-            if (at == NULL || PyList_Append(longs, at) < 0) {
-                Py_XDECREF(at);
+        const long long *row = rows + i * 4;
+        long long at = -row[0] - 1, lane = at >= 0 && at < known ? lane_of_key[at] : -1;
+        if (lane < 0) continue; /* a task no longer known (should not happen): its steps are dropped */
+        if (lane > top) top = lane;
+        if (row[2] - row[1] >= threshold) {
+            PyObject *i_obj = PyLong_FromSsize_t(i);
+            if (i_obj == NULL || PyList_Append(longs, i_obj) < 0) {
+                Py_XDECREF(i_obj);
                 goto done;
             }
-            Py_DECREF(at);
+            Py_DECREF(i_obj);
         }
-        lane_col[n] = l;
-        start_col[n] = a;
-        end_col[n] = b;
-        index[n] = i;
-        lane_of[n++] = lane;
+        lane_col[n] = lane;
+        start_col[n] = row[1];
+        end_col[n] = row[2];
+        index[n++] = i;
     }
-    if (PyDict_GET_SIZE(pending) > 0 || PySet_GET_SIZE(waiting) > 0) {
-        for (Py_ssize_t k = 0; k < n; k++) {
-            int hit = PySet_Contains(waiting, lane_of[k]);
-            if (hit == 0) hit = PyDict_Contains(pending, lane_of[k]);
-            if (hit < 0) goto done;
-            if (!hit) continue;
-            PyObject *at = PyLong_FromSsize_t(index[k]);
-            if (at == NULL || PyList_Append(look, at) < 0) {
-                Py_XDECREF(at);
-                goto done;
-            }
-            Py_DECREF(at);
+    flags = PyMem_Calloc((size_t)top + 2, 1);
+    if (flags == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int any_waiting = 0;
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (rows[index[k] * 4 + 3] >= 0) flags[lane_col[k]] = any_waiting = 1;
+    PyObject *lane_obj, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(pending, &pos, &lane_obj, &value)) {
+        long long lane = PyLong_AsLongLong(lane_obj);
+        if (lane == -1 && PyErr_Occurred()) goto done;
+        if (lane >= 0 && lane <= top) flags[lane] = any_waiting = 1;
+    }
+    for (Py_ssize_t k = 0; any_waiting && k < n; k++) {
+        if (!(flags[lane_col[k]] & 1)) continue;
+        PyObject *i_obj = PyLong_FromSsize_t(index[k]);
+        if (i_obj == NULL || PyList_Append(look, i_obj) < 0) {
+            Py_XDECREF(i_obj);
+            goto done;
         }
+        Py_DECREF(i_obj);
+    }
+    for (Py_ssize_t k = n - 1; k >= 0; k--) { /* each lane's last end, once */
+        if (flags[lane_col[k]] & 2) continue;
+        flags[lane_col[k]] |= 2;
+        PyObject *lane = PyLong_FromLongLong(lane_col[k]), *end = PyLong_FromLongLong(end_col[k]);
+        int rc = lane && end ? PyDict_SetItem(last_end, lane, end) : -1;
+        Py_XDECREF(lane);
+        Py_XDECREF(end);
+        if (rc < 0) goto done;
     }
     if (n < total && (_PyBytes_Resize(&lanes, n * 8) < 0 || _PyBytes_Resize(&starts, n * 8) < 0 ||
                       _PyBytes_Resize(&ends, n * 8) < 0))
         goto done;
     result = PyTuple_Pack(5, lanes, starts, ends, look, longs);
 done:
+    PyBuffer_Release(&key_lanes);
     PyMem_Free(index);
-    PyMem_Free(lane_of);
+    PyMem_Free(flags);
     Py_XDECREF(lanes);
     Py_XDECREF(starts);
     Py_XDECREF(ends);
     Py_XDECREF(look);
     Py_XDECREF(longs);
-    Py_XDECREF(waiting);
     return result;
 }
 
@@ -1463,12 +1604,13 @@ PyMODINIT_FUNC PyInit__speedups(void) {
         if (*names[i].slot == NULL) return NULL;
     }
     TaskRefType.tp_base = &_PyWeakref_RefType;
-    if (PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
+    if (PyType_Ready(&StepBufferType) < 0 || PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
         PyType_Ready(&TaskKeysType) < 0 || PyType_Ready(&TaskCreatorType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL) return NULL;
-    if (PyModule_AddObjectRef(m, "StepHook", (PyObject *)&StepHookType) < 0 ||
+    if (PyModule_AddObjectRef(m, "StepBuffer", (PyObject *)&StepBufferType) < 0 ||
+        PyModule_AddObjectRef(m, "StepHook", (PyObject *)&StepHookType) < 0 ||
         PyModule_AddObjectRef(m, "LockCore", (PyObject *)&LockCoreType) < 0 ||
         PyModule_AddObjectRef(m, "TaskKeys", (PyObject *)&TaskKeysType) < 0 ||
         PyModule_AddObjectRef(m, "TaskRef", (PyObject *)&TaskRefType) < 0 ||

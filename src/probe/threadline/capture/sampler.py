@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import psutil
 
 from ..frames import PROBE_DIR
+from ..record.step_buffer import STEP_FIELDS
 from ..schema import OUT_OK
 from . import process_hooks
 
@@ -226,7 +227,7 @@ class Sampler(threading.Thread):
     def flush(self, final: bool = False) -> None:
         rec = self.rec
         if self.sink is None and not final:
-            waiting = len(rec.raw_steps) + len(rec.raw_tasks) + len(rec.raw_ends) + len(rec.raw_gone)
+            waiting = len(rec.raw_steps) * STEP_FIELDS + len(rec.raw_tasks) + len(rec.raw_ends) + len(rec.raw_gone)
             if waiting + len(rec.raw_acq) + sum(len(log) for _, log in rec.fast_logs) < RAW_LIMIT:
                 rec.convert_misc()
                 return

@@ -39,7 +39,8 @@ from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
 from .raw_buffers import raw_buffer
-from .step_columns import STEP_FIELDS, step_columns
+from .step_buffer import ROW_FIELDS, StepBuffer
+from .step_columns import step_columns
 from .tasks import (
     END_FIELDS,
     GONE_FIELDS,
@@ -87,7 +88,7 @@ class Recorder:
         self._sent_strings = 0
         self.seq = 0
         # Raw, hot: flat lists, see *_FIELDS (raw_buffers.py: out of the cyclic GC).
-        self.raw_steps: list[Any] = raw_buffer()
+        self.raw_steps: Any = StepBuffer()  # step_buffer.py
         self.raw_tasks: list[Any] = raw_buffer()
         self.raw_ends: list[Any] = raw_buffer()
         self.raw_gone: list[Any] = raw_buffer()
@@ -105,6 +106,7 @@ class Recorder:
         # Resolution state (owned by the converter). Task keys -> lanes: until the task is
         # destroyed, and while its lane has no end.
         self.task_lane: dict[int, int] = {}
+        self.key_lanes = array("q")  # task key k -> its lane at [-k - 1], -1 once forgotten (step_columns.py)
         self.open_tasks: dict[int, int] = {}
         self.lane_last_end: dict[int, int] = {}
         self.pending_suspend: dict[int, tuple[int, int]] = {}
@@ -246,9 +248,7 @@ class Recorder:
                 if n:
                     fast.append((lock, log[:n]))
                     del log[:n]
-            n = len(self.raw_steps) // STEP_FIELDS * STEP_FIELDS
-            steps = self.raw_steps[:n]
-            del self.raw_steps[:n]
+            rows, extras = self.raw_steps.take()
             n = len(self.raw_misc)
             misc = self.raw_misc[:n]
             del self.raw_misc[:n]
@@ -259,7 +259,7 @@ class Recorder:
             for item in misc:
                 self._convert_misc(item)
             resolve_task_rows(self, tasks)
-            self._convert_steps(steps)
+            self._convert_steps(rows, extras)
             convert_acquires(self, acq)
             convert_fast(self, fast)
             self.fates.convert(self)
@@ -355,16 +355,32 @@ class Recorder:
             self.task_lane[who] = lane  # type: ignore[index]
         return lane
 
-    def _convert_steps(self, steps: list[Any]) -> None:
+    def bind_task_lanes(self, keys: list[int], lanes: list[int] | range) -> None:
+        """Traced tasks' lanes, found by key (keys are -1, -2, … as tasks are tracked)."""
+        self.task_lane.update(zip(keys, lanes, strict=True))
+        key_lanes = self.key_lanes
+        missing = -min(keys) - len(key_lanes)
+        if missing > 0:
+            key_lanes.extend(array("q", [-1]) * missing)
+        for key, lane in zip(keys, lanes, strict=True):
+            key_lanes[-key - 1] = lane
+
+    def unbind_task_lane(self, key: int) -> None:
+        """A destroyed task's key finds no lane any more."""
+        if self.task_lane.pop(key, None) is not None and 0 < -key <= len(self.key_lanes):
+            self.key_lanes[-key - 1] = -1
+
+    def _convert_steps(self, rows: bytes, extras: list[Any]) -> None:
         """Steps become run spans column by column (step_columns.py); only steps that await
         something, or end a suspension, or held the loop too long, are looked at one by one."""
-        if not steps:
+        if not rows:
             return
         threshold_us = int(self.block_threshold_s * 1e6)
-        task_lane = self.task_lane
+        key_lanes = self.key_lanes
         lanes, starts, ends, look, long = step_columns(
-            steps, task_lane, self.lane_last_end, self.pending_suspend, threshold_us
+            rows, key_lanes, self.lane_last_end, self.pending_suspend, threshold_us
         )
+        q = memoryview(rows).cast("q")
         n = len(lanes) // 8
         spans = self.tables["spans"]
         take = min(n, max(0, self.capacity - self.events))
@@ -380,8 +396,9 @@ class Recorder:
         # Suspensions: from the end of a step that left the task waiting to the start of its next step.
         pending = self.pending_suspend
         for i in look:
-            key, start, end, waiter, code = steps[i * STEP_FIELDS : (i + 1) * STEP_FIELDS]
-            lane = task_lane[key]
+            key, start, end, aux = q[i * ROW_FIELDS : (i + 1) * ROW_FIELDS].tolist()
+            waiter, code = extras[2 * aux : 2 * aux + 2] if aux >= 0 else (None, None)
+            lane = key_lanes[-key - 1]
             susp = pending.pop(lane, None)
             if susp is not None:
                 self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], start, susp[1], -1)
@@ -392,13 +409,13 @@ class Recorder:
                     self.fates.awaited_task(lane, code, end, self)
         # Steps that held the loop too long.
         for i in long:
-            key, start, end = steps[i * STEP_FIELDS : i * STEP_FIELDS + 3]
+            key, start, end = q[i * ROW_FIELDS : i * ROW_FIELDS + 3].tolist()
             location = (
                 self._blocked_location(self.t0 + start / 1e6, self.t0 + end / 1e6)
                 or self.blocked_hint.pop((key, start), None)
                 or "unknown location"
             )
-            self.event_row("spans", task_lane[key], SPAN_BLOCKED, start, end, self.string(location), -1)
+            self.event_row("spans", key_lanes[-key - 1], SPAN_BLOCKED, start, end, self.string(location), -1)
 
     def _blocked_location(self, a: float, b: float) -> str | None:
         """The most frequent stack sample taken while a long step ran (where time.sleep was)."""

@@ -110,7 +110,7 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
     starts = tasks[1::TASK_FIELDS]
     # Lanes first (a creator may be a task of this batch), in creation order.
     task_lane = rec.task_lane
-    task_lane.update(zip(keys, range(base, base + n), strict=True))
+    rec.bind_task_lanes(keys, range(base, base + n))
     rec.open_tasks.update(zip(keys, range(base, base + n), strict=True))
     # Names and sites from caches, at C speed; only what a cache misses is worked out.
     refs, coro_names, qualnames = tasks[5::TASK_FIELDS], tasks[6::TASK_FIELDS], tasks[7::TASK_FIELDS]
@@ -358,9 +358,9 @@ def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
     """Destroyed tasks: a lane still open ends there (the task was dropped while pending: asyncio
     logs "Task was destroyed but it is pending!")."""
     t0 = rec.t0
-    open_tasks, task_lane = rec.open_tasks, rec.task_lane
+    open_tasks = rec.open_tasks
     for i in range(0, len(gone), GONE_FIELDS):
         key = gone[i]
         if key in open_tasks:
             end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_DESTROYED, None)
-        task_lane.pop(key, None)
+        rec.unbind_task_lane(key)
