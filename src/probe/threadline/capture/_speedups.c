@@ -1399,7 +1399,7 @@ static PyObject *pack_q(PyObject *module, PyObject *values) {
 
 /* The run spans of a batch of raw steps (StepBuffer.take's rows), as record/step_columns.py
  * py_step_columns makes them (its twin, with the contract): (lanes, starts, ends) as int64 bytes
- * for the steps of known tasks (key k's lane at key_lanes[-k - 1], -1 once forgotten); the indices
+ * for the steps of known tasks (key k's lane at key_lanes[-k - 1], -1 for none); the indices
  * of the rows to look at one by one (their lane has a suspension pending, or gets one in the
  * batch), those of rows at least threshold_us long; each lane's last end in lane_last_end. */
 static PyObject *step_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {

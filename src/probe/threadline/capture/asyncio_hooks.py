@@ -52,6 +52,12 @@ def key_of(obj: Any) -> int | None:
     return keys.key_of(obj) if keys is not None else None
 
 
+def keys_of(objs: list[Any]) -> list[int | None]:
+    """key_of of each (a gather's thousand children: one lookup of the trace's keys, at C speed)."""
+    keys = _Tracing.keys
+    return list(map(keys.key_of, objs)) if keys is not None else [None] * len(objs)
+
+
 class TaskRef(weakref.ref):
     """A traced task's weak reference: its key, and the id it is found by while it lives."""
 
@@ -329,6 +335,7 @@ __all__ = [
     "install",
     "awaiting",
     "key_of",
+    "keys_of",
     "who_of",
     "current_who",
     "suspension_site",

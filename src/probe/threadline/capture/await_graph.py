@@ -28,7 +28,7 @@ from asyncio import taskgroups, tasks
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from .asyncio_hooks import key_of
+from .asyncio_hooks import key_of, keys_of
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -42,15 +42,16 @@ def install(rec: Recorder, patcher: Patcher) -> None:
     original_aexit = taskgroups.TaskGroup.__aexit__
     original_create_task = taskgroups.TaskGroup.create_task
 
-    def keys_of(futures: Any) -> tuple[int, ...]:
-        keys = [key_of(f) for f in futures if not f.done()]
+    def awaited_keys(futures: Any) -> tuple[int, ...]:
+        """The keys of the traced tasks among the futures still pending, once each."""
+        keys = keys_of([f for f in futures if not f.done()])
         return tuple(k for k in dict.fromkeys(keys) if k is not None)
 
     def awaited(group: Any, children: Any) -> None:
         """The group's parent waits (in ``async with``'s exit) for these children to end."""
         parent = key_of(group._parent_task)
         if parent is not None:
-            targets = keys_of(children)
+            targets = awaited_keys(children)
             if targets:
                 misc_append(("await", parent, targets, perf_counter(), True))
 
@@ -59,7 +60,7 @@ def install(rec: Recorder, patcher: Patcher) -> None:
         try:
             awaiter = key_of(getattr(fn, "__self__", None))
             if awaiter is not None:
-                targets = keys_of(self._children)
+                targets = awaited_keys(self._children)
                 if targets:
                     misc_append(("await", awaiter, targets, perf_counter(), False))
         except Exception:  # never break the learner's await

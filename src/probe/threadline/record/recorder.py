@@ -18,7 +18,7 @@ import time
 import uuid
 from array import array
 from collections.abc import Callable
-from itertools import count
+from itertools import count, repeat
 from time import perf_counter
 from typing import Any
 
@@ -106,7 +106,7 @@ class Recorder:
         # Resolution state (owned by the converter). Task keys -> lanes: until the task is
         # destroyed, and while its lane has no end.
         self.task_lane: dict[int, int] = {}
-        self.key_lanes = array("q")  # task key k -> its lane at [-k - 1], -1 once forgotten (step_columns.py)
+        self.key_lanes = array("q")  # task key k -> its lane at [-k - 1] (-1: none), for step_columns.py
         self.open_tasks: dict[int, int] = {}
         self.lane_last_end: dict[int, int] = {}
         self.pending_suspend: dict[int, tuple[int, int]] = {}
@@ -362,13 +362,12 @@ class Recorder:
         missing = -min(keys) - len(key_lanes)
         if missing > 0:
             key_lanes.extend(array("q", [-1]) * missing)
-        for key, lane in zip(keys, lanes, strict=True):
-            key_lanes[-key - 1] = lane
-
-    def unbind_task_lane(self, key: int) -> None:
-        """A destroyed task's key finds no lane any more."""
-        if self.task_lane.pop(key, None) is not None and 0 < -key <= len(self.key_lanes):
-            self.key_lanes[-key - 1] = -1
+        first, n = -keys[0] - 1, len(keys)
+        if keys == list(range(keys[0], keys[0] - n, -1)):  # tracked one after another: one slice
+            key_lanes[first : first + n] = array("q", lanes)
+        else:
+            for key, lane in zip(keys, lanes, strict=True):
+                key_lanes[-key - 1] = lane
 
     def _convert_steps(self, rows: bytes, extras: list[Any]) -> None:
         """Steps become run spans column by column (step_columns.py); only steps that await

@@ -7,7 +7,7 @@ A step is looked at one by one only when its lane has a suspension pending or ge
 batch, or when it held the loop for at least the blocking threshold.
 
 A task's lane is found at ``key_lanes[-key - 1]``: keys are -1, -2, … in the order tasks are
-tracked, so an array is the lookup (-1 for a task no longer known).
+tracked, so an array is the lookup (-1 for a key without a lane).
 """
 
 from __future__ import annotations

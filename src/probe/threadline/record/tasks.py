@@ -312,12 +312,14 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
             if name and name != lane_names[lane]:
                 _rename(rec, lane, str(name))
     strings, string_index = rec.strings, rec.string_index
+    # new details join the string table while it is under the limit (past it, only details already
+    # in the table are kept), in one pass for the batch
+    room = DETAIL_STRINGS_LIMIT - len(strings)
+    if room > 0:
+        new = [text for text in dict.fromkeys(texts) if text is not None and text not in string_index][:room]
+        string_index.update(zip(new, range(len(strings), len(strings) + len(new))))
+        strings.extend(new)
     details = list(map(string_index.get, texts, repeat(-1)))
-    for i in [i for i, index in enumerate(details) if index < 0 and texts[i] is not None]:
-        if len(strings) >= DETAIL_STRINGS_LIMIT:
-            break  # past it, only details already in the table are kept
-        details[i] = string_index[texts[i]] = len(strings)
-        strings.append(texts[i])
     cols = rec.tables["ends"]
     extend_q(cols["lane"], lanes)
     extend_q(cols["t"], times)
@@ -359,8 +361,8 @@ def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
     logs "Task was destroyed but it is pending!")."""
     t0 = rec.t0
     open_tasks = rec.open_tasks
-    for i in range(0, len(gone), GONE_FIELDS):
-        key = gone[i]
-        if key in open_tasks:
-            end_task(rec, key, int((gone[i + 1] - t0) * 1e6), OUT_DESTROYED, None)
-        rec.unbind_task_lane(key)
+    keys = gone[0::GONE_FIELDS]
+    for i in compress(range(len(keys)), map(open_tasks.__contains__, keys)):
+        end_task(rec, keys[i], int((gone[i * GONE_FIELDS + 1] - t0) * 1e6), OUT_DESTROYED, None)
+    # (rec.key_lanes keeps their lanes: no step of theirs comes after this batch)
+    _consume(map(rec.task_lane.pop, keys, repeat(None)))
