@@ -163,3 +163,32 @@ def test_a_task_result_is_repr_d_only_as_often_as_untraced():
     details = [trace["strings"][d] for d in trace["ends"]["detail"] if d >= 0]
     assert "[1, 'two', (3.0, None)]" in details, "plain values are shown"
     assert "<tuple object>" in details, "a tuple holding the learner's object is not"
+
+
+def test_a_finished_thread_is_freed_without_a_gc_pass_and_keeps_its_run():
+    # untraced, a joined thread that nothing refers to is freed at once (no reference cycle): the
+    # probe's run wrapper must not add one that keeps it, its Event and its locks until a GC pass
+    class Own(threading.Thread):
+        pass
+
+    def work() -> None:
+        pass
+
+    own_run = Own(target=work)
+    own_run.run = work  # an instance's own run is the learner's, and stays
+    gc.disable()
+    try:
+        with threadline.trace(display=False) as t:
+            thread = threading.Thread(target=work, name="short")
+            thread.start()
+            thread.join()
+            assert "run" not in vars(thread) and "_threadline" not in vars(thread)
+            ref = weakref.ref(thread)
+            del thread
+            assert ref() is None, "the probe kept a finished thread alive in a reference cycle"
+            own_run.start()
+            own_run.join()
+            assert vars(own_run)["run"] is work
+    finally:
+        gc.enable()
+    assert "short" in t.lanes()
