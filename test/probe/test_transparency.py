@@ -192,3 +192,17 @@ def test_a_finished_thread_is_freed_without_a_gc_pass_and_keeps_its_run():
     finally:
         gc.enable()
     assert "short" in t.lanes()
+
+
+def test_conditions_made_while_tracing_are_plain_conditions_afterwards():
+    with threadline.trace(display=False) as t:
+        cond = threading.Condition()
+        with cond:
+            cond.notify_all()
+        event = threading.Event()  # the stdlib makes its own Condition
+        event.set()
+    for made in (cond, event._cond):
+        assert type(made) is threading.Condition
+        assert not [k for k in vars(made) if k.startswith("_tl_")]
+    assert t.lock_stats("cond").acquisitions == 1
+    assert "unlocked" in repr(cond), "a Condition (its RLock) could not be shown"

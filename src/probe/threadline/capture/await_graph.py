@@ -44,8 +44,13 @@ def install(rec: Recorder, patcher: Patcher) -> None:
     original_create_task = taskgroups.TaskGroup.create_task
 
     def keys_of(futures: Any) -> tuple[int, ...]:
-        keys = [serials_get(id(f)) for f in futures if not f.done()]
-        return tuple(k for k in dict.fromkeys(keys) if k is not None)
+        keys: dict[int, None] = {}  # in order, once each; one loop (every await on a gather asks)
+        for f in futures:
+            if not f.done():
+                key = serials_get(id(f))
+                if key is not None:
+                    keys[key] = None
+        return tuple(keys)
 
     def awaited(group: Any, children: Any) -> None:
         """The group's parent waits (in ``async with``'s exit) for these children to end."""
