@@ -201,3 +201,46 @@ def test_callbacks_run_in_their_contexts_as_untraced():
         traced = _callbacks_in_contexts()
     assert untraced == ([("inside", (1, 2)), ("outside", ()), "inside", "outside"], ["RuntimeError"])
     assert traced == untraced
+
+
+def test_a_finished_thread_is_freed_without_a_gc_pass_and_keeps_its_run():
+    # untraced, a joined thread that nothing refers to is freed at once (no reference cycle): the
+    # probe's run wrapper must not add one that keeps it, its Event and its locks until a GC pass
+    class Own(threading.Thread):
+        pass
+
+    def work() -> None:
+        pass
+
+    own_run = Own(target=work)
+    own_run.run = work  # an instance's own run is the learner's, and stays
+    gc.disable()
+    try:
+        with threadline.trace(display=False) as t:
+            thread = threading.Thread(target=work, name="short")
+            thread.start()
+            thread.join()
+            assert "run" not in vars(thread) and "_threadline" not in vars(thread)
+            ref = weakref.ref(thread)
+            del thread
+            assert ref() is None, "the probe kept a finished thread alive in a reference cycle"
+            own_run.start()
+            own_run.join()
+            assert vars(own_run)["run"] is work
+    finally:
+        gc.enable()
+    assert "short" in t.lanes()
+
+
+def test_conditions_made_while_tracing_are_plain_conditions_afterwards():
+    with threadline.trace(display=False) as t:
+        cond = threading.Condition()
+        with cond:
+            cond.notify_all()
+        event = threading.Event()  # the stdlib makes its own Condition
+        event.set()
+    for made in (cond, event._cond):
+        assert type(made) is threading.Condition
+        assert not [k for k in vars(made) if k.startswith("_tl_")]
+    assert t.lock_stats("cond").acquisitions == 1
+    assert "unlocked" in repr(cond), "a Condition (its RLock) could not be shown"

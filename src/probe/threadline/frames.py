@@ -34,7 +34,11 @@ _MACHINERY = (
     "debugpy",
 )
 
+_MACHINERY_PARTS = tuple(f"/{name}/" for name in _MACHINERY)
+
+# answers per file name, which never change: asked on every thread start and lock creation
 _user_cache: dict[str, bool] = {}
+_machinery_cache: dict[str, bool] = {}
 
 
 def is_probe_or_asyncio(filename: str) -> bool:
@@ -43,10 +47,12 @@ def is_probe_or_asyncio(filename: str) -> bool:
 
 def is_kernel_machinery(filename: str) -> bool:
     """Code of the kernel itself (its tasks and threads are not the learner's)."""
-    norm = filename.replace("\\", "/")
-    if filename.startswith(PROBE_DIR):
-        return True
-    return any(f"/{name}/" in norm for name in _MACHINERY)
+    cached = _machinery_cache.get(filename)
+    if cached is None:
+        norm = filename.replace("\\", "/")
+        cached = filename.startswith(PROBE_DIR) or any(part in norm for part in _MACHINERY_PARTS)
+        _machinery_cache[filename] = cached
+    return cached
 
 
 def is_user_file(filename: str) -> bool:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .patching import Patcher
 
 OWN_THREAD_PREFIX = "threadline-"
+_NO_RUN = object()
 # Threads the standard library starts for its own bookkeeping (pool result handlers, executor
 # managers, queue feeders): shown in a "helpers" group, not counted as the learner's threads.
 _HELPER_MODULES = {
@@ -53,7 +54,7 @@ def install(rec: Recorder, patcher: Patcher) -> None:
         original_start(self)
 
     def bootstrap_inner(self: threading.Thread) -> None:
-        info = getattr(self, "_threadline", None)
+        info = self.__dict__.pop("_threadline", None)  # the thread does not keep the recorder
         if info is None or info[0] is not rec:
             return original_bootstrap(self)
         _, creator, site = info
@@ -71,10 +72,19 @@ def install(rec: Recorder, patcher: Patcher) -> None:
                 error.append(f"{type(exc).__name__}: {exc}"[:200])
                 raise
 
+        own_run = self.__dict__.get("run", _NO_RUN)
         self.run = traced_run  # type: ignore[method-assign]
         try:
             original_bootstrap(self)
         finally:
+            # traced_run holds the bound run, which holds the thread: left in place, that cycle kept
+            # every finished thread (its Event, Condition, locks, target) alive until a GC pass
+            d = self.__dict__
+            if d.get("run") is traced_run:
+                if own_run is _NO_RUN:
+                    del d["run"]
+                else:
+                    d["run"] = own_run
             misc.append(
                 ("thread_end", ident, native_id, perf_counter(), time.thread_time() - cpu0, error[0] if error else None)
             )

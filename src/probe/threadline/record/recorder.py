@@ -18,7 +18,7 @@ import time
 import uuid
 from array import array
 from collections.abc import Callable
-from itertools import count, repeat
+from itertools import count
 from time import perf_counter
 from typing import Any
 

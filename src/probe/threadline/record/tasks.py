@@ -317,7 +317,7 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     room = DETAIL_STRINGS_LIMIT - len(strings)
     if room > 0:
         new = [text for text in dict.fromkeys(texts) if text is not None and text not in string_index][:room]
-        string_index.update(zip(new, range(len(strings), len(strings) + len(new))))
+        string_index.update(zip(new, range(len(strings), len(strings) + len(new)), strict=True))
         strings.extend(new)
     details = list(map(string_index.get, texts, repeat(-1)))
     cols = rec.tables["ends"]

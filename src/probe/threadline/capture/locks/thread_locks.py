@@ -36,7 +36,10 @@ class LockBase(LockCore):  # type: ignore[misc,valid-type]
         self._rel = self._lock.release
 
     def __repr__(self) -> str:
-        return f"<traced {self._kind} {'locked' if self.locked() else 'unlocked'}>"
+        # _thread.RLock has no locked() before 3.14, but its repr starts with the state
+        locked = getattr(self._lock, "locked", None)
+        state = ("locked" if locked() else "unlocked") if locked is not None else repr(self._lock)[1:].split(" ")[0]
+        return f"<traced {self._kind} {state}>"
 
 
 class PlainLock(LockBase):

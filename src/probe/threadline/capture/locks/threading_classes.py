@@ -11,7 +11,7 @@ from typing import Any
 
 from .registry import creation, state
 from .thread_locks import CRLock, FreshRLock, new_lock_wrapper
-from .tracking import hold_end, idx_of, init_tracking, kind_of, still_tracing, waited
+from .tracking import hold_end, idx_of, init_tracking, kind_of, remember, still_tracing, waited
 
 pc = perf_counter
 get_ident = threading.get_ident
@@ -20,6 +20,7 @@ get_ident = threading.get_ident
 _TSem = threading.Semaphore
 _TBSem = threading.BoundedSemaphore
 _TEvent = threading.Event
+PlainCondition = threading.Condition  # TracedCondition's base: what its objects become again
 _Queue = queue.Queue
 _tsem_init = _TSem.__init__
 _tsem_acquire = _TSem.acquire
@@ -109,17 +110,18 @@ def _q_put(self: Any, item: Any, block: bool = True, timeout: float | None = Non
     return None
 
 
-class TracedCondition(threading.Condition):
+class TracedCondition(PlainCondition):
     """threading.Condition stays a creation-time replacement: its acquire/release are attributes of
     each instance bound to the C lock, which no class-level patch reaches."""
 
     def __init__(self, lock: Any = None) -> None:
-        frame = sys._getframe(1)
-        created = creation(frame)
+        created = creation(sys._getframe(1))
         if lock is None and created is not None:
             lock = new_lock_wrapper(FreshRLock, CRLock(), "threading.Condition", created[0], created[1], owner=self)
         super().__init__(lock)
-        init_tracking(self, "threading.Condition", frame)
+        # what is recorded is its lock's use; remembered only to become a plain Condition again
+        # (every Thread and Event makes one: no per-object state to set up and remove)
+        remember(self)
 
 
 PATCHES: tuple[tuple[type, str, Any], ...] = (
