@@ -167,11 +167,12 @@ def test_the_c_outcome_codes_are_the_schemas():
 
 
 def test_idents_are_unique_and_spread_over_a_table():
-    # keyed by plain ids (multiples of 16), 4,096 tasks would share 256 of a 4,096-slot table's first probes
+    # keyed by plain ids (multiples of 16), 4,096 objects would share at most 64 of 1,024 slots
     alive = [object() for _ in range(4096)]
     idents = [ident(obj) for obj in alive]
     assert len(set(idents)) == len(alive)
-    assert len({i & 4095 for i in idents}) > 2048
+    assert len({id(obj) & 1023 for obj in alive}) <= 64
+    assert len({i & 1023 for i in idents}) > 512
 
 
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
