@@ -35,6 +35,9 @@ _MACHINERY = (
 )
 
 _user_cache: dict[str, bool] = {}
+_machinery_cache: dict[str, bool] = {}
+# is_user_file's answer when already known, else None: a lookup without a Python call, for hot paths
+known_user_file = _user_cache.get
 
 
 def is_probe_or_asyncio(filename: str) -> bool:
@@ -43,10 +46,12 @@ def is_probe_or_asyncio(filename: str) -> bool:
 
 def is_kernel_machinery(filename: str) -> bool:
     """Code of the kernel itself (its tasks and threads are not the learner's)."""
-    norm = filename.replace("\\", "/")
-    if filename.startswith(PROBE_DIR):
-        return True
-    return any(f"/{name}/" in norm for name in _MACHINERY)
+    cached = _machinery_cache.get(filename)
+    if cached is None:
+        norm = filename.replace("\\", "/")
+        cached = filename.startswith(PROBE_DIR) or any(f"/{name}/" in norm for name in _MACHINERY)
+        _machinery_cache[filename] = cached
+    return cached
 
 
 def is_user_file(filename: str) -> bool:
@@ -78,7 +83,13 @@ def caller_site(depth: int = 2) -> tuple[str | None, FrameType | None]:
     except ValueError:
         return None, None
     first = frame
-    while frame is not None and not is_user_file(frame.f_code.co_filename):
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        user = _user_cache.get(filename)
+        if user is None:
+            user = is_user_file(filename)
+        if user:
+            break
         frame = frame.f_back
     if frame is None:
         frame = first

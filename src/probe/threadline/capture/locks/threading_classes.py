@@ -11,7 +11,7 @@ from typing import Any
 
 from .registry import creation, state
 from .thread_locks import CRLock, FreshRLock, new_lock_wrapper
-from .tracking import hold_end, idx_of, init_tracking, kind_of, still_tracing, waited
+from .tracking import hold_end, idx_of, init_tracking, kind_of, remember, still_tracing, waited
 
 pc = perf_counter
 get_ident = threading.get_ident
@@ -111,15 +111,17 @@ def _q_put(self: Any, item: Any, block: bool = True, timeout: float | None = Non
 
 class TracedCondition(threading.Condition):
     """threading.Condition stays a creation-time replacement: its acquire/release are attributes of
-    each instance bound to the C lock, which no class-level patch reaches."""
+    each instance bound to the C lock, which no class-level patch reaches. What is recorded is its
+    lock (a traced wrapper when the learner's code creates it); the Condition itself is only
+    remembered, to become a threading.Condition again when tracing stops."""
 
     def __init__(self, lock: Any = None) -> None:
-        frame = sys._getframe(1)
-        created = creation(frame)
-        if lock is None and created is not None:
-            lock = new_lock_wrapper(FreshRLock, CRLock(), "threading.Condition", created[0], created[1], owner=self)
+        if lock is None:
+            created = creation(sys._getframe(1))
+            if created is not None:
+                lock = new_lock_wrapper(FreshRLock, CRLock(), "threading.Condition", created[0], created[1], owner=self)
         super().__init__(lock)
-        init_tracking(self, "threading.Condition", frame)
+        remember(self)
 
 
 PATCHES: tuple[tuple[type, str, Any], ...] = (
