@@ -75,6 +75,10 @@ def install(rec: Recorder, patcher: Patcher) -> None:
         try:
             original_bootstrap(self)
         finally:
+            # the thread holds traced_run, which holds the thread (its bound run): without this
+            # cycle the thread is freed when the program drops it, as untraced, not by the next GC
+            if self.__dict__.get("run") is traced_run:
+                del self.run
             misc.append(
                 ("thread_end", ident, native_id, perf_counter(), time.thread_time() - cpu0, error[0] if error else None)
             )

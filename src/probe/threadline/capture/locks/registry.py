@@ -8,7 +8,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from ...frames import is_user_file, known_user_file, location_of_frame
+from ...frames import is_user_file, known_user_file, site_of_frame
 from .remembered import Remembered
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def creation(frame: FrameType | None) -> tuple[str | None, dict[str, Any] | None
         user = is_user_file(code.co_filename)
     if not user or state.rec is None:
         return None
-    return location_of_frame(code, frame.f_lineno), frame.f_globals
+    return site_of_frame(frame), frame.f_globals
 
 
 def _find_name(target: Any, frame: FrameType | None, creation_globals: dict[str, Any] | None) -> str | None:

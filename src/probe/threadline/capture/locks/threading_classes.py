@@ -10,8 +10,8 @@ from time import perf_counter
 from typing import Any
 
 from .registry import creation, state
-from .thread_locks import CRLock, FreshRLock, new_lock_wrapper
-from .tracking import hold_end, idx_of, init_tracking, kind_of, remember, still_tracing, waited
+from .thread_locks import CRLock, FreshRLock, RLock, new_lock_wrapper
+from .tracking import hold_end, idx_of, init_tracking, kind_of, still_tracing, waited
 
 pc = perf_counter
 get_ident = threading.get_ident
@@ -109,11 +109,33 @@ def _q_put(self: Any, item: Any, block: bool = True, timeout: float | None = Non
     return None
 
 
-class TracedCondition(threading.Condition):
+_Condition = threading.Condition
+
+
+class _ConditionType(type):
+    """While tracing, ``threading.Condition`` is TracedCondition, yet the Conditions made for the
+    standard library are plain ones: isinstance and issubclass against it answer as untraced."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, _Condition) if cls is TracedCondition else type.__instancecheck__(cls, obj)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, _Condition) if cls is TracedCondition else type.__subclasscheck__(cls, sub)
+
+
+class TracedCondition(_Condition, metaclass=_ConditionType):
     """threading.Condition stays a creation-time replacement: its acquire/release are attributes of
     each instance bound to the C lock, which no class-level patch reaches. What is recorded is its
-    lock (a traced wrapper when the learner's code creates it); the Condition itself is only
-    remembered, to become a threading.Condition again when tracing stops."""
+    lock, a traced wrapper made here when the learner's code creates the Condition; such a
+    Condition is remembered, to become a threading.Condition again when tracing stops. Any other
+    (the standard library's own: a Future's, an Event's) is a plain threading.Condition from the
+    start (no per-object work beyond one call)."""
+
+    def __new__(cls, lock: Any = None) -> Any:
+        if cls is TracedCondition and (lock is not None or creation(sys._getframe(1)) is None):
+            # threading.RLock() (ours) gives the standard library a plain RLock: made without the call
+            return _Condition(CRLock() if lock is None and threading.RLock is RLock else lock)
+        return super().__new__(cls)
 
     def __init__(self, lock: Any = None) -> None:
         if lock is None:
@@ -121,7 +143,9 @@ class TracedCondition(threading.Condition):
             if created is not None:
                 lock = new_lock_wrapper(FreshRLock, CRLock(), "threading.Condition", created[0], created[1], owner=self)
         super().__init__(lock)
-        remember(self)
+        wrappers = state.wrappers
+        if wrappers is not None:
+            wrappers.add(self)
 
 
 PATCHES: tuple[tuple[type, str, Any], ...] = (

@@ -123,13 +123,14 @@ def _index(obj: Any) -> int:
 def idx_of(obj: Any, base: str, kinds: tuple[tuple[type, str], ...] = ()) -> int:
     """Lock index of `obj` for a patched method (its caller's caller is the code using it)."""
     try:
-        idx = obj.__dict__.get("_tl_idx")
+        d = obj.__dict__
     except AttributeError:
         return -1
+    idx = d.get("_tl_idx")
     if idx is None:
         return _adopt(obj, kind_of(obj, base, kinds), sys._getframe(2))
-    if idx >= 0:
-        return idx
+    if idx >= 0 or not d.get("_tl_on"):  # registered, or never (the standard library's own)
+        return idx  # type: ignore[no-any-return]
     return _index(obj)
 
 
