@@ -15,6 +15,7 @@ import weakref
 from pathlib import Path
 
 import threadline
+from conftest import lanes_named
 from threadline.schema import OUT_DESTROYED
 
 HERE = Path(__file__).parent
@@ -163,3 +164,41 @@ def test_a_task_result_is_repr_d_only_as_often_as_untraced():
     details = [trace["strings"][d] for d in trace["ends"]["detail"] if d >= 0]
     assert "[1, 'two', (3.0, None)]" in details, "plain values are shown"
     assert "<tuple object>" in details, "a tuple holding the learner's object is not"
+
+
+def test_a_thread_started_while_tracing_is_freed_when_dropped_not_by_the_gc():
+    gc.disable()  # a reference cycle through the thread would keep it until the next GC pass
+    try:
+        with threadline.trace(display=False) as t:
+            thread = threading.Thread(target=int, name="short")
+            thread.start()
+            thread.join()
+            assert "run" not in vars(thread)  # the probe's wrapper is gone once the thread ended
+            ref = weakref.ref(thread)
+            del thread
+            freed = ref() is None
+    finally:
+        gc.enable()
+    assert freed, "the probe kept a finished thread alive until the garbage collector ran"
+    assert lanes_named(t.data, "short"), "the thread is recorded all the same"
+
+
+def test_the_standard_librarys_conditions_stay_plain_and_isinstance_answers_as_untraced():
+    plain_condition = threading.Condition
+    with threadline.trace(display=False):
+        future = concurrent.futures.Future()  # a Condition made by the standard library
+        event = threading.Event()
+        mine = threading.Condition()
+        assert type(future._condition) is plain_condition
+        assert type(event._cond) is plain_condition
+        for cond in (future._condition, event._cond, mine):
+            assert isinstance(cond, threading.Condition)
+            assert issubclass(type(cond), threading.Condition)
+        assert not isinstance(threading.Lock(), threading.Condition)
+        # the learner's own subclass, made while tracing, is still a class like any other
+        sub = type("Sub", (threading.Condition,), {})
+        assert isinstance(sub(), sub) and not isinstance(mine, sub)
+        assert "unlocked" in repr(mine)  # its traced RLock has no locked() to ask before 3.14
+        with mine:
+            assert "<locked" in repr(mine._lock._lock) and " locked" in repr(mine)
+    assert type(mine) is plain_condition  # the learner's becomes plain when the trace ends

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from . import asyncio_classes, threading_classes
 from .registry import bind, state, unbind
 from .thread_locks import Lock, LockBase, PlainLock, RLock
-from .threading_classes import TracedCondition
+from .threading_classes import PlainCondition, TracedCondition
 from .tracking import TL_KEYS
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def uninstall() -> None:
                 obj._globals = None
                 continue
             if type(obj) is TracedCondition:
-                obj.__class__ = threading.Condition
+                obj.__class__ = PlainCondition  # threading.Condition is still ours until the patches go
             elif isinstance(obj, asyncio.Condition):
                 asyncio_classes.plain_condition_methods(obj)
             d = obj.__dict__

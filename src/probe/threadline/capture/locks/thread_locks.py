@@ -36,7 +36,9 @@ class LockBase(LockCore):  # type: ignore[misc,valid-type]
         self._rel = self._lock.release
 
     def __repr__(self) -> str:
-        return f"<traced {self._kind} {'locked' if self.locked() else 'unlocked'}>"
+        inner = self._lock  # a _thread.RLock has no locked() before 3.14; its repr says it
+        held = inner.locked() if hasattr(inner, "locked") else repr(inner).startswith("<locked")
+        return f"<traced {self._kind} {'locked' if held else 'unlocked'}>"
 
 
 class PlainLock(LockBase):

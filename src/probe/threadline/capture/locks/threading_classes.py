@@ -40,10 +40,13 @@ def _sem_init(self: Any, value: int = 1) -> None:
 
 
 def _sem_acquire(self: Any, blocking: bool = True, timeout: float | None = None) -> bool:
-    idx = idx_of(self, "threading.Semaphore", _SEM_KINDS)
+    # an executor's idle semaphore, on every submit: -1 for good (see tracking.py) without a call
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or (idx < 0 and d.get("_tl_on")):
+        idx = idx_of(self, "threading.Semaphore", _SEM_KINDS)
     if idx < 0:
         return _tsem_acquire(self, blocking, timeout)
-    d = self.__dict__
     r, n, ok = waited(d, _tsem_acquire, self, blocking, timeout)
     if ok and still_tracing(d):
         d["_tl_holders"].append((get_ident(), r, pc(), n))
@@ -52,12 +55,14 @@ def _sem_acquire(self: Any, blocking: bool = True, timeout: float | None = None)
 
 def _sem_release(self: Any, n: int = 1) -> None:
     _tsem_release(self, n)
-    _sem_released(self, n)
+    if self.__dict__.get("_tl_idx", -1) >= 0:
+        _sem_released(self, n)
 
 
 def _bsem_release(self: Any, n: int = 1) -> None:
     _tbsem_release(self, n)
-    _sem_released(self, n)
+    if self.__dict__.get("_tl_idx", -1) >= 0:
+        _sem_released(self, n)
 
 
 def _sem_released(self: Any, n: int) -> None:
@@ -74,7 +79,11 @@ def _event_init(self: Any) -> None:
 
 
 def _event_wait(self: Any, timeout: float | None = None) -> bool:
-    idx = idx_of(self, "threading.Event")
+    # a new thread's started Event, waited on by every Thread.start: as in _sem_acquire
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or (idx < 0 and d.get("_tl_on")):
+        idx = idx_of(self, "threading.Event")
     if idx < 0:
         return _tevent_wait(self, timeout)
     r, n, ok = waited(self.__dict__, _tevent_wait, self, timeout)
@@ -109,7 +118,7 @@ def _q_put(self: Any, item: Any, block: bool = True, timeout: float | None = Non
     return None
 
 
-_Condition = threading.Condition
+_Condition = PlainCondition = threading.Condition
 
 
 class _ConditionType(type):
