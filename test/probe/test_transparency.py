@@ -14,8 +14,9 @@ import time
 import weakref
 from pathlib import Path
 
-import threadline
 from conftest import lanes_named
+
+import threadline
 from threadline.schema import OUT_DESTROYED
 
 HERE = Path(__file__).parent
