@@ -155,10 +155,7 @@ class Recorder:
         return self.string_index.get(text, -1)
 
     def _row(self, table: str, *values: float) -> int:
-        appends = self._appends[table]
-        if len(values) != len(appends):
-            raise ValueError(f"a row of {table} has {len(appends)} values, not {len(values)}")
-        for append, value in zip(appends, values):
+        for append, value in zip(self._appends[table], values, strict=True):
             append(value)  # type: ignore[arg-type]
         return len(self.tables[table][TABLE_COLUMNS[table][0]]) - 1
 
