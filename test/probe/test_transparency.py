@@ -244,3 +244,24 @@ def test_conditions_made_while_tracing_are_plain_conditions_afterwards():
         assert not [k for k in vars(made) if k.startswith("_tl_")]
     assert t.lock_stats("cond").acquisitions == 1
     assert "unlocked" in repr(cond), "a Condition (its RLock) could not be shown"
+
+
+def test_the_standard_librarys_conditions_stay_plain_and_isinstance_answers_as_untraced():
+    plain_condition = threading.Condition
+    with threadline.trace(display=False):
+        future = concurrent.futures.Future()  # a Condition made by the standard library
+        event = threading.Event()
+        mine = threading.Condition()
+        assert type(future._condition) is plain_condition
+        assert type(event._cond) is plain_condition
+        for cond in (future._condition, event._cond, mine):
+            assert isinstance(cond, threading.Condition)
+            assert issubclass(type(cond), threading.Condition)
+        assert not isinstance(threading.Lock(), threading.Condition)
+        # the learner's own subclass, made while tracing, is still a class like any other
+        sub = type("Sub", (threading.Condition,), {})
+        assert isinstance(sub(), sub) and not isinstance(mine, sub)
+        assert "unlocked" in repr(mine)  # its traced RLock has no locked() to ask before 3.14
+        with mine:
+            assert "<locked" in repr(mine._lock._lock) and " locked" in repr(mine)
+    assert type(mine) is plain_condition  # the learner's becomes plain when the trace ends

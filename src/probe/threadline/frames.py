@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import sys
 import sysconfig
 from types import CodeType, FrameType
@@ -35,10 +36,11 @@ _MACHINERY = (
 )
 
 _MACHINERY_PARTS = tuple(f"/{name}/" for name in _MACHINERY)
-
-# answers per file name, which never change: asked on every thread start and lock creation
+_POSIX_PATHS = os.path is posixpath  # then a basename is a rpartition, not four calls
 _user_cache: dict[str, bool] = {}
 _machinery_cache: dict[str, bool] = {}
+# is_user_file's answer when already known, else None: a lookup without a Python call, for hot paths
+known_user_file = _user_cache.get
 
 
 def is_probe_or_asyncio(filename: str) -> bool:
@@ -73,7 +75,7 @@ def location_of_frame(code: CodeType, lineno: int | None) -> str:
     if filename.startswith("<ipython-input-") or "/ipykernel_" in filename:
         short = "cell"
     else:
-        short = os.path.basename(filename)
+        short = filename.rpartition("/")[2] if _POSIX_PATHS else os.path.basename(filename)
     return f"{short}:{lineno} in {code.co_name}"
 
 
@@ -84,10 +86,42 @@ def caller_site(depth: int = 2) -> tuple[str | None, FrameType | None]:
     except ValueError:
         return None, None
     first = frame
-    while frame is not None and not is_user_file(frame.f_code.co_filename):
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        user = _user_cache.get(filename)
+        if user is None:
+            user = is_user_file(filename)
+        if user:
+            break
         frame = frame.f_back
     if frame is None:
         frame = first
     if frame is None:
         return None, None
-    return location_of_frame(frame.f_code, frame.f_lineno), frame
+    return site_of_frame(frame), frame
+
+
+# (id(code), instruction offset) -> (code, site): working a line out walks the code's line table
+# (thousands of instructions for a long function), on every thread or lock a line creates. The code
+# is kept so its id is not reused while it is a key; emptied when a trace ends (forget_sites).
+_sites: dict[tuple[int, int], tuple[CodeType, str]] = {}
+_SITES_MAX = 4096
+
+
+def site_of_frame(frame: FrameType) -> str:
+    """location_of_frame for the line a frame is running."""
+    code = frame.f_code
+    key = (id(code), frame.f_lasti)
+    hit = _sites.get(key)
+    if hit is not None and hit[0] is code:
+        return hit[1]
+    site = location_of_frame(code, frame.f_lineno)
+    if len(_sites) >= _SITES_MAX:
+        _sites.clear()
+    _sites[key] = (code, site)
+    return site
+
+
+def forget_sites() -> None:
+    """Let go of the code objects the site cache holds."""
+    _sites.clear()

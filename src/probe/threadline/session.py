@@ -16,7 +16,7 @@ from .capture.locks import adoption as lock_adoption
 from .capture.locks import hooks as lock_hooks
 from .capture.patching import Patcher
 from .capture.sampler import Sampler
-from .frames import is_user_file
+from .frames import forget_sites, is_user_file
 from .read.analysis import TraceData, TraceQueries
 from .read.display import display_trace
 from .record.recorder import Recorder
@@ -181,6 +181,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             lock_hooks.uninstall()
             if self._patcher is not None:
                 self._patcher.undo()
+            forget_sites()
             if self._keys is not None:
                 self._keys.forget(self._cell_task)
             if self._cell is not None:

@@ -84,6 +84,11 @@ class Recorder:
         self.strings: list[str] = []
         self.string_index: dict[str, int] = {}
         self.tables = _new_tables()
+        # each table's column appends, in column order: a row is one call per value (the arrays are
+        # only ever appended to, never replaced)
+        self._appends = {
+            table: tuple(cols[col].append for col in TABLE_COLUMNS[table]) for table, cols in self.tables.items()
+        }
         self._sent_rows = dict.fromkeys(TABLE_COLUMNS, 0)
         self._sent_strings = 0
         self.seq = 0
@@ -150,10 +155,9 @@ class Recorder:
         return self.string_index.get(text, -1)
 
     def _row(self, table: str, *values: float) -> int:
-        cols = self.tables[table]
-        for col, value in zip(TABLE_COLUMNS[table], values, strict=True):
-            cols[col].append(value)  # type: ignore[arg-type]
-        return len(cols[TABLE_COLUMNS[table][0]]) - 1
+        for append, value in zip(self._appends[table], values, strict=True):
+            append(value)  # type: ignore[arg-type]
+        return len(self.tables[table][TABLE_COLUMNS[table][0]]) - 1
 
     def event_row(self, table: str, *values: float) -> None:
         """A row that counts towards the capacity (spans, acquisitions, samples)."""
@@ -215,11 +219,11 @@ class Recorder:
     def lane_of_ident(self, ident: int, t_us: int) -> int:
         history = self.thread_lanes.get(ident)
         if history:
-            best = history[0][1]
-            for start, lane in history:
+            # the last lane started by then: idents are reused, one history grows with every thread
+            for start, lane in reversed(history):
                 if start <= t_us:
-                    best = lane
-            return best
+                    return lane
+            return history[0][1]
         # A thread that existed before tracing (or was not started through threading.Thread).
         name = self.thread_name_of(ident) or f"thread {ident}"
         lane = self.add_lane(LANE_THREAD, name, "threads", start_us=0)

@@ -179,7 +179,7 @@ def _acond_init_(self: Any, lock: Any = None, **kwargs: Any) -> None:
     frame = sys._getframe(1)
     init_tracking(self, "asyncio.Condition", frame)
     if lock is None:
-        _condition_lock(self, self.__dict__["_tl_on"])
+        _condition_lock(self, self.__dict__.get("_tl_on", False))
 
 
 def _condition_lock(cond: Any, ours: bool) -> None:

@@ -4,12 +4,12 @@ lock index and a readable name (the variable, attribute or item holding it where
 from __future__ import annotations
 
 import sys
-import weakref
 from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from ...frames import is_user_file, location_of_frame
+from ...frames import is_user_file, known_user_file, site_of_frame
+from .remembered import Remembered
 
 if TYPE_CHECKING:
     from ...record.recorder import Recorder
@@ -31,7 +31,7 @@ class _State:
 
     def __init__(self) -> None:
         self.rec: Recorder | None = None
-        self.wrappers: weakref.WeakSet[Any] | None = None
+        self.wrappers: Remembered | None = None
         self.record: Callable[[tuple[Any, ...]], None] = _null.extend
 
 
@@ -42,11 +42,11 @@ state = _State()
 def bind(rec: Recorder) -> None:
     """Start recording traced primitives into `rec`."""
     state.rec = rec
-    state.wrappers = weakref.WeakSet()
+    state.wrappers = Remembered()
     state.record = rec.raw_acq.extend
 
 
-def unbind() -> weakref.WeakSet[Any] | None:
+def unbind() -> Remembered | None:
     """Stop recording; returns the objects that were traced, to make plain again."""
     wrappers = state.wrappers
     state.record = _null.extend
@@ -56,10 +56,18 @@ def unbind() -> weakref.WeakSet[Any] | None:
 
 
 def creation(frame: FrameType | None) -> tuple[str | None, dict[str, Any] | None] | None:
-    """(site, globals) when an object created from `frame` should be traced, else None."""
-    if state.rec is None or frame is None or not is_user_file(frame.f_code.co_filename):
+    """(site, globals) when an object created from `frame` should be traced, else None. On every
+    lock, event and condition the standard library makes for itself while tracing: one call and a
+    dict lookup for those."""
+    if frame is None:
         return None
-    return location_of_frame(frame.f_code, frame.f_lineno), frame.f_globals
+    code = frame.f_code
+    user = known_user_file(code.co_filename)
+    if user is None:
+        user = is_user_file(code.co_filename)
+    if not user or state.rec is None:
+        return None
+    return site_of_frame(frame), frame.f_globals
 
 
 def _find_name(target: Any, frame: FrameType | None, creation_globals: dict[str, Any] | None) -> str | None:

@@ -36,10 +36,9 @@ class LockBase(LockCore):  # type: ignore[misc,valid-type]
         self._rel = self._lock.release
 
     def __repr__(self) -> str:
-        # _thread.RLock has no locked() before 3.14, but its repr starts with the state
-        locked = getattr(self._lock, "locked", None)
-        state = ("locked" if locked() else "unlocked") if locked is not None else repr(self._lock)[1:].split(" ")[0]
-        return f"<traced {self._kind} {state}>"
+        inner = self._lock  # a _thread.RLock has no locked() before 3.14; its repr says it
+        held = inner.locked() if hasattr(inner, "locked") else repr(inner).startswith("<locked")
+        return f"<traced {self._kind} {'locked' if held else 'unlocked'}>"
 
 
 class PlainLock(LockBase):

@@ -10,8 +10,8 @@ from time import perf_counter
 from typing import Any
 
 from .registry import creation, state
-from .thread_locks import CRLock, FreshRLock, new_lock_wrapper
-from .tracking import hold_end, idx_of, init_tracking, kind_of, remember, still_tracing, waited
+from .thread_locks import CRLock, FreshRLock, RLock, new_lock_wrapper
+from .tracking import hold_end, idx_of, init_tracking, kind_of, still_tracing, waited
 
 pc = perf_counter
 get_ident = threading.get_ident
@@ -20,7 +20,6 @@ get_ident = threading.get_ident
 _TSem = threading.Semaphore
 _TBSem = threading.BoundedSemaphore
 _TEvent = threading.Event
-PlainCondition = threading.Condition  # TracedCondition's base: what its objects become again
 _Queue = queue.Queue
 _tsem_init = _TSem.__init__
 _tsem_acquire = _TSem.acquire
@@ -41,10 +40,13 @@ def _sem_init(self: Any, value: int = 1) -> None:
 
 
 def _sem_acquire(self: Any, blocking: bool = True, timeout: float | None = None) -> bool:
-    idx = idx_of(self, "threading.Semaphore", _SEM_KINDS)
+    # an executor's idle semaphore, on every submit: -1 for good (see tracking.py) without a call
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or (idx < 0 and d.get("_tl_on")):
+        idx = idx_of(self, "threading.Semaphore", _SEM_KINDS)
     if idx < 0:
         return _tsem_acquire(self, blocking, timeout)
-    d = self.__dict__
     r, n, ok = waited(d, _tsem_acquire, self, blocking, timeout)
     if ok and still_tracing(d):
         d["_tl_holders"].append((get_ident(), r, pc(), n))
@@ -53,12 +55,14 @@ def _sem_acquire(self: Any, blocking: bool = True, timeout: float | None = None)
 
 def _sem_release(self: Any, n: int = 1) -> None:
     _tsem_release(self, n)
-    _sem_released(self, n)
+    if self.__dict__.get("_tl_idx", -1) >= 0:
+        _sem_released(self, n)
 
 
 def _bsem_release(self: Any, n: int = 1) -> None:
     _tbsem_release(self, n)
-    _sem_released(self, n)
+    if self.__dict__.get("_tl_idx", -1) >= 0:
+        _sem_released(self, n)
 
 
 def _sem_released(self: Any, n: int) -> None:
@@ -75,7 +79,11 @@ def _event_init(self: Any) -> None:
 
 
 def _event_wait(self: Any, timeout: float | None = None) -> bool:
-    idx = idx_of(self, "threading.Event")
+    # a new thread's started Event, waited on by every Thread.start: as in _sem_acquire
+    d = self.__dict__
+    idx = d.get("_tl_idx")
+    if idx is None or (idx < 0 and d.get("_tl_on")):
+        idx = idx_of(self, "threading.Event")
     if idx < 0:
         return _tevent_wait(self, timeout)
     r, n, ok = waited(self.__dict__, _tevent_wait, self, timeout)
@@ -110,18 +118,43 @@ def _q_put(self: Any, item: Any, block: bool = True, timeout: float | None = Non
     return None
 
 
-class TracedCondition(PlainCondition):
+_Condition = PlainCondition = threading.Condition
+
+
+class _ConditionType(type):
+    """While tracing, ``threading.Condition`` is TracedCondition, yet the Conditions made for the
+    standard library are plain ones: isinstance and issubclass against it answer as untraced."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, _Condition) if cls is TracedCondition else type.__instancecheck__(cls, obj)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, _Condition) if cls is TracedCondition else type.__subclasscheck__(cls, sub)
+
+
+class TracedCondition(_Condition, metaclass=_ConditionType):
     """threading.Condition stays a creation-time replacement: its acquire/release are attributes of
-    each instance bound to the C lock, which no class-level patch reaches."""
+    each instance bound to the C lock, which no class-level patch reaches. What is recorded is its
+    lock, a traced wrapper made here when the learner's code creates the Condition; such a
+    Condition is remembered, to become a threading.Condition again when tracing stops. Any other
+    (the standard library's own: a Future's, an Event's) is a plain threading.Condition from the
+    start (no per-object work beyond one call)."""
+
+    def __new__(cls, lock: Any = None) -> Any:
+        if cls is TracedCondition and (lock is not None or creation(sys._getframe(1)) is None):
+            # threading.RLock() (ours) gives the standard library a plain RLock: made without the call
+            return _Condition(CRLock() if lock is None and threading.RLock is RLock else lock)
+        return super().__new__(cls)
 
     def __init__(self, lock: Any = None) -> None:
-        created = creation(sys._getframe(1))
-        if lock is None and created is not None:
-            lock = new_lock_wrapper(FreshRLock, CRLock(), "threading.Condition", created[0], created[1], owner=self)
+        if lock is None:
+            created = creation(sys._getframe(1))
+            if created is not None:
+                lock = new_lock_wrapper(FreshRLock, CRLock(), "threading.Condition", created[0], created[1], owner=self)
         super().__init__(lock)
-        # what is recorded is its lock's use; remembered only to become a plain Condition again
-        # (every Thread and Event makes one: no per-object state to set up and remove)
-        remember(self)
+        wrappers = state.wrappers
+        if wrappers is not None:
+            wrappers.add(self)
 
 
 PATCHES: tuple[tuple[type, str, Any], ...] = (

@@ -4,7 +4,8 @@ Their methods are patched at class level while tracing (threading_classes, async
 objects created before the trace and instances of subclasses (asyncio.PriorityQueue, a learner's
 own Lock subclass) are recorded too. Per-object state lives in the object's __dict__ under ``_tl_*``
 keys and is removed when tracing stops. ``_tl_idx``: absent = not seen yet in this trace, -1 = not
-the learner's, >= 0 = lock index.
+the learner's, >= 0 = lock index. An object the standard library creates for itself (a thread's
+Event, an executor's Semaphore) gets ``_tl_idx`` alone; the rest is only set on the learner's.
 """
 
 from __future__ import annotations
@@ -56,15 +57,17 @@ def _creator_frame(obj: Any, frame: FrameType | None) -> FrameType | None:
 
 
 def init_tracking(obj: Any, kind: str, frame: FrameType | None) -> None:
-    created = creation(_creator_frame(obj, frame))
+    if frame is not None and frame.f_code.co_name == "__init__":
+        frame = _creator_frame(obj, frame)
+    created = creation(frame)
     d = obj.__dict__
-    d["_tl_idx"] = -1
-    d["_tl_on"] = created is not None
-    d["_tl_kind"] = kind
-    d["_tl_waiting"] = 0
-    d["_tl_holders"] = []
-    d["_tl_name"] = kind
+    d["_tl_idx"] = -1  # decided: -1 for good unless it is the learner's (then _index registers it)
     if created is not None:
+        d["_tl_on"] = True
+        d["_tl_kind"] = kind
+        d["_tl_waiting"] = 0
+        d["_tl_holders"] = []
+        d["_tl_name"] = kind
         d["_tl_site"], d["_tl_globals"] = created
     remember(obj)
 
@@ -120,13 +123,14 @@ def _index(obj: Any) -> int:
 def idx_of(obj: Any, base: str, kinds: tuple[tuple[type, str], ...] = ()) -> int:
     """Lock index of `obj` for a patched method (its caller's caller is the code using it)."""
     try:
-        idx = obj.__dict__.get("_tl_idx")
+        d = obj.__dict__
     except AttributeError:
         return -1
+    idx = d.get("_tl_idx")
     if idx is None:
         return _adopt(obj, kind_of(obj, base, kinds), sys._getframe(2))
-    if idx >= 0:
-        return idx
+    if idx >= 0 or not d.get("_tl_on"):  # registered, or never (the standard library's own)
+        return idx  # type: ignore[no-any-return]
     return _index(obj)
 
 
