@@ -462,3 +462,25 @@ def test_a_lock_held_when_the_trace_starts_is_released_without_a_made_up_hold():
     stats = t.lock_stats("EARLY_SHARDS[0]")
     assert stats.acquisitions == 1 and 0.009 < stats.total_hold_s < 1
     assert not EARLY_SHARDS[0].locked()
+
+
+def test_a_thread_started_by_a_task_is_created_by_the_tasks_lane():
+    # the task's record and the thread's are converted in the same batch: the thread's creator is
+    # the task's own lane, not a made-up "task" lane
+    async def starter() -> None:
+        worker = threading.Thread(target=time.sleep, args=(0.01,), name="worker")
+        worker.start()
+        await asyncio.to_thread(worker.join)
+
+    async def main() -> None:
+        await asyncio.gather(starter(), starter())
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+    trace = t.data
+    validate(trace)
+    starters = lanes_named(trace, "starter")
+    workers = lanes_named(trace, "worker")
+    assert len(starters) == 2 and len(workers) == 2
+    assert sorted(trace["lanes"]["created_by"][w] for w in workers) == starters
+    assert lanes_named(trace, "task") == [], "a lane was made up for a task that has its own"

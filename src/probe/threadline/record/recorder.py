@@ -49,6 +49,7 @@ from .tasks import (
     describe_label,
     end_tasks,
     forget_tasks,
+    resolve_task_creators,
     resolve_task_rows,
 )
 
@@ -260,9 +261,12 @@ class Recorder:
             tasks = self.raw_tasks[:n]
             del self.raw_tasks[:n]
 
+            # Task lanes before the rest: a thread or span in misc may name a task of this batch as
+            # its creator; a task made by a thread of this batch gets its creator after misc.
+            made_by_threads = resolve_task_rows(self, tasks)
             for item in misc:
                 self._convert_misc(item)
-            resolve_task_rows(self, tasks)
+            resolve_task_creators(self, made_by_threads)
             self._convert_steps(rows, extras)
             convert_acquires(self, acq)
             convert_fast(self, fast)

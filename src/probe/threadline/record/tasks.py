@@ -98,12 +98,13 @@ def describe_label(rec: Recorder, waiter: Any) -> int:
     return index
 
 
-def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
+def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, int]]:
     """Turn raw task creations into lanes (called by the converter under rec.lock), column by column:
-    one of these per task, so nothing is looked up twice (names and sites are cached)."""
+    one of these per task, so nothing is looked up twice (names and sites are cached). Returns the
+    (lane, creator, start) of tasks whose creator is not a traced task (resolve_task_creators)."""
     n = len(tasks) // TASK_FIELDS
     if not n:
-        return
+        return []
     cols = rec.tables["lanes"]
     base = len(cols["kind"])
     keys = tasks[0::TASK_FIELDS]
@@ -140,11 +141,18 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> None:
     rec.lane_groups.extend(["asyncio"] * n)
     for lane, aliases in aliased:
         rec.lane_aliases[lane] = list(aliases)  # its own list: a later rename appends to it
-    if -1 in created:  # threads and untraced tasks: lanes of their own, made after these
-        created_col = cols["created_by"]
-        for i, lane in enumerate(created):
-            if lane < 0 and creators[i] is not None:
-                created_col[base + i] = rec.who_lane(creators[i], starts[i])
+    if -1 not in created:
+        return []
+    return [
+        (base + i, creators[i], starts[i]) for i, lane in enumerate(created) if lane < 0 and creators[i] is not None
+    ]
+
+
+def resolve_task_creators(rec: Recorder, made: list[tuple[int, Any, int]]) -> None:
+    """The created_by of tasks made by threads or untraced tasks: their lanes, found or made now."""
+    created_col = rec.tables["lanes"]["created_by"]
+    for lane, creator, start in made:
+        created_col[lane] = rec.who_lane(creator, start)
 
 
 def _lane_name_entry(rec: Recorder, task_name: str, coro_name: Any, qualname: Any) -> tuple[str, int, list[str]]:
