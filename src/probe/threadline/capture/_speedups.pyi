@@ -4,6 +4,13 @@ asyncio_hooks.PyTaskKeys, locks.core.PyLockCore)."""
 from collections.abc import Callable
 from typing import Any
 
+class StepBuffer:
+    """The raw steps of asyncio tasks as int64 rows (record/step_buffer.py, twin PyStepBuffer)."""
+
+    def extend(self, step: tuple[int, int, int, Any, Any]) -> None: ...
+    def take(self) -> tuple[bytes, list[Any]]: ...
+    def __len__(self) -> int: ...
+
 class StepHook:
     """asyncio's ``Handle._run`` while tracing: set on ``Handle`` as is (it is a method descriptor)."""
 
@@ -13,7 +20,7 @@ class StepHook:
     def __init__(
         self,
         keys: TaskKeys,
-        steps: list[Any],
+        steps: StepBuffer,
         awaiting: dict[int, str],
         threshold: float,
         report: Callable[[Any, BaseException], None],

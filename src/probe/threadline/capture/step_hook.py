@@ -67,7 +67,7 @@ class PyStepHook:
     def __init__(
         self,
         keys: Any,
-        steps: list[Any],
+        steps: Any,  # record.step_buffer.PyStepBuffer
         awaiting: dict[int, str],
         threshold: float,
         report: Callable[[Any, BaseException], None],

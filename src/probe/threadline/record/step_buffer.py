@@ -25,16 +25,17 @@ ROW_FIELDS = 4  # a row of take(): task key, start us, end us, aux
 
 def pack_steps(steps: list[Any]) -> tuple[bytes, list[Any]]:
     """Raw steps (five values each) as take() gives them: int64 rows, and the extras."""
-    rows: list[int] = []
+    n = len(steps) // STEP_FIELDS
+    waiters, codes = steps[3::STEP_FIELDS], steps[4::STEP_FIELDS]
+    aux = [-1] * n
     extras: list[Any] = []
-    for i in range(0, len(steps), STEP_FIELDS):
-        key, start, end, waiter, code = steps[i : i + STEP_FIELDS]
-        aux = -1
-        if waiter is not None or code is not None:
-            aux = len(extras) // 2
-            extras += (waiter, code)
-        rows += (key, start, end, aux)
-    return array("q", rows).tobytes(), extras
+    for i in [i for i in range(n) if waiters[i] is not None or codes[i] is not None]:
+        aux[i] = len(extras) // 2
+        extras += (waiters[i], codes[i])
+    rows = array("q", bytes(8 * ROW_FIELDS * n))
+    for field, column in enumerate((steps[0::STEP_FIELDS], steps[1::STEP_FIELDS], steps[2::STEP_FIELDS], aux)):
+        rows[field::ROW_FIELDS] = array("q", column)
+    return rows.tobytes(), extras
 
 
 class PyStepBuffer:

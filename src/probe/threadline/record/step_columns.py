@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from itertools import compress
+from operator import sub
 from typing import Any
 
 from ..capture.compiled import speedups
@@ -31,15 +33,22 @@ def py_step_columns(
     rows) of the steps to look at; those of the steps at least ``threshold_us`` long. Each lane's
     last end goes to ``lane_last_end``. A step of a task no longer known is dropped."""
     q = memoryview(rows).cast("q")
+    keys, starts, ends, aux = (q[field::ROW_FIELDS].tolist() for field in range(ROW_FIELDS))
     known = len(key_lanes)
-    kept = [i for i, key in enumerate(q[0::ROW_FIELDS]) if 0 <= -key - 1 < known and key_lanes[-key - 1] >= 0]
-    lanes = [key_lanes[-q[i * ROW_FIELDS] - 1] for i in kept]
-    starts = [q[i * ROW_FIELDS + 1] for i in kept]
-    ends = [q[i * ROW_FIELDS + 2] for i in kept]
+    lanes = [key_lanes[-key - 1] if 0 < -key <= known else -1 for key in keys]
+    index: range | list[int] = range(len(keys))
+    if -1 in lanes:  # should not happen
+        index = [i for i, lane in enumerate(lanes) if lane >= 0]
+        lanes, starts, ends, aux = ([column[i] for i in index] for column in (lanes, starts, ends, aux))
     lane_last_end.update(zip(lanes, ends, strict=True))
-    waiting = set(pending).union(lane for lane, i in zip(lanes, kept, strict=True) if q[i * ROW_FIELDS + 3] >= 0)
-    look = [i for lane, i in zip(lanes, kept, strict=True) if lane in waiting] if waiting else []
-    long = [i for i, start, end in zip(kept, starts, ends, strict=True) if end - start >= threshold_us]
+    waiting = set(pending).union(compress(lanes, map((-1).__lt__, aux)))  # aux >= 0: it awaits
+    look = [index[k] for k in compress(range(len(lanes)), map(waiting.__contains__, lanes))] if waiting else []
+    lengths = list(map(sub, ends, starts))
+    long = (
+        [index[k] for k, length in enumerate(lengths) if length >= threshold_us]
+        if lengths and max(lengths) >= threshold_us
+        else []
+    )
     return array("q", lanes).tobytes(), array("q", starts).tobytes(), array("q", ends).tobytes(), look, long
 
 
