@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing as mp
 import os
 import subprocess
@@ -179,6 +180,24 @@ def test_stdlib_helper_threads_are_not_counted_as_the_learners():
     assert t.threads_used() == 0
     groups = {s(t.data, g) for g in t.data["lanes"]["group"]}
     assert "helpers" in groups
+
+
+def test_asyncios_child_watcher_threads_are_helpers():
+    async def child() -> None:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+        await proc.wait()
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(child())
+    lanes = t.data["lanes"]
+    waiters = [
+        s(t.data, group)
+        for name, group in zip(lanes["name"], lanes["group"], strict=True)
+        if s(t.data, name).startswith("asyncio-waitpid")
+    ]
+    if sys.version_info < (3, 12):
+        assert waiters, "3.11's child watcher waits for each child in a thread of its own"
+    assert set(waiters) <= {"helpers"} and t.threads_used() == 0
 
 
 def _synthetic(cpu_rows, sample_rows):

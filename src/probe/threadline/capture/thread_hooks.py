@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 OWN_THREAD_PREFIX = "threadline-"
 _NO_RUN = object()
 # Threads the standard library starts for its own bookkeeping (pool result handlers, executor
-# managers, queue feeders): shown in a "helpers" group, not counted as the learner's threads.
+# managers, queue feeders, asyncio's child watcher waiting for each subprocess on 3.11): shown in a
+# "helpers" group, not counted as the learner's threads.
 _HELPER_MODULES = {
+    "asyncio.unix_events",
     "multiprocessing.pool",
     "multiprocessing.queues",
     "multiprocessing.resource_sharer",
