@@ -14,6 +14,7 @@ import sys
 import textwrap
 import threading
 import weakref
+from array import array
 from asyncio import events
 from pathlib import Path
 
@@ -177,7 +178,6 @@ def test_free_threaded_builds_and_the_switch_get_the_pure_python_twins():
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
 def test_step_buffers_step_columns_and_pack_q_agree_with_their_python_twins():
-    from array import array
     from struct import pack
 
     from threadline.record.step_buffer import PyStepBuffer, pack_steps
@@ -241,6 +241,27 @@ def test_task_names_agree_with_their_python_twin():
     expected = ["", "Task-12", "worker-1", "7", "task", ""]
     assert py_task_names(refs, coro_names) == expected
     assert speedups.task_names(refs, coro_names) == expected
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_lanes_of_task_keys_agree_with_their_python_twins():
+    from threadline.record.tasks import py_close_lanes, py_lanes_of_keys
+
+    key_lanes = array("q", [4, 7, -1, 9])  # key -3 has no lane (yet)
+    # keys, a thread's ident, None, a key never bound, a huge int, a bool
+    keys = (-1, -2, -3, -4, 12345, None, -5, -(2**70), True, -2)
+    expected = [4, 7, -1, 9, -1, -1, -1, -1, -1, 7]
+    assert py_lanes_of_keys(keys, key_lanes) == speedups.lanes_of_keys(keys, key_lanes) == expected
+    closed = []
+    for implementation in (speedups.close_lanes, py_close_lanes):
+        key_open = bytearray([1, 0, 1, 1])
+        # once each: the second -4 finds it closed; key -2's lane was never open
+        closed.append((implementation([-1, -2, -4, -4, 3, -9], key_lanes, key_open), key_open))
+    assert closed[0] == closed[1] == ([4, -1, 9, -1, -1, -1], bytearray([0, 0, 1, 0]))
+    with pytest.raises(BufferError):
+        speedups.close_lanes([-1], key_lanes, bytes(4))  # read-only
+    with pytest.raises(TypeError):
+        speedups.lanes_of_keys([-1], array("d", [1.0]))
 
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")

@@ -1498,6 +1498,78 @@ done:
     return result;
 }
 
+/* ----------------------------------------------------------------------- lanes of task keys */
+
+/* An array('q') or a writable bytearray's items (itemsize 8 or 1), or -1 with an exception. */
+static int item_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const char *what) {
+    int flags = PyBUF_FORMAT | PyBUF_C_CONTIGUOUS | (itemsize == 1 ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
+    const char *format = view->format ? view->format : "B";
+    if (view->itemsize != itemsize || strcmp(format, itemsize == 8 ? "q" : "B") != 0) {
+        PyBuffer_Release(view);
+        PyErr_Format(PyExc_TypeError, "%s must be %s", what, itemsize == 8 ? "an array('q')" : "a bytearray");
+        return -1;
+    }
+    return 0;
+}
+
+/* The index of a traced task's key k (-1, -2, ...) in arrays by key, -k - 1; -1 for anything else
+ * (a thread's ident, None, a key not yet bound). */
+static Py_ssize_t key_index(PyObject *key, Py_ssize_t known) {
+    if (!PyLong_CheckExact(key)) return -1;
+    int overflow;
+    long long k = PyLong_AsLongLongAndOverflow(key, &overflow);
+    return overflow == 0 && k < 0 && -k <= known ? (Py_ssize_t)(-k - 1) : -1;
+}
+
+/* record/tasks.py py_lanes_of_keys and py_close_lanes (their twins, with the contracts): the lane
+ * of each key; closing, only of the keys whose lanes are open, each closed now. */
+static PyObject *lanes_of(PyObject *const *args, Py_ssize_t nargs, int closing) {
+    const char *usage = closing ? "close_lanes(keys, key_lanes: array('q'), key_open: bytearray)"
+                                : "lanes_of_keys(keys, key_lanes: array('q'))";
+    if (nargs != (closing ? 3 : 2)) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return NULL;
+    }
+    PyObject *keys = PySequence_Fast(args[0], usage);
+    if (keys == NULL) return NULL;
+    Py_buffer lanes_view, open_view = {0};
+    if (item_buffer(args[1], &lanes_view, 8, "key_lanes") < 0) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    if (closing && item_buffer(args[2], &open_view, 1, "key_open") < 0) {
+        PyBuffer_Release(&lanes_view);
+        Py_DECREF(keys);
+        return NULL;
+    }
+    const long long *key_lanes = lanes_view.buf;
+    unsigned char *is_open = open_view.buf;
+    Py_ssize_t known = lanes_view.len / 8, n = PySequence_Fast_GET_SIZE(keys);
+    if (closing && open_view.len < known) known = open_view.len;
+    PyObject *lanes = PyList_New(n);
+    for (Py_ssize_t i = 0; lanes != NULL && i < n; i++) {
+        Py_ssize_t at = key_index(PySequence_Fast_GET_ITEM(keys, i), known);
+        long long lane = at < 0 || (closing && !is_open[at]) ? -1 : key_lanes[at];
+        if (closing && at >= 0) is_open[at] = 0;
+        PyObject *value = PyLong_FromLongLong(lane);
+        if (value == NULL) Py_CLEAR(lanes);
+        else PyList_SET_ITEM(lanes, i, value);
+    }
+    if (closing) PyBuffer_Release(&open_view);
+    PyBuffer_Release(&lanes_view);
+    Py_DECREF(keys);
+    return lanes;
+}
+
+static PyObject *lanes_of_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    return lanes_of(args, nargs, 0);
+}
+
+static PyObject *close_lanes(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    return lanes_of(args, nargs, 1);
+}
+
 /* -------------------------------------------------------------------------------- task_names */
 
 /* The names of the tasks behind weak references, as record/tasks.py py_task_names reads them (its
@@ -1578,6 +1650,8 @@ static PyMethodDef speedups_functions[] = {
     {"untrack", (PyCFunction)untrack, METH_O, "a raw buffer (list) taken out of the cyclic GC"},
     {"task_names", (PyCFunction)(void (*)(void))task_names, METH_FASTCALL, "the names of the tasks behind weak references"},
     {"step_columns", (PyCFunction)(void (*)(void))step_columns, METH_FASTCALL, "the run spans of a batch of raw steps"},
+    {"lanes_of_keys", (PyCFunction)(void (*)(void))lanes_of_keys, METH_FASTCALL, "the lanes of traced tasks' keys"},
+    {"close_lanes", (PyCFunction)(void (*)(void))close_lanes, METH_FASTCALL, "the open lanes of task keys, closed now"},
     {NULL}};
 
 /* ---------------------------------------------------------------------------------- module */

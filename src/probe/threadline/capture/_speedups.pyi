@@ -93,3 +93,17 @@ class TaskCreator:
 
 def pack_q(values: list[int]) -> bytes:
     """A list of ints as native int64 bytes (for ``array('q').frombytes``)."""
+
+def step_columns(
+    rows: bytes, key_lanes: Any, lane_last_end: dict[int, int], pending: dict[int, Any], threshold_us: int
+) -> tuple[bytes, bytes, bytes, list[int], list[int]]:
+    """The run spans of a batch of raw steps (record/step_columns.py, twin py_step_columns)."""
+
+def task_names(refs: list[Any], coro_names: list[Any]) -> list[str]:
+    """The names of the tasks behind weak references (record/tasks.py, twin py_task_names)."""
+
+def lanes_of_keys(keys: Any, key_lanes: Any) -> list[int]:
+    """The lane of each traced task's key, -1 for anything else (record/tasks.py, twin py_lanes_of_keys)."""
+
+def close_lanes(keys: Any, key_lanes: Any, key_open: bytearray) -> list[int]:
+    """The lanes of the keys whose lanes are open, closed now (record/tasks.py, twin py_close_lanes)."""

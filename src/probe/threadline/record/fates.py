@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..frames import location_of_frame
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_NEVER_AWAITED
 from .columns import extend_q
-from .tasks import lane_name
+from .tasks import lane_name, lanes_of_keys
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -50,7 +50,7 @@ class Fates:
 
     def awaited_task(self, lane: int, target_key: int, t_us: int, rec: Recorder) -> None:
         """A step ended with the task suspended on another traced task."""
-        target = rec.task_lane.get(target_key)
+        target = rec.lane_of_key(target_key)
         if target is not None:
             self.until_resumed.setdefault(lane, []).append((t_us, [target]))
 
@@ -62,15 +62,16 @@ class Fates:
             if kind == "cancel":
                 _, key, t, reason, by, strong = item
                 if strong or key not in self.reasons:
-                    by_lane = rec.task_lane.get(by, -1) if by is not None else -1
+                    by_lane = rec.lane_of_key(by) if by is not None else None
+                    by_lane = -1 if by_lane is None else by_lane
                     self.reasons[key] = (reason, by_lane, strong)
             elif kind == "await":
                 _, awaiter, targets, t, until_target_ends = item
-                lane = rec.task_lane.get(awaiter)
+                lane = rec.lane_of_key(awaiter)
                 if lane is None:
                     continue
                 start = rec.us(t)
-                lanes = [x for x in map(rec.task_lane.get, targets) if x is not None]
+                lanes = [x for x in lanes_of_keys(targets, rec.key_lanes) if x >= 0]
                 if not until_target_ends:
                     self.until_resumed.setdefault(lane, []).append((start, lanes))
                     continue
@@ -160,4 +161,4 @@ def _never_awaited(rec: Recorder, item: tuple[Any, ...]) -> None:
     lane = rec.add_lane(LANE_TASK, name, NEVER_AWAITED_GROUP, site=site, start_us=at)
     if aliases:
         rec.lane_aliases[lane] = aliases
-    rec._row("ends", lane, at, OUT_NEVER_AWAITED, -1, -1, -1, -1)
+    rec.row("ends", lane, at, OUT_NEVER_AWAITED, -1, -1, -1, -1)

@@ -24,11 +24,8 @@ from typing import Any
 
 from ..frames import location_of_frame
 from ..schema import (
-    LANE_PROCESS,
     LANE_TASK,
     LANE_THREAD,
-    OUT_ERROR,
-    OUT_OK,
     SPAN_BLOCKED,
     SPAN_RUN,
     SPAN_SUSPENDED,
@@ -38,6 +35,7 @@ from ..schema import (
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
+from .misc import convert_misc_record
 from .raw_buffers import raw_buffer
 from .step_buffer import ROW_FIELDS, StepBuffer
 from .step_columns import step_columns
@@ -109,11 +107,13 @@ class Recorder:
         self.lock_registry_lock = threading.Lock()
         # Weak references to the traced tasks alive (set by capture/asyncio_hooks.py).
         self.task_refs: set[Any] = set()
-        # Resolution state (owned by the converter). Task keys -> lanes: until the task is
-        # destroyed, and while its lane has no end.
-        self.task_lane: dict[int, int] = {}
-        self.key_lanes = array("q")  # task key k -> its lane at [-k - 1] (-1: none), for step_columns.py
-        self.open_tasks: dict[int, int] = {}
+        # Resolution state (owned by the converter). A traced task's key k (-1, -2, … as tasks are
+        # tracked, never reused) -> its lane at key_lanes[-k - 1] (-1: none), and whether that lane
+        # has no end yet at key_open[-k - 1]: arrays, 9 bytes a task, no dict entry to make or drop.
+        self.key_lanes = array("q")
+        self.key_open = bytearray()
+        # Records' "who" that is no traced task (an untraced task's name) -> its lane.
+        self.untraced_lanes: dict[int | str, int] = {}
         self.lane_last_end: dict[int, int] = {}
         self.pending_suspend: dict[int, tuple[int, int]] = {}
         self.thread_lanes: dict[int, list[tuple[int, int]]] = {}
@@ -155,7 +155,8 @@ class Recorder:
         """The index of a string already in the table, else -1 (adds nothing)."""
         return self.string_index.get(text, -1)
 
-    def _row(self, table: str, *values: float) -> int:
+    def row(self, table: str, *values: float) -> int:
+        """Append a row (one value per column, in TABLE_COLUMNS' order); its index."""
         for append, value in zip(self._appends[table], values, strict=True):
             append(value)  # type: ignore[arg-type]
         return len(self.tables[table][TABLE_COLUMNS[table][0]]) - 1
@@ -166,7 +167,7 @@ class Recorder:
             self.dropped += 1
             return
         self.events += 1
-        self._row(table, *values)
+        self.row(table, *values)
 
     def add_lane(
         self,
@@ -183,7 +184,7 @@ class Recorder:
         with self.lock:
             self.lane_names.append(name)
             self.lane_groups.append(group)
-            return self._row(
+            return self.row(
                 "lanes",
                 kind,
                 self.string(name),
@@ -197,7 +198,7 @@ class Recorder:
 
     def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
         with self.lock:
-            self._row("ends", lane, t_us, outcome, self.string(detail), cpu_us, -1, -1)
+            self.row("ends", lane, t_us, outcome, self.string(detail), cpu_us, -1, -1)
 
     def add_span(
         self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
@@ -265,7 +266,7 @@ class Recorder:
             # its creator; a task made by a thread of this batch gets its creator after misc.
             made_by_threads = resolve_task_rows(self, tasks)
             for item in misc:
-                self._convert_misc(item)
+                convert_misc_record(self, item)
             resolve_task_creators(self, made_by_threads)
             self._convert_steps(rows, extras)
             convert_acquires(self, acq)
@@ -286,96 +287,44 @@ class Recorder:
             misc = self.raw_misc[:n]
             del self.raw_misc[:n]
             for item in misc:
-                self._convert_misc(item)
-
-    def _convert_misc(self, item: tuple[Any, ...]) -> None:
-        kind = item[0]
-        if kind == "thread_start":
-            _, ident, native_id, name, t, creator, site, group = item
-            start = self.us(t)
-            created_by = self.who_lane(creator, start) if creator is not None else -1
-            lane = self.add_lane(
-                LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id
-            )
-            self.register_thread_lane(ident, start, lane)
-            self.live_thread_lanes[native_id] = lane
-        elif kind == "thread_end":
-            _, ident, native_id, t, cpu_s, error = item
-            end = self.us(t)
-            lane = self.lane_of_ident(ident, end)
-            self.live_thread_lanes.pop(native_id, None)
-            self._row("ends", lane, end, OUT_ERROR if error else OUT_OK, self.string(error), int(cpu_s * 1e6), -1, -1)
-            # A thread's life is one run span on its lane.
-            start = self.tables["lanes"]["start"][lane]
-            self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
-        elif kind == "lock":
-            _, index, name, lock_kind, site = item
-            while len(self.tables["locks"]["name"]) < index:  # a registration still in flight
-                self._row("locks", self.string(f"lock {len(self.tables['locks']['name'])}"), self.string("unknown"), -1)
-            if len(self.tables["locks"]["name"]) == index:
-                self._row("locks", self.string(name), self.string(lock_kind), self.string(site))
-        elif kind == "process_start":
-            _, pid, name, t, creator, site, group = item
-            if pid in self.pid_lane:
-                return
-            start = self.us(t)
-            created_by = self.who_lane(creator, start) if creator is not None else -1
-            lane = self.add_lane(LANE_PROCESS, name, group, created_by=created_by, site=site, start_us=start, os_id=pid)
-            self.pid_lane[pid] = lane
-        elif kind == "process_end":
-            _, pid, t, outcome, detail, cpu_s = item
-            lane = self.pid_lane.get(pid)
-            if lane is not None and pid not in self.ended_pids:
-                self.ended_pids.add(pid)
-                end = self.us(t)
-                self._row("ends", lane, end, outcome, self.string(detail), int(cpu_s * 1e6), -1, -1)
-                start = self.tables["lanes"]["start"][lane]
-                self.event_row("spans", lane, SPAN_RUN, start, max(start, end), -1, -1)
-        elif kind == "process_task":
-            _, pid, t_start_unix, t_end_unix, label = item
-            lane = self.pid_lane.get(pid)
-            if lane is None:
-                lane = self.add_lane(LANE_PROCESS, f"process {pid}", "processes", os_id=pid)
-                self.pid_lane[pid] = lane
-            start = int(t_start_unix * 1e6) - self.t0_unix_us
-            end = int(t_end_unix * 1e6) - self.t0_unix_us
-            self.event_row("spans", lane, SPAN_RUN, start, max(start, end), self.string(label), -1)
-        elif kind in Fates.KINDS:
-            self.fates.take(item)
-        elif kind == "blocked_hint":
-            self.blocked_hint[(item[1], self.us(item[2]))] = item[3]
-        elif kind == "span":
-            _, who, span_kind, t_start, t_end, label, lock = item
-            start = self.us(t_start)
-            self.event_row(
-                "spans", self.who_lane(who, start), span_kind, start, self.us(t_end), self.string(label), lock
-            )
+                convert_misc_record(self, item)
 
     def who_lane(self, who: int | str, t_us: int) -> int:
         """The lane of a record's 'who': a thread ident (positive), a traced task's key (negative),
         or the name of a task that is not traced (one lane per name)."""
         if isinstance(who, int) and who >= 0:
             return self.lane_of_ident(who, t_us)
-        lane = self.task_lane.get(who)  # type: ignore[call-overload]
+        lane = self.lane_of_key(who) if isinstance(who, int) else None
+        if lane is None:
+            lane = self.untraced_lanes.get(who)
         if lane is None:
             name = who if isinstance(who, str) else "task"
             lane = self.add_lane(LANE_TASK, name, "asyncio", start_us=t_us)
-            self.task_lane[who] = lane  # type: ignore[index]
+            self.untraced_lanes[who] = lane
         return lane
 
-    def bind_task_lanes(self, keys: list[int], lanes: list[int] | range) -> None:
-        """Traced tasks' lanes, found by key (keys are -1, -2, … as tasks are tracked)."""
-        self.task_lane.update(zip(keys, lanes, strict=True))
-        key_lanes = self.key_lanes
+    def lane_of_key(self, key: int) -> int | None:
+        """The lane of a traced task's key (None before its creation is converted)."""
+        i = -key - 1
+        lane = self.key_lanes[i] if 0 <= i < len(self.key_lanes) else -1
+        return lane if lane >= 0 else None
+
+    def bind_task_lanes(self, keys: list[int], lanes: list[int] | range, *, open_: bool = True) -> None:
+        """Traced tasks' lanes, found by key; ``open_``: their ends are the converter's to write
+        (end_tasks), not another owner's (the cell's task)."""
+        key_lanes, key_open = self.key_lanes, self.key_open
         missing = -min(keys) - len(key_lanes)
         if missing > 0:
             key_lanes.extend(array("q", [-1]) * missing)
+            key_open.extend(bytes(missing))
         first, n = -keys[0] - 1, len(keys)
         if keys == list(range(keys[0], keys[0] - n, -1)):  # tracked one after another: one slice
             key_lanes[first : first + n] = array("q", lanes)
+            key_open[first : first + n] = bytes([open_]) * n
         else:
             for key, lane in zip(keys, lanes, strict=True):
                 key_lanes[-key - 1] = lane
+                key_open[-key - 1] = open_
 
     def _convert_steps(self, rows: bytes, extras: list[Any]) -> None:
         """Steps become run spans column by column (step_columns.py); only steps that await

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from itertools import compress, repeat
 from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
@@ -110,29 +111,23 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
     keys = tasks[0::TASK_FIELDS]
     starts = tasks[1::TASK_FIELDS]
     # Lanes first (a creator may be a task of this batch), in creation order.
-    task_lane = rec.task_lane
     rec.bind_task_lanes(keys, range(base, base + n))
-    rec.open_tasks.update(zip(keys, range(base, base + n), strict=True))
     # Names and sites from caches, at C speed; only what a cache misses is worked out.
     refs, coro_names, qualnames = tasks[5::TASK_FIELDS], tasks[6::TASK_FIELDS], tasks[7::TASK_FIELDS]
     # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
     task_name_col = task_names(refs, coro_names)
-    named = list(map(rec.lane_name_cache.get, zip(task_name_col, coro_names, qualnames, strict=True)))
-    for i in compress(range(n), map(is_, named, repeat(None))):
-        key = (task_name_col[i], coro_names[i], qualnames[i])
-        named[i] = rec.lane_name_cache.get(key) or _lane_name_entry(rec, *key)
+    named = _cached(rec.lane_name_cache, (task_name_col, coro_names, qualnames), partial(_lane_name_entry, rec))
     lane_names = list(map(itemgetter(0), named))
     aliased = [(base + i, named[i][2]) for i in compress(range(n), map(itemgetter(2), named))]
     codes, linenos = tasks[3::TASK_FIELDS], tasks[4::TASK_FIELDS]
-    sites = list(map(rec.site_cache.get, zip(map(id, codes), linenos, strict=True)))
-    for i in compress(range(n), map(is_, sites, repeat(None))):
-        sites[i] = rec.site_cache.get((id(codes[i]), linenos[i])) or _site_entry(rec, codes[i], linenos[i])
+    code_ids = list(map(id, codes))
+    sites = _cached(rec.site_cache, (code_ids, linenos), partial(_site_entry, rec, code_ids, codes))
     cols["kind"].extend(array("q", [LANE_TASK]) * n)
     extend_q(cols["name"], list(map(itemgetter(1), named)))
     cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
     cols["parent"].extend(array("q", [-1]) * n)
     creators = tasks[2::TASK_FIELDS]
-    created = list(map(task_lane.get, creators, repeat(-1)))  # mostly a task's (a thread's ident is no key)
+    created = lanes_of_keys(creators, rec.key_lanes)  # mostly a task's (-1 for a thread's ident)
     extend_q(cols["created_by"], created)
     extend_q(cols["site"], list(map(itemgetter(1), sites)))
     extend_q(cols["start"], starts)
@@ -155,20 +150,29 @@ def resolve_task_creators(rec: Recorder, made: list[tuple[int, Any, int]]) -> No
         created_col[lane] = rec.who_lane(creator, start)
 
 
-def _lane_name_entry(rec: Recorder, task_name: str, coro_name: Any, qualname: Any) -> tuple[str, int, list[str]]:
+def _cached(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: Callable[[Any], None]) -> list[Any]:
+    """The cache's entry for each row of the key columns, at C speed; a key the cache misses is
+    made once (``make(key)`` puts it in), however many rows share it."""
+    entries = list(map(cache.get, zip(*columns, strict=True)))
+    # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
+    if not any(map(is_, entries, repeat(None))):
+        return entries
+    for key in dict.fromkeys(compress(zip(*columns, strict=True), map(is_, entries, repeat(None)))):
+        make(key)
+    return list(map(cache.get, zip(*columns, strict=True)))
+
+
+def _lane_name_entry(rec: Recorder, key: tuple[str, Any, Any]) -> None:
     """A lane name cache entry: (name, its string index, aliases)."""
+    task_name, coro_name, qualname = key
     name, aliases = lane_name(task_name, str(coro_name), str(qualname))
-    entry = rec.lane_name_cache[(task_name, coro_name, qualname)] = (name, rec.string(name), aliases)
-    return entry
+    rec.lane_name_cache[key] = (name, rec.string(name), aliases)
 
 
-def _site_entry(rec: Recorder, code: Any, lineno: int) -> tuple[Any, int]:
+def _site_entry(rec: Recorder, code_ids: list[int], codes: list[Any], key: tuple[int, int]) -> None:
     """A site cache entry: (the code, kept so its id stays its own; the site's string index)."""
-    entry = rec.site_cache[(id(code), lineno)] = (
-        code,
-        rec.string(location_of_frame(code, lineno)) if code is not None else -1,
-    )
-    return entry
+    code = codes[code_ids.index(key[0])]
+    rec.site_cache[key] = (code, rec.string(location_of_frame(code, key[1])) if code is not None else -1)
 
 
 def py_task_names(refs: list[Any], coro_names: list[Any]) -> list[str]:
@@ -273,13 +277,44 @@ def result_text(value: Any) -> str:
     return repr(value) if _plain(value) else f"<{type(value).__qualname__} object>"
 
 
+def py_lanes_of_keys(keys: list[Any], key_lanes: array) -> list[int]:
+    """The lane of each traced task's key (twin of ``_speedups.lanes_of_keys``): -1 for anything
+    else (a thread's ident, None, a key not yet bound)."""
+    known = len(key_lanes)
+    return [key_lanes[-key - 1] if key.__class__ is int and 0 < -key <= known else -1 for key in keys]
+
+
+def py_close_lanes(keys: list[int], key_lanes: array, key_open: bytearray) -> list[int]:
+    """The lanes of the keys whose lanes are open, closed now (twin of ``_speedups.close_lanes``):
+    -1 for a key without an open lane, so a task's end is written once."""
+    lanes = []
+    known = len(key_open)
+    for key in keys:
+        i = -key - 1 if key.__class__ is int else -1
+        if 0 <= i < known and key_open[i]:
+            key_open[i] = 0
+            lanes.append(key_lanes[i])
+        else:
+            lanes.append(-1)
+    return lanes
+
+
+lanes_of_keys = speedups.lanes_of_keys if speedups is not None else py_lanes_of_keys
+close_lanes = speedups.close_lanes if speedups is not None else py_close_lanes
+
+
 def end_task(
     rec: Recorder, key: int, end: int, outcome: int, detail: str | None, name: str = "", cancel_called: bool = False
 ) -> None:
     """The ends row of a task's lane, once (its name too, if the task was named after creation)."""
-    lane = rec.open_tasks.pop(key, None)
-    if lane is None:
-        return
+    lane = close_lanes([key], rec.key_lanes, rec.key_open)[0]
+    if lane >= 0:
+        _write_end(rec, key, lane, end, outcome, detail, name, cancel_called)
+
+
+def _write_end(
+    rec: Recorder, key: int, lane: int, end: int, outcome: int, detail: str | None, name: str, cancel_called: bool
+) -> None:
     if cancel_called:
         rec.fates.cancel_called(key)
     if name and name != rec.lane_names[lane]:
@@ -287,7 +322,7 @@ def end_task(
     rec.pending_suspend.pop(lane, None)
     rec.lane_last_end.pop(lane, None)
     reason, by = rec.fates.ended(rec, key, lane, end, outcome)
-    ends = rec.tables["ends"]  # _row without its loop
+    ends = rec.tables["ends"]  # rec.row without its loop
     ends["lane"].append(lane)
     ends["t"].append(end)
     ends["outcome"].append(outcome)
@@ -302,7 +337,7 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     if not ends:
         return
     keys = ends[0::END_FIELDS]
-    lanes = list(map(rec.open_tasks.pop, keys, repeat(-1)))
+    lanes = close_lanes(keys, rec.key_lanes, rec.key_open)
     times = ends[1::END_FIELDS]
     outcomes = ends[2::END_FIELDS]
     texts = ends[3::END_FIELDS]
@@ -349,16 +384,17 @@ def _consume(iterator: Iterator[Any]) -> None:
 
 def close_tasks(rec: Recorder) -> None:
     """Tasks that finished without a last step the hook saw (a foreign loop, an eager start)."""
+    key_open, key_lanes = rec.key_open, rec.key_lanes
     for ref in list(rec.task_refs):
         task = ref()
-        if task is None or ref.key not in rec.open_tasks:
+        if task is None or not (-ref.key <= len(key_open) and key_open[-ref.key - 1]):
             continue
         try:
             done = task.done()
         except Exception:  # a foreign future type
             done = True
         if done:
-            lane = rec.open_tasks[ref.key]
+            lane = key_lanes[-ref.key - 1]
             outcome, detail = task_outcome(task)
             asked = outcome == OUT_CANCELLED and cancel_requested(task)
             end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail, cancel_called=asked)
@@ -367,10 +403,9 @@ def close_tasks(rec: Recorder) -> None:
 def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
     """Destroyed tasks: a lane still open ends there (the task was dropped while pending: asyncio
     logs "Task was destroyed but it is pending!")."""
-    t0 = rec.t0
-    open_tasks = rec.open_tasks
     keys = gone[0::GONE_FIELDS]
-    for i in compress(range(len(keys)), map(open_tasks.__contains__, keys)):
-        end_task(rec, keys[i], int((gone[i * GONE_FIELDS + 1] - t0) * 1e6), OUT_DESTROYED, None)
-    # (rec.key_lanes keeps their lanes: no step of theirs comes after this batch)
-    _consume(map(rec.task_lane.pop, keys, repeat(None)))
+    lanes = close_lanes(keys, rec.key_lanes, rec.key_open)
+    if max(lanes, default=-1) < 0:  # the usual case: every task had ended
+        return
+    for i in compress(range(len(keys)), map((-1).__lt__, lanes)):
+        _write_end(rec, keys[i], lanes[i], rec.us(gone[i * GONE_FIELDS + 1]), OUT_DESTROYED, None, "", False)
