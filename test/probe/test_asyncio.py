@@ -52,6 +52,32 @@ def test_create_task_gather_records_lanes_steps_and_creator():
     assert "gather" in labels_of(trace, main_lane[0])
 
 
+def test_a_trace_keeps_a_bounded_number_of_distinct_result_details(monkeypatch):
+    from threadline.record import recorder
+
+    monkeypatch.setattr(recorder, "DETAILS_LIMIT", 30)
+
+    async def square(i):
+        await asyncio.sleep(0)
+        return i * i
+
+    async def main():
+        await asyncio.gather(*(square(i) for i in range(50)))  # 50 distinct results
+        await asyncio.gather(*(square(i) for i in range(50)))  # the same again: all already known
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+    trace = t.data
+    validate(trace)
+    ends = [r for r in rows(trace, "ends") if trace["lanes"]["name"][r["lane"]] == trace["strings"].index("square")]
+    details = [s(trace, r["detail"]) if r["detail"] >= 0 else None for r in ends]
+    assert len(details) == 100
+    kept = {d for d in details if d is not None}
+    assert len(kept) == 30, "thirty distinct details, no more"
+    assert kept <= {repr(i * i) for i in range(50)}
+    assert details[50:].count(None) == details[:50].count(None) == 20, "a detail already known is kept again"
+
+
 @pytest.mark.skipif(not hasattr(asyncio, "eager_task_factory"), reason="eager tasks arrived in Python 3.12")
 def test_eager_tasks_first_step_is_recorded():
     # An eager task runs its first step inside create_task, not through Handle._run: the timeline

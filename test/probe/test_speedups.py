@@ -278,3 +278,26 @@ def test_raw_buffers_are_out_of_the_cyclic_gc_and_still_lists():
         assert not gc.is_tracked(t.recorder.raw_tasks) and not gc.is_tracked(t.recorder.raw_steps.take()[1])
     with pytest.raises(TypeError):
         speedups.untrack((1, 2))
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_taking_rows_agrees_with_its_python_twin_and_keeps_the_buffer():
+    import gc
+
+    from threadline.record.raw_buffers import py_take_rows, raw_buffer
+
+    values = [-1, "a", None, -2, "b", object(), -3]  # two rows of three, and a row half appended
+    for take in (speedups.take_rows, py_take_rows):
+        buffer = raw_buffer(list(values))
+        assert take(buffer, 3) == values[:6]
+        assert buffer == [-3], "the half row stays for the next batch"
+        buffer.extend(["c", 4])
+        assert take(buffer, 3) == [-3, "c", 4] and buffer == [] and take(buffer, 3) == []
+    taken = speedups.take_rows(raw_buffer([1, 2, 3, 4]), 2)
+    assert not gc.is_tracked(taken) and taken == [1, 2, 3, 4]
+    taken.append(5)  # an ordinary list
+    assert taken == [1, 2, 3, 4, 5]
+    with pytest.raises(ValueError):
+        speedups.take_rows([1], 0)
+    with pytest.raises(TypeError):
+        speedups.take_rows((1, 2), 1)

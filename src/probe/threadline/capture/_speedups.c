@@ -1645,9 +1645,50 @@ static PyObject *untrack(PyObject *module, PyObject *list) {
     return Py_NewRef(list);
 }
 
+/* record/raw_buffers.py py_take_rows (its twin, with the contract): the whole rows of a raw
+ * buffer, taken out of it in a list of their own. The buffer keeps its capacity, so it does not
+ * grow again from nothing after every batch (slicing and deleting shrank it, and regrowing a list
+ * of forty thousand values copied it over and over); the taken list is out of the cyclic GC. */
+static PyObject *take_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyList_CheckExact(args[0]) || !PyLong_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "take_rows(buffer: list, fields: int)");
+        return NULL;
+    }
+    PyListObject *buffer = (PyListObject *)args[0];
+    Py_ssize_t fields = PyLong_AsSsize_t(args[1]);
+    if (fields <= 0) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "take_rows: fields must be positive");
+        return NULL;
+    }
+    Py_ssize_t size = Py_SIZE(buffer), n = size / fields * fields;
+    PyObject *taken = PyList_New(0);
+    if (taken == NULL || n == 0) return taken;
+#ifdef Py_GIL_DISABLED /* the list's items are not ours to move without the GIL */
+    Py_SETREF(taken, PyList_GetSlice((PyObject *)buffer, 0, n));
+    if (taken != NULL && PyList_SetSlice((PyObject *)buffer, 0, n, NULL) < 0) Py_CLEAR(taken);
+    return taken;
+#else
+    PyObject **rest = PyMem_New(PyObject *, buffer->allocated);
+    if (rest == NULL) {
+        Py_DECREF(taken);
+        return PyErr_NoMemory();
+    }
+    memcpy(rest, buffer->ob_item + n, (size_t)(size - n) * sizeof(PyObject *)); /* a row half appended */
+    PyListObject *out = (PyListObject *)taken;
+    out->ob_item = buffer->ob_item;
+    out->allocated = buffer->allocated;
+    Py_SET_SIZE(out, n);
+    buffer->ob_item = rest;
+    Py_SET_SIZE(buffer, size - n);
+    PyObject_GC_UnTrack(taken);
+    return taken;
+#endif
+}
+
 static PyMethodDef speedups_functions[] = {
     {"pack_q", (PyCFunction)pack_q, METH_O, "a list of ints as native int64 bytes"},
     {"untrack", (PyCFunction)untrack, METH_O, "a raw buffer (list) taken out of the cyclic GC"},
+    {"take_rows", (PyCFunction)(void (*)(void))take_rows, METH_FASTCALL, "the whole rows of a raw buffer, taken out"},
     {"task_names", (PyCFunction)(void (*)(void))task_names, METH_FASTCALL, "the names of the tasks behind weak references"},
     {"step_columns", (PyCFunction)(void (*)(void))step_columns, METH_FASTCALL, "the run spans of a batch of raw steps"},
     {"lanes_of_keys", (PyCFunction)(void (*)(void))lanes_of_keys, METH_FASTCALL, "the lanes of traced tasks' keys"},

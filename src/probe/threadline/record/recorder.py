@@ -36,10 +36,11 @@ from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
 from .misc import convert_misc_record
-from .raw_buffers import raw_buffer
+from .raw_buffers import raw_buffer, take_rows
 from .step_buffer import ROW_FIELDS, StepBuffer
 from .step_columns import step_columns
 from .tasks import (
+    DETAILS_LIMIT,
     END_FIELDS,
     GONE_FIELDS,
     TASK_FIELDS,
@@ -81,6 +82,7 @@ class Recorder:
         self.events = 0
         self.lock = threading.RLock()
         self.strings: list[str] = []
+        self.details_room = DETAILS_LIMIT  # distinct outcome details the table may still take (tasks.py)
         self.string_index: dict[str, int] = {}
         self.tables = _new_tables()
         # each table's column appends, in column order: a row is one call per value (the arrays are
@@ -239,15 +241,9 @@ class Recorder:
             # Consumers before producers: an acquisition or step is always appended after the
             # record that creates its lane, so taking these first never sees an unknown lane. A
             # task's end and destruction come after all its other records: taken first, used last.
-            n = len(self.raw_gone) // GONE_FIELDS * GONE_FIELDS
-            gone = self.raw_gone[:n]
-            del self.raw_gone[:n]
-            n = len(self.raw_ends) // END_FIELDS * END_FIELDS
-            ends = self.raw_ends[:n]
-            del self.raw_ends[:n]
-            n = len(self.raw_acq) // ACQ_FIELDS * ACQ_FIELDS
-            acq = self.raw_acq[:n]
-            del self.raw_acq[:n]
+            gone = take_rows(self.raw_gone, GONE_FIELDS)
+            ends = take_rows(self.raw_ends, END_FIELDS)
+            acq = take_rows(self.raw_acq, ACQ_FIELDS)
             fast = []
             for lock, log in list(self.fast_logs):
                 n = len(log) // 3 * 3  # a holder may be half-way through appending its three
@@ -255,12 +251,8 @@ class Recorder:
                     fast.append((lock, log[:n]))
                     del log[:n]
             rows, extras = self.raw_steps.take()
-            n = len(self.raw_misc)
-            misc = self.raw_misc[:n]
-            del self.raw_misc[:n]
-            n = len(self.raw_tasks) // TASK_FIELDS * TASK_FIELDS
-            tasks = self.raw_tasks[:n]
-            del self.raw_tasks[:n]
+            misc = take_rows(self.raw_misc, 1)
+            tasks = take_rows(self.raw_tasks, TASK_FIELDS)
 
             # Task lanes before the rest: a thread or span in misc may name a task of this batch as
             # its creator; a task made by a thread of this batch gets its creator after misc.
@@ -283,10 +275,7 @@ class Recorder:
         """Only the rare events (threads, processes, locks): cheap, so the sampler can see new lanes
         without converting the hot buffers. Safe to run early: it only creates lanes and rows."""
         with self.lock:
-            n = len(self.raw_misc)
-            misc = self.raw_misc[:n]
-            del self.raw_misc[:n]
-            for item in misc:
+            for item in take_rows(self.raw_misc, 1):
                 convert_misc_record(self, item)
 
     def who_lane(self, who: int | str, t_us: int) -> int:

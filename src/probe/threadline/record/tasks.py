@@ -10,7 +10,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from functools import partial
-from itertools import compress, repeat
+from itertools import compress, filterfalse, islice, repeat
 from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +30,10 @@ TASK_FIELDS = 8
 END_FIELDS = 6
 GONE_FIELDS = 2  # task key, t: the task object was destroyed
 
-# An outcome's detail (a result's repr) is kept while the string table is smaller than this: past
-# it, only details already in the table are (thousands of tasks each returning its own value would
-# otherwise cost a string each).
-DETAIL_STRINGS_LIMIT = 20_000
+# How many distinct outcome details (a result's repr, an error's message) a trace adds to its
+# string table: past them, only details already in the table are kept (thousands of tasks each
+# returning its own value would otherwise cost a string each, and its conversion).
+DETAILS_LIMIT = 5_000
 
 
 _QUALNAME_LABELS = {
@@ -250,9 +250,13 @@ def _rename(rec: Recorder, lane: int, name: str) -> None:
 
 
 def _detail_index(rec: Recorder, detail: str | None) -> int:
-    if detail is not None and len(rec.strings) >= DETAIL_STRINGS_LIMIT:
-        return rec.known_string(detail)
-    return rec.string(detail)
+    if detail is None:
+        return -1
+    index = rec.known_string(detail)
+    if index < 0 and rec.details_room > 0:
+        rec.details_room -= 1
+        index = rec.string(detail)
+    return index
 
 
 _PLAIN = frozenset({int, float, complex, bool, str, bytes, type(None)})
@@ -355,11 +359,13 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
             if name and name != lane_names[lane]:
                 _rename(rec, lane, str(name))
     strings, string_index = rec.strings, rec.string_index
-    # new details join the string table while it is under the limit (past it, only details already
-    # in the table are kept), in one pass for the batch
-    room = DETAIL_STRINGS_LIMIT - len(strings)
-    if room > 0:
-        new = [text for text in dict.fromkeys(texts) if text is not None and text not in string_index][:room]
+    # new details join the string table while the trace has room for them (past it, only details
+    # already in the table are kept), in one pass for the batch
+    if rec.details_room > 0:
+        unique = dict.fromkeys(texts)
+        unique.pop(None, None)
+        new = list(islice(filterfalse(string_index.__contains__, unique), rec.details_room))
+        rec.details_room -= len(new)
         string_index.update(zip(new, range(len(strings), len(strings) + len(new)), strict=True))
         strings.extend(new)
     details = list(map(string_index.get, texts, repeat(-1)))
