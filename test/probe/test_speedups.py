@@ -245,7 +245,7 @@ def test_task_names_agree_with_their_python_twin():
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
 def test_lanes_of_task_keys_agree_with_their_python_twins():
-    from threadline.record.tasks import py_close_lanes, py_lanes_of_keys
+    from threadline.record.tasks import py_bind_lanes, py_close_lanes, py_lanes_of_keys
 
     key_lanes = array("q", [4, 7, -1, 9])  # key -3 has no lane (yet)
     # keys, a thread's ident, None, a key never bound, a huge int, a bool
@@ -258,6 +258,15 @@ def test_lanes_of_task_keys_agree_with_their_python_twins():
         # once each: the second -4 finds it closed; key -2's lane was never open
         closed.append((implementation([-1, -2, -4, -4, 3, -9], key_lanes, key_open), key_open))
     assert closed[0] == closed[1] == ([4, -1, 9, -1, -1, -1], bytearray([0, 0, 1, 0]))
+    bound = []
+    for implementation in (speedups.bind_lanes, py_bind_lanes):
+        arrays = (array("q", [-1] * 5), bytearray(5))
+        implementation([-2, -3, -4], 10, *arrays, True)  # one after another
+        implementation([-5, -1], 20, *arrays, False)  # out of order
+        bound.append(arrays)
+        with pytest.raises(ValueError):
+            implementation([-6], 30, *arrays, True)  # no place for it
+    assert bound[0] == bound[1] == (array("q", [21, 10, 11, 12, 20]), bytearray([0, 1, 1, 1, 0]))
     with pytest.raises(BufferError):
         speedups.close_lanes([-1], key_lanes, bytes(4))  # read-only
     with pytest.raises(TypeError):

@@ -164,7 +164,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
             # the trace): followed from now on, in the "main" group with the tracing thread.
             lane = rec.add_lane(LANE_TASK, "cell", "main", parent=main_lane, start_us=0)
             key = self._keys.track(cell_task).key
-            rec.bind_task_lanes([key], [lane], open_=False)  # its end is CellTask's
+            rec.bind_task_lanes([key], lane, open_=False)  # its end is CellTask's
             hook.cell_task = cell_task
             self._cell_task = cell_task
             self._cell = CellTask(rec, cell_task, key, loop, rec.t0, hook)

@@ -1562,6 +1562,49 @@ static PyObject *lanes_of(PyObject *const *args, Py_ssize_t nargs, int closing) 
     return lanes;
 }
 
+/* record/tasks.py py_bind_lanes (its twin, with the contract): key i of keys gets the lane
+ * first_lane + i, open or not; every key must have its place in both arrays already. */
+static PyObject *bind_lanes(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    const char *usage = "bind_lanes(keys, first_lane: int, key_lanes: array('q'), key_open: bytearray, open_: bool)";
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return NULL;
+    }
+    long long first = PyLong_AsLongLong(args[1]);
+    int open_ = PyObject_IsTrue(args[4]);
+    if ((first == -1 && PyErr_Occurred()) || open_ < 0) return NULL;
+    PyObject *keys = PySequence_Fast(args[0], usage);
+    if (keys == NULL) return NULL;
+    Py_buffer lanes_view, open_view;
+    if (item_buffer(args[2], &lanes_view, 8, "key_lanes") < 0) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    if (item_buffer(args[3], &open_view, 1, "key_open") < 0) {
+        PyBuffer_Release(&lanes_view);
+        Py_DECREF(keys);
+        return NULL;
+    }
+    long long *key_lanes = lanes_view.buf;
+    unsigned char *is_open = open_view.buf;
+    Py_ssize_t known = lanes_view.len / 8 < open_view.len ? lanes_view.len / 8 : open_view.len;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(keys), i = 0;
+    for (; i < n; i++) {
+        Py_ssize_t at = key_index(PySequence_Fast_GET_ITEM(keys, i), known);
+        if (at < 0) break;
+        key_lanes[at] = first + i;
+        is_open[at] = (unsigned char)open_;
+    }
+    PyBuffer_Release(&open_view);
+    PyBuffer_Release(&lanes_view);
+    Py_DECREF(keys);
+    if (i < n) {
+        PyErr_Format(PyExc_ValueError, "bind_lanes: item %zd is no task key with a place in the arrays", i);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *lanes_of_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     return lanes_of(args, nargs, 0);
 }
@@ -1692,6 +1735,7 @@ static PyMethodDef speedups_functions[] = {
     {"task_names", (PyCFunction)(void (*)(void))task_names, METH_FASTCALL, "the names of the tasks behind weak references"},
     {"step_columns", (PyCFunction)(void (*)(void))step_columns, METH_FASTCALL, "the run spans of a batch of raw steps"},
     {"lanes_of_keys", (PyCFunction)(void (*)(void))lanes_of_keys, METH_FASTCALL, "the lanes of traced tasks' keys"},
+    {"bind_lanes", (PyCFunction)(void (*)(void))bind_lanes, METH_FASTCALL, "lanes for task keys, one after another"},
     {"close_lanes", (PyCFunction)(void (*)(void))close_lanes, METH_FASTCALL, "the open lanes of task keys, closed now"},
     {NULL}};
 

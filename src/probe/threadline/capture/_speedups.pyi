@@ -107,3 +107,9 @@ def lanes_of_keys(keys: Any, key_lanes: Any) -> list[int]:
 
 def close_lanes(keys: Any, key_lanes: Any, key_open: bytearray) -> list[int]:
     """The lanes of the keys whose lanes are open, closed now (record/tasks.py, twin py_close_lanes)."""
+
+def bind_lanes(keys: Any, first_lane: int, key_lanes: Any, key_open: bytearray, open_: bool) -> None:
+    """Key i gets the lane first_lane + i, open or not (record/tasks.py, twin py_bind_lanes)."""
+
+def take_rows(buffer: list[Any], fields: int) -> list[Any]:
+    """The whole rows of a raw buffer, taken out of it (record/raw_buffers.py, twin py_take_rows)."""

@@ -71,7 +71,7 @@ class Fates:
                 if lane is None:
                     continue
                 start = rec.us(t)
-                lanes = [x for x in lanes_of_keys(targets, rec.key_lanes) if x >= 0]
+                lanes = list(filter((-1).__lt__, lanes_of_keys(targets, rec.key_lanes)))
                 if not until_target_ends:
                     self.until_resumed.setdefault(lane, []).append((start, lanes))
                     continue

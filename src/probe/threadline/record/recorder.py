@@ -41,6 +41,7 @@ from .step_buffer import ROW_FIELDS, StepBuffer
 from .step_columns import step_columns
 from .tasks import (
     DETAILS_LIMIT,
+    bind_lanes,
     END_FIELDS,
     GONE_FIELDS,
     TASK_FIELDS,
@@ -298,22 +299,14 @@ class Recorder:
         lane = self.key_lanes[i] if 0 <= i < len(self.key_lanes) else -1
         return lane if lane >= 0 else None
 
-    def bind_task_lanes(self, keys: list[int], lanes: list[int] | range, *, open_: bool = True) -> None:
-        """Traced tasks' lanes, found by key; ``open_``: their ends are the converter's to write
-        (end_tasks), not another owner's (the cell's task)."""
-        key_lanes, key_open = self.key_lanes, self.key_open
-        missing = -min(keys) - len(key_lanes)
+    def bind_task_lanes(self, keys: list[int], first_lane: int, *, open_: bool = True) -> None:
+        """Traced tasks' lanes, found by key: the i-th key's is first_lane + i. ``open_``: their ends
+        are the converter's to write (end_tasks), not another owner's (the cell's task)."""
+        missing = -min(keys) - len(self.key_lanes)
         if missing > 0:
-            key_lanes.extend(array("q", [-1]) * missing)
-            key_open.extend(bytes(missing))
-        first, n = -keys[0] - 1, len(keys)
-        if keys == list(range(keys[0], keys[0] - n, -1)):  # tracked one after another: one slice
-            key_lanes[first : first + n] = array("q", lanes)
-            key_open[first : first + n] = bytes([open_]) * n
-        else:
-            for key, lane in zip(keys, lanes, strict=True):
-                key_lanes[-key - 1] = lane
-                key_open[-key - 1] = open_
+            self.key_lanes.extend(array("q", [-1]) * missing)
+            self.key_open.extend(bytes(missing))
+        bind_lanes(keys, first_lane, self.key_lanes, self.key_open, open_)
 
     def _convert_steps(self, rows: bytes, extras: list[Any]) -> None:
         """Steps become run spans column by column (step_columns.py); only steps that await

@@ -111,7 +111,7 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
     keys = tasks[0::TASK_FIELDS]
     starts = tasks[1::TASK_FIELDS]
     # Lanes first (a creator may be a task of this batch), in creation order.
-    rec.bind_task_lanes(keys, range(base, base + n))
+    rec.bind_task_lanes(keys, base)
     # Names and sites from caches, at C speed; only what a cache misses is worked out.
     refs, coro_names, qualnames = tasks[5::TASK_FIELDS], tasks[6::TASK_FIELDS], tasks[7::TASK_FIELDS]
     # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
@@ -303,7 +303,26 @@ def py_close_lanes(keys: list[int], key_lanes: array, key_open: bytearray) -> li
     return lanes
 
 
+def py_bind_lanes(keys: list[int], first_lane: int, key_lanes: array, key_open: bytearray, open_: bool) -> None:
+    """Key i of ``keys`` gets the lane ``first_lane + i``, open or not (twin of
+    ``_speedups.bind_lanes``); each key has its place in both arrays already."""
+    n = len(keys)
+    first = -keys[0] - 1 if n else 0
+    room = min(len(key_lanes), len(key_open))
+    if n and 0 <= first and first + n <= room and keys == list(range(keys[0], keys[0] - n, -1)):
+        # tracked one after another: one slice
+        key_lanes[first : first + n] = array("q", range(first_lane, first_lane + n))
+        key_open[first : first + n] = bytes([open_]) * n
+        return
+    for i, key in enumerate(keys):
+        if not (key.__class__ is int and 0 < -key <= room):
+            raise ValueError(f"bind_lanes: item {i} is no task key with a place in the arrays")
+        key_lanes[-key - 1] = first_lane + i
+        key_open[-key - 1] = open_
+
+
 lanes_of_keys = speedups.lanes_of_keys if speedups is not None else py_lanes_of_keys
+bind_lanes = speedups.bind_lanes if speedups is not None else py_bind_lanes
 close_lanes = speedups.close_lanes if speedups is not None else py_close_lanes
 
 
