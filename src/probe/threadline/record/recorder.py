@@ -33,6 +33,7 @@ from ..schema import (
     TRACE_SCHEMA_VERSION,
 )
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
+from .columns import extend_q
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
 from .misc import convert_misc_record
@@ -41,10 +42,10 @@ from .step_buffer import ROW_FIELDS, StepBuffer
 from .step_columns import step_columns
 from .tasks import (
     DETAILS_LIMIT,
-    bind_lanes,
     END_FIELDS,
     GONE_FIELDS,
     TASK_FIELDS,
+    bind_lanes,
     close_tasks,
     describe_label,
     end_tasks,
@@ -171,6 +172,25 @@ class Recorder:
             return
         self.events += 1
         self.row(table, *values)
+
+    def event_columns(self, table: str, n: int, **columns: bytes | list[int] | int) -> None:
+        """``n`` rows that count towards the capacity, a column at a time: each column int64 bytes,
+        a list of ints, or one int for every row (all of the table's columns)."""
+        if columns.keys() != set(TABLE_COLUMNS[table]):
+            raise ValueError(f"{table} rows need the columns {TABLE_COLUMNS[table]}")
+        take = min(n, max(0, self.capacity - self.events))
+        self.events += take
+        self.dropped += n - take
+        if not take:
+            return
+        cols = self.tables[table]
+        for name, values in columns.items():
+            if isinstance(values, int):
+                cols[name].extend(array("q", [values]) * take)
+            elif isinstance(values, bytes):
+                cols[name].frombytes(values[: take * 8])
+            else:
+                extend_q(cols[name], values[:take])
 
     def add_lane(
         self,
@@ -319,32 +339,47 @@ class Recorder:
             rows, key_lanes, self.lane_last_end, self.pending_suspend, threshold_us
         )
         q = memoryview(rows).cast("q")
-        n = len(lanes) // 8
-        spans = self.tables["spans"]
-        take = min(n, max(0, self.capacity - self.events))
-        if take:
-            spans["lane"].frombytes(lanes[: take * 8])
-            spans["kind"].extend(array("q", [SPAN_RUN]) * take)
-            spans["start"].frombytes(starts[: take * 8])
-            spans["end"].frombytes(ends[: take * 8])
-            spans["label"].extend(array("q", [-1]) * take)
-            spans["lock"].extend(array("q", [-1]) * take)
-        self.events += take
-        self.dropped += n - take
-        # Suspensions: from the end of a step that left the task waiting to the start of its next step.
+        self.event_columns(
+            "spans", len(lanes) // 8, lane=lanes, kind=SPAN_RUN, start=starts, end=ends, label=-1, lock=-1
+        )
+        # Suspensions: from the end of a step that left the task waiting to the start of its next
+        # step; written a column at a time after the loop.
         pending = self.pending_suspend
+        label_cache = self.label_cache
+        suspended: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+        add_lane, add_start, add_end, add_label = (column.append for column in suspended)
         for i in look:
             key, start, end, aux = q[i * ROW_FIELDS : (i + 1) * ROW_FIELDS].tolist()
-            waiter, code = extras[2 * aux : 2 * aux + 2] if aux >= 0 else (None, None)
             lane = key_lanes[-key - 1]
             susp = pending.pop(lane, None)
             if susp is not None:
-                self.event_row("spans", lane, SPAN_SUSPENDED, susp[0], start, susp[1], -1)
-                self.fates.suspensions.append((lane, susp[0], start))
-            if waiter is not None:
-                pending[lane] = (end, describe_label(self, waiter if waiter.__class__ is str else (waiter, code)))
+                add_lane(lane)
+                add_start(susp[0])
+                add_end(start)
+                add_label(susp[1])
+            if aux >= 0:
+                waiter, code = extras[2 * aux], extras[2 * aux + 1]
+                if waiter.__class__ is str:
+                    label = self.string(waiter)
+                else:  # what describe_label would find in its cache, without the call
+                    cached = label_cache.get(id(code) if code is not None else waiter)
+                    label = cached[1] if cached is not None else describe_label(self, (waiter, code))
+                pending[lane] = (end, label)
                 if code.__class__ is int:  # suspended on a traced task: its key
                     self.fates.awaited_task(lane, code, end, self)
+        if suspended[0]:
+            lanes_s, starts_s, ends_s, labels_s = suspended
+            self.event_columns(
+                "spans",
+                len(lanes_s),
+                lane=lanes_s,
+                kind=SPAN_SUSPENDED,
+                start=starts_s,
+                end=ends_s,
+                label=labels_s,
+                lock=-1,
+            )
+            self.fates.suspensions.extend(zip(lanes_s, starts_s, ends_s, strict=True))
         # Steps that held the loop too long.
         for i in long:
             key, start, end = q[i * ROW_FIELDS : i * ROW_FIELDS + 3].tolist()

@@ -309,7 +309,7 @@ def py_bind_lanes(keys: list[int], first_lane: int, key_lanes: array, key_open: 
     n = len(keys)
     first = -keys[0] - 1 if n else 0
     room = min(len(key_lanes), len(key_open))
-    if n and 0 <= first and first + n <= room and keys == list(range(keys[0], keys[0] - n, -1)):
+    if n and first >= 0 and first + n <= room and keys == list(range(keys[0], keys[0] - n, -1)):
         # tracked one after another: one slice
         key_lanes[first : first + n] = array("q", range(first_lane, first_lane + n))
         key_open[first : first + n] = bytes([open_]) * n
