@@ -241,6 +241,12 @@ def test_task_names_agree_with_their_python_twin():
     expected = ["", "Task-12", "worker-1", "7", "task", ""]
     assert py_task_names(refs, coro_names) == expected
     assert speedups.task_names(refs, coro_names) == expected
+    # default names only: "Task-" and digits (any script's, as str.isdigit says)
+    odd_names = ["Task-", "Task-1x", "Task-\u0661\u0662", "Tasks-1", "task-1", "Task-007", "Täsk-1", "Task-1\u00e9"]
+    odd = [Named(name) for name in odd_names]
+    refs = [weakref.ref(thing) for thing in odd]
+    assert speedups.task_names(refs, ["work"] * len(odd)) == py_task_names(refs, ["work"] * len(odd))
+    assert speedups.task_names(refs, ["work"] * len(odd)).count("") == 2
 
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")

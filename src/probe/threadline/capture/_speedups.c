@@ -451,9 +451,15 @@ static int task_outcome(PyObject *task, PyObject **detail) {
 
 /* A default task name ("Task-12") is recorded as "": it says nothing (tasks.py is_default_name). */
 static int is_default_name(PyObject *name) {
-    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) < 6 || PyUnicode_READ_CHAR(name, 0) != 'T' ||
-        PyUnicode_Tailmatch(name, s_task_prefix, 0, 5, -1) != 1)
-        return 0;
+    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) < 6) return 0;
+    if (PyUnicode_IS_ASCII(name)) { /* the usual case, read as bytes: asyncio names tasks "Task-<n>" */
+        const char *text = (const char *)PyUnicode_DATA(name);
+        if (memcmp(text, "Task-", 5) != 0) return 0;
+        for (Py_ssize_t i = 5, n = PyUnicode_GET_LENGTH(name); i < n; i++)
+            if (text[i] < '0' || text[i] > '9') return 0;
+        return 1;
+    }
+    if (PyUnicode_Tailmatch(name, s_task_prefix, 0, 5, -1) != 1) return 0;
     for (Py_ssize_t i = 5, n = PyUnicode_GET_LENGTH(name); i < n; i++) {
         Py_UCS4 c = PyUnicode_READ_CHAR(name, i);
         if (!Py_UNICODE_ISDIGIT(c)) return 0;

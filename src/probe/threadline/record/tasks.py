@@ -153,6 +153,14 @@ def resolve_task_creators(rec: Recorder, made: list[tuple[int, Any, int]]) -> No
 def _cached(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: Callable[[Any], None]) -> list[Any]:
     """The cache's entry for each row of the key columns, at C speed; a key the cache misses is
     made once (``make(key)`` puts it in), however many rows share it."""
+    n = len(columns[0])
+    if n and all(column.count(column[0]) == n for column in columns):
+        # one key for the whole batch (a gather's or a TaskGroup's children, made at one line):
+        # counting is a compare a row, a lookup a hash and a tuple
+        key = tuple(column[0] for column in columns)
+        if key not in cache:
+            make(key)
+        return [cache[key]] * n
     entries = list(map(cache.get, zip(*columns, strict=True)))
     # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
     if not any(map(is_, entries, repeat(None))):
