@@ -96,11 +96,12 @@ enum { OUT_OK = 0, OUT_ERROR = 1, OUT_CANCELLED = 2 };
 /* ---------------------------------------------------------------------------------- key table */
 
 /* ident(task) -> key of the traced tasks alive, looked up on every callback: open addressing on the
- * ident (linear probing, deletion by backward shift), so a lookup makes no int object and compares
- * no ints (a dict keyed by ints made one and compared two on every hit). */
+ * ident (linear probing, deletion by backward shift), the key a C integer, so a lookup makes, reads
+ * and compares no int object (a dict keyed by ints made one and compared two on every hit, and
+ * reading a key object was a cache miss of its own on every step). Keys are -1, -2, …: 0 is none. */
 typedef struct {
     unsigned long long ident; /* 0: empty (no object lives at address 0) */
-    PyObject *key;
+    long long key;
 } KeySlot;
 
 typedef struct {
@@ -122,13 +123,16 @@ static size_t find_slot(TaskKeys *self, unsigned long long ident) {
     return i;
 }
 
-/* The key of the task with this ident (borrowed), or NULL. */
-static PyObject *key_for(TaskKeys *self, unsigned long long ident) {
-    if (self->slots == NULL) return NULL;
+/* The key of the task with this ident, or 0. */
+static long long key_for(TaskKeys *self, unsigned long long ident) {
+    if (self->slots == NULL) return 0;
     return self->slots[find_slot(self, ident)].key;
 }
 
-static int set_key(TaskKeys *self, unsigned long long ident, PyObject *key) {
+/* A key as records hold it: an int, or None for 0 (no traced task). */
+static PyObject *key_object(long long key) { return key ? PyLong_FromLongLong(key) : Py_NewRef(Py_None); }
+
+static int set_key(TaskKeys *self, unsigned long long ident, long long key) {
     if (self->slots == NULL || (self->used + 1) * 2 > self->mask + 1) {
         size_t size = self->slots == NULL ? 1024 : (self->mask + 1) * 2;
         KeySlot *old = self->slots;
@@ -147,7 +151,7 @@ static int set_key(TaskKeys *self, unsigned long long ident, PyObject *key) {
     KeySlot *slot = &self->slots[find_slot(self, ident)];
     if (slot->ident == 0) self->used++;
     slot->ident = ident;
-    Py_XSETREF(slot->key, Py_NewRef(key));
+    slot->key = key;
     return 0;
 }
 
@@ -155,7 +159,6 @@ static void delete_key(TaskKeys *self, unsigned long long ident) {
     if (self->slots == NULL) return;
     size_t i = find_slot(self, ident), mask = self->mask;
     if (self->slots[i].ident == 0) return;
-    PyObject *key = self->slots[i].key;
     /* move back each later entry of the run that would no longer be found past the hole */
     for (size_t j = (i + 1) & mask; self->slots[j].ident != 0; j = (j + 1) & mask) {
         size_t home = (size_t)self->slots[j].ident & mask;
@@ -165,17 +168,14 @@ static void delete_key(TaskKeys *self, unsigned long long ident) {
         }
     }
     self->slots[i].ident = 0;
-    self->slots[i].key = NULL;
+    self->slots[i].key = 0;
     self->used--;
-    Py_DECREF(key);
 }
 
 static void clear_keys(TaskKeys *self) {
     KeySlot *slots = self->slots;
-    size_t size = slots == NULL ? 0 : self->mask + 1;
     self->slots = NULL;
     self->mask = self->used = 0;
-    for (size_t i = 0; i < size; i++) Py_XDECREF(slots[i].key);
     PyMem_Free(slots);
 }
 
@@ -326,10 +326,8 @@ typedef struct {
     vectorcallfunc vectorcall;
 } StepHook;
 
-static int append5(StepHook *self, PyObject *key, double t0, double t1, PyObject *waiter, PyObject *code) {
-    long long k = PyLong_AsLongLong(key);
-    if (k == -1 && PyErr_Occurred()) return -1;
-    return buffer_add(self->steps, k, us_since(t0, self->base), us_since(t1, self->base), waiter, code);
+static int append5(StepHook *self, long long key, double t0, double t1, PyObject *waiter, PyObject *code) {
+    return buffer_add(self->steps, key, us_since(t0, self->base), us_since(t1, self->base), waiter, code);
 }
 
 /* text, or its first DETAIL_LIMIT - 1 characters and an ellipsis (tasks.py _short) */
@@ -469,7 +467,7 @@ static int is_default_name(PyObject *name) {
 
 /* After a step that left no waiter: the task's outcome and name if that was its last step
  * (step_hook.py record_end). */
-static int check_done(StepHook *self, PyObject *task, PyObject *key, double t1) {
+static int check_done(StepHook *self, PyObject *task, long long task_key, double t1) {
     PyObject *done = PyObject_CallMethodNoArgs(task, s_done);
     if (done == NULL) return -1;
     int is_done = PyObject_IsTrue(done);
@@ -505,12 +503,14 @@ static int check_done(StepHook *self, PyObject *task, PyObject *key, double t1) 
             requested = 0;
         }
     }
-    PyObject *t = PyLong_FromLongLong(us_since(t1, self->base)), *code = PyLong_FromLong(outcome);
+    PyObject *key = PyLong_FromLongLong(task_key), *t = PyLong_FromLongLong(us_since(t1, self->base)),
+             *code = PyLong_FromLong(outcome);
     int rc = -1;
-    if (t && code && PyList_Append(self->ends, key) == 0 && PyList_Append(self->ends, t) == 0 &&
+    if (key && t && code && PyList_Append(self->ends, key) == 0 && PyList_Append(self->ends, t) == 0 &&
         PyList_Append(self->ends, code) == 0 && PyList_Append(self->ends, detail ? detail : Py_None) == 0 &&
         PyList_Append(self->ends, name) == 0 && PyList_Append(self->ends, requested ? Py_True : Py_False) == 0)
         rc = 0;
+    Py_XDECREF(key);
     Py_XDECREF(t);
     Py_XDECREF(code);
     Py_XDECREF(detail);
@@ -519,7 +519,7 @@ static int check_done(StepHook *self, PyObject *task, PyObject *key, double t1) 
 }
 
 /* What the task waits on after its step; -1 with an exception set on a probe bug. */
-static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0, double t1) {
+static int record_step(StepHook *self, PyObject *task, long long key, double t0, double t1) {
     PyObject *waiter = cached_attr(&self->waiter_attr, task, s_fut_waiter);
     if (waiter == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
@@ -537,19 +537,25 @@ static int record_step(StepHook *self, PyObject *task, PyObject *key, double t0,
         if (rc == 0) rc = check_done(self, task, key, t1);
         goto done;
     }
-    PyObject *label = PyDict_GetItemWithError(self->awaiting, key); /* borrowed */
-    if (label != NULL) {
-        rc = append5(self, key, t0, t1, label, Py_None);
-        goto done;
+    if (PyDict_GET_SIZE(self->awaiting) > 0) { /* a traced asyncio primitive's label */
+        PyObject *key_obj = PyLong_FromLongLong(key);
+        PyObject *label = key_obj ? Py_XNewRef(PyDict_GetItemWithError(self->awaiting, key_obj)) : NULL;
+        Py_XDECREF(key_obj);
+        if (label != NULL) {
+            rc = append5(self, key, t0, t1, label, Py_None);
+            Py_DECREF(label);
+            goto done;
+        }
+        if (PyErr_Occurred()) goto done;
     }
-    if (PyErr_Occurred()) goto done;
     if (PyObject_TypeCheck(waiter, (PyTypeObject *)self->task_type)) {
         PyObject *name = PyObject_CallMethodNoArgs(waiter, s_get_name);
         PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
         Py_XDECREF(name);
         /* the awaited task's key (an await-graph edge), None when it is not traced */
-        PyObject *target = key_for(self->tracked, ident_value(waiter)); /* borrowed */
-        if (text != NULL) rc = append5(self, key, t0, t1, text, target ? target : Py_None);
+        PyObject *target = text ? key_object(key_for(self->tracked, ident_value(waiter))) : NULL;
+        if (target != NULL) rc = append5(self, key, t0, t1, text, target);
+        Py_XDECREF(target);
         Py_XDECREF(text);
         goto done;
     }
@@ -592,7 +598,8 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
     PyObject *handle = args[0];
     PyObject *cb = cached_attr(&self->callback_attr, handle, s_callback);
     if (cb == NULL) return NULL;
-    PyObject *task = NULL, *key = NULL;
+    PyObject *task = NULL;
+    long long key = 0;
     int traced = 0;
     /* the object the callback is bound to: a task's wakeup is a builtin method, its step a wrapper */
     if (PyCFunction_Check(cb)) {
@@ -604,11 +611,8 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         if (task == NULL) PyErr_Clear();
     }
     if (task != NULL) {
-        key = key_for(self->tracked, ident_value(task)); /* borrowed */
-        if (key != NULL) {
-            Py_INCREF(key); /* the task may be forgotten during its step */
-            traced = 1;
-        }
+        key = key_for(self->tracked, ident_value(task));
+        traced = key != 0;
     }
     int is_cell = traced && task == self->cell_task;
     double t0 = traced ? now_s() : 0.0;
@@ -650,7 +654,6 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
     } else if (PyErr_ExceptionMatches(PyExc_SystemExit) || PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
         if (is_cell) self->cell_t0 = -1.0;
         Py_XDECREF(task);
-        Py_XDECREF(key);
         return NULL;
     } else { /* the same handling as asyncio's own Handle._run */
         PyObject *type, *value, *tb;
@@ -664,7 +667,6 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         if (r == NULL) {
             if (is_cell) self->cell_t0 = -1.0;
             Py_XDECREF(task);
-            Py_XDECREF(key);
             return NULL;
         }
         Py_DECREF(r);
@@ -688,7 +690,6 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         Py_XDECREF(r);
     }
     Py_DECREF(task);
-    Py_DECREF(key);
     Py_RETURN_NONE;
 }
 
@@ -819,14 +820,14 @@ static PyObject *track_task(TaskKeys *self, PyObject *task, PyObject **key_out) 
     if (ref == NULL) return NULL;
     ref->key = self->next--;
     ref->ident = ident_value(task);
-    PyObject *key = PyLong_FromLongLong(ref->key);
-    if (key == NULL || set_key(self, ref->ident, key) < 0 || PySet_Add(self->refs, (PyObject *)ref) < 0) {
+    PyObject *key = key_out != NULL ? PyLong_FromLongLong(ref->key) : NULL;
+    if ((key_out != NULL && key == NULL) || set_key(self, ref->ident, ref->key) < 0 ||
+        PySet_Add(self->refs, (PyObject *)ref) < 0) {
         Py_XDECREF(key);
         Py_DECREF(ref);
         return NULL;
     }
     if (key_out != NULL) *key_out = key;
-    else Py_DECREF(key);
     return (PyObject *)ref;
 }
 
@@ -840,13 +841,8 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
         return NULL;
     }
     TaskRef *ref = (TaskRef *)arg;
-    PyObject *known = key_for(self, ref->ident); /* borrowed */
     int rc = 0;
-    if (known != NULL) {
-        long long key = PyLong_AsLongLong(known);
-        if (key == -1 && PyErr_Occurred()) return NULL;
-        if (key == ref->key) delete_key(self, ref->ident);
-    }
+    if (key_for(self, ref->ident) == ref->key) delete_key(self, ref->ident);
     if (PySet_Discard(self->refs, arg) < 0) return NULL;
     PyObject *key = PyLong_FromLongLong(ref->key), *t = PyFloat_FromDouble(now_s());
     if (key && t && PyList_Append(self->gone, key) == 0 && PyList_Append(self->gone, t) == 0) rc = 1;
@@ -858,10 +854,8 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
 
 /* Stop following a task (a probe error, or the cell's task at the end). */
 static PyObject *taskkeys_forget(TaskKeys *self, PyObject *task) {
-    PyObject *key = key_for(self, ident_value(task)); /* borrowed */
-    if (key == NULL) Py_RETURN_NONE;
-    long long k = PyLong_AsLongLong(key);
-    if (k == -1 && PyErr_Occurred()) return NULL;
+    long long k = key_for(self, ident_value(task));
+    if (k == 0) Py_RETURN_NONE;
     delete_key(self, ident_value(task));
     PyObject *items = PySequence_List(self->refs);
     if (items == NULL) return NULL;
@@ -884,8 +878,7 @@ static PyObject *taskkeys_clear_all(TaskKeys *self, PyObject *unused) {
 
 /* asyncio_hooks.py key_of: the key of a traced task alive, else None */
 static PyObject *taskkeys_key_of(TaskKeys *self, PyObject *obj) {
-    PyObject *key = key_for(self, ident_value(obj));
-    return Py_NewRef(key ? key : Py_None);
+    return key_object(key_for(self, ident_value(obj)));
 }
 
 static Py_ssize_t taskkeys_len(TaskKeys *self) { return (Py_ssize_t)self->used; }
@@ -1068,7 +1061,8 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
     PyObject *creator = NULL;
     PyObject *current = PyDict_GetItemWithError(self->current_tasks, loop); /* borrowed */
     if (current != NULL) {
-        creator = Py_XNewRef(key_for(self->keys, ident_value(current)));
+        long long key = key_for(self->keys, ident_value(current));
+        if (key != 0) creator = PyLong_FromLongLong(key);
     }
     if (creator == NULL && !PyErr_Occurred()) creator = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
     PyObject *key = NULL;
