@@ -66,6 +66,27 @@ static PyObject *cached_attr(AttrCache *cache, PyObject *obj, PyObject *name) {
     return Py_TYPE(descr)->tp_descr_get(descr, obj, (PyObject *)tp);
 }
 
+/* obj.name() for a method of the object's type written in C without arguments (a task's done(),
+ * cancelled(), get_name()), through the same cache: called without the lookup and the bound method
+ * on every task. The type's own method: the probe reads the task's state, which an instance
+ * attribute of that name does not change. A method written in Python is called as usual. */
+static PyObject *cached_call0(AttrCache *cache, PyObject *obj, PyObject *name) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    for (int i = 0; i < 2; i++)
+        if (cache->type[i] == tp && cache->version[i] == tp->tp_version_tag && tp->tp_version_tag != 0)
+            return ((PyMethodDescrObject *)cache->descr[i])->d_method->ml_meth(obj, NULL);
+    PyObject *descr = _PyType_Lookup(tp, name); /* borrowed; gives the type a version tag */
+    if (descr == NULL || !Py_IS_TYPE(descr, &PyMethodDescr_Type) || tp->tp_version_tag == 0 ||
+        (((PyMethodDescrObject *)descr)->d_method->ml_flags & ~METH_COEXIST) != METH_NOARGS)
+        return PyObject_CallMethodNoArgs(obj, name);
+    int i = cache->next;
+    cache->next = 1 - i;
+    Py_XSETREF(cache->type[i], (PyTypeObject *)Py_NewRef(tp));
+    Py_XSETREF(cache->descr[i], Py_NewRef(descr));
+    cache->version[i] = tp->tp_version_tag;
+    return ((PyMethodDescrObject *)descr)->d_method->ml_meth(obj, NULL);
+}
+
 static void clear_attr_cache(AttrCache *cache) {
     for (int i = 0; i < 2; i++) {
         Py_CLEAR(cache->type[i]);
@@ -308,6 +329,14 @@ static PyTypeObject StepBufferType = {
 
 /* ---------------------------------------------------------------------------------- StepHook */
 
+/* what the step hook reads through an AttrCache of its own */
+enum {
+    CALLBACK_ATTR, CONTEXT_ATTR, ARGS_ATTR, SELF_ATTR, WAITER_ATTR, /* a Handle's, and a task's _fut_waiter */
+    DONE_CALL, CANCELLED_CALL, NAME_CALL, CANCELLING_CALL,          /* a task's methods */
+    MESSAGE_ATTR, EXCEPTION_ATTR, RESULT_ATTR,                      /* a task's outcome */
+    N_CACHES
+};
+
 typedef struct {
     PyObject_HEAD
     TaskKeys *tracked;    /* the traced tasks alive, found by ident */
@@ -322,7 +351,7 @@ typedef struct {
     double threshold;
     double base;          /* the trace's start (perf_counter): step times are microseconds since */
     double cell_t0;       /* start of the cell task's running step, -1 outside it */
-    AttrCache callback_attr, context_attr, args_attr, self_attr, waiter_attr; /* Handle's slots, … */
+    AttrCache cache[N_CACHES]; /* Handle's slots, a task's methods and fields */
     vectorcallfunc vectorcall;
 } StepHook;
 
@@ -341,11 +370,12 @@ static PyObject *shorten(PyObject *text) {
     return out;
 }
 
-/* getattr(obj, name, None) */
-static PyObject *attr_or_none(PyObject *obj, PyObject *name) {
-    PyObject *value = NULL;
-    if (lookup_attr(obj, name, &value) < 0) return NULL;
-    return value != NULL ? value : Py_NewRef(Py_None);
+/* getattr(obj, name, None), through the cache (a task's private fields are data descriptors) */
+static PyObject *attr_or_none(AttrCache *cache, PyObject *obj, PyObject *name) {
+    PyObject *value = cached_attr(cache, obj, name);
+    if (value != NULL || !PyErr_ExceptionMatches(PyExc_AttributeError)) return value;
+    PyErr_Clear();
+    return Py_NewRef(Py_None);
 }
 
 /* f"{prefix}{value}" (format(value, ""), as an f-string does) */
@@ -407,22 +437,22 @@ static PyObject *result_text(PyObject *value) {
 /* tasks.py task_outcome: the outcome code, and the detail (new reference, or NULL for None when
  * reading it failed); -1 on an error that is no Exception. Reads the private fields: exception()
  * would mark the error as retrieved and silence asyncio's "exception was never retrieved". */
-static int task_outcome(PyObject *task, PyObject **detail) {
+static int task_outcome(StepHook *self, PyObject *task, PyObject **detail) {
     *detail = NULL;
     PyObject *text = NULL;
     int outcome = OUT_OK;
-    PyObject *flag = PyObject_CallMethodNoArgs(task, s_cancelled);
+    PyObject *flag = cached_call0(&self->cache[CANCELLED_CALL], task, s_cancelled);
     int cancelled = flag ? PyObject_IsTrue(flag) : -1;
     Py_XDECREF(flag);
     if (cancelled > 0) {
         outcome = OUT_CANCELLED;
-        PyObject *message = attr_or_none(task, s_cancel_message);
+        PyObject *message = attr_or_none(&self->cache[MESSAGE_ATTR], task, s_cancel_message);
         int has = message ? PyObject_IsTrue(message) : -1;
         if (has > 0) text = prefixed("cancelled: ", message);
         else if (has == 0) text = PyUnicode_FromString("cancelled");
         Py_XDECREF(message);
     } else if (cancelled == 0) {
-        PyObject *exc = attr_or_none(task, s_exception);
+        PyObject *exc = attr_or_none(&self->cache[EXCEPTION_ATTR], task, s_exception);
         if (exc != NULL && exc != Py_None) {
             outcome = OUT_ERROR;
             PyObject *type_name = PyType_GetName(Py_TYPE(exc));
@@ -431,7 +461,7 @@ static int task_outcome(PyObject *task, PyObject **detail) {
             Py_XDECREF(type_name);
             Py_XDECREF(rest);
         } else if (exc != NULL) {
-            PyObject *result = attr_or_none(task, s_result);
+            PyObject *result = attr_or_none(&self->cache[RESULT_ATTR], task, s_result);
             if (result != NULL) text = result_text(result);
             Py_XDECREF(result);
         }
@@ -468,15 +498,15 @@ static int is_default_name(PyObject *name) {
 /* After a step that left no waiter: the task's outcome and name if that was its last step
  * (step_hook.py record_end). */
 static int check_done(StepHook *self, PyObject *task, long long task_key, double t1) {
-    PyObject *done = PyObject_CallMethodNoArgs(task, s_done);
+    PyObject *done = cached_call0(&self->cache[DONE_CALL], task, s_done);
     if (done == NULL) return -1;
     int is_done = PyObject_IsTrue(done);
     Py_DECREF(done);
     if (is_done <= 0) return is_done;
     PyObject *detail;
-    int outcome = task_outcome(task, &detail);
+    int outcome = task_outcome(self, task, &detail);
     if (outcome < 0) return -1;
-    PyObject *name = PyObject_CallMethodNoArgs(task, s_get_name);
+    PyObject *name = cached_call0(&self->cache[NAME_CALL], task, s_get_name);
     if (name == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_Exception)) {
             Py_XDECREF(detail);
@@ -490,7 +520,7 @@ static int check_done(StepHook *self, PyObject *task, long long task_key, double
     /* tasks.py cancel_requested: a cancelled task that was asked to cancel (Task.cancel) */
     int requested = 0;
     if (outcome == OUT_CANCELLED) {
-        PyObject *count = PyObject_CallMethodNoArgs(task, s_cancelling);
+        PyObject *count = cached_call0(&self->cache[CANCELLING_CALL], task, s_cancelling);
         requested = count ? PyObject_IsTrue(count) : 0;
         Py_XDECREF(count);
         if (requested < 0 || count == NULL) {
@@ -520,7 +550,7 @@ static int check_done(StepHook *self, PyObject *task, long long task_key, double
 
 /* What the task waits on after its step; -1 with an exception set on a probe bug. */
 static int record_step(StepHook *self, PyObject *task, long long key, double t0, double t1) {
-    PyObject *waiter = cached_attr(&self->waiter_attr, task, s_fut_waiter);
+    PyObject *waiter = cached_attr(&self->cache[WAITER_ATTR], task, s_fut_waiter);
     if (waiter == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
         PyErr_Clear();
@@ -549,7 +579,7 @@ static int record_step(StepHook *self, PyObject *task, long long key, double t0,
         if (PyErr_Occurred()) goto done;
     }
     if (PyObject_TypeCheck(waiter, (PyTypeObject *)self->task_type)) {
-        PyObject *name = PyObject_CallMethodNoArgs(waiter, s_get_name);
+        PyObject *name = cached_call0(&self->cache[NAME_CALL], waiter, s_get_name);
         PyObject *text = name ? PyUnicode_FromFormat("task %S", name) : NULL;
         Py_XDECREF(name);
         /* the awaited task's key (an await-graph edge), None when it is not traced */
@@ -596,7 +626,7 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
         return NULL;
     }
     PyObject *handle = args[0];
-    PyObject *cb = cached_attr(&self->callback_attr, handle, s_callback);
+    PyObject *cb = cached_attr(&self->cache[CALLBACK_ATTR], handle, s_callback);
     if (cb == NULL) return NULL;
     PyObject *task = NULL;
     long long key = 0;
@@ -607,7 +637,7 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
     } else if (PyMethod_Check(cb)) {
         task = Py_NewRef(PyMethod_GET_SELF(cb));
     } else if (!PyFunction_Check(cb)) {
-        task = cached_attr(&self->self_attr, cb, s_self);
+        task = cached_attr(&self->cache[SELF_ATTR], cb, s_self);
         if (task == NULL) PyErr_Clear();
     }
     if (task != NULL) {
@@ -620,8 +650,8 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
 
     /* self._context.run(self._callback, *self._args) */
     PyObject *result = NULL;
-    PyObject *context = cached_attr(&self->context_attr, handle, s_context);
-    PyObject *cb_args = context ? cached_attr(&self->args_attr, handle, s_args) : NULL;
+    PyObject *context = cached_attr(&self->cache[CONTEXT_ATTR], handle, s_context);
+    PyObject *cb_args = context ? cached_attr(&self->cache[ARGS_ATTR], handle, s_args) : NULL;
     PyObject *seq = cb_args == NULL || cb_args == Py_None ? NULL : PySequence_Fast(cb_args, "Handle._args must be a sequence");
     if (cb_args != NULL && (cb_args == Py_None || seq != NULL)) {
         Py_ssize_t n = seq ? PySequence_Fast_GET_SIZE(seq) : 0;
@@ -730,9 +760,11 @@ static int stephook_traverse(StepHook *self, visitproc visit, void *arg) {
     Py_VISIT(self->on_error);
     Py_VISIT(self->task_type);
     Py_VISIT(self->cell_task);
-    return traverse_attr_cache(&self->callback_attr, visit, arg) ||
-           traverse_attr_cache(&self->context_attr, visit, arg) || traverse_attr_cache(&self->args_attr, visit, arg) ||
-           traverse_attr_cache(&self->self_attr, visit, arg) || traverse_attr_cache(&self->waiter_attr, visit, arg);
+    for (int i = 0; i < N_CACHES; i++) {
+        int rc = traverse_attr_cache(&self->cache[i], visit, arg);
+        if (rc) return rc;
+    }
+    return 0;
 }
 
 static int stephook_clear(StepHook *self) {
@@ -745,11 +777,7 @@ static int stephook_clear(StepHook *self) {
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->task_type);
     Py_CLEAR(self->cell_task);
-    clear_attr_cache(&self->callback_attr);
-    clear_attr_cache(&self->context_attr);
-    clear_attr_cache(&self->args_attr);
-    clear_attr_cache(&self->self_attr);
-    clear_attr_cache(&self->waiter_attr);
+    for (int i = 0; i < N_CACHES; i++) clear_attr_cache(&self->cache[i]);
     return 0;
 }
 
@@ -961,6 +989,12 @@ static PyTypeObject TaskKeysType = {
  * this calls for what it does not do itself: a task factory, keywords of a newer Python, an eager
  * start). Makes the task as asyncio does, then records who created it and where, unless the code
  * creating it is the kernel's machinery or the loop's own housekeeping. */
+#define KIND_CACHE 64
+#define LINE_CACHE 256
+static inline size_t code_slot(const void *code, int lasti, size_t size) {
+    return (size_t)((((uintptr_t)code >> 4) ^ (uintptr_t)lasti * 0x9E3779B1u) & (size - 1));
+}
+
 typedef struct {
     PyObject_HEAD
     PyObject *slow;          /* the Python create_task */
@@ -976,6 +1010,10 @@ typedef struct {
     PyObject *convert;       /* Recorder.convert, once limit values wait */
     Py_ssize_t limit;
     double base;
+    /* in front of code_kind and lines, direct-mapped by address: a hit makes and hashes no key
+     * (the codes are kept alive by ``codes``, so an address stays their own) */
+    struct { PyCodeObject *code; int kind; } kind_cache[KIND_CACHE];
+    struct { PyCodeObject *code; int lasti; PyObject *line; } line_cache[LINE_CACHE];
     vectorcallfunc vectorcall;
 } TaskCreator;
 
@@ -989,6 +1027,14 @@ static int creating_frame(TaskCreator *self, PyFrameObject **found) {
     int kind = 0;
     while (frame != NULL) {
         PyCodeObject *code = PyFrame_GetCode(frame);
+        size_t slot = code_slot(code, 0, KIND_CACHE);
+        if (self->kind_cache[slot].code == code) {
+            kind = self->kind_cache[slot].kind;
+            Py_DECREF(code);
+            if (kind) break;
+            Py_SETREF(frame, PyFrame_GetBack(frame));
+            continue;
+        }
         PyObject *ident = PyLong_FromVoidPtr(code);
         PyObject *known = ident ? PyDict_GetItemWithError(self->code_kind, ident) : NULL; /* borrowed */
         if (known != NULL) {
@@ -1004,11 +1050,14 @@ static int creating_frame(TaskCreator *self, PyFrameObject **found) {
             kind = -1;
         }
         Py_XDECREF(ident);
-        Py_DECREF(code);
         if (kind < 0 || PyErr_Occurred()) {
+            Py_DECREF(code);
             Py_DECREF(frame);
             return -1;
         }
+        self->kind_cache[slot].code = code; /* in codes now */
+        self->kind_cache[slot].kind = kind;
+        Py_DECREF(code);
         if (kind) break;
         Py_SETREF(frame, PyFrame_GetBack(frame));
     }
@@ -1019,16 +1068,23 @@ static int creating_frame(TaskCreator *self, PyFrameObject **found) {
 /* The frame's line, by (code, instruction) from a cache: working it out walks the code's line
  * table, which cost more than all the rest of recording a task. */
 static PyObject *line_of(TaskCreator *self, PyFrameObject *frame, PyObject *code) {
-    PyObject *at = Py_BuildValue("(ni)", (Py_ssize_t)code, PyFrame_GetLasti(frame));
+    int lasti = PyFrame_GetLasti(frame);
+    size_t slot = code_slot(code, lasti, LINE_CACHE);
+    if (self->line_cache[slot].code == (PyCodeObject *)code && self->line_cache[slot].lasti == lasti)
+        return Py_NewRef(self->line_cache[slot].line);
+    PyObject *at = Py_BuildValue("(ni)", (Py_ssize_t)code, lasti);
     if (at == NULL) return NULL;
-    PyObject *line = PyDict_GetItemWithError(self->lines, at); /* borrowed */
-    if (line != NULL) {
-        Py_DECREF(at);
-        return Py_NewRef(line);
+    PyObject *line = Py_XNewRef(PyDict_GetItemWithError(self->lines, at));
+    if (line == NULL && !PyErr_Occurred()) {
+        line = PyLong_FromLong(PyFrame_GetLineNumber(frame));
+        if (line != NULL && PyDict_SetItem(self->lines, at, line) < 0) Py_CLEAR(line);
     }
-    line = PyErr_Occurred() ? NULL : PyLong_FromLong(PyFrame_GetLineNumber(frame));
-    if (line != NULL && PyDict_SetItem(self->lines, at, line) < 0) Py_CLEAR(line);
     Py_DECREF(at);
+    if (line != NULL) { /* the code is in codes: creating_frame classified it */
+        self->line_cache[slot].code = (PyCodeObject *)code;
+        self->line_cache[slot].lasti = lasti;
+        Py_XSETREF(self->line_cache[slot].line, Py_NewRef(line));
+    }
     return line;
 }
 
@@ -1201,6 +1257,11 @@ static int taskcreator_clear(TaskCreator *self) {
     Py_CLEAR(self->housekeeping);
     Py_CLEAR(self->current_tasks);
     Py_CLEAR(self->convert);
+    for (int i = 0; i < KIND_CACHE; i++) self->kind_cache[i].code = NULL;
+    for (int i = 0; i < LINE_CACHE; i++) {
+        self->line_cache[i].code = NULL;
+        Py_CLEAR(self->line_cache[i].line);
+    }
     return 0;
 }
 
