@@ -48,21 +48,34 @@ typedef struct {
     int next;
 } AttrCache;
 
-static PyObject *cached_attr(AttrCache *cache, PyObject *obj, PyObject *name) {
-    PyTypeObject *tp = Py_TYPE(obj);
+/* The descriptor cached for the object's type, or NULL (borrowed). */
+static inline PyObject *cached_descr(AttrCache *cache, PyTypeObject *tp) {
     for (int i = 0; i < 2; i++)
         if (cache->type[i] == tp && cache->version[i] == tp->tp_version_tag && tp->tp_version_tag != 0)
-            return Py_TYPE(cache->descr[i])->tp_descr_get(cache->descr[i], obj, (PyObject *)tp);
-    if (tp->tp_getattro != PyObject_GenericGetAttr) return PyObject_GetAttr(obj, name);
-    PyObject *descr = _PyType_Lookup(tp, name); /* borrowed; gives the type a version tag */
-    if (descr == NULL || Py_TYPE(descr)->tp_descr_get == NULL || Py_TYPE(descr)->tp_descr_set == NULL ||
-        tp->tp_version_tag == 0)
-        return PyObject_GetAttr(obj, name);
+            return cache->descr[i];
+    return NULL;
+}
+
+/* Caches descr for tp (found by _PyType_Lookup, which gave tp its version tag). */
+static void remember_descr(AttrCache *cache, PyTypeObject *tp, PyObject *descr) {
     int i = cache->next;
     cache->next = 1 - i;
     Py_XSETREF(cache->type[i], (PyTypeObject *)Py_NewRef(tp));
     Py_XSETREF(cache->descr[i], Py_NewRef(descr));
     cache->version[i] = tp->tp_version_tag;
+}
+
+static PyObject *cached_attr(AttrCache *cache, PyObject *obj, PyObject *name) {
+    PyTypeObject *tp = Py_TYPE(obj);
+    PyObject *descr = cached_descr(cache, tp);
+    if (descr == NULL) {
+        if (tp->tp_getattro != PyObject_GenericGetAttr) return PyObject_GetAttr(obj, name);
+        descr = _PyType_Lookup(tp, name); /* borrowed */
+        if (descr == NULL || Py_TYPE(descr)->tp_descr_get == NULL || Py_TYPE(descr)->tp_descr_set == NULL ||
+            tp->tp_version_tag == 0)
+            return PyObject_GetAttr(obj, name);
+        remember_descr(cache, tp, descr);
+    }
     return Py_TYPE(descr)->tp_descr_get(descr, obj, (PyObject *)tp);
 }
 
@@ -72,18 +85,14 @@ static PyObject *cached_attr(AttrCache *cache, PyObject *obj, PyObject *name) {
  * attribute of that name does not change. A method written in Python is called as usual. */
 static PyObject *cached_call0(AttrCache *cache, PyObject *obj, PyObject *name) {
     PyTypeObject *tp = Py_TYPE(obj);
-    for (int i = 0; i < 2; i++)
-        if (cache->type[i] == tp && cache->version[i] == tp->tp_version_tag && tp->tp_version_tag != 0)
-            return ((PyMethodDescrObject *)cache->descr[i])->d_method->ml_meth(obj, NULL);
-    PyObject *descr = _PyType_Lookup(tp, name); /* borrowed; gives the type a version tag */
-    if (descr == NULL || !Py_IS_TYPE(descr, &PyMethodDescr_Type) || tp->tp_version_tag == 0 ||
-        (((PyMethodDescrObject *)descr)->d_method->ml_flags & ~METH_COEXIST) != METH_NOARGS)
-        return PyObject_CallMethodNoArgs(obj, name);
-    int i = cache->next;
-    cache->next = 1 - i;
-    Py_XSETREF(cache->type[i], (PyTypeObject *)Py_NewRef(tp));
-    Py_XSETREF(cache->descr[i], Py_NewRef(descr));
-    cache->version[i] = tp->tp_version_tag;
+    PyObject *descr = cached_descr(cache, tp);
+    if (descr == NULL) {
+        descr = _PyType_Lookup(tp, name); /* borrowed */
+        if (descr == NULL || !Py_IS_TYPE(descr, &PyMethodDescr_Type) || tp->tp_version_tag == 0 ||
+            (((PyMethodDescrObject *)descr)->d_method->ml_flags & ~METH_COEXIST) != METH_NOARGS)
+            return PyObject_CallMethodNoArgs(obj, name);
+        remember_descr(cache, tp, descr);
+    }
     return ((PyMethodDescrObject *)descr)->d_method->ml_meth(obj, NULL);
 }
 
