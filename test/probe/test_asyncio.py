@@ -52,6 +52,36 @@ def test_create_task_gather_records_lanes_steps_and_creator():
     assert "gather" in labels_of(trace, main_lane[0])
 
 
+def test_each_task_of_a_batch_keeps_its_own_name_and_site_when_runs_of_them_share_both():
+    """Tasks made one after another at one line are described once a run: runs of different
+    lines, coroutines and names in one batch each get their own."""
+
+    async def ping():
+        await asyncio.sleep(0)
+
+    async def pong():
+        await asyncio.sleep(0)
+
+    async def main():
+        first = [asyncio.create_task(ping()) for _ in range(3)]
+        second = [asyncio.create_task(pong()) for _ in range(2)]
+        named = [asyncio.create_task(ping(), name=f"mine-{i}") for i in range(2)]
+        last = [asyncio.create_task(ping()) for _ in range(2)]
+        await asyncio.gather(*first, *second, *named, *last)
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+    trace = t.data
+    validate(trace)
+    lanes = [lane for lane, kind in enumerate(trace["lanes"]["kind"]) if kind == LANE_TASK][1:]  # after main
+    names = [s(trace, trace["lanes"]["name"][lane]) for lane in lanes]
+    assert names == ["ping"] * 3 + ["pong"] * 2 + ["mine-0", "mine-1"] + ["ping"] * 2
+    sites = [s(trace, trace["lanes"]["site"][lane]) for lane in lanes]
+    lines = [int(site.rsplit(":", 1)[1].split()[0]) for site in sites]
+    assert len(set(lines[:3])) == len(set(lines[3:5])) == len(set(lines[7:])) == 1
+    assert lines[0] < lines[3] < lines[5] < lines[7], sites
+
+
 def test_a_trace_keeps_a_bounded_number_of_distinct_result_details(monkeypatch):
     from threadline.record import recorder
 

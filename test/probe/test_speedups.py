@@ -316,3 +316,25 @@ def test_taking_rows_agrees_with_its_python_twin_and_keeps_the_buffer():
         speedups.take_rows([1], 0)
     with pytest.raises(TypeError):
         speedups.take_rows((1, 2), 1)
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_run_starts_agree_with_their_python_twin():
+    from threadline.record.tasks import py_run_starts
+
+    code, other = compile("a", "x", "eval"), compile("b", "y", "eval")
+    big, equal_big = 10**6, int("1000000")  # equal, not the same object: a new run
+    columns = (
+        ["", "", "", "", "w", "w", "", ""],
+        [code, code, code, other, other, other, code, code],
+        [big, big, big, big, big, big, big, equal_big],
+    )
+    for run_starts in (speedups.run_starts, py_run_starts):
+        assert run_starts(*columns) == [0, 3, 4, 6, 7]
+        assert run_starts([1] * 5) == [0] and run_starts([], []) == []
+        with pytest.raises(TypeError):
+            run_starts([1, 2], [1])
+        with pytest.raises(TypeError):
+            run_starts()
+    with pytest.raises(TypeError):
+        speedups.run_starts((1, 2))

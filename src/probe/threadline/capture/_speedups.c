@@ -1798,6 +1798,30 @@ static PyObject *take_rows(PyObject *module, PyObject *const *args, Py_ssize_t n
 #endif
 }
 
+/* record/tasks.py py_run_starts (its twin, with the contract): the rows where a run begins, row i
+ * being the i-th item of every column (lists of one length); a row continues a run when each of its
+ * items is the very object of the row before, as in a batch of tasks made at one line. */
+static PyObject *run_starts(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t n = nargs > 0 && PyList_CheckExact(args[0]) ? PyList_GET_SIZE(args[0]) : -1;
+    for (Py_ssize_t c = 0; c < nargs && n >= 0; c++)
+        if (!PyList_CheckExact(args[c]) || PyList_GET_SIZE(args[c]) != n) n = -1;
+    if (n < 0) {
+        PyErr_SetString(PyExc_TypeError, "run_starts(*columns): lists of one length");
+        return NULL;
+    }
+    PyObject *starts = PyList_New(0);
+    for (Py_ssize_t i = 0; i < n && starts != NULL; i++) {
+        int same = i > 0;
+        for (Py_ssize_t c = 0; c < nargs && same; c++)
+            same = PyList_GET_ITEM(args[c], i) == PyList_GET_ITEM(args[c], i - 1);
+        if (same) continue;
+        PyObject *at = PyLong_FromSsize_t(i);
+        if (at == NULL || PyList_Append(starts, at) < 0) Py_CLEAR(starts);
+        Py_XDECREF(at);
+    }
+    return starts;
+}
+
 static PyMethodDef speedups_functions[] = {
     {"pack_q", (PyCFunction)pack_q, METH_O, "a list of ints as native int64 bytes"},
     {"untrack", (PyCFunction)untrack, METH_O, "a raw buffer (list) taken out of the cyclic GC"},
@@ -1807,6 +1831,7 @@ static PyMethodDef speedups_functions[] = {
     {"lanes_of_keys", (PyCFunction)(void (*)(void))lanes_of_keys, METH_FASTCALL, "the lanes of traced tasks' keys"},
     {"bind_lanes", (PyCFunction)(void (*)(void))bind_lanes, METH_FASTCALL, "lanes for task keys, one after another"},
     {"close_lanes", (PyCFunction)(void (*)(void))close_lanes, METH_FASTCALL, "the open lanes of task keys, closed now"},
+    {"run_starts", (PyCFunction)(void (*)(void))run_starts, METH_FASTCALL, "where runs of identical rows begin"},
     {NULL}};
 
 /* ---------------------------------------------------------------------------------- module */

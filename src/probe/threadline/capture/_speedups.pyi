@@ -113,3 +113,6 @@ def bind_lanes(keys: Any, first_lane: int, key_lanes: Any, key_open: bytearray, 
 
 def take_rows(buffer: list[Any], fields: int) -> list[Any]:
     """The whole rows of a raw buffer, taken out of it (record/raw_buffers.py, twin py_take_rows)."""
+
+def run_starts(*columns: list[Any]) -> list[int]:
+    """Where runs of rows whose items are the same objects begin (record/tasks.py, twin py_run_starts)."""

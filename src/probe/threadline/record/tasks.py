@@ -10,8 +10,8 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from functools import partial
-from itertools import compress, filterfalse, islice, repeat
-from operator import is_, itemgetter
+from itertools import chain, compress, filterfalse, islice, repeat
+from operator import is_, is_not, itemgetter, sub
 from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
@@ -112,35 +112,86 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
     starts = tasks[1::TASK_FIELDS]
     # Lanes first (a creator may be a task of this batch), in creation order.
     rec.bind_task_lanes(keys, base)
-    # Names and sites from caches, at C speed; only what a cache misses is worked out.
-    refs, coro_names, qualnames = tasks[5::TASK_FIELDS], tasks[6::TASK_FIELDS], tasks[7::TASK_FIELDS]
-    # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
-    task_name_col = task_names(refs, coro_names)
-    named = _cached(rec.lane_name_cache, (task_name_col, coro_names, qualnames), partial(_lane_name_entry, rec))
-    lane_names = list(map(itemgetter(0), named))
-    aliased = [(base + i, named[i][2]) for i in compress(range(n), map(itemgetter(2), named))]
-    codes, linenos = tasks[3::TASK_FIELDS], tasks[4::TASK_FIELDS]
-    code_ids = list(map(id, codes))
-    sites = _cached(rec.site_cache, (code_ids, linenos), partial(_site_entry, rec, code_ids, codes))
+    # What names and places a lane: the task's own name (read now, through its weak reference), its
+    # coroutine's names, the code and line that made it.
+    coro_names = tasks[6::TASK_FIELDS]
+    described = [
+        task_names(tasks[5::TASK_FIELDS], coro_names),
+        coro_names,
+        tasks[7::TASK_FIELDS],  # qualified names
+        tasks[3::TASK_FIELDS],  # codes
+        tasks[4::TASK_FIELDS],  # lines
+    ]
+    # Tasks made one after another at one line by one coroutine (a gather's or a TaskGroup's
+    # children) share these objects: each run of them is described once.
+    starts_of_runs = run_starts(*described)
+    counts = list(map(sub, [*starts_of_runs[1:], n], starts_of_runs))
+    lane_names, name_indexes, site_indexes, aliases = (
+        _spread(column, counts)
+        for column in _describe_lanes(rec, *(list(map(column.__getitem__, starts_of_runs)) for column in described))
+    )
     cols["kind"].extend(array("q", [LANE_TASK]) * n)
-    extend_q(cols["name"], list(map(itemgetter(1), named)))
+    extend_q(cols["name"], name_indexes)
     cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
     cols["parent"].extend(array("q", [-1]) * n)
     creators = tasks[2::TASK_FIELDS]
     created = lanes_of_keys(creators, rec.key_lanes)  # mostly a task's (-1 for a thread's ident)
     extend_q(cols["created_by"], created)
-    extend_q(cols["site"], list(map(itemgetter(1), sites)))
+    extend_q(cols["site"], site_indexes)
     extend_q(cols["start"], starts)
     cols["os_id"].extend(array("q", [-1]) * n)
     rec.lane_names.extend(lane_names)
     rec.lane_groups.extend(["asyncio"] * n)
-    for lane, aliases in aliased:
-        rec.lane_aliases[lane] = list(aliases)  # its own list: a later rename appends to it
+    for i in compress(range(n), aliases):
+        rec.lane_aliases[base + i] = list(aliases[i])  # its own list: a later rename appends to it
     if -1 not in created:
         return []
     return [
-        (base + i, creators[i], starts[i]) for i, lane in enumerate(created) if lane < 0 and creators[i] is not None
+        (base + i, creators[i], starts[i])
+        for i in compress(range(n), map((-1).__eq__, created))
+        if creators[i] is not None
     ]
+
+
+def _describe_lanes(
+    rec: Recorder,
+    task_names: list[str],
+    coro_names: list[Any],
+    qualnames: list[Any],
+    codes: list[Any],
+    lines: list[int],
+) -> tuple[list[str], list[int], list[int], list[list[str]]]:
+    """Each row's lane name, its string index, its site's string index and the name's aliases, from
+    the caches (only what a cache misses is worked out)."""
+    named = _cached(rec.lane_name_cache, (task_names, coro_names, qualnames), partial(_lane_name_entry, rec))
+    code_ids = list(map(id, codes))
+    sites = _cached(rec.site_cache, (code_ids, lines), partial(_site_entry, rec, code_ids, codes))
+    return (
+        list(map(itemgetter(0), named)),
+        list(map(itemgetter(1), named)),
+        list(map(itemgetter(1), sites)),
+        list(map(itemgetter(2), named)),
+    )
+
+
+def _spread(values: list[Any], counts: list[int]) -> list[Any]:
+    """values[i] counts[i] times, one after another."""
+    if len(values) == 1:
+        return values * counts[0]
+    return list(chain.from_iterable(map(repeat, values, counts)))
+
+
+def py_run_starts(*columns: list[Any]) -> list[int]:
+    """The rows where a run begins, row i being the i-th item of every column (lists of one length;
+    twin of ``_speedups.run_starts``): a row continues a run when each of its items is the very
+    object of the row before."""
+    if not columns or any(len(column) != len(columns[0]) for column in columns):
+        raise TypeError("run_starts(*columns): lists of one length")
+    rows = list(zip(*columns, strict=True))
+    return [i for i, row in enumerate(rows) if i == 0 or any(map(is_not, row, rows[i - 1]))]
+
+
+run_starts = speedups.run_starts if speedups is not None else py_run_starts
 
 
 def resolve_task_creators(rec: Recorder, made: list[tuple[int, Any, int]]) -> None:
