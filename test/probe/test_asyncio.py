@@ -108,6 +108,37 @@ def test_a_trace_keeps_a_bounded_number_of_distinct_result_details(monkeypatch):
     assert details[50:].count(None) == details[:50].count(None) == 20, "a detail already known is kept again"
 
 
+def test_past_the_details_budget_results_are_no_longer_described_and_known_errors_still_are(monkeypatch):
+    from threadline.record import recorder
+
+    monkeypatch.setattr(recorder, "DETAILS_LIMIT", 10)
+
+    async def square(i):
+        await asyncio.sleep(0)
+        return i * i
+
+    async def fail(message):
+        await asyncio.sleep(0)
+        raise ValueError(message)
+
+    async def main(t):
+        await asyncio.gather(fail("boom"), *(square(i) for i in range(20)), return_exceptions=True)
+        t.recorder.convert()  # the budget is spent here
+        await asyncio.gather(fail("boom"), fail("new"), *(square(i) for i in range(20)), return_exceptions=True)
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main(t))
+    trace = t.data
+    validate(trace)
+    by_lane = {r["lane"]: r for r in rows(trace, "ends")}
+    named = {name: [by_lane[lane] for lane in lanes_named(trace, name)] for name in ("square", "fail")}
+    first, later = named["square"][:20], named["square"][20:]
+    assert sum(r["detail"] >= 0 for r in first) == 9, "the budget: ten details, one of them the error"
+    assert [(r["outcome"], r["detail"]) for r in later] == [(0, -1)] * 20, "results are no longer described"
+    errors = [s(trace, r["detail"]) if r["detail"] >= 0 else None for r in named["fail"]]
+    assert errors == ["ValueError: boom", "ValueError: boom", None], "a known message is kept, a new one is not"
+
+
 @pytest.mark.skipif(not hasattr(asyncio, "eager_task_factory"), reason="eager tasks arrived in Python 3.12")
 def test_eager_tasks_first_step_is_recorded():
     # An eager task runs its first step inside create_task, not through Handle._run: the timeline

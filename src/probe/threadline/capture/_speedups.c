@@ -360,6 +360,7 @@ typedef struct {
     double threshold;
     double base;          /* the trace's start (perf_counter): step times are microseconds since */
     double cell_t0;       /* start of the cell task's running step, -1 outside it */
+    char describe_results; /* a result's repr as its detail (tasks.py DETAILS_LIMIT) */
     AttrCache cache[N_CACHES]; /* Handle's slots, a task's methods and fields */
     vectorcallfunc vectorcall;
 } StepHook;
@@ -368,7 +369,7 @@ static int append5(StepHook *self, long long key, double t0, double t1, PyObject
     return buffer_add(self->steps, key, us_since(t0, self->base), us_since(t1, self->base), waiter, code);
 }
 
-/* text, or its first DETAIL_LIMIT - 1 characters and an ellipsis (tasks.py _short) */
+/* text, or its first DETAIL_LIMIT - 1 characters and an ellipsis (outcomes.py _short) */
 static PyObject *shorten(PyObject *text) {
     if (text == NULL || PyUnicode_GET_LENGTH(text) <= DETAIL_LIMIT) return text;
     PyObject *head = PyUnicode_Substring(text, 0, DETAIL_LIMIT - 1);
@@ -396,7 +397,7 @@ static PyObject *prefixed(const char *prefix, PyObject *value) {
     return out;
 }
 
-/* tasks.py _plain: whether repr(value) runs no code of the learner's (builtin values, and small
+/* outcomes.py _plain: whether repr(value) runs no code of the learner's (builtin values, and small
  * builtin containers of them). */
 static int is_plain(PyObject *value, int depth) {
     PyTypeObject *type = Py_TYPE(value);
@@ -433,7 +434,7 @@ static int is_plain(PyObject *value, int depth) {
     return 0;
 }
 
-/* tasks.py result_text: a task's result for people, without calling a __repr__ of the learner's. */
+/* outcomes.py result_text: a task's result for people, without calling a __repr__ of the learner's. */
 static PyObject *result_text(PyObject *value) {
     if (is_plain(value, 0)) return PyObject_Repr(value);
     PyObject *qualname = PyType_GetQualName(Py_TYPE(value));
@@ -443,7 +444,7 @@ static PyObject *result_text(PyObject *value) {
     return text;
 }
 
-/* tasks.py task_outcome: the outcome code, and the detail (new reference, or NULL for None when
+/* outcomes.py task_outcome: the outcome code, and the detail (new reference, or NULL for None when
  * reading it failed); -1 on an error that is no Exception. Reads the private fields: exception()
  * would mark the error as retrieved and silence asyncio's "exception was never retrieved". */
 static int task_outcome(StepHook *self, PyObject *task, PyObject **detail) {
@@ -469,7 +470,7 @@ static int task_outcome(StepHook *self, PyObject *task, PyObject **detail) {
             if (rest != NULL) text = PyUnicode_Concat(type_name, rest);
             Py_XDECREF(type_name);
             Py_XDECREF(rest);
-        } else if (exc != NULL) {
+        } else if (exc != NULL && self->describe_results) {
             PyObject *result = attr_or_none(&self->cache[RESULT_ATTR], task, s_result);
             if (result != NULL) text = result_text(result);
             Py_XDECREF(result);
@@ -477,12 +478,12 @@ static int task_outcome(StepHook *self, PyObject *task, PyObject **detail) {
         Py_XDECREF(exc);
     }
     text = shorten(text);
-    if (text == NULL) {
+    if (text == NULL && PyErr_Occurred()) {
         if (!PyErr_ExceptionMatches(PyExc_Exception)) return -1;
         PyErr_Clear();
         return OUT_OK;
     }
-    *detail = text;
+    *detail = text; /* NULL: a result no longer described */
     return outcome;
 }
 
@@ -526,7 +527,7 @@ static int check_done(StepHook *self, PyObject *task, long long task_key, double
     } else if (is_default_name(name)) {
         Py_SETREF(name, Py_NewRef(s_empty));
     }
-    /* tasks.py cancel_requested: a cancelled task that was asked to cancel (Task.cancel) */
+    /* outcomes.py cancel_requested: a cancelled task that was asked to cancel (Task.cancel) */
     int requested = 0;
     if (outcome == OUT_CANCELLED) {
         PyObject *count = cached_call0(&self->cache[CANCELLING_CALL], task, s_cancelling);
@@ -755,6 +756,7 @@ static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     self->threshold = threshold;
     self->base = base;
     self->cell_t0 = -1.0;
+    self->describe_results = 1;
     self->vectorcall = (vectorcallfunc)stephook_vectorcall;
     return (PyObject *)self;
 }
@@ -806,6 +808,7 @@ static PyMemberDef stephook_members[] = {
     {"keys", T_OBJECT, offsetof(StepHook, tracked), READONLY, "the traced tasks' keys and weak references"},
     {"cell_task", T_OBJECT, offsetof(StepHook, cell_task), 0, "the task running the traced cell"},
     {"cell_t0", T_DOUBLE, offsetof(StepHook, cell_t0), 0, "start of the cell task's running step, -1 outside it"},
+    {"describe_results", T_BOOL, offsetof(StepHook, describe_results), 0, "a result's repr as its detail"},
     {NULL}};
 
 static PyTypeObject StepHookType = {

@@ -25,6 +25,7 @@ import threading
 import weakref
 from asyncio import base_events, events, format_helpers
 from collections.abc import Callable
+from functools import partial
 from itertools import count
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -243,7 +244,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         if waiter is None:
             steps_extend((key, a, b, None, None))
             if task.done():
-                record_end(rec.raw_ends, task, key, b)
+                record_end(rec.raw_ends, task, key, b, hook.describe_results)
         elif isinstance(waiter, task_type):
             steps_extend((key, a, b, "task " + str(waiter.get_name()), key_of_task(waiter)))
         else:
@@ -268,6 +269,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         task_type,
         rec.t0,
     )
+    rec.stop_describing_results = partial(setattr, hook, "describe_results", False)
     if speedups is not None:  # the C twin, which calls create_task above for what it does not do
         create_task = speedups.TaskCreator(
             slow=create_task,

@@ -26,16 +26,17 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
-from ..record.tasks import cancel_requested, is_default_name, task_outcome
+from ..record.outcomes import cancel_requested, task_outcome
+from ..record.tasks import is_default_name
 from ..schema import OUT_CANCELLED
 from .compiled import speedups
 from .idents import ident
 
 
-def record_end(ends: list[Any], task: Any, key: int, end_us: int) -> None:
+def record_end(ends: list[Any], task: Any, key: int, end_us: int, describe_result: bool = True) -> None:
     """A task's last step ended: (key, end us, outcome, detail, name, cancel requested) read now, the
     task not kept."""
-    outcome, detail = task_outcome(task)
+    outcome, detail = task_outcome(task, describe_result)
     try:
         name = task.get_name()
     except Exception:  # a task factory's own future type
@@ -80,6 +81,7 @@ class PyStepHook:
         self.keys = keys  # asyncio_hooks.PyTaskKeys: ident(task) -> key in its serials
         self.cell_task: Any = None
         self.cell_t0 = -1.0
+        self.describe_results = True  # a result's repr as its detail (tasks.py DETAILS_LIMIT)
         self.handle_run = self._make(
             keys.serials.get, steps.extend, awaiting.get, threshold, report, on_blocked, ends, on_error, task_type, base
         )
@@ -134,7 +136,7 @@ class PyStepHook:
                 if waiter is None:
                     steps_extend((key, a, b, None, None))
                     if task.done():
-                        record_end(ends, task, key, b)
+                        record_end(ends, task, key, b, hook.describe_results)
                     return
                 label = awaiting_get(key)
                 if label is not None:

@@ -85,6 +85,8 @@ class Recorder:
         self.lock = threading.RLock()
         self.strings: list[str] = []
         self.details_room = DETAILS_LIMIT  # distinct outcome details the table may still take (tasks.py)
+        # called once the room is gone: the asyncio hooks then stop describing results
+        self.stop_describing_results: Callable[[], None] = lambda: None
         self.string_index: dict[str, int] = {}
         self.tables = _new_tables()
         # each table's column appends, in column order: a row is one call per value (the arrays are

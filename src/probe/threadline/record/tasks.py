@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
 from ..frames import location_of_frame
-from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED, OUT_ERROR, OUT_OK
+from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED
 from .columns import extend_q
+from .outcomes import cancel_requested, task_outcome
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -31,8 +32,10 @@ END_FIELDS = 6
 GONE_FIELDS = 2  # task key, t: the task object was destroyed
 
 # How many distinct outcome details (a result's repr, an error's message) a trace adds to its
-# string table: past them, only details already in the table are kept (thousands of tasks each
-# returning its own value would otherwise cost a string each, and its conversion).
+# string table (thousands of tasks each returning its own value would otherwise cost a string each,
+# and its conversion). Past them, results are no longer described (the step hook stops making their
+# repr: Recorder.stop_describing_results), and an error's or a cancellation's message is kept when
+# it is in the table already.
 DETAILS_LIMIT = 5_000
 
 
@@ -271,34 +274,6 @@ def lane_name(task_name: str, coro_name: str, qualname: str) -> tuple[str, list[
     return name, [a for a in dict.fromkeys(others) if a and a != name]
 
 
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def task_outcome(task: Any) -> tuple[int, str | None]:
-    # Read the private fields: calling task.exception() would mark the error as retrieved and
-    # silence asyncio's "exception was never retrieved" warning the learner should see.
-    try:
-        if task.cancelled():
-            message = getattr(task, "_cancel_message", None)
-            return OUT_CANCELLED, _short(f"cancelled: {message}" if message else "cancelled")
-        exc = getattr(task, "_exception", None)
-        if exc is not None:
-            return OUT_ERROR, _short(f"{type(exc).__name__}: {exc}")
-        return OUT_OK, _short(result_text(getattr(task, "_result", None)))
-    except Exception:
-        return OUT_OK, None
-
-
-def cancel_requested(task: Any) -> bool:
-    """Whether a cancelled task was asked to cancel (``Task.cancel``), rather than only having had
-    what it awaited cancelled under it."""
-    try:
-        return bool(task.cancelling())
-    except Exception:  # a foreign task type
-        return False
-
-
 def _rename(rec: Recorder, lane: int, name: str) -> None:
     """A task named after its lane was made (not by default): that name, the old one an alias."""
     if is_default_name(name):
@@ -315,29 +290,9 @@ def _detail_index(rec: Recorder, detail: str | None) -> int:
     if index < 0 and rec.details_room > 0:
         rec.details_room -= 1
         index = rec.string(detail)
+        if not rec.details_room:
+            rec.stop_describing_results()
     return index
-
-
-_PLAIN = frozenset({int, float, complex, bool, str, bytes, type(None)})
-_CONTAINERS = frozenset({list, tuple, set, frozenset, dict})
-
-
-def _plain(value: Any, depth: int = 0) -> bool:
-    """Whether repr(value) runs no code of the learner's: builtin values, and small builtin
-    containers of them."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return True
-    if kind not in _CONTAINERS or depth >= 3 or len(value) > 32:
-        return False
-    items = [x for pair in value.items() for x in pair] if kind is dict else value
-    return all(_plain(x, depth + 1) for x in items)
-
-
-def result_text(value: Any) -> str:
-    """A task's result for people, without calling a __repr__ of the learner's (a tracer must not:
-    it may count its calls or change state): the repr of plain values, else the type's name."""
-    return repr(value) if _plain(value) else f"<{type(value).__qualname__} object>"
 
 
 def py_lanes_of_keys(keys: list[Any], key_lanes: array) -> list[int]:
@@ -446,7 +401,11 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
         rec.details_room -= len(new)
         string_index.update(zip(new, range(len(strings), len(strings) + len(new)), strict=True))
         strings.extend(new)
-    details = list(map(string_index.get, texts, repeat(-1)))
+        if not rec.details_room:
+            rec.stop_describing_results()
+    # (all None: results no longer described, and no error)
+    none = texts.count(None) == len(texts)
+    details = [-1] * len(texts) if none else list(map(string_index.get, texts, repeat(-1)))
     cols = rec.tables["ends"]
     extend_q(cols["lane"], lanes)
     extend_q(cols["t"], times)
@@ -479,7 +438,7 @@ def close_tasks(rec: Recorder) -> None:
             done = True
         if done:
             lane = key_lanes[-ref.key - 1]
-            outcome, detail = task_outcome(task)
+            outcome, detail = task_outcome(task, describe_result=rec.details_room > 0)
             asked = outcome == OUT_CANCELLED and cancel_requested(task)
             end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail, cancel_called=asked)
 
