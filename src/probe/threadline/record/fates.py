@@ -16,6 +16,7 @@ Called by ``Recorder.convert`` under its lock.
 
 from __future__ import annotations
 
+from itertools import compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,9 @@ class Fates:
         # awaiter lane -> [(t, [target lanes])]: one entry per wait (a gather's children together)
         self.until_resumed: dict[int, list[tuple[int, list[int]]]] = {}
         self.until_ended: dict[int, list[tuple[int, int]]] = {}  # target lane -> [(awaiter lane, start)]
-        # (lane, start, end) of the suspensions that ended since the last look (Recorder appends)
-        self.suspensions: list[tuple[int, int, int]] = []
+        # lanes, starts and ends of the suspensions that ended since the last look (Recorder appends
+        # to these columns: no tuple a suspension)
+        self.suspensions: tuple[list[int], list[int], list[int]] = ([], [], [])
 
     def take(self, item: tuple[Any, ...]) -> None:
         self.items.append(item)
@@ -83,9 +85,11 @@ class Fates:
 
     def _resumed(self, rec: Recorder) -> None:
         """Close the edges whose awaiter resumed: the suspensions that ended since the last look."""
-        ended, self.suspensions = self.suspensions, []
+        (lanes, starts, ends), self.suspensions = self.suspensions, ([], [], [])
         waiting = self.until_resumed
-        for lane, start, end in ended if waiting else ():
+        # only the suspensions of tasks with edges waiting (a gather's awaiter, not its thousand children)
+        for i in compress(range(len(lanes)), map(waiting.__contains__, lanes)) if waiting else ():
+            lane, start, end = lanes[i], starts[i], ends[i]
             edges = waiting.get(lane)
             if not edges:
                 continue

@@ -381,7 +381,8 @@ class Recorder:
                 label=labels_s,
                 lock=-1,
             )
-            self.fates.suspensions.extend(zip(lanes_s, starts_s, ends_s, strict=True))
+            for column, values in zip(self.fates.suspensions, (lanes_s, starts_s, ends_s), strict=True):
+                column.extend(values)
         # Steps that held the loop too long.
         for i in long:
             key, start, end = q[i * ROW_FIELDS : i * ROW_FIELDS + 3].tolist()
