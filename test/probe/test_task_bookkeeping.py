@@ -101,7 +101,7 @@ def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
         "ends": by_task,
         "gone": sorted(names[gone[i]] for i in range(0, len(gone), 2)),
         "left": len(keys),
-        "refs": len(keys.refs),
+        "refs": len(keys.refs()),
         "step_times": step_times,
         "elapsed_us": int((perf_counter() - base) * 1e6),
     }
@@ -148,12 +148,12 @@ def test_forget_stops_following_a_task_and_clear_keeps_nothing(implementation):
         assert ref_a.key == -1 and ref_b.key == -2 and ref_a() is a
         assert (keys.key_of(a), keys.key_of(b), keys.key_of(main), len(keys)) == (-1, -2, None, 2)
         keys.forget(a)
-        assert (keys.key_of(a), keys.key_of(b), len(keys)) == (None, -2, 1) and keys.refs == {ref_b}
+        assert (keys.key_of(a), keys.key_of(b), len(keys)) == (None, -2, 1) and keys.refs() == [ref_b]
         keys.forget(a)  # twice: nothing to do
         await asyncio.gather(a, b)
         awaiting[-2] = "label"
         keys.clear()
-        assert len(keys) == 0 and keys.key_of(b) is None and awaiting == {} and len(keys.refs) == 0
+        assert len(keys) == 0 and keys.key_of(b) is None and awaiting == {} and keys.refs() == []
         del ref_a, ref_b  # the probe keeps none: the tasks' destruction is not watched any more
 
     asyncio.run(main())
@@ -202,6 +202,8 @@ def test_keys_stay_found_as_tasks_come_and_go(implementation):
             del obj
         assert len(keys) == len(alive)
         assert all(keys.key_of(obj) == key for key, obj in alive.items())
+        assert sorted((ref.key for ref in keys.refs()), reverse=True) == sorted(alive, reverse=True)
+        assert all(ref() is alive[ref.key] for ref in keys.refs())
         assert keys.key_of(Obj()) is None
     assert len(gone) // 2 == destroyed_unforgotten, "a destruction is recorded unless the object was forgotten"
     keys.clear()

@@ -132,11 +132,11 @@ enum { OUT_OK = 0, OUT_ERROR = 1, OUT_CANCELLED = 2 };
 typedef struct {
     unsigned long long ident; /* 0: empty (no object lives at address 0) */
     long long key;
+    PyObject *ref; /* the task's TaskRef, kept alive here so its callback runs when the task dies */
 } KeySlot;
 
 typedef struct {
     PyObject_HEAD
-    PyObject *refs;     /* set of the TaskRefs of the traced tasks alive */
     KeySlot *slots;     /* the table: a power of two of them, at most half used */
     size_t mask, used;
     PyObject *awaiting; /* dict key -> label */
@@ -162,7 +162,8 @@ static long long key_for(TaskKeys *self, unsigned long long ident) {
 /* A key as records hold it: an int, or None for 0 (no traced task). */
 static PyObject *key_object(long long key) { return key ? PyLong_FromLongLong(key) : Py_NewRef(Py_None); }
 
-static int set_key(TaskKeys *self, unsigned long long ident, long long key) {
+/* Maps the ident to the key and the weak reference (a new reference is kept). */
+static int set_key(TaskKeys *self, unsigned long long ident, long long key, PyObject *ref) {
     if (self->slots == NULL || (self->used + 1) * 2 > self->mask + 1) {
         size_t size = self->slots == NULL ? 1024 : (self->mask + 1) * 2;
         KeySlot *old = self->slots;
@@ -182,13 +183,17 @@ static int set_key(TaskKeys *self, unsigned long long ident, long long key) {
     if (slot->ident == 0) self->used++;
     slot->ident = ident;
     slot->key = key;
+    Py_XSETREF(slot->ref, Py_NewRef(ref));
     return 0;
 }
 
+/* Drops the ident's entry and its weak reference (last, once the table is whole again: that may
+ * free the reference, whose callback may be the one running). */
 static void delete_key(TaskKeys *self, unsigned long long ident) {
     if (self->slots == NULL) return;
     size_t i = find_slot(self, ident), mask = self->mask;
     if (self->slots[i].ident == 0) return;
+    PyObject *dropped = self->slots[i].ref;
     /* move back each later entry of the run that would no longer be found past the hole */
     for (size_t j = (i + 1) & mask; self->slots[j].ident != 0; j = (j + 1) & mask) {
         size_t home = (size_t)self->slots[j].ident & mask;
@@ -199,13 +204,17 @@ static void delete_key(TaskKeys *self, unsigned long long ident) {
     }
     self->slots[i].ident = 0;
     self->slots[i].key = 0;
+    self->slots[i].ref = NULL;
     self->used--;
+    Py_XDECREF(dropped);
 }
 
 static void clear_keys(TaskKeys *self) {
     KeySlot *slots = self->slots;
+    size_t size = slots == NULL ? 0 : self->mask + 1;
     self->slots = NULL;
     self->mask = self->used = 0;
+    for (size_t i = 0; i < size; i++) Py_XDECREF(slots[i].ref);
     PyMem_Free(slots);
 }
 
@@ -861,8 +870,7 @@ static PyObject *track_task(TaskKeys *self, PyObject *task, PyObject **key_out) 
     ref->key = self->next--;
     ref->ident = ident_value(task);
     PyObject *key = key_out != NULL ? PyLong_FromLongLong(ref->key) : NULL;
-    if ((key_out != NULL && key == NULL) || set_key(self, ref->ident, ref->key) < 0 ||
-        PySet_Add(self->refs, (PyObject *)ref) < 0) {
+    if ((key_out != NULL && key == NULL) || set_key(self, ref->ident, ref->key, (PyObject *)ref) < 0) {
         Py_XDECREF(key);
         Py_DECREF(ref);
         return NULL;
@@ -882,35 +890,32 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
     }
     TaskRef *ref = (TaskRef *)arg;
     int rc = 0;
-    if (key_for(self, ref->ident) == ref->key) delete_key(self, ref->ident);
-    if (PySet_Discard(self->refs, arg) < 0) return NULL;
     PyObject *key = PyLong_FromLongLong(ref->key), *t = PyFloat_FromDouble(now_s());
     if (key && t && PyList_Append(self->gone, key) == 0 && PyList_Append(self->gone, t) == 0) rc = 1;
     Py_XDECREF(key);
     Py_XDECREF(t);
+    /* last: the table's reference may be the last one to this weak reference */
+    if (key_for(self, ref->ident) == ref->key) delete_key(self, ref->ident);
     if (rc != 1) return NULL;
     Py_RETURN_NONE;
 }
 
 /* Stop following a task (a probe error, or the cell's task at the end). */
 static PyObject *taskkeys_forget(TaskKeys *self, PyObject *task) {
-    long long k = key_for(self, ident_value(task));
-    if (k == 0) Py_RETURN_NONE;
-    delete_key(self, ident_value(task));
-    PyObject *items = PySequence_List(self->refs);
-    if (items == NULL) return NULL;
-    int rc = 0;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items) && rc >= 0; i++) {
-        PyObject *ref = PyList_GET_ITEM(items, i);
-        if (((TaskRef *)ref)->key == k) rc = PySet_Discard(self->refs, ref);
-    }
-    Py_DECREF(items);
-    if (rc < 0) return NULL;
+    delete_key(self, ident_value(task)); /* and its weak reference: no callback then */
     Py_RETURN_NONE;
 }
 
+/* asyncio_hooks.py PyTaskKeys.refs: the weak references of the traced tasks alive */
+static PyObject *taskkeys_refs(TaskKeys *self, PyObject *unused) {
+    PyObject *refs = PyList_New(0);
+    size_t size = self->slots == NULL ? 0 : self->mask + 1;
+    for (size_t i = 0; i < size && refs != NULL; i++)
+        if (self->slots[i].ref != NULL && PyList_Append(refs, self->slots[i].ref) < 0) Py_CLEAR(refs);
+    return refs;
+}
+
 static PyObject *taskkeys_clear_all(TaskKeys *self, PyObject *unused) {
-    if (PySet_Clear(self->refs) < 0) return NULL;
     clear_keys(self);
     PyDict_Clear(self->awaiting);
     Py_RETURN_NONE;
@@ -937,9 +942,8 @@ static PyObject *taskkeys_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     self->gone = Py_NewRef(gone);
     self->awaiting = Py_NewRef(awaiting);
     self->next = -1;
-    self->refs = PySet_New(NULL);
     self->callback = PyCFunction_New(&taskkeys_gone_def, (PyObject *)self);
-    if (self->refs == NULL || self->callback == NULL) {
+    if (self->callback == NULL) {
         Py_DECREF(self);
         return NULL;
     }
@@ -948,7 +952,8 @@ static PyObject *taskkeys_new(PyTypeObject *type, PyObject *args, PyObject *kwds
 }
 
 static int taskkeys_traverse(TaskKeys *self, visitproc visit, void *arg) {
-    Py_VISIT(self->refs);
+    size_t size = self->slots == NULL ? 0 : self->mask + 1;
+    for (size_t i = 0; i < size; i++) Py_VISIT(self->slots[i].ref);
     Py_VISIT(self->awaiting);
     Py_VISIT(self->gone);
     Py_VISIT(self->callback);
@@ -956,7 +961,6 @@ static int taskkeys_traverse(TaskKeys *self, visitproc visit, void *arg) {
 }
 
 static int taskkeys_clear(TaskKeys *self) {
-    Py_CLEAR(self->refs);
     clear_keys(self);
     Py_CLEAR(self->awaiting);
     Py_CLEAR(self->gone);
@@ -975,10 +979,7 @@ static PyMethodDef taskkeys_methods[] = {
     {"forget", (PyCFunction)taskkeys_forget, METH_O, "stop following the task"},
     {"key_of", (PyCFunction)taskkeys_key_of, METH_O, "the key of a traced task alive, else None"},
     {"clear", (PyCFunction)taskkeys_clear_all, METH_NOARGS, "at the end of the trace: nothing kept"},
-    {NULL}};
-
-static PyMemberDef taskkeys_members[] = {
-    {"refs", T_OBJECT, offsetof(TaskKeys, refs), READONLY, "the weak references of the traced tasks alive"},
+    {"refs", (PyCFunction)taskkeys_refs, METH_NOARGS, "the weak references of the traced tasks alive"},
     {NULL}};
 
 static PyTypeObject TaskKeysType = {
@@ -991,7 +992,6 @@ static PyTypeObject TaskKeysType = {
     .tp_traverse = (traverseproc)taskkeys_traverse,
     .tp_clear = (inquiry)taskkeys_clear,
     .tp_methods = taskkeys_methods,
-    .tp_members = taskkeys_members,
     .tp_as_sequence = &taskkeys_as_sequence,
 };
 

@@ -72,7 +72,7 @@ class PyTaskKeys:
     twin of the C ``_speedups.TaskKeys``)."""
 
     def __init__(self, gone: list[Any], awaiting: dict[int, str]) -> None:
-        self.refs: set[TaskRef] = set()
+        self._refs: set[TaskRef] = set()
         self.serials: dict[int, int] = {}  # ident(task) -> key, for the traced tasks alive
         self._next = count(-1, -1)
         self._gone_extend = gone.extend
@@ -85,8 +85,12 @@ class PyTaskKeys:
         ref.key = key = next(self._next)
         ref.ident = found_by = ident(task)
         self.serials[found_by] = key
-        self.refs.add(ref)
+        self._refs.add(ref)
         return ref
+
+    def refs(self) -> list[TaskRef]:
+        """The weak references of the traced tasks alive."""
+        return list(self._refs)
 
     def key_of(self, obj: Any) -> int | None:
         return self.serials.get(ident(obj))
@@ -98,18 +102,18 @@ class PyTaskKeys:
         # Runs while the task is being destroyed, before its memory (and id) can be reused.
         if self.serials.get(ref.ident) == ref.key:
             del self.serials[ref.ident]
-        self.refs.discard(ref)
+        self._refs.discard(ref)
         self._gone_extend((ref.key, perf_counter()))
 
     def forget(self, task: Any) -> None:
         key = self.serials.pop(ident(task), None)
         if key is not None:
-            for ref in [ref for ref in self.refs if ref.key == key]:
-                self.refs.discard(ref)
+            for ref in [ref for ref in self._refs if ref.key == key]:
+                self._refs.discard(ref)
 
     def clear(self) -> None:
         """At the end of the trace: no more callbacks, nothing kept."""
-        self.refs.clear()
+        self._refs.clear()
         self.serials.clear()
         self._awaiting.clear()
 

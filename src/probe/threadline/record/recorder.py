@@ -111,8 +111,8 @@ class Recorder:
         self.raw_misc: list[tuple[Any, ...]] = []
         self.lock_ids = count()
         self.lock_registry_lock = threading.Lock()
-        # Weak references to the traced tasks alive (set by capture/asyncio_hooks.py).
-        self.task_refs: set[Any] = set()
+        # The weak references to the traced tasks alive (set by capture/asyncio_hooks.py).
+        self.task_refs: Callable[[], list[Any]] = list
         # Resolution state (owned by the converter). A traced task's key k (-1, -2, … as tasks are
         # tracked, never reused) -> its lane at key_lanes[-k - 1] (-1: none), and whether that lane
         # has no end yet at key_open[-k - 1]: arrays, 9 bytes a task, no dict entry to make or drop.

@@ -428,7 +428,7 @@ def _consume(iterator: Iterator[Any]) -> None:
 def close_tasks(rec: Recorder) -> None:
     """Tasks that finished without a last step the hook saw (a foreign loop, an eager start)."""
     key_open, key_lanes = rec.key_open, rec.key_lanes
-    for ref in list(rec.task_refs):
+    for ref in rec.task_refs():
         task = ref()
         if task is None or not (-ref.key <= len(key_open) and key_open[-ref.key - 1]):
             continue
