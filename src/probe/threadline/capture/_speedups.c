@@ -133,6 +133,7 @@ typedef struct {
     unsigned long long ident; /* 0: empty (no object lives at address 0) */
     long long key;
     PyObject *ref; /* the task's TaskRef, kept alive here so its callback runs when the task dies */
+    int ended;     /* its end is recorded: its destruction needs no record */
 } KeySlot;
 
 typedef struct {
@@ -159,6 +160,13 @@ static long long key_for(TaskKeys *self, unsigned long long ident) {
     return self->slots[find_slot(self, ident)].key;
 }
 
+/* The task's end is recorded (asyncio_hooks.py PyTaskKeys.ended). */
+static void set_ended(TaskKeys *self, unsigned long long ident) {
+    if (self->slots == NULL) return;
+    KeySlot *slot = &self->slots[find_slot(self, ident)];
+    if (slot->ident == ident) slot->ended = 1;
+}
+
 /* A key as records hold it: an int, or None for 0 (no traced task). */
 static PyObject *key_object(long long key) { return key ? PyLong_FromLongLong(key) : Py_NewRef(Py_None); }
 
@@ -183,6 +191,7 @@ static int set_key(TaskKeys *self, unsigned long long ident, long long key, PyOb
     if (slot->ident == 0) self->used++;
     slot->ident = ident;
     slot->key = key;
+    slot->ended = 0;
     Py_XSETREF(slot->ref, Py_NewRef(ref));
     return 0;
 }
@@ -205,6 +214,7 @@ static void delete_key(TaskKeys *self, unsigned long long ident) {
     self->slots[i].ident = 0;
     self->slots[i].key = 0;
     self->slots[i].ref = NULL;
+    self->slots[i].ended = 0;
     self->used--;
     Py_XDECREF(dropped);
 }
@@ -515,7 +525,7 @@ static int is_default_name(PyObject *name) {
 }
 
 /* After a step that left no waiter: the task's outcome and name if that was its last step
- * (step_hook.py record_end). */
+ * (step_hook.py record_end). 1 when recorded, 0 when the task is not done, -1 on an error. */
 static int check_done(StepHook *self, PyObject *task, long long task_key, double t1) {
     PyObject *done = cached_call0(&self->cache[DONE_CALL], task, s_done);
     if (done == NULL) return -1;
@@ -558,7 +568,7 @@ static int check_done(StepHook *self, PyObject *task, long long task_key, double
     if (key && t && code && PyList_Append(self->ends, key) == 0 && PyList_Append(self->ends, t) == 0 &&
         PyList_Append(self->ends, code) == 0 && PyList_Append(self->ends, detail ? detail : Py_None) == 0 &&
         PyList_Append(self->ends, name) == 0 && PyList_Append(self->ends, requested ? Py_True : Py_False) == 0)
-        rc = 0;
+        rc = 1;
     Py_XDECREF(key);
     Py_XDECREF(t);
     Py_XDECREF(code);
@@ -584,6 +594,10 @@ static int record_step(StepHook *self, PyObject *task, long long key, double t0,
     if (waiter == Py_None) {
         rc = append5(self, key, t0, t1, Py_None, Py_None);
         if (rc == 0) rc = check_done(self, task, key, t1);
+        if (rc > 0) { /* its end is recorded */
+            set_ended(self->tracked, ident_value(task));
+            rc = 0;
+        }
         goto done;
     }
     if (PyDict_GET_SIZE(self->awaiting) > 0) { /* a traced asyncio primitive's label */
@@ -889,18 +903,26 @@ static PyObject *taskkeys_gone(TaskKeys *self, PyObject *arg) {
         return NULL;
     }
     TaskRef *ref = (TaskRef *)arg;
-    int rc = 0;
-    PyObject *key = PyLong_FromLongLong(ref->key), *t = PyFloat_FromDouble(now_s());
-    if (key && t && PyList_Append(self->gone, key) == 0 && PyList_Append(self->gone, t) == 0) rc = 1;
-    Py_XDECREF(key);
-    Py_XDECREF(t);
+    KeySlot *slot = self->slots == NULL ? NULL : &self->slots[find_slot(self, ref->ident)];
+    int ours = slot != NULL && slot->key == ref->key, rc = 1;
+    if (!ours || !slot->ended) { /* a task destroyed before its end was seen (pending, or unseen) */
+        PyObject *key = PyLong_FromLongLong(ref->key), *t = PyFloat_FromDouble(now_s());
+        rc = key && t && PyList_Append(self->gone, key) == 0 && PyList_Append(self->gone, t) == 0;
+        Py_XDECREF(key);
+        Py_XDECREF(t);
+    }
     /* last: the table's reference may be the last one to this weak reference */
-    if (key_for(self, ref->ident) == ref->key) delete_key(self, ref->ident);
-    if (rc != 1) return NULL;
+    if (ours) delete_key(self, ref->ident);
+    if (!rc) return NULL;
     Py_RETURN_NONE;
 }
 
 /* Stop following a task (a probe error, or the cell's task at the end). */
+static PyObject *taskkeys_ended(TaskKeys *self, PyObject *task) {
+    set_ended(self, ident_value(task));
+    Py_RETURN_NONE;
+}
+
 static PyObject *taskkeys_forget(TaskKeys *self, PyObject *task) {
     delete_key(self, ident_value(task)); /* and its weak reference: no callback then */
     Py_RETURN_NONE;
@@ -980,6 +1002,7 @@ static PyMethodDef taskkeys_methods[] = {
     {"key_of", (PyCFunction)taskkeys_key_of, METH_O, "the key of a traced task alive, else None"},
     {"clear", (PyCFunction)taskkeys_clear_all, METH_NOARGS, "at the end of the trace: nothing kept"},
     {"refs", (PyCFunction)taskkeys_refs, METH_NOARGS, "the weak references of the traced tasks alive"},
+    {"ended", (PyCFunction)taskkeys_ended, METH_O, "the task's end is recorded: no record of its destruction"},
     {NULL}};
 
 static PyTypeObject TaskKeysType = {

@@ -13,8 +13,9 @@ No record holds a task (a tracer must not change what the program observes: a ta
 be destroyed, and "Task was destroyed but it is pending!" reported, exactly when it would be
 untraced). A traced task is known by its key, a negative int unique in the trace (thread idents are
 positive), found from ``ident(task)`` (idents.py) while the task lives; a weak reference per task forgets that id
-when the task is destroyed and records the moment (``Recorder.raw_gone``). Outcomes are read when
-the task's last step ends (step_hook.py ``record_end``), names when it is created.
+when the task is destroyed and, unless its end was recorded (``TaskKeys.ended``), records the moment
+(``Recorder.raw_gone``: a task destroyed while pending). Outcomes are read when the task's last step
+ends (step_hook.py ``record_end``), names when it is created.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class PyTaskKeys:
 
     def __init__(self, gone: list[Any], awaiting: dict[int, str]) -> None:
         self._refs: set[TaskRef] = set()
+        self._ended: set[int] = set()  # keys of the tasks alive whose end is recorded
         self.serials: dict[int, int] = {}  # ident(task) -> key, for the traced tasks alive
         self._next = count(-1, -1)
         self._gone_extend = gone.extend
@@ -87,6 +89,12 @@ class PyTaskKeys:
         self.serials[found_by] = key
         self._refs.add(ref)
         return ref
+
+    def ended(self, task: Any) -> None:
+        """The task's end is recorded: its destruction needs no record."""
+        key = self.serials.get(ident(task))
+        if key is not None:
+            self._ended.add(key)
 
     def refs(self) -> list[TaskRef]:
         """The weak references of the traced tasks alive."""
@@ -103,17 +111,22 @@ class PyTaskKeys:
         if self.serials.get(ref.ident) == ref.key:
             del self.serials[ref.ident]
         self._refs.discard(ref)
-        self._gone_extend((ref.key, perf_counter()))
+        if ref.key in self._ended:
+            self._ended.discard(ref.key)
+        else:  # destroyed before its end was seen (pending, or finished unseen)
+            self._gone_extend((ref.key, perf_counter()))
 
     def forget(self, task: Any) -> None:
         key = self.serials.pop(ident(task), None)
         if key is not None:
             for ref in [ref for ref in self._refs if ref.key == key]:
                 self._refs.discard(ref)
+            self._ended.discard(key)
 
     def clear(self) -> None:
         """At the end of the trace: no more callbacks, nothing kept."""
         self._refs.clear()
+        self._ended.clear()
         self.serials.clear()
         self._awaiting.clear()
 
@@ -249,6 +262,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             steps_extend((key, a, b, None, None))
             if task.done():
                 record_end(rec.raw_ends, task, key, b, hook.describe_results)
+                keys.ended(task)
         elif isinstance(waiter, task_type):
             steps_extend((key, a, b, "task " + str(waiter.get_name()), key_of_task(waiter)))
         else:

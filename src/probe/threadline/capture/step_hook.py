@@ -101,6 +101,7 @@ class PyStepHook:
     ) -> Callable[[Any], None]:
         pc = perf_counter
         hook = self
+        ended = self.keys.ended
 
         def _run(handle: Any) -> None:
             # the untraced path does exactly what asyncio's own does, without an extra call
@@ -137,6 +138,7 @@ class PyStepHook:
                     steps_extend((key, a, b, None, None))
                     if task.done():
                         record_end(ends, task, key, b, hook.describe_results)
+                        ended(task)
                     return
                 label = awaiting_get(key)
                 if label is not None:

@@ -29,7 +29,7 @@ TASK_FIELDS = 8
 # task key, end (µs since the trace's start), outcome, detail, task name ("" for a default one),
 # whether it was asked to cancel: read when the task's last step ended
 END_FIELDS = 6
-GONE_FIELDS = 2  # task key, t: the task object was destroyed
+GONE_FIELDS = 2  # task key, t: the task object was destroyed before its end was recorded
 
 # How many distinct outcome details (a result's repr, an error's message) a trace adds to its
 # string table (thousands of tasks each returning its own value would otherwise cost a string each,
