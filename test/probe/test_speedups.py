@@ -236,9 +236,9 @@ def test_task_names_agree_with_their_python_twin():
             return self.name
 
     things = [Named("Task-12"), Named("Task-12"), Named("worker-1"), Named(7), Odd()]
-    refs = [weakref.ref(thing) for thing in things] + [weakref.ref(Named("gone"))]
-    coro_names = ["main", "", "work", "work", "work", "work"]
-    expected = ["", "Task-12", "worker-1", "7", "task", ""]
+    refs = [weakref.ref(thing) for thing in things] + [weakref.ref(Named("gone")), None]
+    coro_names = ["main", "", "work", "work", "work", "work", ""]
+    expected = ["", "Task-12", "worker-1", "7", "task", "", ""]
     assert py_task_names(refs, coro_names) == expected
     assert speedups.task_names(refs, coro_names) == expected
     # default names only: "Task-" and digits (any script's, as str.isdigit says)

@@ -187,11 +187,15 @@ def test_keys_stay_found_as_tasks_come_and_go(implementation):
     gone: list[Any] = []
     keys = keys_type(gone, {})
     alive = {}
+    found_by: dict[int, int] = {}  # every key ever made -> its object's ident, as task records keep it
     destroyed_unforgotten = 0
     for round_ in range(3):
         for _ in range(3000):
             obj = Obj()
-            alive[keys.track(obj).key] = obj
+            ref = keys.track(obj)
+            alive[ref.key] = obj
+            found_by[ref.key] = ref.ident
+            del ref
         order = sorted(alive, key=lambda key: (key * 7919 + round_) % 1009)
         for i, key in enumerate(order[: len(order) // 2]):
             obj = alive.pop(key)
@@ -206,6 +210,12 @@ def test_keys_stay_found_as_tasks_come_and_go(implementation):
         assert all(keys.key_of(obj) == key for key, obj in alive.items())
         assert sorted((ref.key for ref in keys.refs()), reverse=True) == sorted(alive, reverse=True)
         assert all(ref() is alive[ref.key] for ref in keys.refs())
+        # a record's (key, ident) finds its task while it lives, nothing once it is gone (even when
+        # a new object took its address, and so its ident)
+        made = list(found_by)
+        refs = keys.refs_of(made, [found_by[key] for key in made])
+        assert [ref() if ref is not None else None for ref in refs] == [alive.get(key) for key in made]
+        del refs  # the probe keeps them no longer than a conversion
         assert keys.key_of(Obj()) is None
     assert len(gone) // 2 == destroyed_unforgotten, "a destruction is recorded unless forgotten or ended"
     keys.clear()

@@ -937,6 +937,31 @@ static PyObject *taskkeys_refs(TaskKeys *self, PyObject *unused) {
     return refs;
 }
 
+/* asyncio_hooks.py PyTaskKeys.refs_of: the weak reference of each (key, ident) whose task still
+ * lives, else None (raw task records name a task by its ident: holding its weak reference until a
+ * conversion kept one more GC-tracked object alive per task, and brought GC passes nearer) */
+static PyObject *taskkeys_refs_of(TaskKeys *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyList_Check(args[0]) || !PyList_Check(args[1]) ||
+        PyList_GET_SIZE(args[0]) != PyList_GET_SIZE(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "refs_of(keys: list, idents: list) of one length");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(args[0]);
+    PyObject *refs = PyList_New(n);
+    for (Py_ssize_t i = 0; i < n && refs != NULL; i++) {
+        long long key = PyLong_AsLongLong(PyList_GET_ITEM(args[0], i));
+        unsigned long long ident = PyLong_AsUnsignedLongLong(PyList_GET_ITEM(args[1], i));
+        if (PyErr_Occurred()) {
+            Py_CLEAR(refs);
+            break;
+        }
+        KeySlot *slot = self->slots == NULL || ident == 0 ? NULL : &self->slots[find_slot(self, ident)];
+        PyObject *ref = slot != NULL && slot->key == key && slot->ref != NULL ? slot->ref : Py_None;
+        PyList_SET_ITEM(refs, i, Py_NewRef(ref));
+    }
+    return refs;
+}
+
 static PyObject *taskkeys_clear_all(TaskKeys *self, PyObject *unused) {
     clear_keys(self);
     PyDict_Clear(self->awaiting);
@@ -1002,6 +1027,8 @@ static PyMethodDef taskkeys_methods[] = {
     {"key_of", (PyCFunction)taskkeys_key_of, METH_O, "the key of a traced task alive, else None"},
     {"clear", (PyCFunction)taskkeys_clear_all, METH_NOARGS, "at the end of the trace: nothing kept"},
     {"refs", (PyCFunction)taskkeys_refs, METH_NOARGS, "the weak references of the traced tasks alive"},
+    {"refs_of", (PyCFunction)(void (*)(void))taskkeys_refs_of, METH_FASTCALL,
+     "the weak reference of each (key, ident) whose task lives, else None"},
     {"ended", (PyCFunction)taskkeys_ended, METH_O, "the task's end is recorded: no record of its destruction"},
     {NULL}};
 
@@ -1159,15 +1186,16 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
     PyObject *key = NULL;
     PyObject *ref = creator ? track_task(self->keys, task, &key) : NULL;
     PyObject *start = ref ? PyLong_FromLongLong(us_since(now_s(), self->base)) : NULL;
+    PyObject *found_by = start ? PyLong_FromUnsignedLongLong(((TaskRef *)ref)->ident) : NULL;
     PyObject *name = NULL, *qualname = NULL;
     int rc = -1;
-    if (start != NULL && lookup_attr(coro, s_name, &name) >= 0 && lookup_attr(coro, s_qualname, &qualname) >= 0) {
+    if (found_by != NULL && lookup_attr(coro, s_name, &name) >= 0 && lookup_attr(coro, s_qualname, &qualname) >= 0) {
         PyObject *values[8] = {key,
                                start,
                                creator,
                                frame_code,
                                line,
-                               ref,
+                               found_by,
                                name ? name : s_empty,
                                qualname ? qualname : s_empty};
         rc = 0;
@@ -1178,6 +1206,7 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
     Py_XDECREF(qualname);
     Py_DECREF(line);
     Py_XDECREF(start);
+    Py_XDECREF(found_by);
     Py_XDECREF(ref);
     Py_XDECREF(creator);
     Py_DECREF(frame_code);
@@ -1712,8 +1741,8 @@ static PyObject *close_lanes(PyObject *module, PyObject *const *args, Py_ssize_t
 /* -------------------------------------------------------------------------------- task_names */
 
 /* The names of the tasks behind weak references, as record/tasks.py py_task_names reads them (its
- * twin): "" for a task gone, or with a default name ("Task-12") when its coroutine has a name,
- * "task" for one whose get_name fails. */
+ * twin): "" for a task gone (its reference dead, or None), or with a default name ("Task-12") when
+ * its coroutine has a name, "task" for one whose get_name fails. */
 static PyObject *task_names(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 || !PyList_Check(args[0]) || !PyList_Check(args[1]) ||
         PyList_GET_SIZE(args[0]) != PyList_GET_SIZE(args[1])) {
@@ -1726,20 +1755,22 @@ static PyObject *task_names(PyObject *module, PyObject *const *args, Py_ssize_t 
     if (names == NULL) return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *ref = PyList_GET_ITEM(refs, i), *task = NULL;
-        if (!PyWeakref_Check(ref)) {
-            PyErr_SetString(PyExc_TypeError, "task_names takes a list of weak references");
+        if (ref != Py_None && !PyWeakref_Check(ref)) {
+            PyErr_SetString(PyExc_TypeError, "task_names takes a list of weak references (or None)");
             Py_DECREF(names);
             return NULL;
         }
+        if (ref != Py_None) { /* None: a task gone */
 #if PY_VERSION_HEX >= 0x030D0000
-        if (PyWeakref_GetRef(ref, &task) < 0) {
-            Py_DECREF(names);
-            return NULL;
-        }
+            if (PyWeakref_GetRef(ref, &task) < 0) {
+                Py_DECREF(names);
+                return NULL;
+            }
 #else
-        task = Py_NewRef(PyWeakref_GET_OBJECT(ref));
-        if (task == Py_None) Py_CLEAR(task);
+            task = Py_NewRef(PyWeakref_GET_OBJECT(ref));
+            if (task == Py_None) Py_CLEAR(task);
 #endif
+        }
         PyObject *name = task ? PyObject_CallMethodNoArgs(task, s_get_name) : Py_NewRef(s_empty);
         Py_XDECREF(task);
         if (name == NULL) {

@@ -73,7 +73,7 @@ class PyTaskKeys:
     twin of the C ``_speedups.TaskKeys``)."""
 
     def __init__(self, gone: list[Any], awaiting: dict[int, str]) -> None:
-        self._refs: set[TaskRef] = set()
+        self._refs: dict[int, TaskRef] = {}  # ident(task) -> its weak reference, for the tasks alive
         self._ended: set[int] = set()  # keys of the tasks alive whose end is recorded
         self.serials: dict[int, int] = {}  # ident(task) -> key, for the traced tasks alive
         self._next = count(-1, -1)
@@ -87,7 +87,7 @@ class PyTaskKeys:
         ref.key = key = next(self._next)
         ref.ident = found_by = ident(task)
         self.serials[found_by] = key
-        self._refs.add(ref)
+        self._refs[found_by] = ref
         return ref
 
     def ended(self, task: Any) -> None:
@@ -98,7 +98,12 @@ class PyTaskKeys:
 
     def refs(self) -> list[TaskRef]:
         """The weak references of the traced tasks alive."""
-        return list(self._refs)
+        return list(self._refs.values())
+
+    def refs_of(self, keys: list[int], idents: list[int]) -> list[TaskRef | None]:
+        """The weak reference of each (key, ident) whose task still lives, else None."""
+        found = map(self._refs.get, idents)
+        return [ref if ref is not None and ref.key == key else None for ref, key in zip(found, keys, strict=True)]
 
     def key_of(self, obj: Any) -> int | None:
         return self.serials.get(ident(obj))
@@ -110,17 +115,18 @@ class PyTaskKeys:
         # Runs while the task is being destroyed, before its memory (and id) can be reused.
         if self.serials.get(ref.ident) == ref.key:
             del self.serials[ref.ident]
-        self._refs.discard(ref)
+        if self._refs.get(ref.ident) is ref:
+            del self._refs[ref.ident]
         if ref.key in self._ended:
             self._ended.discard(ref.key)
         else:  # destroyed before its end was seen (pending, or finished unseen)
             self._gone_extend((ref.key, perf_counter()))
 
     def forget(self, task: Any) -> None:
-        key = self.serials.pop(ident(task), None)
+        found_by = ident(task)
+        key = self.serials.pop(found_by, None)
         if key is not None:
-            for ref in [ref for ref in self._refs if ref.key == key]:
-                self._refs.discard(ref)
+            self._refs.pop(found_by, None)
             self._ended.discard(key)
 
     def clear(self) -> None:
@@ -160,6 +166,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     learner once about a task the probe stopped recording."""
     keys = _Tracing.keys = TaskKeys(rec.raw_gone, awaiting)
     rec.task_refs = keys.refs
+    rec.task_refs_of = keys.refs_of
     track = keys.track
     key_of_task = keys.key_of
     raw_tasks = rec.raw_tasks
@@ -227,8 +234,9 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if creator is None:
                 creator = get_ident()
             ref = track(task)
-            # the name is read at conversion through the weak reference (asyncio.create_task names
-            # the task after this returns), and again when the task ends
+            # the name is read at conversion, through the weak reference the keys hold while the
+            # task lives (asyncio.create_task names the task after this returns), and again when
+            # the task ends; the record holds no reference (one GC-tracked object less per task)
             code = frame.f_code if frame is not None else None
             start = int(((t0 or pc()) - base) * 1e6)
             # one tuple per task (each tracked allocation brings the next GC pass nearer)
@@ -239,7 +247,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
                     creator,
                     code,
                     lineno,
-                    ref,
+                    ref.ident,
                     getattr(coro, "__name__", ""),
                     getattr(coro, "__qualname__", ""),
                 )

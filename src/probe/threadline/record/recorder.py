@@ -113,6 +113,8 @@ class Recorder:
         self.lock_registry_lock = threading.Lock()
         # The weak references to the traced tasks alive (set by capture/asyncio_hooks.py).
         self.task_refs: Callable[[], list[Any]] = list
+        # the weak references of tasks named by (keys, idents), None for those gone (TaskKeys.refs_of)
+        self.task_refs_of: Callable[[list[int], list[int]], list[Any]] = lambda keys, idents: [None] * len(keys)
         # Resolution state (owned by the converter). A traced task's key k (-1, -2, … as tasks are
         # tracked, never reused) -> its lane at key_lanes[-k - 1] (-1: none), and whether that lane
         # has no end yet at key_open[-k - 1]: arrays, 9 bytes a task, no dict entry to make or drop.

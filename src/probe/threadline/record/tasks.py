@@ -23,8 +23,8 @@ from .outcomes import cancel_requested, task_outcome
 if TYPE_CHECKING:
     from .recorder import Recorder
 
-# task key, start (µs since the trace's start), creator (task key or thread ident), code, line, weak ref,
-# coro name, qualname
+# task key, start (µs since the trace's start), creator (task key or thread ident), code, line,
+# ident(task) (what TaskKeys finds it by), coro name, qualname
 TASK_FIELDS = 8
 # task key, end (µs since the trace's start), outcome, detail, task name ("" for a default one),
 # whether it was asked to cancel: read when the task's last step ended
@@ -115,11 +115,11 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
     starts = tasks[1::TASK_FIELDS]
     # Lanes first (a creator may be a task of this batch), in creation order.
     rec.bind_task_lanes(keys, base)
-    # What names and places a lane: the task's own name (read now, through its weak reference), its
+    # What names and places a lane: the task's own name (read now, if it lives), its
     # coroutine's names, the code and line that made it.
     coro_names = tasks[6::TASK_FIELDS]
     described = [
-        task_names(tasks[5::TASK_FIELDS], coro_names),
+        task_names(rec.task_refs_of(keys, tasks[5::TASK_FIELDS]), coro_names),
         coro_names,
         tasks[7::TASK_FIELDS],  # qualified names
         tasks[3::TASK_FIELDS],  # codes
@@ -239,11 +239,11 @@ def _site_entry(rec: Recorder, code_ids: list[int], codes: list[Any], key: tuple
 
 def py_task_names(refs: list[Any], coro_names: list[Any]) -> list[str]:
     """The names of the tasks behind weak references (twin of ``_speedups.task_names``): "" for a
-    task gone, or with a default name ("Task-12") when its coroutine has a name (the lane is named
-    after the coroutine then, see lane_name)."""
+    task gone (its reference dead, or None), or with a default name ("Task-12") when its coroutine
+    has a name (the lane is named after the coroutine then, see lane_name)."""
     names = []
     for ref, coro_name in zip(refs, coro_names, strict=True):
-        task = ref()
+        task = ref() if ref is not None else None
         name = _name_of(task) if task is not None else ""
         names.append("" if name and coro_name and is_default_name(name) else name)
     return names
