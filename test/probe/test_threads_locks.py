@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import sys
 import threading
 import time
 from itertools import pairwise
@@ -484,3 +485,30 @@ def test_a_thread_started_by_a_task_is_created_by_the_tasks_lane():
     assert len(starters) == 2 and len(workers) == 2
     assert sorted(trace["lanes"]["created_by"][w] for w in workers) == starters
     assert lanes_named(trace, "task") == [], "a lane was made up for a task that has its own"
+
+
+class _OwnEvent(threading.Event):
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class _Holder:
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+
+
+def test_a_primitive_is_placed_where_it_is_made_past_its_own_classes_init_only():
+    # a subclass's __init__ chain is walked up to the line that made the object; the __init__ of
+    # another class that makes one (a holder's, or a Thread's making its Event) is where it was made
+    with threadline.trace(display=False) as t:
+        own = _OwnEvent()
+        own_line = sys._getframe().f_lineno - 1
+        holder = _Holder()
+        own.set()
+        own.wait()
+        holder.ready.set()
+        holder.ready.wait()
+    sites = {s(t.data, lock["name"]): s(t.data, lock["site"]) for lock in rows(t.data, "locks")}
+    test_name = "test_a_primitive_is_placed_where_it_is_made_past_its_own_classes_init_only"
+    assert sites["own"] == f"test_threads_locks.py:{own_line} in {test_name}"
+    assert sites["_Holder.ready"] == f"test_threads_locks.py:{_Holder.__init__.__code__.co_firstlineno + 1} in __init__"

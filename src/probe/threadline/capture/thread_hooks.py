@@ -2,14 +2,15 @@
 
 ``Thread.start`` notes the creator in the calling thread; ``Thread._bootstrap_inner`` runs in the
 new thread and records its start (before ``start()`` returns, so the lane exists before any of its
-lock records) and, at the end, its CPU time from ``time.thread_time()``.
+lock records) and, at the end, its CPU time from ``time.thread_time()`` (a thread's clock starts at
+zero: one reading, at the end).
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from time import perf_counter
+from collections.abc import Callable
+from time import perf_counter, thread_time
 from typing import TYPE_CHECKING
 
 from ..frames import caller_site, is_kernel_machinery
@@ -40,6 +41,24 @@ def _group(thread: threading.Thread) -> str:
     return "helpers" if module in _HELPER_MODULES or type(thread).__module__ in _HELPER_MODULES else "threads"
 
 
+class _TracedRun:
+    """What a traced thread runs instead of its ``run``: notes the error it ends with. One object
+    (a closure with its cells and a list was four, each bringing the next GC pass nearer)."""
+
+    __slots__ = ("run", "error")
+
+    def __init__(self, run: Callable[[], object]) -> None:
+        self.run = run
+        self.error: str | None = None
+
+    def __call__(self) -> None:
+        try:
+            self.run()
+        except BaseException as exc:
+            self.error = f"{type(exc).__name__}: {exc}"[:200]
+            raise
+
+
 def install(rec: Recorder, patcher: Patcher) -> None:
     original_start = threading.Thread.start
     original_bootstrap = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
@@ -63,33 +82,20 @@ def install(rec: Recorder, patcher: Patcher) -> None:
         ident = threading.get_ident()
         native_id = threading.get_native_id()
         misc.append(("thread_start", ident, native_id, self.name, perf_counter(), creator, site, _group(self)))
-        cpu0 = time.thread_time()
-        error: list[str] = []
-        run = self.run
-
-        def traced_run() -> None:
-            try:
-                run()
-            except BaseException as exc:
-                error.append(f"{type(exc).__name__}: {exc}"[:200])
-                raise
-
-        own_run = self.__dict__.get("run", _NO_RUN)
-        self.run = traced_run  # type: ignore[method-assign]
+        d = self.__dict__
+        own_run = d.get("run", _NO_RUN)
+        traced_run = d["run"] = _TracedRun(self.run)
         try:
             original_bootstrap(self)
         finally:
             # traced_run holds the bound run, which holds the thread: left in place, that cycle kept
             # every finished thread (its Event, Condition, locks, target) alive until a GC pass
-            d = self.__dict__
             if d.get("run") is traced_run:
                 if own_run is _NO_RUN:
                     del d["run"]
                 else:
                     d["run"] = own_run
-            misc.append(
-                ("thread_end", ident, native_id, perf_counter(), time.thread_time() - cpu0, error[0] if error else None)
-            )
+            misc.append(("thread_end", ident, native_id, perf_counter(), thread_time(), traced_run.error))
 
     patcher.set(threading.Thread, "start", start)
     patcher.set(threading.Thread, "_bootstrap_inner", bootstrap_inner)

@@ -46,14 +46,20 @@ def remember(obj: Any) -> None:
 
 def _creator_frame(obj: Any, frame: FrameType | None) -> FrameType | None:
     """The frame that created `obj`, past the __init__ chain of its classes (stdlib or subclass)."""
-    while frame is not None and frame.f_code.co_name == "__init__":
+    while frame is not None and frame.f_code.co_name == "__init__" and _init_of_its_class(obj, frame.f_code):
         try:
-            if frame.f_locals.get("self") is not obj:
+            if frame.f_locals.get("self") is not obj:  # another object of its class, making this one
                 break
         except Exception:
             break
         frame = frame.f_back
     return frame
+
+
+def _init_of_its_class(obj: Any, code: Any) -> bool:
+    """Whether `code` is the __init__ of one of obj's classes: another class's (a Thread making its
+    Event) ends the chain without reading the frame's locals, which makes a dict of them all."""
+    return any(getattr(cls.__dict__.get("__init__"), "__code__", None) is code for cls in type(obj).__mro__)
 
 
 def init_tracking(obj: Any, kind: str, frame: FrameType | None) -> None:
