@@ -465,9 +465,11 @@ def test_a_lock_held_when_the_trace_starts_is_released_without_a_made_up_hold():
     assert not EARLY_SHARDS[0].locked()
 
 
-def test_a_thread_started_by_a_task_is_created_by_the_tasks_lane():
-    # the task's record and the thread's are converted in the same batch: the thread's creator is
-    # the task's own lane, not a made-up "task" lane
+@pytest.mark.parametrize("sampler_tick", [False, True], ids=["one batch", "sampler tick first"])
+def test_a_thread_started_by_a_task_is_created_by_the_tasks_lane(sampler_tick):
+    # the thread's creator is the task's own lane, not a made-up "task" lane: when the task's record
+    # and the thread's are converted in one batch, and when the sampler's tick converts the thread's
+    # (to sample its CPU) before any conversion of tasks
     async def starter() -> None:
         worker = threading.Thread(target=time.sleep, args=(0.01,), name="worker")
         worker.start()
@@ -478,6 +480,8 @@ def test_a_thread_started_by_a_task_is_created_by_the_tasks_lane():
 
     with threadline.trace(display=False) as t:
         asyncio.run(main())
+        if sampler_tick:
+            t.recorder.convert_misc()
     trace = t.data
     validate(trace)
     starters = lanes_named(trace, "starter")

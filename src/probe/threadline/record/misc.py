@@ -22,8 +22,7 @@ def convert_misc_record(rec: Recorder, item: tuple[Any, ...]) -> None:
     if kind == "thread_start":
         _, ident, native_id, name, t, creator, site, group = item
         start = rec.us(t)
-        created_by = rec.who_lane(creator, start) if creator is not None else -1
-        lane = rec.add_lane(LANE_THREAD, name, group, created_by=created_by, site=site, start_us=start, os_id=native_id)
+        lane = rec.created_lane(LANE_THREAD, name, group, creator, site=site, start_us=start, os_id=native_id)
         rec.register_thread_lane(ident, start, lane)
         rec.live_thread_lanes[native_id] = lane
     elif kind == "thread_end":
@@ -45,9 +44,7 @@ def convert_misc_record(rec: Recorder, item: tuple[Any, ...]) -> None:
         _, pid, name, t, creator, site, group = item
         if pid in rec.pid_lane:
             return
-        start = rec.us(t)
-        created_by = rec.who_lane(creator, start) if creator is not None else -1
-        lane = rec.add_lane(LANE_PROCESS, name, group, created_by=created_by, site=site, start_us=start, os_id=pid)
+        lane = rec.created_lane(LANE_PROCESS, name, group, creator, site=site, start_us=rec.us(t), os_id=pid)
         rec.pid_lane[pid] = lane
     elif kind == "process_end":
         _, pid, t, outcome, detail, cpu_s = item

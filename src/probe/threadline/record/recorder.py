@@ -122,6 +122,7 @@ class Recorder:
         self.key_open = bytearray()
         # Records' "who" that is no traced task (an untraced task's name) -> its lane.
         self.untraced_lanes: dict[int | str, int] = {}
+        self.unbound_creators: list[tuple[int, int]] = []  # (lane, task key): see created_lane
         self.lane_last_end: dict[int, int] = {}
         self.pending_suspend: dict[int, tuple[int, int]] = {}
         self.thread_lanes: dict[int, list[tuple[int, int]]] = {}
@@ -282,6 +283,7 @@ class Recorder:
             # Task lanes before the rest: a thread or span in misc may name a task of this batch as
             # its creator; a task made by a thread of this batch gets its creator after misc.
             made_by_threads = resolve_task_rows(self, tasks)
+            self.bind_creators()
             for item in misc:
                 convert_misc_record(self, item)
             resolve_task_creators(self, made_by_threads)
@@ -298,10 +300,38 @@ class Recorder:
 
     def convert_misc(self) -> None:
         """Only the rare events (threads, processes, locks): cheap, so the sampler can see new lanes
-        without converting the hot buffers. Safe to run early: it only creates lanes and rows."""
+        without converting the hot buffers. Safe to run early: it only creates lanes and rows (a
+        creator whose task lane is not made yet is bound by the next convert, see created_lane)."""
         with self.lock:
             for item in take_rows(self.raw_misc, 1):
                 convert_misc_record(self, item)
+
+    def created_lane(self, kind: int, name: str, group: str, creator: int | str | None, **lane: Any) -> int:
+        """A thread's or process's lane, made by `creator` (a thread ident, a task's key or name).
+        A traced task whose lane is not made yet (convert_misc runs before tasks are converted) is
+        bound by the next convert, before any chunk holds the row: until then -1 (looked up now,
+        it got a made-up "task" lane)."""
+        start = lane.get("start_us", 0)
+        unbound = isinstance(creator, int) and creator < 0 and self.lane_of_key(creator) is None
+        created_by = -1 if creator is None or unbound else self.who_lane(creator, start)
+        made = self.add_lane(kind, name, group, created_by=created_by, **lane)
+        if unbound:
+            self.unbound_creators.append((made, creator))
+        return made
+
+    def bind_creators(self) -> None:
+        """created_lane's creators whose task lanes were made since (called under self.lock)."""
+        if not self.unbound_creators:
+            return
+        created_by = self.tables["lanes"]["created_by"]
+        still = []
+        for made, key in self.unbound_creators:
+            lane = self.lane_of_key(key)
+            if lane is None:
+                still.append((made, key))
+            else:
+                created_by[made] = lane
+        self.unbound_creators = still
 
     def who_lane(self, who: int | str, t_us: int) -> int:
         """The lane of a record's 'who': a thread ident (positive), a traced task's key (negative),
