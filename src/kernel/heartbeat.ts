@@ -15,25 +15,42 @@ export interface HeartbeatOptions {
 
 export class Heartbeat {
   private readonly socket: Request;
+  private readonly watchdog: NodeJS.Timeout;
   private stopped = false;
   private lastPong = Date.now();
 
-  constructor(
-    info: ConnectionInfo,
-    private readonly onDead: (silentForMs: number) => void,
-    options: HeartbeatOptions = {}
-  ) {
+  constructor(info: ConnectionInfo, onDead: (silentForMs: number) => void, options: HeartbeatOptions = {}) {
     const interval = options.intervalMs ?? 200;
+    const deadAfter = options.deadAfterMs ?? 900;
     // relaxed: a REQ may send a new ping after a missed pong without getting stuck. Not
     // correlated on purpose: a late pong to an earlier ping still proves the kernel is alive
     // (on a loaded machine every pong may be later than one interval).
-    this.socket = new Request({ linger: 0, relaxed: true, receiveTimeout: interval, reconnectInterval: 50 });
+    this.socket = new Request({
+      linger: 0,
+      relaxed: true,
+      sendTimeout: interval,
+      receiveTimeout: interval,
+      reconnectInterval: 50
+    });
     this.socket.connect(channelUrl(info, 'hb'));
-    void this.loop(interval, options.deadAfterMs ?? 900);
+    void this.ping(interval);
+    // Death is judged on a timer of its own, not at the end of a ping: a send or receive that
+    // never settles on a dead peer's socket must not hide the death.
+    let lastCheck = Date.now();
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      // If our own event loop stalled (e.g. parsing a huge message), the silence is ours, not
+      // the kernel's, and a pong may be waiting unread: restart the clock.
+      if (now - lastCheck > interval * 3) this.lastPong = Math.max(this.lastPong, now - interval);
+      lastCheck = now;
+      if (now - this.lastPong > deadAfter) {
+        this.stop();
+        onDead(now - this.lastPong);
+      }
+    }, interval);
   }
 
-  private async loop(interval: number, deadAfter: number): Promise<void> {
-    let lastTick = Date.now();
+  private async ping(interval: number): Promise<void> {
     while (!this.stopped) {
       const sent = Date.now();
       try {
@@ -41,26 +58,17 @@ export class Heartbeat {
         await this.socket.receive();
         this.lastPong = Date.now();
       } catch {
-        if (this.stopped) return;
-      }
-      const now = Date.now();
-      // If our own event loop stalled (e.g. parsing a huge message), the silence is ours, not
-      // the kernel's: restart the clock instead of declaring death.
-      if (now - lastTick > interval * 3) this.lastPong = Math.max(this.lastPong, sent);
-      lastTick = now;
-      if (now - this.lastPong > deadAfter) {
-        this.stop();
-        this.onDead(now - this.lastPong);
-        return;
+        // a missed pong (timeout) or a closed socket: the watchdog judges the silence
       }
       const wait = interval - (Date.now() - sent);
-      if (wait > 0) await new Promise(r => setTimeout(r, wait));
+      if (wait > 0 && !this.stopped) await new Promise(r => setTimeout(r, wait));
     }
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.watchdog);
     this.socket.close();
   }
 }
