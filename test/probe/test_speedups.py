@@ -44,6 +44,41 @@ def test_the_c_hot_paths_are_built_and_used_while_tracing():
     assert not lock.locked()
 
 
+@pytest.mark.skipif(PURE, reason="the pure-Python pass")
+def test_create_task_with_a_name_or_a_context_stays_on_the_c_path():
+    # 3.12+ asyncio.create_task and TaskGroup pass name=, asyncio.run passes context=: each of those
+    # tasks went through the Python twin while the C path compared the keywords with the wrong names
+    import contextvars
+
+    slow_calls = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "create_task" and "asyncio_hooks" in frame.f_code.co_filename:
+            slow_calls.append(frame.f_back.f_lineno)
+
+    async def noop():
+        return None
+
+    with threadline.trace(display=False) as t:
+        loop = asyncio.new_event_loop()
+        sys.setprofile(profile)
+        try:
+            tasks = [
+                loop.create_task(noop()),
+                loop.create_task(noop(), name="named"),
+                loop.create_task(noop(), context=contextvars.copy_context()),
+                loop.create_task(noop(), name="both", context=contextvars.copy_context()),
+            ]
+        finally:
+            sys.setprofile(None)
+        loop.run_until_complete(asyncio.gather(*tasks))
+        loop.close()
+    assert slow_calls == []
+    assert [task.get_name() for task in tasks][1::2] == ["named", "both"]
+    names = {t.data["strings"][n] for n in t.data["lanes"]["name"]}
+    assert {"named", "both"} <= names
+
+
 PROGRAM = textwrap.dedent(
     """
     import asyncio, json, threading, time

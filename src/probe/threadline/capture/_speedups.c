@@ -1079,7 +1079,8 @@ typedef struct {
     vectorcallfunc vectorcall;
 } TaskCreator;
 
-static PyObject *s_task, *s_task_factory, *s_closed, *s_source_traceback, *s_name, *s_qualname, *s_loop;
+static PyObject *s_task, *s_task_factory, *s_closed, *s_source_traceback, *s_name, *s_qualname, *s_loop, *s_kw_name,
+    *s_kw_context;
 
 /* The kind of the first frame up from the caller that is not asyncio's or the probe's, and that
  * frame (a new reference, or NULL at the top); -1 on error. */
@@ -1223,7 +1224,7 @@ static PyObject *taskcreator_vectorcall(TaskCreator *self, PyObject *const *args
     int fast = nargs == 2;
     for (Py_ssize_t i = 0; fast && kwnames && i < PyTuple_GET_SIZE(kwnames); i++) {
         PyObject *kw = PyTuple_GET_ITEM(kwnames, i);
-        fast = PyUnicode_Compare(kw, s_name) == 0 || PyUnicode_Compare(kw, s_context) == 0;
+        fast = PyUnicode_Compare(kw, s_kw_name) == 0 || PyUnicode_Compare(kw, s_kw_context) == 0;
     }
     PyObject *factory = NULL;
     if (fast && lookup_attr(args[0], s_task_factory, &factory) < 0) return NULL;
@@ -1909,7 +1910,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"},
                  {&s_empty, ""},                 {&s_task_factory, "_task_factory"}, {&s_closed, "_closed"},
                  {&s_source_traceback, "_source_traceback"}, {&s_name, "__name__"}, {&s_qualname, "__qualname__"},
-                 {&s_loop, "loop"}, {&s_task, "task"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
+                 {&s_loop, "loop"}, {&s_kw_name, "name"}, {&s_kw_context, "context"}, {&s_task, "task"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;
