@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from conftest import lanes_named, rows, s, validate
@@ -54,6 +55,44 @@ def test_threads_start_end_names_native_ids_and_cpu():
     with pytest.raises(AssertionError, match="at least 4 thread"):
         t.assert_threads_used(4)
     assert t.ran_concurrently("spin-0", "spin-1")
+
+
+class _UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no text")
+
+
+def test_a_threads_error_is_noted_and_its_own_excepthook_still_runs(monkeypatch):
+    seen = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append((args.exc_type, args.thread.name)))
+
+    def fail(exc: BaseException) -> None:
+        raise exc
+
+    with threadline.trace(display=False) as t:
+        threads = [
+            threading.Thread(target=fail, args=(RuntimeError("x" * 500),), name="long"),
+            threading.Thread(target=fail, args=(_UnprintableError(),), name="unprintable"),
+        ]
+        for thread in threads:
+            thread.start()  # the site of both
+            thread.join()
+    trace = t.data
+    validate(trace)
+    assert seen == [(RuntimeError, "long"), (_UnprintableError, "unprintable")]
+    for thread in threads:  # given back as it was
+        assert "_threadline" not in thread.__dict__
+        assert thread._invoke_excepthook.__name__ == "invoke_excepthook"
+    ends = {r["lane"]: r for r in rows(trace, "ends")}
+    (long,) = lanes_named(trace, "long")
+    (unprintable,) = lanes_named(trace, "unprintable")
+    assert s(trace, ends[long]["detail"]) == ("RuntimeError: " + "x" * 500)[:200]
+    assert s(trace, ends[unprintable]["detail"]) == "_UnprintableError"
+    line = next(i for i, text in enumerate(Path(__file__).read_text().splitlines(), 1) if "# the site of both" in text)
+    for lane in (long, unprintable):
+        assert ends[lane]["outcome"] == 1
+        site = f"test_threads_locks.py:{line} in test_a_threads_error_is_noted_and_its_own_excepthook_still_runs"
+        assert s(trace, trace["lanes"]["site"][lane]) == site
 
 
 def test_thread_core_samples_are_recorded():

@@ -79,12 +79,12 @@ def location_of_frame(code: CodeType, lineno: int | None) -> str:
     return f"{short}:{lineno} in {code.co_name}"
 
 
-def caller_site(depth: int = 2) -> tuple[str | None, FrameType | None]:
-    """The first frame outside the probe and the stdlib above `depth`, as "file.py:12 in f"."""
+def caller_frame(depth: int = 2) -> FrameType | None:
+    """The first frame outside the probe and the stdlib above `depth` (else the one at `depth`)."""
     try:
         frame: FrameType | None = sys._getframe(depth)
     except ValueError:
-        return None, None
+        return None
     first = frame
     while frame is not None:
         filename = frame.f_code.co_filename
@@ -92,13 +92,15 @@ def caller_site(depth: int = 2) -> tuple[str | None, FrameType | None]:
         if user is None:
             user = is_user_file(filename)
         if user:
-            break
+            return frame
         frame = frame.f_back
-    if frame is None:
-        frame = first
-    if frame is None:
-        return None, None
-    return site_of_frame(frame), frame
+    return first
+
+
+def caller_site(depth: int = 2) -> tuple[str | None, FrameType | None]:
+    """caller_frame's site, as "file.py:12 in f", and the frame."""
+    frame = caller_frame(depth + 1)
+    return (site_of_frame(frame), frame) if frame is not None else (None, None)
 
 
 # (id(code), instruction offset) -> (code, site): working a line out walks the code's line table

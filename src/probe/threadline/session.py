@@ -155,7 +155,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         self._keys = hook.keys
         fates.install(rec, self._patcher)
         await_graph.install(rec, self._patcher)
-        thread_hooks.install(rec, self._patcher)
+        thread_hooks.install(rec, self._patcher, hook.keys)
         lock_hooks.install(rec, self._patcher)
         lock_adoption.adopt(namespace)
         process_hooks.install(rec, self._patcher)

@@ -33,6 +33,32 @@ static inline int lookup_attr(PyObject *obj, PyObject *name, PyObject **result) 
 #endif
 }
 
+/* tp_dealloc of a GC type whose tp_clear lets go of everything */
+#define GC_DEALLOC(prefix, Type)                                                                   \
+    static void prefix##_dealloc(Type *self) {                                                     \
+        PyObject_GC_UnTrack(self);                                                                 \
+        prefix##_clear(self);                                                                      \
+        Py_TYPE(self)->tp_free((PyObject *)self);                                                  \
+    }
+
+/* The type of a hook that replaces a method while tracing: called through vectorcall, and bound
+ * as a method without a bound-method object made (stephook_get); extra slots after the doc. */
+#define HOOK_TYPE(prefix, T, doc, ...)                                                             \
+    static PyTypeObject T##Type = {                                                             \
+        PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups." #T,               \
+        .tp_doc = doc,                                                                             \
+        .tp_basicsize = sizeof(T),                                                                 \
+        .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |         \
+                    Py_TPFLAGS_METHOD_DESCRIPTOR,                                                  \
+        .tp_new = prefix##_new,                                                                    \
+        .tp_dealloc = (destructor)prefix##_dealloc,                                                \
+        .tp_traverse = (traverseproc)prefix##_traverse,                                            \
+        .tp_clear = (inquiry)prefix##_clear,                                                       \
+        .tp_vectorcall_offset = offsetof(T, vectorcall),                                           \
+        .tp_call = PyVectorcall_Call,                                                              \
+        .tp_descr_get = stephook_get,                                                              \
+        __VA_ARGS__}
+
 static PyObject *s_callback, *s_self, *s_context, *s_args, *s_run, *s_fut_waiter, *s_get_coro, *s_cr_await,
     *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name, *s_cancelled, *s_cancel_message,
     *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix, *s_cancelling;
@@ -815,11 +841,7 @@ static int stephook_clear(StepHook *self) {
     return 0;
 }
 
-static void stephook_dealloc(StepHook *self) {
-    PyObject_GC_UnTrack(self);
-    stephook_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
+GC_DEALLOC(stephook, StepHook)
 
 /* A method descriptor: `handle._run()` calls the hook with the handle, with no bound method made. */
 static PyObject *stephook_get(PyObject *self, PyObject *obj, PyObject *type) {
@@ -834,20 +856,7 @@ static PyMemberDef stephook_members[] = {
     {"describe_results", T_BOOL, offsetof(StepHook, describe_results), 0, "a result's repr as its detail"},
     {NULL}};
 
-static PyTypeObject StepHookType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.StepHook",
-    .tp_doc = "asyncio's Handle._run, recording the steps of traced tasks",
-    .tp_basicsize = sizeof(StepHook),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR,
-    .tp_new = stephook_new,
-    .tp_dealloc = (destructor)stephook_dealloc,
-    .tp_traverse = (traverseproc)stephook_traverse,
-    .tp_clear = (inquiry)stephook_clear,
-    .tp_vectorcall_offset = offsetof(StepHook, vectorcall),
-    .tp_call = PyVectorcall_Call,
-    .tp_descr_get = stephook_get,
-    .tp_members = stephook_members,
-};
+HOOK_TYPE(stephook, StepHook, "asyncio's Handle._run, recording the steps of traced tasks", .tp_members = stephook_members);
 
 /* ---------------------------------------------------------------------------------- TaskKeys */
 
@@ -1015,11 +1024,7 @@ static int taskkeys_clear(TaskKeys *self) {
     return 0;
 }
 
-static void taskkeys_dealloc(TaskKeys *self) {
-    PyObject_GC_UnTrack(self);
-    taskkeys_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
+GC_DEALLOC(taskkeys, TaskKeys)
 
 static PyMethodDef taskkeys_methods[] = {
     {"track", (PyCFunction)taskkeys_track, METH_O, "a new key for the task; its weak reference"},
@@ -1057,25 +1062,119 @@ static inline size_t code_slot(const void *code, int lasti, size_t size) {
     return (size_t)((((uintptr_t)code >> 4) ^ (uintptr_t)lasti * 0x9E3779B1u) & (size - 1));
 }
 
+/* What a hook needs to know of the code it is called from, once per code: a kind from a Python
+ * classify(code), and the line of each instruction. Direct-mapped by address in front of the
+ * dicts: a hit makes and hashes no key (the codes are kept alive by ``codes``, so an address stays
+ * their own). */
+typedef struct {
+    PyObject *classify;  /* classify(code) -> kind, for a code seen the first time */
+    PyObject *code_kind; /* dict id(code) -> kind */
+    PyObject *codes;     /* list: keeps the codes in code_kind alive, so an id stays their own */
+    PyObject *lines;     /* dict (id(code), instruction) -> line, of codes in codes */
+    struct { PyCodeObject *code; int kind; } kind_cache[KIND_CACHE];
+    struct { PyCodeObject *code; int lasti; PyObject *line; } line_cache[LINE_CACHE];
+} CodeCache;
+
+static int codecache_init(CodeCache *cache, PyObject *classify) {
+    cache->classify = Py_NewRef(classify);
+    cache->code_kind = PyDict_New();
+    cache->codes = PyList_New(0);
+    cache->lines = PyDict_New();
+    return cache->code_kind && cache->codes && cache->lines ? 0 : -1;
+}
+
+static int codecache_traverse(CodeCache *cache, visitproc visit, void *arg) {
+    Py_VISIT(cache->classify);
+    Py_VISIT(cache->code_kind);
+    Py_VISIT(cache->codes);
+    Py_VISIT(cache->lines);
+    return 0;
+}
+
+static void codecache_clear(CodeCache *cache) {
+    Py_CLEAR(cache->classify);
+    Py_CLEAR(cache->code_kind);
+    Py_CLEAR(cache->codes);
+    Py_CLEAR(cache->lines);
+    for (int i = 0; i < KIND_CACHE; i++) cache->kind_cache[i].code = NULL;
+    for (int i = 0; i < LINE_CACHE; i++) {
+        cache->line_cache[i].code = NULL;
+        Py_CLEAR(cache->line_cache[i].line);
+    }
+}
+
+/* The code's kind (classify's answer, asked once per code); -1 on error. */
+static int code_kind(CodeCache *cache, PyCodeObject *code) {
+    size_t slot = code_slot(code, 0, KIND_CACHE);
+    if (cache->kind_cache[slot].code == code) return cache->kind_cache[slot].kind;
+    PyObject *ident = PyLong_FromVoidPtr(code);
+    if (ident == NULL) return -1;
+    int kind = -1;
+    PyObject *known = PyDict_GetItemWithError(cache->code_kind, ident); /* borrowed */
+    if (known != NULL) {
+        kind = (int)PyLong_AsLong(known);
+    } else if (!PyErr_Occurred()) {
+        PyObject *k = PyObject_CallOneArg(cache->classify, (PyObject *)code);
+        kind = k ? (int)PyLong_AsLong(k) : -1;
+        if (k == NULL || PyDict_SetItem(cache->code_kind, ident, k) < 0 ||
+            PyList_Append(cache->codes, (PyObject *)code) < 0)
+            kind = -1;
+        Py_XDECREF(k);
+    }
+    Py_DECREF(ident);
+    if (kind < 0 || PyErr_Occurred()) return -1;
+    cache->kind_cache[slot].code = code; /* in codes now */
+    cache->kind_cache[slot].kind = kind;
+    return kind;
+}
+
+/* The frame's line (a new reference), by (code, instruction): working it out walks the code's line
+ * table, which cost more than all the rest of recording a task. The code must be in the cache's
+ * codes (code_kind classified it). */
+static PyObject *line_of(CodeCache *cache, PyFrameObject *frame, PyObject *code) {
+    int lasti = PyFrame_GetLasti(frame);
+    size_t slot = code_slot(code, lasti, LINE_CACHE);
+    if (cache->line_cache[slot].code == (PyCodeObject *)code && cache->line_cache[slot].lasti == lasti)
+        return Py_NewRef(cache->line_cache[slot].line);
+    PyObject *at = Py_BuildValue("(ni)", (Py_ssize_t)code, lasti);
+    if (at == NULL) return NULL;
+    PyObject *line = Py_XNewRef(PyDict_GetItemWithError(cache->lines, at));
+    if (line == NULL && !PyErr_Occurred()) {
+        line = PyLong_FromLong(PyFrame_GetLineNumber(frame));
+        if (line != NULL && PyDict_SetItem(cache->lines, at, line) < 0) Py_CLEAR(line);
+    }
+    Py_DECREF(at);
+    if (line != NULL) {
+        cache->line_cache[slot].code = (PyCodeObject *)code;
+        cache->line_cache[slot].lasti = lasti;
+        Py_XSETREF(cache->line_cache[slot].line, Py_NewRef(line));
+    }
+    return line;
+}
+
+/* The running task's key, else (an untraced task) who_of(task), else the thread's ident: who a
+ * record names as its maker (asyncio_hooks.current_who). */
+static PyObject *current_who(TaskKeys *keys, PyObject *current_tasks, PyObject *loop, PyObject *who_of) {
+    PyObject *current = loop != Py_None ? PyDict_GetItemWithError(current_tasks, loop) : NULL; /* borrowed */
+    if (current != NULL) {
+        long long key = key_for(keys, ident_value(current));
+        return key ? PyLong_FromLongLong(key) : PyObject_CallOneArg(who_of, current);
+    }
+    return PyErr_Occurred() ? NULL : PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+}
+
 typedef struct {
     PyObject_HEAD
     PyObject *slow;          /* the Python create_task */
     PyObject *task_type;     /* asyncio.Task */
     TaskKeys *keys;          /* keys and weak references of the traced tasks */
     PyObject *raw_tasks;     /* list: TASK_FIELDS values a task (record/tasks.py) */
-    PyObject *code_kind;     /* dict id(code) -> 0 asyncio or the probe, 1 kernel machinery, 2 other */
-    PyObject *codes;         /* list: keeps the codes in code_kind alive, so an id stays their own */
-    PyObject *lines;         /* dict (id(code), instruction) -> line, of codes in codes */
-    PyObject *classify;      /* classify(code) -> kind, for a code seen the first time */
+    CodeCache codes;         /* classify: 0 asyncio or the probe, 1 kernel machinery, 2 other */
     PyObject *housekeeping;  /* set of id(code) of the loop's own coroutines (shutdown_asyncgens …) */
     PyObject *current_tasks; /* asyncio.tasks._current_tasks: loop -> its running task */
     PyObject *convert;       /* Recorder.convert, once limit values wait */
     Py_ssize_t limit;
     double base;
-    /* in front of code_kind and lines, direct-mapped by address: a hit makes and hashes no key
-     * (the codes are kept alive by ``codes``, so an address stays their own) */
-    struct { PyCodeObject *code; int kind; } kind_cache[KIND_CACHE];
-    struct { PyCodeObject *code; int lasti; PyObject *line; } line_cache[LINE_CACHE];
     vectorcallfunc vectorcall;
 } TaskCreator;
 
@@ -1090,65 +1189,17 @@ static int creating_frame(TaskCreator *self, PyFrameObject **found) {
     int kind = 0;
     while (frame != NULL) {
         PyCodeObject *code = PyFrame_GetCode(frame);
-        size_t slot = code_slot(code, 0, KIND_CACHE);
-        if (self->kind_cache[slot].code == code) {
-            kind = self->kind_cache[slot].kind;
-            Py_DECREF(code);
-            if (kind) break;
-            Py_SETREF(frame, PyFrame_GetBack(frame));
-            continue;
-        }
-        PyObject *ident = PyLong_FromVoidPtr(code);
-        PyObject *known = ident ? PyDict_GetItemWithError(self->code_kind, ident) : NULL; /* borrowed */
-        if (known != NULL) {
-            kind = (int)PyLong_AsLong(known);
-        } else if (ident != NULL && !PyErr_Occurred()) {
-            PyObject *k = PyObject_CallOneArg(self->classify, (PyObject *)code);
-            kind = k ? (int)PyLong_AsLong(k) : -1;
-            if (k == NULL || PyDict_SetItem(self->code_kind, ident, k) < 0 ||
-                PyList_Append(self->codes, (PyObject *)code) < 0)
-                kind = -1;
-            Py_XDECREF(k);
-        } else {
-            kind = -1;
-        }
-        Py_XDECREF(ident);
-        if (kind < 0 || PyErr_Occurred()) {
-            Py_DECREF(code);
+        kind = code_kind(&self->codes, code);
+        Py_DECREF(code);
+        if (kind < 0) {
             Py_DECREF(frame);
             return -1;
         }
-        self->kind_cache[slot].code = code; /* in codes now */
-        self->kind_cache[slot].kind = kind;
-        Py_DECREF(code);
         if (kind) break;
         Py_SETREF(frame, PyFrame_GetBack(frame));
     }
     *found = frame;
     return kind;
-}
-
-/* The frame's line, by (code, instruction) from a cache: working it out walks the code's line
- * table, which cost more than all the rest of recording a task. */
-static PyObject *line_of(TaskCreator *self, PyFrameObject *frame, PyObject *code) {
-    int lasti = PyFrame_GetLasti(frame);
-    size_t slot = code_slot(code, lasti, LINE_CACHE);
-    if (self->line_cache[slot].code == (PyCodeObject *)code && self->line_cache[slot].lasti == lasti)
-        return Py_NewRef(self->line_cache[slot].line);
-    PyObject *at = Py_BuildValue("(ni)", (Py_ssize_t)code, lasti);
-    if (at == NULL) return NULL;
-    PyObject *line = Py_XNewRef(PyDict_GetItemWithError(self->lines, at));
-    if (line == NULL && !PyErr_Occurred()) {
-        line = PyLong_FromLong(PyFrame_GetLineNumber(frame));
-        if (line != NULL && PyDict_SetItem(self->lines, at, line) < 0) Py_CLEAR(line);
-    }
-    Py_DECREF(at);
-    if (line != NULL) { /* the code is in codes: creating_frame classified it */
-        self->line_cache[slot].code = (PyCodeObject *)code;
-        self->line_cache[slot].lasti = lasti;
-        Py_XSETREF(self->line_cache[slot].line, Py_NewRef(line));
-    }
-    return line;
 }
 
 /* Records a task made here: the raw task record, as the Python twin appends it. */
@@ -1170,7 +1221,7 @@ static int record_creation(TaskCreator *self, PyObject *loop, PyObject *coro, Py
         return 0;
     }
     PyObject *frame_code = frame ? (PyObject *)PyFrame_GetCode(frame) : Py_NewRef(Py_None);
-    PyObject *line = frame ? line_of(self, frame, frame_code) : PyLong_FromLong(0);
+    PyObject *line = frame ? line_of(&self->codes, frame, frame_code) : PyLong_FromLong(0);
     Py_XDECREF(frame);
     if (line == NULL) {
         Py_DECREF(frame_code);
@@ -1278,17 +1329,13 @@ static PyObject *taskcreator_new(PyTypeObject *type, PyObject *args, PyObject *k
     self->task_type = Py_NewRef(task_type);
     self->keys = (TaskKeys *)Py_NewRef(keys);
     self->raw_tasks = Py_NewRef(raw_tasks);
-    self->classify = Py_NewRef(classify);
     self->housekeeping = Py_NewRef(housekeeping);
     self->current_tasks = Py_NewRef(current_tasks);
     self->convert = Py_NewRef(convert);
-    self->code_kind = PyDict_New();
-    self->codes = PyList_New(0);
-    self->lines = PyDict_New();
     self->limit = limit;
     self->base = base;
     self->vectorcall = (vectorcallfunc)taskcreator_vectorcall;
-    if (self->code_kind == NULL || self->codes == NULL || self->lines == NULL) {
+    if (codecache_init(&self->codes, classify) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -1300,14 +1347,10 @@ static int taskcreator_traverse(TaskCreator *self, visitproc visit, void *arg) {
     Py_VISIT(self->task_type);
     Py_VISIT(self->keys);
     Py_VISIT(self->raw_tasks);
-    Py_VISIT(self->code_kind);
-    Py_VISIT(self->codes);
-    Py_VISIT(self->lines);
-    Py_VISIT(self->classify);
     Py_VISIT(self->housekeeping);
     Py_VISIT(self->current_tasks);
     Py_VISIT(self->convert);
-    return 0;
+    return codecache_traverse(&self->codes, visit, arg);
 }
 
 static int taskcreator_clear(TaskCreator *self) {
@@ -1315,40 +1358,337 @@ static int taskcreator_clear(TaskCreator *self) {
     Py_CLEAR(self->task_type);
     Py_CLEAR(self->keys);
     Py_CLEAR(self->raw_tasks);
-    Py_CLEAR(self->code_kind);
-    Py_CLEAR(self->codes);
-    Py_CLEAR(self->lines);
-    Py_CLEAR(self->classify);
     Py_CLEAR(self->housekeeping);
     Py_CLEAR(self->current_tasks);
     Py_CLEAR(self->convert);
-    for (int i = 0; i < KIND_CACHE; i++) self->kind_cache[i].code = NULL;
-    for (int i = 0; i < LINE_CACHE; i++) {
-        self->line_cache[i].code = NULL;
-        Py_CLEAR(self->line_cache[i].line);
-    }
+    codecache_clear(&self->codes);
     return 0;
 }
 
-static void taskcreator_dealloc(TaskCreator *self) {
-    PyObject_GC_UnTrack(self);
-    taskcreator_clear(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+GC_DEALLOC(taskcreator, TaskCreator)
+
+HOOK_TYPE(taskcreator, TaskCreator, "BaseEventLoop.create_task, recording who created each task and where");
+
+/* ---------------------------------------------------------------------------------- threads */
+
+/* Thread.start and Thread._bootstrap_inner while tracing (thread_hooks.py, their Python twins):
+ * a program that makes an event loop per test starts its default executor's workers with each. */
+
+static PyObject *s_name_attr, *s_target, *s_module, *s_threadline, *s_invoke_excepthook, *s_own_prefix,
+    *s_thread_start, *s_thread_end, *s_helpers, *s_threads;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *original;      /* Thread.start */
+    PyObject *token;         /* the recorder: the runner only records what its own trace's starter noted */
+    CodeCache codes;         /* classify: bit 2 the learner's code, bit 1 the kernel's machinery */
+    TaskKeys *keys;          /* the traced tasks' keys: a creator is one of them */
+    PyObject *current_tasks; /* asyncio.tasks._current_tasks: loop -> its running task */
+    PyObject *running_loop;  /* asyncio.events._get_running_loop */
+    PyObject *who_of;        /* asyncio_hooks.who_of, for a creator that is an untraced task */
+    PyObject *helper_modules; /* frozenset: a thread whose target is from one of them is a helper */
+    vectorcallfunc vectorcall;
+} ThreadStarter;
+
+/* "helpers" for a thread the standard library starts for its own bookkeeping, else "threads" */
+static PyObject *thread_group(ThreadStarter *self, PyObject *thread, PyObject *dict) {
+    PyObject *type_module = PyObject_GetAttr((PyObject *)Py_TYPE(thread), s_module);
+    if (type_module == NULL) return NULL;
+    PyObject *target = PyDict_GetItemWithError(dict, s_target); /* borrowed */
+    PyObject *module = NULL;
+    if (target != NULL && target != Py_None) {
+        if (lookup_attr(target, s_module, &module) < 0) {
+            Py_DECREF(type_module);
+            return NULL;
+        }
+    } else if (!PyErr_Occurred()) {
+        module = Py_NewRef(type_module);
+    }
+    int helper = module ? PySet_Contains(self->helper_modules, module) : 0;
+    if (helper == 0 && !PyErr_Occurred()) helper = PySet_Contains(self->helper_modules, type_module);
+    Py_XDECREF(module);
+    Py_DECREF(type_module);
+    if (helper < 0 || PyErr_Occurred()) return NULL;
+    return Py_NewRef(helper ? s_helpers : s_threads);
 }
 
-static PyTypeObject TaskCreatorType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.TaskCreator",
-    .tp_doc = "BaseEventLoop.create_task, recording who created each task and where",
-    .tp_basicsize = sizeof(TaskCreator),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR,
-    .tp_new = taskcreator_new,
-    .tp_dealloc = (destructor)taskcreator_dealloc,
-    .tp_traverse = (traverseproc)taskcreator_traverse,
-    .tp_clear = (inquiry)taskcreator_clear,
-    .tp_vectorcall_offset = offsetof(TaskCreator, vectorcall),
-    .tp_call = PyVectorcall_Call,
-    .tp_descr_get = stephook_get,
+/* Notes in the thread's __dict__ who starts it and where, for the runner: (token, creator, code,
+ * line, group). Nothing for the probe's own threads or the kernel's. */
+static int note_start(ThreadStarter *self, PyObject *thread) {
+    PyObject *dict = PyObject_GenericGetDict(thread, NULL);
+    if (dict == NULL) return -1;
+    PyObject *name = PyDict_GetItemWithError(dict, s_name_attr); /* borrowed */
+    if (name != NULL && PyUnicode_Check(name) && PyUnicode_Tailmatch(name, s_own_prefix, 0, PY_SSIZE_T_MAX, -1) == 1) {
+        Py_DECREF(dict);
+        return 0;
+    }
+    /* the first frame of the learner's code up from the caller, else the caller's */
+    PyFrameObject *first = PyEval_GetFrame(); /* borrowed */
+    PyFrameObject *frame = (PyFrameObject *)Py_XNewRef(first);
+    int kind = 0, first_kind = 0;
+    while (frame != NULL) {
+        PyCodeObject *code = PyFrame_GetCode(frame);
+        kind = code_kind(&self->codes, code);
+        Py_DECREF(code);
+        if (kind < 0) {
+            Py_DECREF(frame);
+            Py_DECREF(dict);
+            return -1;
+        }
+        if (frame == first) first_kind = kind;
+        if (kind & 2) break;
+        Py_SETREF(frame, PyFrame_GetBack(frame));
+    }
+    if (frame == NULL) {
+        frame = (PyFrameObject *)Py_XNewRef(first);
+        kind = first_kind;
+    }
+    if (kind & 1) { /* the kernel's machinery */
+        Py_XDECREF(frame);
+        Py_DECREF(dict);
+        return 0;
+    }
+    PyObject *code = frame ? (PyObject *)PyFrame_GetCode(frame) : Py_NewRef(Py_None);
+    PyObject *line = frame ? line_of(&self->codes, frame, code) : PyLong_FromLong(0);
+    Py_XDECREF(frame);
+    PyObject *loop = line ? PyObject_CallNoArgs(self->running_loop) : NULL;
+    PyObject *creator = loop ? current_who(self->keys, self->current_tasks, loop, self->who_of) : NULL;
+    PyObject *group = creator ? thread_group(self, thread, dict) : NULL;
+    int rc = -1;
+    if (group != NULL) {
+        PyObject *info = PyTuple_Pack(5, self->token, creator, code, line, group);
+        rc = info ? PyDict_SetItem(dict, s_threadline, info) : -1;
+        Py_XDECREF(info);
+    }
+    Py_XDECREF(group);
+    Py_XDECREF(creator);
+    Py_XDECREF(loop);
+    Py_XDECREF(line);
+    Py_DECREF(code);
+    Py_DECREF(dict);
+    return rc;
+}
+
+static PyObject *threadstarter_vectorcall(ThreadStarter *self, PyObject *const *args, size_t nargsf,
+                                          PyObject *kwnames) {
+    /* never break Thread.start: a recording error only leaves this thread out */
+    if (PyVectorcall_NARGS(nargsf) == 1 && kwnames == NULL && note_start(self, args[0]) < 0) PyErr_Clear();
+    return PyObject_Vectorcall(self->original, args, nargsf, kwnames);
+}
+
+static PyObject *threadstarter_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"original", "token",  "classify",       "keys",
+                             "current_tasks", "running_loop", "who_of", "helper_modules", NULL};
+    PyObject *original, *token, *classify, *keys, *current_tasks, *running_loop, *who_of, *helper_modules;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO!O!OOO!", kwlist, &original, &token, &classify, &TaskKeysType,
+                                     &keys, &PyDict_Type, &current_tasks, &running_loop, &who_of,
+                                     &PyFrozenSet_Type, &helper_modules))
+        return NULL;
+    ThreadStarter *self = (ThreadStarter *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->original = Py_NewRef(original);
+    self->token = Py_NewRef(token);
+    self->keys = (TaskKeys *)Py_NewRef(keys);
+    self->current_tasks = Py_NewRef(current_tasks);
+    self->running_loop = Py_NewRef(running_loop);
+    self->who_of = Py_NewRef(who_of);
+    self->helper_modules = Py_NewRef(helper_modules);
+    self->vectorcall = (vectorcallfunc)threadstarter_vectorcall;
+    if (codecache_init(&self->codes, classify) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int threadstarter_traverse(ThreadStarter *self, visitproc visit, void *arg) {
+    Py_VISIT(self->original);
+    Py_VISIT(self->token);
+    Py_VISIT(self->keys);
+    Py_VISIT(self->current_tasks);
+    Py_VISIT(self->running_loop);
+    Py_VISIT(self->who_of);
+    Py_VISIT(self->helper_modules);
+    return codecache_traverse(&self->codes, visit, arg);
+}
+
+static int threadstarter_clear(ThreadStarter *self) {
+    Py_CLEAR(self->original);
+    Py_CLEAR(self->token);
+    Py_CLEAR(self->keys);
+    Py_CLEAR(self->current_tasks);
+    Py_CLEAR(self->running_loop);
+    Py_CLEAR(self->who_of);
+    Py_CLEAR(self->helper_modules);
+    codecache_clear(&self->codes);
+    return 0;
+}
+
+GC_DEALLOC(threadstarter, ThreadStarter)
+
+HOOK_TYPE(threadstarter, ThreadStarter, "Thread.start, noting who starts the thread and where");
+
+/* A traced thread's _invoke_excepthook while it runs (thread_hooks._ErrorNote): notes the error
+ * being handled, then calls the thread's own hook. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *hook;
+    PyObject *error; /* "Type: message" (200 characters at most), or None */
+} ErrorNote;
+
+static PyObject *errornote_call(ErrorNote *self, PyObject *args, PyObject *kwds) {
+    PyObject *exc = PyErr_GetHandledException();
+    if (exc != NULL && exc != Py_None) {
+        const char *type_name = _PyType_Name(Py_TYPE(exc));
+        PyObject *text = PyUnicode_FromFormat("%s: %S", type_name, exc);
+        if (text == NULL) { /* a str() that fails must not keep the thread's own hook from running */
+            PyErr_Clear();
+            text = PyUnicode_FromString(type_name);
+        }
+        if (text != NULL && PyUnicode_GET_LENGTH(text) > 200) Py_SETREF(text, PyUnicode_Substring(text, 0, 200));
+        if (text == NULL) PyErr_Clear();
+        else Py_XSETREF(self->error, text);
+    }
+    Py_XDECREF(exc);
+    return PyObject_Call(self->hook, args, kwds);
+}
+
+static int errornote_traverse(ErrorNote *self, visitproc visit, void *arg) {
+    Py_VISIT(self->hook);
+    return 0;
+}
+
+static int errornote_clear(ErrorNote *self) {
+    Py_CLEAR(self->hook);
+    Py_CLEAR(self->error);
+    return 0;
+}
+
+GC_DEALLOC(errornote, ErrorNote)
+
+static PyTypeObject ErrorNoteType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.ErrorNote",
+    .tp_doc = "a traced thread's _invoke_excepthook, noting the error it ends with",
+    .tp_basicsize = sizeof(ErrorNote),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_call = (ternaryfunc)errornote_call,
+    .tp_dealloc = (destructor)errornote_dealloc,
+    .tp_traverse = (traverseproc)errornote_traverse,
+    .tp_clear = (inquiry)errornote_clear,
 };
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *original; /* Thread._bootstrap_inner */
+    PyObject *token;    /* the recorder: only a thread its own starter noted is recorded */
+    PyObject *misc;     /* Recorder.raw_misc */
+    vectorcallfunc vectorcall;
+} ThreadRunner;
+
+static double thread_cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Records the thread's start ("thread_start", ident, native id, name, t, creator, code, line,
+ * group), runs it, and records its end ("thread_end", ident, native id, t, CPU s, error). */
+static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *args, size_t nargsf,
+                                         PyObject *kwnames) {
+    if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) return PyObject_Vectorcall(self->original, args, nargsf, kwnames);
+    PyObject *thread = args[0];
+    PyObject *dict = PyObject_GenericGetDict(thread, NULL);
+    if (dict == NULL) return NULL;
+    /* taken out: the thread does not keep the recorder */
+    PyObject *info = Py_XNewRef(PyDict_GetItemWithError(dict, s_threadline));
+    if (info != NULL && PyDict_DelItem(dict, s_threadline) < 0) Py_CLEAR(info);
+    if (info == NULL || !PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 5 || PyTuple_GET_ITEM(info, 0) != self->token) {
+        Py_XDECREF(info);
+        Py_DECREF(dict);
+        if (PyErr_Occurred()) return NULL;
+        return PyObject_Vectorcall(self->original, args, nargsf, NULL);
+    }
+    PyObject *ident = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+    PyObject *native_id = PyLong_FromUnsignedLong(PyThread_get_thread_native_id());
+    PyObject *name = PyDict_GetItemWithError(dict, s_name_attr); /* borrowed */
+    PyObject *t = PyFloat_FromDouble(now_s());
+    PyObject *start = ident && native_id && t && !PyErr_Occurred()
+                          ? PyTuple_Pack(9, s_thread_start, ident, native_id, name ? name : Py_None, t,
+                                         PyTuple_GET_ITEM(info, 1), PyTuple_GET_ITEM(info, 2),
+                                         PyTuple_GET_ITEM(info, 3), PyTuple_GET_ITEM(info, 4))
+                          : NULL;
+    Py_XDECREF(t);
+    Py_DECREF(info);
+    int recording = start != NULL && PyList_Append(self->misc, start) == 0;
+    Py_XDECREF(start);
+    ErrorNote *note = NULL;
+    PyObject *hook = recording ? Py_XNewRef(PyDict_GetItemWithError(dict, s_invoke_excepthook)) : NULL;
+    if (hook != NULL) {
+        note = PyObject_GC_New(ErrorNote, &ErrorNoteType);
+        if (note != NULL) {
+            note->hook = Py_NewRef(hook);
+            note->error = Py_NewRef(Py_None);
+            PyObject_GC_Track(note);
+            if (PyDict_SetItem(dict, s_invoke_excepthook, (PyObject *)note) < 0) Py_CLEAR(note);
+        }
+    }
+    if (!recording || PyErr_Occurred()) PyErr_Clear(); /* a recording error only leaves the thread out */
+    PyObject *result = PyObject_Vectorcall(self->original, args, nargsf, NULL);
+    if (recording) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (note != NULL && PyDict_GetItemWithError(dict, s_invoke_excepthook) == (PyObject *)note)
+            PyDict_SetItem(dict, s_invoke_excepthook, hook);
+        PyObject *end_t = PyFloat_FromDouble(now_s());
+        PyObject *cpu = PyFloat_FromDouble(thread_cpu_s());
+        PyObject *end = end_t && cpu ? PyTuple_Pack(6, s_thread_end, ident, native_id, end_t, cpu,
+                                                    note ? note->error : Py_None)
+                                     : NULL;
+        if (end == NULL || PyList_Append(self->misc, end) < 0) PyErr_Clear();
+        Py_XDECREF(end);
+        Py_XDECREF(end_t);
+        Py_XDECREF(cpu);
+        if (PyErr_Occurred()) PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+    Py_XDECREF(note);
+    Py_XDECREF(hook);
+    Py_XDECREF(ident);
+    Py_XDECREF(native_id);
+    Py_DECREF(dict);
+    return result;
+}
+
+static PyObject *threadrunner_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"original", "token", "misc", NULL};
+    PyObject *original, *token, *misc;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!", kwlist, &original, &token, &PyList_Type, &misc)) return NULL;
+    ThreadRunner *self = (ThreadRunner *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->original = Py_NewRef(original);
+    self->token = Py_NewRef(token);
+    self->misc = Py_NewRef(misc);
+    self->vectorcall = (vectorcallfunc)threadrunner_vectorcall;
+    return (PyObject *)self;
+}
+
+static int threadrunner_traverse(ThreadRunner *self, visitproc visit, void *arg) {
+    Py_VISIT(self->original);
+    Py_VISIT(self->token);
+    Py_VISIT(self->misc);
+    return 0;
+}
+
+static int threadrunner_clear(ThreadRunner *self) {
+    Py_CLEAR(self->original);
+    Py_CLEAR(self->token);
+    Py_CLEAR(self->misc);
+    return 0;
+}
+
+GC_DEALLOC(threadrunner, ThreadRunner)
+
+HOOK_TYPE(threadrunner, ThreadRunner, "Thread._bootstrap_inner, recording a traced thread's start and end");
 
 /* ---------------------------------------------------------------------------------- LockCore */
 
@@ -1910,14 +2250,18 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"},
                  {&s_empty, ""},                 {&s_task_factory, "_task_factory"}, {&s_closed, "_closed"},
                  {&s_source_traceback, "_source_traceback"}, {&s_name, "__name__"}, {&s_qualname, "__qualname__"},
-                 {&s_loop, "loop"}, {&s_kw_name, "name"}, {&s_kw_context, "context"}, {&s_task, "task"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
+                 {&s_loop, "loop"}, {&s_kw_name, "name"}, {&s_kw_context, "context"}, {&s_task, "task"}, {&s_name_attr, "_name"}, {&s_target, "_target"}, {&s_module, "__module__"},
+                 {&s_threadline, "_threadline"}, {&s_invoke_excepthook, "_invoke_excepthook"},
+                 {&s_own_prefix, "threadline-"}, {&s_thread_start, "thread_start"}, {&s_thread_end, "thread_end"},
+                 {&s_helpers, "helpers"}, {&s_threads, "threads"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;
     }
     TaskRefType.tp_base = &_PyWeakref_RefType;
     if (PyType_Ready(&StepBufferType) < 0 || PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
-        PyType_Ready(&TaskKeysType) < 0 || PyType_Ready(&TaskCreatorType) < 0)
+        PyType_Ready(&TaskKeysType) < 0 || PyType_Ready(&TaskCreatorType) < 0 || PyType_Ready(&ThreadStarterType) < 0 ||
+        PyType_Ready(&ErrorNoteType) < 0 || PyType_Ready(&ThreadRunnerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL) return NULL;
@@ -1926,7 +2270,9 @@ PyMODINIT_FUNC PyInit__speedups(void) {
         PyModule_AddObjectRef(m, "LockCore", (PyObject *)&LockCoreType) < 0 ||
         PyModule_AddObjectRef(m, "TaskKeys", (PyObject *)&TaskKeysType) < 0 ||
         PyModule_AddObjectRef(m, "TaskRef", (PyObject *)&TaskRefType) < 0 ||
-        PyModule_AddObjectRef(m, "TaskCreator", (PyObject *)&TaskCreatorType) < 0) {
+        PyModule_AddObjectRef(m, "TaskCreator", (PyObject *)&TaskCreatorType) < 0 ||
+        PyModule_AddObjectRef(m, "ThreadStarter", (PyObject *)&ThreadStarterType) < 0 ||
+        PyModule_AddObjectRef(m, "ThreadRunner", (PyObject *)&ThreadRunnerType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

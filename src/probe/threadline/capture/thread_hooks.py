@@ -3,25 +3,33 @@
 ``Thread.start`` notes the creator in the calling thread; ``Thread._bootstrap_inner`` runs in the
 new thread and records its start (before ``start()`` returns, so the lane exists before any of its
 lock records) and, at the end, its CPU time from ``time.thread_time()`` (a thread's clock starts at
-zero: one reading, at the end).
+zero: one reading, at the end), and the error it ended with, noted by the thread's own
+``_invoke_excepthook``, which the standard library calls with that error being handled. Both hooks
+are in C when the hot paths are built (``ThreadStarter`` and ``ThreadRunner`` in _speedups.c): an
+executor per event loop starts threads by the hundred.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import threading
 from collections.abc import Callable
 from time import perf_counter, thread_time
-from typing import TYPE_CHECKING
+from types import CodeType
+from typing import TYPE_CHECKING, Any
 
-from ..frames import caller_site, is_kernel_machinery
+from ..frames import caller_frame, is_kernel_machinery, is_user_file
+from ..record.lives import THREAD_END, THREAD_START
+from . import asyncio_hooks
 from .asyncio_hooks import current_who
+from .compiled import speedups
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
     from .patching import Patcher
 
 OWN_THREAD_PREFIX = "threadline-"
-_NO_RUN = object()
 # Threads the standard library starts for its own bookkeeping (pool result handlers, executor
 # managers, queue feeders, asyncio's child watcher waiting for each subprocess on 3.11): shown in a
 # "helpers" group, not counted as the learner's threads.
@@ -41,61 +49,81 @@ def _group(thread: threading.Thread) -> str:
     return "helpers" if module in _HELPER_MODULES or type(thread).__module__ in _HELPER_MODULES else "threads"
 
 
-class _TracedRun:
-    """What a traced thread runs instead of its ``run``: notes the error it ends with. One object
-    (a closure with its cells and a list was four, each bringing the next GC pass nearer)."""
+class _ErrorNote:
+    """A traced thread's ``_invoke_excepthook`` while it runs: notes the error, then calls the
+    thread's own hook."""
 
-    __slots__ = ("run", "error")
+    __slots__ = ("hook", "error")
 
-    def __init__(self, run: Callable[[], object]) -> None:
-        self.run = run
+    def __init__(self, hook: Callable[[threading.Thread], None]) -> None:
+        self.hook = hook
         self.error: str | None = None
 
-    def __call__(self) -> None:
+    def __call__(self, thread: threading.Thread) -> None:
+        exc = sys.exc_info()[1]
         try:
-            self.run()
-        except BaseException as exc:
             self.error = f"{type(exc).__name__}: {exc}"[:200]
-            raise
+        except Exception:  # a str() that fails must not keep the thread's own hook from running
+            self.error = type(exc).__name__
+        self.hook(thread)
 
 
-def install(rec: Recorder, patcher: Patcher) -> None:
+def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
+    """Patch threading for this recorder; ``keys``: the traced tasks' (a creator is one of them)."""
     original_start = threading.Thread.start
     original_bootstrap = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
+    if speedups is not None:
+        starter = speedups.ThreadStarter(
+            original=original_start,
+            token=rec,
+            classify=_classify,
+            keys=keys,
+            current_tasks=asyncio.tasks._current_tasks,
+            running_loop=asyncio.events._get_running_loop,
+            who_of=asyncio_hooks.who_of,
+            helper_modules=frozenset(_HELPER_MODULES),
+        )
+        runner = speedups.ThreadRunner(original=original_bootstrap, token=rec, misc=rec.raw_misc)
+        patcher.set(threading.Thread, "start", starter)
+        patcher.set(threading.Thread, "_bootstrap_inner", runner)
+        return
     misc = rec.raw_misc
 
     def start(self: threading.Thread) -> None:
         try:
-            site, frame = caller_site(2)
+            frame = caller_frame(2)
             machinery = frame is not None and is_kernel_machinery(frame.f_code.co_filename)
-            if not machinery and not self.name.startswith(OWN_THREAD_PREFIX):
-                self._threadline = (rec, current_who(), site)  # type: ignore[attr-defined]
+            if not machinery and not self._name.startswith(OWN_THREAD_PREFIX):  # type: ignore[attr-defined]
+                code, line = (frame.f_code, frame.f_lineno) if frame is not None else (None, 0)
+                self._threadline = (rec, current_who(), code, line, _group(self))  # type: ignore[attr-defined]
         except Exception:  # never break Thread.start
             pass
         original_start(self)
 
     def bootstrap_inner(self: threading.Thread) -> None:
-        info = self.__dict__.pop("_threadline", None)  # the thread does not keep the recorder
+        d = self.__dict__
+        info = d.pop("_threadline", None)  # the thread does not keep the recorder
         if info is None or info[0] is not rec:
             return original_bootstrap(self)
-        _, creator, site = info
+        _, creator, code, line, group = info
         ident = threading.get_ident()
         native_id = threading.get_native_id()
-        misc.append(("thread_start", ident, native_id, self.name, perf_counter(), creator, site, _group(self)))
-        d = self.__dict__
-        own_run = d.get("run", _NO_RUN)
-        traced_run = d["run"] = _TracedRun(self.run)
+        misc.append((THREAD_START, ident, native_id, self._name, perf_counter(), creator, code, line, group))  # type: ignore[attr-defined]
+        hook = d.get("_invoke_excepthook")
+        note = d["_invoke_excepthook"] = _ErrorNote(hook) if hook is not None else None
         try:
             original_bootstrap(self)
         finally:
-            # traced_run holds the bound run, which holds the thread: left in place, that cycle kept
-            # every finished thread (its Event, Condition, locks, target) alive until a GC pass
-            if d.get("run") is traced_run:
-                if own_run is _NO_RUN:
-                    del d["run"]
-                else:
-                    d["run"] = own_run
-            misc.append(("thread_end", ident, native_id, perf_counter(), thread_time(), traced_run.error))
+            if note is not None and d.get("_invoke_excepthook") is note:
+                d["_invoke_excepthook"] = hook
+            error = note.error if note is not None else None
+            misc.append((THREAD_END, ident, native_id, perf_counter(), thread_time(), error))
 
     patcher.set(threading.Thread, "start", start)
     patcher.set(threading.Thread, "_bootstrap_inner", bootstrap_inner)
+
+
+def _classify(code: CodeType) -> int:
+    """For ThreadStarter, once per code: 2 the learner's, 1 the kernel's machinery (bits)."""
+    filename = code.co_filename
+    return 2 * is_user_file(filename) + is_kernel_machinery(filename)

@@ -20,7 +20,6 @@ from itertools import compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from ..frames import location_of_frame
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_NEVER_AWAITED
 from .columns import extend_q
 from .tasks import lane_name, lanes_of_keys
@@ -161,8 +160,7 @@ def _never_awaited(rec: Recorder, item: tuple[Any, ...]) -> None:
     _, coro_name, qualname, code, lineno, t = item
     at = rec.us(t)
     name, aliases = lane_name("", str(coro_name), str(qualname))
-    site = location_of_frame(code, lineno) if code is not None else None
-    lane = rec.add_lane(LANE_TASK, name, NEVER_AWAITED_GROUP, site=site, start_us=at)
+    lane = rec.add_lane(LANE_TASK, name, NEVER_AWAITED_GROUP, site=rec.site_index(code, lineno), start_us=at)
     if aliases:
         rec.lane_aliases[lane] = aliases
     rec.row("ends", lane, at, OUT_NEVER_AWAITED, -1, -1, -1, -1)

@@ -26,9 +26,6 @@ from ..frames import location_of_frame
 from ..schema import (
     LANE_TASK,
     LANE_THREAD,
-    SPAN_BLOCKED,
-    SPAN_RUN,
-    SPAN_SUSPENDED,
     TABLE_COLUMNS,
     TRACE_SCHEMA_VERSION,
 )
@@ -38,8 +35,8 @@ from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
 from .misc import convert_misc_record
 from .raw_buffers import raw_buffer, take_rows
-from .step_buffer import ROW_FIELDS, StepBuffer
-from .step_columns import step_columns
+from .step_buffer import StepBuffer
+from .steps import convert_steps
 from .tasks import (
     DETAILS_LIMIT,
     END_FIELDS,
@@ -47,7 +44,6 @@ from .tasks import (
     TASK_FIELDS,
     bind_lanes,
     close_tasks,
-    describe_label,
     end_tasks,
     forget_tasks,
     resolve_task_creators,
@@ -91,7 +87,7 @@ class Recorder:
         self.tables = _new_tables()
         # each table's column appends, in column order: a row is one call per value (the arrays are
         # only ever appended to, never replaced)
-        self._appends = {
+        self.appends = {
             table: tuple(cols[col].append for col in TABLE_COLUMNS[table]) for table, cols in self.tables.items()
         }
         self._sent_rows = dict.fromkeys(TABLE_COLUMNS, 0)
@@ -160,13 +156,24 @@ class Recorder:
             self.string_index[text] = index
         return index
 
+    def site_index(self, code: Any, line: int) -> int:
+        """The string index of "file.py:12 in f" for a code and line (-1 without a code), cached:
+        the code is kept so that its id stays its own while it is a key."""
+        if code is None:
+            return -1
+        key = (id(code), line)
+        hit = self.site_cache.get(key)
+        if hit is None:
+            hit = self.site_cache[key] = (code, self.string(location_of_frame(code, line)))
+        return hit[1]
+
     def known_string(self, text: str) -> int:
         """The index of a string already in the table, else -1 (adds nothing)."""
         return self.string_index.get(text, -1)
 
     def row(self, table: str, *values: float) -> int:
         """Append a row (one value per column, in TABLE_COLUMNS' order); its index."""
-        for append, value in zip(self._appends[table], values, strict=True):
+        for append, value in zip(self.appends[table], values, strict=True):
             append(value)  # type: ignore[arg-type]
         return len(self.tables[table][TABLE_COLUMNS[table][0]]) - 1
 
@@ -205,28 +212,25 @@ class Recorder:
         *,
         parent: int = -1,
         created_by: int = -1,
-        site: str | None = None,
+        site: int = -1,
         start_us: int = 0,
         os_id: int = -1,
     ) -> int:
+        """A new lane's index; ``site`` is a string index (``string``, ``site_index``), -1 for none."""
+        kind_, name_, group_, parent_, created_by_, site_, start_, os_id_ = self.appends["lanes"]
         with self.lock:
+            lane = len(self.lane_names)
             self.lane_names.append(name)
             self.lane_groups.append(group)
-            return self.row(
-                "lanes",
-                kind,
-                self.string(name),
-                self.string(group),
-                parent,
-                created_by,
-                self.string(site),
-                start_us,
-                os_id,
-            )
-
-    def add_end(self, lane: int, t_us: int, outcome: int, detail: str | None, cpu_us: int = -1) -> None:
-        with self.lock:
-            self.row("ends", lane, t_us, outcome, self.string(detail), cpu_us, -1, -1)
+            kind_(kind)
+            name_(self.string(name))
+            group_(self.string(group))
+            parent_(parent)
+            created_by_(created_by)
+            site_(site)
+            start_(start_us)
+            os_id_(os_id)
+            return lane
 
     def add_span(
         self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
@@ -287,7 +291,7 @@ class Recorder:
             for item in misc:
                 convert_misc_record(self, item)
             resolve_task_creators(self, made_by_threads)
-            self._convert_steps(rows, extras)
+            convert_steps(self, rows, extras)
             convert_acquires(self, acq)
             convert_fast(self, fast)
             self.fates.convert(self)
@@ -361,80 +365,6 @@ class Recorder:
             self.key_lanes.extend(array("q", [-1]) * missing)
             self.key_open.extend(bytes(missing))
         bind_lanes(keys, first_lane, self.key_lanes, self.key_open, open_)
-
-    def _convert_steps(self, rows: bytes, extras: list[Any]) -> None:
-        """Steps become run spans column by column (step_columns.py); only steps that await
-        something, or end a suspension, or held the loop too long, are looked at one by one."""
-        if not rows:
-            return
-        threshold_us = int(self.block_threshold_s * 1e6)
-        key_lanes = self.key_lanes
-        lanes, starts, ends, look, long = step_columns(
-            rows, key_lanes, self.lane_last_end, self.pending_suspend, threshold_us
-        )
-        q = memoryview(rows).cast("q")
-        self.event_columns(
-            "spans", len(lanes) // 8, lane=lanes, kind=SPAN_RUN, start=starts, end=ends, label=-1, lock=-1
-        )
-        # Suspensions: from the end of a step that left the task waiting to the start of its next
-        # step; written a column at a time after the loop.
-        pending = self.pending_suspend
-        label_cache = self.label_cache
-        suspended: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
-        add_lane, add_start, add_end, add_label = (column.append for column in suspended)
-        for i in look:
-            key, start, end, aux = q[i * ROW_FIELDS : (i + 1) * ROW_FIELDS].tolist()
-            lane = key_lanes[-key - 1]
-            susp = pending.pop(lane, None)
-            if susp is not None:
-                add_lane(lane)
-                add_start(susp[0])
-                add_end(start)
-                add_label(susp[1])
-            if aux >= 0:
-                waiter, code = extras[2 * aux], extras[2 * aux + 1]
-                if waiter.__class__ is str:
-                    label = self.string(waiter)
-                else:  # what describe_label would find in its cache, without the call
-                    cached = label_cache.get(id(code) if code is not None else waiter)
-                    label = cached[1] if cached is not None else describe_label(self, (waiter, code))
-                pending[lane] = (end, label)
-                if code.__class__ is int:  # suspended on a traced task: its key
-                    self.fates.awaited_task(lane, code, end, self)
-        if suspended[0]:
-            lanes_s, starts_s, ends_s, labels_s = suspended
-            self.event_columns(
-                "spans",
-                len(lanes_s),
-                lane=lanes_s,
-                kind=SPAN_SUSPENDED,
-                start=starts_s,
-                end=ends_s,
-                label=labels_s,
-                lock=-1,
-            )
-            for column, values in zip(self.fates.suspensions, (lanes_s, starts_s, ends_s), strict=True):
-                column.extend(values)
-        # Steps that held the loop too long.
-        for i in long:
-            key, start, end = q[i * ROW_FIELDS : i * ROW_FIELDS + 3].tolist()
-            location = (
-                self._blocked_location(self.t0 + start / 1e6, self.t0 + end / 1e6)
-                or self.blocked_hint.pop((key, start), None)
-                or "unknown location"
-            )
-            self.event_row("spans", key_lanes[-key - 1], SPAN_BLOCKED, start, end, self.string(location), -1)
-
-    def _blocked_location(self, a: float, b: float) -> str | None:
-        """The most frequent stack sample taken while a long step ran (where time.sleep was)."""
-        seen: dict[str, int] = {}
-        for t, _ident, code, lineno in self.stack_samples:
-            if a <= t <= b:
-                location = location_of_frame(code, lineno)
-                seen[location] = seen.get(location, 0) + 1
-        if not seen:
-            return None
-        return max(seen.items(), key=lambda kv: kv[1])[0]
 
     # ---- output --------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:

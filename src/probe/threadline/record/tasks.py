@@ -15,7 +15,6 @@ from operator import is_, is_not, itemgetter, sub
 from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
-from ..frames import location_of_frame
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED
 from .columns import extend_q
 from .outcomes import cancel_requested, task_outcome
@@ -232,9 +231,8 @@ def _lane_name_entry(rec: Recorder, key: tuple[str, Any, Any]) -> None:
 
 
 def _site_entry(rec: Recorder, code_ids: list[int], codes: list[Any], key: tuple[int, int]) -> None:
-    """A site cache entry: (the code, kept so its id stays its own; the site's string index)."""
-    code = codes[code_ids.index(key[0])]
-    rec.site_cache[key] = (code, rec.string(location_of_frame(code, key[1])) if code is not None else -1)
+    """A site cache entry (Recorder.site_index)."""
+    rec.site_index(codes[code_ids.index(key[0])], key[1])
 
 
 def py_task_names(refs: list[Any], coro_names: list[Any]) -> list[str]:
