@@ -104,12 +104,13 @@ async def cpu_heavy() -> None:
 
 # What CPython's own asyncio tests do, and the other workloads do not: many short-lived loops, each
 # with its default executor, subprocess transports, thousands of short tasks.
-SHORT_LOOPS = 100
+# 300 loops (≈ 0.7 s untraced) and 300 children (100 batches of 3, ≈ 0.3 s): with 100 loops
+# (0.25 s) and 90 children (0.09 s), scheduling stalls of ~20 ms on the shared 2-core machine moved a
+# 5-run median by ±0.1 (short_loops 1.10–1.22, subprocesses 0.89–1.20 for the same code), against
+# targets 0.1 away; each loop and child costs the same however many there are
+SHORT_LOOPS = 300
 SHORT_TASKS = 20_000
-# 90 children, 3 at a time: with 30 (≈ 30 ms untraced) the elapsed ratio of 7 interleaved runs swung
-# from 0.66 to 1.47 between runs on the shared 2-core machine (scheduling stalls of ~20 ms against a
-# 3 ms target margin); with 90 (0.15-0.25 s) from 0.84 to 1.26, the CPU-time ratio alike for both
-SUBPROCESSES = 90
+SUBPROCESSES = 300
 
 
 def _square(i: int) -> int:
