@@ -256,6 +256,49 @@ def test_step_buffers_step_columns_and_pack_q_agree_with_their_python_twins():
 
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_suspensions_agree_with_their_python_twin():
+    from struct import pack
+
+    from threadline.record.steps import py_suspensions
+
+    # lanes 4 (key -1) and 7 (key -2); lane 4 had a suspension pending from an earlier batch; key -2
+    # waits on a lock (a label text already in the strings), then on an int future (a code the cache
+    # knows), then on a Future whose label is not worked out yet, then on task -1 (by its key)
+    rows = pack("24q", -1, 10, 20, -1, -2, 21, 30, 0, -2, 41, 50, 1, -1, 51, 60, -1, -2, 61, 70, 2, -2, 71, 80, 3)
+    code = compile("pass", "<x>", "exec")
+    extras = ["asyncio.Lock lock", None, int, code, asyncio.Future, None, None, -1]
+    key_lanes = array("q", [4, 7])
+    results = []
+    for implementation in (speedups.suspensions, py_suspensions):
+        pending = {4: (5, 11)}
+        described = []
+
+        def describe(waiter, code_, described=described):
+            described.append((waiter, code_))
+            return 99
+
+        out = implementation(
+            rows,
+            [0, 1, 2, 3, 4, 5],
+            key_lanes,
+            pending,
+            extras,
+            {id(code): (code, 12)},
+            {"asyncio.Lock lock": 13},
+            describe,
+        )
+        results.append((out, pending, described))
+    assert results[0] == results[1]
+    (lanes, starts, ends, labels, awaited), pending, described = results[0]
+    assert (lanes, starts, ends, labels) == ([4, 7, 7, 7], [5, 30, 50, 70], [10, 41, 61, 71], [11, 13, 12, 99])
+    assert awaited == [7, -1, 80]
+    assert pending == {7: (80, 99)}
+    assert described == [(asyncio.Future, None), (None, -1)]
+    with pytest.raises(ValueError, match="no lane"):
+        speedups.suspensions(rows, [0], array("q", [-1]), {}, extras, {}, {}, describe)
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
 def test_task_names_agree_with_their_python_twin():
     from threadline.record.tasks import py_task_names
 

@@ -1979,6 +1979,105 @@ static int item_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, cons
     return 0;
 }
 
+/* Appends each value to its list; -1 on error. */
+static int append_all(PyObject *const *lists, PyObject *const *values, int n) {
+    for (int i = 0; i < n; i++)
+        if (PyList_Append(lists[i], values[i]) < 0) return -1;
+    return 0;
+}
+
+/* The label of what a step's task waits on: a label text's string index (``strings``), or the
+ * cached label of its code (by id) or, without a code, of its future's class; ``describe(waiter,
+ * code)`` for what neither knows yet. A new reference. */
+static PyObject *waiter_label(PyObject *waiter, PyObject *code, PyObject *label_cache, PyObject *strings,
+                              PyObject *describe) {
+    PyObject *label = NULL;
+    if (PyUnicode_CheckExact(waiter)) {
+        label = Py_XNewRef(PyDict_GetItemWithError(strings, waiter));
+    } else {
+        PyObject *key = code != Py_None ? PyLong_FromVoidPtr(code) : Py_NewRef(waiter);
+        PyObject *cached = key ? PyDict_GetItemWithError(label_cache, key) : NULL; /* borrowed */
+        if (cached != NULL && PyTuple_Check(cached) && PyTuple_GET_SIZE(cached) == 2)
+            label = Py_NewRef(PyTuple_GET_ITEM(cached, 1));
+        Py_XDECREF(key);
+    }
+    if (label == NULL && !PyErr_Occurred()) label = PyObject_CallFunctionObjArgs(describe, waiter, code, NULL);
+    return label;
+}
+
+/* The suspensions a batch of steps ends and begins (record/steps.py ``py_suspensions``, its twin):
+ * for each step of ``look``, the suspension its lane had pending ends at its start; a step that
+ * awaits something leaves its lane suspended from its end. */
+static PyObject *suspensions(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 8 || !PyBytes_Check(args[0]) || !PyList_Check(args[1]) || !PyDict_Check(args[3]) ||
+        !PyList_Check(args[4]) || !PyDict_Check(args[5]) || !PyDict_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "suspensions(rows: bytes, look: list, key_lanes: array('q'), pending: dict, "
+                                         "extras: list, label_cache: dict, strings: dict, describe)");
+        return NULL;
+    }
+    PyObject *look = args[1], *pending = args[3], *extras = args[4], *label_cache = args[5], *strings = args[6],
+             *describe = args[7];
+    Py_buffer key_lanes;
+    if (item_buffer(args[2], &key_lanes, 8, "suspensions: key_lanes") < 0) return NULL;
+    const long long *lane_of_key = key_lanes.buf;
+    Py_ssize_t known = key_lanes.len / 8;
+    const long long *rows = (const long long *)PyBytes_AS_STRING(args[0]);
+    Py_ssize_t total = PyBytes_GET_SIZE(args[0]) / 32;
+    PyObject *cols[4] = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0)}; /* lane, start, end, label */
+    PyObject *awaited = PyList_New(0), *result = NULL;
+    if (!cols[0] || !cols[1] || !cols[2] || !cols[3] || !awaited) goto done;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(look); k++) {
+        Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(look, k));
+        if (i == -1 && PyErr_Occurred()) goto done;
+        const long long *row = rows + i * 4;
+        long long at = i >= 0 && i < total ? -row[0] - 1 : -1;
+        long long aux = row[3];
+        if (at < 0 || at >= known || lane_of_key[at] < 0 || 2 * aux + 1 >= PyList_GET_SIZE(extras)) {
+            PyErr_SetString(PyExc_ValueError, "suspensions: a step to look at has no lane or no extras");
+            goto done;
+        }
+        PyObject *lane = PyLong_FromLongLong(lane_of_key[at]);
+        if (lane == NULL) goto done;
+        PyObject *ended = Py_XNewRef(PyDict_GetItemWithError(pending, lane));
+        int rc = 0;
+        if (ended != NULL) {
+            PyObject *start = PyLong_FromLongLong(row[1]);
+            rc = PyDict_DelItem(pending, lane);
+            if (rc == 0 && (start == NULL || !PyTuple_Check(ended) || PyTuple_GET_SIZE(ended) != 2)) rc = -1;
+            PyObject *values[4] = {lane, rc == 0 ? PyTuple_GET_ITEM(ended, 0) : NULL, start,
+                                   rc == 0 ? PyTuple_GET_ITEM(ended, 1) : NULL};
+            if (rc == 0) rc = append_all(cols, values, 4);
+            Py_XDECREF(start);
+            Py_DECREF(ended);
+        } else if (PyErr_Occurred()) {
+            rc = -1;
+        }
+        if (rc == 0 && aux >= 0) {
+            PyObject *waiter = PyList_GET_ITEM(extras, 2 * aux), *code = PyList_GET_ITEM(extras, 2 * aux + 1);
+            PyObject *label = waiter_label(waiter, code, label_cache, strings, describe);
+            PyObject *end = label ? PyLong_FromLongLong(row[2]) : NULL;
+            PyObject *suspended = end ? PyTuple_Pack(2, end, label) : NULL;
+            rc = suspended ? PyDict_SetItem(pending, lane, suspended) : -1;
+            if (rc == 0 && PyLong_CheckExact(code)) { /* suspended on a traced task: its key */
+                PyObject *values[3] = {lane, code, end};
+                PyObject *lists[3] = {awaited, awaited, awaited};
+                rc = append_all(lists, values, 3);
+            }
+            Py_XDECREF(suspended);
+            Py_XDECREF(end);
+            Py_XDECREF(label);
+        }
+        Py_DECREF(lane);
+        if (rc < 0) goto done;
+    }
+    result = PyTuple_Pack(5, cols[0], cols[1], cols[2], cols[3], awaited);
+done:
+    PyBuffer_Release(&key_lanes);
+    for (int c = 0; c < 4; c++) Py_XDECREF(cols[c]);
+    Py_XDECREF(awaited);
+    return result;
+}
+
 /* The index of a traced task's key k (-1, -2, ...) in arrays by key, -k - 1; -1 for anything else
  * (a thread's ident, None, a key not yet bound). */
 static Py_ssize_t key_index(PyObject *key, Py_ssize_t known) {
@@ -2226,6 +2325,7 @@ static PyMethodDef speedups_functions[] = {
     {"take_rows", (PyCFunction)(void (*)(void))take_rows, METH_FASTCALL, "the whole rows of a raw buffer, taken out"},
     {"task_names", (PyCFunction)(void (*)(void))task_names, METH_FASTCALL, "the names of the tasks behind weak references"},
     {"step_columns", (PyCFunction)(void (*)(void))step_columns, METH_FASTCALL, "the run spans of a batch of raw steps"},
+    {"suspensions", (PyCFunction)(void (*)(void))suspensions, METH_FASTCALL, "the suspensions a batch of steps ends and begins"},
     {"lanes_of_keys", (PyCFunction)(void (*)(void))lanes_of_keys, METH_FASTCALL, "the lanes of traced tasks' keys"},
     {"bind_lanes", (PyCFunction)(void (*)(void))bind_lanes, METH_FASTCALL, "lanes for task keys, one after another"},
     {"close_lanes", (PyCFunction)(void (*)(void))close_lanes, METH_FASTCALL, "the open lanes of task keys, closed now"},

@@ -4,8 +4,12 @@ a step that held the loop too long, placed by the stack samples taken meanwhile.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ..capture.compiled import speedups
 from ..frames import location_of_frame
 from ..schema import SPAN_BLOCKED, SPAN_RUN, SPAN_SUSPENDED
 from .step_buffer import ROW_FIELDS
@@ -28,33 +32,14 @@ def convert_steps(rec: Recorder, rows: bytes, extras: list[Any]) -> None:
     )
     q = memoryview(rows).cast("q")
     rec.event_columns("spans", len(lanes) // 8, lane=lanes, kind=SPAN_RUN, start=starts, end=ends, label=-1, lock=-1)
-    # Suspensions: from the end of a step that left the task waiting to the start of its next
-    # step; written a column at a time after the loop.
-    pending = rec.pending_suspend
-    label_cache = rec.label_cache
-    suspended: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
-    add_lane, add_start, add_end, add_label = (column.append for column in suspended)
-    for i in look:
-        key, start, end, aux = q[i * ROW_FIELDS : (i + 1) * ROW_FIELDS].tolist()
-        lane = key_lanes[-key - 1]
-        susp = pending.pop(lane, None)
-        if susp is not None:
-            add_lane(lane)
-            add_start(susp[0])
-            add_end(start)
-            add_label(susp[1])
-        if aux >= 0:
-            waiter, code = extras[2 * aux], extras[2 * aux + 1]
-            if waiter.__class__ is str:
-                label = rec.string(waiter)
-            else:  # what describe_label would find in its cache, without the call
-                cached = label_cache.get(id(code) if code is not None else waiter)
-                label = cached[1] if cached is not None else describe_label(rec, (waiter, code))
-            pending[lane] = (end, label)
-            if code.__class__ is int:  # suspended on a traced task: its key
-                rec.fates.awaited_task(lane, code, end, rec)
+    # Suspensions: from the end of a step that left the task waiting to the start of its next step.
+    suspended = suspensions(
+        rows, look, key_lanes, rec.pending_suspend, extras, rec.label_cache, rec.string_index, partial(describe, rec)
+    )
+    for lane, key, end in zip(*[iter(suspended[4])] * 3, strict=True):
+        rec.fates.awaited_task(lane, key, end, rec)
     if suspended[0]:
-        lanes_s, starts_s, ends_s, labels_s = suspended
+        lanes_s, starts_s, ends_s, labels_s, _ = suspended
         rec.event_columns(
             "spans",
             len(lanes_s),
@@ -76,6 +61,57 @@ def convert_steps(rec: Recorder, rows: bytes, extras: list[Any]) -> None:
             or "unknown location"
         )
         rec.event_row("spans", key_lanes[-key - 1], SPAN_BLOCKED, start, end, rec.string(location), -1)
+
+
+def describe(rec: Recorder, waiter: Any, code: Any) -> int:
+    """The label of what a step's task waits on, for py_suspensions and the C twin's cache misses."""
+    return describe_label(rec, waiter if waiter.__class__ is str else (waiter, code))
+
+
+def py_suspensions(
+    rows: bytes,
+    look: list[int],
+    key_lanes: array,
+    pending: dict[int, tuple[int, int]],
+    extras: list[Any],
+    label_cache: dict[Any, tuple[Any, int]],
+    strings: dict[str, int],
+    describe: Callable[[Any, Any], int],
+) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+    """(lanes, starts, ends, labels) of the suspensions that the steps at ``look`` (indices of
+    rows) end, and [lane, task key, end, ...] of those that begin awaiting a traced task. For each
+    step the suspension its lane had pending ends at its start; a step that awaits something (aux
+    >= 0) leaves its lane suspended from its end, on the waiter's label: a text's string index, or
+    the cached label of its code (by id; without one, of its future's class), else ``describe``'s."""
+    q = memoryview(rows).cast("q")
+    ended: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+    add_lane, add_start, add_end, add_label = (column.append for column in ended)
+    awaited: list[int] = []
+    for i in look:
+        key, start, end, aux = q[i * ROW_FIELDS : (i + 1) * ROW_FIELDS].tolist()
+        lane = key_lanes[-key - 1]
+        susp = pending.pop(lane, None)
+        if susp is not None:
+            add_lane(lane)
+            add_start(susp[0])
+            add_end(start)
+            add_label(susp[1])
+        if aux >= 0:
+            waiter, code = extras[2 * aux], extras[2 * aux + 1]
+            if waiter.__class__ is str:
+                label = strings.get(waiter)
+            else:
+                cached = label_cache.get(id(code) if code is not None else waiter)
+                label = cached[1] if cached is not None else None
+            pending[lane] = (end, label if label is not None else describe(waiter, code))
+            if code.__class__ is int:  # suspended on a traced task: its key
+                awaited += (lane, code, end)
+    return (*ended, awaited)
+
+
+suspensions: Callable[..., tuple[list[int], list[int], list[int], list[int], list[int]]] = (
+    speedups.suspensions if speedups is not None else py_suspensions
+)
 
 
 def _blocked_location(rec: Recorder, a: float, b: float) -> str | None:
