@@ -63,6 +63,13 @@ static PyObject *s_callback, *s_self, *s_context, *s_args, *s_run, *s_fut_waiter
     *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name, *s_cancelled, *s_cancel_message,
     *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix, *s_cancelling;
 
+/* Appends each value to its list; -1 on error. */
+static int append_all(PyObject *const *lists, PyObject *const *values, int n) {
+    for (int i = 0; i < n; i++)
+        if (PyList_Append(lists[i], values[i]) < 0) return -1;
+    return 0;
+}
+
 /* An attribute that is a data descriptor of the object's type (a slot, a getset), for the last two
  * types seen: what PyObject_GetAttr returns for a type with the generic getattr (a data descriptor
  * comes before the instance's dict), without looking the name up through the type's MRO on every
@@ -1375,7 +1382,7 @@ HOOK_TYPE(taskcreator, TaskCreator, "BaseEventLoop.create_task, recording who cr
  * a program that makes an event loop per test starts its default executor's workers with each. */
 
 static PyObject *s_name_attr, *s_target, *s_module, *s_threadline, *s_invoke_excepthook, *s_own_prefix,
-    *s_thread_start, *s_thread_end, *s_helpers, *s_threads;
+    *s_helpers, *s_threads;
 
 typedef struct {
     PyObject_HEAD
@@ -1553,35 +1560,29 @@ static PyObject *errornote_call(ErrorNote *self, PyObject *args, PyObject *kwds)
     return PyObject_Call(self->hook, args, kwds);
 }
 
-static int errornote_traverse(ErrorNote *self, visitproc visit, void *arg) {
-    Py_VISIT(self->hook);
-    return 0;
+/* not a GC type: it holds the thread's own hook (a closure over the standard library's excepthooks)
+ * and a text, and nothing that leads back to it */
+static void errornote_dealloc(ErrorNote *self) {
+    Py_XDECREF(self->hook);
+    Py_XDECREF(self->error);
+    PyObject_Free(self);
 }
-
-static int errornote_clear(ErrorNote *self) {
-    Py_CLEAR(self->hook);
-    Py_CLEAR(self->error);
-    return 0;
-}
-
-GC_DEALLOC(errornote, ErrorNote)
 
 static PyTypeObject ErrorNoteType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.ErrorNote",
     .tp_doc = "a traced thread's _invoke_excepthook, noting the error it ends with",
     .tp_basicsize = sizeof(ErrorNote),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_call = (ternaryfunc)errornote_call,
     .tp_dealloc = (destructor)errornote_dealloc,
-    .tp_traverse = (traverseproc)errornote_traverse,
-    .tp_clear = (inquiry)errornote_clear,
 };
 
 typedef struct {
     PyObject_HEAD
     PyObject *original; /* Thread._bootstrap_inner */
     PyObject *token;    /* the recorder: only a thread its own starter noted is recorded */
-    PyObject *misc;     /* Recorder.raw_misc */
+    PyObject *starts;   /* Recorder.raw_thread_starts: THREAD_START_FIELDS values a thread (record/lives.py) */
+    PyObject *ends;     /* Recorder.raw_thread_ends: THREAD_END_FIELDS values a thread */
     vectorcallfunc vectorcall;
 } ThreadRunner;
 
@@ -1591,8 +1592,8 @@ static double thread_cpu_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Records the thread's start ("thread_start", ident, native id, name, t, creator, code, line,
- * group), runs it, and records its end ("thread_end", ident, native id, t, CPU s, error). */
+/* Records the thread's start (ident, native id, name, t, creator, code, line, group), runs it, and
+ * records its end (ident, native id, t, CPU s, error), flat: no tuple a thread for the GC to count. */
 static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *args, size_t nargsf,
                                          PyObject *kwnames) {
     if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) return PyObject_Vectorcall(self->original, args, nargsf, kwnames);
@@ -1612,23 +1613,23 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
     PyObject *native_id = PyLong_FromUnsignedLong(PyThread_get_thread_native_id());
     PyObject *name = PyDict_GetItemWithError(dict, s_name_attr); /* borrowed */
     PyObject *t = PyFloat_FromDouble(now_s());
-    PyObject *start = ident && native_id && t && !PyErr_Occurred()
-                          ? PyTuple_Pack(9, s_thread_start, ident, native_id, name ? name : Py_None, t,
-                                         PyTuple_GET_ITEM(info, 1), PyTuple_GET_ITEM(info, 2),
-                                         PyTuple_GET_ITEM(info, 3), PyTuple_GET_ITEM(info, 4))
-                          : NULL;
+    int recording = ident && native_id && t && !PyErr_Occurred();
+    if (recording) {
+        PyObject *values[8] = {ident, native_id, name ? name : Py_None, t, PyTuple_GET_ITEM(info, 1),
+                               PyTuple_GET_ITEM(info, 2), PyTuple_GET_ITEM(info, 3), PyTuple_GET_ITEM(info, 4)};
+        PyObject *lists[8] = {self->starts, self->starts, self->starts, self->starts,
+                              self->starts, self->starts, self->starts, self->starts};
+        recording = append_all(lists, values, 8) == 0; /* no Python code runs between: a whole row */
+    }
     Py_XDECREF(t);
     Py_DECREF(info);
-    int recording = start != NULL && PyList_Append(self->misc, start) == 0;
-    Py_XDECREF(start);
     ErrorNote *note = NULL;
     PyObject *hook = recording ? Py_XNewRef(PyDict_GetItemWithError(dict, s_invoke_excepthook)) : NULL;
     if (hook != NULL) {
-        note = PyObject_GC_New(ErrorNote, &ErrorNoteType);
+        note = PyObject_New(ErrorNote, &ErrorNoteType);
         if (note != NULL) {
             note->hook = Py_NewRef(hook);
             note->error = Py_NewRef(Py_None);
-            PyObject_GC_Track(note);
             if (PyDict_SetItem(dict, s_invoke_excepthook, (PyObject *)note) < 0) Py_CLEAR(note);
         }
     }
@@ -1641,11 +1642,9 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
             PyDict_SetItem(dict, s_invoke_excepthook, hook);
         PyObject *end_t = PyFloat_FromDouble(now_s());
         PyObject *cpu = PyFloat_FromDouble(thread_cpu_s());
-        PyObject *end = end_t && cpu ? PyTuple_Pack(6, s_thread_end, ident, native_id, end_t, cpu,
-                                                    note ? note->error : Py_None)
-                                     : NULL;
-        if (end == NULL || PyList_Append(self->misc, end) < 0) PyErr_Clear();
-        Py_XDECREF(end);
+        PyObject *values[5] = {ident, native_id, end_t, cpu, note ? note->error : Py_None};
+        PyObject *lists[5] = {self->ends, self->ends, self->ends, self->ends, self->ends};
+        if (end_t == NULL || cpu == NULL || append_all(lists, values, 5) < 0) PyErr_Clear();
         Py_XDECREF(end_t);
         Py_XDECREF(cpu);
         if (PyErr_Occurred()) PyErr_Clear();
@@ -1660,14 +1659,17 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
 }
 
 static PyObject *threadrunner_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"original", "token", "misc", NULL};
-    PyObject *original, *token, *misc;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!", kwlist, &original, &token, &PyList_Type, &misc)) return NULL;
+    static char *kwlist[] = {"original", "token", "starts", "ends", NULL};
+    PyObject *original, *token, *starts, *ends;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!", kwlist, &original, &token, &PyList_Type, &starts,
+                                     &PyList_Type, &ends))
+        return NULL;
     ThreadRunner *self = (ThreadRunner *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->original = Py_NewRef(original);
     self->token = Py_NewRef(token);
-    self->misc = Py_NewRef(misc);
+    self->starts = Py_NewRef(starts);
+    self->ends = Py_NewRef(ends);
     self->vectorcall = (vectorcallfunc)threadrunner_vectorcall;
     return (PyObject *)self;
 }
@@ -1675,14 +1677,16 @@ static PyObject *threadrunner_new(PyTypeObject *type, PyObject *args, PyObject *
 static int threadrunner_traverse(ThreadRunner *self, visitproc visit, void *arg) {
     Py_VISIT(self->original);
     Py_VISIT(self->token);
-    Py_VISIT(self->misc);
+    Py_VISIT(self->starts);
+    Py_VISIT(self->ends);
     return 0;
 }
 
 static int threadrunner_clear(ThreadRunner *self) {
     Py_CLEAR(self->original);
     Py_CLEAR(self->token);
-    Py_CLEAR(self->misc);
+    Py_CLEAR(self->starts);
+    Py_CLEAR(self->ends);
     return 0;
 }
 
@@ -1976,13 +1980,6 @@ static int item_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, cons
         PyErr_Format(PyExc_TypeError, "%s must be %s", what, itemsize == 8 ? "an array('q')" : "a bytearray");
         return -1;
     }
-    return 0;
-}
-
-/* Appends each value to its list; -1 on error. */
-static int append_all(PyObject *const *lists, PyObject *const *values, int n) {
-    for (int i = 0; i < n; i++)
-        if (PyList_Append(lists[i], values[i]) < 0) return -1;
     return 0;
 }
 
@@ -2352,7 +2349,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_source_traceback, "_source_traceback"}, {&s_name, "__name__"}, {&s_qualname, "__qualname__"},
                  {&s_loop, "loop"}, {&s_kw_name, "name"}, {&s_kw_context, "context"}, {&s_task, "task"}, {&s_name_attr, "_name"}, {&s_target, "_target"}, {&s_module, "__module__"},
                  {&s_threadline, "_threadline"}, {&s_invoke_excepthook, "_invoke_excepthook"},
-                 {&s_own_prefix, "threadline-"}, {&s_thread_start, "thread_start"}, {&s_thread_end, "thread_end"},
+                 {&s_own_prefix, "threadline-"}, 
                  {&s_helpers, "helpers"}, {&s_threads, "threads"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);

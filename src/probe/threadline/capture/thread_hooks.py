@@ -20,7 +20,6 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from ..frames import caller_frame, is_kernel_machinery, is_user_file
-from ..record.lives import THREAD_END, THREAD_START
 from . import asyncio_hooks
 from .asyncio_hooks import current_who
 from .compiled import speedups
@@ -83,11 +82,13 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
             who_of=asyncio_hooks.who_of,
             helper_modules=frozenset(_HELPER_MODULES),
         )
-        runner = speedups.ThreadRunner(original=original_bootstrap, token=rec, misc=rec.raw_misc)
+        runner = speedups.ThreadRunner(
+            original=original_bootstrap, token=rec, starts=rec.raw_thread_starts, ends=rec.raw_thread_ends
+        )
         patcher.set(threading.Thread, "start", starter)
         patcher.set(threading.Thread, "_bootstrap_inner", runner)
         return
-    misc = rec.raw_misc
+    starts, ends = rec.raw_thread_starts, rec.raw_thread_ends
 
     def start(self: threading.Thread) -> None:
         try:
@@ -108,7 +109,7 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
         _, creator, code, line, group = info
         ident = threading.get_ident()
         native_id = threading.get_native_id()
-        misc.append((THREAD_START, ident, native_id, self._name, perf_counter(), creator, code, line, group))  # type: ignore[attr-defined]
+        starts.extend((ident, native_id, self._name, perf_counter(), creator, code, line, group))  # type: ignore[attr-defined]
         hook = d.get("_invoke_excepthook")
         note = d["_invoke_excepthook"] = _ErrorNote(hook) if hook is not None else None
         try:
@@ -117,7 +118,7 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
             if note is not None and d.get("_invoke_excepthook") is note:
                 d["_invoke_excepthook"] = hook
             error = note.error if note is not None else None
-            misc.append((THREAD_END, ident, native_id, perf_counter(), thread_time(), error))
+            ends.extend((ident, native_id, perf_counter(), thread_time(), error))
 
     patcher.set(threading.Thread, "start", start)
     patcher.set(threading.Thread, "_bootstrap_inner", bootstrap_inner)

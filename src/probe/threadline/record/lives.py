@@ -1,9 +1,9 @@
 """Threads' and processes' raw records into rows: a lane when one starts; when it ends, its end
 and its life as one run span.
 
-Threads are the most numerous of the rare records (capture/thread_hooks.py): a program that makes
-an event loop per test starts its default executor's workers with each, a few hundred a second.
-So these rows are appended a column at a time, not through ``Recorder.row``'s generic loop.
+Threads come by the hundred a second in a program that makes an event loop per test (each starts
+its default executor's workers): their records are flat values (capture/thread_hooks.py), and
+their rows are appended a column at a time, not through ``Recorder.row``'s generic loop.
 """
 
 from __future__ import annotations
@@ -15,28 +15,30 @@ from ..schema import LANE_PROCESS, LANE_THREAD, OUT_ERROR, OUT_OK, SPAN_RUN
 if TYPE_CHECKING:
     from .recorder import Recorder
 
-# ("thread_start", ident, native id, name, t, creator, code, line, group): the site is the code
-# and line the thread was started from (None and 0 when unknown), worked out here once per line
-THREAD_START = "thread_start"
-# ("thread_end", ident, native id, t, CPU seconds, error text or None)
-THREAD_END = "thread_end"
+# Recorder.raw_thread_starts, flat: ident, native id, name, t, creator, code, line, group; the site
+# is the code and line the thread was started from (None and 0 when unknown), worked out here
+THREAD_START_FIELDS = 8
+# Recorder.raw_thread_ends, flat: ident, native id, t, CPU seconds, error text or None
+THREAD_END_FIELDS = 5
 
 
-def convert_thread_start(rec: Recorder, item: tuple[Any, ...]) -> None:
-    _, ident, native_id, name, t, creator, code, line, group = item
-    start = rec.us(t)
-    site = rec.site_index(code, line)
-    lane = rec.created_lane(LANE_THREAD, name, group, creator, site=site, start_us=start, os_id=native_id)
-    rec.register_thread_lane(ident, start, lane)
-    rec.live_thread_lanes[native_id] = lane
+def convert_thread_starts(rec: Recorder, values: list[Any]) -> None:
+    it = iter(values)
+    for ident, native_id, name, t, creator, code, line, group in zip(*[it] * THREAD_START_FIELDS, strict=True):
+        start = rec.us(t)
+        site = rec.site_index(code, line)
+        lane = rec.created_lane(LANE_THREAD, name, group, creator, site=site, start_us=start, os_id=native_id)
+        rec.register_thread_lane(ident, start, lane)
+        rec.live_thread_lanes[native_id] = lane
 
 
-def convert_thread_end(rec: Recorder, item: tuple[Any, ...]) -> None:
-    _, ident, native_id, t, cpu_s, error = item
-    end = rec.us(t)
-    lane = rec.lane_of_ident(ident, end)
-    rec.live_thread_lanes.pop(native_id, None)
-    end_life(rec, lane, end, OUT_ERROR if error else OUT_OK, rec.string(error), int(cpu_s * 1e6))
+def convert_thread_ends(rec: Recorder, values: list[Any]) -> None:
+    it = iter(values)
+    for ident, native_id, t, cpu_s, error in zip(*[it] * THREAD_END_FIELDS, strict=True):
+        end = rec.us(t)
+        lane = rec.lane_of_ident(ident, end)
+        rec.live_thread_lanes.pop(native_id, None)
+        end_life(rec, lane, end, OUT_ERROR if error else OUT_OK, rec.string(error), int(cpu_s * 1e6))
 
 
 def convert_process_start(rec: Recorder, item: tuple[Any, ...]) -> None:

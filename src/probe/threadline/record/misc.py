@@ -1,5 +1,5 @@
-"""The rare raw records (``Recorder.raw_misc``: threads, processes, locks, spans from hooks, fates'
-notes) into rows, one record at a time: there are few, unlike steps and tasks.
+"""The rare raw records (``Recorder.raw_misc``: processes, locks, spans from hooks, fates' notes)
+into rows, one record at a time: there are few, unlike steps, tasks and threads.
 
 Called by ``Recorder.convert`` and ``Recorder.convert_misc`` under the recorder's lock.
 """
@@ -10,28 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..schema import LANE_PROCESS, SPAN_RUN
 from .fates import Fates
-from .lives import (
-    THREAD_END,
-    THREAD_START,
-    convert_process_end,
-    convert_process_start,
-    convert_thread_end,
-    convert_thread_start,
-)
+from .lives import convert_process_end, convert_process_start
 
 if TYPE_CHECKING:
     from .recorder import Recorder
 
 
 def convert_misc_record(rec: Recorder, item: tuple[Any, ...]) -> None:
-    """One rare record into rows (and lanes): a thread, process or lock, a cancellation or await
+    """One rare record into rows (and lanes): a process or lock, a cancellation or await
     note (fates.py), a hint for a blocking step, a span from a hook."""
     kind = item[0]
-    if kind == THREAD_START:
-        convert_thread_start(rec, item)
-    elif kind == THREAD_END:
-        convert_thread_end(rec, item)
-    elif kind == "lock":
+    if kind == "lock":
         _, index, name, lock_kind, site = item
         while len(rec.tables["locks"]["name"]) < index:  # a registration still in flight
             rec.row("locks", rec.string(f"lock {len(rec.tables['locks']['name'])}"), rec.string("unknown"), -1)

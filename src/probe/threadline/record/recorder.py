@@ -33,6 +33,7 @@ from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .columns import extend_q
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
+from .lives import THREAD_END_FIELDS, THREAD_START_FIELDS, convert_thread_ends, convert_thread_starts
 from .misc import convert_misc_record
 from .raw_buffers import raw_buffer, take_rows
 from .step_buffer import StepBuffer
@@ -105,6 +106,10 @@ class Recorder:
         self.t0_ns = round(self.t0 * 1e9)
         # Raw, rare: tuples ("kind", ...) for threads, processes, locks, spans from hooks.
         self.raw_misc: list[tuple[Any, ...]] = []
+        # Threads' starts and ends, flat (see THREAD_*_FIELDS in lives.py): hundreds a second in a
+        # program that makes a loop per test, whose tuples made the GC's young passes come twice as often.
+        self.raw_thread_starts: list[Any] = raw_buffer()
+        self.raw_thread_ends: list[Any] = raw_buffer()
         self.lock_ids = count()
         self.lock_registry_lock = threading.Lock()
         # The weak references to the traced tasks alive (set by capture/asyncio_hooks.py).
@@ -281,6 +286,8 @@ class Recorder:
                     fast.append((lock, log[:n]))
                     del log[:n]
             rows, extras = self.raw_steps.take()
+            thread_ends = take_rows(self.raw_thread_ends, THREAD_END_FIELDS)
+            thread_starts = take_rows(self.raw_thread_starts, THREAD_START_FIELDS)
             misc = take_rows(self.raw_misc, 1)
             tasks = take_rows(self.raw_tasks, TASK_FIELDS)
 
@@ -288,8 +295,7 @@ class Recorder:
             # its creator; a task made by a thread of this batch gets its creator after misc.
             made_by_threads = resolve_task_rows(self, tasks)
             self.bind_creators()
-            for item in misc:
-                convert_misc_record(self, item)
+            self._convert_rare(thread_starts, misc, thread_ends)
             resolve_task_creators(self, made_by_threads)
             convert_steps(self, rows, extras)
             convert_acquires(self, acq)
@@ -307,8 +313,17 @@ class Recorder:
         without converting the hot buffers. Safe to run early: it only creates lanes and rows (a
         creator whose task lane is not made yet is bound by the next convert, see created_lane)."""
         with self.lock:
-            for item in take_rows(self.raw_misc, 1):
-                convert_misc_record(self, item)
+            thread_ends = take_rows(self.raw_thread_ends, THREAD_END_FIELDS)
+            thread_starts = take_rows(self.raw_thread_starts, THREAD_START_FIELDS)
+            self._convert_rare(thread_starts, take_rows(self.raw_misc, 1), thread_ends)
+
+    def _convert_rare(self, thread_starts: list[Any], misc: list[tuple[Any, ...]], thread_ends: list[Any]) -> None:
+        """Threads' starts first (a record in misc may name a thread as its maker), their ends last
+        (taken before the starts: an end is appended after its start)."""
+        convert_thread_starts(self, thread_starts)
+        for item in misc:
+            convert_misc_record(self, item)
+        convert_thread_ends(self, thread_ends)
 
     def created_lane(self, kind: int, name: str, group: str, creator: int | str | None, **lane: Any) -> int:
         """A thread's or process's lane, made by `creator` (a thread ident, a task's key or name).
