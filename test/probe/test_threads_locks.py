@@ -95,6 +95,25 @@ def test_a_threads_error_is_noted_and_its_own_excepthook_still_runs(monkeypatch)
         assert s(trace, trace["lanes"]["site"][lane]) == site
 
 
+def test_threads_that_reuse_one_ident_each_get_their_own_end_when_converted_in_one_batch():
+    # The OS reuses a finished thread's ident (an executor per loop: hundreds a second); a batch
+    # converts every start before any end, so an end finds its lane by time in the ident's history.
+    from threadline.record.recorder import Recorder
+
+    rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
+    t0, ident = rec.t0, 12345
+    for i in range(300):  # thread i runs from t0 + i ms to t0 + i ms + 0.5 ms, on one ident
+        rec.raw_thread_starts.extend((ident, 100 + i, f"worker-{i}", t0 + i / 1000, None, None, 0, "threads"))
+        rec.raw_thread_ends.extend((ident, 100 + i, t0 + (i + 0.5) / 1000, 0.0, "boom" if i == 7 else None))
+    rec.convert()
+    lanes, ends = rec.tables["lanes"], rec.tables["ends"]
+    names = [rec.strings[lanes["name"][lane]] for lane in ends["lane"]]
+    assert names == [f"worker-{i}" for i in range(300)]
+    assert [lanes["os_id"][lane] for lane in ends["lane"]] == list(range(100, 400))
+    assert [rec.strings[d] for d in ends["detail"] if d >= 0] == ["boom"]
+    assert rec.live_thread_lanes == {}
+
+
 def test_thread_core_samples_are_recorded():
     def spin():
         end = time.perf_counter() + 0.5

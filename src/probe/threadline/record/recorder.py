@@ -17,8 +17,10 @@ import threading
 import time
 import uuid
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable
 from itertools import count
+from operator import itemgetter
 from time import perf_counter
 from typing import Any
 
@@ -258,11 +260,9 @@ class Recorder:
     def lane_of_ident(self, ident: int, t_us: int) -> int:
         history = self.thread_lanes.get(ident)
         if history:
-            # the last lane started by then: idents are reused, one history grows with every thread
-            for start, lane in reversed(history):
-                if start <= t_us:
-                    return lane
-            return history[0][1]
+            # the last lane started by then: idents are reused, so one history grows with every
+            # thread, in the order of their starts
+            return history[max(0, bisect_right(history, t_us, key=itemgetter(0)) - 1)][1]
         # A thread that existed before tracing (or was not started through threading.Thread).
         name = self.thread_name_of(ident) or f"thread {ident}"
         lane = self.add_lane(LANE_THREAD, name, "threads", start_us=0)
