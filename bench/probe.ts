@@ -6,8 +6,8 @@
  *       producers (1 ms simulated fetch) and light hashing ("realistic"), plus the same pipeline
  *       with no I/O and heavier hashing in the loop ("cpu_heavy", reported beside it),
  *   (c) 4 threads x 100k `with lock` (uncontended: one lock each; contended: one shared lock),
- *   (d) what CPython's own asyncio tests do: 100 short-lived loops with their executors
- *       ("short_loops"), 20k tasks of one or two steps ("short_tasks"), subprocess transports,
+ *   (d) what CPython's own asyncio tests do: 300 short-lived loops with their executors
+ *       ("short_loops"), 20k tasks of one or two steps ("short_tasks"), 300 subprocesses,
  *   (e) CPython's own test.test_asyncio, test_threading, test_queue (and test_concurrent_futures
  *       where the interpreter has it), once untraced and once in one trace (skip: --no-suite).
  * Each runs uninstrumented, under Threadline and under VizTracer, interleaved; medians of `reps`.

@@ -1,5 +1,5 @@
 """Types of the C hot paths in _speedups.c (the Python twins: step_hook.PyStepHook,
-asyncio_hooks.PyTaskKeys, locks.core.PyLockCore)."""
+asyncio_hooks.PyTaskKeys, locks.core.PyLockCore, the hooks in thread_hooks.install)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -93,6 +93,32 @@ class TaskCreator:
     ) -> None: ...
     def __call__(self, loop: Any, coro: Any, *, name: Any = None, context: Any = None, **kwargs: Any) -> Any: ...
 
+class ThreadStarter:
+    """``Thread.start`` while tracing: notes in the thread's ``__dict__`` who starts it and where."""
+
+    def __init__(
+        self,
+        *,
+        original: Callable[[Any], None],
+        token: object,
+        classify: Callable[[Any], int],
+        keys: TaskKeys,
+        current_tasks: dict[Any, Any],
+        running_loop: Callable[[], Any],
+        who_of: Callable[[Any], int | str],
+        helper_modules: frozenset[str],
+    ) -> None: ...
+    def __call__(self, thread: Any) -> None: ...
+
+class ThreadRunner:
+    """``Thread._bootstrap_inner`` while tracing: a noted thread's start and end, flat, into the
+    recorder's ``raw_thread_starts`` and ``raw_thread_ends`` (record/lives.py)."""
+
+    def __init__(
+        self, *, original: Callable[[Any], None], token: object, starts: list[Any], ends: list[Any]
+    ) -> None: ...
+    def __call__(self, thread: Any) -> None: ...
+
 def pack_q(values: list[int]) -> bytes:
     """A list of ints as native int64 bytes (for ``array('q').frombytes``)."""
 
@@ -100,6 +126,18 @@ def step_columns(
     rows: bytes, key_lanes: Any, lane_last_end: dict[int, int], pending: dict[int, Any], threshold_us: int
 ) -> tuple[bytes, bytes, bytes, list[int], list[int]]:
     """The run spans of a batch of raw steps (record/step_columns.py, twin py_step_columns)."""
+
+def suspensions(
+    rows: bytes,
+    look: list[int],
+    key_lanes: Any,
+    pending: dict[int, tuple[int, int]],
+    extras: list[Any],
+    label_cache: dict[Any, tuple[Any, int]],
+    strings: dict[str, int],
+    describe: Callable[[Any, Any], int],
+) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+    """The suspensions a batch of steps ends and begins (record/steps.py, twin py_suspensions)."""
 
 def task_names(refs: list[Any | None], coro_names: list[Any]) -> list[str]:
     """The names of the tasks behind weak references (record/tasks.py, twin py_task_names)."""
