@@ -79,7 +79,11 @@ export async function checkNotebook(
 /** Restart, run all, then score every test cell from the outputs it produced. */
 export async function validateNotebook(panel: NotebookPanel): Promise<ExerciseResult[]> {
   await panel.sessionContext.ready;
-  if (!panel.sessionContext.session?.kernel) throw new NoKernelError();
+  const kernel = panel.sessionContext.session?.kernel;
+  if (!kernel) throw new NoKernelError();
+  // Not while its connection is still being made (Validate pressed as the notebook opens): the
+  // restart then raced Jupyter Server's replacement of that connection, which once broke it for good.
+  await kernel.info;
   await panel.sessionContext.restartKernel();
   await NotebookActions.runAll(panel.content, panel.sessionContext);
   const model = panel.content.model!;
