@@ -416,3 +416,63 @@ def test_run_starts_agree_with_their_python_twin():
             run_starts()
     with pytest.raises(TypeError):
         speedups.run_starts((1, 2))
+
+
+@pytest.mark.skipif(PURE, reason="the pure-Python pass")
+def test_gates_send_only_the_standard_librarys_own_objects_to_the_original_methods():
+    # threading.Semaphore / Event / queue.Queue methods sit behind gates while tracing: an object
+    # marked -1 when the standard library made it goes to the original, any other to the traced one.
+    calls: list[tuple[str, object]] = []
+
+    class Prim:
+        def __init__(self, value: int = 0) -> None:
+            self.value = value
+
+        def wait(self, timeout: float | None = None) -> str:
+            return "plain"
+
+    def traced_wait(self: object, timeout: float | None = None) -> str:
+        calls.append(("traced", timeout))
+        return "traced"
+
+    Prim.wait = speedups.Gate(original=Prim.__dict__["wait"], traced=traced_wait)  # type: ignore[method-assign]
+    mine, theirs, pending, slotted = Prim(), Prim(), Prim(), Prim()
+    theirs._tl_idx = -1  # type: ignore[attr-defined]
+    pending._tl_idx, pending._tl_on = -1, True  # type: ignore[attr-defined]  # the learner's, not registered yet
+    assert theirs.wait(timeout=1) == "plain" and Prim.wait(theirs) == "plain"
+    assert mine.wait(2) == "traced" and pending.wait() == "traced"
+    assert calls == [("traced", 2), ("traced", None)]
+    del slotted.__dict__
+    assert slotted.wait() == "traced"
+
+    remembered: list[object] = []
+
+    def traced_init(self: object, value: int = 0) -> None:
+        calls.append(("traced init", value))
+        Prim.__dict__["original_init"](self, value)
+
+    Prim.original_init = Prim.__init__  # type: ignore[attr-defined]
+    user_code = {"<test user code>"}
+    Prim.__init__ = speedups.InitGate(  # type: ignore[method-assign]
+        original=Prim.original_init,  # type: ignore[attr-defined]
+        traced=traced_init,
+        remember=remembered.append,
+        classify=lambda code: 2 * (code.co_filename in user_code),
+    )
+    library = {"Prim": Prim}
+    exec(compile("def make(): return Prim(7)", "/usr/lib/python3/library.py", "exec"), library)
+    learner = {"Prim": Prim}
+    exec(compile("def make(): return Prim(8)", "<test user code>", "exec"), learner)
+    calls.clear()
+    made = library["make"]()
+    assert made.value == 7 and made._tl_idx == -1 and remembered == [made] and calls == []
+    made = learner["make"]()
+    assert made.value == 8 and "_tl_idx" not in vars(made) and calls == [("traced init", 8)]
+
+    class Sub(Prim):
+        def __init__(self) -> None:  # an __init__ of the object's own class: tracking.py walks past it
+            super().__init__(9)
+
+    calls.clear()
+    assert exec(compile("Sub()", "/usr/lib/python3/library.py", "exec"), {"Sub": Sub}) is None
+    assert calls == [("traced init", 9)]

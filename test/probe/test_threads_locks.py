@@ -114,6 +114,46 @@ def test_threads_that_reuse_one_ident_each_get_their_own_end_when_converted_in_o
     assert rec.live_thread_lanes == {}
 
 
+def test_a_thread_started_by_a_thread_of_the_same_batch_is_created_by_its_lane():
+    # A batch's lanes are made a column at a time; a creator that needs a lane of its own (a thread
+    # from before the trace, an untraced task) gets it first, so the batch's lanes stay in a row.
+    from threadline.record.recorder import Recorder
+
+    rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
+    t0 = rec.t0
+    starts = (  # ident, native id, name, t, creator
+        (1, 101, "parent", t0 + 0.001, 999),  # made by a thread from before the trace
+        (2, 102, "child", t0 + 0.002, 1),  # made by "parent", in the same batch
+        (3, 103, "grandchild", t0 + 0.003, 2),
+        (4, 104, "from a task", t0 + 0.004, "task Task-9"),  # an untraced task's name
+        (5, 105, "orphan", t0 + 0.005, None),
+    )
+    for ident, native_id, name, t, creator in starts:
+        rec.raw_thread_starts.extend((ident, native_id, name, t, creator, None, 0, "threads"))
+    rec.convert()
+    lanes = rec.tables["lanes"]
+    lane_of = {rec.strings[lanes["name"][lane]]: lane for lane in range(len(lanes["name"]))}
+    made_by = {name: lanes["created_by"][lane_of[name]] for name in ("parent", "child", "grandchild", "orphan")}
+    assert made_by["child"] == lane_of["parent"] and made_by["grandchild"] == lane_of["child"]
+    assert made_by["orphan"] == -1
+    assert made_by["parent"] == lane_of["thread 999"]
+    assert lanes["created_by"][lane_of["from a task"]] == lane_of["task Task-9"]
+    assert [lanes["os_id"][lane_of[name]] for name in ("parent", "child", "grandchild", "from a task", "orphan")] == [
+        101,
+        102,
+        103,
+        104,
+        105,
+    ]
+    assert rec.live_thread_lanes == {
+        101: lane_of["parent"],
+        102: lane_of["child"],
+        103: lane_of["grandchild"],
+        104: lane_of["from a task"],
+        105: lane_of["orphan"],
+    }
+
+
 def test_thread_core_samples_are_recorded():
     def spin():
         end = time.perf_counter() + 0.5

@@ -70,6 +70,12 @@ def is_user_file(filename: str) -> bool:
     return cached
 
 
+def code_kind(code: CodeType) -> int:
+    """For the C hooks' per-code caches: bit 2 the learner's code, bit 1 the kernel's machinery."""
+    filename = code.co_filename
+    return 2 * is_user_file(filename) + is_kernel_machinery(filename)
+
+
 def location_of_frame(code: CodeType, lineno: int | None) -> str:
     filename = code.co_filename
     if filename.startswith("<ipython-input-") or "/ipykernel_" in filename:

@@ -1694,6 +1694,157 @@ GC_DEALLOC(threadrunner, ThreadRunner)
 
 HOOK_TYPE(threadrunner, ThreadRunner, "Thread._bootstrap_inner, recording a traced thread's start and end");
 
+/* ------------------------------------------------------------------------------------- Gates */
+
+/* The patched methods of threading's Python-class primitives (Semaphore, Event, queue.Queue) while
+ * tracing. Executors, threads and futures make such objects for themselves by the thousand: each is
+ * marked _tl_idx = -1 when made ("not the learner's", locks/tracking.py), and a Gate sends a call on
+ * one of those straight to the original method; any other object goes to the traced method, which
+ * decides as it did before. An InitGate (their __init__) marks an object the standard library makes
+ * without a Python frame of the probe's; any other creation goes to the traced __init__. */
+
+static PyObject *s_tl_idx, *s_tl_on, *s_dunder_init, *minus_one;
+
+/* 1 when the object was marked not the learner's, 0 otherwise (also without a __dict__). Generic
+ * attribute access reads an object's inline values without making its __dict__ a dict. */
+static int marked_untraced(PyObject *obj) {
+    PyObject *idx = _PyObject_GenericGetAttrWithDict(obj, s_tl_idx, NULL, 1);
+    int marked = idx != NULL && PyLong_CheckExact(idx) && PyLong_AsLong(idx) == -1;
+    Py_XDECREF(idx);
+    if (marked) { /* _tl_on: an object of the learner's, not registered yet */
+        PyObject *on = _PyObject_GenericGetAttrWithDict(obj, s_tl_on, NULL, 1);
+        marked = on == NULL || PyObject_IsTrue(on) == 0;
+        Py_XDECREF(on);
+    }
+    PyErr_Clear();
+    return marked;
+}
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *original; /* the class's own method */
+    PyObject *traced;   /* threading_classes' patched method */
+    vectorcallfunc vectorcall;
+} Gate;
+
+static PyObject *gate_vectorcall(Gate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    int plain = PyVectorcall_NARGS(nargsf) >= 1 && marked_untraced(args[0]);
+    return PyObject_Vectorcall(plain ? self->original : self->traced, args, nargsf, kwnames);
+}
+
+static PyObject *gate_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"original", "traced", NULL};
+    PyObject *original, *traced;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &original, &traced)) return NULL;
+    Gate *self = (Gate *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->original = Py_NewRef(original);
+    self->traced = Py_NewRef(traced);
+    self->vectorcall = (vectorcallfunc)gate_vectorcall;
+    return (PyObject *)self;
+}
+
+static int gate_traverse(Gate *self, visitproc visit, void *arg) {
+    Py_VISIT(self->original);
+    Py_VISIT(self->traced);
+    return 0;
+}
+
+static int gate_clear(Gate *self) {
+    Py_CLEAR(self->original);
+    Py_CLEAR(self->traced);
+    return 0;
+}
+
+GC_DEALLOC(gate, Gate)
+
+HOOK_TYPE(gate, Gate, "a patched method: the original for an object the standard library made, else the traced one");
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *original; /* the class's own __init__ */
+    PyObject *traced;   /* threading_classes' patched __init__ */
+    PyObject *remember; /* tracking.remember: a marked object is made plain again when tracing stops */
+    CodeCache codes;    /* classify: bit 2 the learner's code (frames.code_kind) */
+    vectorcallfunc vectorcall;
+} InitGate;
+
+/* Whether `code` is the __init__ of one of the object's classes (tracking._init_of_its_class) */
+static int init_of_its_class(PyObject *obj, PyCodeObject *code) {
+    PyObject *mro = Py_TYPE(obj)->tp_mro;
+    for (Py_ssize_t i = 0; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
+        PyObject *dict = ((PyTypeObject *)PyTuple_GET_ITEM(mro, i))->tp_dict; /* NULL for static types on 3.12+ */
+        PyObject *init = dict != NULL ? PyDict_GetItemWithError(dict, s_dunder_init) : NULL;
+        if (init != NULL && PyFunction_Check(init) && PyFunction_GET_CODE(init) == (PyObject *)code) return 1;
+    }
+    PyErr_Clear();
+    return 0;
+}
+
+/* 1 when the object is being made by the standard library's (or a package's) own code: the caller is
+ * not the learner's and is not an __init__ of the object's classes, which tracking.py walks past */
+static int made_by_library(InitGate *self, PyObject *obj) {
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed: the code calling the class */
+    if (frame == NULL) return 0;
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    int kind = code_kind(&self->codes, code);
+    int library = kind >= 0 && !(kind & 2) && !init_of_its_class(obj, code);
+    Py_DECREF(code);
+    PyErr_Clear();
+    return library;
+}
+
+static PyObject *initgate_vectorcall(InitGate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    if (PyVectorcall_NARGS(nargsf) < 1 || !made_by_library(self, args[0]))
+        return PyObject_Vectorcall(self->traced, args, nargsf, kwnames);
+    PyObject *result = PyObject_Vectorcall(self->original, args, nargsf, kwnames);
+    if (result == NULL) return NULL;
+    /* as init_tracking for an object that is not the learner's; never breaks the creation */
+    if (PyObject_GenericSetAttr(args[0], s_tl_idx, minus_one) == 0) {
+        PyObject *done = PyObject_CallOneArg(self->remember, args[0]);
+        Py_XDECREF(done);
+    }
+    PyErr_Clear();
+    return result;
+}
+
+static PyObject *initgate_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"original", "traced", "remember", "classify", NULL};
+    PyObject *original, *traced, *remember, *classify;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", kwlist, &original, &traced, &remember, &classify))
+        return NULL;
+    InitGate *self = (InitGate *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->original = Py_NewRef(original);
+    self->traced = Py_NewRef(traced);
+    self->remember = Py_NewRef(remember);
+    self->vectorcall = (vectorcallfunc)initgate_vectorcall;
+    if (codecache_init(&self->codes, classify) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int initgate_traverse(InitGate *self, visitproc visit, void *arg) {
+    Py_VISIT(self->original);
+    Py_VISIT(self->traced);
+    Py_VISIT(self->remember);
+    return codecache_traverse(&self->codes, visit, arg);
+}
+
+static int initgate_clear(InitGate *self) {
+    Py_CLEAR(self->original);
+    Py_CLEAR(self->traced);
+    Py_CLEAR(self->remember);
+    codecache_clear(&self->codes);
+    return 0;
+}
+
+GC_DEALLOC(initgate, InitGate)
+
+HOOK_TYPE(initgate, InitGate, "a patched __init__: marks an object the standard library makes, else the traced one");
+
 /* ---------------------------------------------------------------------------------- LockCore */
 
 typedef struct {
@@ -2350,15 +2501,18 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_loop, "loop"}, {&s_kw_name, "name"}, {&s_kw_context, "context"}, {&s_task, "task"}, {&s_name_attr, "_name"}, {&s_target, "_target"}, {&s_module, "__module__"},
                  {&s_threadline, "_threadline"}, {&s_invoke_excepthook, "_invoke_excepthook"},
                  {&s_own_prefix, "threadline-"}, 
-                 {&s_helpers, "helpers"}, {&s_threads, "threads"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
+                 {&s_helpers, "helpers"}, {&s_threads, "threads"}, {&s_tl_idx, "_tl_idx"}, {&s_tl_on, "_tl_on"}, {&s_dunder_init, "__init__"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;
     }
+    minus_one = PyLong_FromLong(-1);
+    if (minus_one == NULL) return NULL;
     TaskRefType.tp_base = &_PyWeakref_RefType;
     if (PyType_Ready(&StepBufferType) < 0 || PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
         PyType_Ready(&TaskKeysType) < 0 || PyType_Ready(&TaskCreatorType) < 0 || PyType_Ready(&ThreadStarterType) < 0 ||
-        PyType_Ready(&ErrorNoteType) < 0 || PyType_Ready(&ThreadRunnerType) < 0)
+        PyType_Ready(&ErrorNoteType) < 0 || PyType_Ready(&ThreadRunnerType) < 0 ||
+        PyType_Ready(&GateType) < 0 || PyType_Ready(&InitGateType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL) return NULL;
@@ -2369,7 +2523,9 @@ PyMODINIT_FUNC PyInit__speedups(void) {
         PyModule_AddObjectRef(m, "TaskRef", (PyObject *)&TaskRefType) < 0 ||
         PyModule_AddObjectRef(m, "TaskCreator", (PyObject *)&TaskCreatorType) < 0 ||
         PyModule_AddObjectRef(m, "ThreadStarter", (PyObject *)&ThreadStarterType) < 0 ||
-        PyModule_AddObjectRef(m, "ThreadRunner", (PyObject *)&ThreadRunnerType) < 0) {
+        PyModule_AddObjectRef(m, "ThreadRunner", (PyObject *)&ThreadRunnerType) < 0 ||
+        PyModule_AddObjectRef(m, "Gate", (PyObject *)&GateType) < 0 ||
+        PyModule_AddObjectRef(m, "InitGate", (PyObject *)&InitGateType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

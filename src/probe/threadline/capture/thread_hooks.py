@@ -16,10 +16,9 @@ import sys
 import threading
 from collections.abc import Callable
 from time import perf_counter, thread_time
-from types import CodeType
 from typing import TYPE_CHECKING, Any
 
-from ..frames import caller_frame, is_kernel_machinery, is_user_file
+from ..frames import caller_frame, code_kind, is_kernel_machinery
 from . import asyncio_hooks
 from .asyncio_hooks import current_who
 from .compiled import speedups
@@ -75,7 +74,7 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
         starter = speedups.ThreadStarter(
             original=original_start,
             token=rec,
-            classify=_classify,
+            classify=code_kind,
             keys=keys,
             current_tasks=asyncio.tasks._current_tasks,
             running_loop=asyncio.events._get_running_loop,
@@ -122,9 +121,3 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
 
     patcher.set(threading.Thread, "start", start)
     patcher.set(threading.Thread, "_bootstrap_inner", bootstrap_inner)
-
-
-def _classify(code: CodeType) -> int:
-    """For ThreadStarter, once per code: 2 the learner's, 1 the kernel's machinery (bits)."""
-    filename = code.co_filename
-    return 2 * is_user_file(filename) + is_kernel_machinery(filename)

@@ -2,8 +2,8 @@
 and its life as one run span.
 
 Threads come by the hundred a second in a program that makes an event loop per test (each starts
-its default executor's workers): their records are flat values (capture/thread_hooks.py), and
-their rows are appended a column at a time, not through ``Recorder.row``'s generic loop.
+its default executor's workers): their records are flat values (capture/thread_hooks.py), and a
+batch of them is converted a column at a time (``Recorder.created_lanes``, ``end_lives``).
 """
 
 from __future__ import annotations
@@ -23,31 +23,47 @@ THREAD_END_FIELDS = 5
 
 
 def convert_thread_starts(rec: Recorder, values: list[Any]) -> None:
-    it = iter(values)
-    for ident, native_id, name, t, creator, code, line, group in zip(*[it] * THREAD_START_FIELDS, strict=True):
-        start = rec.us(t)
-        site = rec.site_index(code, line)
-        lane = rec.created_lane(LANE_THREAD, name, group, creator, site=site, start_us=start, os_id=native_id)
-        rec.register_thread_lane(ident, start, lane)
-        rec.live_thread_lanes[native_id] = lane
+    idents, native_ids, names, times, creators, codes, lines, groups = _columns(values, THREAD_START_FIELDS)
+    if not idents:
+        return
+    starts = _us(rec, times)
+    first = created_lanes(
+        rec,
+        LANE_THREAD,
+        names,
+        groups,
+        creators,
+        starts=starts,
+        sites=list(map(rec.site_index, codes, lines)),
+        os_ids=native_ids,
+        thread_idents=idents,
+    )
+    rec.live_thread_lanes.update(zip(native_ids, range(first, first + len(idents)), strict=True))
 
 
 def convert_thread_ends(rec: Recorder, values: list[Any]) -> None:
-    it = iter(values)
-    for ident, native_id, t, cpu_s, error in zip(*[it] * THREAD_END_FIELDS, strict=True):
-        end = rec.us(t)
-        lane = rec.lane_of_ident(ident, end)
-        rec.live_thread_lanes.pop(native_id, None)
-        end_life(rec, lane, end, OUT_ERROR if error else OUT_OK, rec.string(error), int(cpu_s * 1e6))
+    idents, native_ids, times, cpus, errors = _columns(values, THREAD_END_FIELDS)
+    if not idents:
+        return
+    ends = _us(rec, times)
+    live = rec.live_thread_lanes
+    for native_id in native_ids:
+        live.pop(native_id, None)
+    end_lives(
+        rec,
+        list(map(rec.lane_of_ident, idents, ends)),
+        ends,
+        [OUT_ERROR if error else OUT_OK for error in errors],
+        list(map(rec.string, errors)),
+        [int(cpu_s * 1e6) for cpu_s in cpus],
+    )
 
 
 def convert_process_start(rec: Recorder, item: tuple[Any, ...]) -> None:
     _, pid, name, t, creator, site, group = item
     if pid not in rec.pid_lane:
-        start = rec.us(t)
-        site_index = rec.string(site)
-        rec.pid_lane[pid] = rec.created_lane(
-            LANE_PROCESS, name, group, creator, site=site_index, start_us=start, os_id=pid
+        rec.pid_lane[pid] = created_lanes(
+            rec, LANE_PROCESS, [name], [group], [creator], starts=[rec.us(t)], sites=[rec.string(site)], os_ids=[pid]
         )
 
 
@@ -56,18 +72,77 @@ def convert_process_end(rec: Recorder, item: tuple[Any, ...]) -> None:
     lane = rec.pid_lane.get(pid)
     if lane is not None and pid not in rec.ended_pids:
         rec.ended_pids.add(pid)
-        end_life(rec, lane, rec.us(t), outcome, rec.string(detail), int(cpu_s * 1e6))
+        end_lives(rec, [lane], [rec.us(t)], [outcome], [rec.string(detail)], [int(cpu_s * 1e6)])
 
 
-def end_life(rec: Recorder, lane: int, t_us: int, outcome: int, detail: int, cpu_us: int) -> None:
-    """The end row (``detail`` a string index) and the one run span of a thread's or process's lane."""
-    lane_, t_, outcome_, detail_, cpu_us_, reason_, by_ = rec.appends["ends"]
-    lane_(lane)
-    t_(t_us)
-    outcome_(outcome)
-    detail_(detail)
-    cpu_us_(cpu_us)
-    reason_(-1)
-    by_(-1)
-    start = rec.tables["lanes"]["start"][lane]
-    rec.event_row("spans", lane, SPAN_RUN, start, max(start, t_us), -1, -1)
+def created_lanes(
+    rec: Recorder,
+    kind: int,
+    names: list[str],
+    groups: list[str],
+    creators: list[int | str | None],
+    *,
+    starts: list[int],
+    sites: list[int],
+    os_ids: list[int],
+    thread_idents: list[int] | None = None,
+) -> int:
+    """Lanes of threads or processes, each made by its creator (a thread ident, a traced task's
+    key, an untraced task's name, or None); the first one's index. ``thread_idents``: the
+    threads', registered before any creator is looked up (a thread of the batch may start
+    another). A traced task whose lane is not made yet (convert_misc runs before tasks are
+    converted) is bound by the next convert, before any chunk holds the row: until then -1
+    (looked up now, it got a made-up "task" lane)."""
+    with rec.lock:
+        own = set(thread_idents or ())
+        for creator, start in zip(creators, starts, strict=True):
+            if creator is not None and not (isinstance(creator, int) and (creator < 0 or creator in own)):
+                rec.who_lane(creator, start)  # a lane of its own first: the batch's are in a row
+        first = len(rec.lane_names)
+        if thread_idents is not None:
+            for i, (ident, start) in enumerate(zip(thread_idents, starts, strict=True)):
+                rec.register_thread_lane(ident, start, first + i)
+        made_by = []
+        for i, (creator, start) in enumerate(zip(creators, starts, strict=True)):
+            if creator is None:
+                lane = -1
+            elif isinstance(creator, int) and creator < 0:
+                found = rec.lane_of_key(creator)
+                if found is None:
+                    rec.unbound_creators.append((first + i, creator))
+                lane = -1 if found is None else found
+            else:
+                lane = rec.who_lane(creator, start)
+            made_by.append(lane)
+        return rec.add_lanes(kind, names, groups, created_by=made_by, sites=sites, starts=starts, os_ids=os_ids)
+
+
+def end_lives(
+    rec: Recorder, lanes: list[int], ends_us: list[int], outcomes: list[int], details: list[int], cpu_us: list[int]
+) -> None:
+    """The end rows (``details``: string indexes) and the one run span of threads' or processes'
+    lanes."""
+    n = len(lanes)
+    rec.add_rows("ends", n, lane=lanes, t=ends_us, outcome=outcomes, detail=details, cpu_us=cpu_us, reason=-1, by=-1)
+    lane_starts = list(map(rec.tables["lanes"]["start"].__getitem__, lanes))
+    rec.event_columns(
+        "spans",
+        n,
+        lane=lanes,
+        kind=SPAN_RUN,
+        start=lane_starts,
+        end=list(map(max, lane_starts, ends_us)),
+        label=-1,
+        lock=-1,
+    )
+
+
+def _columns(values: list[Any], fields: int) -> list[list[Any]]:
+    """A flat buffer's columns: each field's values, one per record."""
+    return [values[i::fields] for i in range(fields)]
+
+
+def _us(rec: Recorder, times: list[float]) -> list[int]:
+    """Recorder.us of each time."""
+    t0 = rec.t0
+    return [int((t - t0) * 1e6) for t in times]

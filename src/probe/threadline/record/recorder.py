@@ -125,7 +125,7 @@ class Recorder:
         self.key_open = bytearray()
         # Records' "who" that is no traced task (an untraced task's name) -> its lane.
         self.untraced_lanes: dict[int | str, int] = {}
-        self.unbound_creators: list[tuple[int, int]] = []  # (lane, task key): see created_lane
+        self.unbound_creators: list[tuple[int, int]] = []  # (lane, task key): see lives.created_lanes
         self.lane_last_end: dict[int, int] = {}
         self.pending_suspend: dict[int, tuple[int, int]] = {}
         self.thread_lanes: dict[int, list[tuple[int, int]]] = {}
@@ -193,23 +193,27 @@ class Recorder:
         self.row(table, *values)
 
     def event_columns(self, table: str, n: int, **columns: bytes | list[int] | int) -> None:
-        """``n`` rows that count towards the capacity, a column at a time: each column int64 bytes,
-        a list of ints, or one int for every row (all of the table's columns)."""
-        if columns.keys() != set(TABLE_COLUMNS[table]):
-            raise ValueError(f"{table} rows need the columns {TABLE_COLUMNS[table]}")
+        """``n`` rows that count towards the capacity, a column at a time (``add_rows``)."""
         take = min(n, max(0, self.capacity - self.events))
         self.events += take
         self.dropped += n - take
-        if not take:
+        self.add_rows(table, take, **columns)
+
+    def add_rows(self, table: str, n: int, **columns: bytes | list[int] | int) -> None:
+        """The first ``n`` rows of the columns given (all of the table's): each column int64 bytes, a
+        list of ints, or one int for every row."""
+        if columns.keys() != set(TABLE_COLUMNS[table]):
+            raise ValueError(f"{table} rows need the columns {TABLE_COLUMNS[table]}")
+        if not n:
             return
         cols = self.tables[table]
         for name, values in columns.items():
             if isinstance(values, int):
-                cols[name].extend(array("q", [values]) * take)
+                cols[name].extend(array("q", [values]) * n)
             elif isinstance(values, bytes):
-                cols[name].frombytes(values[: take * 8])
+                cols[name].frombytes(values[: n * 8])
             else:
-                extend_q(cols[name], values[:take])
+                extend_q(cols[name], values if len(values) == n else values[:n])
 
     def add_lane(
         self,
@@ -238,6 +242,46 @@ class Recorder:
             start_(start_us)
             os_id_(os_id)
             return lane
+
+    def add_lanes(
+        self,
+        kind: int,
+        names: list[str],
+        groups: list[str] | str,
+        *,
+        created_by: list[int],
+        sites: list[int],
+        starts: list[int],
+        os_ids: list[int] | int,
+        name_indexes: list[int] | None = None,
+    ) -> int:
+        """Lanes made in a batch (tasks, threads), a column at a time; the first one's index.
+        ``groups``: one group name a lane, or one for all; ``name_indexes``: the names' string
+        indexes, when already known."""
+        n = len(names)
+        string = self.string
+        with self.lock:
+            first = len(self.lane_names)
+            self.lane_names.extend(names)
+            if isinstance(groups, str):
+                self.lane_groups.extend([groups] * n)
+                group_indexes: list[int] | int = string(groups)
+            else:
+                self.lane_groups.extend(groups)
+                group_indexes = list(map(string, groups))
+            self.add_rows(
+                "lanes",
+                n,
+                kind=kind,
+                name=name_indexes if name_indexes is not None else list(map(string, names)),
+                group=group_indexes,
+                parent=-1,
+                created_by=created_by,
+                site=sites,
+                start=starts,
+                os_id=os_ids,
+            )
+            return first
 
     def add_span(
         self, lane: int, kind: int, start_us: int, end_us: int, label: str | None = None, lock: int = -1
@@ -311,7 +355,7 @@ class Recorder:
     def convert_misc(self) -> None:
         """Only the rare events (threads, processes, locks): cheap, so the sampler can see new lanes
         without converting the hot buffers. Safe to run early: it only creates lanes and rows (a
-        creator whose task lane is not made yet is bound by the next convert, see created_lane)."""
+        creator whose task lane is not made yet is bound by the next convert, see lives.created_lanes)."""
         with self.lock:
             thread_ends = take_rows(self.raw_thread_ends, THREAD_END_FIELDS)
             thread_starts = take_rows(self.raw_thread_starts, THREAD_START_FIELDS)
@@ -325,21 +369,8 @@ class Recorder:
             convert_misc_record(self, item)
         convert_thread_ends(self, thread_ends)
 
-    def created_lane(self, kind: int, name: str, group: str, creator: int | str | None, **lane: Any) -> int:
-        """A thread's or process's lane, made by `creator` (a thread ident, a task's key or name).
-        A traced task whose lane is not made yet (convert_misc runs before tasks are converted) is
-        bound by the next convert, before any chunk holds the row: until then -1 (looked up now,
-        it got a made-up "task" lane)."""
-        start = lane.get("start_us", 0)
-        unbound = isinstance(creator, int) and creator < 0 and self.lane_of_key(creator) is None
-        created_by = -1 if creator is None or unbound else self.who_lane(creator, start)
-        made = self.add_lane(kind, name, group, created_by=created_by, **lane)
-        if unbound:
-            self.unbound_creators.append((made, creator))
-        return made
-
     def bind_creators(self) -> None:
-        """created_lane's creators whose task lanes were made since (called under self.lock)."""
+        """lives.created_lanes' creators whose task lanes were made since (called under self.lock)."""
         if not self.unbound_creators:
             return
         created_by = self.tables["lanes"]["created_by"]

@@ -108,8 +108,7 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
     n = len(tasks) // TASK_FIELDS
     if not n:
         return []
-    cols = rec.tables["lanes"]
-    base = len(cols["kind"])
+    base = len(rec.lane_names)
     keys = tasks[0::TASK_FIELDS]
     starts = tasks[1::TASK_FIELDS]
     # Lanes first (a creator may be a task of this batch), in creation order.
@@ -132,18 +131,18 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
         _spread(column, counts)
         for column in _describe_lanes(rec, *(list(map(column.__getitem__, starts_of_runs)) for column in described))
     )
-    cols["kind"].extend(array("q", [LANE_TASK]) * n)
-    extend_q(cols["name"], name_indexes)
-    cols["group"].extend(array("q", [rec.string("asyncio")]) * n)
-    cols["parent"].extend(array("q", [-1]) * n)
     creators = tasks[2::TASK_FIELDS]
     created = lanes_of_keys(creators, rec.key_lanes)  # mostly a task's (-1 for a thread's ident)
-    extend_q(cols["created_by"], created)
-    extend_q(cols["site"], site_indexes)
-    extend_q(cols["start"], starts)
-    cols["os_id"].extend(array("q", [-1]) * n)
-    rec.lane_names.extend(lane_names)
-    rec.lane_groups.extend(["asyncio"] * n)
+    rec.add_lanes(
+        LANE_TASK,
+        lane_names,
+        "asyncio",
+        created_by=created,
+        sites=site_indexes,
+        starts=starts,
+        os_ids=-1,
+        name_indexes=name_indexes,
+    )
     for i in compress(range(n), aliases):
         rec.lane_aliases[base + i] = list(aliases[i])  # its own list: a later rename appends to it
     if -1 not in created:

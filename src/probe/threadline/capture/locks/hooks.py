@@ -47,7 +47,7 @@ def install(rec: Recorder, patcher: Patcher) -> None:
     patcher.set(threading, "Lock", Lock)
     patcher.set(threading, "RLock", RLock)
     patcher.set(threading, "Condition", TracedCondition)
-    for cls, name, value in (*threading_classes.PATCHES, *asyncio_classes.PATCHES, *asyncio_classes.DEFAULTS):
+    for cls, name, value in (*threading_classes.patches(), *asyncio_classes.PATCHES, *asyncio_classes.DEFAULTS):
         patcher.set(cls, name, value)
 
 

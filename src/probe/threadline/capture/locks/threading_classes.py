@@ -9,9 +9,11 @@ import threading
 from time import perf_counter
 from typing import Any
 
+from ...frames import code_kind
+from ..compiled import speedups
 from .registry import creation, state
 from .thread_locks import CRLock, FreshRLock, RLock, new_lock_wrapper
-from .tracking import hold_end, idx_of, init_tracking, kind_of, still_tracing, waited
+from .tracking import hold_end, idx_of, init_tracking, kind_of, remember, still_tracing, waited
 
 pc = perf_counter
 get_ident = threading.get_ident
@@ -157,15 +159,34 @@ class TracedCondition(_Condition, metaclass=_ConditionType):
             wrappers.add(self)
 
 
-PATCHES: tuple[tuple[type, str, Any], ...] = (
-    (_TSem, "__init__", _sem_init),
-    (_TSem, "acquire", _sem_acquire),
-    (_TSem, "__enter__", _sem_acquire),
-    (_TSem, "release", _sem_release),
-    (_TBSem, "release", _bsem_release),
-    (_TEvent, "__init__", _event_init),
-    (_TEvent, "wait", _event_wait),
-    (_Queue, "__init__", _q_init),
-    (_Queue, "get", _q_get),
-    (_Queue, "put", _q_put),
+# (class, name, its own method, the traced one)
+_TRACED: tuple[tuple[type, str, Any, Any], ...] = (
+    (_TSem, "__init__", _tsem_init, _sem_init),
+    (_TSem, "acquire", _tsem_acquire, _sem_acquire),
+    (_TSem, "__enter__", _tsem_acquire, _sem_acquire),
+    (_TSem, "release", _tsem_release, _sem_release),
+    (_TBSem, "release", _tbsem_release, _bsem_release),
+    (_TEvent, "__init__", _tevent_init, _event_init),
+    (_TEvent, "wait", _tevent_wait, _event_wait),
+    (_Queue, "__init__", _queue_init, _q_init),
+    (_Queue, "get", _queue_get, _q_get),
+    (_Queue, "put", _queue_put, _q_put),
 )
+
+
+def patches() -> list[tuple[type, str, Any]]:
+    """What to set on the classes while tracing. With the C hot paths, each traced method sits behind
+    a gate: executors, threads and futures make these objects for themselves by the thousand, and a
+    call on one of those (marked -1 when made, as init_tracking does) goes straight to the original."""
+    if speedups is None:
+        return [(cls, name, traced) for cls, name, _, traced in _TRACED]
+    return [
+        (
+            cls,
+            name,
+            speedups.InitGate(original=original, traced=traced, remember=remember, classify=code_kind)
+            if name == "__init__"
+            else speedups.Gate(original=original, traced=traced),
+        )
+        for cls, name, original, traced in _TRACED
+    ]
