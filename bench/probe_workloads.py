@@ -250,7 +250,39 @@ def measure_fresh(name: str, mode: str) -> tuple[float, float, float]:
     return wall, cpu, outside
 
 
+def count_one(name: str, mode: str, scale: float) -> None:
+    """For bench/probe_instructions.ts, under valgrind: the workload at `scale` of its size, once to
+    warm up, then once more uninstrumented, traced by Threadline or traced by VizTracer. Threadline's
+    sampler does not start: under valgrind's slowdown its ticks would come fifty times as often per
+    unit of work; the trace is converted when it stops instead, and that counts the same."""
+    global TASKS, SHORT_LOOPS, SHORT_TASKS, SUBPROCESSES
+    TASKS, SHORT_LOOPS = round(TASKS * scale), round(SHORT_LOOPS * scale)
+    SHORT_TASKS, SUBPROCESSES = round(SHORT_TASKS * scale / 1000) * 1000, round(SUBPROCESSES * scale / 3) * 3
+    run_workload(name)
+    if mode == "plain":
+        run_workload(name)
+    elif mode == "threadline":
+        from threadline.capture.sampler import Sampler
+
+        Sampler.start = Sampler.stop = lambda self: None  # type: ignore[method-assign]
+        with threadline.trace(display=False):
+            run_workload(name)
+    elif mode == "viztracer":
+        from viztracer import VizTracer
+
+        tracer = VizTracer(log_async=True, verbose=0, tracer_entries=5_000_000)
+        tracer.start()
+        run_workload(name)
+        tracer.stop()
+        tracer.parse()
+    else:
+        raise ValueError(mode)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--count"]:
+        count_one(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        return
     if sys.argv[1:2] == ["--one"]:
         name, mode = sys.argv[2], sys.argv[3]
         measure(name, "plain")  # warm up imports and caches
