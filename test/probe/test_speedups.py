@@ -358,6 +358,27 @@ def test_lanes_of_task_keys_agree_with_their_python_twins():
 
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_who_lanes_agree_with_their_python_twin():
+    from threadline.record.lives import py_who_lanes
+
+    key_lanes = array("q", [4, -1])  # key -2 not bound yet
+    # ident 7 reused: lanes 1 (from 100 µs), 5 (from 300) and 8 (from 300 too: the later one counts)
+    histories = {7: [(100, 1), (300, 5), (300, 8)], 9: [(-(2**62), 2)], 2**70: [(0, 3)], 11: []}
+    whos = [7, 7, 7, 7, 9, 2**70, -1, -2, -3, None, "Task-3", 12, 11, True]
+    times = [50, 100, 299, 300, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0]
+    expected = [1, 1, 1, 8, 2, 3, 4, -1, -1, -1, -1, -1, -1, -1]
+    assert (
+        py_who_lanes(whos, times, histories, key_lanes)
+        == speedups.who_lanes(whos, times, histories, key_lanes)
+        == expected
+    )
+    with pytest.raises(TypeError):
+        speedups.who_lanes([7], [], histories, key_lanes)  # one time a who
+    with pytest.raises(TypeError):
+        speedups.who_lanes([7], [1.5], histories, key_lanes)
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
 def test_raw_buffers_are_out_of_the_cyclic_gc_and_still_lists():
     import gc
 

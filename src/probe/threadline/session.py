@@ -131,7 +131,7 @@ class trace(TraceQueries):  # noqa: N801 - used like a function: `with threadlin
         rec.thread_name_of = _thread_name
         me = threading.current_thread()
         main_lane = rec.add_lane(LANE_THREAD, me.name, "main", start_us=0, os_id=threading.get_native_id())
-        rec.register_thread_lane(threading.get_ident(), -(2**62), main_lane)
+        rec.register_thread_lanes([threading.get_ident()], [-(2**62)], main_lane)
         loop = events._get_running_loop()
         cell_task = asyncio.current_task(loop) if loop is not None else None
         if self.sink_factory is not None:

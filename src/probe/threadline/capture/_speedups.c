@@ -2326,6 +2326,57 @@ static PyObject *close_lanes(PyObject *module, PyObject *const *args, Py_ssize_t
     return lanes_of(args, nargs, 1);
 }
 
+/* record/lives.py py_who_lanes (its twin, with the contract): the lane of each record's 'who' at its
+ * time, where one is known. A thread's ident has a history, (start, lane) tuples in the order of the
+ * starts, as its ident is reused: the last lane started by then, else its first. */
+static long long lane_in_history(PyObject *history, long long t) {
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(history);
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        PyObject *entry = PyList_GET_ITEM(history, mid);
+        long long start = PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 2
+                              ? PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 0)) : -1;
+        if (start == -1 && PyErr_Occurred()) return -2;
+        if (t < start) hi = mid;
+        else lo = mid + 1;
+    }
+    PyObject *entry = PyList_GET_ITEM(history, lo > 0 ? lo - 1 : 0);
+    return PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 2 ? PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 1)) : -1;
+}
+
+static PyObject *who_lanes(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    const char *usage = "who_lanes(whos: list, times: list[int], histories: dict, key_lanes: array('q'))";
+    if (nargs != 4 || !PyList_Check(args[0]) || !PyList_Check(args[1]) || !PyDict_Check(args[2]) ||
+        PyList_GET_SIZE(args[0]) != PyList_GET_SIZE(args[1])) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return NULL;
+    }
+    PyObject *whos = args[0], *times = args[1], *histories = args[2];
+    Py_buffer lanes_view;
+    if (item_buffer(args[3], &lanes_view, 8, "key_lanes") < 0) return NULL;
+    const long long *key_lanes = lanes_view.buf;
+    Py_ssize_t known = lanes_view.len / 8, n = PyList_GET_SIZE(whos);
+    PyObject *lanes = PyList_New(n);
+    for (Py_ssize_t i = 0; lanes != NULL && i < n; i++) {
+        PyObject *who = PyList_GET_ITEM(whos, i);
+        long long lane = -1;
+        if (PyLong_CheckExact(who)) {
+            Py_ssize_t at = key_index(who, known);
+            PyObject *history = at < 0 ? PyDict_GetItemWithError(histories, who) : NULL; /* borrowed */
+            if (at >= 0) lane = key_lanes[at];
+            else if (history != NULL && PyList_Check(history) && PyList_GET_SIZE(history) > 0) {
+                long long t = PyLong_AsLongLong(PyList_GET_ITEM(times, i));
+                lane = t == -1 && PyErr_Occurred() ? -2 : lane_in_history(history, t);
+            }
+        }
+        PyObject *value = lane < -1 || PyErr_Occurred() ? NULL : PyLong_FromLongLong(lane);
+        if (value == NULL) Py_CLEAR(lanes);
+        else PyList_SET_ITEM(lanes, i, value);
+    }
+    PyBuffer_Release(&lanes_view);
+    return lanes;
+}
+
 /* -------------------------------------------------------------------------------- task_names */
 
 /* The names of the tasks behind weak references, as record/tasks.py py_task_names reads them (its
@@ -2477,6 +2528,7 @@ static PyMethodDef speedups_functions[] = {
     {"lanes_of_keys", (PyCFunction)(void (*)(void))lanes_of_keys, METH_FASTCALL, "the lanes of traced tasks' keys"},
     {"bind_lanes", (PyCFunction)(void (*)(void))bind_lanes, METH_FASTCALL, "lanes for task keys, one after another"},
     {"close_lanes", (PyCFunction)(void (*)(void))close_lanes, METH_FASTCALL, "the open lanes of task keys, closed now"},
+    {"who_lanes", (PyCFunction)(void (*)(void))who_lanes, METH_FASTCALL, "the lanes of records' makers, where known"},
     {"run_starts", (PyCFunction)(void (*)(void))run_starts, METH_FASTCALL, "where runs of identical rows begin"},
     {NULL}};
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..schema import SPAN_LOCK_HOLD, SPAN_LOCK_WAIT
+from .lives import who_lanes
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -59,7 +60,7 @@ def convert_fast(rec: Recorder, fast: list[tuple[int, list[int]]]) -> None:
                 lane_of[ident] = rec.lane_of_ident(ident, got[i])
         reused = [ident for ident in lane_of if len(rec.thread_lanes.get(ident, ())) > 1]
         if reused:  # a thread ident the OS gave to a later thread too: resolve by time
-            lanes = [rec.lane_of_ident(ident, t) for ident, t in zip(idents, got, strict=True)]
+            lanes = who_lanes(idents, got, rec.thread_lanes, rec.key_lanes)  # each has a history now
         else:
             lanes = list(map(lane_of.__getitem__, idents))
         n = len(lanes)

@@ -8,9 +8,15 @@ batch of them is converted a column at a time (``Recorder.created_lanes``, ``end
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
+from itertools import compress
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ..capture.compiled import speedups
 from ..schema import LANE_PROCESS, LANE_THREAD, OUT_ERROR, OUT_OK, SPAN_RUN
+from .tasks import py_lanes_of_keys
 
 if TYPE_CHECKING:
     from .recorder import Recorder
@@ -34,7 +40,7 @@ def convert_thread_starts(rec: Recorder, values: list[Any]) -> None:
         groups,
         creators,
         starts=starts,
-        sites=list(map(rec.site_index, codes, lines)),
+        sites=rec.sites_of(codes, lines),
         os_ids=native_ids,
         thread_idents=idents,
     )
@@ -49,12 +55,15 @@ def convert_thread_ends(rec: Recorder, values: list[Any]) -> None:
     live = rec.live_thread_lanes
     for native_id in native_ids:
         live.pop(native_id, None)
+    lanes = who_lanes(idents, ends, rec.thread_lanes, rec.key_lanes)
+    for i in compress(range(len(lanes)), map((0).__gt__, lanes)):  # a thread from before the trace
+        lanes[i] = rec.lane_of_ident(idents[i], ends[i])
     end_lives(
         rec,
-        list(map(rec.lane_of_ident, idents, ends)),
+        lanes,
         ends,
         [OUT_ERROR if error else OUT_OK for error in errors],
-        list(map(rec.string, errors)),
+        [-1 if error is None else rec.string(error) for error in errors],
         [int(cpu_s * 1e6) for cpu_s in cpus],
     )
 
@@ -95,25 +104,21 @@ def created_lanes(
     (looked up now, it got a made-up "task" lane)."""
     with rec.lock:
         own = set(thread_idents or ())
-        for creator, start in zip(creators, starts, strict=True):
+        found = who_lanes(creators, starts, rec.thread_lanes, rec.key_lanes)
+        for i in compress(range(len(found)), map((0).__gt__, found)):
+            creator = creators[i]
             if creator is not None and not (isinstance(creator, int) and (creator < 0 or creator in own)):
-                rec.who_lane(creator, start)  # a lane of its own first: the batch's are in a row
+                rec.who_lane(creator, starts[i])  # a lane of its own first: the batch's are in a row
         first = len(rec.lane_names)
         if thread_idents is not None:
-            for i, (ident, start) in enumerate(zip(thread_idents, starts, strict=True)):
-                rec.register_thread_lane(ident, start, first + i)
-        made_by = []
-        for i, (creator, start) in enumerate(zip(creators, starts, strict=True)):
-            if creator is None:
-                lane = -1
-            elif isinstance(creator, int) and creator < 0:
-                found = rec.lane_of_key(creator)
-                if found is None:
-                    rec.unbound_creators.append((first + i, creator))
-                lane = -1 if found is None else found
-            else:
-                lane = rec.who_lane(creator, start)
-            made_by.append(lane)
+            rec.register_thread_lanes(thread_idents, starts, first)
+        made_by = who_lanes(creators, starts, rec.thread_lanes, rec.key_lanes)
+        for i in compress(range(len(made_by)), map((0).__gt__, made_by)):
+            creator = creators[i]
+            if isinstance(creator, int) and creator < 0:  # a task's whose lane is not made yet
+                rec.unbound_creators.append((first + i, creator))
+            elif creator is not None:
+                made_by[i] = rec.who_lane(creator, starts[i])
         return rec.add_lanes(kind, names, groups, created_by=made_by, sites=sites, starts=starts, os_ids=os_ids)
 
 
@@ -135,6 +140,25 @@ def end_lives(
         label=-1,
         lock=-1,
     )
+
+
+def py_who_lanes(
+    whos: list[Any], times: list[int], histories: dict[int, list[tuple[int, int]]], key_lanes: array
+) -> list[int]:
+    """The lane of each record's 'who' at its time, where one is known (twin of
+    ``_speedups.who_lanes``): a thread ident's from its history of (start, lane), in the order of
+    the starts (idents are reused): the last lane started by then, else its first; a traced task
+    key's once bound. -1 for anything else (None, an untraced task's name, an ident without a
+    history, a key not bound yet): Recorder.who_lane's to make."""
+    lanes = py_lanes_of_keys(whos, key_lanes)
+    for i, who in enumerate(whos):
+        history = histories.get(who) if who.__class__ is int and who >= 0 else None
+        if history:
+            lanes[i] = history[max(0, bisect_right(history, times[i], key=itemgetter(0)) - 1)][1]
+    return lanes
+
+
+who_lanes = speedups.who_lanes if speedups is not None else py_who_lanes
 
 
 def _columns(values: list[Any], fields: int) -> list[list[Any]]:

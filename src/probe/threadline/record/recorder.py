@@ -17,10 +17,9 @@ import threading
 import time
 import uuid
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable
-from itertools import count
-from operator import itemgetter
+from itertools import compress, count, filterfalse, repeat
+from operator import is_, itemgetter
 from time import perf_counter
 from typing import Any
 
@@ -35,7 +34,7 @@ from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
 from .columns import extend_q
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
-from .lives import THREAD_END_FIELDS, THREAD_START_FIELDS, convert_thread_ends, convert_thread_starts
+from .lives import THREAD_END_FIELDS, THREAD_START_FIELDS, convert_thread_ends, convert_thread_starts, who_lanes
 from .misc import convert_misc_record
 from .raw_buffers import raw_buffer, take_rows
 from .step_buffer import StepBuffer
@@ -163,6 +162,16 @@ class Recorder:
             self.string_index[text] = index
         return index
 
+    def strings_of(self, texts: list[str]) -> list[int]:
+        """``string`` of each text (none None), the new ones added together: a batch of threads
+        or tasks brings a name each."""
+        index = self.string_index
+        new = list(filterfalse(index.__contains__, dict.fromkeys(texts)))
+        if new:
+            index.update(zip(new, range(len(self.strings), len(self.strings) + len(new)), strict=True))
+            self.strings.extend(new)
+        return list(map(index.__getitem__, texts))
+
     def site_index(self, code: Any, line: int) -> int:
         """The string index of "file.py:12 in f" for a code and line (-1 without a code), cached:
         the code is kept so that its id stays its own while it is a key."""
@@ -173,6 +182,13 @@ class Recorder:
         if hit is None:
             hit = self.site_cache[key] = (code, self.string(location_of_frame(code, line)))
         return hit[1]
+
+    def sites_of(self, codes: list[Any], lines: list[int]) -> list[int]:
+        """``site_index`` of each code and line, the cached ones found together."""
+        hits = list(map(self.site_cache.get, zip(map(id, codes), lines, strict=True)))
+        for i in compress(range(len(hits)), map(is_, hits, repeat(None))):
+            hits[i] = (None, self.site_index(codes[i], lines[i]))
+        return list(map(itemgetter(1), hits))
 
     def known_string(self, text: str) -> int:
         """The index of a string already in the table, else -1 (adds nothing)."""
@@ -259,21 +275,20 @@ class Recorder:
         ``groups``: one group name a lane, or one for all; ``name_indexes``: the names' string
         indexes, when already known."""
         n = len(names)
-        string = self.string
         with self.lock:
             first = len(self.lane_names)
             self.lane_names.extend(names)
             if isinstance(groups, str):
                 self.lane_groups.extend([groups] * n)
-                group_indexes: list[int] | int = string(groups)
+                group_indexes: list[int] | int = self.string(groups)
             else:
                 self.lane_groups.extend(groups)
-                group_indexes = list(map(string, groups))
+                group_indexes = self.strings_of(groups)
             self.add_rows(
                 "lanes",
                 n,
                 kind=kind,
-                name=name_indexes if name_indexes is not None else list(map(string, names)),
+                name=name_indexes if name_indexes is not None else self.strings_of(names),
                 group=group_indexes,
                 parent=-1,
                 created_by=created_by,
@@ -298,19 +313,22 @@ class Recorder:
         with self.lock:
             self.event_row("samples", lane, t_us, core, float(cpu))
 
-    def register_thread_lane(self, ident: int, start_us: int, lane: int) -> None:
-        self.thread_lanes.setdefault(ident, []).append((start_us, lane))
+    def register_thread_lanes(self, idents: list[int], starts_us: list[int], first_lane: int) -> None:
+        """Threads' lanes, first_lane and on, in the history of their idents (see who_lanes)."""
+        add = self.thread_lanes.setdefault
+        for ident, entry in zip(
+            idents, zip(starts_us, range(first_lane, first_lane + len(idents)), strict=True), strict=True
+        ):
+            add(ident, []).append(entry)
 
     def lane_of_ident(self, ident: int, t_us: int) -> int:
-        history = self.thread_lanes.get(ident)
-        if history:
-            # the last lane started by then: idents are reused, so one history grows with every
-            # thread, in the order of their starts
-            return history[max(0, bisect_right(history, t_us, key=itemgetter(0)) - 1)][1]
+        lane = who_lanes([ident], [t_us], self.thread_lanes, self.key_lanes)[0]
+        if lane >= 0:
+            return lane
         # A thread that existed before tracing (or was not started through threading.Thread).
         name = self.thread_name_of(ident) or f"thread {ident}"
         lane = self.add_lane(LANE_THREAD, name, "threads", start_us=0)
-        self.register_thread_lane(ident, -(2**62), lane)
+        self.register_thread_lanes([ident], [-(2**62)], lane)
         return lane
 
     # ---- conversion ----------------------------------------------------------------------
