@@ -22,7 +22,7 @@ import pytest
 
 import threadline
 from threadline.capture.compiled import speedups, use_speedups
-from threadline.capture.locks import thread_locks
+from threadline.capture.locks import thread_locks, threading_classes
 
 PURE = bool(os.environ.get("THREADLINE_PURE_PYTHON"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -497,3 +497,39 @@ def test_gates_send_only_the_standard_librarys_own_objects_to_the_original_metho
     calls.clear()
     assert exec(compile("Sub()", "/usr/lib/python3/library.py", "exec"), {"Sub": Sub}) is None
     assert calls == [("traced init", 9)]
+
+
+@pytest.mark.skipif(PURE, reason="the pure-Python pass")
+def test_caller_gates_send_the_standard_librarys_creations_to_the_plain_factory():
+    # threading.Lock / RLock and Condition.__new__ while tracing: the calling code decides
+    made: list[tuple[str, tuple]] = []
+    gate = speedups.CallerGate(
+        library=lambda *args: made.append(("plain", args)) or "plain",
+        learner=lambda *args: made.append(("traced", args)) or "traced",
+        classify=lambda code: 2 * (code.co_filename == "<test user code>"),
+    )
+    gate.__module__, gate.__qualname__ = "threading", "Lock"
+    space = {"make": gate}
+    exec(compile("def library(): return make(1)", "/usr/lib/python3/library.py", "exec"), space)
+    exec(compile("def learner(): return make(2)", "<test user code>", "exec"), space)
+    assert space["library"]() == "plain" and space["learner"]() == "traced"
+    assert made == [("plain", (1,)), ("traced", (2,))]
+    assert gate.__reduce__() == "Lock"  # pickled by name, as the function it stands for
+
+    class Holder:
+        factory = gate  # called as _thread.allocate_lock is: not bound as a method
+
+    assert Holder().factory() in ("plain", "traced") and made[-1][1] == ()
+
+    with threadline.trace(display=False):
+        assert type(threading.Lock) is speedups.CallerGate
+        future_condition = __import__("concurrent.futures").futures.Future()._condition
+        assert type(future_condition) is threading_classes._Condition
+        assert not isinstance(future_condition._lock, thread_locks.LockBase)
+        mine = threading.Condition()
+        assert isinstance(mine._lock, thread_locks.LockBase)  # the learner's: its lock is traced
+
+        class Mine(threading.Condition):
+            pass
+
+        assert isinstance(Mine()._lock, thread_locks.LockBase)

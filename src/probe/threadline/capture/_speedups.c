@@ -1845,6 +1845,91 @@ GC_DEALLOC(initgate, InitGate)
 
 HOOK_TYPE(initgate, InitGate, "a patched __init__: marks an object the standard library makes, else the traced one");
 
+/* threading.Lock and RLock, and TracedCondition.__new__, while tracing: the code calling decides. What
+ * the standard library (or a package) makes for itself goes straight to the plain factory, with no
+ * Python frame of the probe's; the learner's code gets the traced one (locks/thread_locks.py), which
+ * decides as before. Not a method descriptor, as _thread.allocate_lock is not: a class attribute
+ * holding it is called without self. Its __dict__ holds threading's names, under which it pickles. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *library; /* the plain factory */
+    PyObject *learner; /* the traced one */
+    PyObject *dict;    /* __module__, __name__, __qualname__ */
+    CodeCache codes;   /* classify: bit 2 the learner's code (frames.code_kind) */
+    vectorcallfunc vectorcall;
+} CallerGate;
+
+static PyObject *callergate_vectorcall(CallerGate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed: the code calling */
+    int kind = 2;                              /* no frame, or unsure: the traced factory decides */
+    if (frame != NULL) {
+        PyCodeObject *code = PyFrame_GetCode(frame);
+        kind = code_kind(&self->codes, code);
+        Py_DECREF(code);
+        if (kind < 0) {
+            PyErr_Clear();
+            kind = 2;
+        }
+    }
+    return PyObject_Vectorcall(kind & 2 ? self->learner : self->library, args, nargsf, kwnames);
+}
+
+static PyObject *callergate_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"library", "learner", "classify", NULL};
+    PyObject *library, *learner, *classify;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO", kwlist, &library, &learner, &classify)) return NULL;
+    CallerGate *self = (CallerGate *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->library = Py_NewRef(library);
+    self->learner = Py_NewRef(learner);
+    self->vectorcall = (vectorcallfunc)callergate_vectorcall;
+    if (codecache_init(&self->codes, classify) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyObject *callergate_reduce(PyObject *self, PyObject *unused) {
+    return PyObject_GetAttrString(self, "__qualname__"); /* pickled by name, as a function is */
+}
+
+static int callergate_traverse(CallerGate *self, visitproc visit, void *arg) {
+    Py_VISIT(self->library);
+    Py_VISIT(self->learner);
+    Py_VISIT(self->dict);
+    return codecache_traverse(&self->codes, visit, arg);
+}
+
+static int callergate_clear(CallerGate *self) {
+    Py_CLEAR(self->library);
+    Py_CLEAR(self->learner);
+    Py_CLEAR(self->dict);
+    codecache_clear(&self->codes);
+    return 0;
+}
+
+GC_DEALLOC(callergate, CallerGate)
+
+static PyMethodDef callergate_methods[] = {{"__reduce__", callergate_reduce, METH_NOARGS, "its name"}, {NULL}};
+static PyGetSetDef callergate_getset[] = {{"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict}, {NULL}};
+
+static PyTypeObject CallerGateType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "threadline.capture._speedups.CallerGate",
+    .tp_doc = "a factory: the plain one for the standard library's own objects, else the traced one",
+    .tp_basicsize = sizeof(CallerGate),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = callergate_new,
+    .tp_dealloc = (destructor)callergate_dealloc,
+    .tp_traverse = (traverseproc)callergate_traverse,
+    .tp_clear = (inquiry)callergate_clear,
+    .tp_vectorcall_offset = offsetof(CallerGate, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_dictoffset = offsetof(CallerGate, dict),
+    .tp_methods = callergate_methods,
+    .tp_getset = callergate_getset,
+};
+
 /* ---------------------------------------------------------------------------------- LockCore */
 
 typedef struct {
@@ -2564,7 +2649,8 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     if (PyType_Ready(&StepBufferType) < 0 || PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
         PyType_Ready(&TaskKeysType) < 0 || PyType_Ready(&TaskCreatorType) < 0 || PyType_Ready(&ThreadStarterType) < 0 ||
         PyType_Ready(&ErrorNoteType) < 0 || PyType_Ready(&ThreadRunnerType) < 0 ||
-        PyType_Ready(&GateType) < 0 || PyType_Ready(&InitGateType) < 0)
+        PyType_Ready(&GateType) < 0 || PyType_Ready(&InitGateType) < 0 ||
+        PyType_Ready(&CallerGateType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&speedups_module);
     if (m == NULL) return NULL;
@@ -2577,7 +2663,8 @@ PyMODINIT_FUNC PyInit__speedups(void) {
         PyModule_AddObjectRef(m, "ThreadStarter", (PyObject *)&ThreadStarterType) < 0 ||
         PyModule_AddObjectRef(m, "ThreadRunner", (PyObject *)&ThreadRunnerType) < 0 ||
         PyModule_AddObjectRef(m, "Gate", (PyObject *)&GateType) < 0 ||
-        PyModule_AddObjectRef(m, "InitGate", (PyObject *)&InitGateType) < 0) {
+        PyModule_AddObjectRef(m, "InitGate", (PyObject *)&InitGateType) < 0 ||
+        PyModule_AddObjectRef(m, "CallerGate", (PyObject *)&CallerGateType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -23,12 +23,11 @@ side and appends three values to the lock's own log.
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import TYPE_CHECKING
 
 from . import asyncio_classes, threading_classes
 from .registry import bind, state, unbind
-from .thread_locks import Lock, LockBase, PlainLock, RLock
+from .thread_locks import LockBase, PlainLock
 from .threading_classes import PlainCondition, TracedCondition
 from .tracking import TL_KEYS
 
@@ -39,16 +38,13 @@ if TYPE_CHECKING:
 
 def install(rec: Recorder, patcher: Patcher) -> None:
     bind(rec)
-    # threading's own checks (CPython's test__all__) look at which module its names come from, and
-    # pickle (a multiprocessing Manager's registry) finds them there by name while tracing
-    for ours, name in ((Lock, "Lock"), (RLock, "RLock"), (TracedCondition, "Condition")):
-        ours.__module__ = "threading"
-        ours.__name__ = ours.__qualname__ = name
-    patcher.set(threading, "Lock", Lock)
-    patcher.set(threading, "RLock", RLock)
-    patcher.set(threading, "Condition", TracedCondition)
-    for cls, name, value in (*threading_classes.patches(), *asyncio_classes.PATCHES, *asyncio_classes.DEFAULTS):
-        patcher.set(cls, name, value)
+    for target, name, value in (
+        *threading_classes.factories(),
+        *threading_classes.patches(),
+        *asyncio_classes.PATCHES,
+        *asyncio_classes.DEFAULTS,
+    ):
+        patcher.set(target, name, value)
 
 
 def uninstall() -> None:
@@ -90,4 +86,4 @@ def still_held(rec: Recorder) -> None:
             rec.raw_acq.extend((idx, hold[0], hold[1], hold[2], None, hold[3]))
 
 
-__all__ = ["install", "uninstall", "still_held", "Lock", "RLock"]
+__all__ = ["install", "uninstall", "still_held"]

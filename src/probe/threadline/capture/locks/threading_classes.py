@@ -12,7 +12,7 @@ from typing import Any
 from ...frames import code_kind
 from ..compiled import speedups
 from .registry import creation, state
-from .thread_locks import CRLock, FreshRLock, RLock, new_lock_wrapper
+from .thread_locks import CRLock, FreshRLock, Lock, RLock, allocate_lock, new_lock_wrapper
 from .tracking import hold_end, idx_of, init_tracking, kind_of, remember, still_tracing, waited
 
 pc = perf_counter
@@ -144,8 +144,7 @@ class TracedCondition(_Condition, metaclass=_ConditionType):
 
     def __new__(cls, lock: Any = None) -> Any:
         if cls is TracedCondition and (lock is not None or creation(sys._getframe(1)) is None):
-            # threading.RLock() (ours) gives the standard library a plain RLock: made without the call
-            return _Condition(CRLock() if lock is None and threading.RLock is RLock else lock)
+            return plain_condition(cls, lock)
         return super().__new__(cls)
 
     def __init__(self, lock: Any = None) -> None:
@@ -157,6 +156,12 @@ class TracedCondition(_Condition, metaclass=_ConditionType):
         wrappers = state.wrappers
         if wrappers is not None:
             wrappers.add(self)
+
+
+def plain_condition(cls: type, lock: Any = None) -> Any:
+    """A Condition the standard library makes for itself: a threading.Condition from the start (its
+    RLock made through threading.RLock, which gives the library a plain one)."""
+    return _Condition(lock) if cls is TracedCondition else _Condition.__new__(cls)
 
 
 # (class, name, its own method, the traced one)
@@ -172,6 +177,23 @@ _TRACED: tuple[tuple[type, str, Any, Any], ...] = (
     (_Queue, "get", _queue_get, _q_get),
     (_Queue, "put", _queue_put, _q_put),
 )
+
+
+def factories() -> list[tuple[Any, str, Any]]:
+    """threading.Lock, RLock and Condition while tracing, to set on the module, and Condition's
+    __new__. With the C hot paths, the standard library's own calls (a Future's Condition, a
+    thread's Event) are sent to the plain factory without a Python call of the probe's."""
+    made = [(threading, "Lock", Lock), (threading, "RLock", RLock), (threading, "Condition", TracedCondition)]
+    if speedups is not None:
+        made[0] = (threading, "Lock", speedups.CallerGate(library=allocate_lock, learner=Lock, classify=code_kind))
+        made[1] = (threading, "RLock", speedups.CallerGate(library=CRLock, learner=RLock, classify=code_kind))
+        gate = speedups.CallerGate(library=plain_condition, learner=TracedCondition.__new__, classify=code_kind)
+        made.append((TracedCondition, "__new__", staticmethod(gate)))
+    for target, name, value in made:
+        if target is threading:  # CPython's test__all__ looks at which module threading's names come from,
+            value.__module__ = "threading"  # and pickle (a Manager's registry) finds them there by name
+            value.__name__ = value.__qualname__ = name
+    return made
 
 
 def patches() -> list[tuple[type, str, Any]]:
