@@ -119,6 +119,45 @@ class ThreadRunner:
     ) -> None: ...
     def __call__(self, thread: Any) -> None: ...
 
+class Gate:
+    """A patched method of threading.Semaphore / Event / queue.Queue: the original for an object
+    the standard library made (marked ``_tl_idx = -1``), else the traced one (locks/threading_classes.py)."""
+
+    def __init__(self, *, original: Callable[..., Any], traced: Callable[..., Any]) -> None: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+class InitGate:
+    """Their patched ``__init__``: marks and remembers an object the standard library makes, else
+    the traced ``__init__``."""
+
+    def __init__(
+        self,
+        *,
+        original: Callable[..., None],
+        traced: Callable[..., None],
+        remember: Callable[[Any], None],
+        classify: Callable[[Any], int],
+    ) -> None: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> None: ...
+
+class CallerGate:
+    """threading.Lock / RLock and Condition.__new__ while tracing: ``library`` when the calling
+    code is not the learner's (``classify(code) & 2``), else ``learner``; pickles by its
+    ``__qualname__``, and is not bound as a method."""
+
+    __module__: str
+    __name__: str
+    __qualname__: str
+    def __init__(
+        self, *, library: Callable[..., Any], learner: Callable[..., Any], classify: Callable[[Any], int]
+    ) -> None: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+def who_lanes(
+    whos: list[Any], times: list[int], histories: dict[int, list[tuple[int, int]]], key_lanes: Any
+) -> list[int]:
+    """The lane of each record's 'who' at its time where known, else -1 (record/lives.py, twin py_who_lanes)."""
+
 def pack_q(values: list[int]) -> bytes:
     """A list of ints as native int64 bytes (for ``array('q').frombytes``)."""
 
