@@ -14,7 +14,7 @@ from conftest import validate
 
 import threadline
 from threadline.read.upgrade import TraceVersionError
-from threadline.schema import TRACE_SCHEMA_VERSION
+from threadline.schema import SPAN_SUSPENDED, TRACE_SCHEMA_VERSION
 
 
 def test_a_v1_trace_is_read_as_v2():
@@ -192,6 +192,34 @@ def test_gather_children_are_awaited_by_the_task_awaiting_the_gather():
     assert len({(start, end) for _, _, start, end in edges}) == 1
     for _, target, start, end in edges:
         assert start < end_of[target] <= end
+
+
+def test_each_of_many_gathers_awaited_in_one_batch_ends_when_its_own_wait_does():
+    # one task, 300 gathers, all converted together at the end: each gather's edges end at the end
+    # of the suspension that wait began (not a later one), the waits kept in time order
+    async def part(n):
+        await asyncio.sleep(0)
+        return n
+
+    async def main():
+        for i in range(300):
+            await asyncio.gather(part(i), part(i + 1))
+
+    t = _run_traced(main)
+    data = t.data
+    edges = rows_of(data["awaits"])
+    assert len(edges) == 600 and len({lane for lane, *_ in edges}) == 1
+    main_lane = edges[0][0]
+    s = data["spans"]
+    suspended = {
+        (start, end)
+        for lane, kind, start, end in zip(s["lane"], s["kind"], s["start"], s["end"], strict=True)
+        if lane == main_lane and kind == SPAN_SUSPENDED
+    }
+    waits = sorted({(start, end) for _, _, start, end in edges})
+    # one wait a gather, each exactly one suspension of main's, in the order they happened
+    assert len(waits) == 300 and set(waits) <= suspended
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(waits, waits[1:], strict=False))
 
 
 def test_asyncio_run_cancels_what_is_left_for_shutdown():

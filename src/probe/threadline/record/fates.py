@@ -16,6 +16,7 @@ Called by ``Recorder.convert`` under its lock.
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from itertools import compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 NEVER_AWAITED_GROUP = "never awaited"
 CANCEL_CALLED = "cancel()"  # the reason of a weak note
+_AT = itemgetter(0)  # an awaiting edge's start, (start, targets)
 
 
 class Fates:
@@ -53,7 +55,7 @@ class Fates:
         """A step ended with the task suspended on another traced task."""
         target = rec.lane_of_key(target_key)
         if target is not None:
-            self.until_resumed.setdefault(lane, []).append((t_us, [target]))
+            insort(self.until_resumed.setdefault(lane, []), (t_us, [target]), key=_AT)
 
     def convert(self, rec: Recorder) -> None:
         """The records taken so far (after the steps, before the ends of this batch)."""
@@ -74,7 +76,7 @@ class Fates:
                 start = rec.us(t)
                 lanes = list(filter((-1).__lt__, lanes_of_keys(targets, rec.key_lanes)))
                 if not until_target_ends:
-                    self.until_resumed.setdefault(lane, []).append((start, lanes))
+                    insort(self.until_resumed.setdefault(lane, []), (start, lanes), key=_AT)
                     continue
                 for target in lanes:
                     self.until_ended.setdefault(target, []).append((lane, start))
@@ -86,20 +88,25 @@ class Fates:
         """Close the edges whose awaiter resumed: the suspensions that ended since the last look."""
         (lanes, starts, ends), self.suspensions = self.suspensions, ([], [], [])
         waiting = self.until_resumed
+        closed: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
         # only the suspensions of tasks with edges waiting (a gather's awaiter, not its thousand children)
         for i in compress(range(len(lanes)), map(waiting.__contains__, lanes)) if waiting else ():
             lane, start, end = lanes[i], starts[i], ends[i]
-            edges = waiting.get(lane)
-            if not edges:
-                continue
-            edges.sort(key=itemgetter(0))  # a gather's wait is added after the steps
-            # the suspension these waits began in ended now
-            while edges and edges[0][0] <= start:
-                targets = edges.pop(0)[1]
+            edges = waiting[lane]
+            # the waits that began by the start of this suspension end with it (each list is in time
+            # order: a task awaiting thousands of gathers in one batch is not sorted again for each)
+            cut = bisect_right(edges, start, key=_AT)
+            for _, targets in edges[:cut]:
                 n = len(targets)
-                _edges(rec, [lane] * n, targets, [start] * n, [end] * n)
+                closed[0].extend([lane] * n)
+                closed[1].extend(targets)
+                closed[2].extend([start] * n)
+                closed[3].extend([end] * n)
+            del edges[:cut]
             if not edges:
                 del waiting[lane]
+        if closed[0]:
+            _edges(rec, *closed)
 
     def ended(self, rec: Recorder, key: int, lane: int, t_us: int, outcome: int) -> tuple[int, int]:
         """A task's end: its (reason, by) string index and lane; the edges that waited for it end."""
