@@ -43,13 +43,23 @@ async def _named() -> int:
     return 7
 
 
+async def _instant() -> int:
+    return 1
+
+
+async def _gathers(*children: Any) -> None:
+    await asyncio.gather(*children)
+
+
 def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
-    """Runs a few tasks with the hook as Handle._run; what steps, ends and destructions recorded."""
+    """Runs a few tasks with the hook as Handle._run; what steps, ends, destructions and await edges
+    recorded."""
     hook_type, keys_type, buffer_type = implementation
     awaiting: dict[int, str] = {}
     steps = buffer_type()
     ends: list[Any] = []
     gone: list[Any] = []
+    misc: list[Any] = []
     errors: list[BaseException] = []
     keys = keys_type(gone, awaiting)
     base = perf_counter()
@@ -63,7 +73,9 @@ def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
         ends,
         lambda task, exc: errors.append(exc),
         asyncio.Task,
+        asyncio.tasks._GatheringFuture,
         base,
+        misc,
     )
     names: dict[int, str] = {}
 
@@ -75,7 +87,12 @@ def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
             "cancelled": loop.create_task(_forever()),
             "named": loop.create_task(_named(), name="fetch-1"),
             "dropped": loop.create_task(_forever()),
+            "instant": loop.create_task(_instant()),  # done before the gather's first step
         }
+        untraced = loop.create_task(_named())
+        # pending children, once each; not one that is done, nor one that is not traced
+        children = (tasks["ok"], tasks["instant"], untraced, tasks["named"], tasks["ok"])
+        tasks["gathers"] = loop.create_task(_gathers(*children))
         for label, task in tasks.items():
             names[keys.track(task).key] = label
         await asyncio.sleep(0)
@@ -104,6 +121,10 @@ def _record(implementation: tuple[Any, Any]) -> dict[str, Any]:
         "refs": len(keys.refs()),
         "step_times": step_times,
         "elapsed_us": int((perf_counter() - base) * 1e6),
+        "edges": [
+            (names[awaiter], tuple(names[k] for k in targets), t - base, until)
+            for _, awaiter, targets, t, until in misc
+        ],
     }
 
 
@@ -118,12 +139,18 @@ def test_a_tasks_end_records_its_outcome_and_name_and_no_destruction_after_it(im
         "cancelled": (cancelled, "cancelled", "", True),
         "named": (ok, "7", "fetch-1", False),
         "dropped": (cancelled, "cancelled", "", True),  # by asyncio.run on its way out
+        "instant": (ok, "1", "", False),
+        "gathers": (ok, "None", "", False),
     }
     assert seen["gone"] == [], "each one's end is recorded: its destruction needs no record"
     assert seen["left"] == 0 and seen["refs"] == 0
     # step times are microseconds since the hook's base, in order
     assert all(0 <= a <= b <= seen["elapsed_us"] for a, b in seen["step_times"])
     assert all(isinstance(a, int) and isinstance(b, int) for a, b in seen["step_times"])
+    # the gathering task awaits its children still pending, until it resumes
+    [(awaiter, targets, t, until_target_ends)] = seen["edges"]
+    assert (awaiter, targets, until_target_ends) == ("gathers", ("ok", "named"), False)
+    assert 0 <= t * 1e6 <= seen["elapsed_us"]
 
 
 @pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
@@ -131,6 +158,7 @@ def test_c_and_python_bookkeeping_agree():
     c = _record((speedups.StepHook, speedups.TaskKeys, speedups.StepBuffer))
     py = _record((PyStepHook, PyTaskKeys, PyStepBuffer))
     assert c["ends"] == py["ends"] and c["gone"] == py["gone"] and len(c["step_times"]) == len(py["step_times"])
+    assert [edge[:2] for edge in c["edges"]] == [edge[:2] for edge in py["edges"]]
 
 
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)

@@ -61,7 +61,7 @@ static inline int lookup_attr(PyObject *obj, PyObject *name, PyObject **result) 
 
 static PyObject *s_callback, *s_self, *s_context, *s_args, *s_run, *s_fut_waiter, *s_get_coro, *s_cr_await,
     *s_cr_code, *s_contended, *s_contended_release, *s_done, *s_get_name, *s_cancelled, *s_cancel_message,
-    *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix, *s_cancelling;
+    *s_exception, *s_result, *s_empty, *s_ellipsis, *s_task_prefix, *s_cancelling, *s_children, *s_await;
 
 /* Appends each value to its list; -1 on error. */
 static int append_all(PyObject *const *lists, PyObject *const *values, int n) {
@@ -408,6 +408,8 @@ typedef struct {
     PyObject *ends;       /* list: key, end us, outcome, detail, name (five values a task that ended) */
     PyObject *on_error;   /* on_error(task, exc): a probe bug; stop recording that task */
     PyObject *task_type;  /* asyncio.Task: a waited-on task is recorded by name */
+    PyObject *gathering;  /* asyncio.tasks._GatheringFuture: its awaiter awaits its children */
+    PyObject *misc;       /* list: the recorder's rare records, a gather's edges among them */
     PyObject *cell_task;  /* the task running the traced cell, or None */
     double threshold;
     double base;          /* the trace's start (perf_counter): step times are microseconds since */
@@ -610,6 +612,36 @@ static int check_done(StepHook *self, PyObject *task, long long task_key, double
     return rc;
 }
 
+/* The task is suspended on a gather: ("await", key, (keys of its traced children still pending, once
+ * each), t, False) to misc, when there are any (step_hook.py record_gather). -1 on an error. */
+static int record_gather(StepHook *self, PyObject *gathering, long long key, double t) {
+    PyObject *children = PyObject_GetAttr(gathering, s_children);
+    PyObject *seq = children ? PySequence_Fast(children, "a gather's _children") : NULL;
+    Py_XDECREF(children);
+    if (seq == NULL) return -1;
+    PyObject *targets = PyDict_New(); /* key -> None: in order, once each */
+    int rc = targets ? 0 : -1;
+    for (Py_ssize_t i = 0; rc == 0 && i < PySequence_Fast_GET_SIZE(seq); i++) {
+        PyObject *child = PySequence_Fast_GET_ITEM(seq, i);
+        long long child_key = key_for(self->tracked, ident_value(child));
+        if (child_key == 0) continue; /* not traced */
+        PyObject *done = cached_call0(&self->cache[DONE_CALL], child, s_done);
+        int is_done = done ? PyObject_IsTrue(done) : -1;
+        Py_XDECREF(done);
+        PyObject *k = is_done == 0 ? PyLong_FromLongLong(child_key) : NULL;
+        rc = is_done > 0 ? 0 : k != NULL ? PyDict_SetItem(targets, k, Py_None) : -1;
+        Py_XDECREF(k);
+    }
+    Py_DECREF(seq);
+    if (rc == 0 && PyDict_GET_SIZE(targets) > 0) {
+        PyObject *record = Py_BuildValue("(OLNdO)", s_await, key, PySequence_Tuple(targets), t, Py_False);
+        rc = record ? PyList_Append(self->misc, record) : -1;
+        Py_XDECREF(record);
+    }
+    Py_XDECREF(targets);
+    return rc;
+}
+
 /* What the task waits on after its step; -1 with an exception set on a probe bug. */
 static int record_step(StepHook *self, PyObject *task, long long key, double t0, double t1) {
     PyObject *waiter = cached_attr(&self->cache[WAITER_ATTR], task, s_fut_waiter);
@@ -655,6 +687,8 @@ static int record_step(StepHook *self, PyObject *task, long long key, double t0,
         Py_XDECREF(text);
         goto done;
     }
+    if (PyObject_TypeCheck(waiter, (PyTypeObject *)self->gathering) && record_gather(self, waiter, key, t1) < 0)
+        goto done;
     /* the innermost coroutine the task is suspended in */
     PyObject *aw = PyObject_CallMethodNoArgs(task, s_get_coro);
     PyObject *code = NULL;
@@ -790,13 +824,14 @@ static PyObject *stephook_vectorcall(StepHook *self, PyObject *const *args, size
 }
 
 static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"keys",       "steps", "awaiting", "threshold", "report",
-                             "on_blocked", "ends",  "on_error", "task_type", "base", NULL};
-    PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *ends, *on_error, *task_type;
+    static char *kwlist[] = {"keys",     "steps",     "awaiting",  "threshold", "report", "on_blocked", "ends",
+                             "on_error", "task_type", "gathering", "base",      "misc",   NULL};
+    PyObject *tracked, *steps, *awaiting, *report, *on_blocked, *ends, *on_error, *task_type, *gathering, *misc;
     double threshold, base;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO!OO!d", kwlist, &TaskKeysType, &tracked, &StepBufferType,
-                                     &steps, &PyDict_Type, &awaiting, &threshold, &report, &on_blocked, &PyList_Type,
-                                     &ends, &on_error, &PyType_Type, &task_type, &base))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!dOOO!OO!O!dO!", kwlist, &TaskKeysType, &tracked,
+                                     &StepBufferType, &steps, &PyDict_Type, &awaiting, &threshold, &report, &on_blocked,
+                                     &PyList_Type, &ends, &on_error, &PyType_Type, &task_type, &PyType_Type,
+                                     &gathering, &base, &PyList_Type, &misc))
         return NULL;
     StepHook *self = (StepHook *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
@@ -808,6 +843,8 @@ static PyObject *stephook_new(PyTypeObject *type, PyObject *args, PyObject *kwds
     self->ends = Py_NewRef(ends);
     self->on_error = Py_NewRef(on_error);
     self->task_type = Py_NewRef(task_type);
+    self->gathering = Py_NewRef(gathering);
+    self->misc = Py_NewRef(misc);
     self->cell_task = Py_NewRef(Py_None);
     self->threshold = threshold;
     self->base = base;
@@ -826,6 +863,8 @@ static int stephook_traverse(StepHook *self, visitproc visit, void *arg) {
     Py_VISIT(self->ends);
     Py_VISIT(self->on_error);
     Py_VISIT(self->task_type);
+    Py_VISIT(self->gathering);
+    Py_VISIT(self->misc);
     Py_VISIT(self->cell_task);
     for (int i = 0; i < N_CACHES; i++) {
         int rc = traverse_attr_cache(&self->cache[i], visit, arg);
@@ -843,6 +882,8 @@ static int stephook_clear(StepHook *self) {
     Py_CLEAR(self->ends);
     Py_CLEAR(self->on_error);
     Py_CLEAR(self->task_type);
+    Py_CLEAR(self->gathering);
+    Py_CLEAR(self->misc);
     Py_CLEAR(self->cell_task);
     for (int i = 0; i < N_CACHES; i++) clear_attr_cache(&self->cache[i]);
     return 0;
@@ -2632,7 +2673,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_get_coro, "get_coro"},      {&s_cr_await, "cr_await"},     {&s_cr_code, "cr_code"},
                  {&s_contended, "_contended"},   {&s_contended_release, "_contended_release"},
                  {&s_done, "done"},              {&s_get_name, "get_name"},     {&s_cancelled, "cancelled"},
-                 {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"},
+                 {&s_cancel_message, "_cancel_message"}, {&s_exception, "_exception"}, {&s_result, "_result"}, {&s_cancelling, "cancelling"}, {&s_children, "_children"}, {&s_await, "await"},
                  {&s_empty, ""},                 {&s_task_factory, "_task_factory"}, {&s_closed, "_closed"},
                  {&s_source_traceback, "_source_traceback"}, {&s_name, "__name__"}, {&s_qualname, "__qualname__"},
                  {&s_loop, "loop"}, {&s_kw_name, "name"}, {&s_kw_context, "context"}, {&s_task, "task"}, {&s_name_attr, "_name"}, {&s_target, "_target"}, {&s_module, "__module__"},

@@ -29,7 +29,9 @@ class StepHook:
         ends: list[Any],
         on_error: Callable[[Any, BaseException], None],
         task_type: type,
+        gathering: type,
         base: float,
+        misc: list[Any],
     ) -> None: ...
     def __call__(self, handle: Any) -> None: ...
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from ..frames import is_kernel_machinery, is_probe_or_asyncio, is_user_file, location_of_frame
 from .compiled import speedups
 from .idents import ident
-from .step_hook import StepHook, as_handle_run, inner_code, record_end
+from .step_hook import GATHERING, StepHook, as_handle_run, record_end, waited_on
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -52,12 +52,6 @@ def key_of(obj: Any) -> int | None:
     """The key of a traced task alive (None for anything else)."""
     keys = _Tracing.keys
     return keys.key_of(obj) if keys is not None else None
-
-
-def keys_of(objs: list[Any]) -> list[int | None]:
-    """key_of of each (a gather's thousand children: one lookup of the trace's keys, at C speed)."""
-    keys = _Tracing.keys
-    return list(map(keys.key_of, objs)) if keys is not None else [None] * len(objs)
 
 
 class TaskRef(weakref.ref):
@@ -172,7 +166,8 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     raw_tasks = rec.raw_tasks
     tasks_extend = raw_tasks.extend
     steps_extend = rec.raw_steps.extend
-    misc_append = rec.raw_misc.append
+    misc = rec.raw_misc
+    misc_append = misc.append
     threshold = rec.block_threshold_s
     pc = perf_counter
     base = rec.t0  # times in the records: microseconds since the trace's start
@@ -271,10 +266,8 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
             if task.done():
                 record_end(rec.raw_ends, task, key, b, hook.describe_results)
                 keys.ended(task)
-        elif isinstance(waiter, task_type):
-            steps_extend((key, a, b, "task " + str(waiter.get_name()), key_of_task(waiter)))
         else:
-            steps_extend((key, a, b, type(waiter), inner_code(task)))
+            steps_extend((key, a, b, *waited_on(task, key, waiter, key_of_task, misc, t1)))
 
     def on_blocked(task: Any, t0: float) -> None:
         misc_append(("blocked_hint", key_of_task(task), t0, suspension_site(task)))
@@ -293,7 +286,9 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
         rec.raw_ends,
         on_error,
         task_type,
+        GATHERING,
         rec.t0,
+        rec.raw_misc,
     )
     rec.stop_describing_results = partial(setattr, hook, "describe_results", False)
     if speedups is not None:  # the C twin, which calls create_task above for what it does not do
@@ -363,7 +358,6 @@ __all__ = [
     "install",
     "awaiting",
     "key_of",
-    "keys_of",
     "who_of",
     "current_who",
     "suspension_site",

@@ -1,20 +1,14 @@
 """Who awaits whom, task to task, beyond what the step hook sees.
 
 The step hook records a task suspended on another task directly (its ``_fut_waiter`` is that task:
-the target's key goes with the step, see step_hook.py). Two waits hide the tasks behind something
-else, and are patched for the length of the trace:
+the target's key goes with the step) and on a gather (its children still pending, until the task
+resumes), see step_hook.py. A TaskGroup's ``async with`` ending hides the tasks behind a future of
+its own, and is patched for the length of the trace: ``__aexit__`` waits for every child still
+running. Its wrapper is a plain function that records, then returns the original coroutine, so
+tracebacks and what is awaited are unchanged. Each edge lasts until that child ends. A child created
+while the parent already waits there (by another child) is awaited from its creation.
 
-* ``await gather(...)``: the task waits on a ``_GatheringFuture``. The C task step subscribes to it
-  through ``add_done_callback`` (looked up on the object, so a class-level patch of the Python
-  subclass sees it): the callback's ``__self__`` is the awaiting task, the gather's children the
-  awaited ones. The edge lasts until the awaiter resumes.
-* a TaskGroup's ``async with`` ending: ``__aexit__`` waits for every child still running (a future
-  of its own stands for them). Its wrapper is a plain function that records, then returns the
-  original coroutine, so tracebacks and what is awaited are unchanged. Each edge lasts until that
-  child ends. A child created while the parent already waits there (by another child) is awaited
-  from its creation.
-
-Python 3.14 tracks the same relation itself (``asyncio.capture_call_graph``); these patches only
+Python 3.14 tracks the same relation itself (``asyncio.capture_call_graph``); these records only
 need gather's ``_children`` and TaskGroup's ``_parent_task`` and ``_tasks``, which it keeps.
 
 Records go to ``Recorder.raw_misc``: ``("await", awaiter key, (target keys), t, until_target_ends)``.
@@ -24,11 +18,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-from asyncio import taskgroups, tasks
+from asyncio import taskgroups
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
-from .asyncio_hooks import key_of, keys_of
+from .asyncio_hooks import key_of
+from .step_hook import awaited_keys
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -37,35 +32,16 @@ if TYPE_CHECKING:
 
 def install(rec: Recorder, patcher: Patcher) -> None:
     misc_append = rec.raw_misc.append
-    gathering = tasks._GatheringFuture
-    original_add_done_callback = gathering.add_done_callback
     original_aexit = taskgroups.TaskGroup.__aexit__
     original_create_task = taskgroups.TaskGroup.create_task
-
-    def awaited_keys(futures: Any) -> tuple[int, ...]:
-        """The keys of the traced tasks among the futures still pending, once each."""
-        keys = keys_of([f for f in futures if not f.done()])
-        return tuple(k for k in dict.fromkeys(keys) if k is not None)
 
     def awaited(group: Any, children: Any) -> None:
         """The group's parent waits (in ``async with``'s exit) for these children to end."""
         parent = key_of(group._parent_task)
         if parent is not None:
-            targets = awaited_keys(children)
+            targets = awaited_keys(key_of, children)
             if targets:
                 misc_append(("await", parent, targets, perf_counter(), True))
-
-    @functools.wraps(original_add_done_callback)
-    def add_done_callback(self: Any, fn: Any, **kwargs: Any) -> None:
-        try:
-            awaiter = key_of(getattr(fn, "__self__", None))
-            if awaiter is not None:
-                targets = awaited_keys(self._children)
-                if targets:
-                    misc_append(("await", awaiter, targets, perf_counter(), False))
-        except Exception:  # never break the learner's await
-            pass
-        original_add_done_callback(self, fn, **kwargs)
 
     @functools.wraps(original_aexit)
     def __aexit__(self: Any, et: Any, exc: Any, tb: Any) -> Any:  # noqa: N807 - the method it replaces
@@ -87,7 +63,6 @@ def install(rec: Recorder, patcher: Patcher) -> None:
 
     if hasattr(inspect, "markcoroutinefunction"):  # 3.12+: still a coroutine function to inspect
         inspect.markcoroutinefunction(__aexit__)
-    patcher.set(gathering, "add_done_callback", add_done_callback)
     patcher.set(taskgroups.TaskGroup, "__aexit__", __aexit__)
     patcher.set(taskgroups.TaskGroup, "create_task", create_task)
 

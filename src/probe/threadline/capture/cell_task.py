@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..frames import caller_site
 from ..schema import SPAN_RUN
-from .asyncio_hooks import awaiting, suspension_site
-from .step_hook import inner_code
+from .asyncio_hooks import awaiting, key_of, suspension_site
+from .step_hook import waited_on
 
 if TYPE_CHECKING:
     from ..record.recorder import Recorder
@@ -58,10 +58,12 @@ class CellTask:
                 return
             waiter = task._fut_waiter
             label = None if waiter is None else awaiting.get(key)
-            code = None if waiter is None or label is not None else inner_code(task)
             if t1 - self.t_start >= rec.block_threshold_s:
                 rec.raw_misc.append(("blocked_hint", key, self.t_start, suspension_site(task)))
-            what = label or (None if waiter is None else type(waiter))
+            if waiter is None or label is not None:
+                what, code = label, None
+            else:
+                what, code = waited_on(task, key, waiter, key_of, rec.raw_misc, t1)
             rec.raw_steps.extend((key, rec.us(self.t_start), rec.us(t1), what, code))
         except Exception:  # never break the learner's loop
             pass

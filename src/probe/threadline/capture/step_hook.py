@@ -13,7 +13,9 @@ as ``Task-12`` as ""), read now, so no record keeps the task.
 
 Records name the task by its key, never hold it or what it waits on: a waited-on future is recorded
 as its class, a waited-on task as the label ``task <name>`` with its key in place of the code (an
-edge of the await graph, record/fates.py).
+edge of the await graph, record/fates.py). A task suspended on a gather also awaits each traced child
+still pending, until it resumes: ``("await", key, (child keys), t, False)`` goes to the recorder's
+``misc`` (``record_gather``; await_graph.py has the other waits that hide tasks).
 
 The C ``_speedups.StepHook`` does this when it was built; ``PyStepHook`` is its Python twin (see
 compiled.py). Both keep the start of the running step of the cell's task in ``cell_t0`` (-1 outside
@@ -22,7 +24,8 @@ it), for the cell lane's last step (cell_task.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from asyncio import Task, tasks
+from collections.abc import Callable, Iterable
 from time import perf_counter
 from typing import Any
 
@@ -45,6 +48,42 @@ def record_end(ends: list[Any], task: Any, key: int, end_us: int, describe_resul
         if isinstance(name, str) and is_default_name(name):
             name = ""
     ends.extend((key, end_us, outcome, detail, name, outcome == OUT_CANCELLED and cancel_requested(task)))
+
+
+GATHERING = tasks._GatheringFuture  # what ``asyncio.gather`` returns
+
+
+def awaited_keys(key_of: Callable[[Any], int | None], futures: Iterable[Any]) -> tuple[int, ...]:
+    """The keys of the traced tasks among the futures still pending, once each."""
+    keys = map(key_of, [f for f in futures if not f.done()])
+    return tuple(k for k in dict.fromkeys(keys) if k is not None)
+
+
+def record_gather(misc: list[Any], key_of: Callable[[Any], int | None], key: int, gathering: Any, t: float) -> None:
+    """The task of ``key`` is suspended on a gather: it awaits the children still pending."""
+    targets = awaited_keys(key_of, gathering._children)
+    if targets:
+        misc.append(("await", key, targets, t, False))
+
+
+def waited_on(
+    task: Any,
+    key: int,
+    waiter: Any,
+    key_of: Callable[[Any], int | None],
+    misc: list[Any],
+    t: float,
+    task_type: type = Task,
+    gathering: type = GATHERING,
+) -> tuple[Any, Any]:
+    """What a step's record says of the task suspended on ``waiter`` (not None) without a label: an
+    awaited task's label and key, else the waiter's class and the innermost code (a gather's edges
+    go to ``misc``)."""
+    if isinstance(waiter, task_type):
+        return "task " + str(waiter.get_name()), key_of(waiter)
+    if isinstance(waiter, gathering):
+        record_gather(misc, key_of, key, waiter, t)
+    return type(waiter), inner_code(task)
 
 
 def inner_code(task: Any) -> Any:
@@ -76,14 +115,27 @@ class PyStepHook:
         ends: list[Any],
         on_error: Callable[[Any, BaseException], None],
         task_type: type,
+        gathering: type,
         base: float,
+        misc: list[Any],
     ) -> None:
         self.keys = keys  # asyncio_hooks.PyTaskKeys: ident(task) -> key in its serials
         self.cell_task: Any = None
         self.cell_t0 = -1.0
         self.describe_results = True  # a result's repr as its detail (tasks.py DETAILS_LIMIT)
         self.handle_run = self._make(
-            keys.serials.get, steps.extend, awaiting.get, threshold, report, on_blocked, ends, on_error, task_type, base
+            keys.serials.get,
+            steps.extend,
+            awaiting.get,
+            threshold,
+            report,
+            on_blocked,
+            ends,
+            on_error,
+            task_type,
+            gathering,
+            base,
+            misc,
         )
 
     def _make(
@@ -97,11 +149,14 @@ class PyStepHook:
         ends: list[Any],
         on_error: Any,
         task_type: type,
+        gathering: type,
         base: float,
+        misc: list[Any],
     ) -> Callable[[Any], None]:
         pc = perf_counter
         hook = self
         ended = self.keys.ended
+        key_of = self.keys.key_of
 
         def _run(handle: Any) -> None:
             # the untraced path does exactly what asyncio's own does, without an extra call
@@ -144,10 +199,7 @@ class PyStepHook:
                 if label is not None:
                     steps_extend((key, a, b, label, None))
                     return
-                if isinstance(waiter, task_type):
-                    steps_extend((key, a, b, "task " + str(waiter.get_name()), tracked_get(ident(waiter))))
-                    return
-                steps_extend((key, a, b, type(waiter), inner_code(task)))
+                steps_extend((key, a, b, *waited_on(task, key, waiter, key_of, misc, t1, task_type, gathering)))
             except Exception as exc:  # a probe bug must not break the learner's loop
                 on_error(task, exc)
 
@@ -162,4 +214,14 @@ def as_handle_run(hook: Any) -> Any:
     return hook.handle_run if isinstance(hook, PyStepHook) else hook
 
 
-__all__ = ["StepHook", "PyStepHook", "as_handle_run", "inner_code", "record_end"]
+__all__ = [
+    "GATHERING",
+    "StepHook",
+    "PyStepHook",
+    "as_handle_run",
+    "awaited_keys",
+    "inner_code",
+    "record_end",
+    "record_gather",
+    "waited_on",
+]
