@@ -442,7 +442,8 @@ def test_run_starts_agree_with_their_python_twin():
 @pytest.mark.skipif(PURE, reason="the pure-Python pass")
 def test_gates_send_only_the_standard_librarys_own_objects_to_the_original_methods():
     # threading.Semaphore / Event / queue.Queue methods sit behind gates while tracing: an object
-    # marked -1 when the standard library made it goes to the original, any other to the traced one.
+    # marked -1 goes to the original, one marked as the learner's to the traced method, and one not
+    # marked (the standard library made it, or it is from before the trace) by the calling code.
     calls: list[tuple[str, object]] = []
 
     class Prim:
@@ -456,46 +457,49 @@ def test_gates_send_only_the_standard_librarys_own_objects_to_the_original_metho
         calls.append(("traced", timeout))
         return "traced"
 
-    Prim.wait = speedups.Gate(original=Prim.__dict__["wait"], traced=traced_wait)  # type: ignore[method-assign]
-    mine, theirs, pending, slotted = Prim(), Prim(), Prim(), Prim()
-    theirs._tl_idx = -1  # type: ignore[attr-defined]
-    pending._tl_idx, pending._tl_on = -1, True  # type: ignore[attr-defined]  # the learner's, not registered yet
-    assert theirs.wait(timeout=1) == "plain" and Prim.wait(theirs) == "plain"
-    assert mine.wait(2) == "traced" and pending.wait() == "traced"
-    assert calls == [("traced", 2), ("traced", None)]
-    del slotted.__dict__
-    assert slotted.wait() == "traced"
+    def classify(code: object) -> int:
+        return 2 * (code.co_filename == "<test user code>")  # type: ignore[attr-defined]
 
-    remembered: list[object] = []
+    def run_as(filename: str, source: str, **names: object) -> object:
+        space = dict(names)
+        exec(compile(f"def call(): return {source}", filename, "exec"), space)
+        return space["call"]()  # type: ignore[operator]
+
+    library, learner = "/usr/lib/python3/library.py", "<test user code>"
+    Prim.wait = speedups.Gate(Prim.__dict__["wait"], traced_wait, classify)  # type: ignore[method-assign]
+    theirs, mine, pending, unmarked, slotted = Prim(), Prim(), Prim(), Prim(), Prim()
+    theirs._tl_idx = -1  # type: ignore[attr-defined]
+    mine._tl_idx = 3  # type: ignore[attr-defined]
+    pending._tl_idx, pending._tl_on = -1, True  # type: ignore[attr-defined]  # the learner's, not registered yet
+    for caller in (library, learner):
+        assert run_as(caller, "p.wait(timeout=1)", p=theirs) == "plain"
+        assert run_as(caller, "P.wait(p)", P=Prim, p=theirs) == "plain"
+        assert run_as(caller, "p.wait(2)", p=mine) == "traced" and run_as(caller, "p.wait()", p=pending) == "traced"
+    assert calls == [("traced", 2), ("traced", None)] * 2
+    calls.clear()
+    assert run_as(library, "p.wait()", p=unmarked) == "plain" and calls == []
+    assert run_as(learner, "p.wait(4)", p=unmarked) == "traced" and calls == [("traced", 4)]
+    del slotted.__dict__
+    assert run_as(library, "p.wait()", p=slotted) == "plain"
 
     def traced_init(self: object, value: int = 0) -> None:
         calls.append(("traced init", value))
         Prim.__dict__["original_init"](self, value)
 
     Prim.original_init = Prim.__init__  # type: ignore[attr-defined]
-    user_code = {"<test user code>"}
-    Prim.__init__ = speedups.InitGate(  # type: ignore[method-assign]
-        original=Prim.original_init,  # type: ignore[attr-defined]
-        traced=traced_init,
-        remember=remembered.append,
-        classify=lambda code: 2 * (code.co_filename in user_code),
-    )
-    library = {"Prim": Prim}
-    exec(compile("def make(): return Prim(7)", "/usr/lib/python3/library.py", "exec"), library)
-    learner = {"Prim": Prim}
-    exec(compile("def make(): return Prim(8)", "<test user code>", "exec"), learner)
+    Prim.__init__ = speedups.InitGate(Prim.original_init, traced_init, classify)  # type: ignore[method-assign]
     calls.clear()
-    made = library["make"]()
-    assert made.value == 7 and made._tl_idx == -1 and remembered == [made] and calls == []
-    made = learner["make"]()
-    assert made.value == 8 and "_tl_idx" not in vars(made) and calls == [("traced init", 8)]
+    made = run_as(library, "P(7)", P=Prim)
+    assert made.value == 7 and vars(made) == {"value": 7} and calls == []  # type: ignore[attr-defined]
+    made = run_as(learner, "P(8)", P=Prim)
+    assert made.value == 8 and calls == [("traced init", 8)]  # type: ignore[attr-defined]
 
     class Sub(Prim):
         def __init__(self) -> None:  # an __init__ of the object's own class: tracking.py walks past it
             super().__init__(9)
 
     calls.clear()
-    assert exec(compile("Sub()", "/usr/lib/python3/library.py", "exec"), {"Sub": Sub}) is None
+    assert run_as(library, "S()", S=Sub) is not None
     assert calls == [("traced init", 9)]
 
 
@@ -533,3 +537,9 @@ def test_caller_gates_send_the_standard_librarys_creations_to_the_plain_factory(
             pass
 
         assert isinstance(Mine()._lock, thread_locks.LockBase)
+        # a thread's Event is the standard library's: made plain and left unmarked; the learner's is traced
+        thread = threading.Thread(target=int)
+        thread.start()
+        thread.join()
+        assert not [key for key in vars(thread._started) if key.startswith("_tl_")]
+        assert vars(threading.Event())["_tl_on"] is True

@@ -1738,21 +1738,43 @@ HOOK_TYPE(threadrunner, ThreadRunner, "Thread._bootstrap_inner, recording a trac
 /* ------------------------------------------------------------------------------------- Gates */
 
 /* The patched methods of threading's Python-class primitives (Semaphore, Event, queue.Queue) while
- * tracing. Executors, threads and futures make such objects for themselves by the thousand: each is
- * marked _tl_idx = -1 when made ("not the learner's", locks/tracking.py), and a Gate sends a call on
- * one of those straight to the original method; any other object goes to the traced method, which
- * decides as it did before. An InitGate (their __init__) marks an object the standard library makes
- * without a Python frame of the probe's; any other creation goes to the traced __init__. */
+ * tracing. Executors, threads and futures make such objects for themselves by the thousand. An
+ * InitGate (their __init__) sends a creation by the standard library's (or a package's) code
+ * straight to the original __init__, and leaves the object as it is: nothing to undo when tracing
+ * stops, and no reference kept to find it by (a weak reference each is a collected object each,
+ * which brings the collector's passes nearer). Any other creation goes to the traced __init__,
+ * which marks the object (_tl_idx, locks/tracking.py). A Gate sends a call on an object marked not
+ * the learner's (-1) to the original method, on one of the learner's to the traced one; an object
+ * not marked (made by the standard library, or before the trace) goes by the calling code, as a
+ * CallerGate does: the learner's code gets the traced method, which decides (adopts it, or marks
+ * it -1), any other the original. */
 
-static PyObject *s_tl_idx, *s_tl_on, *s_dunder_init, *minus_one;
+static PyObject *s_tl_idx, *s_tl_on, *s_dunder_init;
 
-/* 1 when the object was marked not the learner's, 0 otherwise (also without a __dict__). Generic
- * attribute access reads an object's inline values without making its __dict__ a dict. */
+/* Whether the code calling is the learner's (frames.code_kind bit 2); when unsure, yes: the traced
+ * path decides. */
+static int called_by_learner(CodeCache *codes) {
+    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed: the code calling */
+    if (frame == NULL) return 1;
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    int kind = code_kind(codes, code);
+    Py_DECREF(code);
+    if (kind < 0) {
+        PyErr_Clear();
+        return 1;
+    }
+    return (kind & 2) != 0;
+}
+
+/* 1 when the object was marked not the learner's, 0 when marked otherwise (or without a __dict__),
+ * -1 when not marked. Generic attribute access reads an object's inline values without making its
+ * __dict__ a dict. */
 static int marked_untraced(PyObject *obj) {
     PyObject *idx = _PyObject_GenericGetAttrWithDict(obj, s_tl_idx, NULL, 1);
-    int marked = idx != NULL && PyLong_CheckExact(idx) && PyLong_AsLong(idx) == -1;
+    int marked = idx == NULL ? -1 : PyLong_CheckExact(idx) && PyLong_AsLong(idx) == -1;
     Py_XDECREF(idx);
-    if (marked) { /* _tl_on: an object of the learner's, not registered yet */
+    if (marked == -1 && PyErr_Occurred()) marked = 0; /* no __dict__ (__slots__ only): the traced path */
+    if (marked == 1) { /* _tl_on: an object of the learner's, not registered yet */
         PyObject *on = _PyObject_GenericGetAttrWithDict(obj, s_tl_on, NULL, 1);
         marked = on == NULL || PyObject_IsTrue(on) == 0;
         Py_XDECREF(on);
@@ -1765,47 +1787,53 @@ typedef struct {
     PyObject_HEAD
     PyObject *original; /* the class's own method */
     PyObject *traced;   /* threading_classes' patched method */
+    CodeCache codes;    /* classify: bit 2 the learner's code (frames.code_kind) */
     vectorcallfunc vectorcall;
 } Gate;
 
 static PyObject *gate_vectorcall(Gate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-    int plain = PyVectorcall_NARGS(nargsf) >= 1 && marked_untraced(args[0]);
+    int marked = PyVectorcall_NARGS(nargsf) >= 1 ? marked_untraced(args[0]) : 0;
+    int plain = marked == 1 || (marked == -1 && !called_by_learner(&self->codes));
     return PyObject_Vectorcall(plain ? self->original : self->traced, args, nargsf, kwnames);
 }
 
 static PyObject *gate_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"original", "traced", NULL};
-    PyObject *original, *traced;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &original, &traced)) return NULL;
+    static char *kwlist[] = {"original", "traced", "classify", NULL};
+    PyObject *original, *traced, *classify;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO", kwlist, &original, &traced, &classify)) return NULL;
     Gate *self = (Gate *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->original = Py_NewRef(original);
     self->traced = Py_NewRef(traced);
     self->vectorcall = (vectorcallfunc)gate_vectorcall;
+    if (codecache_init(&self->codes, classify) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     return (PyObject *)self;
 }
 
 static int gate_traverse(Gate *self, visitproc visit, void *arg) {
     Py_VISIT(self->original);
     Py_VISIT(self->traced);
-    return 0;
+    return codecache_traverse(&self->codes, visit, arg);
 }
 
 static int gate_clear(Gate *self) {
     Py_CLEAR(self->original);
     Py_CLEAR(self->traced);
+    codecache_clear(&self->codes);
     return 0;
 }
 
 GC_DEALLOC(gate, Gate)
 
-HOOK_TYPE(gate, Gate, "a patched method: the original for an object the standard library made, else the traced one");
+HOOK_TYPE(gate, Gate, "a patched method: the original for an object that is not the learner's, else the traced one");
 
 typedef struct {
     PyObject_HEAD
     PyObject *original; /* the class's own __init__ */
     PyObject *traced;   /* threading_classes' patched __init__ */
-    PyObject *remember; /* tracking.remember: a marked object is made plain again when tracing stops */
     CodeCache codes;    /* classify: bit 2 the learner's code (frames.code_kind) */
     vectorcallfunc vectorcall;
 } InitGate;
@@ -1836,29 +1864,18 @@ static int made_by_library(InitGate *self, PyObject *obj) {
 }
 
 static PyObject *initgate_vectorcall(InitGate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-    if (PyVectorcall_NARGS(nargsf) < 1 || !made_by_library(self, args[0]))
-        return PyObject_Vectorcall(self->traced, args, nargsf, kwnames);
-    PyObject *result = PyObject_Vectorcall(self->original, args, nargsf, kwnames);
-    if (result == NULL) return NULL;
-    /* as init_tracking for an object that is not the learner's; never breaks the creation */
-    if (PyObject_GenericSetAttr(args[0], s_tl_idx, minus_one) == 0) {
-        PyObject *done = PyObject_CallOneArg(self->remember, args[0]);
-        Py_XDECREF(done);
-    }
-    PyErr_Clear();
-    return result;
+    int library = PyVectorcall_NARGS(nargsf) >= 1 && made_by_library(self, args[0]);
+    return PyObject_Vectorcall(library ? self->original : self->traced, args, nargsf, kwnames);
 }
 
 static PyObject *initgate_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"original", "traced", "remember", "classify", NULL};
-    PyObject *original, *traced, *remember, *classify;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO", kwlist, &original, &traced, &remember, &classify))
-        return NULL;
+    static char *kwlist[] = {"original", "traced", "classify", NULL};
+    PyObject *original, *traced, *classify;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO", kwlist, &original, &traced, &classify)) return NULL;
     InitGate *self = (InitGate *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->original = Py_NewRef(original);
     self->traced = Py_NewRef(traced);
-    self->remember = Py_NewRef(remember);
     self->vectorcall = (vectorcallfunc)initgate_vectorcall;
     if (codecache_init(&self->codes, classify) < 0) {
         Py_DECREF(self);
@@ -1870,21 +1887,19 @@ static PyObject *initgate_new(PyTypeObject *type, PyObject *args, PyObject *kwds
 static int initgate_traverse(InitGate *self, visitproc visit, void *arg) {
     Py_VISIT(self->original);
     Py_VISIT(self->traced);
-    Py_VISIT(self->remember);
     return codecache_traverse(&self->codes, visit, arg);
 }
 
 static int initgate_clear(InitGate *self) {
     Py_CLEAR(self->original);
     Py_CLEAR(self->traced);
-    Py_CLEAR(self->remember);
     codecache_clear(&self->codes);
     return 0;
 }
 
 GC_DEALLOC(initgate, InitGate)
 
-HOOK_TYPE(initgate, InitGate, "a patched __init__: marks an object the standard library makes, else the traced one");
+HOOK_TYPE(initgate, InitGate, "a patched __init__: the original for an object the standard library makes, else the traced one");
 
 /* threading.Lock and RLock, and TracedCondition.__new__, while tracing: the code calling decides. What
  * the standard library (or a package) makes for itself goes straight to the plain factory, with no
@@ -1901,18 +1916,7 @@ typedef struct {
 } CallerGate;
 
 static PyObject *callergate_vectorcall(CallerGate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-    PyFrameObject *frame = PyEval_GetFrame(); /* borrowed: the code calling */
-    int kind = 2;                              /* no frame, or unsure: the traced factory decides */
-    if (frame != NULL) {
-        PyCodeObject *code = PyFrame_GetCode(frame);
-        kind = code_kind(&self->codes, code);
-        Py_DECREF(code);
-        if (kind < 0) {
-            PyErr_Clear();
-            kind = 2;
-        }
-    }
-    return PyObject_Vectorcall(kind & 2 ? self->learner : self->library, args, nargsf, kwnames);
+    return PyObject_Vectorcall(called_by_learner(&self->codes) ? self->learner : self->library, args, nargsf, kwnames);
 }
 
 static PyObject *callergate_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
@@ -2684,8 +2688,6 @@ PyMODINIT_FUNC PyInit__speedups(void) {
         *names[i].slot = PyUnicode_InternFromString(names[i].text);
         if (*names[i].slot == NULL) return NULL;
     }
-    minus_one = PyLong_FromLong(-1);
-    if (minus_one == NULL) return NULL;
     TaskRefType.tp_base = &_PyWeakref_RefType;
     if (PyType_Ready(&StepBufferType) < 0 || PyType_Ready(&StepHookType) < 0 || PyType_Ready(&LockCoreType) < 0 || PyType_Ready(&TaskRefType) < 0 ||
         PyType_Ready(&TaskKeysType) < 0 || PyType_Ready(&TaskCreatorType) < 0 || PyType_Ready(&ThreadStarterType) < 0 ||

@@ -123,22 +123,20 @@ class ThreadRunner:
 
 class Gate:
     """A patched method of threading.Semaphore / Event / queue.Queue: the original for an object
-    the standard library made (marked ``_tl_idx = -1``), else the traced one (locks/threading_classes.py)."""
+    marked not the learner's (``_tl_idx = -1``), or not marked and called by code that is not the
+    learner's (``classify(code) & 2``); else the traced one (locks/threading_classes.py)."""
 
-    def __init__(self, *, original: Callable[..., Any], traced: Callable[..., Any]) -> None: ...
+    def __init__(
+        self, original: Callable[..., Any], traced: Callable[..., Any], classify: Callable[[Any], int]
+    ) -> None: ...
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
 class InitGate:
-    """Their patched ``__init__``: marks and remembers an object the standard library makes, else
-    the traced ``__init__``."""
+    """Their patched ``__init__``: the original for an object the standard library makes (left
+    unmarked), else the traced ``__init__``."""
 
     def __init__(
-        self,
-        *,
-        original: Callable[..., None],
-        traced: Callable[..., None],
-        remember: Callable[[Any], None],
-        classify: Callable[[Any], int],
+        self, original: Callable[..., None], traced: Callable[..., None], classify: Callable[[Any], int]
     ) -> None: ...
     def __call__(self, *args: Any, **kwargs: Any) -> None: ...
 

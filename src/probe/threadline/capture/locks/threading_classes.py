@@ -13,7 +13,7 @@ from ...frames import code_kind
 from ..compiled import speedups
 from .registry import creation, state
 from .thread_locks import CRLock, FreshRLock, Lock, RLock, allocate_lock, new_lock_wrapper
-from .tracking import hold_end, idx_of, init_tracking, kind_of, remember, still_tracing, waited
+from .tracking import hold_end, idx_of, init_tracking, kind_of, still_tracing, waited
 
 pc = perf_counter
 get_ident = threading.get_ident
@@ -198,17 +198,12 @@ def factories() -> list[tuple[Any, str, Any]]:
 
 def patches() -> list[tuple[type, str, Any]]:
     """What to set on the classes while tracing. With the C hot paths, each traced method sits behind
-    a gate: executors, threads and futures make these objects for themselves by the thousand, and a
-    call on one of those (marked -1 when made, as init_tracking does) goes straight to the original."""
+    a gate: executors, threads and futures make these objects for themselves by the thousand, and
+    their creation, and the standard library's calls on them, go straight to the original, with the
+    object left unmarked (see Gates in _speedups.c)."""
     if speedups is None:
         return [(cls, name, traced) for cls, name, _, traced in _TRACED]
     return [
-        (
-            cls,
-            name,
-            speedups.InitGate(original=original, traced=traced, remember=remember, classify=code_kind)
-            if name == "__init__"
-            else speedups.Gate(original=original, traced=traced),
-        )
+        (cls, name, (speedups.InitGate if name == "__init__" else speedups.Gate)(original, traced, code_kind))
         for cls, name, original, traced in _TRACED
     ]
