@@ -251,7 +251,7 @@ def test_keys_stay_found_as_tasks_come_and_go(implementation):
 
 
 def test_cache_lookups_make_each_missing_key_once_for_uniform_and_mixed_batches():
-    from threadline.record.tasks import _cached
+    from threadline.record.columns import cached_entries
 
     made: list[tuple[Any, ...]] = []
     cache: dict[tuple[Any, ...], str] = {("a", 1): "A1"}
@@ -261,11 +261,11 @@ def test_cache_lookups_make_each_missing_key_once_for_uniform_and_mixed_batches(
         cache[key] = f"{key[0].upper()}{key[1]}"
 
     # a batch from one site and coroutine (the fast path), known then new
-    assert _cached(cache, (["a"] * 4, [1] * 4), make) == ["A1"] * 4 and made == []
-    assert _cached(cache, (["b"] * 3, [2] * 3), make) == ["B2"] * 3 and made == [("b", 2)]
+    assert cached_entries(cache, (["a"] * 4, [1] * 4), make) == ["A1"] * 4 and made == []
+    assert cached_entries(cache, (["b"] * 3, [2] * 3), make) == ["B2"] * 3 and made == [("b", 2)]
     # a mixed batch: every row its own entry, each new key made once
-    assert _cached(cache, (["a", "c", "c", "b", "d"], [1, 3, 3, 2, 1]), make) == ["A1", "C3", "C3", "B2", "D1"]
+    assert cached_entries(cache, (["a", "c", "c", "b", "d"], [1, 3, 3, 2, 1]), make) == ["A1", "C3", "C3", "B2", "D1"]
     assert made == [("b", 2), ("c", 3), ("d", 1)]
     # equal values that are different objects are one key
-    assert _cached(cache, (["a", "a"], [10**6, int("1000000")]), make) == ["A1000000"] * 2
-    assert _cached(cache, ([], []), make) == []
+    assert cached_entries(cache, (["a", "a"], [10**6, int("1000000")]), make) == ["A1000000"] * 2
+    assert cached_entries(cache, ([], []), make) == []

@@ -114,6 +114,35 @@ def test_threads_that_reuse_one_ident_each_get_their_own_end_when_converted_in_o
     assert rec.live_thread_lanes == {}
 
 
+def test_a_batch_of_threads_from_a_few_sites_works_each_site_out_once(monkeypatch):
+    # An executor per event loop starts its workers from one line, by the hundred in a batch: each
+    # site's text is made once (not once a thread of the batch), and a thread without a code has none.
+    from threadline.record import recorder as recorder_module
+    from threadline.record.recorder import Recorder
+
+    made: list[tuple[str, int]] = []
+    real = recorder_module.location_of_frame
+    monkeypatch.setattr(
+        recorder_module, "location_of_frame", lambda code, line: made.append((code.co_name, line)) or real(code, line)
+    )
+
+    def one() -> None: ...
+
+    def other() -> None: ...
+
+    rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
+    sites = [(one.__code__, 10), (other.__code__, 20), (one.__code__, 11), (None, 0)] * 50
+    for i, (code, line) in enumerate(sites):
+        rec.raw_thread_starts.extend((i + 1, 1000 + i, f"t{i}", rec.t0 + i / 1e4, None, code, line, "threads"))
+    rec.convert()
+    assert sorted(made) == [("one", 10), ("one", 11), ("other", 20)]
+    lanes = rec.tables["lanes"]
+    site_of = {rec.strings[name]: site for name, site in zip(lanes["name"], lanes["site"], strict=True)}
+    texts = [rec.strings[site_of[f"t{i}"]] if site_of[f"t{i}"] >= 0 else None for i in range(len(sites))]
+    assert texts[:4] == [real(one.__code__, 10), real(other.__code__, 20), real(one.__code__, 11), None]
+    assert texts == texts[:4] * 50
+
+
 def test_a_thread_started_by_a_thread_of_the_same_batch_is_created_by_its_lane():
     # A batch's lanes are made a column at a time; a creator that needs a lane of its own (a thread
     # from before the trace, an untraced task) gets it first, so the batch's lanes stay in a row.

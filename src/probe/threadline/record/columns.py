@@ -1,4 +1,5 @@
-"""Appending converted values to the trace's int64 columns (``array('q')``).
+"""Column helpers of the converter: appending converted values to the trace's int64 columns
+(``array('q')``), and looking a column of keys up in a cache.
 
 ``array.extend(list)`` parses every item as if it were a function argument; packing the list to
 native int64 bytes first (in C when the hot paths are built, else with ``struct``) and copying them
@@ -8,7 +9,11 @@ in is several times faster, and conversion appends millions of values in a long 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
+from itertools import compress, repeat
+from operator import is_
 from struct import pack
+from typing import Any
 
 from ..capture.compiled import speedups
 
@@ -25,4 +30,24 @@ def extend_q(column: array, values: list[int]) -> None:
     column.frombytes(_pack(values))
 
 
-__all__ = ["extend_q"]
+def cached_entries(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: Callable[[Any], None]) -> list[Any]:
+    """The cache's entry for each row of the key columns, at C speed; a key the cache misses is
+    made once (``make(key)`` puts it in), however many rows share it."""
+    n = len(columns[0])
+    if n and all(column.count(column[0]) == n for column in columns):
+        # one key for the whole batch (a gather's or a TaskGroup's children, made at one line):
+        # counting is a compare a row, a lookup a hash and a tuple
+        key = tuple(column[0] for column in columns)
+        if key not in cache:
+            make(key)
+        return [cache[key]] * n
+    entries = list(map(cache.get, zip(*columns, strict=True)))
+    # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
+    if not any(map(is_, entries, repeat(None))):
+        return entries
+    for key in dict.fromkeys(compress(zip(*columns, strict=True), map(is_, entries, repeat(None)))):
+        make(key)
+    return list(map(cache.get, zip(*columns, strict=True)))
+
+
+__all__ = ["cached_entries", "extend_q"]

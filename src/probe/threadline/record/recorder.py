@@ -18,8 +18,9 @@ import time
 import uuid
 from array import array
 from collections.abc import Callable
-from itertools import compress, count, filterfalse, repeat
-from operator import is_, itemgetter
+from functools import partial
+from itertools import count, filterfalse
+from operator import itemgetter
 from time import perf_counter
 from typing import Any
 
@@ -31,7 +32,7 @@ from ..schema import (
     TRACE_SCHEMA_VERSION,
 )
 from .acquires import ACQ_FIELDS, convert_acquires, convert_fast
-from .columns import extend_q
+from .columns import cached_entries, extend_q
 from .cpus import effective_cpus_exact, effective_cpus_reason
 from .fates import Fates
 from .lives import THREAD_END_FIELDS, THREAD_START_FIELDS, convert_thread_ends, convert_thread_starts, who_lanes
@@ -173,22 +174,19 @@ class Recorder:
         return list(map(index.__getitem__, texts))
 
     def site_index(self, code: Any, line: int) -> int:
-        """The string index of "file.py:12 in f" for a code and line (-1 without a code), cached:
-        the code is kept so that its id stays its own while it is a key."""
-        if code is None:
-            return -1
-        key = (id(code), line)
-        hit = self.site_cache.get(key)
-        if hit is None:
-            hit = self.site_cache[key] = (code, self.string(location_of_frame(code, line)))
-        return hit[1]
+        """The string index of "file.py:12 in f" for a code and line (-1 without a code)."""
+        return self.sites_of([code], [line])[0]
 
     def sites_of(self, codes: list[Any], lines: list[int]) -> list[int]:
-        """``site_index`` of each code and line, the cached ones found together."""
-        hits = list(map(self.site_cache.get, zip(map(id, codes), lines, strict=True)))
-        for i in compress(range(len(hits)), map(is_, hits, repeat(None))):
-            hits[i] = (None, self.site_index(codes[i], lines[i]))
-        return list(map(itemgetter(1), hits))
+        """``site_index`` of each code and line, cached by the code's id (the code is kept, so its id
+        stays its own while it is a key): each site missing is worked out once."""
+        code_ids = list(map(id, codes))
+        make = partial(self._site_entry, codes, code_ids)
+        return list(map(itemgetter(1), cached_entries(self.site_cache, (code_ids, lines), make)))
+
+    def _site_entry(self, codes: list[Any], code_ids: list[int], key: tuple[int, int]) -> None:
+        code = codes[code_ids.index(key[0])]
+        self.site_cache[key] = (code, -1 if code is None else self.string(location_of_frame(code, key[1])))
 
     def known_string(self, text: str) -> int:
         """The index of a string already in the table, else -1 (adds nothing)."""

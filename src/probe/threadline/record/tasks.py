@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from itertools import chain, compress, filterfalse, islice, repeat
-from operator import is_, is_not, itemgetter, sub
+from operator import is_not, itemgetter, sub
 from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED
-from .columns import extend_q
+from .columns import cached_entries, extend_q
 from .outcomes import cancel_requested, task_outcome
 
 if TYPE_CHECKING:
@@ -164,13 +164,11 @@ def _describe_lanes(
 ) -> tuple[list[str], list[int], list[int], list[list[str]]]:
     """Each row's lane name, its string index, its site's string index and the name's aliases, from
     the caches (only what a cache misses is worked out)."""
-    named = _cached(rec.lane_name_cache, (task_names, coro_names, qualnames), partial(_lane_name_entry, rec))
-    code_ids = list(map(id, codes))
-    sites = _cached(rec.site_cache, (code_ids, lines), partial(_site_entry, rec, code_ids, codes))
+    named = cached_entries(rec.lane_name_cache, (task_names, coro_names, qualnames), partial(_lane_name_entry, rec))
     return (
         list(map(itemgetter(0), named)),
         list(map(itemgetter(1), named)),
-        list(map(itemgetter(1), sites)),
+        rec.sites_of(codes, lines),
         list(map(itemgetter(2), named)),
     )
 
@@ -202,36 +200,11 @@ def resolve_task_creators(rec: Recorder, made: list[tuple[int, Any, int]]) -> No
         created_col[lane] = rec.who_lane(creator, start)
 
 
-def _cached(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: Callable[[Any], None]) -> list[Any]:
-    """The cache's entry for each row of the key columns, at C speed; a key the cache misses is
-    made once (``make(key)`` puts it in), however many rows share it."""
-    n = len(columns[0])
-    if n and all(column.count(column[0]) == n for column in columns):
-        # one key for the whole batch (a gather's or a TaskGroup's children, made at one line):
-        # counting is a compare a row, a lookup a hash and a tuple
-        key = tuple(column[0] for column in columns)
-        if key not in cache:
-            make(key)
-        return [cache[key]] * n
-    entries = list(map(cache.get, zip(*columns, strict=True)))
-    # (zip's key tuples are looked up, not kept: zip reuses one, and no GC pass is woken)
-    if not any(map(is_, entries, repeat(None))):
-        return entries
-    for key in dict.fromkeys(compress(zip(*columns, strict=True), map(is_, entries, repeat(None)))):
-        make(key)
-    return list(map(cache.get, zip(*columns, strict=True)))
-
-
 def _lane_name_entry(rec: Recorder, key: tuple[str, Any, Any]) -> None:
     """A lane name cache entry: (name, its string index, aliases)."""
     task_name, coro_name, qualname = key
     name, aliases = lane_name(task_name, str(coro_name), str(qualname))
     rec.lane_name_cache[key] = (name, rec.string(name), aliases)
-
-
-def _site_entry(rec: Recorder, code_ids: list[int], codes: list[Any], key: tuple[int, int]) -> None:
-    """A site cache entry (Recorder.site_index)."""
-    rec.site_index(codes[code_ids.index(key[0])], key[1])
 
 
 def py_task_names(refs: list[Any], coro_names: list[Any]) -> list[str]:
