@@ -618,6 +618,29 @@ def test_a_thread_started_by_a_task_is_created_by_the_tasks_lane(sampler_tick):
     assert lanes_named(trace, "task") == [], "a lane was made up for a task that has its own"
 
 
+def test_the_thread_a_loop_shuts_its_executor_down_with_is_a_helper_of_the_loops_thread():
+    # asyncio.run ends by shutting the default executor down, in a housekeeping task that is not
+    # traced and a thread of its own: the loop's doing, not a made-up lane per loop
+    def square(i: int) -> int:
+        return i * i
+
+    async def main() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, square, 3)
+
+    with threadline.trace(display=False) as t:
+        for _ in range(3):
+            asyncio.run(main())
+    trace = t.data
+    validate(trace)
+    lanes = trace["lanes"]
+    names = [s(trace, n) for n in lanes["name"]]
+    assert not [name for name in names if name.startswith("task Task-")]
+    helpers = [i for i in range(len(names)) if s(trace, lanes["group"][i]) == "helpers"]
+    assert len(helpers) == 3
+    main_thread = lanes_named(trace, threading.main_thread().name)
+    assert [lanes["created_by"][i] for i in helpers] == main_thread * 3
+
+
 class _OwnEvent(threading.Event):
     def __init__(self) -> None:
         super().__init__()

@@ -134,14 +134,25 @@ class PyTaskKeys:
 TaskKeys: Any = speedups.TaskKeys if speedups is not None else PyTaskKeys
 
 
+# The loop's own housekeeping coroutines (by their code's id: the codes live as long as the class):
+# their tasks are not traced, and what they start is the loop's thread's doing.
+HOUSEKEEPING = {
+    id(base_events.BaseEventLoop.shutdown_asyncgens.__code__),
+    id(base_events.BaseEventLoop.shutdown_default_executor.__code__),
+}
+
+
 def who_of(task: Any) -> int | str:
-    """What a record calls a task: its key when traced, else its name; the thread without a task."""
+    """What a record calls a task: its key when traced, else its name; the thread without a task
+    or in the loop's housekeeping (shutting its default executor down starts a thread a loop)."""
     if task is None:
         return threading.get_ident()
     key = key_of(task)
     if key is not None:
         return key
     try:
+        if id(getattr(task.get_coro(), "cr_code", None)) in HOUSEKEEPING:
+            return threading.get_ident()
         return f"task {task.get_name()}"
     except Exception:
         return "task"
@@ -181,10 +192,7 @@ def install(rec: Recorder, patcher: Patcher, report: Callable[[str, str], None])
     # them alive, so an id is never reused while it is a key.
     code_kind: dict[int, int] = {}
     codes: list[Any] = []
-    housekeeping = {
-        id(base_events.BaseEventLoop.shutdown_asyncgens.__code__),
-        id(base_events.BaseEventLoop.shutdown_default_executor.__code__),
-    }
+    housekeeping = HOUSEKEEPING
 
     def classify(code: Any) -> int:
         filename = code.co_filename

@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 
 OWN_THREAD_PREFIX = "threadline-"
 # Threads the standard library starts for its own bookkeeping (pool result handlers, executor
-# managers, queue feeders, asyncio's child watcher waiting for each subprocess on 3.11): shown in a
-# "helpers" group, not counted as the learner's threads.
+# managers, queue feeders, asyncio's child watcher waiting for each subprocess on 3.11, the thread
+# shutting a loop's default executor down): shown in a "helpers" group, not counted as the
+# learner's threads.
 _HELPER_MODULES = {
+    "asyncio.base_events",
     "asyncio.unix_events",
     "multiprocessing.pool",
     "multiprocessing.queues",
