@@ -1422,13 +1422,13 @@ HOOK_TYPE(taskcreator, TaskCreator, "BaseEventLoop.create_task, recording who cr
 /* Thread.start and Thread._bootstrap_inner while tracing (thread_hooks.py, their Python twins):
  * a program that makes an event loop per test starts its default executor's workers with each. */
 
-static PyObject *s_name_attr, *s_target, *s_module, *s_threadline, *s_invoke_excepthook, *s_own_prefix,
+static PyObject *s_name_attr, *s_target, *s_module, *s_invoke_excepthook, *s_own_prefix,
     *s_helpers, *s_threads;
 
 typedef struct {
     PyObject_HEAD
     PyObject *original;      /* Thread.start */
-    PyObject *token;         /* the recorder: the runner only records what its own trace's starter noted */
+    PyObject *pending;       /* dict id(thread) -> (creator, code, line, group), taken by the runner */
     CodeCache codes;         /* classify: bit 2 the learner's code, bit 1 the kernel's machinery */
     TaskKeys *keys;          /* the traced tasks' keys: a creator is one of them */
     PyObject *current_tasks; /* asyncio.tasks._current_tasks: loop -> its running task */
@@ -1439,37 +1439,36 @@ typedef struct {
 } ThreadStarter;
 
 /* "helpers" for a thread the standard library starts for its own bookkeeping, else "threads" */
-static PyObject *thread_group(ThreadStarter *self, PyObject *thread, PyObject *dict) {
+static PyObject *thread_group(ThreadStarter *self, PyObject *thread) {
     PyObject *type_module = PyObject_GetAttr((PyObject *)Py_TYPE(thread), s_module);
     if (type_module == NULL) return NULL;
-    PyObject *target = PyDict_GetItemWithError(dict, s_target); /* borrowed */
-    PyObject *module = NULL;
-    if (target != NULL && target != Py_None) {
-        if (lookup_attr(target, s_module, &module) < 0) {
-            Py_DECREF(type_module);
-            return NULL;
-        }
-    } else if (!PyErr_Occurred()) {
+    PyObject *target = NULL, *module = NULL;
+    int found = lookup_attr(thread, s_target, &target);
+    if (found > 0 && target != Py_None) {
+        found = lookup_attr(target, s_module, &module);
+    } else if (found >= 0) {
         module = Py_NewRef(type_module);
     }
-    int helper = module ? PySet_Contains(self->helper_modules, module) : 0;
-    if (helper == 0 && !PyErr_Occurred()) helper = PySet_Contains(self->helper_modules, type_module);
+    Py_XDECREF(target);
+    int helper = found < 0 ? -1 : module ? PySet_Contains(self->helper_modules, module) : 0;
+    if (helper == 0) helper = PySet_Contains(self->helper_modules, type_module);
     Py_XDECREF(module);
     Py_DECREF(type_module);
-    if (helper < 0 || PyErr_Occurred()) return NULL;
+    if (helper < 0) return NULL;
     return Py_NewRef(helper ? s_helpers : s_threads);
 }
 
-/* Notes in the thread's __dict__ who starts it and where, for the runner: (token, creator, code,
- * line, group). Nothing for the probe's own threads or the kernel's. */
-static int note_start(ThreadStarter *self, PyObject *thread) {
-    PyObject *dict = PyObject_GenericGetDict(thread, NULL);
-    if (dict == NULL) return -1;
-    PyObject *name = PyDict_GetItemWithError(dict, s_name_attr); /* borrowed */
-    if (name != NULL && PyUnicode_Check(name) && PyUnicode_Tailmatch(name, s_own_prefix, 0, PY_SSIZE_T_MAX, -1) == 1) {
-        Py_DECREF(dict);
-        return 0;
-    }
+/* Notes who starts the thread and where, for the runner: pending[key] = (creator, code, line,
+ * group). Nothing for the probe's own threads or the kernel's. The thread's own attributes are only
+ * read: its __dict__ asked for, or a name added to it, would move its attributes into a dict of
+ * their own, and make every read of them in threading.py a slower one for the thread's life. */
+static int note_start(ThreadStarter *self, PyObject *thread, PyObject *key) {
+    PyObject *name = NULL;
+    if (lookup_attr(thread, s_name_attr, &name) < 0) return -1;
+    int own = name != NULL && PyUnicode_Check(name) &&
+              PyUnicode_Tailmatch(name, s_own_prefix, 0, PY_SSIZE_T_MAX, -1) == 1;
+    Py_XDECREF(name);
+    if (own) return 0;
     /* the first frame of the learner's code up from the caller, else the caller's */
     PyFrameObject *first = PyEval_GetFrame(); /* borrowed */
     PyFrameObject *frame = (PyFrameObject *)Py_XNewRef(first);
@@ -1480,7 +1479,6 @@ static int note_start(ThreadStarter *self, PyObject *thread) {
         Py_DECREF(code);
         if (kind < 0) {
             Py_DECREF(frame);
-            Py_DECREF(dict);
             return -1;
         }
         if (frame == first) first_kind = kind;
@@ -1493,7 +1491,6 @@ static int note_start(ThreadStarter *self, PyObject *thread) {
     }
     if (kind & 1) { /* the kernel's machinery */
         Py_XDECREF(frame);
-        Py_DECREF(dict);
         return 0;
     }
     PyObject *code = frame ? (PyObject *)PyFrame_GetCode(frame) : Py_NewRef(Py_None);
@@ -1501,11 +1498,11 @@ static int note_start(ThreadStarter *self, PyObject *thread) {
     Py_XDECREF(frame);
     PyObject *loop = line ? PyObject_CallNoArgs(self->running_loop) : NULL;
     PyObject *creator = loop ? current_who(self->keys, self->current_tasks, loop, self->who_of) : NULL;
-    PyObject *group = creator ? thread_group(self, thread, dict) : NULL;
+    PyObject *group = creator ? thread_group(self, thread) : NULL;
     int rc = -1;
     if (group != NULL) {
-        PyObject *info = PyTuple_Pack(5, self->token, creator, code, line, group);
-        rc = info ? PyDict_SetItem(dict, s_threadline, info) : -1;
+        PyObject *info = PyTuple_Pack(4, creator, code, line, group);
+        rc = info ? PyDict_SetItem(self->pending, key, info) : -1;
         Py_XDECREF(info);
     }
     Py_XDECREF(group);
@@ -1513,29 +1510,38 @@ static int note_start(ThreadStarter *self, PyObject *thread) {
     Py_XDECREF(loop);
     Py_XDECREF(line);
     Py_DECREF(code);
-    Py_DECREF(dict);
     return rc;
 }
 
 static PyObject *threadstarter_vectorcall(ThreadStarter *self, PyObject *const *args, size_t nargsf,
                                           PyObject *kwnames) {
     /* never break Thread.start: a recording error only leaves this thread out */
-    if (PyVectorcall_NARGS(nargsf) == 1 && kwnames == NULL && note_start(self, args[0]) < 0) PyErr_Clear();
-    return PyObject_Vectorcall(self->original, args, nargsf, kwnames);
+    PyObject *key = PyVectorcall_NARGS(nargsf) == 1 && kwnames == NULL ? PyLong_FromVoidPtr(args[0]) : NULL;
+    if (key == NULL || note_start(self, args[0], key) < 0) PyErr_Clear();
+    PyObject *result = PyObject_Vectorcall(self->original, args, nargsf, kwnames);
+    if (key != NULL) { /* the runner took it, unless the thread did not start */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (PyDict_Contains(self->pending, key) == 1) PyDict_DelItem(self->pending, key);
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+        Py_DECREF(key);
+    }
+    return result;
 }
 
 static PyObject *threadstarter_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"original", "token",  "classify",       "keys",
+    static char *kwlist[] = {"original", "pending",  "classify",       "keys",
                              "current_tasks", "running_loop", "who_of", "helper_modules", NULL};
-    PyObject *original, *token, *classify, *keys, *current_tasks, *running_loop, *who_of, *helper_modules;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOO!O!OOO!", kwlist, &original, &token, &classify, &TaskKeysType,
-                                     &keys, &PyDict_Type, &current_tasks, &running_loop, &who_of,
+    PyObject *original, *pending, *classify, *keys, *current_tasks, *running_loop, *who_of, *helper_modules;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!OO!O!OOO!", kwlist, &original, &PyDict_Type, &pending, &classify,
+                                     &TaskKeysType, &keys, &PyDict_Type, &current_tasks, &running_loop, &who_of,
                                      &PyFrozenSet_Type, &helper_modules))
         return NULL;
     ThreadStarter *self = (ThreadStarter *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->original = Py_NewRef(original);
-    self->token = Py_NewRef(token);
+    self->pending = Py_NewRef(pending);
     self->keys = (TaskKeys *)Py_NewRef(keys);
     self->current_tasks = Py_NewRef(current_tasks);
     self->running_loop = Py_NewRef(running_loop);
@@ -1551,7 +1557,7 @@ static PyObject *threadstarter_new(PyTypeObject *type, PyObject *args, PyObject 
 
 static int threadstarter_traverse(ThreadStarter *self, visitproc visit, void *arg) {
     Py_VISIT(self->original);
-    Py_VISIT(self->token);
+    Py_VISIT(self->pending);
     Py_VISIT(self->keys);
     Py_VISIT(self->current_tasks);
     Py_VISIT(self->running_loop);
@@ -1562,7 +1568,7 @@ static int threadstarter_traverse(ThreadStarter *self, visitproc visit, void *ar
 
 static int threadstarter_clear(ThreadStarter *self) {
     Py_CLEAR(self->original);
-    Py_CLEAR(self->token);
+    Py_CLEAR(self->pending);
     Py_CLEAR(self->keys);
     Py_CLEAR(self->current_tasks);
     Py_CLEAR(self->running_loop);
@@ -1621,7 +1627,7 @@ static PyTypeObject ErrorNoteType = {
 typedef struct {
     PyObject_HEAD
     PyObject *original; /* Thread._bootstrap_inner */
-    PyObject *token;    /* the recorder: only a thread its own starter noted is recorded */
+    PyObject *pending;  /* the starter's: id(thread) -> (creator, code, line, group), taken here */
     PyObject *starts;   /* Recorder.raw_thread_starts: THREAD_START_FIELDS values a thread (record/lives.py) */
     PyObject *ends;     /* Recorder.raw_thread_ends: THREAD_END_FIELDS values a thread */
     vectorcallfunc vectorcall;
@@ -1639,39 +1645,43 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
                                          PyObject *kwnames) {
     if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) return PyObject_Vectorcall(self->original, args, nargsf, kwnames);
     PyObject *thread = args[0];
-    PyObject *dict = PyObject_GenericGetDict(thread, NULL);
-    if (dict == NULL) return NULL;
-    /* taken out: the thread does not keep the recorder */
-    PyObject *info = Py_XNewRef(PyDict_GetItemWithError(dict, s_threadline));
-    if (info != NULL && PyDict_DelItem(dict, s_threadline) < 0) Py_CLEAR(info);
-    if (info == NULL || !PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 5 || PyTuple_GET_ITEM(info, 0) != self->token) {
+    /* taken out: nothing of the thread's is kept */
+    PyObject *key = PyLong_FromVoidPtr(thread);
+    if (key == NULL) return NULL;
+    PyObject *info = Py_XNewRef(PyDict_GetItemWithError(self->pending, key));
+    if (info != NULL && PyDict_DelItem(self->pending, key) < 0) Py_CLEAR(info);
+    Py_DECREF(key);
+    if (info == NULL || !PyTuple_Check(info) || PyTuple_GET_SIZE(info) != 4) {
         Py_XDECREF(info);
-        Py_DECREF(dict);
         if (PyErr_Occurred()) return NULL;
         return PyObject_Vectorcall(self->original, args, nargsf, NULL);
     }
     PyObject *ident = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
     PyObject *native_id = PyLong_FromUnsignedLong(PyThread_get_thread_native_id());
-    PyObject *name = PyDict_GetItemWithError(dict, s_name_attr); /* borrowed */
+    PyObject *name = NULL;
+    int found = lookup_attr(thread, s_name_attr, &name);
     PyObject *t = PyFloat_FromDouble(now_s());
-    int recording = ident && native_id && t && !PyErr_Occurred();
+    int recording = ident && native_id && t && found >= 0;
     if (recording) {
-        PyObject *values[8] = {ident, native_id, name ? name : Py_None, t, PyTuple_GET_ITEM(info, 1),
-                               PyTuple_GET_ITEM(info, 2), PyTuple_GET_ITEM(info, 3), PyTuple_GET_ITEM(info, 4)};
+        PyObject *values[8] = {ident, native_id, name ? name : Py_None, t, PyTuple_GET_ITEM(info, 0),
+                               PyTuple_GET_ITEM(info, 1), PyTuple_GET_ITEM(info, 2), PyTuple_GET_ITEM(info, 3)};
         PyObject *lists[8] = {self->starts, self->starts, self->starts, self->starts,
                               self->starts, self->starts, self->starts, self->starts};
         recording = append_all(lists, values, 8) == 0; /* no Python code runs between: a whole row */
     }
+    Py_XDECREF(name);
     Py_XDECREF(t);
     Py_DECREF(info);
+    /* the thread's own hook, swapped for a note of the error it ends with (set as an attribute, which
+     * leaves the thread's attributes where they are, see note_start) */
     ErrorNote *note = NULL;
-    PyObject *hook = recording ? Py_XNewRef(PyDict_GetItemWithError(dict, s_invoke_excepthook)) : NULL;
-    if (hook != NULL) {
+    PyObject *hook = NULL;
+    if (recording && lookup_attr(thread, s_invoke_excepthook, &hook) > 0) {
         note = PyObject_New(ErrorNote, &ErrorNoteType);
         if (note != NULL) {
             note->hook = Py_NewRef(hook);
             note->error = Py_NewRef(Py_None);
-            if (PyDict_SetItem(dict, s_invoke_excepthook, (PyObject *)note) < 0) Py_CLEAR(note);
+            if (PyObject_SetAttr(thread, s_invoke_excepthook, (PyObject *)note) < 0) Py_CLEAR(note);
         }
     }
     if (!recording || PyErr_Occurred()) PyErr_Clear(); /* a recording error only leaves the thread out */
@@ -1679,8 +1689,10 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
     if (recording) {
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
-        if (note != NULL && PyDict_GetItemWithError(dict, s_invoke_excepthook) == (PyObject *)note)
-            PyDict_SetItem(dict, s_invoke_excepthook, hook);
+        PyObject *now_hook = NULL;
+        if (note != NULL && lookup_attr(thread, s_invoke_excepthook, &now_hook) > 0 && now_hook == (PyObject *)note)
+            PyObject_SetAttr(thread, s_invoke_excepthook, hook);
+        Py_XDECREF(now_hook);
         PyObject *end_t = PyFloat_FromDouble(now_s());
         PyObject *cpu = PyFloat_FromDouble(thread_cpu_s());
         PyObject *values[5] = {ident, native_id, end_t, cpu, note ? note->error : Py_None};
@@ -1695,20 +1707,19 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
     Py_XDECREF(hook);
     Py_XDECREF(ident);
     Py_XDECREF(native_id);
-    Py_DECREF(dict);
     return result;
 }
 
 static PyObject *threadrunner_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"original", "token", "starts", "ends", NULL};
-    PyObject *original, *token, *starts, *ends;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO!O!", kwlist, &original, &token, &PyList_Type, &starts,
-                                     &PyList_Type, &ends))
+    static char *kwlist[] = {"original", "pending", "starts", "ends", NULL};
+    PyObject *original, *pending, *starts, *ends;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!O!", kwlist, &original, &PyDict_Type, &pending, &PyList_Type,
+                                     &starts, &PyList_Type, &ends))
         return NULL;
     ThreadRunner *self = (ThreadRunner *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->original = Py_NewRef(original);
-    self->token = Py_NewRef(token);
+    self->pending = Py_NewRef(pending);
     self->starts = Py_NewRef(starts);
     self->ends = Py_NewRef(ends);
     self->vectorcall = (vectorcallfunc)threadrunner_vectorcall;
@@ -1717,7 +1728,7 @@ static PyObject *threadrunner_new(PyTypeObject *type, PyObject *args, PyObject *
 
 static int threadrunner_traverse(ThreadRunner *self, visitproc visit, void *arg) {
     Py_VISIT(self->original);
-    Py_VISIT(self->token);
+    Py_VISIT(self->pending);
     Py_VISIT(self->starts);
     Py_VISIT(self->ends);
     return 0;
@@ -1725,7 +1736,7 @@ static int threadrunner_traverse(ThreadRunner *self, visitproc visit, void *arg)
 
 static int threadrunner_clear(ThreadRunner *self) {
     Py_CLEAR(self->original);
-    Py_CLEAR(self->token);
+    Py_CLEAR(self->pending);
     Py_CLEAR(self->starts);
     Py_CLEAR(self->ends);
     return 0;
@@ -2681,7 +2692,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                  {&s_empty, ""},                 {&s_task_factory, "_task_factory"}, {&s_closed, "_closed"},
                  {&s_source_traceback, "_source_traceback"}, {&s_name, "__name__"}, {&s_qualname, "__qualname__"},
                  {&s_loop, "loop"}, {&s_kw_name, "name"}, {&s_kw_context, "context"}, {&s_task, "task"}, {&s_name_attr, "_name"}, {&s_target, "_target"}, {&s_module, "__module__"},
-                 {&s_threadline, "_threadline"}, {&s_invoke_excepthook, "_invoke_excepthook"},
+                 {&s_invoke_excepthook, "_invoke_excepthook"},
                  {&s_own_prefix, "threadline-"}, 
                  {&s_helpers, "helpers"}, {&s_threads, "threads"}, {&s_tl_idx, "_tl_idx"}, {&s_tl_on, "_tl_on"}, {&s_dunder_init, "__init__"},                 {&s_ellipsis, "\u2026"},      {&s_task_prefix, "Task-"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -96,13 +96,14 @@ class TaskCreator:
     def __call__(self, loop: Any, coro: Any, *, name: Any = None, context: Any = None, **kwargs: Any) -> Any: ...
 
 class ThreadStarter:
-    """``Thread.start`` while tracing: notes in the thread's ``__dict__`` who starts it and where."""
+    """``Thread.start`` while tracing: notes in ``pending`` (by the thread's id) who starts it and
+    where, for the runner."""
 
     def __init__(
         self,
         *,
         original: Callable[[Any], None],
-        token: object,
+        pending: dict[int, tuple[Any, Any, int, str]],
         classify: Callable[[Any], int],
         keys: TaskKeys,
         current_tasks: dict[Any, Any],
@@ -113,11 +114,17 @@ class ThreadStarter:
     def __call__(self, thread: Any) -> None: ...
 
 class ThreadRunner:
-    """``Thread._bootstrap_inner`` while tracing: a noted thread's start and end, flat, into the
-    recorder's ``raw_thread_starts`` and ``raw_thread_ends`` (record/lives.py)."""
+    """``Thread._bootstrap_inner`` while tracing: a noted thread's start and end (its note taken out
+    of ``pending``), flat, into the recorder's ``raw_thread_starts`` and ``raw_thread_ends``
+    (record/lives.py)."""
 
     def __init__(
-        self, *, original: Callable[[Any], None], token: object, starts: list[Any], ends: list[Any]
+        self,
+        *,
+        original: Callable[[Any], None],
+        pending: dict[int, tuple[Any, Any, int, str]],
+        starts: list[Any],
+        ends: list[Any],
     ) -> None: ...
     def __call__(self, thread: Any) -> None: ...
 

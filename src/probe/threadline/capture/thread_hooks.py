@@ -1,7 +1,9 @@
 """Threads: start and end, name, native id, who started them and where, CPU time used.
 
-``Thread.start`` notes the creator in the calling thread; ``Thread._bootstrap_inner`` runs in the
-new thread and records its start (before ``start()`` returns, so the lane exists before any of its
+``Thread.start`` notes the creator in the calling thread (in ``pending``, by the thread's id: the
+thread's own ``__dict__`` is left alone, as adding a name to it would make every read of its
+attributes slower for its whole life); ``Thread._bootstrap_inner`` runs in the new thread, takes the
+note and records its start (before ``start()`` returns, so the lane exists before any of its
 lock records) and, at the end, its CPU time from ``time.thread_time()`` (a thread's clock starts at
 zero: one reading, at the end), and the error it ended with, noted by the thread's own
 ``_invoke_excepthook``, which the standard library calls with that error being handled. Both hooks
@@ -72,10 +74,11 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
     """Patch threading for this recorder; ``keys``: the traced tasks' (a creator is one of them)."""
     original_start = threading.Thread.start
     original_bootstrap = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
+    pending: dict[int, tuple[Any, Any, int, str]] = {}  # id(thread) -> (creator, code, line, group)
     if speedups is not None:
         starter = speedups.ThreadStarter(
             original=original_start,
-            token=rec,
+            pending=pending,
             classify=code_kind,
             keys=keys,
             current_tasks=asyncio.tasks._current_tasks,
@@ -84,7 +87,7 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
             helper_modules=frozenset(_HELPER_MODULES),
         )
         runner = speedups.ThreadRunner(
-            original=original_bootstrap, token=rec, starts=rec.raw_thread_starts, ends=rec.raw_thread_ends
+            original=original_bootstrap, pending=pending, starts=rec.raw_thread_starts, ends=rec.raw_thread_ends
         )
         patcher.set(threading.Thread, "start", starter)
         patcher.set(threading.Thread, "_bootstrap_inner", runner)
@@ -92,32 +95,37 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
     starts, ends = rec.raw_thread_starts, rec.raw_thread_ends
 
     def start(self: threading.Thread) -> None:
+        key = id(self)
         try:
             frame = caller_frame(2)
             machinery = frame is not None and is_kernel_machinery(frame.f_code.co_filename)
             if not machinery and not self._name.startswith(OWN_THREAD_PREFIX):  # type: ignore[attr-defined]
                 code, line = (frame.f_code, frame.f_lineno) if frame is not None else (None, 0)
-                self._threadline = (rec, current_who(), code, line, _group(self))  # type: ignore[attr-defined]
+                pending[key] = (current_who(), code, line, _group(self))
         except Exception:  # never break Thread.start
             pass
-        original_start(self)
+        try:
+            original_start(self)
+        finally:
+            pending.pop(key, None)  # the runner took it, unless the thread did not start
 
     def bootstrap_inner(self: threading.Thread) -> None:
-        d = self.__dict__
-        info = d.pop("_threadline", None)  # the thread does not keep the recorder
-        if info is None or info[0] is not rec:
+        info = pending.pop(id(self), None)
+        if info is None:
             return original_bootstrap(self)
-        _, creator, code, line, group = info
+        creator, code, line, group = info
         ident = threading.get_ident()
         native_id = threading.get_native_id()
         starts.extend((ident, native_id, self._name, perf_counter(), creator, code, line, group))  # type: ignore[attr-defined]
-        hook = d.get("_invoke_excepthook")
-        note = d["_invoke_excepthook"] = _ErrorNote(hook) if hook is not None else None
+        hook = getattr(self, "_invoke_excepthook", None)
+        note = _ErrorNote(hook) if hook is not None else None
+        if note is not None:
+            self._invoke_excepthook = note  # type: ignore[attr-defined]
         try:
             original_bootstrap(self)
         finally:
-            if note is not None and d.get("_invoke_excepthook") is note:
-                d["_invoke_excepthook"] = hook
+            if note is not None and getattr(self, "_invoke_excepthook", None) is note:
+                self._invoke_excepthook = hook  # type: ignore[attr-defined]
             error = note.error if note is not None else None
             ends.extend((ident, native_id, perf_counter(), thread_time(), error))
 
