@@ -520,6 +520,26 @@ def test_caller_gates_send_the_standard_librarys_creations_to_the_plain_factory(
     assert made == [("plain", (1,)), ("traced", (2,))]
     assert gate.__reduce__() == "Lock"  # pickled by name, as the function it stands for
 
+    class Own:
+        pass
+
+    new = speedups.CallerGate(
+        library=lambda *args: ("library", args),
+        learner=lambda *args: ("learner", args),
+        classify=lambda code: 2 * (code.co_filename == "<test user code>"),
+        own=Own,
+        plain=lambda *args: ("plain", args),
+    )
+    space = {"new": new, "Own": Own, "Sub": type("Sub", (Own,), {})}
+    exec(compile("def library(cls): return new(cls, 1)", "/usr/lib/python3/library.py", "exec"), space)
+    exec(compile("def learner(cls): return new(cls, 2)", "<test user code>", "exec"), space)
+    # a __new__'s gate: the library's call with its own class makes the plain one from the rest
+    assert space["library"](Own) == ("plain", (1,))
+    assert space["library"](space["Sub"]) == ("library", (space["Sub"], 1))
+    assert space["learner"](Own) == ("learner", (Own, 2))
+    with pytest.raises(TypeError, match="together"):
+        speedups.CallerGate(library=print, learner=print, classify=id, own=Own)
+
     class Holder:
         factory = gate  # called as _thread.allocate_lock is: not bound as a method
 

@@ -1921,23 +1921,36 @@ typedef struct {
     PyObject_HEAD
     PyObject *library; /* the plain factory */
     PyObject *learner; /* the traced one */
+    PyObject *own;     /* or NULL: a __new__'s own class, which the library gets as ... */
+    PyObject *plain;   /* ... this class, made from the other arguments (no Python frame a Condition) */
     PyObject *dict;    /* __module__, __name__, __qualname__ */
     CodeCache codes;   /* classify: bit 2 the learner's code (frames.code_kind) */
     vectorcallfunc vectorcall;
 } CallerGate;
 
 static PyObject *callergate_vectorcall(CallerGate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-    return PyObject_Vectorcall(called_by_learner(&self->codes) ? self->learner : self->library, args, nargsf, kwnames);
+    if (called_by_learner(&self->codes)) return PyObject_Vectorcall(self->learner, args, nargsf, kwnames);
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (self->own != NULL && nargs >= 1 && args[0] == self->own) /* plain(*args[1:]) */
+        return PyObject_Vectorcall(self->plain, args + 1, (size_t)(nargs - 1), kwnames);
+    return PyObject_Vectorcall(self->library, args, nargsf, kwnames);
 }
 
 static PyObject *callergate_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"library", "learner", "classify", NULL};
-    PyObject *library, *learner, *classify;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO", kwlist, &library, &learner, &classify)) return NULL;
+    static char *kwlist[] = {"library", "learner", "classify", "own", "plain", NULL};
+    PyObject *library, *learner, *classify, *own = NULL, *plain = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO|OO", kwlist, &library, &learner, &classify, &own, &plain))
+        return NULL;
+    if ((own == NULL) != (plain == NULL)) {
+        PyErr_SetString(PyExc_TypeError, "CallerGate: own and plain go together");
+        return NULL;
+    }
     CallerGate *self = (CallerGate *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->library = Py_NewRef(library);
     self->learner = Py_NewRef(learner);
+    self->own = Py_XNewRef(own);
+    self->plain = Py_XNewRef(plain);
     self->vectorcall = (vectorcallfunc)callergate_vectorcall;
     if (codecache_init(&self->codes, classify) < 0) {
         Py_DECREF(self);
@@ -1953,6 +1966,8 @@ static PyObject *callergate_reduce(PyObject *self, PyObject *unused) {
 static int callergate_traverse(CallerGate *self, visitproc visit, void *arg) {
     Py_VISIT(self->library);
     Py_VISIT(self->learner);
+    Py_VISIT(self->own);
+    Py_VISIT(self->plain);
     Py_VISIT(self->dict);
     return codecache_traverse(&self->codes, visit, arg);
 }
@@ -1960,6 +1975,8 @@ static int callergate_traverse(CallerGate *self, visitproc visit, void *arg) {
 static int callergate_clear(CallerGate *self) {
     Py_CLEAR(self->library);
     Py_CLEAR(self->learner);
+    Py_CLEAR(self->own);
+    Py_CLEAR(self->plain);
     Py_CLEAR(self->dict);
     codecache_clear(&self->codes);
     return 0;

@@ -150,13 +150,20 @@ class InitGate:
 class CallerGate:
     """threading.Lock / RLock and Condition.__new__ while tracing: ``library`` when the calling
     code is not the learner's (``classify(code) & 2``), else ``learner``; pickles by its
-    ``__qualname__``, and is not bound as a method."""
+    ``__qualname__``, and is not bound as a method. With ``own`` and ``plain`` (a ``__new__``'s):
+    the library's call with ``own`` first makes ``plain`` from the other arguments."""
 
     __module__: str
     __name__: str
     __qualname__: str
     def __init__(
-        self, *, library: Callable[..., Any], learner: Callable[..., Any], classify: Callable[[Any], int]
+        self,
+        *,
+        library: Callable[..., Any],
+        learner: Callable[..., Any],
+        classify: Callable[[Any], int],
+        own: type | None = None,
+        plain: Callable[..., Any] | None = None,
     ) -> None: ...
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 

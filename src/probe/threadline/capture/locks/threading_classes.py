@@ -187,7 +187,13 @@ def factories() -> list[tuple[Any, str, Any]]:
     if speedups is not None:
         made[0] = (threading, "Lock", speedups.CallerGate(library=allocate_lock, learner=Lock, classify=code_kind))
         made[1] = (threading, "RLock", speedups.CallerGate(library=CRLock, learner=RLock, classify=code_kind))
-        gate = speedups.CallerGate(library=plain_condition, learner=TracedCondition.__new__, classify=code_kind)
+        gate = speedups.CallerGate(
+            library=plain_condition,  # for a subclass's
+            learner=TracedCondition.__new__,
+            classify=code_kind,
+            own=TracedCondition,
+            plain=_Condition,  # plain_condition's answer for TracedCondition, without its Python frame
+        )
         made.append((TracedCondition, "__new__", staticmethod(gate)))
     for target, name, value in made:
         if target is threading:  # CPython's test__all__ looks at which module threading's names come from,
