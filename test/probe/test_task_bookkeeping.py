@@ -269,3 +269,26 @@ def test_cache_lookups_make_each_missing_key_once_for_uniform_and_mixed_batches(
     # equal values that are different objects are one key
     assert cached_entries(cache, (["a", "a"], [10**6, int("1000000")]), make) == ["A1000000"] * 2
     assert cached_entries(cache, ([], []), make) == []
+
+
+def test_tasks_made_alike_share_their_aliases_and_a_rename_changes_only_its_own():
+    # Tasks made at one line share the name cache's aliases (no list a task); a task named after its
+    # lane was made gets the new name, and its old one as an alias, without touching the others'.
+    import threadline
+
+    async def worker(i: int) -> None:
+        await asyncio.sleep(0)
+        if i == 1:
+            asyncio.current_task().set_name("renamed")  # type: ignore[union-attr]
+        await asyncio.sleep(0)
+
+    async def main() -> None:
+        await asyncio.gather(*(worker(i) for i in range(3)))
+
+    with threadline.trace(display=False) as t:
+        asyncio.run(main())
+    data = t._trace_data()
+    lanes = [(data.lane_name(lane), data.aliases.get(lane, [])) for lane in range(len(data.trace["lanes"]["name"]))]
+    qualname = worker.__qualname__
+    assert [aliases for name, aliases in lanes if name == "renamed"] == [[qualname, "worker"]]
+    assert [aliases for name, aliases in lanes if name == "worker"] == [[qualname], [qualname]]

@@ -101,10 +101,10 @@ def test_threads_that_reuse_one_ident_each_get_their_own_end_when_converted_in_o
     from threadline.record.recorder import Recorder
 
     rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
-    t0, ident = rec.t0, 12345
-    for i in range(300):  # thread i runs from t0 + i ms to t0 + i ms + 0.5 ms, on one ident
-        rec.raw_thread_starts.extend((ident, 100 + i, f"worker-{i}", t0 + i / 1000, None, None, 0, "threads"))
-        rec.raw_thread_ends.extend((ident, 100 + i, t0 + (i + 0.5) / 1000, 0.0, "boom" if i == 7 else None))
+    ident = 12345
+    for i in range(300):  # thread i runs from i ms to i ms + 0.5 ms since the trace began, on one ident
+        rec.raw_thread_starts.extend((ident, 100 + i, f"worker-{i}", i * 1000, None, None, 0, "threads"))
+        rec.raw_thread_ends.extend((ident, 100 + i, i * 1000 + 500, 0, "boom" if i == 7 else None))
     rec.convert()
     lanes, ends = rec.tables["lanes"], rec.tables["ends"]
     names = [rec.strings[lanes["name"][lane]] for lane in ends["lane"]]
@@ -133,7 +133,7 @@ def test_a_batch_of_threads_from_a_few_sites_works_each_site_out_once(monkeypatc
     rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
     sites = [(one.__code__, 10), (other.__code__, 20), (one.__code__, 11), (None, 0)] * 50
     for i, (code, line) in enumerate(sites):
-        rec.raw_thread_starts.extend((i + 1, 1000 + i, f"t{i}", rec.t0 + i / 1e4, None, code, line, "threads"))
+        rec.raw_thread_starts.extend((i + 1, 1000 + i, f"t{i}", i * 100, None, code, line, "threads"))
     rec.convert()
     assert sorted(made) == [("one", 10), ("one", 11), ("other", 20)]
     lanes = rec.tables["lanes"]
@@ -149,13 +149,12 @@ def test_a_thread_started_by_a_thread_of_the_same_batch_is_created_by_its_lane()
     from threadline.record.recorder import Recorder
 
     rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
-    t0 = rec.t0
-    starts = (  # ident, native id, name, t, creator
-        (1, 101, "parent", t0 + 0.001, 999),  # made by a thread from before the trace
-        (2, 102, "child", t0 + 0.002, 1),  # made by "parent", in the same batch
-        (3, 103, "grandchild", t0 + 0.003, 2),
-        (4, 104, "from a task", t0 + 0.004, "task Task-9"),  # an untraced task's name
-        (5, 105, "orphan", t0 + 0.005, None),
+    starts = (  # ident, native id, name, t µs, creator
+        (1, 101, "parent", 1000, 999),  # made by a thread from before the trace
+        (2, 102, "child", 2000, 1),  # made by "parent", in the same batch
+        (3, 103, "grandchild", 3000, 2),
+        (4, 104, "from a task", 4000, "task Task-9"),  # an untraced task's name
+        (5, 105, "orphan", 5000, None),
     )
     for ident, native_id, name, t, creator in starts:
         rec.raw_thread_starts.extend((ident, native_id, name, t, creator, None, 0, "threads"))

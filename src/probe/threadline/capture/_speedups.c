@@ -1630,6 +1630,7 @@ typedef struct {
     PyObject *pending;  /* the starter's: id(thread) -> (creator, code, line, group), taken here */
     PyObject *starts;   /* Recorder.raw_thread_starts: THREAD_START_FIELDS values a thread (record/lives.py) */
     PyObject *ends;     /* Recorder.raw_thread_ends: THREAD_END_FIELDS values a thread */
+    double base;        /* the recorder's t0: times are recorded as µs since it */
     vectorcallfunc vectorcall;
 } ThreadRunner;
 
@@ -1639,8 +1640,8 @@ static double thread_cpu_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Records the thread's start (ident, native id, name, t, creator, code, line, group), runs it, and
- * records its end (ident, native id, t, CPU s, error), flat: no tuple a thread for the GC to count. */
+/* Records the thread's start (ident, native id, name, t µs, creator, code, line, group), runs it, and
+ * records its end (ident, native id, t µs, CPU µs, error), flat: no tuple a thread for the GC to count. */
 static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *args, size_t nargsf,
                                          PyObject *kwnames) {
     if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) return PyObject_Vectorcall(self->original, args, nargsf, kwnames);
@@ -1660,7 +1661,7 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
     PyObject *native_id = PyLong_FromUnsignedLong(PyThread_get_thread_native_id());
     PyObject *name = NULL;
     int found = lookup_attr(thread, s_name_attr, &name);
-    PyObject *t = PyFloat_FromDouble(now_s());
+    PyObject *t = PyLong_FromLongLong(us_since(now_s(), self->base));
     int recording = ident && native_id && t && found >= 0;
     if (recording) {
         PyObject *values[8] = {ident, native_id, name ? name : Py_None, t, PyTuple_GET_ITEM(info, 0),
@@ -1693,8 +1694,8 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
         if (note != NULL && lookup_attr(thread, s_invoke_excepthook, &now_hook) > 0 && now_hook == (PyObject *)note)
             PyObject_SetAttr(thread, s_invoke_excepthook, hook);
         Py_XDECREF(now_hook);
-        PyObject *end_t = PyFloat_FromDouble(now_s());
-        PyObject *cpu = PyFloat_FromDouble(thread_cpu_s());
+        PyObject *end_t = PyLong_FromLongLong(us_since(now_s(), self->base));
+        PyObject *cpu = PyLong_FromLongLong((long long)(thread_cpu_s() * 1e6));
         PyObject *values[5] = {ident, native_id, end_t, cpu, note ? note->error : Py_None};
         PyObject *lists[5] = {self->ends, self->ends, self->ends, self->ends, self->ends};
         if (end_t == NULL || cpu == NULL || append_all(lists, values, 5) < 0) PyErr_Clear();
@@ -1711,10 +1712,11 @@ static PyObject *threadrunner_vectorcall(ThreadRunner *self, PyObject *const *ar
 }
 
 static PyObject *threadrunner_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"original", "pending", "starts", "ends", NULL};
+    static char *kwlist[] = {"original", "pending", "starts", "ends", "base", NULL};
     PyObject *original, *pending, *starts, *ends;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!O!", kwlist, &original, &PyDict_Type, &pending, &PyList_Type,
-                                     &starts, &PyList_Type, &ends))
+    double base;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!O!d", kwlist, &original, &PyDict_Type, &pending, &PyList_Type,
+                                     &starts, &PyList_Type, &ends, &base))
         return NULL;
     ThreadRunner *self = (ThreadRunner *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
@@ -1722,6 +1724,7 @@ static PyObject *threadrunner_new(PyTypeObject *type, PyObject *args, PyObject *
     self->pending = Py_NewRef(pending);
     self->starts = Py_NewRef(starts);
     self->ends = Py_NewRef(ends);
+    self->base = base;
     self->vectorcall = (vectorcallfunc)threadrunner_vectorcall;
     return (PyObject *)self;
 }

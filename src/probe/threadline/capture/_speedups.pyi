@@ -125,6 +125,7 @@ class ThreadRunner:
         pending: dict[int, tuple[Any, Any, int, str]],
         starts: list[Any],
         ends: list[Any],
+        base: float,
     ) -> None: ...
     def __call__(self, thread: Any) -> None: ...
 

@@ -87,12 +87,16 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
             helper_modules=frozenset(_HELPER_MODULES),
         )
         runner = speedups.ThreadRunner(
-            original=original_bootstrap, pending=pending, starts=rec.raw_thread_starts, ends=rec.raw_thread_ends
+            original=original_bootstrap,
+            pending=pending,
+            starts=rec.raw_thread_starts,
+            ends=rec.raw_thread_ends,
+            base=rec.t0,
         )
         patcher.set(threading.Thread, "start", starter)
         patcher.set(threading.Thread, "_bootstrap_inner", runner)
         return
-    starts, ends = rec.raw_thread_starts, rec.raw_thread_ends
+    starts, ends, base = rec.raw_thread_starts, rec.raw_thread_ends, rec.t0
 
     def start(self: threading.Thread) -> None:
         key = id(self)
@@ -116,7 +120,8 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
         creator, code, line, group = info
         ident = threading.get_ident()
         native_id = threading.get_native_id()
-        starts.extend((ident, native_id, self._name, perf_counter(), creator, code, line, group))  # type: ignore[attr-defined]
+        t = int((perf_counter() - base) * 1e6)
+        starts.extend((ident, native_id, self._name, t, creator, code, line, group))  # type: ignore[attr-defined]
         hook = getattr(self, "_invoke_excepthook", None)
         note = _ErrorNote(hook) if hook is not None else None
         if note is not None:
@@ -127,7 +132,7 @@ def install(rec: Recorder, patcher: Patcher, keys: Any) -> None:
             if note is not None and getattr(self, "_invoke_excepthook", None) is note:
                 self._invoke_excepthook = hook  # type: ignore[attr-defined]
             error = note.error if note is not None else None
-            ends.extend((ident, native_id, perf_counter(), thread_time(), error))
+            ends.extend((ident, native_id, int((perf_counter() - base) * 1e6), int(thread_time() * 1e6), error))
 
     patcher.set(threading.Thread, "start", start)
     patcher.set(threading.Thread, "_bootstrap_inner", bootstrap_inner)

@@ -9,7 +9,8 @@ in is several times faster, and conversion appends millions of values in a long 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from itertools import compress, repeat
 from operator import is_
 from struct import pack
@@ -28,6 +29,11 @@ _pack = speedups.pack_q if speedups is not None else _pack_struct
 def extend_q(column: array, values: list[int]) -> None:
     """``column.extend(values)`` for an ``array('q')`` column and a list of ints."""
     column.frombytes(_pack(values))
+
+
+def consume(iterator: Iterator[Any]) -> None:
+    """Runs an iterator (a map) to its end at C speed, keeping nothing."""
+    deque(iterator, maxlen=0)
 
 
 def cached_entries(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: Callable[[Any], None]) -> list[Any]:
@@ -50,4 +56,4 @@ def cached_entries(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: 
     return list(map(cache.get, zip(*columns, strict=True)))
 
 
-__all__ = ["cached_entries", "extend_q"]
+__all__ = ["cached_entries", "consume", "extend_q"]

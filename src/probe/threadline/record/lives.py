@@ -10,29 +10,31 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
 from ..schema import LANE_PROCESS, LANE_THREAD, OUT_ERROR, OUT_OK, SPAN_RUN
+from .columns import consume
 from .tasks import py_lanes_of_keys
 
 if TYPE_CHECKING:
     from .recorder import Recorder
 
-# Recorder.raw_thread_starts, flat: ident, native id, name, t, creator, code, line, group; the site
-# is the code and line the thread was started from (None and 0 when unknown), worked out here
+# Recorder.raw_thread_starts, flat: ident, native id, name, t (µs since the trace's start), creator,
+# code, line, group; the site is the code and line the thread was started from (None and 0 when
+# unknown), worked out here
 THREAD_START_FIELDS = 8
-# Recorder.raw_thread_ends, flat: ident, native id, t, CPU seconds, error text or None
+# Recorder.raw_thread_ends, flat: ident, native id, t (µs since the trace's start), CPU µs, error
+# text or None
 THREAD_END_FIELDS = 5
 
 
 def convert_thread_starts(rec: Recorder, values: list[Any]) -> None:
-    idents, native_ids, names, times, creators, codes, lines, groups = _columns(values, THREAD_START_FIELDS)
+    idents, native_ids, names, starts, creators, codes, lines, groups = _columns(values, THREAD_START_FIELDS)
     if not idents:
         return
-    starts = _us(rec, times)
     first = created_lanes(
         rec,
         LANE_THREAD,
@@ -48,24 +50,19 @@ def convert_thread_starts(rec: Recorder, values: list[Any]) -> None:
 
 
 def convert_thread_ends(rec: Recorder, values: list[Any]) -> None:
-    idents, native_ids, times, cpus, errors = _columns(values, THREAD_END_FIELDS)
+    idents, native_ids, ends, cpu_us, errors = _columns(values, THREAD_END_FIELDS)
     if not idents:
         return
-    ends = _us(rec, times)
-    live = rec.live_thread_lanes
-    for native_id in native_ids:
-        live.pop(native_id, None)
+    consume(map(rec.live_thread_lanes.pop, native_ids, repeat(None)))
     lanes = who_lanes(idents, ends, rec.thread_lanes, rec.key_lanes)
-    for i in compress(range(len(lanes)), map((0).__gt__, lanes)):  # a thread from before the trace
-        lanes[i] = rec.lane_of_ident(idents[i], ends[i])
-    end_lives(
-        rec,
-        lanes,
-        ends,
-        [OUT_ERROR if error else OUT_OK for error in errors],
-        [-1 if error is None else rec.string(error) for error in errors],
-        [int(cpu_s * 1e6) for cpu_s in cpus],
-    )
+    if min(lanes) < 0:
+        for i in compress(range(len(lanes)), map((0).__gt__, lanes)):  # a thread from before the trace
+            lanes[i] = rec.lane_of_ident(idents[i], ends[i])
+    if errors.count(None) == len(errors):  # the usual case: every thread returned
+        end_lives(rec, lanes, ends, OUT_OK, -1, cpu_us)
+        return
+    outcomes = [OUT_ERROR if error else OUT_OK for error in errors]
+    end_lives(rec, lanes, ends, outcomes, [-1 if error is None else rec.string(error) for error in errors], cpu_us)
 
 
 def convert_process_start(rec: Recorder, item: tuple[Any, ...]) -> None:
@@ -105,7 +102,7 @@ def created_lanes(
     with rec.lock:
         own = set(thread_idents or ())
         found = who_lanes(creators, starts, rec.thread_lanes, rec.key_lanes)
-        for i in compress(range(len(found)), map((0).__gt__, found)):
+        for i in compress(range(len(found)), map((0).__gt__, found)) if min(found) < 0 else ():
             creator = creators[i]
             if creator is not None and not (isinstance(creator, int) and (creator < 0 or creator in own)):
                 rec.who_lane(creator, starts[i])  # a lane of its own first: the batch's are in a row
@@ -113,7 +110,7 @@ def created_lanes(
         if thread_idents is not None:
             rec.register_thread_lanes(thread_idents, starts, first)
         made_by = who_lanes(creators, starts, rec.thread_lanes, rec.key_lanes)
-        for i in compress(range(len(made_by)), map((0).__gt__, made_by)):
+        for i in compress(range(len(made_by)), map((0).__gt__, made_by)) if min(made_by) < 0 else ():
             creator = creators[i]
             if isinstance(creator, int) and creator < 0:  # a task's whose lane is not made yet
                 rec.unbound_creators.append((first + i, creator))
@@ -123,10 +120,15 @@ def created_lanes(
 
 
 def end_lives(
-    rec: Recorder, lanes: list[int], ends_us: list[int], outcomes: list[int], details: list[int], cpu_us: list[int]
+    rec: Recorder,
+    lanes: list[int],
+    ends_us: list[int],
+    outcomes: list[int] | int,
+    details: list[int] | int,
+    cpu_us: list[int],
 ) -> None:
-    """The end rows (``details``: string indexes) and the one run span of threads' or processes'
-    lanes."""
+    """The end rows (``details``: string indexes; an outcome or a detail for every row, or one for
+    all) and the one run span of threads' or processes' lanes."""
     n = len(lanes)
     rec.add_rows("ends", n, lane=lanes, t=ends_us, outcome=outcomes, detail=details, cpu_us=cpu_us, reason=-1, by=-1)
     lane_starts = list(map(rec.tables["lanes"]["start"].__getitem__, lanes))
@@ -164,9 +166,3 @@ who_lanes = speedups.who_lanes if speedups is not None else py_who_lanes
 def _columns(values: list[Any], fields: int) -> list[list[Any]]:
     """A flat buffer's columns: each field's values, one per record."""
     return [values[i::fields] for i in range(fields)]
-
-
-def _us(rec: Recorder, times: list[float]) -> list[int]:
-    """Recorder.us of each time."""
-    t0 = rec.t0
-    return [int((t - t0) * 1e6) for t in times]

@@ -7,8 +7,6 @@ Called by ``Recorder.convert`` under its lock; the hooks in ``capture`` only app
 from __future__ import annotations
 
 from array import array
-from collections import deque
-from collections.abc import Iterator
 from functools import partial
 from itertools import chain, compress, filterfalse, islice, repeat
 from operator import is_not, itemgetter, sub
@@ -16,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED
-from .columns import cached_entries, extend_q
+from .columns import cached_entries, consume, extend_q
 from .outcomes import cancel_requested, task_outcome
 
 if TYPE_CHECKING:
@@ -143,8 +141,8 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
         os_ids=-1,
         name_indexes=name_indexes,
     )
-    for i in compress(range(n), aliases):
-        rec.lane_aliases[base + i] = list(aliases[i])  # its own list: a later rename appends to it
+    if any(aliases):  # the name cache's lists, shared: never changed in place (see _rename)
+        rec.lane_aliases.update(compress(zip(range(base, base + n), aliases, strict=True), aliases))
     if -1 not in created:
         return []
     return [
@@ -248,7 +246,7 @@ def _rename(rec: Recorder, lane: int, name: str) -> None:
     """A task named after its lane was made (not by default): that name, the old one an alias."""
     if is_default_name(name):
         return
-    rec.lane_aliases.setdefault(lane, []).append(rec.lane_names[lane])
+    rec.lane_aliases[lane] = [*rec.lane_aliases.get(lane, ()), rec.lane_names[lane]]  # a list of its own
     rec.lane_names[lane] = name
     rec.tables["lanes"]["name"][lane] = rec.string(name)
 
@@ -355,7 +353,7 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
         columns = (keys, lanes, times, outcomes, texts, names, asked)
         keys, lanes, times, outcomes, texts, names, asked = ([column[i] for i in keep] for column in columns)
     # The last step had no waiter, so no suspension is pending: only the last end goes.
-    _consume(map(rec.lane_last_end.pop, lanes, repeat(None)))
+    consume(map(rec.lane_last_end.pop, lanes, repeat(None)))
     if any(names):  # named after their lanes were made
         lane_names = rec.lane_names
         for lane, name in zip(lanes, names, strict=True):
@@ -389,10 +387,6 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
     else:
         cols["reason"].extend(array("q", [-1]) * len(lanes))
         cols["by"].extend(array("q", [-1]) * len(lanes))
-
-
-def _consume(iterator: Iterator[Any]) -> None:
-    deque(iterator, maxlen=0)  # runs a map at C speed, keeping nothing
 
 
 def close_tasks(rec: Recorder) -> None:
