@@ -292,3 +292,15 @@ def test_tasks_made_alike_share_their_aliases_and_a_rename_changes_only_its_own(
     qualname = worker.__qualname__
     assert [aliases for name, aliases in lanes if name == "renamed"] == [[qualname, "worker"]]
     assert [aliases for name, aliases in lanes if name == "worker"] == [[qualname], [qualname]]
+
+
+def test_column_helpers_find_a_rare_value_and_spread_runs_as_int64():
+    from array import array
+
+    from threadline.record.columns import positions
+    from threadline.record.tasks import _spread, _spread_q
+
+    assert positions([3, -1, 5, -1, -1, 7], -1) == [1, 3, 4]
+    assert positions([3, 5], -1) == [] and positions([], -1) == []
+    runs, counts = [7, -1, 2**40], [3, 1, 2]
+    assert array("q", _spread_q(runs, counts)).tolist() == _spread(runs, counts) == [7, 7, 7, -1, 2**40, 2**40]

@@ -31,6 +31,19 @@ def extend_q(column: array, values: list[int]) -> None:
     column.frombytes(_pack(values))
 
 
+def positions(values: list[Any], value: Any) -> list[int]:
+    """The indexes where ``value`` is in ``values``, found by ``list.index`` (a scan at C speed: the
+    value is rare in a long column, such as the tasks of a batch that a thread made)."""
+    found: list[int] = []
+    at = -1
+    try:
+        while True:
+            at = values.index(value, at + 1)
+            found.append(at)
+    except ValueError:
+        return found
+
+
 def consume(iterator: Iterator[Any]) -> None:
     """Runs an iterator (a map) to its end at C speed, keeping nothing."""
     deque(iterator, maxlen=0)
@@ -56,4 +69,4 @@ def cached_entries(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: 
     return list(map(cache.get, zip(*columns, strict=True)))
 
 
-__all__ = ["cached_entries", "consume", "extend_q"]
+__all__ = ["cached_entries", "consume", "extend_q", "positions"]

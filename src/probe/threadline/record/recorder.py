@@ -264,14 +264,14 @@ class Recorder:
         groups: list[str] | str,
         *,
         created_by: list[int],
-        sites: list[int],
+        sites: list[int] | bytes,
         starts: list[int],
         os_ids: list[int] | int,
-        name_indexes: list[int] | None = None,
+        name_indexes: list[int] | bytes | None = None,
     ) -> int:
         """Lanes made in a batch (tasks, threads), a column at a time; the first one's index.
         ``groups``: one group name a lane, or one for all; ``name_indexes``: the names' string
-        indexes, when already known."""
+        indexes, when already known (int columns: lists, or int64 bytes, see ``add_rows``)."""
         n = len(names)
         with self.lock:
             first = len(self.lane_names)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from array import array
 from functools import partial
 from itertools import chain, compress, filterfalse, islice, repeat
-from operator import is_not, itemgetter, sub
+from operator import is_not, itemgetter, mul, sub
+from struct import Struct
 from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED
-from .columns import cached_entries, consume, extend_q
+from .columns import cached_entries, consume, extend_q, positions
 from .outcomes import cancel_requested, task_outcome
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ GONE_FIELDS = 2  # task key, t: the task object was destroyed before its end was
 # repr: Recorder.stop_describing_results), and an error's or a cancellation's message is kept when
 # it is in the table already.
 DETAILS_LIMIT = 5_000
+
+_PACK_Q = Struct("q").pack
 
 
 _QUALNAME_LABELS = {
@@ -125,31 +128,26 @@ def resolve_task_rows(rec: Recorder, tasks: list[Any]) -> list[tuple[int, Any, i
     # children) share these objects: each run of them is described once.
     starts_of_runs = run_starts(*described)
     counts = list(map(sub, [*starts_of_runs[1:], n], starts_of_runs))
-    lane_names, name_indexes, site_indexes, aliases = (
-        _spread(column, counts)
-        for column in _describe_lanes(rec, *(list(map(column.__getitem__, starts_of_runs)) for column in described))
+    run_names, run_name_indexes, run_sites, run_aliases = _describe_lanes(
+        rec, *(list(map(column.__getitem__, starts_of_runs)) for column in described)
     )
     creators = tasks[2::TASK_FIELDS]
     created = lanes_of_keys(creators, rec.key_lanes)  # mostly a task's (-1 for a thread's ident)
     rec.add_lanes(
         LANE_TASK,
-        lane_names,
+        _spread(run_names, counts),
         "asyncio",
         created_by=created,
-        sites=site_indexes,
+        sites=_spread_q(run_sites, counts),
         starts=starts,
         os_ids=-1,
-        name_indexes=name_indexes,
+        name_indexes=_spread_q(run_name_indexes, counts),
     )
-    if any(aliases):  # the name cache's lists, shared: never changed in place (see _rename)
-        rec.lane_aliases.update(compress(zip(range(base, base + n), aliases, strict=True), aliases))
-    if -1 not in created:
-        return []
-    return [
-        (base + i, creators[i], starts[i])
-        for i in compress(range(n), map((-1).__eq__, created))
-        if creators[i] is not None
-    ]
+    # the name cache's lists, shared by the lanes of a run: never changed in place (see _rename)
+    for start, count, aliases in zip(starts_of_runs, counts, run_aliases, strict=True):
+        if aliases:
+            rec.lane_aliases.update(dict.fromkeys(range(base + start, base + start + count), aliases))
+    return [(base + i, creators[i], starts[i]) for i in positions(created, -1) if creators[i] is not None]
 
 
 def _describe_lanes(
@@ -176,6 +174,11 @@ def _spread(values: list[Any], counts: list[int]) -> list[Any]:
     if len(values) == 1:
         return values * counts[0]
     return list(chain.from_iterable(map(repeat, values, counts)))
+
+
+def _spread_q(values: list[int], counts: list[int]) -> bytes:
+    """``_spread`` as native int64 bytes (what ``Recorder.add_rows`` copies in): a run at a time."""
+    return b"".join(map(mul, map(_PACK_Q, values), counts))
 
 
 def py_run_starts(*columns: list[Any]) -> list[int]:
