@@ -289,7 +289,8 @@ def test_suspensions_agree_with_their_python_twin():
         )
         results.append((out, pending, described))
     assert results[0] == results[1]
-    (lanes, starts, ends, labels, awaited), pending, described = results[0]
+    (*columns, awaited), pending, described = results[0]
+    lanes, starts, ends, labels = (array("q", column).tolist() for column in columns)
     assert (lanes, starts, ends, labels) == ([4, 7, 7, 7], [5, 30, 50, 70], [10, 41, 61, 71], [11, 13, 12, 99])
     assert awaited == [7, -1, 80]
     assert pending == {7: (80, 99)}

@@ -2314,9 +2314,65 @@ static PyObject *waiter_label(PyObject *waiter, PyObject *code, PyObject *label_
     return label;
 }
 
+/* A lane's suspension while a batch is looked at: kept here, by lane in an open-addressing table
+ * (the lanes of a batch are few beside the trace's), and only what is still pending at the end goes
+ * back into the ``pending`` dict: most suspensions begin and end within one batch. */
+typedef struct {
+    long long lane, end, label; /* label: a string index */
+    char state;                 /* 0 a free slot, 1 the lane's (nothing pending), 2 a suspension pending */
+} LaneSuspension;
+
+static LaneSuspension *lane_suspension(LaneSuspension *table, size_t mask, long long lane) {
+    size_t i = (size_t)lane & mask; /* lanes are small consecutive ints */
+    while (table[i].state && table[i].lane != lane) i = (i + 1) & mask;
+    return &table[i];
+}
+
+/* A lane's slot, made on its first step of the batch with the suspension it had pending from an
+ * earlier one (taken out of ``pending``); NULL on error. */
+static LaneSuspension *lane_slot(LaneSuspension *table, size_t mask, long long lane, PyObject *pending) {
+    LaneSuspension *slot = lane_suspension(table, mask, lane);
+    if (slot->state) return slot;
+    slot->lane = lane;
+    slot->state = 1;
+    PyObject *key = PyLong_FromLongLong(lane);
+    PyObject *earlier = key ? PyDict_GetItemWithError(pending, key) : NULL; /* borrowed */
+    int rc = key == NULL || PyErr_Occurred() ? -1 : 0;
+    if (earlier != NULL) {
+        if (!PyTuple_Check(earlier) || PyTuple_GET_SIZE(earlier) != 2) {
+            PyErr_SetString(PyExc_TypeError, "suspensions: pending holds (end, label) tuples");
+            rc = -1;
+        } else {
+            slot->end = PyLong_AsLongLong(PyTuple_GET_ITEM(earlier, 0));
+            slot->label = PyLong_AsLongLong(PyTuple_GET_ITEM(earlier, 1));
+            slot->state = 2;
+            rc = PyErr_Occurred() ? -1 : PyDict_DelItem(pending, key);
+        }
+    }
+    Py_XDECREF(key);
+    return rc < 0 ? NULL : slot;
+}
+
+/* What each suspension pending at the end of a batch goes back into ``pending`` as: (end, label). */
+static int keep_pending(LaneSuspension *table, size_t size, PyObject *pending) {
+    for (size_t i = 0; i < size; i++) {
+        if (table[i].state != 2) continue;
+        PyObject *lane = PyLong_FromLongLong(table[i].lane), *end = PyLong_FromLongLong(table[i].end),
+                 *label = PyLong_FromLongLong(table[i].label);
+        PyObject *value = lane && end && label ? PyTuple_Pack(2, end, label) : NULL;
+        int rc = value ? PyDict_SetItem(pending, lane, value) : -1;
+        Py_XDECREF(value);
+        Py_XDECREF(label);
+        Py_XDECREF(end);
+        Py_XDECREF(lane);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
 /* The suspensions a batch of steps ends and begins (record/steps.py ``py_suspensions``, its twin):
  * for each step of ``look``, the suspension its lane had pending ends at its start; a step that
- * awaits something leaves its lane suspended from its end. */
+ * awaits something leaves its lane suspended from its end. The ended ones as int64 columns. */
 static PyObject *suspensions(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 8 || !PyBytes_Check(args[0]) || !PyList_Check(args[1]) || !PyDict_Check(args[3]) ||
         !PyList_Check(args[4]) || !PyDict_Check(args[5]) || !PyDict_Check(args[6])) {
@@ -2329,58 +2385,83 @@ static PyObject *suspensions(PyObject *module, PyObject *const *args, Py_ssize_t
     Py_buffer key_lanes;
     if (item_buffer(args[2], &key_lanes, 8, "suspensions: key_lanes") < 0) return NULL;
     const long long *lane_of_key = key_lanes.buf;
-    Py_ssize_t known = key_lanes.len / 8;
+    Py_ssize_t known = key_lanes.len / 8, n_look = PyList_GET_SIZE(look), n = 0;
     const long long *rows = (const long long *)PyBytes_AS_STRING(args[0]);
     Py_ssize_t total = PyBytes_GET_SIZE(args[0]) / 32;
-    PyObject *cols[4] = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0)}; /* lane, start, end, label */
+    size_t size = 8;
+    while (size < 2 * (size_t)n_look + 2) size *= 2;
+    LaneSuspension *table = PyMem_Calloc(size, sizeof(LaneSuspension));
+    /* the ended suspensions' lane, start, end and label: at most one a step looked at */
+    PyObject *cols[4] = {0};
+    for (int c = 0; c < 4; c++) cols[c] = PyBytes_FromStringAndSize(NULL, n_look * 8);
     PyObject *awaited = PyList_New(0), *result = NULL;
-    if (!cols[0] || !cols[1] || !cols[2] || !cols[3] || !awaited) goto done;
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(look); k++) {
+    /* the labels of the last waiters seen (a batch's steps await a few kinds of thing) */
+    struct {
+        PyObject *waiter, *code;
+        long long label;
+    } seen[8] = {{0}};
+    if (!table || !cols[0] || !cols[1] || !cols[2] || !cols[3] || !awaited) {
+        if (!table) PyErr_NoMemory();
+        goto done;
+    }
+    long long *out[4];
+    for (int c = 0; c < 4; c++) out[c] = (long long *)PyBytes_AS_STRING(cols[c]);
+    for (Py_ssize_t k = 0; k < n_look; k++) {
         Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(look, k));
         if (i == -1 && PyErr_Occurred()) goto done;
         const long long *row = rows + i * 4;
         long long at = i >= 0 && i < total ? -row[0] - 1 : -1;
-        long long aux = row[3];
+        long long aux = i >= 0 && i < total ? row[3] : -1;
         if (at < 0 || at >= known || lane_of_key[at] < 0 || 2 * aux + 1 >= PyList_GET_SIZE(extras)) {
             PyErr_SetString(PyExc_ValueError, "suspensions: a step to look at has no lane or no extras");
             goto done;
         }
-        PyObject *lane = PyLong_FromLongLong(lane_of_key[at]);
-        if (lane == NULL) goto done;
-        PyObject *ended = Py_XNewRef(PyDict_GetItemWithError(pending, lane));
-        int rc = 0;
-        if (ended != NULL) {
-            PyObject *start = PyLong_FromLongLong(row[1]);
-            rc = PyDict_DelItem(pending, lane);
-            if (rc == 0 && (start == NULL || !PyTuple_Check(ended) || PyTuple_GET_SIZE(ended) != 2)) rc = -1;
-            PyObject *values[4] = {lane, rc == 0 ? PyTuple_GET_ITEM(ended, 0) : NULL, start,
-                                   rc == 0 ? PyTuple_GET_ITEM(ended, 1) : NULL};
-            if (rc == 0) rc = append_all(cols, values, 4);
-            Py_XDECREF(start);
-            Py_DECREF(ended);
-        } else if (PyErr_Occurred()) {
-            rc = -1;
+        LaneSuspension *slot = lane_slot(table, size - 1, lane_of_key[at], pending);
+        if (slot == NULL) goto done;
+        if (slot->state == 2) {
+            out[0][n] = slot->lane;
+            out[1][n] = slot->end;
+            out[2][n] = row[1];
+            out[3][n++] = slot->label;
+            slot->state = 1;
         }
-        if (rc == 0 && aux >= 0) {
-            PyObject *waiter = PyList_GET_ITEM(extras, 2 * aux), *code = PyList_GET_ITEM(extras, 2 * aux + 1);
+        if (aux < 0) continue;
+        PyObject *waiter = PyList_GET_ITEM(extras, 2 * aux), *code = PyList_GET_ITEM(extras, 2 * aux + 1);
+        size_t s = (((size_t)waiter >> 4) ^ ((size_t)code >> 4)) & 7;
+        if (seen[s].waiter != waiter || seen[s].code != code) {
             PyObject *label = waiter_label(waiter, code, label_cache, strings, describe);
-            PyObject *end = label ? PyLong_FromLongLong(row[2]) : NULL;
-            PyObject *suspended = end ? PyTuple_Pack(2, end, label) : NULL;
-            rc = suspended ? PyDict_SetItem(pending, lane, suspended) : -1;
-            if (rc == 0 && PyLong_CheckExact(code)) { /* suspended on a traced task: its key */
-                PyObject *values[3] = {lane, code, end};
-                PyObject *lists[3] = {awaited, awaited, awaited};
-                rc = append_all(lists, values, 3);
-            }
-            Py_XDECREF(suspended);
-            Py_XDECREF(end);
+            long long value = label ? PyLong_AsLongLong(label) : -1;
             Py_XDECREF(label);
+            if (label == NULL || (value == -1 && PyErr_Occurred())) goto done;
+            seen[s].waiter = waiter; /* extras holds them for the call */
+            seen[s].code = code;
+            seen[s].label = value;
         }
-        Py_DECREF(lane);
-        if (rc < 0) goto done;
+        slot->end = row[2];
+        slot->label = seen[s].label;
+        slot->state = 2;
+        if (PyLong_CheckExact(code)) { /* suspended on a traced task: its key */
+            PyObject *lane = PyLong_FromLongLong(slot->lane), *end = PyLong_FromLongLong(row[2]);
+            PyObject *values[3] = {lane, code, end};
+            PyObject *lists[3] = {awaited, awaited, awaited};
+            int rc = lane && end ? append_all(lists, values, 3) : -1;
+            Py_XDECREF(lane);
+            Py_XDECREF(end);
+            if (rc < 0) goto done;
+        }
     }
+    if (keep_pending(table, size, pending) < 0) goto done;
+    for (int c = 0; c < 4; c++)
+        if (_PyBytes_Resize(&cols[c], n * 8) < 0) goto done;
     result = PyTuple_Pack(5, cols[0], cols[1], cols[2], cols[3], awaited);
 done:
+    if (result == NULL && table != NULL) { /* nothing taken out of pending is lost */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        if (keep_pending(table, size, pending) < 0) PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+    PyMem_Free(table);
     PyBuffer_Release(&key_lanes);
     for (int c = 0; c < 4; c++) Py_XDECREF(cols[c]);
     Py_XDECREF(awaited);

@@ -190,7 +190,7 @@ def suspensions(
     label_cache: dict[Any, tuple[Any, int]],
     strings: dict[str, int],
     describe: Callable[[Any, Any], int],
-) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+) -> tuple[bytes, bytes, bytes, bytes, list[int]]:
     """The suspensions a batch of steps ends and begins (record/steps.py, twin py_suspensions)."""
 
 def task_names(refs: list[Any | None], coro_names: list[Any]) -> list[str]:

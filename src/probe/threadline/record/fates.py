@@ -16,6 +16,7 @@ Called by ``Recorder.convert`` under its lock.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right, insort
 from itertools import compress
 from operator import itemgetter
@@ -44,9 +45,9 @@ class Fates:
         # awaiter lane -> [(t, [target lanes])]: one entry per wait (a gather's children together)
         self.until_resumed: dict[int, list[tuple[int, list[int]]]] = {}
         self.until_ended: dict[int, list[tuple[int, int]]] = {}  # target lane -> [(awaiter lane, start)]
-        # lanes, starts and ends of the suspensions that ended since the last look (Recorder appends
-        # to these columns: no tuple a suspension)
-        self.suspensions: tuple[list[int], list[int], list[int]] = ([], [], [])
+        # lanes, starts and ends of the suspensions that ended since the last look (steps.py appends
+        # to these int64 columns: no tuple a suspension)
+        self.suspensions: tuple[array, array, array] = _columns()
 
     def take(self, item: tuple[Any, ...]) -> None:
         self.items.append(item)
@@ -86,7 +87,7 @@ class Fates:
 
     def _resumed(self, rec: Recorder) -> None:
         """Close the edges whose awaiter resumed: the suspensions that ended since the last look."""
-        (lanes, starts, ends), self.suspensions = self.suspensions, ([], [], [])
+        (lanes, starts, ends), self.suspensions = self.suspensions, _columns()
         waiting = self.until_resumed
         closed: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
         # only the suspensions of tasks with edges waiting (a gather's awaiter, not its thousand children)
@@ -154,6 +155,10 @@ class Fates:
             _edges(rec, [a for a, _ in edges], [target] * len(edges), [s for _, s in edges], [-1] * len(edges))
         self.until_resumed.clear()
         self.until_ended.clear()
+
+
+def _columns() -> tuple[array, array, array]:
+    return array("q"), array("q"), array("q")
 
 
 def _edges(rec: Recorder, lanes: list[int], targets: list[int], starts: list[int], ends: list[int]) -> None:

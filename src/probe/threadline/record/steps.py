@@ -33,16 +33,15 @@ def convert_steps(rec: Recorder, rows: bytes, extras: list[Any]) -> None:
     q = memoryview(rows).cast("q")
     rec.event_columns("spans", len(lanes) // 8, lane=lanes, kind=SPAN_RUN, start=starts, end=ends, label=-1, lock=-1)
     # Suspensions: from the end of a step that left the task waiting to the start of its next step.
-    suspended = suspensions(
+    lanes_s, starts_s, ends_s, labels_s, awaited = suspensions(
         rows, look, key_lanes, rec.pending_suspend, extras, rec.label_cache, rec.string_index, partial(describe, rec)
     )
-    for lane, key, end in zip(*[iter(suspended[4])] * 3, strict=True):
+    for lane, key, end in zip(*[iter(awaited)] * 3, strict=True):
         rec.fates.awaited_task(lane, key, end, rec)
-    if suspended[0]:
-        lanes_s, starts_s, ends_s, labels_s, _ = suspended
+    if lanes_s:
         rec.event_columns(
             "spans",
-            len(lanes_s),
+            len(lanes_s) // 8,
             lane=lanes_s,
             kind=SPAN_SUSPENDED,
             start=starts_s,
@@ -51,7 +50,7 @@ def convert_steps(rec: Recorder, rows: bytes, extras: list[Any]) -> None:
             lock=-1,
         )
         for column, values in zip(rec.fates.suspensions, (lanes_s, starts_s, ends_s), strict=True):
-            column.extend(values)
+            column.frombytes(values)
     # Steps that held the loop too long.
     for i in long:
         key, start, end = q[i * ROW_FIELDS : i * ROW_FIELDS + 3].tolist()
@@ -77,9 +76,10 @@ def py_suspensions(
     label_cache: dict[Any, tuple[Any, int]],
     strings: dict[str, int],
     describe: Callable[[Any, Any], int],
-) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+) -> tuple[bytes, bytes, bytes, bytes, list[int]]:
     """(lanes, starts, ends, labels) of the suspensions that the steps at ``look`` (indices of
-    rows) end, and [lane, task key, end, ...] of those that begin awaiting a traced task. For each
+    rows) end, as int64 columns, and [lane, task key, end, ...] of those that begin awaiting a
+    traced task. For each
     step the suspension its lane had pending ends at its start; a step that awaits something (aux
     >= 0) leaves its lane suspended from its end, on the waiter's label: a text's string index, or
     the cached label of its code (by id; without one, of its future's class), else ``describe``'s."""
@@ -106,10 +106,11 @@ def py_suspensions(
             pending[lane] = (end, label if label is not None else describe(waiter, code))
             if code.__class__ is int:  # suspended on a traced task: its key
                 awaited += (lane, code, end)
-    return (*ended, awaited)
+    lanes, starts, ends, labels = (array("q", column).tobytes() for column in ended)
+    return lanes, starts, ends, labels, awaited
 
 
-suspensions: Callable[..., tuple[list[int], list[int], list[int], list[int], list[int]]] = (
+suspensions: Callable[..., tuple[bytes, bytes, bytes, bytes, list[int]]] = (
     speedups.suspensions if speedups is not None else py_suspensions
 )
 
