@@ -564,3 +564,18 @@ def test_caller_gates_send_the_standard_librarys_creations_to_the_plain_factory(
         thread.join()
         assert not [key for key in vars(thread._started) if key.startswith("_tl_")]
         assert vars(threading.Event())["_tl_on"] is True
+
+
+@pytest.mark.skipif(speedups is None, reason="the C hot paths are not built")
+def test_indexes_in_agrees_with_its_python_twin():
+    from threadline.record.columns import py_indexes_in
+
+    values = array("q", [5, 7, -1, 5, 2**62, 9, 7])
+    for keys in ({5: "a", 2**62: "b", "x": 1, 2**70: 0}, {7}, set(), {}):
+        assert speedups.indexes_in(values, keys) == py_indexes_in(values, keys)
+    assert speedups.indexes_in(values, {5, 2**62}) == [0, 3, 4]
+    assert speedups.indexes_in(array("q"), {5}) == []
+    with pytest.raises(TypeError):
+        speedups.indexes_in([5, 7], {5})
+    with pytest.raises(TypeError):
+        speedups.indexes_in(values, [5])

@@ -2295,6 +2295,48 @@ static int item_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, cons
     return 0;
 }
 
+static int compare_q(const void *a, const void *b) {
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* record/columns.py py_indexes_in (its twin): the indexes of the int64 column's values that are
+ * keys of the container (its int keys, looked up by value: a few lanes among a batch's thousands). */
+static PyObject *indexes_in(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !(PyAnySet_Check(args[1]) || PyDict_Check(args[1]))) {
+        PyErr_SetString(PyExc_TypeError, "indexes_in(values: array('q'), keys: dict or set)");
+        return NULL;
+    }
+    Py_buffer view;
+    if (item_buffer(args[0], &view, 8, "indexes_in: values") < 0) return NULL;
+    Py_ssize_t n = view.len / 8, w = 0;
+    const long long *values = view.buf;
+    long long *keys = PyMem_Malloc((PyObject_Length(args[1]) + 1) * sizeof(long long));
+    PyObject *iter = keys ? PyObject_GetIter(args[1]) : NULL, *key, *found = NULL;
+    while (iter != NULL && (key = PyIter_Next(iter)) != NULL) {
+        int overflow = 0;
+        long long k = PyLong_CheckExact(key) ? PyLong_AsLongLongAndOverflow(key, &overflow) : 0;
+        if (PyLong_CheckExact(key) && !overflow) keys[w++] = k; /* other keys match no value */
+        Py_DECREF(key);
+    }
+    if (iter != NULL && !PyErr_Occurred()) {
+        qsort(keys, (size_t)w, sizeof(long long), compare_q);
+        found = PyList_New(0);
+        for (Py_ssize_t i = 0; found != NULL && w && i < n; i++) {
+            if (!bsearch(&values[i], keys, (size_t)w, sizeof(long long), compare_q)) continue;
+            PyObject *index = PyLong_FromSsize_t(i);
+            if (index == NULL || PyList_Append(found, index) < 0) Py_CLEAR(found);
+            Py_XDECREF(index);
+        }
+    } else if (keys == NULL) {
+        PyErr_NoMemory();
+    }
+    Py_XDECREF(iter);
+    PyMem_Free(keys);
+    PyBuffer_Release(&view);
+    return found;
+}
+
 /* The label of what a step's task waits on: a label text's string index (``strings``), or the
  * cached label of its code (by id) or, without a code, of its future's class; ``describe(waiter,
  * code)`` for what neither knows yet. A new reference. */
@@ -2772,6 +2814,7 @@ static PyMethodDef speedups_functions[] = {
     {"close_lanes", (PyCFunction)(void (*)(void))close_lanes, METH_FASTCALL, "the open lanes of task keys, closed now"},
     {"who_lanes", (PyCFunction)(void (*)(void))who_lanes, METH_FASTCALL, "the lanes of records' makers, where known"},
     {"run_starts", (PyCFunction)(void (*)(void))run_starts, METH_FASTCALL, "where runs of identical rows begin"},
+    {"indexes_in", (PyCFunction)(void (*)(void))indexes_in, METH_FASTCALL, "where a column's values are keys of a container"},
     {NULL}};
 
 /* ---------------------------------------------------------------------------------- module */

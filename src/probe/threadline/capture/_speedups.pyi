@@ -193,6 +193,9 @@ def suspensions(
 ) -> tuple[bytes, bytes, bytes, bytes, list[int]]:
     """The suspensions a batch of steps ends and begins (record/steps.py, twin py_suspensions)."""
 
+def indexes_in(values: Any, keys: dict[Any, Any] | set[Any]) -> list[int]:
+    """Where an array('q')'s values are keys of the container (record/columns.py, twin py_indexes_in)."""
+
 def task_names(refs: list[Any | None], coro_names: list[Any]) -> list[str]:
     """The names of the tasks behind weak references (record/tasks.py, twin py_task_names)."""
 

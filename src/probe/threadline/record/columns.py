@@ -31,6 +31,15 @@ def extend_q(column: array, values: list[int]) -> None:
     column.frombytes(_pack(values))
 
 
+def py_indexes_in(values: array, keys: dict[Any, Any] | set[Any]) -> list[int]:
+    """The indexes of the column's values that are keys of the container (twin of
+    ``_speedups.indexes_in``, which scans the int64 column without an int object a value)."""
+    return list(compress(range(len(values)), map(keys.__contains__, values)))
+
+
+indexes_in: Callable[[array, Any], list[int]] = speedups.indexes_in if speedups is not None else py_indexes_in
+
+
 def positions(values: list[Any], value: Any) -> list[int]:
     """The indexes where ``value`` is in ``values``, found by ``list.index`` (a scan at C speed: the
     value is rare in a long column, such as the tasks of a batch that a thread made)."""
@@ -69,4 +78,4 @@ def cached_entries(cache: dict[Any, Any], columns: tuple[list[Any], ...], make: 
     return list(map(cache.get, zip(*columns, strict=True)))
 
 
-__all__ = ["cached_entries", "consume", "extend_q", "positions"]
+__all__ = ["cached_entries", "consume", "extend_q", "indexes_in", "positions", "py_indexes_in"]

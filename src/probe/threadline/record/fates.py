@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right, insort
-from itertools import compress
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_NEVER_AWAITED
-from .columns import extend_q
+from .columns import extend_q, indexes_in
 from .tasks import lane_name, lanes_of_keys
 
 if TYPE_CHECKING:
@@ -91,7 +90,7 @@ class Fates:
         waiting = self.until_resumed
         closed: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
         # only the suspensions of tasks with edges waiting (a gather's awaiter, not its thousand children)
-        for i in compress(range(len(lanes)), map(waiting.__contains__, lanes)) if waiting else ():
+        for i in indexes_in(lanes, waiting) if waiting else ():
             lane, start, end = lanes[i], starts[i], ends[i]
             edges = waiting[lane]
             # the waits that began by the start of this suspension end with it (each list is in time
