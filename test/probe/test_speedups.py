@@ -238,12 +238,14 @@ def test_step_buffers_step_columns_and_pack_q_agree_with_their_python_twins():
     key_lanes = array("q", [4, 7, -1])  # key -3 forgotten; -9 never known
     results = []
     for implementation in (speedups.step_columns, py_step_columns):
-        last_end: dict[int, int] = {9: 1}
+        last_end = array("q", [-1] * 9 + [1])  # by lane; lane 9 ended a step in an earlier batch
         columns = implementation(rows, key_lanes, last_end, {4: (5, 0)}, 400)
-        results.append((columns, last_end))
+        results.append((columns, last_end.tolist()))
+        with pytest.raises(ValueError, match="shorter than the lanes"):
+            implementation(rows, key_lanes, array("q", [-1] * 7), {}, 400)
     (c, c_last), (py, py_last) = results
     assert c == py
-    assert c_last == py_last == {9: 1, 4: 551, 7: 570}
+    assert c_last == py_last == [-1, -1, -1, -1, 551, -1, -1, 570, -1, 1]
     lanes, starts, ends, look, long = c
     assert lanes == pack("5q", 4, 7, 7, 4, 7) and starts == pack("5q", 10, 21, 41, 51, 560)
     assert ends == pack("5q", 20, 30, 50, 551, 570)

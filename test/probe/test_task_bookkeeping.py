@@ -304,3 +304,35 @@ def test_column_helpers_find_a_rare_value_and_spread_runs_as_int64():
     assert positions([3, 5], -1) == [] and positions([], -1) == []
     runs, counts = [7, -1, 2**40], [3, 1, 2]
     assert array("q", _spread_q(runs, counts)).tolist() == _spread(runs, counts) == [7, 7, 7, -1, 2**40, 2**40]
+
+
+def test_a_task_that_finished_unseen_ends_where_its_last_step_ended():
+    # A task whose last step the hook did not see (a foreign loop) is closed by the converter when it
+    # finds the task done: its end is its lane's last step end, kept by lane across batches.
+    from threadline.record.recorder import Recorder
+
+    rec = Recorder(capacity=1000, block_threshold_s=0.1, label=None)
+    lane = rec.add_lane(schema.LANE_TASK, "unseen", "asyncio")
+    rec.bind_task_lanes([-1], lane)
+    loop = asyncio.new_event_loop()
+    try:
+        done = loop.create_future()
+        done.set_result(None)
+
+        class Ref:
+            key = -1
+
+            def __call__(self) -> Any:
+                return done
+
+        rec.raw_steps.extend((-1, 100, 200, None, None))
+        rec.convert()  # a batch without the end: the task is not done yet as far as it knows
+        rec.tasks_closed_at = 0.0
+        rec.raw_steps.extend((-1, 300, 450, None, None))
+        rec.task_refs = lambda: [Ref()]
+        rec.convert(final=True)
+    finally:
+        loop.close()
+    ends = rec.tables["ends"]
+    assert ends["lane"].tolist() == [lane] and ends["t"].tolist() == [450]
+    assert ends["outcome"].tolist() == [schema.OUT_OK]

@@ -2183,23 +2183,35 @@ static PyObject *pack_q(PyObject *module, PyObject *values) {
  * py_step_columns makes them (its twin, with the contract): (lanes, starts, ends) as int64 bytes
  * for the steps of known tasks (key k's lane at key_lanes[-k - 1], -1 for none); the indices
  * of the rows to look at one by one (their lane has a suspension pending, or gets one in the
- * batch), those of rows at least threshold_us long; each lane's last end in lane_last_end. */
+ * batch), those of rows at least threshold_us long; each lane's last end in lane_last_end (an
+ * array('q') by lane, as long as the lanes). */
 static PyObject *step_columns(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5 || !PyBytes_Check(args[0]) || !PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError, "step_columns(rows: bytes, key_lanes: array('q'), lane_last_end: dict, "
-                                         "pending: dict, threshold_us: int)");
+    if (nargs != 5 || !PyBytes_Check(args[0]) || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "step_columns(rows: bytes, key_lanes: array('q'), lane_last_end: "
+                                         "array('q'), pending: dict, threshold_us: int)");
         return NULL;
     }
-    PyObject *last_end = args[2], *pending = args[3];
+    PyObject *pending = args[3];
     long long threshold = PyLong_AsLongLong(args[4]);
     if (threshold == -1 && PyErr_Occurred()) return NULL;
-    Py_buffer key_lanes;
+    Py_buffer key_lanes, last_end;
     if (PyObject_GetBuffer(args[1], &key_lanes, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) return NULL;
     if (key_lanes.itemsize != 8 || key_lanes.format == NULL || strcmp(key_lanes.format, "q") != 0) {
         PyBuffer_Release(&key_lanes);
         PyErr_SetString(PyExc_TypeError, "step_columns: key_lanes must be an array('q')");
         return NULL;
     }
+    if (PyObject_GetBuffer(args[2], &last_end, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&key_lanes);
+        return NULL;
+    }
+    if (last_end.itemsize != 8 || last_end.format == NULL || strcmp(last_end.format, "q") != 0) {
+        PyBuffer_Release(&key_lanes);
+        PyBuffer_Release(&last_end);
+        PyErr_SetString(PyExc_TypeError, "step_columns: lane_last_end must be an array('q')");
+        return NULL;
+    }
+    long long *last_end_of = last_end.buf;
     const long long *lane_of_key = key_lanes.buf;
     Py_ssize_t known = key_lanes.len / 8;
     const long long *rows = (const long long *)PyBytes_AS_STRING(args[0]);
@@ -2207,7 +2219,7 @@ static PyObject *step_columns(PyObject *module, PyObject *const *args, Py_ssize_
     PyObject *lanes = PyBytes_FromStringAndSize(NULL, total * 8), *starts = PyBytes_FromStringAndSize(NULL, total * 8),
              *ends = PyBytes_FromStringAndSize(NULL, total * 8), *look = PyList_New(0), *longs = PyList_New(0);
     Py_ssize_t *index = PyMem_Malloc((total + 1) * sizeof(Py_ssize_t)); /* kept step -> row */
-    unsigned char *flags = NULL; /* by lane: 1 waiting (a suspension pending or begun), 2 last end set */
+    unsigned char *flags = NULL; /* by lane: 1 waiting (a suspension pending or begun) */
     PyObject *result = NULL;
     if (!lanes || !starts || !ends || !look || !longs || !index) goto done;
     long long *lane_col = (long long *)PyBytes_AS_STRING(lanes), *start_col = (long long *)PyBytes_AS_STRING(starts),
@@ -2255,21 +2267,18 @@ static PyObject *step_columns(PyObject *module, PyObject *const *args, Py_ssize_
         }
         Py_DECREF(i_obj);
     }
-    for (Py_ssize_t k = n - 1; k >= 0; k--) { /* each lane's last end, once */
-        if (flags[lane_col[k]] & 2) continue;
-        flags[lane_col[k]] |= 2;
-        PyObject *lane = PyLong_FromLongLong(lane_col[k]), *end = PyLong_FromLongLong(end_col[k]);
-        int rc = lane && end ? PyDict_SetItem(last_end, lane, end) : -1;
-        Py_XDECREF(lane);
-        Py_XDECREF(end);
-        if (rc < 0) goto done;
+    if (top >= last_end.len / 8) {
+        PyErr_SetString(PyExc_ValueError, "step_columns: lane_last_end is shorter than the lanes");
+        goto done;
     }
+    for (Py_ssize_t k = 0; k < n; k++) last_end_of[lane_col[k]] = end_col[k]; /* the last one stays */
     if (n < total && (_PyBytes_Resize(&lanes, n * 8) < 0 || _PyBytes_Resize(&starts, n * 8) < 0 ||
                       _PyBytes_Resize(&ends, n * 8) < 0))
         goto done;
     result = PyTuple_Pack(5, lanes, starts, ends, look, longs);
 done:
     PyBuffer_Release(&key_lanes);
+    PyBuffer_Release(&last_end);
     PyMem_Free(index);
     PyMem_Free(flags);
     Py_XDECREF(lanes);

@@ -126,7 +126,9 @@ class Recorder:
         # Records' "who" that is no traced task (an untraced task's name) -> its lane.
         self.untraced_lanes: dict[int | str, int] = {}
         self.unbound_creators: list[tuple[int, int]] = []  # (lane, task key): see lives.created_lanes
-        self.lane_last_end: dict[int, int] = {}
+        # each lane's last step end (µs, -1: none yet), by lane: what a task that finished unseen
+        # ended at (tasks.close_tasks); kept as long as the lanes by convert_steps
+        self.lane_last_end = array("q")
         self.pending_suspend: dict[int, tuple[int, int]] = {}
         self.thread_lanes: dict[int, list[tuple[int, int]]] = {}
         self.live_thread_lanes: dict[int, int] = {}  # native id -> lane, for sampling

@@ -25,13 +25,14 @@ from .step_buffer import ROW_FIELDS
 def py_step_columns(
     rows: bytes,
     key_lanes: array,
-    lane_last_end: dict[int, int],
+    lane_last_end: array,
     pending: dict[int, Any],
     threshold_us: int,
 ) -> tuple[bytes, bytes, bytes, list[int], list[int]]:
     """(lanes, starts, ends) of the steps of known tasks as native int64 bytes; the indices (of
     rows) of the steps to look at; those of the steps at least ``threshold_us`` long. Each lane's
-    last end goes to ``lane_last_end``. A step of a task no longer known is dropped."""
+    last end goes to ``lane_last_end`` (by lane: as long as the lanes). A step of a task no longer
+    known is dropped."""
     q = memoryview(rows).cast("q")
     keys, starts, ends, aux = (q[field::ROW_FIELDS].tolist() for field in range(ROW_FIELDS))
     known = len(key_lanes)
@@ -40,7 +41,10 @@ def py_step_columns(
     if -1 in lanes:  # should not happen
         index = [i for i, lane in enumerate(lanes) if lane >= 0]
         lanes, starts, ends, aux = ([column[i] for i in index] for column in (lanes, starts, ends, aux))
-    lane_last_end.update(zip(lanes, ends, strict=True))
+    if lanes and max(lanes) >= len(lane_last_end):
+        raise ValueError("step_columns: lane_last_end is shorter than the lanes")
+    for lane, end in zip(lanes, ends, strict=True):
+        lane_last_end[lane] = end
     waiting = set(pending).union(compress(lanes, map((-1).__lt__, aux)))  # aux >= 0: it awaits
     look = [index[k] for k in compress(range(len(lanes)), map(waiting.__contains__, lanes))] if waiting else []
     lengths = list(map(sub, ends, starts))
@@ -52,8 +56,8 @@ def py_step_columns(
     return array("q", lanes).tobytes(), array("q", starts).tobytes(), array("q", ends).tobytes(), look, long
 
 
-step_columns: Callable[
-    [bytes, array, dict[int, int], dict[int, Any], int], tuple[bytes, bytes, bytes, list[int], list[int]]
-] = speedups.step_columns if speedups is not None else py_step_columns
+step_columns: Callable[[bytes, array, array, dict[int, Any], int], tuple[bytes, bytes, bytes, list[int], list[int]]] = (
+    speedups.step_columns if speedups is not None else py_step_columns
+)
 
 __all__ = ["step_columns", "py_step_columns"]

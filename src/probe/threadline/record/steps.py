@@ -27,9 +27,10 @@ def convert_steps(rec: Recorder, rows: bytes, extras: list[Any]) -> None:
         return
     threshold_us = int(rec.block_threshold_s * 1e6)
     key_lanes = rec.key_lanes
-    lanes, starts, ends, look, long = step_columns(
-        rows, key_lanes, rec.lane_last_end, rec.pending_suspend, threshold_us
-    )
+    last_end = rec.lane_last_end
+    if len(last_end) < len(rec.lane_names):
+        last_end.extend(array("q", [-1]) * (len(rec.lane_names) - len(last_end)))
+    lanes, starts, ends, look, long = step_columns(rows, key_lanes, last_end, rec.pending_suspend, threshold_us)
     q = memoryview(rows).cast("q")
     rec.event_columns("spans", len(lanes) // 8, lane=lanes, kind=SPAN_RUN, start=starts, end=ends, label=-1, lock=-1)
     # Suspensions: from the end of a step that left the task waiting to the start of its next step.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..capture.compiled import speedups
 from ..schema import LANE_TASK, OUT_CANCELLED, OUT_DESTROYED
-from .columns import cached_entries, consume, extend_q, positions
+from .columns import cached_entries, extend_q, positions
 from .outcomes import cancel_requested, task_outcome
 
 if TYPE_CHECKING:
@@ -328,7 +328,6 @@ def _write_end(
     if name and name != rec.lane_names[lane]:
         _rename(rec, lane, name)
     rec.pending_suspend.pop(lane, None)
-    rec.lane_last_end.pop(lane, None)
     reason, by = rec.fates.ended(rec, key, lane, end, outcome)
     ends = rec.tables["ends"]  # rec.row without its loop
     ends["lane"].append(lane)
@@ -355,8 +354,6 @@ def end_tasks(rec: Recorder, ends: list[Any]) -> None:
         keep = [i for i, lane in enumerate(lanes) if lane >= 0]
         columns = (keys, lanes, times, outcomes, texts, names, asked)
         keys, lanes, times, outcomes, texts, names, asked = ([column[i] for i in keep] for column in columns)
-    # The last step had no waiter, so no suspension is pending: only the last end goes.
-    consume(map(rec.lane_last_end.pop, lanes, repeat(None)))
     if any(names):  # named after their lanes were made
         lane_names = rec.lane_names
         for lane, name in zip(lanes, names, strict=True):
@@ -407,7 +404,9 @@ def close_tasks(rec: Recorder) -> None:
             lane = key_lanes[-ref.key - 1]
             outcome, detail = task_outcome(task, describe_result=rec.details_room > 0)
             asked = outcome == OUT_CANCELLED and cancel_requested(task)
-            end_task(rec, ref.key, rec.lane_last_end.get(lane, rec.now_us()), outcome, detail, cancel_called=asked)
+            last_end = rec.lane_last_end[lane] if lane < len(rec.lane_last_end) else -1
+            end = last_end if last_end >= 0 else rec.now_us()
+            end_task(rec, ref.key, end, outcome, detail, cancel_called=asked)
 
 
 def forget_tasks(rec: Recorder, gone: list[Any]) -> None:
