@@ -222,6 +222,22 @@ def test_each_of_many_gathers_awaited_in_one_batch_ends_when_its_own_wait_does()
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(waits, waits[1:], strict=False))
 
 
+def test_an_awaiter_that_suspends_again_after_its_gather_in_the_same_batch_keeps_its_one_edge_a_child():
+    # main's gather edges all close at its first suspension; its later suspensions in the same
+    # batch find no edge waiting (this once failed the trace's end with a KeyError)
+    async def part(n):
+        await asyncio.sleep(0)
+        return n
+
+    async def main():
+        await asyncio.gather(part(1), part(2))
+        for _ in range(3):
+            await asyncio.sleep(0.001)  # a suspension (sleep(0) only yields)
+
+    edges = rows_of(_run_traced(main).data["awaits"])
+    assert len(edges) == 2 and len({lane for lane, *_ in edges}) == 1
+
+
 def test_asyncio_run_cancels_what_is_left_for_shutdown():
     kept = []
 

@@ -92,7 +92,9 @@ class Fates:
         # only the suspensions of tasks with edges waiting (a gather's awaiter, not its thousand children)
         for i in indexes_in(lanes, waiting) if waiting else ():
             lane, start, end = lanes[i], starts[i], ends[i]
-            edges = waiting[lane]
+            edges = waiting.get(lane)
+            if edges is None:  # all closed by an earlier suspension of the batch
+                continue
             # the waits that began by the start of this suspension end with it (each list is in time
             # order: a task awaiting thousands of gathers in one batch is not sorted again for each)
             cut = bisect_right(edges, start, key=_AT)
