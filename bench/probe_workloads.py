@@ -265,8 +265,9 @@ def count_one(name: str, mode: str, scale: float) -> None:
         from threadline.capture.sampler import Sampler
 
         Sampler.start = Sampler.stop = lambda self: None  # type: ignore[method-assign]
-        with threadline.trace(display=False):
+        with threadline.trace(display=False) as t:
             run_workload(name)
+        assert t.finished, f"the trace did not finish ({t.failed}): its count would leave out its conversion"
     elif mode == "viztracer":
         from viztracer import VizTracer
 
